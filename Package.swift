@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+//
+// Countinghouse: a nightly batch pipeline that keeps a retail chain's books.
+// Layout (see README.md): a pure core, an ingest library, a store library with the only C handles,
+// and a thin command-line executable.
+import PackageDescription
+
+let package = Package(
+    name: "Countinghouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "countinghouse", targets: ["countinghouse"]),
+        .library(name: "CountinghouseCore", targets: ["CountinghouseCore"]),
+    ],
+    dependencies: [
+        // The CLI's commands, options and usage errors.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for file identity and the ledger's hash chain (BoringSSL-backed on Linux).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(name: "CountinghouseCore"),
+        .target(
+            name: "CountinghouseIngest",
+            dependencies: ["CountinghouseCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "CountinghouseStore",
+            dependencies: [
+                "CountinghouseCore", "CSQLite", "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "CountinghouseSample", dependencies: ["CountinghouseCore"]),
+        .executableTarget(
+            name: "countinghouse",
+            dependencies: [
+                "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "countinghouse-bench",
+            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample"]),
+        .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
+        .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest"]),
+        .testTarget(
+            name: "CountinghouseStoreTests",
+            dependencies: ["CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),
+        .testTarget(
+            name: "CountinghouseCLITests",
+            dependencies: ["CountinghouseCore"]),
+    ]
+)

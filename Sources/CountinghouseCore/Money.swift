@@ -1,0 +1,61 @@
+// Money in the core: integer minor units and the one rounding rule.
+//
+// Invariants: amounts are `Int64` minor units of the ledger's functional currency; products and
+// quotients are taken in `Int128` and rounded exactly once, by `roundHalfAwayFromZero`.
+// Errors a user can see from here: none (parsing lives in the ingest library).
+
+/// ISO 4217 currencies and the number of decimals of their minor unit.
+public enum CurrencyTable {
+    /// Currencies whose minor unit is not two decimals; every other valid code has two.
+    static let exponents: [String: Int] = [
+        "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+        "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+        "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
+    ]
+    static let twoDecimalCodes: Set<String> = [
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+        "BGN", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF",
+        "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR",
+        "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF",
+        "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP",
+        "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+        "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK",
+        "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+        "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP",
+        "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "UZS", "VES", "WST", "XCD", "YER", "ZAR", "ZMW",
+        "ZWL",
+    ]
+
+    /// Decimals of the currency's minor unit, or nil for a code that is not ISO 4217.
+    public static func exponent(of code: String) -> Int? {
+        if let exponent = exponents[code] { return exponent }
+        return twoDecimalCodes.contains(code) ? 2 : nil
+    }
+}
+
+/// round(numerator / denominator), half away from zero, of the exact rational. The only rounding
+/// function of Countinghouse: every money formula goes through it once.
+@inlinable
+public func roundHalfAwayFromZero(_ numerator: Int128, _ denominator: Int128) -> Int64 {
+    precondition(denominator != 0, "rounding a quotient by zero")
+    let negative = (numerator < 0) != (denominator < 0)
+    let n = numerator.magnitude
+    let d = denominator.magnitude
+    var quotient = n / d
+    let remainder = n % d
+    if remainder * 2 >= d { quotient += 1 }
+    let signed = negative ? -Int128(quotient) : Int128(quotient)
+    return Int64(signed)
+}
+
+/// Formats minor units as a plain decimal in major units: `-1234.50`, `0.07`, `12`.
+public func formatMinorUnits(_ amount: Int64, exponent: Int) -> String {
+    if exponent == 0 { return String(amount) }
+    let magnitude = amount.magnitude
+    var scale: UInt64 = 1
+    for _ in 0..<exponent { scale *= 10 }
+    let whole = magnitude / scale
+    var fraction = String(magnitude % scale)
+    fraction = String(repeating: "0", count: exponent - fraction.count) + fraction
+    return (amount < 0 ? "-" : "") + String(whole) + "." + fraction
+}

@@ -1,0 +1,152 @@
+// The ledger store: the one interface both databases implement.
+//
+// Place in the pipeline: ingest validates a file into `LedgerRow`s; a store appends them in one
+// transaction, with the semantics of SEMANTICS §1: a file whose sha256 is known is skipped whole;
+// a row whose natural key is known with identical content is a duplicate; with different content
+// it is a conflict that rejects the file (both versions shown); `recorded_at` never goes backwards.
+// Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE)
+// and every row carries a sha256 chained to the previous row of its table.
+// Errors a user can see: `StoreError` (connection, SQL, knowledge going backwards, schema newer
+// than this program).
+import CountinghouseCore
+
+/// What the ingest knows about a file before it is appended.
+public struct IngestFileInfo: Sendable, Hashable {
+    /// The name as given on the command line (what errors and `files` show).
+    public var name: String
+    /// Lower-case hex sha256 of the file's bytes.
+    public var sha256: String
+    public var kind: LedgerKind
+    public var byteCount: Int64
+    /// The ingest's knowledge time: every row of the file is recorded at this instant.
+    public var recordedAt: Instant
+
+    public init(name: String, sha256: String, kind: LedgerKind, byteCount: Int64, recordedAt: Instant) {
+        self.name = name
+        self.sha256 = sha256
+        self.kind = kind
+        self.byteCount = byteCount
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A file the ledger holds.
+public struct IngestedFile: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var sha256: String
+    public var kind: LedgerKind
+    public var byteCount: Int64
+    public var recordedAt: Instant
+    /// Rows of this file that entered the ledger.
+    public var rowsAccepted: Int
+    /// Rows of this file that were already in the ledger with identical content.
+    public var rowsDuplicate: Int
+
+    public init(
+        id: Int64, name: String, sha256: String, kind: LedgerKind, byteCount: Int64, recordedAt: Instant,
+        rowsAccepted: Int, rowsDuplicate: Int
+    ) {
+        self.id = id
+        self.name = name
+        self.sha256 = sha256
+        self.kind = kind
+        self.byteCount = byteCount
+        self.recordedAt = recordedAt
+        self.rowsAccepted = rowsAccepted
+        self.rowsDuplicate = rowsDuplicate
+    }
+}
+
+public enum AppendOutcome: Sendable, Hashable {
+    /// The file's sha256 was already ingested: nothing was done.
+    case knownFile(IngestedFile)
+    /// The file landed: its record, with the accepted and duplicate row counts.
+    case appended(IngestedFile)
+    /// Nothing of the file entered the ledger: conflicts with rows already there (each error shows
+    /// the key and both versions) or rows inconsistent with the ledger (a transfer RECEIVE whose SKU
+    /// differs from its SHIP row's).
+    case rejected([RowError])
+}
+
+/// A ledger row as stored: the row plus when we learned it and where it came from.
+public struct StoredRow: Sendable, Hashable {
+    public var row: LedgerRow
+    public var recordedAt: Instant
+    public var fileID: Int64
+    public var fileName: String
+    /// The row's number in its source file (header = 1).
+    public var sourceRow: Int { row.sourceRow }
+
+    public init(row: LedgerRow, recordedAt: Instant, fileID: Int64, fileName: String) {
+        self.row = row
+        self.recordedAt = recordedAt
+        self.fileID = fileID
+        self.fileName = fileName
+    }
+}
+
+/// A break in a ledger table's hash chain: the row whose stored hash does not match.
+public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
+    public var table: String
+    public var sequence: Int64
+    public var expected: String
+    public var found: String
+
+    public init(table: String, sequence: Int64, expected: String, found: String) {
+        self.table = table
+        self.sequence = sequence
+        self.expected = expected
+        self.found = found
+    }
+
+    public var description: String {
+        "\(table) row \(sequence): stored hash \(found) but the chain gives \(expected)"
+    }
+}
+
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case cannotOpen(String)
+    case sql(statement: String, message: String)
+    case recordedAtBackwards(latest: Instant, requested: Instant)
+    case schemaTooNew(found: Int, supported: Int)
+    case badLocator(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let message): return "cannot open the ledger: \(message)"
+        case .sql(let statement, let message):
+            return "database error: \(message) (while running: \(statement.prefix(120)))"
+        case .recordedAtBackwards(let latest, let requested):
+            return "recorded_at \(requested) is before the latest ingest (\(latest)): knowledge never goes "
+                + "backwards; choose a later --recorded-at"
+        case .schemaTooNew(let found, let supported):
+            return "the ledger's schema is version \(found) but this program knows up to \(supported): "
+                + "upgrade countinghouse"
+        case .badLocator(let message): return message
+        }
+    }
+}
+
+/// The append-only, bitemporal ledger. Both implementations pass the same test suite.
+public protocol LedgerStore: AnyObject {
+    /// Applies pending schema migrations (idempotent) and returns the schema version.
+    @discardableResult func migrate() throws -> Int
+
+    /// The latest recorded_at of any ingest, or nil for an empty ledger.
+    func latestRecordedAt() throws -> Instant?
+
+    /// Appends one file in one transaction (see the file comment for the semantics). Refuses with
+    /// `StoreError.recordedAtBackwards` when `file.recordedAt` is before the latest ingest's.
+    /// `rows` is iterated once, so a caller can stream a large file through it.
+    func append(_ file: IngestFileInfo, rows: some Sequence<LedgerRow>) throws -> AppendOutcome
+
+    /// Every ingested file, in ingest order.
+    func files() throws -> [IngestedFile]
+
+    /// Every row of a kind recorded at or before `knownAt` (all rows when nil), in ledger order.
+    func rows(of kind: LedgerKind, knownAt: Instant?) throws -> [StoredRow]
+
+    /// Recomputes every table's hash chain and lists the rows where it breaks.
+    func verifyHashChains() throws -> [ChainBreak]
+}
