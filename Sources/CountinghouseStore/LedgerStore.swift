@@ -138,8 +138,12 @@ public protocol LedgerStore: AnyObject {
 
     /// Appends one file in one transaction (see the file comment for the semantics). Refuses with
     /// `StoreError.recordedAtBackwards` when `file.recordedAt` is before the latest ingest's.
-    /// `rows` is iterated once, so a caller can stream a large file through it.
-    func append(_ file: IngestFileInfo, rows: some Sequence<LedgerRow>) throws -> AppendOutcome
+    /// `produceRows` is called once, inside the transaction, and hands every row of the file to
+    /// `emit` in file order, so a large file streams through; if it throws, the transaction is
+    /// rolled back and the error rethrown (nothing of the file stays).
+    func append(
+        _ file: IngestFileInfo, rows produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
+    ) throws -> AppendOutcome
 
     /// Every ingested file, in ingest order.
     func files() throws -> [IngestedFile]
