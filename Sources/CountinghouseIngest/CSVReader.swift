@@ -1,0 +1,420 @@
+// The CSV reader: RFC 4180 records straight from bytes, through one fixed-size buffer.
+//
+// Place in the pipeline: the first step of ingest. `CSVReader` pulls bytes from a `ByteSource` (a
+// file descriptor or memory) into a buffer of `chunkSize` bytes, hashes them (sha256) as they
+// arrive, and hands each record to its caller as field ranges inside that buffer; nothing is copied
+// and no `String` is built here. Memory stays flat whatever the file's size: the buffer only grows
+// for a single record longer than a chunk, up to `maximumRecordBytes`.
+//
+// Invariants: record numbers count every record, the header being 1, and a record is one number
+// even when a quoted field holds line breaks; blank lines take a number but are skipped; a leading
+// UTF-8 byte-order mark is skipped (it is still hashed: the sha256 is of the file's bytes).
+// Errors a user can see from here (as row errors, via `CSVProblem`): "quote inside an unquoted
+// field", "unexpected character after a closing quote", "quoted field not closed before the end of
+// the file", "record longer than N bytes (is a quote not closed?)"; a failed read(2) is thrown.
+
+import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where the reader's bytes come from.
+protocol ByteSource {
+    /// Fills up to `buffer.count` bytes; 0 means the end of the input.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadFailure) -> Int
+}
+
+/// A read(2) or open(2) failure, with the system's message.
+struct ReadFailure: Error, Hashable, Sendable {
+    let message: String
+}
+
+/// Reads a file through its descriptor. The caller closes it.
+struct FileDescriptorSource: ByteSource {
+    let descriptor: Int32
+
+    /// Opens `path` for reading, or fails with the system's message.
+    static func open(path: String) throws(ReadFailure) -> FileDescriptorSource {
+        let descriptor = path.withCString { systemOpen($0, O_RDONLY | O_CLOEXEC) }
+        if descriptor < 0 { throw ReadFailure(message: systemErrorMessage()) }
+        return FileDescriptorSource(descriptor: descriptor)
+    }
+
+    func close() { _ = systemClose(descriptor) }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadFailure) -> Int {
+        while true {
+            let count = systemRead(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw ReadFailure(message: systemErrorMessage())
+        }
+    }
+}
+
+/// Reads bytes already in memory (tests and generated data).
+struct MemorySource: ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadFailure) -> Int {
+        let count = min(buffer.count, bytes.count - offset)
+        if count > 0 {
+            bytes.withUnsafeBytes { source in
+                buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+            }
+            offset += count
+        }
+        return count
+    }
+}
+
+private func systemOpen(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 { open(path, flags) }
+private func systemClose(_ descriptor: Int32) -> Int32 { close(descriptor) }
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}
+private func systemErrorMessage() -> String { String(cString: strerror(errno)) }
+
+/// One field of a record: a byte range in the reader's buffer, quotes already removed and doubled
+/// quotes already undoubled.
+struct CSVField {
+    var start: Int
+    var end: Int
+    /// The field was quoted (so an empty quoted field is not a blank line).
+    var isQuoted = false
+    /// The quoted content still holds doubled quotes (undoubled once the record is complete).
+    var isEscaped = false
+
+    init(start: Int, end: Int, isQuoted: Bool = false, isEscaped: Bool = false) {
+        self.start = start
+        self.end = end
+        self.isQuoted = isQuoted
+        self.isEscaped = isEscaped
+    }
+}
+
+/// A malformed record: which field (0-based, when known) and why.
+struct CSVProblem: Hashable {
+    var fieldIndex: Int?
+    var reason: String
+}
+
+/// One record, valid only during the call that receives it.
+struct CSVRecord {
+    /// The start of the reader's buffer; fields are offsets from it.
+    let base: UnsafePointer<UInt8>
+    let fields: UnsafeBufferPointer<CSVField>
+    /// The record number (header = 1).
+    let number: Int
+    /// Set when the record is malformed; `fields` then holds what was read before the problem.
+    let problem: CSVProblem?
+    /// Whether any byte of the record is not ASCII (so UTF-8 validity must be checked).
+    let hasNonASCII: Bool
+
+    var fieldCount: Int { fields.count }
+
+    /// The bytes of field `index`.
+    func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let field = fields[index]
+        return UnsafeBufferPointer(start: base + field.start, count: field.end - field.start)
+    }
+}
+
+/// What the reader knows of the bytes it has read.
+struct ByteTally {
+    var byteCount: Int64 = 0
+    var sha256Hex: String = ""
+}
+
+/// Streams RFC 4180 records from a byte source.
+struct CSVReader<Source: ByteSource> {
+    static var defaultChunkSize: Int { 1 << 20 }
+    static var defaultMaximumRecordBytes: Int { 64 << 20 }
+
+    private var source: Source
+    private let chunkSize: Int
+    private let maximumRecordBytes: Int
+
+    init(source: Source, chunkSize: Int = defaultChunkSize, maximumRecordBytes: Int = defaultMaximumRecordBytes) {
+        precondition(chunkSize >= 4, "a CSV chunk must hold at least a few bytes")
+        self.source = source
+        self.chunkSize = chunkSize
+        self.maximumRecordBytes = max(maximumRecordBytes, chunkSize)
+    }
+
+    /// Reads every record, in order, and returns the byte count and sha256 of everything read.
+    /// `body` sees each non-blank record; a record too long to buffer ends the reading (reported
+    /// to `body` as a problem) since the rest of the file can no longer be framed.
+    mutating func forEachRecord(_ body: (CSVRecord) throws -> Void) throws -> ByteTally {
+        var capacity = chunkSize
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var fieldCapacity = 64
+        var fields = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity)
+        defer { fields.deallocate() }
+
+        var hasher = SHA256()
+        var byteCount: Int64 = 0
+        var filled = 0
+        var position = 0
+        var atEnd = false
+        var checkedByteOrderMark = false
+        var recordNumber = 0
+
+        while true {
+            if !checkedByteOrderMark && (filled >= 3 || atEnd) {
+                checkedByteOrderMark = true
+                if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+            }
+            if position == filled && atEnd { break }
+            var outcome = ScanOutcome.incomplete
+            if checkedByteOrderMark {
+                outcome = scanRecord(
+                    buffer: buffer, start: position, filled: filled, atEnd: atEnd,
+                    fields: &fields, fieldCapacity: &fieldCapacity)
+            }
+            switch outcome {
+            case .incomplete:
+                precondition(!atEnd, "the scanner asked for more bytes after the end of the input")
+                if position > 0 {
+                    buffer.update(from: buffer + position, count: filled - position)
+                    filled -= position
+                    position = 0
+                }
+                if filled == capacity {
+                    if capacity >= maximumRecordBytes {
+                        recordNumber += 1
+                        let problem = CSVProblem(
+                            fieldIndex: nil,
+                            reason: "record longer than \(maximumRecordBytes) bytes (is a quote not closed?)")
+                        try body(
+                            CSVRecord(
+                                base: buffer, fields: UnsafeBufferPointer(start: fields, count: 0),
+                                number: recordNumber, problem: problem, hasNonASCII: false))
+                        return ByteTally(byteCount: byteCount, sha256Hex: "")
+                    }
+                    let larger = min(capacity * 2, maximumRecordBytes)
+                    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+                    grown.update(from: buffer, count: filled)
+                    buffer.deallocate()
+                    buffer = grown
+                    capacity = larger
+                }
+                let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: capacity - filled))
+                if count == 0 {
+                    atEnd = true
+                } else {
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + filled, count: count))
+                    byteCount += Int64(count)
+                    filled += count
+                }
+            case .complete(let fieldCount, let next, let problem, let hasNonASCII):
+                recordNumber += 1
+                position = next
+                let blank =
+                    problem == nil && fieldCount == 1 && fields[0].start == fields[0].end && !fields[0].isQuoted
+                if blank { continue }
+                for index in 0..<fieldCount where fields[index].isEscaped {
+                    undoubleQuotes(buffer: buffer, field: &fields[index])
+                }
+                let record = CSVRecord(
+                    base: buffer, fields: UnsafeBufferPointer(start: fields, count: fieldCount),
+                    number: recordNumber, problem: problem, hasNonASCII: hasNonASCII)
+                try body(record)
+            }
+        }
+        let digest = hasher.finalize()
+        return ByteTally(byteCount: byteCount, sha256Hex: hexadecimal(digest))
+    }
+}
+
+private enum ScanOutcome {
+    /// The record does not end within the bytes read so far.
+    case incomplete
+    /// A whole record: its field count, where the next record starts, and any problem.
+    case complete(fieldCount: Int, next: Int, problem: CSVProblem?, hasNonASCII: Bool)
+}
+
+private let asciiQuote = UInt8(ascii: "\"")
+private let asciiComma = UInt8(ascii: ",")
+private let asciiLineFeed = UInt8(ascii: "\n")
+private let asciiCarriageReturn = UInt8(ascii: "\r")
+
+/// Scans one record starting at `start`. Returns `.incomplete` when the bytes run out before the
+/// record ends and more may come.
+@inline(__always)
+private func scanRecord(
+    buffer: UnsafeMutablePointer<UInt8>, start: Int, filled: Int, atEnd: Bool,
+    fields: inout UnsafeMutablePointer<CSVField>, fieldCapacity: inout Int
+) -> ScanOutcome {
+    var index = start
+    var fieldCount = 0
+    var nonASCII: UInt8 = 0
+
+    func append(_ field: CSVField) {
+        if fieldCount == fieldCapacity {
+            let larger = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity * 2)
+            larger.moveInitialize(from: fields, count: fieldCount)
+            fields.deallocate()
+            fields = larger
+            fieldCapacity *= 2
+        }
+        (fields + fieldCount).initialize(to: field)
+        fieldCount += 1
+    }
+
+    /// Skips to the end of the line after a problem; nil when more bytes are needed.
+    func recover(from position: Int, problem: CSVProblem) -> ScanOutcome? {
+        var cursor = position
+        while cursor < filled {
+            if buffer[cursor] == asciiLineFeed {
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: problem, hasNonASCII: false)
+            }
+            cursor += 1
+        }
+        if !atEnd { return nil }
+        return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: false)
+    }
+
+    while true {
+        // One field per iteration.
+        if index < filled && buffer[index] == asciiQuote {
+            let contentStart = index + 1
+            var cursor = contentStart
+            var escaped = false
+            var contentEnd = -1
+            while cursor < filled {
+                let byte = buffer[cursor]
+                nonASCII |= byte
+                if byte == asciiQuote {
+                    if cursor + 1 == filled && !atEnd { return .incomplete }
+                    if cursor + 1 < filled && buffer[cursor + 1] == asciiQuote {
+                        escaped = true
+                        cursor += 2
+                        continue
+                    }
+                    contentEnd = cursor
+                    cursor += 1
+                    break
+                }
+                cursor += 1
+            }
+            if contentEnd < 0 {
+                if !atEnd { return .incomplete }
+                let problem = CSVProblem(fieldIndex: fieldCount, reason: "quoted field not closed before the end of the file")
+                return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: nonASCII >= 0x80)
+            }
+            let field = CSVField(start: contentStart, end: contentEnd, isQuoted: true, isEscaped: escaped)
+            // After the closing quote: a comma, a line end or the end of the input.
+            if cursor == filled {
+                if !atEnd { return .incomplete }
+                append(field)
+                return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+            }
+            let after = buffer[cursor]
+            if after == asciiComma {
+                append(field)
+                index = cursor + 1
+                continue
+            }
+            if after == asciiLineFeed {
+                append(field)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: nonASCII >= 0x80)
+            }
+            if after == asciiCarriageReturn {
+                if cursor + 1 == filled {
+                    if !atEnd { return .incomplete }
+                    append(field)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                }
+                if buffer[cursor + 1] == asciiLineFeed {
+                    append(field)
+                    return .complete(
+                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                }
+            }
+            let problem = CSVProblem(fieldIndex: fieldCount, reason: "unexpected character after a closing quote")
+            return recover(from: cursor, problem: problem) ?? .incomplete
+        }
+
+        // An unquoted field: runs to a comma, a line end or the end of the input.
+        let fieldStart = index
+        var cursor = index
+        while cursor < filled {
+            let byte = buffer[cursor]
+            if byte > asciiComma || (byte != asciiComma && byte != asciiQuote && byte != asciiLineFeed && byte != asciiCarriageReturn) {
+                nonASCII |= byte
+                cursor += 1
+                continue
+            }
+            if byte == asciiComma {
+                append(CSVField(start: fieldStart, end: cursor))
+                break
+            }
+            if byte == asciiLineFeed {
+                append(CSVField(start: fieldStart, end: cursor))
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: nonASCII >= 0x80)
+            }
+            if byte == asciiCarriageReturn {
+                if cursor + 1 == filled {
+                    if !atEnd { return .incomplete }
+                    append(CSVField(start: fieldStart, end: cursor))
+                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                }
+                if buffer[cursor + 1] == asciiLineFeed {
+                    append(CSVField(start: fieldStart, end: cursor))
+                    return .complete(
+                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                }
+                // A lone carriage return is data.
+                cursor += 1
+                continue
+            }
+            // A quote inside an unquoted field.
+            let problem = CSVProblem(fieldIndex: fieldCount, reason: "quote inside an unquoted field")
+            return recover(from: cursor, problem: problem) ?? .incomplete
+        }
+        if cursor == filled {
+            if !atEnd { return .incomplete }
+            append(CSVField(start: fieldStart, end: cursor))
+            return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+        }
+        index = cursor + 1
+    }
+}
+
+/// Rewrites a quoted field's content in place, turning each `""` into `"`.
+private func undoubleQuotes(buffer: UnsafeMutablePointer<UInt8>, field: inout CSVField) {
+    var read = field.start
+    var write = field.start
+    let end = field.end
+    while read < end {
+        let byte = buffer[read]
+        buffer[write] = byte
+        write += 1
+        read += (byte == asciiQuote) ? 2 : 1
+    }
+    field.end = write
+    field.isEscaped = false
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Lower-case hexadecimal of a digest.
+func hexadecimal<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    var text: [UInt8] = []
+    text.reserveCapacity(64)
+    for byte in digest {
+        text.append(hexDigits[Int(byte >> 4)])
+        text.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: text, as: UTF8.self)
+}

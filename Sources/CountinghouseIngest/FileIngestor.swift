@@ -1,0 +1,253 @@
+// The ingest library's public face: check a file, then stream its rows into a store.
+//
+// Place in the pipeline: the CLI's `ingest` command calls `check` on every file (pass 1: stream,
+// detect or check the kind, validate every row, hash the bytes), reports every bad row of the bad
+// files, and for each valid file opens a store transaction and calls `forEachRow` (pass 2: stream
+// again, hand over each row in file order). Rows are never held in memory for a whole file, so a
+// multi-gigabyte file costs one buffer plus the set of its natural keys.
+// Invariants: a file is valid only when no row has an error; pass 2 yields exactly the rows pass 1
+// validated, or throws (the file changed, or a row no longer validates) so the caller rolls back.
+// Errors a user can see: every `RowError` of the validator and the header, "cannot read the file:
+// <system message>", "the file changed between checking and loading (sha256 was X, now Y)", and
+// "stopped after 100000 errors" when a file is hopeless.
+
+import CountinghouseCore
+
+public struct IngestSettings: Sendable {
+    /// The ledger's one currency (ISO 4217); amounts in any other are row errors.
+    public var functionalCurrency: String
+
+    public init(functionalCurrency: String = "USD") {
+        self.functionalCurrency = functionalCurrency
+    }
+}
+
+/// What pass 1 learned about a valid file.
+public struct ValidFile: Sendable, Hashable {
+    public var kind: LedgerKind
+    /// Lower-case hex sha256 of the file's bytes.
+    public var sha256: String
+    public var byteCount: Int64
+    /// Data rows (records after the header, blank lines not counted).
+    public var rowCount: Int
+
+    public init(kind: LedgerKind, sha256: String, byteCount: Int64, rowCount: Int) {
+        self.kind = kind
+        self.sha256 = sha256
+        self.byteCount = byteCount
+        self.rowCount = rowCount
+    }
+}
+
+public enum FileCheck: Sendable {
+    case valid(ValidFile)
+    /// The kind when the header told it, and every error found.
+    case invalid(kind: LedgerKind?, errors: [RowError])
+}
+
+/// A file that cannot be ingested: its kind (when known) and every error, in file order.
+public struct IngestFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var kind: LedgerKind?
+    public var errors: [RowError]
+
+    public init(kind: LedgerKind?, errors: [RowError]) {
+        self.kind = kind
+        self.errors = errors
+    }
+
+    /// One error per line.
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+public struct FileIngestor: Sendable {
+    public let settings: IngestSettings
+    /// Bytes read per read(2); tests make it tiny to put chunk boundaries everywhere.
+    var chunkSize: Int = 1 << 20
+    /// A file with this many errors stops being read: the user has enough to go on.
+    var maximumErrorCount = 100_000
+
+    public init(settings: IngestSettings) {
+        self.settings = settings
+    }
+
+    /// Pass 1: streams the file once, detects (or checks) the kind, validates every row, hashes the
+    /// bytes. Never throws for bad content; an unreadable file is `.invalid` with a file-level
+    /// error (row nil).
+    public func check(path: String, displayName: String, kind: LedgerKind?) -> FileCheck {
+        do {
+            let source = try FileDescriptorSource.open(path: path)
+            defer { source.close() }
+            let outcome = try run(source: source, displayName: displayName, kind: kind, stopAtFirstError: false, emitsRows: false) { _ in }
+            return outcome.check
+        } catch let failure as ReadFailure {
+            return .invalid(kind: kind, errors: [unreadable(displayName, failure)])
+        } catch {
+            return .invalid(kind: kind, errors: [RowError(file: displayName, row: nil, reason: "\(error)")])
+        }
+    }
+
+    /// Pass 2: streams the file again and hands each validated row to `body` in file order. Throws
+    /// `IngestFailure` if the file's sha256 is no longer `expected.sha256` (the file changed
+    /// between passes) or a row fails validation, and rethrows what `body` throws: the caller is
+    /// inside a store transaction and rolls back.
+    public func forEachRow(
+        path: String, displayName: String, expected: ValidFile, _ body: (LedgerRow) throws -> Void
+    ) throws {
+        let source: FileDescriptorSource
+        do {
+            source = try FileDescriptorSource.open(path: path)
+        } catch {
+            throw IngestFailure(kind: expected.kind, errors: [unreadable(displayName, error)])
+        }
+        defer { source.close() }
+        let outcome: RunOutcome
+        do {
+            outcome = try run(
+                source: source, displayName: displayName, kind: expected.kind, stopAtFirstError: true, emitsRows: true, emit: body)
+        } catch let failure as ReadFailure {
+            throw IngestFailure(kind: expected.kind, errors: [unreadable(displayName, failure)])
+        }
+        if !outcome.errors.isEmpty { throw IngestFailure(kind: outcome.kind, errors: outcome.errors) }
+        if outcome.tally.sha256Hex != expected.sha256 {
+            throw IngestFailure(
+                kind: expected.kind,
+                errors: [
+                    RowError(
+                        file: displayName, row: nil,
+                        reason:
+                            "the file changed between checking and loading (sha256 was \(expected.sha256), now \(outcome.tally.sha256Hex))"
+                    )
+                ])
+        }
+    }
+
+    /// Validates in-memory bytes (tests and generated data) by the same rules; returns the rows in
+    /// file order, or every error.
+    public func validate(bytes: [UInt8], displayName: String, kind: LedgerKind?) -> Result<
+        (ValidFile, [LedgerRow]), IngestFailure
+    > {
+        var rows: [LedgerRow] = []
+        do {
+            let outcome = try run(
+                source: MemorySource(bytes: bytes), displayName: displayName, kind: kind, stopAtFirstError: false,
+                emitsRows: true
+            ) { rows.append($0) }
+            switch outcome.check {
+            case .valid(let file): return .success((file, rows))
+            case .invalid(let kind, let errors): return .failure(IngestFailure(kind: kind, errors: errors))
+            }
+        } catch {
+            // Memory cannot fail to read and the body above does not throw.
+            return .failure(IngestFailure(kind: kind, errors: [RowError(file: displayName, row: nil, reason: "\(error)")]))
+        }
+    }
+
+    private func unreadable(_ displayName: String, _ failure: ReadFailure) -> RowError {
+        RowError(file: displayName, row: nil, reason: "cannot read the file: \(failure.message)")
+    }
+
+    struct RunOutcome {
+        var kind: LedgerKind?
+        var tally: ByteTally
+        var rowCount: Int
+        var errors: [RowError]
+
+        var check: FileCheck {
+            if let kind, errors.isEmpty {
+                return .valid(ValidFile(kind: kind, sha256: tally.sha256Hex, byteCount: tally.byteCount, rowCount: rowCount))
+            }
+            return .invalid(kind: kind, errors: errors)
+        }
+    }
+
+    /// Ends the reading early (a header that rejects the file, or too many errors).
+    private struct StopReading: Error {}
+
+    /// Streams `source` once: header, then every record through the validator. `emit` sees each
+    /// valid row while the file has had no error (rows after an error could never land anyway).
+    func run<Source: ByteSource>(
+        source: Source, displayName: String, kind requestedKind: LedgerKind?, stopAtFirstError: Bool,
+        emitsRows: Bool, emit: (LedgerRow) throws -> Void
+    ) throws -> RunOutcome {
+        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        var validator: RowValidator?
+        var kind = requestedKind
+        var errors: [RowError] = []
+        var rowCount = 0
+        var sawHeader = false
+        let tally: ByteTally
+        do {
+            tally = try reader.forEachRecord { record in
+                guard sawHeader else {
+                    sawHeader = true
+                    switch readHeader(record, displayName: displayName, requestedKind: requestedKind) {
+                    case .success(let (headerKind, header, names)):
+                        kind = headerKind
+                        validator = RowValidator(
+                            kind: headerKind, header: header, headerNames: names, file: displayName,
+                            functionalCurrency: settings.functionalCurrency)
+                        return
+                    case .failure(let failure):
+                        kind = failure.kind
+                        errors = failure.errors
+                        throw StopReading()
+                    }
+                }
+                rowCount += 1
+                let valid = validator!.validate(record, errors: &errors)
+                if valid {
+                    if errors.isEmpty && emitsRows {
+                        try emit(LedgerRow(kind: validator!.kind, values: validator!.values, sourceRow: record.number))
+                    }
+                } else if stopAtFirstError {
+                    throw StopReading()
+                } else if errors.count >= maximumErrorCount {
+                    errors.append(RowError(file: displayName, row: nil, reason: "stopped after \(errors.count) errors"))
+                    throw StopReading()
+                }
+            }
+        } catch is StopReading {
+            return RunOutcome(kind: kind, tally: ByteTally(), rowCount: rowCount, errors: errors)
+        }
+        if !sawHeader {
+            errors.append(RowError(file: displayName, row: nil, reason: "the file is empty (no header row)"))
+        }
+        return RunOutcome(kind: kind, tally: tally, rowCount: rowCount, errors: errors)
+    }
+
+    /// The header record to the file's kind and columns, or the errors that reject the file.
+    private func readHeader(_ record: CSVRecord, displayName: String, requestedKind: LedgerKind?) -> Result<
+        (LedgerKind, HeaderColumns, [String]), IngestFailure
+    > {
+        let row = record.number
+        if let problem = record.problem {
+            return .failure(
+                IngestFailure(kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
+        }
+        var names: [String] = []
+        for index in 0..<record.fieldCount {
+            let bytes = record.bytes(index)
+            if record.hasNonASCII && !isValidUTF8(bytes) {
+                return .failure(
+                    IngestFailure(
+                        kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: "invalid UTF-8 in the header")]))
+            }
+            names.append(HeaderColumns.normalise(String(decoding: bytes, as: UTF8.self)))
+        }
+        let header = HeaderColumns(names: names)
+        let kind: LedgerKind
+        if let requestedKind {
+            kind = requestedKind
+        } else {
+            switch header.detectKind() {
+            case .success(let detected): kind = detected
+            case .failure(let problem):
+                return .failure(
+                    IngestFailure(kind: nil, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
+            }
+        }
+        let problems = header.problems(for: kind, file: displayName)
+        if !problems.isEmpty { return .failure(IngestFailure(kind: kind, errors: problems)) }
+        return .success((kind, header, names))
+    }
+}
