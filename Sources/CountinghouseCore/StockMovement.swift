@@ -22,7 +22,7 @@ public enum StockEventKind: String, Sendable, Hashable {
     case count = "COUNT"
 
     /// 0 for inflows, 1 for outflows, 2 for counts: the second sort key of §3.2.
-    var directionRank: Int {
+    public var directionRank: Int {
         switch self {
         case .purchaseReceipt, .customerReturn, .transferReceive: return 0
         case .purchaseReturn, .sale, .complimentary, .transferShip: return 1
@@ -71,24 +71,40 @@ public struct StockMovement: Sendable, Hashable {
     public var countedQuantity: Int64?
     public var source: SourceReference
 
-    /// The order of SEMANTICS §3.2: instant; inflows, outflows, counts; source kind (purchases,
-    /// transfers, pos_lines, counts); document id (byte order); line number; receipt number;
-    /// location (byte order).
+    /// The order of SEMANTICS §3.2 (see `SequenceKey`).
     public static func sequenceOrder(_ a: StockMovement, _ b: StockMovement) -> Bool {
+        a.sequenceKey < b.sequenceKey
+    }
+
+    public var sequenceKey: SequenceKey {
+        SequenceKey(
+            occurredAt: occurredAt, directionRank: event.directionRank, sourceKind: source.kind,
+            documentID: source.documentID, lineNumber: source.lineNumber, receiptNumber: source.receiptNumber,
+            location: location)
+    }
+}
+
+/// Where a stock event falls in its SKU's one sequence (SEMANTICS §3.2): the instant; at the same
+/// instant inflows, then outflows, then counts; then source kind (purchases, transfers, pos_lines,
+/// counts), document id (byte order), line number, receipt number, location (byte order).
+public struct SequenceKey: Comparable, Sendable, Hashable {
+    public var occurredAt: Instant
+    public var directionRank: Int
+    public var sourceKind: LedgerKind
+    public var documentID: String
+    public var lineNumber: Int64?
+    public var receiptNumber: Int64?
+    public var location: String
+
+    public static func < (a: SequenceKey, b: SequenceKey) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        if a.event.directionRank != b.event.directionRank { return a.event.directionRank < b.event.directionRank }
-        let kindRankA = sourceKindRank(a.source.kind)
-        let kindRankB = sourceKindRank(b.source.kind)
+        if a.directionRank != b.directionRank { return a.directionRank < b.directionRank }
+        let kindRankA = sourceKindRank(a.sourceKind)
+        let kindRankB = sourceKindRank(b.sourceKind)
         if kindRankA != kindRankB { return kindRankA < kindRankB }
-        if a.source.documentID != b.source.documentID {
-            return a.source.documentID.utf8.lexicographicallyPrecedes(b.source.documentID.utf8)
-        }
-        if a.source.lineNumber != b.source.lineNumber {
-            return (a.source.lineNumber ?? 0) < (b.source.lineNumber ?? 0)
-        }
-        if a.source.receiptNumber != b.source.receiptNumber {
-            return (a.source.receiptNumber ?? 0) < (b.source.receiptNumber ?? 0)
-        }
+        if a.documentID != b.documentID { return a.documentID.utf8.lexicographicallyPrecedes(b.documentID.utf8) }
+        if a.lineNumber != b.lineNumber { return (a.lineNumber ?? 0) < (b.lineNumber ?? 0) }
+        if a.receiptNumber != b.receiptNumber { return (a.receiptNumber ?? 0) < (b.receiptNumber ?? 0) }
         return a.location.utf8.lexicographicallyPrecedes(b.location.utf8)
     }
 

@@ -1,0 +1,200 @@
+// Phase 2 of the FIFO engine: values (SEMANTICS §3.4), resolved after quantities.
+//
+// The value graph has a node per layer and per outflow; an edge runs from a layer to each outflow
+// it allocated units to, and from a source outflow (a sale, a shipment) to each layer derived from
+// it. Tarjan's algorithm finds the strongly connected components; an allocation whose layer and
+// outflow share one is self-dependent. Components are evaluated sources first; inside one,
+// outflows before layers (their remaining edges run only from outflows to derived layers).
+
+extension SKUCostRun {
+    /// The fallback unit cost of this SKU at a location and instant (§3.4): the latest purchase
+    /// receipt there with occurred_at ≤ t, else the latest anywhere, else the standard cost, else 0.
+    public func fallbackUnitCost(location: Int, at instant: Instant) -> (UnitCost, FallbackSource) {
+        // Events are sorted by occurred_at first, so the receipts with occurred_at ≤ t are a prefix
+        // of each receipt list.
+        func latest(_ positions: [Int]) -> Int? {
+            var low = 0
+            var high = positions.count
+            while low < high {
+                let middle = (low + high) / 2
+                if events[positions[middle]].occurredAt <= instant { low = middle + 1 } else { high = middle }
+            }
+            return low > 0 ? positions[low - 1] : nil
+        }
+        let latestHere = location >= 0 && location < receiptPositionsByLocation.count
+            ? latest(receiptPositionsByLocation[location]) : nil
+        let latestAnywhere = latest(receiptPositions)
+        func unitCost(_ position: Int) -> UnitCost {
+            guard case .purchaseReceipt(let value) = events[position].kind else { preconditionFailure("not a receipt") }
+            return UnitCost(value: value, quantity: events[position].quantity)
+        }
+        if let latestHere { return (unitCost(latestHere), .purchaseHere) }
+        if let latestAnywhere { return (unitCost(latestAnywhere), .purchaseElsewhere) }
+        if let standardCost { return (UnitCost(value: standardCost, quantity: 1), .standardCost) }
+        return (UnitCost(value: 0, quantity: 1), .zero)
+    }
+
+    /// The outflow a derived layer takes its value from, if any.
+    func sourceOutflow(of layer: Layer) -> Int? {
+        switch layer.origin {
+        case .customerReturn(let saleEvent): return outflowOfEvent[saleEvent] >= 0 ? outflowOfEvent[saleEvent] : nil
+        case .transferReceipt(let shipEvent): return outflowOfEvent[shipEvent] >= 0 ? outflowOfEvent[shipEvent] : nil
+        default: return nil
+        }
+    }
+
+    mutating func resolveValues() {
+        let layerCount = layers.count
+        let nodeCount = layerCount + outflows.count
+        var derivedLayers = Array(repeating: [Int](), count: outflows.count)
+        for (index, layer) in layers.enumerated() {
+            if let source = sourceOutflow(of: layer) { derivedLayers[source].append(index) }
+        }
+        // Tarjan's strongly connected components, iteratively.
+        var order = Array(repeating: -1, count: nodeCount)
+        var lowLink = Array(repeating: 0, count: nodeCount)
+        var onStack = Array(repeating: false, count: nodeCount)
+        var component = Array(repeating: -1, count: nodeCount)
+        var stack: [Int] = []
+        var components: [[Int]] = []
+        var counter = 0
+        func successorCount(_ node: Int) -> Int {
+            node < layerCount ? layers[node].allocations.count : derivedLayers[node - layerCount].count
+        }
+        func successor(_ node: Int, _ index: Int) -> Int {
+            node < layerCount
+                ? layerCount + allocations[layers[node].allocations[index]].outflow
+                : derivedLayers[node - layerCount][index]
+        }
+        var work: [(node: Int, next: Int)] = []
+        for root in 0..<nodeCount where order[root] < 0 {
+            work.append((root, 0))
+            order[root] = counter
+            lowLink[root] = counter
+            counter += 1
+            stack.append(root)
+            onStack[root] = true
+            while let (node, next) = work.last {
+                if next < successorCount(node) {
+                    work[work.count - 1].next += 1
+                    let target = successor(node, next)
+                    if order[target] < 0 {
+                        order[target] = counter
+                        lowLink[target] = counter
+                        counter += 1
+                        stack.append(target)
+                        onStack[target] = true
+                        work.append((target, 0))
+                    } else if onStack[target] {
+                        lowLink[node] = min(lowLink[node], order[target])
+                    }
+                } else {
+                    work.removeLast()
+                    if let parent = work.last { lowLink[parent.node] = min(lowLink[parent.node], lowLink[node]) }
+                    if lowLink[node] == order[node] {
+                        var members: [Int] = []
+                        while true {
+                            let member = stack.removeLast()
+                            onStack[member] = false
+                            component[member] = components.count
+                            members.append(member)
+                            if member == node { break }
+                        }
+                        components.append(members)
+                    }
+                }
+            }
+        }
+        for index in allocations.indices
+        where component[allocations[index].layer] == component[layerCount + allocations[index].outflow] {
+            allocations[index].selfDependent = true
+        }
+        // Tarjan emits sinks first: walk the components backwards, sources first.
+        for members in components.reversed() {
+            for node in members where node >= layerCount { valueOutflow(node - layerCount) }
+            for node in members where node < layerCount { valueLayer(node) }
+        }
+    }
+
+    private mutating func valueOutflow(_ index: Int) {
+        var outflow = outflows[index]
+        var unpricedUnits = outflow.openDeficit
+        for allocationIndex in outflow.allocations {
+            let allocation = allocations[allocationIndex]
+            if allocation.selfDependent {
+                unpricedUnits += allocation.units
+                outflow.selfDependent = true
+            } else if layers[allocation.layer].provisional {
+                outflow.pendingQuantity += allocation.units
+                outflow.provisionalCost += allocation.value
+                outflow.fromProvisionalLayer = true
+            } else {
+                outflow.costedQuantity += allocation.units
+                outflow.finalCost += allocation.value
+            }
+        }
+        if unpricedUnits > 0 {
+            let (unitCost, source) = fallbackUnitCost(location: outflow.location, at: events[outflow.event].occurredAt)
+            outflow.pendingQuantity += unpricedUnits
+            outflow.provisionalCost += unitCost.cost(of: unpricedUnits)
+            outflow.fallback = source
+        }
+        precondition(
+            outflow.quantity == outflow.costedQuantity + outflow.pendingQuantity + outflow.cancelledQuantity,
+            "an outflow's units must be costed, pending or cancelled")
+        outflows[index] = outflow
+    }
+
+    private mutating func valueLayer(_ index: Int) {
+        var layer = layers[index]
+        let event = events[layer.event]
+        func derived(from source: Int?, quantity: Int64) -> Int64 {
+            guard let source, quantity > 0 else { return 0 }
+            let cost = Int128(outflows[source].finalCost) + Int128(outflows[source].provisionalCost)
+            layer.provisional = outflows[source].pendingQuantity > 0
+            return roundHalfAwayFromZero(cost * Int128(layer.cumulativeAfter), Int128(quantity))
+                - roundHalfAwayFromZero(cost * Int128(layer.cumulativeBefore), Int128(quantity))
+        }
+        switch layer.origin {
+        case .purchase:
+            guard case .purchaseReceipt(let value) = event.kind else { preconditionFailure("a purchase layer") }
+            layer.value = value
+        case .countGain:
+            if case .count(let unitCost?) = event.kind {
+                layer.value = UnitCost(value: unitCost, quantity: 1).cost(of: layer.units)
+            } else {
+                let (unitCost, source) = fallbackUnitCost(location: layer.location, at: event.occurredAt)
+                layer.value = unitCost.cost(of: layer.units)
+                layer.fallback = source
+            }
+        case .unusableReturn, .unmatchedTransferReceipt:
+            let (unitCost, source) = fallbackUnitCost(location: layer.location, at: event.occurredAt)
+            layer.value = unitCost.cost(of: layer.units)
+            layer.fallback = source
+            if case .unmatchedTransferReceipt = layer.origin { layer.provisional = true }
+        case .customerReturn(let saleEvent):
+            let source = sourceOutflow(of: layer)
+            let quantity = source.map { outflows[$0].quantity - outflows[$0].cancelledQuantity } ?? events[saleEvent].quantity
+            layer.value = derived(from: source, quantity: quantity)
+        case .transferReceipt(let shipEvent):
+            layer.value = derived(from: sourceOutflow(of: layer), quantity: events[shipEvent].quantity)
+        }
+        // The remainder rule: each allocation gets round(v × t / u) of what is left.
+        var remainingValue = Int128(layer.value)
+        var remainingUnits = Int128(layer.units)
+        for allocationIndex in layer.allocations {
+            let units = Int128(allocations[allocationIndex].units)
+            let value = roundHalfAwayFromZero(remainingValue * units, remainingUnits)
+            allocations[allocationIndex].value = value
+            remainingValue -= Int128(value)
+            remainingUnits -= units
+        }
+        precondition(remainingUnits > 0 || remainingValue == 0, "a used-up layer must hand out exactly its value")
+        layers[index] = layer
+    }
+
+    /// The value a layer still holds after its allocations.
+    public func remainingValue(ofLayer index: Int) -> Int64 {
+        layers[index].allocations.reduce(layers[index].value) { $0 - allocations[$1].value }
+    }
+}
