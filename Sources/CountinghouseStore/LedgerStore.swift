@@ -153,4 +153,18 @@ public protocol LedgerStore: AnyObject {
 
     /// Recomputes every table's hash chain and lists the rows where it breaks.
     func verifyHashChains() throws -> [ChainBreak]
+
+    /// Every row of a kind recorded at or before `knownAt` ("as known at") whose occurred_at is at or
+    /// before `occurredAtOrBefore` ("as of"; kinds without occurred_at are not filtered by it), in
+    /// ledger order; nil means no limit. Both are index range scans in the stores.
+    func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow]
+}
+
+extension LedgerStore {
+    /// A default for other conformers: filters `rows(of:knownAt:)` in memory.
+    public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow] {
+        let all = try rows(of: kind, knownAt: knownAt)
+        guard let limit = occurredAtOrBefore else { return all }
+        return all.filter { stored in stored.row.occurredAt.map { $0 <= limit } ?? true }
+    }
 }

@@ -1,0 +1,426 @@
+// The ledger on a PostgreSQL server, through libpq, with bulk appends by COPY.
+//
+// Place in the pipeline: `openLedgerStore(locator:)` returns it for `postgres://…` locators; it
+// passes the same test suite as `SQLiteStore` and creates the same tables from `KindSchema`.
+// How a file is appended, in one transaction and without a round trip per row:
+//  1. `LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE` serialises ingests (readers are not blocked),
+//     so the recorded_at check, the next file id (max + 1), the next ledger seq (max + 1) and the
+//     last row hash are decided with nobody else writing.
+//  2. The producer's rows stream by COPY (text format) into a temp staging table holding each row's
+//     values, natural key, source row, a provisional seq and a provisional chained hash, computed in
+//     Swift as if every row were new (the common case of a first ingest).
+//  3. One join of staging with the ledger finds duplicates (identical columns, `IS NOT DISTINCT
+//     FROM`), a second lists conflicts with both versions (for items, versioned: only the latest
+//     version for the SKU counts, and a difference is a new version, not a conflict); for
+//     transfers a third finds rows of the same transfer line with another SKU or locations.
+//  4. Any error: ROLLBACK, `.rejected`. Otherwise the `files` row is inserted with its counts, and
+//     the new rows go from staging into the ledger by one INSERT … SELECT: straight, when nothing
+//     was a duplicate (the provisional seqs and hashes are the real ones); else the chain is
+//     recomputed in Swift for the new rows only and COPYed as (staging seq, seq, hash) into a second
+//     temp table that the INSERT … SELECT joins. Re-sending values is never needed.
+// Only portable SQL: plain tables and indexes, a PL/pgSQL trigger function, temp tables, COPY.
+// Errors a user can see: `StoreError` (server unreachable, SQL failures, recorded_at going
+// backwards, schema too new) and the `RowError`s of a rejected file.
+import CountinghouseCore
+
+public final class PostgresStore: LedgerStore {
+    private let connection: PGConnection
+    private var schemaReady = false
+
+    /// Connects to the server named by a `postgres://…` URL or a libpq conninfo. The schema is
+    /// migrated on first use.
+    public init(conninfo: String) throws {
+        connection = try PGConnection(conninfo: conninfo)
+        try connection.execute("SET client_min_messages = warning")
+    }
+
+    /// Runs raw SQL on the store's connection (maintenance and tests; the triggers still apply).
+    public func execute(_ sql: String) throws { try connection.execute(sql) }
+
+    // MARK: Schema
+
+    @discardableResult
+    public func migrate() throws -> Int {
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        try transaction {
+            try connection.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            let current = Int(
+                try connection.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").int64(0, 0))
+            if current > ledgerSchemaVersion {
+                throw StoreError.schemaTooNew(found: current, supported: ledgerSchemaVersion)
+            }
+            for version in stride(from: current + 1, through: ledgerSchemaVersion, by: 1) {
+                for statement in Self.migration(version) { try connection.execute(statement) }
+                try connection.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), \(wallClockNanoseconds()))")
+            }
+        }
+        schemaReady = true
+        return ledgerSchemaVersion
+    }
+
+    private func ensureSchema() throws {
+        if !schemaReady { try migrate() }
+    }
+
+    static func migration(_ version: Int) -> [String] {
+        switch version {
+        case 1:
+            var statements = [
+                """
+                CREATE OR REPLACE FUNCTION countinghouse_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+                END
+                $$
+                """,
+                """
+                CREATE TABLE files (id BIGINT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL, byte_count BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+                rows_accepted BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL)
+                """,
+                "CREATE INDEX files_recorded_at ON files (recorded_at)",
+                appendOnlyTrigger("files"),
+            ]
+            for kind in LedgerKind.allCases {
+                let schema = kind.schema
+                let columns =
+                    ["seq BIGINT PRIMARY KEY"] + LedgerDDL.columnDefinitions(schema) + [
+                        "natural_key TEXT NOT NULL", "recorded_at BIGINT NOT NULL", "file_id BIGINT NOT NULL",
+                        "source_row BIGINT NOT NULL", "row_hash TEXT NOT NULL",
+                    ]
+                statements.append("CREATE TABLE \(schema.tableName) (\(columns.joined(separator: ", ")))")
+                statements += LedgerDDL.indexes(schema)
+                statements.append(appendOnlyTrigger(schema.tableName))
+            }
+            return statements
+        default:
+            preconditionFailure("no migration \(version)")
+        }
+    }
+
+    /// Statement-level, so even an UPDATE or DELETE that matches no row is refused.
+    private static func appendOnlyTrigger(_ table: String) -> String {
+        "CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON \(table) "
+            + "FOR EACH STATEMENT EXECUTE FUNCTION countinghouse_refuse_change()"
+    }
+
+    private func transaction<T>(_ body: () throws -> T) throws -> T {
+        try connection.execute("BEGIN")
+        do {
+            let result = try body()
+            try connection.execute("COMMIT")
+            return result
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Reading
+
+    public func latestRecordedAt() throws -> Instant? {
+        try ensureSchema()
+        let result = try connection.execute("SELECT max(recorded_at) FROM files")
+        return result.isNull(0, 0) ? nil : Instant(nanosecondsSinceEpoch: result.int64(0, 0))
+    }
+
+    private static let fileColumns =
+        "id, name, sha256, kind, byte_count, recorded_at, rows_accepted, rows_duplicate"
+
+    public func files() throws -> [IngestedFile] {
+        try ensureSchema()
+        let result = try connection.execute("SELECT \(Self.fileColumns) FROM files ORDER BY id")
+        return try (0..<result.rowCount).map { try Self.readFile(result, $0) }
+    }
+
+    private static func readFile(_ result: PGResult, _ row: Int) throws -> IngestedFile {
+        let kindName = result.text(row, 3)
+        guard let kind = LedgerKind(rawValue: kindName) else {
+            throw StoreError.sql(statement: "SELECT … FROM files", message: "files holds an unknown kind \(kindName)")
+        }
+        return IngestedFile(
+            id: result.int64(row, 0), name: result.text(row, 1), sha256: result.text(row, 2), kind: kind,
+            byteCount: result.int64(row, 4), recordedAt: Instant(nanosecondsSinceEpoch: result.int64(row, 5)),
+            rowsAccepted: Int(result.int64(row, 6)), rowsDuplicate: Int(result.int64(row, 7)))
+    }
+
+    public func rows(of kind: LedgerKind, knownAt: Instant?) throws -> [StoredRow] {
+        try rows(of: kind, knownAt: knownAt, occurredAtOrBefore: nil)
+    }
+
+    public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws
+        -> [StoredRow]
+    {
+        try ensureSchema()
+        let schema = kind.schema
+        var conditions: [String] = []
+        if let knownAt { conditions.append("l.recorded_at <= \(knownAt.nanosecondsSinceEpoch)") }
+        if let occurredAtOrBefore, schema.occurredAt != nil {
+            conditions.append("l.occurred_at <= \(occurredAtOrBefore.nanosecondsSinceEpoch)")
+        }
+        let result = try connection.execute(
+            "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                + " ORDER BY l.seq")
+        return (0..<result.rowCount).map { Self.readStored(result, $0, schema, from: 1) }
+    }
+
+    /// `<columns>, recorded_at, file_id, file name, source_row` of the ledger alias `l`.
+    private static func storedColumns(_ schema: KindSchema) -> String {
+        "l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
+    }
+
+    /// Reads what `storedColumns` selects, its first schema column at `first`.
+    private static func readStored(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int)
+        -> StoredRow
+    {
+        let values = readValues(result, row, schema, from: first)
+        let base = first + schema.columns.count
+        return StoredRow(
+            row: LedgerRow(kind: schema.kind, values: values, sourceRow: Int(result.int64(row, base + 3))),
+            recordedAt: Instant(nanosecondsSinceEpoch: result.int64(row, base)),
+            fileID: result.int64(row, base + 1),
+            fileName: result.isNull(row, base + 2) ? "(unknown file)" : result.text(row, base + 2))
+    }
+
+    private static func readValues(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int)
+        -> [FieldValue]
+    {
+        schema.columns.enumerated().map { index, column in
+            result.value(row, first + index, integer: column.type.isInteger)
+        }
+    }
+
+    // MARK: Appending
+
+    public func append(
+        _ file: IngestFileInfo, rows produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
+    ) throws -> AppendOutcome {
+        try ensureSchema()
+        try connection.execute("BEGIN")
+        do {
+            let outcome = try appendInTransaction(file, produceRows)
+            try connection.execute(outcome.landed ? "COMMIT" : "ROLLBACK")
+            return outcome
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func appendInTransaction(
+        _ file: IngestFileInfo, _ produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
+    ) throws -> AppendOutcome {
+        try connection.execute("LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE")
+        let known = try connection.query("SELECT \(Self.fileColumns) FROM files WHERE sha256 = $1", [file.sha256])
+        if known.rowCount > 0 { return .knownFile(try Self.readFile(known, 0)) }
+        let latest = try connection.execute("SELECT max(recorded_at), coalesce(max(id), 0) + 1 FROM files")
+        if !latest.isNull(0, 0) {
+            let latestAt = Instant(nanosecondsSinceEpoch: latest.int64(0, 0))
+            if file.recordedAt < latestAt {
+                throw StoreError.recordedAtBackwards(latest: latestAt, requested: file.recordedAt)
+            }
+        }
+        let fileID = latest.int64(0, 1)
+        let schema = file.kind.schema
+        let table = schema.tableName
+        let last = try connection.execute("SELECT seq, row_hash FROM \(table) ORDER BY seq DESC LIMIT 1")
+        let baseSeq = last.rowCount > 0 ? last.int64(0, 0) : 0
+        let chainStart = last.rowCount > 0 ? (HashChain.bytes(hex: last.text(0, 1)) ?? HashChain.genesis)
+            : HashChain.genesis
+        let recordedAt = file.recordedAt.nanosecondsSinceEpoch
+        let columns = LedgerDDL.columnList(schema)
+
+        // 2. Stream into staging with provisional seqs and hashes.
+        let stagingColumns = LedgerDDL.columnDefinitions(schema)
+        try connection.execute(
+            "CREATE TEMP TABLE ch_staging (seq BIGINT NOT NULL, \(stagingColumns.joined(separator: ", ")), "
+                + "natural_key TEXT NOT NULL, source_row BIGINT NOT NULL, row_hash TEXT NOT NULL) ON COMMIT DROP")
+        var errors: [RowError] = []
+        var firstRowOfKey: [String: Int] = [:]
+        var canonicalArena: [UInt8] = []
+        var canonicalEnds: [Int] = []
+        var sourceRows: [Int64] = []
+        var previous = chainStart
+        try connection.copyIn(
+            "COPY ch_staging (seq, \(columns), natural_key, source_row, row_hash) FROM STDIN"
+        ) { writer in
+            try produceRows { row in
+                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+                let key = row.naturalKey
+                if let first = firstRowOfKey[key] {
+                    errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
+                    return
+                }
+                firstRowOfKey[key] = row.sourceRow
+                let canonical = row.canonicalContent
+                canonicalArena.append(contentsOf: canonical)
+                canonicalEnds.append(canonicalArena.count)
+                sourceRows.append(Int64(row.sourceRow))
+                let digest = HashChain.digest(
+                    previous: previous, canonicalContent: canonical, recordedAt: recordedAt,
+                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+                previous = digest
+
+                writer.field(baseSeq + Int64(sourceRows.count))
+                for value in row.values {
+                    writer.separator()
+                    writer.field(value)
+                }
+                writer.separator()
+                writer.field(key)
+                writer.separator()
+                writer.field(Int64(row.sourceRow))
+                writer.separator()
+                writer.field(HashChain.hex(digest))
+                try writer.endLine()
+            }
+        }
+
+        // 3. Duplicates, conflicts and transfer-line mismatches, each by one join.
+        let identical = schema.columns.map { "s.\($0.name) IS NOT DISTINCT FROM l.\($0.name)" }
+            .joined(separator: " AND ")
+        let latestVersion =
+            schema.versioned
+            ? " AND l.seq = (SELECT max(v.seq) FROM \(table) v WHERE v.natural_key = s.natural_key)" : ""
+        let duplicateResult = try connection.execute(
+            "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key\(latestVersion) "
+                + "WHERE \(identical)")
+        var duplicates = Set<Int64>()
+        duplicates.reserveCapacity(duplicateResult.rowCount)
+        for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
+
+        let stagedColumns = LedgerDDL.columnList(schema, prefix: "s.")
+        let detail = "s.seq, \(stagedColumns), s.source_row, \(Self.storedColumns(schema))"
+        let count = schema.columns.count
+        var refused = Set<Int64>()
+        if !schema.versioned {
+            let conflicts = try connection.execute(
+                "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key "
+                    + "LEFT JOIN files f ON f.id = l.file_id WHERE NOT (\(identical)) ORDER BY s.seq")
+            for index in 0..<conflicts.rowCount {
+                let incoming = LedgerRow(
+                    kind: file.kind, values: Self.readValues(conflicts, index, schema, from: 1),
+                    sourceRow: Int(conflicts.int64(index, count + 1)))
+                let existing = Self.readStored(conflicts, index, schema, from: count + 3)
+                refused.insert(conflicts.int64(index, 0))
+                errors.append(LedgerMessages.conflict(fileName: file.name, incoming: incoming, existing: existing))
+            }
+        }
+        if file.kind == .transfers {
+            let mismatches = try connection.execute(
+                "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.transfer_id = s.transfer_id "
+                    + "AND l.line_no = s.line_no AND l.natural_key <> s.natural_key "
+                    + "LEFT JOIN files f ON f.id = l.file_id "
+                    + "WHERE l.sku <> s.sku OR l.from_location <> s.from_location OR l.to_location <> s.to_location "
+                    + "ORDER BY s.seq, l.seq")
+            for index in 0..<mismatches.rowCount {
+                let stagingSeq = mismatches.int64(index, 0)
+                if duplicates.contains(stagingSeq) || refused.contains(stagingSeq) { continue }
+                refused.insert(stagingSeq)
+                let incoming = LedgerRow(
+                    kind: file.kind, values: Self.readValues(mismatches, index, schema, from: 1),
+                    sourceRow: Int(mismatches.int64(index, count + 1)))
+                let existing = Self.readStored(mismatches, index, schema, from: count + 3)
+                errors.append(
+                    LedgerMessages.transferMismatch(fileName: file.name, incoming: incoming, existing: existing))
+            }
+        }
+        if !errors.isEmpty {
+            return .rejected(errors.sorted { ($0.row ?? 0) < ($1.row ?? 0) })
+        }
+
+        // 4. The file record, then the new rows.
+        let accepted = sourceRows.count - duplicates.count
+        try connection.query(
+            "INSERT INTO files (\(Self.fileColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                String(fileID), file.name, file.sha256, file.kind.rawValue, String(file.byteCount),
+                String(recordedAt), String(accepted), String(duplicates.count),
+            ])
+        let target = "INSERT INTO \(table) (seq, \(columns), natural_key, recorded_at, file_id, source_row, row_hash)"
+        if duplicates.isEmpty {
+            if accepted > 0 {
+                try connection.execute(
+                    target + " SELECT seq, \(columns), natural_key, \(recordedAt), \(fileID), source_row, row_hash "
+                        + "FROM ch_staging")
+            }
+        } else if accepted > 0 {
+            try connection.execute(
+                "CREATE TEMP TABLE ch_renumber (staging_seq BIGINT NOT NULL, seq BIGINT NOT NULL, "
+                    + "row_hash TEXT NOT NULL) ON COMMIT DROP")
+            try connection.copyIn("COPY ch_renumber (staging_seq, seq, row_hash) FROM STDIN") { writer in
+                var previous = chainStart
+                var nextSeq = baseSeq
+                var start = 0
+                for (ordinal, end) in canonicalEnds.enumerated() {
+                    defer { start = end }
+                    let stagingSeq = baseSeq + Int64(ordinal + 1)
+                    if duplicates.contains(stagingSeq) { continue }
+                    let digest = HashChain.digest(
+                        previous: previous, canonicalContent: canonicalArena[start..<end], recordedAt: recordedAt,
+                        fileSHA256: file.sha256, sourceRow: sourceRows[ordinal])
+                    previous = digest
+                    nextSeq += 1
+                    writer.field(stagingSeq)
+                    writer.separator()
+                    writer.field(nextSeq)
+                    writer.separator()
+                    writer.field(HashChain.hex(digest))
+                    try writer.endLine()
+                }
+            }
+            try connection.execute(
+                target + " SELECT r.seq, \(stagedColumns), s.natural_key, \(recordedAt), \(fileID), s.source_row, "
+                    + "r.row_hash FROM ch_staging s JOIN ch_renumber r ON r.staging_seq = s.seq")
+        }
+        return .appended(
+            IngestedFile(
+                id: fileID, name: file.name, sha256: file.sha256, kind: file.kind, byteCount: file.byteCount,
+                recordedAt: file.recordedAt, rowsAccepted: accepted, rowsDuplicate: duplicates.count))
+    }
+
+    // MARK: Verifying
+
+    public func verifyHashChains() throws -> [ChainBreak] {
+        try ensureSchema()
+        var breaks: [ChainBreak] = []
+        let page = 50_000
+        for kind in LedgerKind.allCases {
+            let schema = kind.schema
+            let count = schema.columns.count
+            var verifier = ChainVerifier(table: schema.tableName)
+            var after: Int64 = Int64.min
+            while true {
+                // Keyset pages keep memory flat on a large table.
+                let result = try connection.execute(
+                    "SELECT l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, "
+                        + "coalesce(f.sha256, ''), l.source_row, l.row_hash FROM \(schema.tableName) l "
+                        + "LEFT JOIN files f ON f.id = l.file_id WHERE l.seq > \(after) ORDER BY l.seq LIMIT \(page)")
+                for index in 0..<result.rowCount {
+                    let base = count + 1
+                    let row = LedgerRow(
+                        kind: kind, values: Self.readValues(result, index, schema, from: 1),
+                        sourceRow: Int(result.int64(index, base + 2)))
+                    after = result.int64(index, 0)
+                    verifier.check(
+                        sequence: after, row: row, recordedAt: result.int64(index, base),
+                        fileSHA256: result.text(index, base + 1), storedHash: result.text(index, base + 3))
+                }
+                if result.rowCount < page { break }
+            }
+            breaks += verifier.breaks
+        }
+        return breaks
+    }
+}
+
+extension AppendOutcome {
+    /// Whether the file entered the ledger (the transaction commits).
+    var landed: Bool {
+        if case .appended = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,162 @@
+// The only place that touches `sqlite3*` and `sqlite3_stmt*`.
+//
+// Place in the pipeline: `SQLiteStore` runs its SQL through these two classes. A `SQLiteConnection`
+// owns the database handle and closes it in deinit; a `SQLiteStatement` owns a prepared statement,
+// keeps its connection alive and finalizes in deinit, so statements can be prepared once and reused
+// for every row of a file. Invariant: no pointer leaves this file.
+// Errors a user can see: every SQLite failure becomes `StoreError.sql` (statement and SQLite's
+// message) or, when the file cannot be opened, `StoreError.cannotOpen`.
+import CSQLite
+import CountinghouseCore
+
+/// SQLite's "copy the bytes now" destructor (`SQLITE_TRANSIENT`), which Swift does not import.
+private func transientDestructor() -> sqlite3_destructor_type {
+    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
+
+final class SQLiteConnection {
+    fileprivate let handle: OpaquePointer
+
+    init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &db, flags, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StoreError.cannotOpen(
+                "cannot open the SQLite file \(path): \(message); check that its directory exists and is "
+                    + "writable")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if status != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw StoreError.sql(statement: sql, message: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else {
+            throw StoreError.sql(statement: sql, message: String(cString: sqlite3_errmsg(handle)))
+        }
+        return SQLiteStatement(connection: self, handle: statement, sql: sql)
+    }
+
+    fileprivate var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+final class SQLiteStatement {
+    private let connection: SQLiteConnection
+    private let handle: OpaquePointer
+    let sql: String
+
+    fileprivate init(connection: SQLiteConnection, handle: OpaquePointer, sql: String) {
+        self.connection = connection
+        self.handle = handle
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Clears the previous run's state and bindings before binding again.
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Binds a value to the 1-based parameter `index`.
+    func bind(_ value: FieldValue, at index: Int32) throws {
+        let status: Int32
+        switch value {
+        case .null: status = sqlite3_bind_null(handle, index)
+        case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
+        case .text(let text): status = bindText(text, at: index)
+        }
+        try check(status)
+    }
+
+    func bind(_ number: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(handle, index, number))
+    }
+
+    func bind(_ text: String, at index: Int32) throws {
+        try check(bindText(text, at: index))
+    }
+
+    private func bindText(_ text: String, at index: Int32) -> Int32 {
+        // withCString never hands a nil pointer, so an empty string binds as '' and not as NULL.
+        text.withCString { pointer in
+            sqlite3_bind_text(handle, index, pointer, Int32(text.utf8.count), transientDestructor())
+        }
+    }
+
+    /// Advances to the next row: true when a row is there, false when the statement is done.
+    func step() throws -> Bool {
+        let status = sqlite3_step(handle)
+        switch status {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let message = connection.lastError
+            sqlite3_reset(handle)
+            throw StoreError.sql(statement: sql, message: message)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws {
+        _ = try step()
+        sqlite3_reset(handle)
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// The column as a field value of the given storage class.
+    func value(_ column: Int32, integer: Bool) -> FieldValue {
+        if isNull(column) { return .null }
+        return integer ? .integer(int64(column)) : .text(text(column))
+    }
+
+    /// Whether the column holds exactly this value, without building a String.
+    func equals(_ column: Int32, _ value: FieldValue) -> Bool {
+        let type = sqlite3_column_type(handle, column)
+        switch value {
+        case .null:
+            return type == SQLITE_NULL
+        case .integer(let number):
+            return type == SQLITE_INTEGER && sqlite3_column_int64(handle, column) == number
+        case .text(let expected):
+            guard type == SQLITE_TEXT, let pointer = sqlite3_column_text(handle, column) else { return false }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            var expectedText = expected
+            return expectedText.withUTF8 { buffer in
+                buffer.count == count && UnsafeBufferPointer(start: pointer, count: count).elementsEqual(buffer)
+            }
+        }
+    }
+
+    private func check(_ status: Int32) throws {
+        if status != SQLITE_OK { throw StoreError.sql(statement: sql, message: connection.lastError) }
+    }
+}

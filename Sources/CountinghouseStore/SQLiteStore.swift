@@ -1,0 +1,417 @@
+// The ledger in one SQLite file (WAL journal, nothing to start): the default store.
+//
+// Place in the pipeline: the CLI opens it with `openLedgerStore(locator:)` (default
+// `./countinghouse.sqlite`); ingest appends files through `append`, reports read `rows`.
+// Invariants: one write transaction (BEGIN IMMEDIATE) per file, holding SQLite's single writer lock,
+// so recorded_at checks, the hash chain and the file id are decided with nobody else writing; rows
+// are checked and inserted as they stream from the producer through statements prepared once; the
+// `files` row is inserted last, in the same transaction, once the counts are known (the ledger rows
+// name its id, taken as max(id)+1 under the lock; no foreign key is declared, in either store, as a
+// per-row check would slow bulk appends: the store keeps the link, and the hash chain covers it,
+// since each row's hash includes its file's sha256). Triggers refuse UPDATE and DELETE on
+// ledger tables and `files` (SQLite has no TRUNCATE; DELETE covers it).
+// Errors a user can see: `StoreError` (cannot open the file, SQL failures, recorded_at going
+// backwards, a schema newer than this program) and the `RowError`s of a rejected file.
+import CountinghouseCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public final class SQLiteStore: LedgerStore {
+    private let connection: SQLiteConnection
+    public let path: String
+    private var schemaReady = false
+    private var statements: [LedgerKind: KindStatements] = [:]
+
+    /// Statements prepared once per kind and reused for every row.
+    private struct KindStatements {
+        let lookup: SQLiteStatement
+        let insert: SQLiteStatement
+        let transferLine: SQLiteStatement?
+    }
+
+    /// Opens (creating when absent) the SQLite file at `path` in WAL mode. The schema is migrated on
+    /// first use.
+    public init(path: String) throws {
+        self.path = path
+        connection = try SQLiteConnection(path: path)
+        do {
+            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+        } catch {
+            throw StoreError.cannotOpen("\(path) is not a usable SQLite database: \(error)")
+        }
+    }
+
+    /// Runs raw SQL on the store's connection (maintenance and tests; the triggers still apply).
+    public func execute(_ sql: String) throws { try connection.execute(sql) }
+
+    // MARK: Schema
+
+    @discardableResult
+    public func migrate() throws -> Int {
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            let current = try currentVersion()
+            if current > ledgerSchemaVersion {
+                throw StoreError.schemaTooNew(found: current, supported: ledgerSchemaVersion)
+            }
+            for version in stride(from: current + 1, through: ledgerSchemaVersion, by: 1) {
+                for statement in Self.migration(version) { try connection.execute(statement) }
+                let record = try connection.prepare(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)")
+                try record.bind(Int64(version), at: 1)
+                try record.bind(wallClockNanoseconds(), at: 2)
+                try record.run()
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        schemaReady = true
+        return ledgerSchemaVersion
+    }
+
+    private func currentVersion() throws -> Int {
+        let query = try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        _ = try query.step()
+        return Int(query.int64(0))
+    }
+
+    private func ensureSchema() throws {
+        if !schemaReady { try migrate() }
+    }
+
+    /// The statements of one schema version.
+    static func migration(_ version: Int) -> [String] {
+        switch version {
+        case 1:
+            var statements = [
+                """
+                CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL, byte_count BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+                rows_accepted BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL)
+                """,
+                "CREATE INDEX files_recorded_at ON files (recorded_at)",
+            ]
+            statements += appendOnlyTriggers("files")
+            for kind in LedgerKind.allCases {
+                let schema = kind.schema
+                let columns =
+                    ["seq INTEGER PRIMARY KEY"] + LedgerDDL.columnDefinitions(schema) + [
+                        "natural_key TEXT NOT NULL", "recorded_at BIGINT NOT NULL",
+                        "file_id BIGINT NOT NULL", "source_row BIGINT NOT NULL",
+                        "row_hash TEXT NOT NULL",
+                    ]
+                statements.append(
+                    "CREATE TABLE \(schema.tableName) (\(columns.joined(separator: ", ")))")
+                statements += LedgerDDL.indexes(schema)
+                statements += appendOnlyTriggers(schema.tableName)
+            }
+            return statements
+        default:
+            preconditionFailure("no migration \(version)")
+        }
+    }
+
+    private static func appendOnlyTriggers(_ table: String) -> [String] {
+        ["UPDATE", "DELETE"].map { operation in
+            "CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table) "
+                + "BEGIN SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused'); END"
+        }
+    }
+
+    // MARK: Reading
+
+    public func latestRecordedAt() throws -> Instant? {
+        try ensureSchema()
+        let query = try connection.prepare("SELECT max(recorded_at) FROM files")
+        guard try query.step(), !query.isNull(0) else { return nil }
+        return Instant(nanosecondsSinceEpoch: query.int64(0))
+    }
+
+    public func files() throws -> [IngestedFile] {
+        try ensureSchema()
+        let query = try connection.prepare(
+            "SELECT id, name, sha256, kind, byte_count, recorded_at, rows_accepted, rows_duplicate FROM files "
+                + "ORDER BY id")
+        var result: [IngestedFile] = []
+        while try query.step() { result.append(try readFile(query)) }
+        return result
+    }
+
+    private func readFile(_ query: SQLiteStatement) throws -> IngestedFile {
+        let kindName = query.text(3)
+        guard let kind = LedgerKind(rawValue: kindName) else {
+            throw StoreError.sql(statement: query.sql, message: "files holds an unknown kind \(kindName)")
+        }
+        return IngestedFile(
+            id: query.int64(0), name: query.text(1), sha256: query.text(2), kind: kind,
+            byteCount: query.int64(4), recordedAt: Instant(nanosecondsSinceEpoch: query.int64(5)),
+            rowsAccepted: Int(query.int64(6)), rowsDuplicate: Int(query.int64(7)))
+    }
+
+    private func file(sha256: String) throws -> IngestedFile? {
+        let query = try connection.prepare(
+            "SELECT id, name, sha256, kind, byte_count, recorded_at, rows_accepted, rows_duplicate FROM files "
+                + "WHERE sha256 = ?1")
+        try query.bind(sha256, at: 1)
+        return try query.step() ? try readFile(query) : nil
+    }
+
+    public func rows(of kind: LedgerKind, knownAt: Instant?) throws -> [StoredRow] {
+        try rows(of: kind, knownAt: knownAt, occurredAtOrBefore: nil)
+    }
+
+    public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws
+        -> [StoredRow]
+    {
+        try ensureSchema()
+        let schema = kind.schema
+        var conditions: [String] = []
+        if knownAt != nil { conditions.append("l.recorded_at <= ?1") }
+        if occurredAtOrBefore != nil && schema.occurredAt != nil { conditions.append("l.occurred_at <= ?2") }
+        let query = try connection.prepare(
+            "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                + " ORDER BY l.seq")
+        if let knownAt { try query.bind(knownAt.nanosecondsSinceEpoch, at: 1) }
+        if let occurredAtOrBefore, schema.occurredAt != nil {
+            try query.bind(occurredAtOrBefore.nanosecondsSinceEpoch, at: 2)
+        }
+        var result: [StoredRow] = []
+        while try query.step() { result.append(Self.readStored(query, schema)) }
+        return result
+    }
+
+    /// `seq, <columns>, recorded_at, file_id, file name, source_row` — what `readStored` reads.
+    private static func storedColumns(_ schema: KindSchema) -> String {
+        "l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
+    }
+
+    private static func readStored(_ query: SQLiteStatement, _ schema: KindSchema) -> StoredRow {
+        let count = schema.columns.count
+        var values: [FieldValue] = []
+        values.reserveCapacity(count)
+        for (index, column) in schema.columns.enumerated() {
+            values.append(query.value(Int32(index + 1), integer: column.type.isInteger))
+        }
+        let base = Int32(count + 1)
+        return StoredRow(
+            row: LedgerRow(kind: schema.kind, values: values, sourceRow: Int(query.int64(base + 3))),
+            recordedAt: Instant(nanosecondsSinceEpoch: query.int64(base)), fileID: query.int64(base + 1),
+            fileName: query.isNull(base + 2) ? "(unknown file)" : query.text(base + 2))
+    }
+
+    // MARK: Appending
+
+    private func kindStatements(_ kind: LedgerKind) throws -> KindStatements {
+        if let prepared = statements[kind] { return prepared }
+        let schema = kind.schema
+        let table = schema.tableName
+        let selectStored = "SELECT \(Self.storedColumns(schema)) FROM \(table) l LEFT JOIN files f ON f.id = l.file_id"
+        let lookup = try connection.prepare(
+            selectStored + " WHERE l.natural_key = ?1"
+                + (schema.versioned ? " ORDER BY l.seq DESC LIMIT 1" : ""))
+        let count = schema.columns.count
+        let placeholders = (1...(count + 5)).map { "?\($0)" }.joined(separator: ", ")
+        let insert = try connection.prepare(
+            "INSERT INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, source_row, "
+                + "row_hash) VALUES (\(placeholders))")
+        var transferLine: SQLiteStatement?
+        if kind == .transfers {
+            transferLine = try connection.prepare(
+                selectStored
+                    + " WHERE l.transfer_id = ?1 AND l.line_no = ?2 AND l.natural_key <> ?3 AND l.file_id <> ?4"
+                    + " AND (l.sku <> ?5 OR l.from_location <> ?6 OR l.to_location <> ?7) ORDER BY l.seq LIMIT 1")
+        }
+        let prepared = KindStatements(lookup: lookup, insert: insert, transferLine: transferLine)
+        statements[kind] = prepared
+        return prepared
+    }
+
+    public func append(
+        _ file: IngestFileInfo, rows produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
+    ) throws -> AppendOutcome {
+        try ensureSchema()
+        let prepared = try kindStatements(file.kind)
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            let outcome = try appendInTransaction(file, prepared, produceRows)
+            if case .appended = outcome {
+                try connection.execute("COMMIT")
+            } else {
+                try connection.execute("ROLLBACK")
+            }
+            return outcome
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func appendInTransaction(
+        _ file: IngestFileInfo, _ prepared: KindStatements,
+        _ produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
+    ) throws -> AppendOutcome {
+        if let known = try self.file(sha256: file.sha256) { return .knownFile(known) }
+        if let latest = try latestRecordedAtUnchecked(), file.recordedAt < latest {
+            throw StoreError.recordedAtBackwards(latest: latest, requested: file.recordedAt)
+        }
+        let schema = file.kind.schema
+        let fileID = try scalar("SELECT coalesce(max(id), 0) + 1 FROM files") ?? 1
+        var previous = HashChain.genesis
+        let last = try connection.prepare("SELECT row_hash FROM \(schema.tableName) ORDER BY seq DESC LIMIT 1")
+        if try last.step(), let digest = HashChain.bytes(hex: last.text(0)) { previous = digest }
+
+        let recordedAt = file.recordedAt.nanosecondsSinceEpoch
+        let columnCount = schema.columns.count
+        var firstRowOfKey: [String: Int] = [:]
+        var errors: [RowError] = []
+        var accepted = 0
+        var duplicates = 0
+        let lookup = prepared.lookup
+        let insert = prepared.insert
+
+        try produceRows { row in
+            precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+            let key = row.naturalKey
+            if let first = firstRowOfKey[key] {
+                errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
+                return
+            }
+            firstRowOfKey[key] = row.sourceRow
+
+            lookup.reset()
+            try lookup.bind(key, at: 1)
+            if try lookup.step() {
+                var identical = true
+                for index in 0..<columnCount where !lookup.equals(Int32(index + 1), row.values[index]) {
+                    identical = false
+                    break
+                }
+                if identical {
+                    duplicates += 1
+                    lookup.reset()
+                    return
+                }
+                if !schema.versioned {
+                    let existing = Self.readStored(lookup, schema)
+                    errors.append(LedgerMessages.conflict(fileName: file.name, incoming: row, existing: existing))
+                    lookup.reset()
+                    return
+                }
+            }
+            lookup.reset()
+
+            if let transferLine = prepared.transferLine {
+                transferLine.reset()
+                try transferLine.bind(row["transfer_id"], at: 1)
+                try transferLine.bind(row["line_no"], at: 2)
+                try transferLine.bind(key, at: 3)
+                try transferLine.bind(fileID, at: 4)
+                try transferLine.bind(row["sku"], at: 5)
+                try transferLine.bind(row["from_location"], at: 6)
+                try transferLine.bind(row["to_location"], at: 7)
+                if try transferLine.step() {
+                    let existing = Self.readStored(transferLine, schema)
+                    errors.append(
+                        LedgerMessages.transferMismatch(fileName: file.name, incoming: row, existing: existing))
+                }
+                transferLine.reset()
+            }
+            // Once the file is doomed, only keep checking: nothing more is written.
+            guard errors.isEmpty else { return }
+
+            let digest = HashChain.digest(
+                previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
+                fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+            previous = digest
+            insert.reset()
+            for index in 0..<columnCount { try insert.bind(row.values[index], at: Int32(index + 1)) }
+            let base = Int32(columnCount)
+            try insert.bind(key, at: base + 1)
+            try insert.bind(recordedAt, at: base + 2)
+            try insert.bind(fileID, at: base + 3)
+            try insert.bind(Int64(row.sourceRow), at: base + 4)
+            try insert.bind(HashChain.hex(digest), at: base + 5)
+            try insert.run()
+            accepted += 1
+        }
+
+        if !errors.isEmpty {
+            return .rejected(errors.sorted { ($0.row ?? 0) < ($1.row ?? 0) })
+        }
+        let record = try connection.prepare(
+            "INSERT INTO files (id, name, sha256, kind, byte_count, recorded_at, rows_accepted, rows_duplicate) "
+                + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        try record.bind(fileID, at: 1)
+        try record.bind(file.name, at: 2)
+        try record.bind(file.sha256, at: 3)
+        try record.bind(file.kind.rawValue, at: 4)
+        try record.bind(file.byteCount, at: 5)
+        try record.bind(recordedAt, at: 6)
+        try record.bind(Int64(accepted), at: 7)
+        try record.bind(Int64(duplicates), at: 8)
+        try record.run()
+        return .appended(
+            IngestedFile(
+                id: fileID, name: file.name, sha256: file.sha256, kind: file.kind, byteCount: file.byteCount,
+                recordedAt: file.recordedAt, rowsAccepted: accepted, rowsDuplicate: duplicates))
+    }
+
+    private func latestRecordedAtUnchecked() throws -> Instant? {
+        let query = try connection.prepare("SELECT max(recorded_at) FROM files")
+        guard try query.step(), !query.isNull(0) else { return nil }
+        return Instant(nanosecondsSinceEpoch: query.int64(0))
+    }
+
+    private func scalar(_ sql: String) throws -> Int64? {
+        let query = try connection.prepare(sql)
+        guard try query.step(), !query.isNull(0) else { return nil }
+        return query.int64(0)
+    }
+
+    // MARK: Verifying
+
+    public func verifyHashChains() throws -> [ChainBreak] {
+        try ensureSchema()
+        var breaks: [ChainBreak] = []
+        for kind in LedgerKind.allCases {
+            let schema = kind.schema
+            let query = try connection.prepare(
+                "SELECT l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, "
+                    + "coalesce(f.sha256, ''), l.source_row, l.row_hash FROM \(schema.tableName) l "
+                    + "LEFT JOIN files f ON f.id = l.file_id ORDER BY l.seq")
+            var verifier = ChainVerifier(table: schema.tableName)
+            let count = schema.columns.count
+            while try query.step() {
+                var values: [FieldValue] = []
+                values.reserveCapacity(count)
+                for (index, column) in schema.columns.enumerated() {
+                    values.append(query.value(Int32(index + 1), integer: column.type.isInteger))
+                }
+                let base = Int32(count + 1)
+                let row = LedgerRow(kind: kind, values: values, sourceRow: Int(query.int64(base + 2)))
+                verifier.check(
+                    sequence: query.int64(0), row: row, recordedAt: query.int64(base),
+                    fileSHA256: query.text(base + 1), storedHash: query.text(base + 3))
+            }
+            breaks += verifier.breaks
+        }
+        return breaks
+    }
+}
+
+/// The wall clock in nanoseconds since the epoch (for `schema_migrations.applied_at` only; ledger
+/// knowledge times come from the caller).
+func wallClockNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * Instant.nanosecondsPerSecond + Int64(now.tv_nsec)
+}
