@@ -47,11 +47,12 @@ let package = Package(
             dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample"]),
         .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
         .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest"]),
+        .testTarget(name: "CountinghouseSampleTests", dependencies: ["CountinghouseSample"]),
         .testTarget(
             name: "CountinghouseStoreTests",
             dependencies: ["CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),
         .testTarget(
             name: "CountinghouseCLITests",
-            dependencies: ["CountinghouseCore"]),
+            dependencies: ["countinghouse"]),
     ]
 )

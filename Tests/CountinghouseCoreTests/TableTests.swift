@@ -12,10 +12,10 @@ import Testing
     @Test func alignedTableRightAlignsNumbers() {
         #expect(
             table.renderAligned() == """
-                sku        location  quantity_on_hand   value
-                ---------  --------  ----------------  ------
-                A-1        S01                     12  123.45
-                B, "big"   WH1                     -3   -0.50
+                sku       location  quantity_on_hand   value
+                --------  --------  ----------------  ------
+                A-1       S01                     12  123.45
+                B, "big"  WH1                     -3   -0.50
 
                 """)
     }

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// Runs the built `countinghouse` executable the way a user or the nightly job would.
+struct CLI {
+    let directory: URL
+    var environment: [String: String]
+
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    /// A fresh working directory with a SQLite ledger in it, or — with `postgres` — a fresh
+    /// PostgreSQL database on the server the test run started.
+    init(postgres: Bool = false) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["COUNTINGHOUSE_DATABASE"] = directory.appendingPathComponent("ledger.sqlite").path
+        environment.removeValue(forKey: "COUNTINGHOUSE_NOW")
+        environment.removeValue(forKey: "COUNTINGHOUSE_CONFIG")
+        if postgres, let url = TestDatabase.postgresURL {
+            environment["COUNTINGHOUSE_DATABASE"] = try TestDatabase.createFreshDatabase(adminURL: url)
+        }
+        self.environment = environment
+    }
+
+    static var executable: URL {
+        // The test bundle sits in the build products folder next to the executable.
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("countinghouse").path),
+            folder.path != "/"
+        {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("countinghouse")
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    func run(_ arguments: [String], now: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = self.environment
+        if let now { environment["COUNTINGHOUSE_NOW"] = now }
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+enum TestDatabase {
+    static var postgresURL: String? {
+        let url = ProcessInfo.processInfo.environment["COUNTINGHOUSE_TEST_POSTGRES"]
+        return url?.isEmpty == false ? url : nil
+    }
+
+    /// Creates an empty database on the test server with `psql` and returns its URL.
+    static func createFreshDatabase(adminURL: String) throws -> String {
+        let name = "cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", adminURL, "-c", "CREATE DATABASE \(name)"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        // Replace the database name in the URL's path (postgresql://user@/dbname?host=…).
+        guard var components = URLComponents(string: adminURL) else { throw CocoaError(.fileReadInvalidFileName) }
+        components.path = "/" + name
+        return components.string ?? adminURL
+    }
+}
+
+/// The stores every CLI test runs on: SQLite always, PostgreSQL when the test run has a server.
+let storeKinds: [Bool] = TestDatabase.postgresURL == nil ? [false] : [false, true]
