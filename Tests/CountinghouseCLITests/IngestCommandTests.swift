@@ -147,6 +147,34 @@ import Testing
         #expect(result.error == "error: countinghouse.toml:1: currency EURO is not an ISO 4217 code\n")
     }
 
+    @Test func configuredLocationsRejectRowsNamingOthers() throws {
+        let cli = try CLI()
+        try cli.write("countinghouse.toml", """
+            timezone = "America/New_York"
+            [[locations]]
+            code = "S01"
+            [[locations]]
+            code = "WH1"
+
+            """)
+        let purchases = try cli.write("purchases.csv", Self.purchases.replacingOccurrences(of: "09:00:00Z,S01,SKU2", with: "09:00:00Z,S09,SKU2"))
+        let result = try cli.run(["ingest", purchases], now: "2026-10-06T20:00:00Z")
+        #expect(result.status == 1)
+        #expect(result.output == """
+            \(purchases): REJECTED (purchases): 1 error; nothing of it entered the ledger
+              \(purchases):3: column location "S09": unknown location (countinghouse.toml lists S01, WH1)
+
+            """)
+        // The reporting time zone: a date means the end of that day in New York (04:59:59.999999999Z).
+        let sales = try cli.write("pos_lines.csv", Self.sales.replacingOccurrences(of: "2026-10-06T10:00:00Z", with: "2026-10-07T03:30:00Z"))
+        let fixed = try cli.write("fixed.csv", Self.purchases)
+        #expect(try cli.run(["ingest", fixed, sales], now: "2026-10-07T20:00:00Z").status == 0)
+        let evening = try cli.run(["stock", "--sku", "SKU1", "--as-of", "2026-10-06", "--format", "csv"])
+        #expect(evening.output == "sku,location,quantity_on_hand\nSKU1,S01,7\n")
+        let trail = try cli.run(["trail", "--sku", "SKU1", "--location", "S01", "--format", "csv"])
+        #expect(trail.output.contains("2026-10-06T23:30:00-04:00,SALE,O1,1,-3,7"))
+    }
+
     @Test(arguments: storeKinds)
     func aKilledIngestLeavesNoTraceAndRunningItAgainCompletesIt(postgres: Bool) throws {
         var cli = try CLI(postgres: postgres)
