@@ -2,8 +2,8 @@
 //
 // Place in the pipeline: between the CSV reader and the row validator. Columns are found by name
 // (ASCII case-insensitive, surrounding spaces trimmed, any order); unknown columns are ignored.
-// A kind is detected when all its required columns are present; if several kinds fit, the one with
-// the most matching columns wins, and a tie is an error rather than a guess.
+// A kind is detected when it matches the most columns of the header and has all its required
+// columns; a tie, or a best match lacking required columns, is an error rather than a guess.
 // Errors a user can see (all about the file as a whole, reported on row 1): "the file is empty (no
 // header row)", "invalid UTF-8 in the header", "missing required column quantity", "column sku
 // appears twice in the header", "cannot tell the kind from the header (closest: pos_lines, which
@@ -52,24 +52,24 @@ struct HeaderColumns {
         kind.schema.columns.filter { positions[$0.name] != nil }.count
     }
 
-    /// The kind this header describes, or the reason it cannot tell.
+    /// The kind this header describes, or the reason it cannot tell. The kinds matching the most
+    /// columns are considered; one of them must have all its required columns. So a pos_lines
+    /// file that lacks `quantity` is not taken for an items file because it has `sku`.
     func detectKind() -> Result<LedgerKind, FieldProblem> {
-        let candidates = LedgerKind.allCases.filter { missingRequiredColumns(of: $0).isEmpty }
-        if candidates.isEmpty {
-            let closest = LedgerKind.allCases.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count }!
-            let lacking = missingRequiredColumns(of: closest).joined(separator: ", ")
-            return .failure(
-                FieldProblem(
-                    "cannot tell the kind from the header (closest: \(closest.rawValue), which lacks \(lacking)); name it with --kind"))
-        }
-        let best = candidates.map(matchedColumnCount(of:)).max()!
-        let winners = candidates.filter { matchedColumnCount(of: $0) == best }
-        if winners.count > 1 {
-            let names = winners.map(\.rawValue)
+        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max()!
+        let top = LedgerKind.allCases.filter { matchedColumnCount(of: $0) == best }
+        let complete = top.filter { missingRequiredColumns(of: $0).isEmpty }
+        if complete.count == 1 { return .success(complete[0]) }
+        if complete.count > 1 {
+            let names = complete.map(\.rawValue)
             let listed = names.dropLast().joined(separator: ", ") + " and " + names.last!
             return .failure(FieldProblem("the header fits both \(listed); name the kind with --kind"))
         }
-        return .success(winners[0])
+        let closest = top.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count }!
+        let lacking = missingRequiredColumns(of: closest).joined(separator: ", ")
+        return .failure(
+            FieldProblem(
+                "cannot tell the kind from the header (closest: \(closest.rawValue), which lacks \(lacking)); name it with --kind"))
     }
 
     /// The header problems that reject a file of `kind` outright, as row-1 errors.

@@ -1,0 +1,403 @@
+// Tests of row validation: every user-visible error with its input and its full message, kind
+// detection from each header, the --kind override, and defaults making identical content equal.
+
+import CountinghouseCore
+import Testing
+
+@testable import CountinghouseIngest
+
+let ingestor = FileIngestor(settings: IngestSettings())
+
+/// The full error messages of validating `csv` (empty when the file is valid).
+func errorMessages(_ csv: String, kind: LedgerKind? = nil) -> [String] {
+    switch ingestor.validate(bytes: Array(csv.utf8), displayName: "in.csv", kind: kind) {
+    case .success: return []
+    case .failure(let failure): return failure.errors.map(\.description)
+    }
+}
+
+/// The rows of a valid `csv`, or nil.
+func validRows(_ csv: String, kind: LedgerKind? = nil) -> [LedgerRow]? {
+    try? ingestor.validate(bytes: Array(csv.utf8), displayName: "in.csv", kind: kind).get().1
+}
+
+let linesHeader = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price,discount,tax,currency,original_order_id,original_line_no,fulfilled_at\n"
+let tendersHeader = "order_id,tender_no,occurred_at,location,tender,type,amount,currency,processor,payment_ref\n"
+let purchasesHeader = "document_id,line_no,occurred_at,location,sku,type,quantity,unit_cost,total_cost,currency,supplier,original_document_id\n"
+let transfersHeader = "transfer_id,line_no,type,occurred_at,from_location,to_location,sku,quantity,receipt_no\n"
+let countsHeader = "count_id,occurred_at,location,sku,counted_quantity,unit_cost\n"
+let settlementsHeader = "processor,record_id,type,occurred_at,currency,gross,fee,net,payment_ref,order_id,available_on,payout_id\n"
+let itemsHeader = "sku,name,category,standard_cost,reorder_point,reorder_quantity\n"
+let overridesHeader = "override_id,action,payment_ref,order_id,record_id,note,author\n"
+
+let at = "2026-11-22T14:03:11+07:00"
+
+// MARK: - Valid files and values
+
+@Test func aValidPosLinesFileBecomesRowsInSchemaOrder() throws {
+    let csv = linesHeader + "T1,1,\(at),S01,SKU-1,sale,2,12.50,1.00,,,X,9,\n"
+    let rows = try #require(validRows(csv))
+    #expect(rows.count == 1)
+    let row = rows[0]
+    #expect(row.kind == .posLines)
+    #expect(row.sourceRow == 2)
+    #expect(row["order_id"] == .text("T1"))
+    #expect(row["line_no"] == .integer(1))
+    #expect(row["occurred_at"] == .integer(1_795_330_991_000_000_000))
+    #expect(row["type"] == .text("SALE"))
+    #expect(row["quantity"] == .integer(2))
+    #expect(row["unit_price"] == .integer(1250))
+    #expect(row["discount"] == .integer(100))
+    #expect(row["tax"] == .integer(0))
+    #expect(row["currency"] == .text("USD"))
+    // The return reference is ignored on a SALE.
+    #expect(row["original_order_id"] == .null)
+    #expect(row["original_line_no"] == .null)
+    #expect(row["fulfilled_at"] == .null)
+}
+
+@Test func defaultsMakeIdenticalContentEqual() throws {
+    let explicit = try #require(validRows(linesHeader + "T1,1,\(at),S01,SKU-1,SALE,2,12.50,0.00,0.00,USD,,,\n"))
+    let implicit = try #require(
+        validRows("sku, Quantity ,ORDER_ID,line_no,occurred_at,location,type,unit_price\nSKU-1,2,T1,1,\(at),S01,sale,12.5\n"))
+    #expect(explicit[0].canonicalContent == implicit[0].canonicalContent)
+    let otherZone = try #require(
+        validRows(linesHeader + "T1,1,2026-11-22T07:03:11Z,S01,SKU-1,SALE,2,12.5,0,0,usd,,,\n"))
+    #expect(otherZone[0].canonicalContent == explicit[0].canonicalContent)
+}
+
+@Test func headerColumnsByNameCaseSpacesOrderAndUnknownColumns() throws {
+    let csv = "\u{FEFF} Extra ,SKU,Count_ID , unit_cost,occurred_at,location,counted_quantity\r\nzz,A,C1,,\(at),S01,0\r\n"
+    let rows = try #require(validRows(csv))
+    #expect(rows.first?.kind == .counts)
+    #expect(rows.first?.values == [.text("C1"), .integer(1_795_330_991_000_000_000), .text("S01"), .text("A"), .integer(0), .null])
+}
+
+@Test func aQuotedFieldWithCommaAndQuotesIsStoredUnquotedAndTrimmed() throws {
+    let rows = try #require(validRows(overridesHeader + "O1,match,,\"T,1\",,\" said \"\"ok\"\" \",ana\n"))
+    #expect(rows[0]["order_id"] == .text("T,1"))
+    #expect(rows[0]["note"] == .text("said \"ok\""))
+    #expect(rows[0]["action"] == .text("MATCH"))
+}
+
+@Test func transferReceiptNumberDefaultsToOneOnReceive() throws {
+    let csv = transfersHeader + "X1,1,SHIP,\(at),A,B,SKU,5,\nX1,1,receive,\(at),A,B,SKU,3,\nX1,1,RECEIVE,\(at),A,B,SKU,2,2\n"
+    let rows = try #require(validRows(csv))
+    #expect(rows.map { $0["receipt_no"] } == [.null, .integer(1), .integer(2)])
+}
+
+@Test func settlementsKeepSignedAmountsAndTheDate() throws {
+    let csv = settlementsHeader + "Stripe,txn_1,refund,\(at),USD,-10.00,0.30,-10.30,pi_1,T1,2026-11-25,po_1\n"
+    let rows = try #require(validRows(csv))
+    #expect(rows[0]["processor"] == .text("stripe"))
+    #expect(rows[0]["net"] == .integer(-1030))
+    #expect(rows[0]["available_on"] == .text("2026-11-25"))
+}
+
+@Test func aCardTenderMayLeaveProcessorEmpty() {
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CARD,PAYMENT,10.00,,,\n") == [])
+}
+
+@Test func purchasesReceiveWithEitherCost() {
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,2,,7.00,,,\nD1,2,\(at),S01,A,RECEIVE,2,3.50,,,,\n") == [])
+}
+
+@Test func aFinalLineWithoutNewlineAndTrailingBlankLines() throws {
+    #expect(validRows(itemsHeader + "A,Apple,,1.00,,")?.count == 1)
+    #expect(validRows(itemsHeader + "A,Apple,,1.00,,\n\n\r\n")?.count == 1)
+}
+
+@Test func smallChunksGiveTheSameRowsAndHash() throws {
+    var tiny = FileIngestor(settings: IngestSettings())
+    tiny.chunkSize = 5
+    let csv = Array((linesHeader + "T1,1,\(at),S01,\"SKU\r\n1\",SALE,2,12.50,,,,,,\r\nT1,2,\(at),S01,B,SALE,1,1,,,,,,").utf8)
+    let small = try tiny.validate(bytes: csv, displayName: "in.csv", kind: nil).get()
+    let large = try ingestor.validate(bytes: csv, displayName: "in.csv", kind: nil).get()
+    #expect(small.0 == large.0)
+    #expect(small.1 == large.1)
+    #expect(small.1[0]["sku"] == .text("SKU\r\n1"))
+    #expect(small.1[1].sourceRow == 3)
+}
+
+// MARK: - Kind detection
+
+@Test(arguments: [
+    (linesHeader, LedgerKind.posLines), (tendersHeader, .posTenders), (purchasesHeader, .purchases),
+    (transfersHeader, .transfers), (countsHeader, .counts), (settlementsHeader, .settlements),
+    (itemsHeader, .items), (overridesHeader, .overrides),
+])
+func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
+    guard case .success(let (file, rows)) = ingestor.validate(bytes: Array(header.utf8), displayName: "in.csv", kind: nil) else {
+        Issue.record("\(kind) not detected")
+        return
+    }
+    #expect(file.kind == kind)
+    #expect(rows.isEmpty)
+}
+
+@Test func anUnknownHeaderNamesTheClosestKind() {
+    #expect(errorMessages("order_id,line_no,occurred_at,location,sku,type\n") == [
+        "in.csv:1: cannot tell the kind from the header (closest: pos_lines, which lacks quantity, unit_price); name it with --kind"
+    ])
+}
+
+@Test func aHeaderMatchingNoKindNamesTheKindWithFewestMissingColumns() {
+    #expect(errorMessages("name,category\n") == [
+        "in.csv:1: cannot tell the kind from the header (closest: items, which lacks sku); name it with --kind"
+    ])
+}
+
+@Test func aNamedKindReportsEveryMissingRequiredColumn() {
+    #expect(errorMessages("order_id,line_no,occurred_at,location,sku,type\n", kind: .posLines) == [
+        "in.csv:1: missing required column quantity", "in.csv:1: missing required column unit_price",
+    ])
+}
+
+@Test func aNamedKindOverridesDetection() throws {
+    // An items header that also has a name column is read as items, whatever else it has.
+    let rows = try #require(validRows("sku,name,order_id\nA,Apple,T1\n", kind: .items))
+    #expect(rows[0].kind == .items)
+}
+
+@Test func aRepeatedColumnIsAFileError() {
+    #expect(errorMessages("sku,SKU\nA,B\n") == ["in.csv:1: column sku appears twice in the header"])
+}
+
+@Test func anEmptyFileIsAFileError() {
+    #expect(errorMessages("") == ["in.csv: the file is empty (no header row)"])
+}
+
+@Test func anUnreadableFileIsAFileError() {
+    let check = ingestor.check(path: "/nonexistent/x.csv", displayName: "x.csv", kind: nil)
+    guard case .invalid(nil, let errors) = check else {
+        Issue.record("expected invalid")
+        return
+    }
+    #expect(errors.map(\.description) == ["x.csv: cannot read the file: No such file or directory"])
+}
+
+// MARK: - One test per row error, with its exact message
+
+@Test func emptyRequiredField() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,,SALE,2,1.00,,,,,,\n") == [
+        "in.csv:2: column sku \"\": required"
+    ])
+}
+
+@Test func badNumber() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,2,1,50,,,,,,\n") == [
+        "in.csv:2: has 15 fields but the header has 14"
+    ])
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,2,abc,,,,,,\n") == [
+        "in.csv:2: column unit_price \"abc\": not a number"
+    ])
+}
+
+@Test func tooManyDecimals() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,2,1.005,,,,,,\n") == [
+        "in.csv:2: column unit_price \"1.005\": too many decimals for USD (at most 2)"
+    ])
+}
+
+@Test func fractionInAQuantity() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,1.5,1.00,,,,,,\n") == [
+        "in.csv:2: column quantity \"1.5\": fraction in a quantity"
+    ])
+}
+
+@Test func zeroOrNegativeQuantity() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,0,1.00,,,,,,\nT1,2,\(at),S01,A,SALE,-2,1.00,,,,,,\n") == [
+        "in.csv:2: column quantity \"0\": must be greater than 0",
+        "in.csv:3: column quantity \"-2\": must be greater than 0",
+    ])
+}
+
+@Test func negativeCountedQuantity() {
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,-1,\n") == [
+        "in.csv:2: column counted_quantity \"-1\": must not be negative"
+    ])
+}
+
+@Test func negativePriceAndDiscount() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,1,-1.00,-0.50,,,,,\n") == [
+        "in.csv:2: column unit_price \"-1.00\": must not be negative",
+        "in.csv:2: column discount \"-0.50\": must not be negative",
+    ])
+}
+
+@Test func tenderAmountMustBePositive() {
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CASH,PAYMENT,0.00,,,\n") == [
+        "in.csv:2: column amount \"0.00\": must be greater than 0"
+    ])
+}
+
+@Test func unknownType() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SELL,1,1.00,,,,,,\n") == [
+        "in.csv:2: column type \"SELL\": unknown type SELL (expected SALE, RETURN or COMP)"
+    ])
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CHEQUE,PAYMENT,1.00,,,\n") == [
+        "in.csv:2: column tender \"CHEQUE\": unknown tender CHEQUE (expected CARD, CASH, GIFT_CARD or OTHER)"
+    ])
+    #expect(errorMessages(overridesHeader + "O1,accept,pi_1,,,n,a\n") == [
+        "in.csv:2: column action \"accept\": unknown action accept (expected MATCH, WRITE_OFF or IGNORE)"
+    ])
+    #expect(errorMessages(transfersHeader + "X1,1,SEND,\(at),A,B,SKU,5,\n") == [
+        "in.csv:2: column type \"SEND\": unknown type SEND (expected SHIP or RECEIVE)"
+    ])
+}
+
+@Test func timestampWithoutOffset() {
+    #expect(errorMessages(linesHeader + "T1,1,2026-11-22T14:03:11,S01,A,SALE,1,1.00,,,,,,\n") == [
+        "in.csv:2: column occurred_at \"2026-11-22T14:03:11\": timestamp without offset"
+    ])
+}
+
+@Test func impossibleDate() {
+    #expect(errorMessages(linesHeader + "T1,1,2026-02-30T10:00:00Z,S01,A,SALE,1,1.00,,,,,,\n") == [
+        "in.csv:2: column occurred_at \"2026-02-30T10:00:00Z\": impossible date"
+    ])
+    #expect(errorMessages(settlementsHeader + "stripe,r1,FEE,\(at),USD,0,1.00,-1.00,,,2026-04-31,\n") == [
+        "in.csv:2: column available_on \"2026-04-31\": impossible date"
+    ])
+}
+
+@Test func foreignAndUnknownCurrency() {
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,1,1.00,,,EUR,,,\n") == [
+        "in.csv:2: column currency \"EUR\": foreign currency EUR (the ledger's currency is USD)"
+    ])
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CASH,PAYMENT,1.00,EURO,,\n") == [
+        "in.csv:2: column currency \"EURO\": unknown currency"
+    ])
+}
+
+@Test func theFunctionalCurrencyDecidesDecimals() {
+    let yen = FileIngestor(settings: IngestSettings(functionalCurrency: "JPY"))
+    let csv = Array((countsHeader + "C1,\(at),S01,A,1,1.50\n").utf8)
+    guard case .failure(let failure) = yen.validate(bytes: csv, displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == [
+        "in.csv:2: column unit_cost \"1.50\": too many decimals for JPY (at most 0)"
+    ])
+}
+
+@Test func settlementNetMustBeGrossMinusFee() {
+    #expect(errorMessages(settlementsHeader + "stripe,r1,CAPTURE,\(at),USD,10.00,0.30,9.60,pi_1,,,\n") == [
+        "in.csv:2: column net \"9.60\": net must equal gross - fee (10.00 - 0.30 = 9.70)"
+    ])
+}
+
+@Test func duplicateKeyEvenWhenIdentical() {
+    let row = "T1,1,\(at),S01,A,SALE,1,1.00,,,,,,\n"
+    #expect(errorMessages(linesHeader + row + "T1,2,\(at),S01,A,SALE,1,1.00,,,,,,\n" + row) == [
+        "in.csv:4: duplicate key order_id T1, line_no 1 (first on row 2)"
+    ])
+}
+
+@Test func aSkuTwiceInItems() {
+    #expect(errorMessages(itemsHeader + "A,Apple,,,,\nA,Apple,,,,\n") == [
+        "in.csv:3: duplicate key sku A (first on row 2)"
+    ])
+}
+
+@Test func badLineNumbers() {
+    #expect(errorMessages(linesHeader + "T1,01,\(at),S01,A,SALE,1,1.00,,,,,,\nT1,0,\(at),S01,A,SALE,1,1.00,,,,,,\n") == [
+        "in.csv:2: column line_no \"01\": not a positive integer without leading zeros",
+        "in.csv:3: column line_no \"0\": not a positive integer without leading zeros",
+    ])
+    #expect(errorMessages(tendersHeader + "T1,1.0,\(at),S01,CASH,PAYMENT,1.00,,,\n") == [
+        "in.csv:2: column tender_no \"1.0\": not a positive integer without leading zeros"
+    ])
+    #expect(errorMessages(transfersHeader + "X1,1,RECEIVE,\(at),A,B,SKU,5,-1\n") == [
+        "in.csv:2: column receipt_no \"-1\": not a positive integer without leading zeros"
+    ])
+}
+
+@Test func aReturnWithHalfItsReference() {
+    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,,\nR1,2,\(at),S01,A,RETURN,1,1.00,,,,,1,\n") == [
+        "in.csv:2: column original_line_no \"\": original_order_id and original_line_no go together (both or neither)",
+        "in.csv:3: column original_order_id \"\": original_order_id and original_line_no go together (both or neither)",
+    ])
+    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,01,\n") == [
+        "in.csv:2: column original_line_no \"01\": not a positive integer without leading zeros"
+    ])
+}
+
+@Test func receiptNumberOnAShip() {
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),A,B,SKU,5,1\n") == [
+        "in.csv:2: column receipt_no \"1\": receipt_no is only for RECEIVE rows"
+    ])
+}
+
+@Test func aTransferReceiveDisagreeingWithItsShip() {
+    // SHIP first.
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),A,B,SKU,5,\nX1,1,RECEIVE,\(at),A,C,OTHER,5,\n") == [
+        "in.csv:3: column sku \"OTHER\": differs from row 2, the SHIP of transfer X1 line 1 (\"SKU\")",
+        "in.csv:3: column to_location \"C\": differs from row 2, the SHIP of transfer X1 line 1 (\"B\")",
+    ])
+    // RECEIVE first: the later row (the SHIP) is reported.
+    #expect(errorMessages(transfersHeader + "X1,1,RECEIVE,\(at),A,B,SKU,5,\nX1,1,SHIP,\(at),Z,B,SKU,5,\n") == [
+        "in.csv:3: column from_location \"Z\": differs from row 2, the RECEIVE of transfer X1 line 1 (\"A\")"
+    ])
+}
+
+@Test func inTransitIsReserved() {
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),IN_TRANSIT,B,SKU,5,\n") == [
+        "in.csv:2: column from_location \"IN_TRANSIT\": IN_TRANSIT is a reserved location code"
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),IN_TRANSIT,A,1,\n") == [
+        "in.csv:2: column location \"IN_TRANSIT\": IN_TRANSIT is a reserved location code"
+    ])
+}
+
+@Test func aPurchaseReceiveWithoutCost() {
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,2,,,,,\n") == [
+        "in.csv:2: column unit_cost \"\": a RECEIVE needs unit_cost or total_cost"
+    ])
+    // A RETURN needs no cost.
+    #expect(errorMessages(purchasesHeader + "D2,1,\(at),S01,A,RETURN,2,,,,,D1\n") == [])
+}
+
+@Test func negativeCosts() {
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,2,-1.00,,,,\n") == [
+        "in.csv:2: column unit_cost \"-1.00\": must not be negative"
+    ])
+}
+
+@Test func anOverrideWithoutTarget() {
+    #expect(errorMessages(overridesHeader + "O1,IGNORE,,,,why,ana\n") == [
+        "in.csv:2: column payment_ref \"\": an override must name a payment_ref, order_id or record_id"
+    ])
+    #expect(errorMessages(overridesHeader + "O1,IGNORE,pi_1,,,,ana\n") == ["in.csv:2: column note \"\": required"])
+}
+
+@Test func malformedQuotingIsARowError() {
+    #expect(errorMessages(itemsHeader + "A,Ap\"ple,,,,\nB,\"Banana\"s,,,,\n") == [
+        "in.csv:2: column name: quote inside an unquoted field",
+        "in.csv:3: column name: unexpected character after a closing quote",
+    ])
+    #expect(errorMessages(itemsHeader + "A,\"Apple,,,,\nB,Banana,,,,\n") == [
+        "in.csv:2: column name: quoted field not closed before the end of the file"
+    ])
+}
+
+@Test func invalidUTF8IsARowError() {
+    var bytes = Array((itemsHeader + "A,").utf8)
+    bytes += [0x41, 0xFF, 0x42]
+    bytes += Array(",,,,\n".utf8)
+    guard case .failure(let failure) = ingestor.validate(bytes: bytes, displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"A\u{FFFD}B\": invalid UTF-8"])
+}
+
+@Test func everyBadRowIsReportedAndRowsCountRecordsNotLines() {
+    let csv = itemsHeader + "A,\"two\nlines\",,x,,\nB,ok,,1.00,-1,\nC,ok,,,,1.5\n"
+    #expect(errorMessages(csv) == [
+        "in.csv:2: column standard_cost \"x\": not a number",
+        "in.csv:3: column reorder_point \"-1\": must not be negative",
+        "in.csv:4: column reorder_quantity \"1.5\": fraction in a quantity",
+    ])
+}
