@@ -1,0 +1,69 @@
+# Countinghouse — common tasks. `make help` lists them.
+#
+#   make deps    Debian packages the build, the tests and the demo need (installs them as root,
+#                else prints the sudo command and fails)
+#   make build   release build of the `countinghouse` executable
+#   make test    swift test, with a throwaway PostgreSQL server for the store tests
+#   make demo    replays sample-data/ (two months, day by day, as it was learned) into a fresh
+#                SQLite ledger under out/demo/ and shows what the ledger holds
+#   make sample  regenerates sample-data/ from the generator's defaults (commit the result)
+#   make bench   the benchmarks (print figures, never fail on time)
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+# Extra flags for every swift build/run/test, e.g. SWIFTPM_FLAGS="--scratch-path .build-other".
+SWIFTPM_FLAGS ?=
+DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3
+RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse
+DEMO_DIR := out/demo
+# The demo's clock: the morning after the last delivery, so its output does not depend on today.
+DEMO_NOW := 2026-12-01T12:00:00Z
+
+.PHONY: help deps build test demo sample bench
+
+help:
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@missing=(); \
+	for package in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$$package"); \
+	done; \
+	if [[ $${#missing[@]} -eq 0 ]]; then echo "deps: all installed ($(DEB_PACKAGES))"; exit 0; fi; \
+	if [[ $$(id -u) -ne 0 ]]; then \
+	    echo "deps: missing Debian packages: $${missing[*]}" >&2; \
+	    echo "deps: install them with:  sudo apt-get install -y $${missing[*]}" >&2; \
+	    exit 1; \
+	fi; \
+	echo "deps: installing $${missing[*]}"; \
+	if ! apt-cache show "$${missing[@]}" >/dev/null 2>&1; then apt-get update; fi; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"
+
+build:
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
+
+test: deps
+	scripts/pgtest.sh run -- $(SWIFT) test $(SWIFTPM_FLAGS)
+
+demo: deps build
+	rm -rf $(DEMO_DIR)
+	mkdir -p $(DEMO_DIR)
+	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
+	    COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh sample-data
+	@echo
+	@echo "== The seasonal candle at S02: sold from an empty shelf on 2026-10-20, its receipt arrived three days late"
+	COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_NOW=$(DEMO_NOW) \
+	    "$(RELEASE_BIN)" stock --sku HOM-1040 --location S02 --as-of 2026-10-21 --as-known-at 2026-10-22
+	COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_NOW=$(DEMO_NOW) \
+	    "$(RELEASE_BIN)" trail --sku HOM-1040 --location S02
+	@echo
+	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
+
+sample:
+	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace
+
+bench:
+	$(SWIFT) run -c release $(SWIFTPM_FLAGS) countinghouse-bench

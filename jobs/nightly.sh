@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Countinghouse nightly job: ingest one delivery day's files, then print what the ledger holds.
+#
+#   jobs/nightly.sh [--database DB] [--clock] INBOX
+#
+# INBOX is either one day folder (named YYYY-MM-DD: the business day whose files it holds) or a
+# root of such folders, processed in date order (a replay of history, as `make demo` does with
+# sample-data/). Files in a day folder are ingested in one run of `countinghouse ingest`, kinds in
+# the order catalogue, purchases, transfers, counts, POS lines, POS tenders, settlements, then any
+# other *.csv (vendor exports, detected by header) by name.
+#
+# Knowledge time: a folder YYYY-MM-DD is delivered the next morning, so its rows are recorded at
+# (YYYY-MM-DD + 1 day)T06:00:00Z (change the time of day with NIGHTLY_DELIVERY_TIME=HH:MM:SSZ).
+# Replaying a root therefore rebuilds two months of history exactly as it was learned. With
+# --clock, or for a folder whose name is not a date, the ingest uses the clock instead
+# (COUNTINGHOUSE_NOW when set): that is what a production inbox wants.
+#
+# Environment: COUNTINGHOUSE_DATABASE (or --database) names the ledger; COUNTINGHOUSE_BIN the
+# executable (default: `countinghouse` on PATH); COUNTINGHOUSE_NOW and COUNTINGHOUSE_CONFIG are
+# passed through to it.
+#
+# Exit status: 0 when every file landed or was a known duplicate; 1 when any file was rejected
+# (the other files and days still land; every rejection is listed at the end); 2 when the job
+# could not run at all (usage, missing executable, ledger or inbox).
+set -euo pipefail
+
+program=$(basename "$0")
+fail() {
+    echo "$program: error: $*" >&2
+    exit 2
+}
+note() { echo "$program: $*" >&2; }
+
+usage() {
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+    exit 2
+}
+
+use_clock=false
+inbox=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --database) [[ $# -ge 2 ]] || usage; export COUNTINGHOUSE_DATABASE=$2; shift 2 ;;
+        --database=*) export COUNTINGHOUSE_DATABASE=${1#--database=}; shift ;;
+        --clock) use_clock=true; shift ;;
+        -h | --help) usage ;;
+        -*) echo "$program: unknown option $1" >&2; usage ;;
+        *) [[ -z $inbox ]] || usage; inbox=$1; shift ;;
+    esac
+done
+[[ -n $inbox ]] || usage
+
+bin=${COUNTINGHOUSE_BIN:-countinghouse}
+command -v "$bin" >/dev/null 2>&1 || fail "cannot run '$bin' (build it with 'make build', or set COUNTINGHOUSE_BIN)"
+[[ -n ${COUNTINGHOUSE_DATABASE:-} ]] || fail "no ledger: set COUNTINGHOUSE_DATABASE or pass --database"
+[[ -d $inbox ]] || fail "inbox '$inbox' is not a directory"
+delivery_time=${NIGHTLY_DELIVERY_TIME:-06:00:00Z}
+[[ $delivery_time =~ ^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$ ]] || fail "NIGHTLY_DELIVERY_TIME must look like 06:00:00Z"
+
+is_day() { [[ $(basename "$1") =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]]; }
+
+# The day folders to process, in date order (names sort as dates).
+days=()
+if is_day "$inbox"; then
+    days=("${inbox%/}")
+else
+    while IFS= read -r -d '' folder; do days+=("$folder"); done \
+        < <(find "$inbox" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' -print0 | sort -z)
+    if [[ ${#days[@]} -eq 0 ]]; then
+        # A plain inbox of files, not named by date: one delivery, recorded by the clock.
+        days=("${inbox%/}")
+    fi
+fi
+
+"$bin" init >/dev/null || fail "cannot open or create the ledger '$COUNTINGHOUSE_DATABASE' (countinghouse init failed)"
+
+kind_order=(items purchases transfers counts pos_lines pos_tenders settlements)
+rejected_days=()
+ingested_days=0
+for day in "${days[@]}"; do
+    files=()
+    for kind in "${kind_order[@]}"; do
+        [[ -f $day/$kind.csv ]] && files+=("$day/$kind.csv")
+    done
+    while IFS= read -r -d '' other; do
+        name=$(basename "$other" .csv)
+        [[ " ${kind_order[*]} " == *" $name "* ]] || files+=("$other")
+    done < <(find "$day" -mindepth 1 -maxdepth 1 -type f -name '*.csv' -print0 | sort -z)
+    if [[ ${#files[@]} -eq 0 ]]; then
+        note "$day: no files"
+        continue
+    fi
+
+    recorded=()
+    if ! $use_clock && is_day "$day"; then
+        next=$(date -u -d "$(basename "$day") + 1 day" +%F) || fail "cannot compute the day after $(basename "$day")"
+        recorded=(--recorded-at "${next}T${delivery_time}")
+    fi
+    note "$day: ingesting ${#files[@]} files${recorded:+ recorded at ${recorded[1]}}"
+    status=0
+    "$bin" ingest "${recorded[@]}" "${files[@]}" || status=$?
+    case $status in
+        0) ingested_days=$((ingested_days + 1)) ;;
+        1) rejected_days+=("$day") ;;
+        *) fail "$day: countinghouse ingest failed (exit $status); stopped before later days" ;;
+    esac
+done
+
+echo
+echo "== Files in the ledger"
+"$bin" files
+echo
+echo "== Stock (on hand, as known now)"
+"$bin" stock
+
+if [[ ${#rejected_days[@]} -gt 0 ]]; then
+    echo >&2
+    note "FAILED: files were rejected on ${#rejected_days[@]} day(s): ${rejected_days[*]}"
+    note "nothing of a rejected file entered the ledger; fix the source and deliver a corrected file"
+    exit 1
+fi
+note "done: ${#days[@]} day(s), every file landed or was already ingested"
