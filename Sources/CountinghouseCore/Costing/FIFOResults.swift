@@ -83,66 +83,106 @@ extension SKUCostRun {
     /// Every outflow's cost, in sequence order.
     public var outflowCosts: [OutflowCost] { outflows.indices.map(outflowCost) }
 
-    /// Positions at every location with any event by `instant` (inclusive), then in transit
-    /// (location `IN_TRANSIT`) when any transfer happened by then. `value` is the inflows' values
-    /// less the outflows' costs (final + provisional), so negative stock has a negative value.
-    public func positions(through instant: Instant) -> [StockPosition] {
-        var units = Array(repeating: Int64(0), count: locations.count)
-        var values = Array(repeating: Int64(0), count: locations.count)
-        var deficits = Array(repeating: Int64(0), count: locations.count)
-        var provisionalLayerUnits = Array(repeating: Int64(0), count: locations.count)
-        var seen = Array(repeating: false, count: locations.count)
-        var transitUnits: Int64 = 0
-        var transitValue: Int64 = 0
-        var transitSeen = false
-        var inTransitByShipment: [Int: Int64] = [:]
+    /// What each event changed, per location (and in transit): units, value and pending units.
+    /// Positions at any instant are sums of these, so a cache can answer them with one query.
+    /// `value` is the inflows' values less the outflows' costs (final + provisional), so negative
+    /// stock has a negative value.
+    public var deltas: [CostDelta] {
+        var result: [CostDelta] = []
+        result.reserveCapacity(events.count + events.count / 4)
         for (position, event) in events.enumerated() {
-            guard event.occurredAt <= instant else { break }
-            seen[locationIndex[event.location]!] = true
-            for change in changes[position] {
-                units[change.location] += change.units
-                deficits[change.location] += change.deficitUnits
-                if change.layer >= 0 && layers[change.layer].provisional {
-                    provisionalLayerUnits[change.location] += change.layerUnits
-                }
+            var perLocation: [Int: CostDelta] = [:]
+            func delta(_ location: Int) -> CostDelta {
+                perLocation[location] ?? CostDelta(
+                    sku: sku, location: locations[location], occurredAt: event.occurredAt, sequence: Int64(position),
+                    units: 0, value: 0, pending: 0)
             }
+            for change in changes[position] {
+                var entry = delta(change.location)
+                entry.units += change.units
+                entry.pending += change.deficitUnits
+                if change.layer >= 0 && layers[change.layer].provisional { entry.pending += change.layerUnits }
+                perLocation[change.location] = entry
+            }
+            var transit = CostDelta(
+                sku: sku, location: inTransitLocation, occurredAt: event.occurredAt, sequence: Int64(position), units: 0,
+                value: 0, pending: 0)
             if layerOfEvent[position] >= 0 {
                 let layer = layers[layerOfEvent[position]]
-                values[layer.location] += layer.value
+                var entry = delta(layer.location)
+                entry.value += layer.value
+                perLocation[layer.location] = entry
                 if case .transferReceive = event.kind {
-                    transitSeen = true
-                    transitUnits -= event.quantity
-                    transitValue -= layer.value
-                    if case .transferReceipt(let ship) = layer.origin { inTransitByShipment[ship, default: 0] -= event.quantity }
+                    transit.units -= event.quantity
+                    transit.value -= layer.value
+                    if case .transferReceipt(let ship) = layer.origin, outflowOfEvent[ship] >= 0,
+                        outflows[outflowOfEvent[ship]].pendingQuantity > 0
+                    {
+                        transit.pending -= event.quantity
+                    }
                 }
             }
             if outflowOfEvent[position] >= 0 {
                 let outflow = outflows[outflowOfEvent[position]]
-                values[outflow.location] -= outflow.finalCost + outflow.provisionalCost
+                var entry = delta(outflow.location)
+                entry.value -= outflow.finalCost + outflow.provisionalCost
+                perLocation[outflow.location] = entry
                 if case .transferShip = event.kind {
-                    transitSeen = true
-                    transitUnits += event.quantity
-                    transitValue += outflow.finalCost + outflow.provisionalCost
-                    inTransitByShipment[position, default: 0] += event.quantity
+                    transit.units += event.quantity
+                    transit.value += outflow.finalCost + outflow.provisionalCost
+                    if outflow.pendingQuantity > 0 { transit.pending += event.quantity }
                 }
             }
-        }
-        var result: [StockPosition] = []
-        for index in locations.indices where seen[index] {
-            result.append(StockPosition(
-                sku: sku, location: locations[index], quantityOnHand: units[index], value: values[index],
-                pendingQuantity: deficits[index] + provisionalLayerUnits[index]))
-        }
-        if transitSeen {
-            var pending: Int64 = 0
-            for (ship, unitsInTransit) in inTransitByShipment {
-                let outflow = outflowOfEvent[ship]
-                if outflow >= 0 && outflows[outflow].pendingQuantity > 0 { pending += unitsInTransit }
+            if perLocation.isEmpty { perLocation[locationIndex[event.location]!] = delta(locationIndex[event.location]!) }
+            for location in perLocation.keys.sorted() { result.append(perLocation[location]!) }
+            switch event.kind {
+            case .transferShip, .transferReceive: result.append(transit)
+            default: break
             }
-            result.append(StockPosition(
-                sku: sku, location: inTransitLocation, quantityOnHand: transitUnits, value: transitValue,
-                pendingQuantity: pending))
         }
-        return result.sorted { $0.location.utf8.lexicographicallyPrecedes($1.location.utf8) }
+        return result
+    }
+
+    /// Positions at every location with any event by `instant` (inclusive), and in transit
+    /// (location `IN_TRANSIT`) when any transfer happened by then.
+    public func positions(through instant: Instant) -> [StockPosition] {
+        CostDelta.positions(deltas.filter { $0.occurredAt <= instant })
+    }
+}
+
+/// What one stock event changed at one location (or `IN_TRANSIT`) of one SKU.
+public struct CostDelta: Sendable, Hashable {
+    public var sku: String
+    public var location: String
+    public var occurredAt: Instant
+    /// The event's place in its SKU's sequence.
+    public var sequence: Int64
+    public var units: Int64
+    public var value: Int64
+    public var pending: Int64
+
+    public init(sku: String, location: String, occurredAt: Instant, sequence: Int64, units: Int64, value: Int64, pending: Int64) {
+        self.sku = sku
+        self.location = location
+        self.occurredAt = occurredAt
+        self.sequence = sequence
+        self.units = units
+        self.value = value
+        self.pending = pending
+    }
+
+    /// Sums deltas per SKU and location, sorted by SKU then location (byte order).
+    public static func positions(_ deltas: [CostDelta]) -> [StockPosition] {
+        var sums: [StockLedger.Key: StockPosition] = [:]
+        for delta in deltas {
+            let key = StockLedger.Key(sku: delta.sku, location: delta.location)
+            var position = sums[key] ?? StockPosition(
+                sku: delta.sku, location: delta.location, quantityOnHand: 0, value: 0, pendingQuantity: 0)
+            position.quantityOnHand += delta.units
+            position.value += delta.value
+            position.pendingQuantity += delta.pending
+            sums[key] = position
+        }
+        return sums.keys.sorted().map { sums[$0]! }
     }
 }
