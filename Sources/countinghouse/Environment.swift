@@ -101,7 +101,7 @@ struct CommandEnvironment {
 
 /// The reporting time zone, through Foundation's time-zone database (the CLI's edge; the core
 /// takes offsets as numbers).
-struct ReportingZone {
+struct ReportingZone: @unchecked Sendable {
     let timeZone: TimeZone
 
     init?(identifier: String) {
@@ -112,6 +112,12 @@ struct ReportingZone {
     func offsetSeconds(at instant: Instant) -> Int64 {
         let date = Date(timeIntervalSince1970: TimeInterval(floorDivide(instant.nanosecondsSinceEpoch, Instant.nanosecondsPerSecond).quotient))
         return Int64(timeZone.secondsFromGMT(for: date))
+    }
+
+    /// The offset function the core takes (time-zone data stays at the edge).
+    var offsetFunction: OffsetAtInstant {
+        let zone = self
+        return { zone.offsetSeconds(at: $0) }
     }
 
     /// The first instant of a calendar day in this zone.

@@ -4,8 +4,11 @@ import CountinghouseCore
 struct StockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stock",
-        abstract: "On-hand units per SKU and location, derived from the movements (never stored).",
-        discussion: "Goods shipped and not yet received are listed at location IN_TRANSIT.")
+        abstract: "On-hand units, value and pending units per SKU and location, derived from the movements.",
+        discussion: """
+            Nothing is stored: the FIFO engine derives it every time. Goods shipped and not yet received
+            are listed at location IN_TRANSIT. Negative stock has a negative value.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -22,11 +25,14 @@ struct StockCommand: ParsableCommand {
         let asOf = try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
         let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
         let store = try openLedgerStoreForCommand(environment)
-        let ledger = try loadStockLedger(store, knownAt: knownAt ?? environment.now, sku: sku)
-        var table = Table(columns: ["sku", "location", "quantity_on_hand"])
-        for (key, quantity) in ledger.onHand(asOf: asOf) {
-            if let location, key.location != location { continue }
-            table.append([.text(key.sku), .text(key.location), .integer(quantity)])
+        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: sku)
+        var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
+        for position in costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max)) {
+            if let location, position.location != location { continue }
+            table.append([
+                .text(position.sku), .text(position.location), .integer(position.quantityOnHand),
+                .money(position.value, exponent: environment.currencyExponent), .integer(position.pendingQuantity),
+            ])
         }
         print(table.render(format), terminator: "")
     }

@@ -10,15 +10,31 @@ func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any 
     }
 }
 
-/// The stock movements of every row recorded by `knownAt`, optionally of one SKU only.
-func loadStockLedger(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> StockLedger {
-    var movements: [StockMovement] = []
+/// The results of one cost run over the ledger as known at a time.
+struct CostResults {
+    var runs: [SKUCostRun]
+    var outflows: [OutflowCost] { runs.flatMap(\.outflowCosts) }
+    var deltas: [CostDelta] { runs.flatMap(\.deltas) }
+
+    func positions(through instant: Instant) -> [StockPosition] {
+        CostDelta.positions(deltas.filter { $0.occurredAt <= instant })
+    }
+}
+
+/// Runs the FIFO engine over every stock row recorded by `knownAt` (now when nil), optionally for
+/// one SKU only.
+func loadCosts(_ store: any LedgerStore, environment: CommandEnvironment, knownAt: Instant?, sku: String?) throws
+    -> CostResults
+{
+    let knownAt = knownAt ?? environment.now
+    var events: [CostEvent] = []
     for kind in StockMovements.kinds {
         for stored in try store.rows(of: kind, knownAt: knownAt) {
             if let sku, stored.row["sku"].textValue != sku { continue }
             let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
-            movements.append(contentsOf: StockMovements.movements(of: sourced))
+            if let event = CostEvents.event(of: sourced) { events.append(event) }
         }
     }
-    return StockLedger(movements: movements)
+    let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
+    return CostResults(runs: CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items)))
 }

@@ -4,7 +4,11 @@ import CountinghouseCore
 struct TrailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trail",
-        abstract: "Every movement of one item at one location, in order, with the running units and its source row.")
+        abstract: "Every movement of one item at one location, with running units and value, and the layers each outflow took.",
+        discussion: """
+            Under each outflow: the layers it took from (document, file and row, units, unit cost, value) and
+            the units still pending at the provisional cost. Use --location IN_TRANSIT for goods in transit.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -21,21 +25,13 @@ struct TrailCommand: ParsableCommand {
         let asOf = try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
         let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
         let store = try openLedgerStoreForCommand(environment)
-        let ledger = try loadStockLedger(store, knownAt: knownAt ?? environment.now, sku: sku)
-        var table = Table(columns: [
-            "occurred_at", "event", "document_id", "line_no", "quantity", "quantity_on_hand", "counted", "recorded_at",
-            "source",
-        ])
-        for line in ledger.trail(sku: sku, location: location, asOf: asOf) {
-            let movement = line.movement
-            table.append([
-                .text(environment.display(movement.occurredAt)), .text(movement.event.rawValue),
-                .text(movement.source.documentID), movement.source.lineNumber.map(Cell.integer) ?? .empty,
-                .integer(line.quantityChange), .integer(line.quantityAfter),
-                movement.countedQuantity.map(Cell.integer) ?? .empty,
-                .text(environment.display(movement.source.recordedAt)), .text(movement.source.fileLocation),
-            ])
+        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: sku)
+        guard let run = costs.runs.first else {
+            throw CommandFailure("no stock movements of SKU \(sku) are known")
         }
+        let table = CostTrail.table(
+            run, location: location, through: asOf, exponent: environment.currencyExponent,
+            offset: environment.zone.offsetFunction)
         print(table.render(format), terminator: "")
     }
 }

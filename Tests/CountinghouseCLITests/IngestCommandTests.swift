@@ -31,18 +31,19 @@ import Testing
             """)
         let stock = try cli.run(["stock", "--format", "csv"], now: "2026-10-07T00:00:00Z")
         #expect(stock.output == """
-            sku,location,quantity_on_hand
-            SKU1,S01,7
-            SKU2,S01,-1
+            sku,location,quantity_on_hand,value,pending_quantity
+            SKU1,S01,7,17.50,0
+            SKU2,S01,-1,-1.00,1
 
             """)
         let asOf = try cli.run(["stock", "--sku", "SKU1", "--as-of", "2026-10-05", "--format", "csv"])
-        #expect(asOf.output == "sku,location,quantity_on_hand\nSKU1,S01,10\n")
+        #expect(asOf.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\n")
         let trail = try cli.run(["trail", "--sku", "SKU1", "--location", "S01", "--format", "csv"])
         #expect(trail.output == """
-            occurred_at,event,document_id,line_no,quantity,quantity_on_hand,counted,recorded_at,source
-            2026-10-05T09:00:00+00:00,PURCHASE_RECEIPT,GR1,1,10,10,,2026-10-06T20:00:00+00:00,\(purchases):2
-            2026-10-06T10:00:00+00:00,SALE,O1,1,-3,7,,2026-10-06T20:00:00+00:00,\(sales):2
+            occurred_at,event,document_id,line_no,quantity,value,unit_cost,quantity_on_hand,value_on_hand,pending_on_hand,flags,recorded_at,source
+            2026-10-05T09:00:00+00:00,PURCHASE_RECEIPT,GR1,1,10,25.00,2.5000,10,25.00,0,,2026-10-06T20:00:00+00:00,\(purchases):2
+            2026-10-06T10:00:00+00:00,SALE,O1,1,-3,-7.50,2.5000,7,17.50,0,,2026-10-06T20:00:00+00:00,\(sales):2
+            ,  from layer,GR1,1,3,7.50,2.5000,,,,,2026-10-06T20:00:00+00:00,\(purchases):2
 
             """)
     }
@@ -84,7 +85,7 @@ import Testing
         #expect(result.output.contains("\(bad):3: column quantity \"1.5\":"))
         #expect(result.output.contains("\(good): purchases: 2 accepted"))
         let stock = try cli.run(["stock", "--format", "csv"])
-        #expect(stock.output == "sku,location,quantity_on_hand\nSKU1,S01,10\nSKU2,S01,4\n")
+        #expect(stock.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\nSKU2,S01,4,4.00,0\n")
         let files = try cli.run(["files", "--format", "csv"])
         #expect(!files.output.contains("bad.csv"))
     }
@@ -101,7 +102,7 @@ import Testing
         #expect(result.output.contains("quantity"))
         #expect(result.output.contains("10") && result.output.contains("12"))
         let stock = try cli.run(["stock", "--sku", "SKU1", "--format", "csv"])
-        #expect(stock.output == "sku,location,quantity_on_hand\nSKU1,S01,10\n")
+        #expect(stock.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\n")
     }
 
     @Test(arguments: storeKinds)
@@ -114,7 +115,7 @@ import Testing
         #expect(backwards.status == 1)
         #expect(backwards.output.contains("knowledge never goes backwards") || backwards.error.contains("knowledge never goes backwards"))
         let stock = try cli.run(["stock", "--sku", "SKU1", "--format", "csv"])
-        #expect(stock.output == "sku,location,quantity_on_hand\nSKU1,S01,10\n")
+        #expect(stock.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\n")
     }
 
     @Test(arguments: storeKinds)
@@ -126,9 +127,9 @@ import Testing
         #expect(try cli.run(["ingest", "--recorded-at", "2026-10-06T20:00:00Z", sales]).status == 0)
         #expect(try cli.run(["ingest", "--recorded-at", "2026-10-08T20:00:00Z", purchases]).status == 0)
         let then = try cli.run(["stock", "--sku", "SKU1", "--as-known-at", "2026-10-07", "--format", "csv"])
-        #expect(then.output == "sku,location,quantity_on_hand\nSKU1,S01,-3\n")
+        #expect(then.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,-3,0.00,3\n")
         let now = try cli.run(["stock", "--sku", "SKU1", "--format", "csv"], now: "2026-10-09T00:00:00Z")
-        #expect(now.output == "sku,location,quantity_on_hand\nSKU1,S01,7\n")
+        #expect(now.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,7,17.50,0\n")
     }
 
     @Test func usageErrorsExitWithTwo() throws {
@@ -170,9 +171,9 @@ import Testing
         let fixed = try cli.write("fixed.csv", Self.purchases)
         #expect(try cli.run(["ingest", fixed, sales], now: "2026-10-07T20:00:00Z").status == 0)
         let evening = try cli.run(["stock", "--sku", "SKU1", "--as-of", "2026-10-06", "--format", "csv"])
-        #expect(evening.output == "sku,location,quantity_on_hand\nSKU1,S01,7\n")
+        #expect(evening.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,7,17.50,0\n")
         let trail = try cli.run(["trail", "--sku", "SKU1", "--location", "S01", "--format", "csv"])
-        #expect(trail.output.contains("2026-10-06T23:30:00-04:00,SALE,O1,1,-3,7"))
+        #expect(trail.output.contains("2026-10-06T23:30:00-04:00,SALE,O1,1,-3,-7.50,2.5000,7,17.50,0,"))
     }
 
     @Test(arguments: storeKinds)
@@ -187,10 +188,10 @@ import Testing
         #expect(killed.status == 9 || killed.status == 137)
         cli.environment.removeValue(forKey: "COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS")
         #expect(try cli.run(["files", "--format", "csv"]).output == "id,recorded_at,kind,rows_accepted,rows_duplicate,bytes,sha256,name\n")
-        #expect(try cli.run(["stock", "--format", "csv"]).output == "sku,location,quantity_on_hand\n")
+        #expect(try cli.run(["stock", "--format", "csv"]).output == "sku,location,quantity_on_hand,value,pending_quantity\n")
         let again = try cli.run(["ingest", file], now: "2026-10-06T21:00:00Z")
         #expect(again.status == 0)
         #expect(again.output.contains("5000 accepted, 0 duplicates"))
-        #expect(try cli.run(["stock", "--format", "csv"]).output == "sku,location,quantity_on_hand\nSKU1,S01,-5000\n")
+        #expect(try cli.run(["stock", "--format", "csv"]).output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,-5000,0.00,5000\n")
     }
 }

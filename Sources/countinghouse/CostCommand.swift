@@ -1,0 +1,42 @@
+import ArgumentParser
+import CountinghouseCore
+import Foundation
+
+struct CostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost",
+        abstract: "Writes cogs.csv (every stock outflow in the span) and valuation.csv (stock at the span's end).",
+        discussion: """
+            Costs are FIFO per SKU and location over everything known at --as-known-at (default now);
+            the span selects from that one run, it never cuts the sequence at the span's end.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var span: SpanOptions
+    @Option(name: .customLong("as-known-at"), help: "Use only rows recorded by then (a date means the end of that day).")
+    var asKnownAt: String?
+    @Option(help: "The folder to write into (created if missing).") var out: String
+
+    func run() throws {
+        let environment = try CommandEnvironment(global)
+        let span = try span.span()
+        let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
+        let store = try openLedgerStoreForCommand(environment)
+        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: nil)
+        let start = environment.zone.startOfDay(span.firstDay)
+        let end = environment.zone.startOfDay(span.endDay)
+        let offset = environment.zone.offsetFunction
+        let cogs = CostTables.cogs(costs.outflows, from: start, to: end, exponent: environment.currencyExponent, offset: offset)
+        let valuation = CostTables.valuation(
+            costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+            exponent: environment.currencyExponent)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for (name, table) in [("cogs.csv", cogs), ("valuation.csv", valuation)] {
+            let path = (out as NSString).appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: path, contents: Data(table.renderCSV().utf8)) else {
+                throw CommandFailure("\(path): cannot write the file")
+            }
+        }
+        print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(environment.display(knownAt ?? environment.now)))")
+    }
+}
