@@ -28,7 +28,7 @@ func loadCosts(_ store: any LedgerStore, environment: CommandEnvironment, knownA
 {
     let knownAt = knownAt ?? environment.now
     var events: [CostEvent] = []
-    for kind in StockMovements.kinds {
+    for kind in stockKinds {
         for stored in try store.rows(of: kind, knownAt: knownAt) {
             if let sku, stored.row["sku"].textValue != sku { continue }
             let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)

@@ -173,9 +173,9 @@ public struct CostDelta: Sendable, Hashable {
 
     /// Sums deltas per SKU and location, sorted by SKU then location (byte order).
     public static func positions(_ deltas: [CostDelta]) -> [StockPosition] {
-        var sums: [StockLedger.Key: StockPosition] = [:]
+        var sums: [SKULocation: StockPosition] = [:]
         for delta in deltas {
-            let key = StockLedger.Key(sku: delta.sku, location: delta.location)
+            let key = SKULocation(sku: delta.sku, location: delta.location)
             var position = sums[key] ?? StockPosition(
                 sku: delta.sku, location: delta.location, quantityOnHand: 0, value: 0, pendingQuantity: 0)
             position.quantityOnHand += delta.units
@@ -184,5 +184,21 @@ public struct CostDelta: Sendable, Hashable {
             sums[key] = position
         }
         return sums.keys.sorted().map { sums[$0]! }
+    }
+}
+
+/// A SKU at a location, ordered by SKU then location in byte order (how every output sorts them).
+public struct SKULocation: Hashable, Sendable, Comparable {
+    public var sku: String
+    public var location: String
+
+    public init(sku: String, location: String) {
+        self.sku = sku
+        self.location = location
+    }
+
+    public static func < (a: SKULocation, b: SKULocation) -> Bool {
+        if a.sku != b.sku { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
+        return a.location.utf8.lexicographicallyPrecedes(b.location.utf8)
     }
 }

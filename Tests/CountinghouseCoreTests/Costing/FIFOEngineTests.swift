@@ -294,4 +294,18 @@ import Testing
         let comp = story.run().outflow("O1")!
         #expect(comp.kind == .complimentary && comp.cost == 250 && comp.outflowID == "COMP:O1:1")
     }
+
+    @Test func atOneInstantInflowsComeBeforeOutflowsBeforeCounts() {
+        // All at 09:00, whatever order the rows arrive in: the receipt of 5 (10.00), the sale of 2
+        // (4.00), then the count of 4 sees 3 on hand: a gain of 1 at the fallback, GR1's 2.00.
+        var story = CostStory()
+        story.count("C1", day: 1, hour: 9, counted: 4)
+        story.sell("O1", day: 1, hour: 9, quantity: 2)
+        story.receive("GR1", day: 1, hour: 9, quantity: 5, value: 1000)
+        let run = story.run()
+        #expect(run.events.map(\.source.documentID) == ["GR1", "O1", "C1"])
+        #expect(run.outflow("O1")!.cost == 400)
+        #expect(run.layer("C1")!.units == 1 && run.layer("C1")!.value == 200)
+        #expect(run.position("S01", day: 1)!.quantityOnHand == 4)
+    }
 }
