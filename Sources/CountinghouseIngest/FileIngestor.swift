@@ -197,7 +197,7 @@ public struct FileIngestor: Sendable {
                 let valid = validator!.validate(record, errors: &errors)
                 if valid {
                     if errors.isEmpty && emitsRows {
-                        try emit(LedgerRow(kind: validator!.kind, values: validator!.values, sourceRow: record.number))
+                        try emit(validator!.row(sourceRow: record.number))
                     }
                 } else if stopAtFirstError {
                     throw StopReading()

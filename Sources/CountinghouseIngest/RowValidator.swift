@@ -29,14 +29,14 @@
 
 import CountinghouseCore
 
-/// How one column's text becomes a value.
+/// How one column's text becomes a value. Trivial (no references) so the hot loop copies it freely.
 enum ColumnRule {
     /// Trimmed text: identifiers and free text.
     case text
     /// An identifier naming a location; `IN_TRANSIT` is reserved.
     case location
-    /// One of a fixed set of upper-case codes; `noun` names it in the error.
-    case code(allowed: [String], noun: String)
+    /// One of a fixed set of upper-case codes: an index into `CodeSet.all`.
+    case code(Int)
     /// A code compared in lower case (`processor`).
     case lowercaseCode
     case lineNumber
@@ -57,6 +57,74 @@ enum QuantitySign {
     case positive
 }
 
+/// A fixed set of codes a column accepts, and the noun that names it in errors.
+struct CodeSet {
+    let codes: [String]
+    let bytes: [[UInt8]]
+    let noun: String
+
+    init(_ codes: [String], noun: String) {
+        self.codes = codes
+        self.bytes = codes.map { Array($0.utf8) }
+        self.noun = noun
+    }
+
+    static let posLineTypes = 0
+    static let tenders = 1
+    static let tenderTypes = 2
+    static let purchaseTypes = 3
+    static let transferTypes = 4
+    static let settlementTypes = 5
+    static let actions = 6
+    static let all: [CodeSet] = [
+        CodeSet(["SALE", "RETURN", "COMP"], noun: "type"),
+        CodeSet(["CARD", "CASH", "GIFT_CARD", "OTHER"], noun: "tender"),
+        CodeSet(["PAYMENT", "REFUND"], noun: "type"),
+        CodeSet(["RECEIVE", "RETURN"], noun: "type"),
+        CodeSet(["SHIP", "RECEIVE"], noun: "type"),
+        CodeSet(
+            [
+                "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "PAYOUT",
+                "PAYOUT_FAILURE", "ADJUSTMENT",
+            ], noun: "type"),
+        CodeSet(["MATCH", "WRITE_OFF", "IGNORE"], noun: "action"),
+    ]
+
+    /// The index of the code equal to `bytes` compared in upper case, or nil.
+    func match(_ field: Bytes) -> Int? {
+        for (index, code) in bytes.enumerated() where code.count == field.count {
+            var equal = true
+            for position in 0..<code.count where asciiUppercase(field[position]) != code[position] {
+                equal = false
+                break
+            }
+            if equal { return index }
+        }
+        return nil
+    }
+}
+
+/// One column's parsed value while its record is in the buffer: no `String` is built until a row
+/// is handed out, so pass 1 allocates nothing per row but its key.
+enum Slot {
+    case null
+    /// Text: the trimmed bytes in the reader's buffer.
+    case bytes(UnsafePointer<UInt8>, Int)
+    /// Text to store lower-cased.
+    case lowercased(UnsafePointer<UInt8>, Int)
+    case integer(Int64)
+    /// The code at this index of the column's code set.
+    case code(Int)
+    case functionalCurrency
+    /// A date as days since the epoch.
+    case date(Int64)
+
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+}
+
 /// Validates the records of one file of one kind.
 struct RowValidator {
     let kind: LedgerKind
@@ -65,7 +133,7 @@ struct RowValidator {
     let currencyExponent: Int
     private let columnNames: [String]
     private let rules: [ColumnRule]
-    private let defaults: [FieldValue]
+    private let defaults: [Slot]
     private let required: [Bool]
     /// Column (schema order) → 0-based field index in the record, or -1 when the file lacks it.
     private let fieldIndex: [Int]
@@ -73,11 +141,14 @@ struct RowValidator {
     private let keyColumns: [Int]
     private let keyMask: UInt64
     private let typeColumn: Int?
+    /// The code set of the `type` column, to compare the row's type by index.
+    private let typeCodes: CodeSet?
 
-    /// The values of the last record validated, in schema order.
-    private(set) var values: [FieldValue]
-    /// Natural key → the row it was first seen on.
-    private var keysSeen: [String: Int] = [:]
+    /// The parsed values of the last record validated, in schema order.
+    private var slots: [Slot]
+    /// Natural key bytes → the row it was first seen on.
+    private var keysSeen = KeyTable()
+    private var keyScratch: [UInt8] = []
     /// transfers: (transfer_id, line_no) → the first row of that transfer line.
     private var transferLines: [String: TransferLine] = [:]
 
@@ -97,20 +168,23 @@ struct RowValidator {
         self.headerNames = headerNames
         let schema = kind.schema
         columnNames = schema.columns.map(\.name)
-        rules = schema.columns.map { RowValidator.rule(kind: kind, column: $0) }
+        let rules = schema.columns.map { RowValidator.rule(kind: kind, column: $0) }
+        self.rules = rules
         required = schema.columns.map(\.requiredInFile)
-        defaults = schema.columns.map { column -> FieldValue in
+        defaults = schema.columns.map { column -> Slot in
             switch column.name {
             case "discount", "tax": return .integer(0)
-            case "currency": return .text(functionalCurrency)
+            case "currency": return .functionalCurrency
             default: return .null
             }
         }
         fieldIndex = schema.columns.map { header.position(of: $0.name) ?? -1 }
         keyColumns = schema.naturalKey
         keyMask = schema.naturalKey.reduce(0) { $0 | (1 << UInt64($1)) }
-        typeColumn = schema.index(of: "type")
-        values = Array(repeating: .null, count: schema.columns.count)
+        let typeColumn = schema.index(of: "type")
+        self.typeColumn = typeColumn
+        if let typeColumn, case .code(let set) = rules[typeColumn] { typeCodes = CodeSet.all[set] } else { typeCodes = nil }
+        slots = Array(repeating: .null, count: schema.columns.count)
         precondition(schema.columns.count < 64, "a kind has more columns than the failure mask holds")
     }
 
@@ -118,25 +192,20 @@ struct RowValidator {
 
     private static func rule(kind: LedgerKind, column: ColumnSpec) -> ColumnRule {
         switch (kind, column.name) {
-        case (.posLines, "type"): return .code(allowed: ["SALE", "RETURN", "COMP"], noun: "type")
+        case (.posLines, "type"): return .code(CodeSet.posLineTypes)
         case (.posLines, "original_order_id"): return .returnReference(isLineNumber: false)
         case (.posLines, "original_line_no"): return .returnReference(isLineNumber: true)
         case (.posLines, "quantity"), (.purchases, "quantity"), (.transfers, "quantity"): return .quantity(.positive)
-        case (.posTenders, "tender"): return .code(allowed: ["CARD", "CASH", "GIFT_CARD", "OTHER"], noun: "tender")
-        case (.posTenders, "type"): return .code(allowed: ["PAYMENT", "REFUND"], noun: "type")
+        case (.posTenders, "tender"): return .code(CodeSet.tenders)
+        case (.posTenders, "type"): return .code(CodeSet.tenderTypes)
         case (.posTenders, "amount"): return .money(.positive)
-        case (.purchases, "type"): return .code(allowed: ["RECEIVE", "RETURN"], noun: "type")
-        case (.transfers, "type"): return .code(allowed: ["SHIP", "RECEIVE"], noun: "type")
+        case (.purchases, "type"): return .code(CodeSet.purchaseTypes)
+        case (.transfers, "type"): return .code(CodeSet.transferTypes)
         case (.transfers, "receipt_no"): return .receiptNumber
-        case (.settlements, "type"):
-            return .code(
-                allowed: [
-                    "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "PAYOUT",
-                    "PAYOUT_FAILURE", "ADJUSTMENT",
-                ], noun: "type")
+        case (.settlements, "type"): return .code(CodeSet.settlementTypes)
         case (.settlements, "gross"), (.settlements, "fee"), (.settlements, "net"), (.posLines, "tax"):
             return .money(.any)
-        case (.overrides, "action"): return .code(allowed: ["MATCH", "WRITE_OFF", "IGNORE"], noun: "action")
+        case (.overrides, "action"): return .code(CodeSet.actions)
         case (_, "processor"): return .lowercaseCode
         case (_, "currency"): return .currency
         case (_, "line_no"), (_, "tender_no"): return .lineNumber
@@ -152,7 +221,37 @@ struct RowValidator {
         }
     }
 
-    /// Validates one record into `values`; appends its errors and returns whether it had none.
+    /// The row's `type` code as validated so far, when the kind has one.
+    private var typeText: String? {
+        guard let typeColumn, let typeCodes, case .code(let index) = slots[typeColumn] else { return nil }
+        return typeCodes.codes[index]
+    }
+
+    /// The stored value of column `column` of the last record.
+    func value(_ column: Int) -> FieldValue {
+        switch slots[column] {
+        case .null: return .null
+        case .bytes(let start, let count):
+            return .text(String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self))
+        case .lowercased(let start, let count):
+            return .text(String(decoding: UnsafeBufferPointer(start: start, count: count).lazy.map(asciiLowercase), as: UTF8.self))
+        case .integer(let number): return .integer(number)
+        case .code(let index):
+            guard case .code(let set) = rules[column] else { return .null }
+            return .text(CodeSet.all[set].codes[index])
+        case .functionalCurrency: return .text(functionalCurrency)
+        case .date(let days): return .text(CivilDate(daysSinceEpoch: days).description)
+        }
+    }
+
+    /// The last valid record as a ledger row.
+    func row(sourceRow: Int) -> LedgerRow {
+        LedgerRow(kind: kind, values: (0..<slots.count).map(value), sourceRow: sourceRow)
+    }
+
+    private func column(_ name: String) -> Int { columnNames.firstIndex(of: name)! }
+
+    /// Validates one record into `slots`; appends its errors and returns whether it had none.
     mutating func validate(_ record: CSVRecord, errors: inout [RowError]) -> Bool {
         let row = record.number
         if let problem = record.problem {
@@ -181,159 +280,148 @@ struct RowValidator {
 
         let errorCountBefore = errors.count
         var failed: UInt64 = 0
+        let columnCount = slots.count
+        slots.withUnsafeMutableBufferPointer { slots in
+            func fail(_ column: Int, _ bytes: Bytes, _ reason: String) {
+                errors.append(
+                    RowError(
+                        file: file, row: row, column: columnNames[column],
+                        value: String(decoding: bytes, as: UTF8.self), reason: reason))
+                failed |= 1 << UInt64(column)
+                slots[column] = .null
+            }
+            func typeIs(_ code: String) -> Bool {
+                guard let typeColumn, let typeCodes, case .code(let index) = slots[typeColumn] else { return false }
+                return typeCodes.codes[index] == code
+            }
 
-        func fail(_ column: Int, _ bytes: Bytes, _ reason: String) {
-            errors.append(
-                RowError(
-                    file: file, row: row, column: columnNames[column],
-                    value: String(decoding: bytes, as: UTF8.self), reason: reason))
-            failed |= 1 << UInt64(column)
-            values[column] = .null
-        }
+            for column in 0..<columnCount {
+                let position = fieldIndex[column]
+                let bytes = position >= 0 ? trimmed(record.bytes(position)) : Bytes(start: nil, count: 0)
+                let rule = rules[column]
 
-        for column in 0..<values.count {
-            let position = fieldIndex[column]
-            let bytes = position >= 0 ? trimmed(record.bytes(position)) : Bytes(start: nil, count: 0)
-            let rule = rules[column]
-
-            // Columns whose meaning depends on the row's type.
-            switch rule {
-            case .returnReference:
-                if typeText != "RETURN" {
-                    values[column] = .null
-                    continue
+                // Columns whose meaning depends on the row's type.
+                switch rule {
+                case .returnReference:
+                    if !typeIs("RETURN") {
+                        slots[column] = .null
+                        continue
+                    }
+                case .receiptNumber:
+                    if typeIs("SHIP") {
+                        if bytes.count > 0 { fail(column, bytes, "receipt_no is only for RECEIVE rows") } else { slots[column] = .null }
+                        continue
+                    }
+                    if bytes.count == 0 {
+                        slots[column] = typeIs("RECEIVE") ? .integer(1) : .null
+                        continue
+                    }
+                default:
+                    break
                 }
-            case .receiptNumber:
-                let type = typeText
-                if type == "SHIP" {
-                    if bytes.count > 0 { fail(column, bytes, "receipt_no is only for RECEIVE rows") } else { values[column] = .null }
-                    continue
-                }
+
                 if bytes.count == 0 {
-                    values[column] = type == "RECEIVE" ? .integer(1) : .null
+                    if required[column] {
+                        fail(column, bytes, "required")
+                    } else {
+                        slots[column] = defaults[column]
+                    }
                     continue
                 }
-            default:
-                break
-            }
 
-            if bytes.count == 0 {
-                if required[column] {
-                    fail(column, bytes, "required")
-                } else {
-                    values[column] = defaults[column]
-                }
-                continue
-            }
-
-            switch rule {
-            case .text:
-                values[column] = .text(String(decoding: bytes, as: UTF8.self))
-            case .location:
-                if isInTransit(bytes) {
-                    fail(column, bytes, "IN_TRANSIT is a reserved location code")
-                } else {
-                    values[column] = .text(String(decoding: bytes, as: UTF8.self))
-                }
-            case .code(let allowed, let noun):
-                if let code = matchCode(bytes, allowed) {
-                    values[column] = .text(code)
-                } else {
-                    fail(
-                        column, bytes,
-                        "unknown \(noun) \(String(decoding: bytes, as: UTF8.self)) (expected \(listed(allowed)))")
-                }
-            case .lowercaseCode:
-                values[column] = .text(String(decoding: bytes.map(asciiLowercase), as: UTF8.self))
-            case .lineNumber, .receiptNumber, .returnReference(isLineNumber: true):
-                switch parseLineNumber(bytes) {
-                case .success(let number): values[column] = .integer(number)
-                case .failure(let problem): fail(column, bytes, problem.reason)
-                }
-            case .returnReference(isLineNumber: false):
-                values[column] = .text(String(decoding: bytes, as: UTF8.self))
-            case .quantity(let sign):
-                switch parseWholeNumber(bytes) {
-                case .success(let number):
-                    if let reason = signProblem(number, sign) { fail(column, bytes, reason) } else { values[column] = .integer(number) }
-                case .failure(let problem): fail(column, bytes, problem.reason)
-                }
-            case .money(let sign):
-                switch parseMoney(bytes, exponent: currencyExponent, currency: functionalCurrency) {
-                case .success(let amount):
-                    if let reason = signProblem(amount, sign) { fail(column, bytes, reason) } else { values[column] = .integer(amount) }
-                case .failure(let problem): fail(column, bytes, problem.reason)
-                }
-            case .instant:
-                switch parseInstant(bytes) {
-                case .success(let instant): values[column] = .integer(instant.nanosecondsSinceEpoch)
-                case .failure(let problem): fail(column, bytes, problem.reason)
-                }
-            case .date:
-                switch parseDate(bytes) {
-                case .success(let date): values[column] = .text(date.description)
-                case .failure(let problem): fail(column, bytes, problem.reason)
-                }
-            case .currency:
-                switch parseCurrency(bytes, functionalCurrency: functionalCurrency) {
-                case .success(let code): values[column] = .text(code)
-                case .failure(let problem): fail(column, bytes, problem.reason)
+                switch rule {
+                case .text, .returnReference(isLineNumber: false):
+                    slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                case .location:
+                    if isInTransit(bytes) {
+                        fail(column, bytes, "IN_TRANSIT is a reserved location code")
+                    } else {
+                        slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    }
+                case .code(let set):
+                    let codes = CodeSet.all[set]
+                    if let index = codes.match(bytes) {
+                        slots[column] = .code(index)
+                    } else {
+                        fail(
+                            column, bytes,
+                            "unknown \(codes.noun) \(String(decoding: bytes, as: UTF8.self)) (expected \(listed(codes.codes)))")
+                    }
+                case .lowercaseCode:
+                    slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
+                case .lineNumber, .receiptNumber, .returnReference(isLineNumber: true):
+                    switch parseLineNumber(bytes) {
+                    case .success(let number): slots[column] = .integer(number)
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
+                case .quantity(let sign):
+                    switch parseWholeNumber(bytes) {
+                    case .success(let number):
+                        if let reason = signProblem(number, sign) { fail(column, bytes, reason) } else { slots[column] = .integer(number) }
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
+                case .money(let sign):
+                    switch parseMoney(bytes, exponent: currencyExponent, currency: functionalCurrency) {
+                    case .success(let amount):
+                        if let reason = signProblem(amount, sign) { fail(column, bytes, reason) } else { slots[column] = .integer(amount) }
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
+                case .instant:
+                    switch parseInstant(bytes) {
+                    case .success(let instant): slots[column] = .integer(instant.nanosecondsSinceEpoch)
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
+                case .date:
+                    switch parseDate(bytes) {
+                    case .success(let date): slots[column] = .date(date.daysSinceEpoch)
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
+                case .currency:
+                    switch parseCurrency(bytes, functionalCurrency: functionalCurrency) {
+                    case .success: slots[column] = .functionalCurrency
+                    case .failure(let problem): fail(column, bytes, problem.reason)
+                    }
                 }
             }
         }
 
-        checkAcrossColumns(row: row, failed: &failed, errors: &errors)
+        if kind != .posLines || typeText == "RETURN" { checkAcrossColumns(row: row, failed: &failed, errors: &errors) }
         if failed & keyMask == 0 { checkKey(row: row, errors: &errors) }
         return errors.count == errorCountBefore
     }
 
-    /// The row's `type` as validated so far, when the kind has one.
-    private var typeText: String? {
-        guard let typeColumn, case .text(let type) = values[typeColumn] else { return nil }
-        return type
-    }
-
-    private func value(_ name: String) -> FieldValue {
-        values[columnNames.firstIndex(of: name)!]
-    }
-
-    private func isFailed(_ name: String, _ failed: UInt64) -> Bool {
-        failed & (1 << UInt64(columnNames.firstIndex(of: name)!)) != 0
-    }
-
     /// The rules that span columns of one row.
     private mutating func checkAcrossColumns(row: Int, failed: inout UInt64, errors: inout [RowError]) {
+        func isFailed(_ name: String) -> Bool { failed & (1 << UInt64(column(name))) != 0 }
         func fail(_ name: String, _ reason: String) {
-            let column = columnNames.firstIndex(of: name)!
-            errors.append(RowError(file: file, row: row, column: name, value: values[column].description, reason: reason))
-            failed |= 1 << UInt64(column)
+            let index = column(name)
+            errors.append(RowError(file: file, row: row, column: name, value: value(index).description, reason: reason))
+            failed |= 1 << UInt64(index)
         }
+        func slot(_ name: String) -> Slot { slots[column(name)] }
         switch kind {
         case .posLines:
-            if typeText == "RETURN" && !isFailed("original_order_id", failed) && !isFailed("original_line_no", failed) {
-                let order = value("original_order_id")
-                let line = value("original_line_no")
+            if typeText == "RETURN" && !isFailed("original_order_id") && !isFailed("original_line_no") {
+                let order = slot("original_order_id")
+                let line = slot("original_line_no")
                 if order.isNull != line.isNull {
                     fail(order.isNull ? "original_order_id" : "original_line_no",
                         "original_order_id and original_line_no go together (both or neither)")
                 }
             }
         case .purchases:
-            if typeText == "RECEIVE" && value("unit_cost").isNull && value("total_cost").isNull
-                && !isFailed("unit_cost", failed) && !isFailed("total_cost", failed)
+            if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
+                && !isFailed("unit_cost") && !isFailed("total_cost")
             {
                 fail("unit_cost", "a RECEIVE needs unit_cost or total_cost")
             }
         case .settlements:
-            if case .integer(let gross) = value("gross"), case .integer(let fee) = value("fee"),
-                case .integer(let net) = value("net")
+            if case .integer(let gross) = slot("gross"), case .integer(let fee) = slot("fee"),
+                case .integer(let net) = slot("net")
             {
                 let (expected, overflow) = gross.subtractingReportingOverflow(fee)
                 if overflow || expected != net {
-                    let shown =
-                        overflow
-                        ? "out of range"
-                        : formatMinorUnits(expected, exponent: currencyExponent)
+                    let shown = overflow ? "out of range" : formatMinorUnits(expected, exponent: currencyExponent)
                     errors.append(
                         RowError(
                             file: file, row: row, column: "net",
@@ -341,11 +429,11 @@ struct RowValidator {
                             reason:
                                 "net must equal gross - fee (\(formatMinorUnits(gross, exponent: currencyExponent)) - \(formatMinorUnits(fee, exponent: currencyExponent)) = \(shown))"
                         ))
-                    failed |= 1 << UInt64(columnNames.firstIndex(of: "net")!)
+                    failed |= 1 << UInt64(column("net"))
                 }
             }
         case .overrides:
-            if value("payment_ref").isNull && value("order_id").isNull && value("record_id").isNull {
+            if slot("payment_ref").isNull && slot("order_id").isNull && slot("record_id").isNull {
                 fail("payment_ref", "an override must name a payment_ref, order_id or record_id")
             }
         case .transfers:
@@ -359,10 +447,10 @@ struct RowValidator {
     /// locations; the later row of a disagreeing pair is the one reported.
     private mutating func checkTransferLine(row: Int, failed: UInt64, errors: inout [RowError]) {
         let names = ["transfer_id", "line_no", "type", "sku", "from_location", "to_location"]
-        if names.contains(where: { isFailed($0, failed) }) { return }
-        guard case .text(let transfer) = value("transfer_id"), case .integer(let line) = value("line_no"),
-            case .text(let type) = value("type"), case .text(let sku) = value("sku"),
-            case .text(let from) = value("from_location"), case .text(let to) = value("to_location")
+        if names.contains(where: { failed & (1 << UInt64(column($0))) != 0 }) { return }
+        guard case .text(let transfer) = value(column("transfer_id")), case .integer(let line) = value(column("line_no")),
+            case .text(let type) = value(column("type")), case .text(let sku) = value(column("sku")),
+            case .text(let from) = value(column("from_location")), case .text(let to) = value(column("to_location"))
         else { return }
         let key = "\(transfer.utf8.count):\(transfer)#\(line)"
         guard let first = transferLines[key] else {
@@ -381,23 +469,111 @@ struct RowValidator {
 
     /// A natural key repeated inside the file is a row error, even when the rows are identical.
     private mutating func checkKey(row: Int, errors: inout [RowError]) {
-        var key = ""
+        keyScratch.removeAll(keepingCapacity: true)
         for column in keyColumns {
-            switch values[column] {
-            case .null: key += "~"
-            case .integer(let number): key += "#\(number)"
-            case .text(let text): key += "\(text.utf8.count):\(text)"
+            switch slots[column] {
+            case .null:
+                keyScratch.append(0)
+            case .bytes(let start, let count):
+                appendLength(count)
+                keyScratch.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
+            case .lowercased(let start, let count):
+                appendLength(count)
+                for byte in UnsafeBufferPointer(start: start, count: count) { keyScratch.append(asciiLowercase(byte)) }
+            case .integer(let number):
+                keyScratch.append(2)
+                withUnsafeBytes(of: number.littleEndian) { keyScratch.append(contentsOf: $0) }
+            case .code(let index):
+                keyScratch.append(3)
+                keyScratch.append(UInt8(truncatingIfNeeded: index))
+            case .functionalCurrency:
+                keyScratch.append(4)
+            case .date(let days):
+                keyScratch.append(5)
+                withUnsafeBytes(of: days.littleEndian) { keyScratch.append(contentsOf: $0) }
             }
         }
-        if let first = keysSeen[key] {
+        let first = keyScratch.withUnsafeBufferPointer { keysSeen.insert($0, row: row) }
+        if let first {
             let shown = keyColumns.compactMap { column -> String? in
-                values[column].isNull ? nil : "\(columnNames[column]) \(values[column])"
+                slots[column].isNull ? nil : "\(columnNames[column]) \(value(column))"
             }.joined(separator: ", ")
             errors.append(RowError(file: file, row: row, reason: "duplicate key \(shown) (first on row \(first))"))
-        } else {
-            keysSeen[key] = row
         }
     }
+
+    private mutating func appendLength(_ count: Int) {
+        keyScratch.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { keyScratch.append(contentsOf: $0) }
+    }
+}
+
+/// An exact set of byte strings with the row each was first seen on: the keys' bytes in one arena,
+/// an open-addressing table of entry indices. Cheaper than `[String: Int]` by a wide margin, which
+/// matters at millions of rows.
+struct KeyTable {
+    private var arena: [UInt8] = []
+    private var entries: [Entry] = []
+    /// Entry index + 1, 0 for an empty slot; the count is a power of two.
+    private var table: [Int32] = Array(repeating: 0, count: 1024)
+
+    private struct Entry {
+        var offset: Int
+        var length: Int
+        var hash: UInt64
+        var row: Int
+    }
+
+    /// Adds `key` first seen on `row`; when it is already there, returns the row it was first seen on.
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, row: Int) -> Int? {
+        let hash = KeyTable.hash(key)
+        let mask = table.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let stored = Int(table[slot])
+            if stored == 0 { break }
+            let entry = entries[stored - 1]
+            if entry.hash == hash && entry.length == key.count {
+                let equal = arena.withUnsafeBufferPointer { arena in
+                    memcmpBytes(arena.baseAddress! + entry.offset, key.baseAddress, key.count)
+                }
+                if equal { return entry.row }
+            }
+            slot = (slot + 1) & mask
+        }
+        entries.append(Entry(offset: arena.count, length: key.count, hash: hash, row: row))
+        arena.append(contentsOf: key)
+        table[slot] = Int32(entries.count)
+        if entries.count * 2 > table.count { grow() }
+        return nil
+    }
+
+    private mutating func grow() {
+        table = Array(repeating: 0, count: table.count * 2)
+        let mask = table.count - 1
+        for (index, entry) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: entry.hash) & mask
+            while table[slot] != 0 { slot = (slot + 1) & mask }
+            table[slot] = Int32(index + 1)
+        }
+    }
+
+    /// FNV-1a, then a final mix so the low bits (the table index) depend on every byte.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash ^= hash >> 33
+        hash = hash &* 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        return hash
+    }
+}
+
+@inline(__always)
+private func memcmpBytes(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+    guard count > 0, let right else { return true }
+    for index in 0..<count where left[index] != right[index] { return false }
+    return true
 }
 
 private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
@@ -412,25 +588,6 @@ private let inTransitBytes = Array("IN_TRANSIT".utf8)
 
 private func isInTransit(_ bytes: Bytes) -> Bool {
     bytes.count == inTransitBytes.count && bytes.elementsEqual(inTransitBytes)
-}
-
-/// The allowed code equal to `bytes` compared in upper case, or nil.
-private func matchCode(_ bytes: Bytes, _ allowed: [String]) -> String? {
-    for code in allowed {
-        let utf8 = code.utf8
-        guard utf8.count == bytes.count else { continue }
-        var equal = true
-        var index = 0
-        for byte in utf8 {
-            if asciiUppercase(bytes[index]) != byte {
-                equal = false
-                break
-            }
-            index += 1
-        }
-        if equal { return code }
-    }
-    return nil
 }
 
 /// `A, B or C`.
