@@ -212,6 +212,15 @@ public struct FileIngestor: Sendable {
         if !sawHeader {
             errors.append(RowError(file: displayName, row: nil, reason: "the file is empty (no header row)"))
         }
+        if let validator {
+            let duplicates = validator.duplicateKeyErrors()
+            if !duplicates.isEmpty {
+                // Keys are compared once the file is read; merge their errors in row order.
+                errors = (errors + duplicates).enumerated().sorted { left, right in
+                    (left.element.row ?? Int.max, left.offset) < (right.element.row ?? Int.max, right.offset)
+                }.map(\.element)
+            }
+        }
         return RunOutcome(kind: kind, tally: tally, rowCount: rowCount, errors: errors)
     }
 

@@ -147,7 +147,7 @@ struct RowValidator {
     /// The parsed values of the last record validated, in schema order.
     private var slots: [Slot]
     /// Natural key bytes → the row it was first seen on.
-    private var keysSeen = KeyTable()
+    private var keysSeen = KeyCollector()
     private var keyScratch: [UInt8] = []
     /// transfers: (transfer_id, line_no) → the first row of that transfer line.
     private var transferLines: [String: TransferLine] = [:]
@@ -498,13 +498,49 @@ struct RowValidator {
                 withUnsafeBytes(of: days.littleEndian) { keyScratch.append(contentsOf: $0) }
             }
         }
-        let first = keyScratch.withUnsafeBufferPointer { keysSeen.insert($0, row: row) }
-        if let first {
-            let shown = keyColumns.compactMap { column -> String? in
-                slots[column].isNull ? nil : "\(columnNames[column]) \(value(column))"
-            }.joined(separator: ", ")
-            errors.append(RowError(file: file, row: row, reason: "duplicate key \(shown) (first on row \(first))"))
+        keyScratch.withUnsafeBufferPointer { keysSeen.add($0, row: row) }
+    }
+
+    /// The in-file duplicate keys, as row errors (once the whole file has been read).
+    func duplicateKeyErrors() -> [RowError] {
+        keysSeen.duplicates().map { duplicate in
+            RowError(
+                file: file, row: duplicate.row,
+                reason: "duplicate key \(describeKey(duplicate.key)) (first on row \(duplicate.firstRow))")
         }
+    }
+
+    /// `order_id T1, line_no 3` from the bytes `checkKey` encoded.
+    private func describeKey(_ key: [UInt8]) -> String {
+        var parts: [String] = []
+        var index = 0
+        func integer() -> Int64 {
+            var value: UInt64 = 0
+            for offset in 0..<8 { value |= UInt64(key[index + offset]) << (8 * UInt64(offset)) }
+            index += 8
+            return Int64(bitPattern: value)
+        }
+        for column in keyColumns {
+            let tag = key[index]
+            index += 1
+            let name = columnNames[column]
+            switch tag {
+            case 1:
+                var length = 0
+                for offset in 0..<4 { length |= Int(key[index + offset]) << (8 * offset) }
+                index += 4
+                parts.append("\(name) \(String(decoding: key[index..<(index + length)], as: UTF8.self))")
+                index += length
+            case 2: parts.append("\(name) \(integer())")
+            case 3:
+                if case .code(let set) = rules[column] { parts.append("\(name) \(CodeSet.all[set].codes[Int(key[index])])") }
+                index += 1
+            case 4: parts.append("\(name) \(functionalCurrency)")
+            case 5: parts.append("\(name) \(CivilDate(daysSinceEpoch: integer()))")
+            default: break
+            }
+        }
+        return parts.joined(separator: ", ")
     }
 
     private mutating func appendLength(_ count: Int) {
@@ -513,59 +549,52 @@ struct RowValidator {
     }
 }
 
-/// An exact set of byte strings with the row each was first seen on: the keys' bytes in one arena,
-/// an open-addressing table of entry indices. Cheaper than `[String: Int]` by a wide margin, which
-/// matters at millions of rows.
-struct KeyTable {
+/// Every key of a file, collected in order and compared once at the end: appends are sequential
+/// (no random memory access per row, which dominated a hash table at millions of rows), and one
+/// sort by hash brings equal keys together, where their bytes are compared exactly.
+struct KeyCollector {
     private var arena: [UInt8] = []
     private var entries: [Entry] = []
-    /// The hash's high 32 bits << 32 | entry index + 1; 0 for an empty slot. The count is a power
-    /// of two. The tag spares a visit to the entry (a cache miss) for all but true matches.
-    private var table: [UInt64] = Array(repeating: 0, count: 1024)
 
     private struct Entry {
-        var offset: Int
-        var length: Int
         var hash: UInt64
-        var row: Int
+        var offset: Int
+        var length: Int32
+        var row: Int32
     }
 
-    /// Adds `key` first seen on `row`; when it is already there, returns the row it was first seen on.
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, row: Int) -> Int? {
-        let hash = KeyTable.hash(key)
-        let mask = table.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        while true {
-            let stored = table[slot]
-            if stored == 0 { break }
-            let entry = stored & 0xFFFF_FFFF_0000_0000 == tag ? entries[Int(stored & 0xFFFF_FFFF) - 1] : nil
-            if let entry, entry.hash == hash && entry.length == key.count {
-                let equal = arena.withUnsafeBufferPointer { arena in
-                    memcmpBytes(arena.baseAddress! + entry.offset, key.baseAddress, key.count)
-                }
-                if equal { return entry.row }
-            }
-            slot = (slot + 1) & mask
-        }
-        entries.append(Entry(offset: arena.count, length: key.count, hash: hash, row: row))
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>, row: Int) {
+        entries.append(Entry(hash: KeyCollector.hash(key), offset: arena.count, length: Int32(key.count), row: Int32(row)))
         arena.append(contentsOf: key)
-        table[slot] = tag | UInt64(entries.count)
-        if entries.count * 2 > table.count { grow() }
-        return nil
     }
 
-    private mutating func grow() {
-        table = Array(repeating: 0, count: table.count * 2)
-        let mask = table.count - 1
-        for (index, entry) in entries.enumerated() {
-            var slot = Int(truncatingIfNeeded: entry.hash) & mask
-            while table[slot] != 0 { slot = (slot + 1) & mask }
-            table[slot] = (entry.hash & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
+    /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
+    func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
+        let sorted = entries.sorted { ($0.hash, $0.row) < ($1.hash, $1.row) }
+        var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
+        var groupStart = 0
+        arena.withUnsafeBufferPointer { arena in
+            func bytes(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: arena[entry.offset..<(entry.offset + Int(entry.length))])
+            }
+            while groupStart < sorted.count {
+                var groupEnd = groupStart + 1
+                while groupEnd < sorted.count && sorted[groupEnd].hash == sorted[groupStart].hash { groupEnd += 1 }
+                if groupEnd - groupStart > 1 {
+                    for later in (groupStart + 1)..<groupEnd {
+                        let key = bytes(sorted[later])
+                        if let first = (groupStart..<later).first(where: { bytes(sorted[$0]).elementsEqual(key) }) {
+                            found.append((Int(sorted[later].row), Int(sorted[first].row), Array(key)))
+                        }
+                    }
+                }
+                groupStart = groupEnd
+            }
         }
+        return found
     }
 
-    /// FNV-1a, then a final mix so the low bits (the table index) depend on every byte.
+    /// FNV-1a, then a final mix.
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -576,12 +605,6 @@ struct KeyTable {
     }
 }
 
-@inline(__always)
-private func memcmpBytes(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
-    guard count > 0, let right else { return true }
-    for index in 0..<count where left[index] != right[index] { return false }
-    return true
-}
 
 private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     switch sign {
