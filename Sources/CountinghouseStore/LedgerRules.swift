@@ -65,7 +65,11 @@ enum HashChain {
     ) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)
-        hasher.update(data: Array(canonicalContent))
+        if canonicalContent.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) })
+            == nil
+        {
+            hasher.update(data: Array(canonicalContent))
+        }
         var suffix: [UInt8] = [UInt8(ascii: "|"), UInt8(ascii: "r")]
         suffix.reserveCapacity(96)
         appendDecimal(recordedAt, to: &suffix)

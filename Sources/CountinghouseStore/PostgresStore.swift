@@ -279,7 +279,9 @@ public final class PostgresStore: LedgerStore {
             }
         }
 
-        // 3. Duplicates, conflicts and transfer-line mismatches, each by one join.
+        // 3. Duplicates, conflicts and transfer-line mismatches, each by one join. Statistics on the
+        // staging table let the planner choose index probes (small file, large ledger) or a hash join.
+        try connection.execute("ANALYZE ch_staging")
         let identical = schema.columns.map { "s.\($0.name) IS NOT DISTINCT FROM l.\($0.name)" }
             .joined(separator: " AND ")
         let latestVersion =

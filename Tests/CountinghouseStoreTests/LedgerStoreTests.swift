@@ -5,7 +5,7 @@
 import CountinghouseCore
 import Testing
 
-@testable import CountinghouseStore
+import CountinghouseStore
 
 @Suite("LedgerStore")
 struct LedgerStoreTests {

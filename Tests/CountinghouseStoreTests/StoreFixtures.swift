@@ -6,7 +6,7 @@ import CountinghouseCore
 import Foundation
 import Testing
 
-@testable import CountinghouseStore
+import CountinghouseStore
 
 enum StoreFlavor: String, CustomTestStringConvertible, Sendable {
     case sqlite
