@@ -570,28 +570,31 @@ struct KeyCollector {
 
     /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
     func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
-        let sorted = entries.sorted { ($0.hash, $0.row) < ($1.hash, $1.row) }
+        // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
+        // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
+        var hashes = entries.map(\.hash)
+        hashes.sort()
+        var shared: Set<UInt64> = []
+        for index in hashes.indices.dropFirst() where hashes[index] == hashes[index - 1] { shared.insert(hashes[index]) }
+        if shared.isEmpty { return [] }
+        var groups: [UInt64: [Entry]] = [:]
+        for entry in entries where shared.contains(entry.hash) { groups[entry.hash, default: []].append(entry) }
         var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
-        var groupStart = 0
         arena.withUnsafeBufferPointer { arena in
             func bytes(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(rebasing: arena[entry.offset..<(entry.offset + Int(entry.length))])
             }
-            while groupStart < sorted.count {
-                var groupEnd = groupStart + 1
-                while groupEnd < sorted.count && sorted[groupEnd].hash == sorted[groupStart].hash { groupEnd += 1 }
-                if groupEnd - groupStart > 1 {
-                    for later in (groupStart + 1)..<groupEnd {
-                        let key = bytes(sorted[later])
-                        if let first = (groupStart..<later).first(where: { bytes(sorted[$0]).elementsEqual(key) }) {
-                            found.append((Int(sorted[later].row), Int(sorted[first].row), Array(key)))
-                        }
+            for group in groups.values {
+                // Entries were added in row order, so each group is in row order too.
+                for later in 1..<group.count {
+                    let key = bytes(group[later])
+                    if let first = group[..<later].first(where: { bytes($0).elementsEqual(key) }) {
+                        found.append((Int(group[later].row), Int(first.row), Array(key)))
                     }
                 }
-                groupStart = groupEnd
             }
         }
-        return found
+        return found.sorted { $0.row < $1.row }
     }
 
     /// FNV-1a, then a final mix.
