@@ -29,6 +29,8 @@ struct StockCommand: ParsableCommand {
         var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
         for position in costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max)) {
             if let location, position.location != location { continue }
+            // Like valuation.csv: a SKU and location with nothing left is not listed, unless asked for.
+            if position.isZero && (sku == nil || location == nil) { continue }
             table.append([
                 .text(position.sku), .text(position.location), .integer(position.quantityOnHand),
                 .money(position.value, exponent: environment.currencyExponent), .integer(position.pendingQuantity),
