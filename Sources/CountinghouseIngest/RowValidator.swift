@@ -143,6 +143,10 @@ struct RowValidator {
     private let typeColumn: Int?
     /// The code set of the `type` column, to compare the row's type by index.
     private let typeCodes: CodeSet?
+    /// Indices of the type codes some rules depend on, or -1 where the kind has no such type.
+    private let returnType: Int
+    private let shipType: Int
+    private let receiveType: Int
 
     /// The parsed values of the last record validated, in schema order.
     private var slots: [Slot]
@@ -184,6 +188,9 @@ struct RowValidator {
         let typeColumn = schema.index(of: "type")
         self.typeColumn = typeColumn
         if let typeColumn, case .code(let set) = rules[typeColumn] { typeCodes = CodeSet.all[set] } else { typeCodes = nil }
+        returnType = typeCodes?.codes.firstIndex(of: "RETURN") ?? -1
+        shipType = typeCodes?.codes.firstIndex(of: "SHIP") ?? -1
+        receiveType = typeCodes?.codes.firstIndex(of: "RECEIVE") ?? -1
         slots = Array(repeating: .null, count: schema.columns.count)
         precondition(schema.columns.count < 64, "a kind has more columns than the failure mask holds")
     }
@@ -261,9 +268,11 @@ struct RowValidator {
         slots[column] = .null
     }
 
-    private func typeIs(_ code: String) -> Bool {
-        guard let typeColumn, let typeCodes, case .code(let index) = slots[typeColumn] else { return false }
-        return typeCodes.codes[index] == code
+    /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
+    @inline(__always)
+    private func typeIs(_ index: Int) -> Bool {
+        guard let typeColumn, case .code(let found) = slots[typeColumn] else { return false }
+        return found == index
     }
 
     /// Validates one record into `slots`; appends its errors and returns whether it had none.
@@ -306,17 +315,17 @@ struct RowValidator {
                 // Columns whose meaning depends on the row's type.
                 switch rule {
                 case .returnReference:
-                    if !typeIs("RETURN") {
+                    if !typeIs(returnType) {
                         slots[column] = .null
                         continue
                     }
                 case .receiptNumber:
-                    if typeIs("SHIP") {
+                    if typeIs(shipType) {
                         if bytes.count > 0 { fail(column, bytes, "receipt_no is only for RECEIVE rows", row: row, errors: &errors) } else { slots[column] = .null }
                         continue
                     }
                     if bytes.count == 0 {
-                        slots[column] = typeIs("RECEIVE") ? .integer(1) : .null
+                        slots[column] = typeIs(receiveType) ? .integer(1) : .null
                         continue
                     }
                 default:
@@ -390,7 +399,7 @@ struct RowValidator {
         }
 
         var failed = failedMask
-        if kind != .posLines || typeText == "RETURN" { checkAcrossColumns(row: row, failed: &failed, errors: &errors) }
+        if kind != .posLines || typeIs(returnType) { checkAcrossColumns(row: row, failed: &failed, errors: &errors) }
         if failed & keyMask == 0 { checkKey(row: row, errors: &errors) }
         return errors.count == errorCountBefore
     }

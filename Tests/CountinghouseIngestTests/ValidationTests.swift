@@ -401,3 +401,19 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
         "in.csv:4: column reorder_quantity \"1.5\": fraction in a quantity",
     ])
 }
+
+@Test func aKeyThreeTimesReportsBothLaterRowsInRowOrderAmongOtherErrors() {
+    let row = "C1,\(at),S01,A,1,\n"
+    #expect(errorMessages(countsHeader + row + "C1,\(at),S01,B,-1,\n" + row + row) == [
+        "in.csv:3: column counted_quantity \"-1\": must not be negative",
+        "in.csv:4: duplicate key count_id C1, location S01, sku A (first on row 2)",
+        "in.csv:5: duplicate key count_id C1, location S01, sku A (first on row 2)",
+    ])
+}
+
+@Test func settlementKeysCompareTheProcessorInLowerCase() {
+    let row = ",r1,FEE,\(at),USD,0,1.00,-1.00,,,,\n"
+    #expect(errorMessages(settlementsHeader + "Stripe" + row + "stripe" + row) == [
+        "in.csv:3: duplicate key processor stripe, record_id r1 (first on row 2)"
+    ])
+}
