@@ -4,7 +4,8 @@
 // detect or check the kind, validate every row, hash the bytes), reports every bad row of the bad
 // files, and for each valid file opens a store transaction and calls `forEachRow` (pass 2: stream
 // again, hand over each row in file order). Rows are never held in memory for a whole file, so a
-// multi-gigabyte file costs one buffer plus the set of its natural keys.
+// multi-gigabyte file costs one buffer plus its natural keys (collected as bytes, compared by one
+// sort once the file is read, so in-file duplicate errors are merged into row order at the end).
 // Invariants: a file is valid only when no row has an error; pass 2 yields exactly the rows pass 1
 // validated, or throws (the file changed, or a row no longer validates) so the caller rolls back.
 // Errors a user can see: every `RowError` of the validator and the header, "cannot read the file:
