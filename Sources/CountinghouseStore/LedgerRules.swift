@@ -12,12 +12,12 @@ import CountinghouseCore
 import Crypto
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 1
+public let ledgerSchemaVersion = 2
 
 /// Opens the ledger named by a locator: `postgres://…`, `postgresql://…` or a libpq conninfo
 /// (`host=… dbname=…`) is PostgreSQL; anything else (optionally prefixed `sqlite:`) is a SQLite
 /// file path. The schema is migrated on first use.
-public func openLedgerStore(locator: String) throws -> any LedgerStore {
+public func openLedgerStore(locator: String) throws -> any CostCacheStore {
     let trimmed = locator.trimmingSpaces
     if trimmed.isEmpty {
         throw StoreError.badLocator(
@@ -172,6 +172,21 @@ struct ChainVerifier {
 
 /// The SQL that both stores generate from `KindSchema`.
 enum LedgerDDL {
+    /// "As known at" and "as of" conditions on the ledger alias `l`.
+    static func knowledgeConditions(_ schema: KindSchema, _ knownAt: Instant?, _ occurredAtOrBefore: Instant?) -> [String] {
+        var conditions: [String] = []
+        if let knownAt { conditions.append("l.recorded_at <= \(knownAt.nanosecondsSinceEpoch)") }
+        if let occurredAtOrBefore, schema.occurredAt != nil {
+            conditions.append("l.occurred_at <= \(occurredAtOrBefore.nanosecondsSinceEpoch)")
+        }
+        return conditions
+    }
+
+    /// A SQL string literal (single quotes doubled), the same in both stores.
+    static func literal(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
     /// The schema columns, then the bookkeeping columns, as `rows()` selects them.
     static func columnList(_ schema: KindSchema, prefix: String = "") -> String {
         schema.columns.map { prefix + $0.name }.joined(separator: ", ")

@@ -160,6 +160,25 @@ public protocol LedgerStore: AnyObject {
     func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow]
 }
 
+/// The cost cache and the checks `verify` runs (see CostCache.swift and PlainStock.swift).
+public protocol CostCacheStore: LedgerStore {
+    /// Brings the cost cache up to date with every ingested file, repricing only the SKUs with
+    /// rows in files ingested since; with `rebuild`, drops it and recomputes everything.
+    func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh
+    /// The last file the cost cache includes, or nil when there is no cache.
+    func costCacheThroughFileID() throws -> Int64?
+    /// Cached outflows with `from ≤ occurred_at < to`.
+    func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine]
+    /// Cached positions through an instant (inclusive), optionally of one SKU.
+    func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition]
+    /// Everything the cache holds.
+    func cachedContents() throws -> CostCacheContents
+    /// Engine runs over every row in files up to `throughFileID`, computed now, apart from the cache.
+    func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun]
+    /// On-hand units as plain signed sums in SQL (counts as observations).
+    func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64]
+}
+
 extension LedgerStore {
     /// A default for other conformers: filters `rows(of:knownAt:)` in memory.
     public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow] {

@@ -24,7 +24,7 @@
 import CountinghouseCore
 
 public final class PostgresStore: LedgerStore {
-    private let connection: PGConnection
+    let connection: PGConnection
     private var schemaReady = false
 
     /// Connects to the server named by a `postgres://…` URL or a libpq conninfo. The schema is
@@ -60,7 +60,7 @@ public final class PostgresStore: LedgerStore {
         return ledgerSchemaVersion
     }
 
-    private func ensureSchema() throws {
+    func ensureSchema() throws {
         if !schemaReady { try migrate() }
     }
 
@@ -95,6 +95,8 @@ public final class PostgresStore: LedgerStore {
                 statements.append(appendOnlyTrigger(schema.tableName))
             }
             return statements
+        case 2:
+            return CostCacheSQL.migration
         default:
             preconditionFailure("no migration \(version)")
         }
@@ -153,13 +155,14 @@ public final class PostgresStore: LedgerStore {
     public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws
         -> [StoredRow]
     {
+        try storedRows(of: kind, where: LedgerDDL.knowledgeConditions(kind.schema, knownAt, occurredAtOrBefore))
+    }
+
+    /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
+    /// escaped literals only), in ledger order.
+    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
         try ensureSchema()
         let schema = kind.schema
-        var conditions: [String] = []
-        if let knownAt { conditions.append("l.recorded_at <= \(knownAt.nanosecondsSinceEpoch)") }
-        if let occurredAtOrBefore, schema.occurredAt != nil {
-            conditions.append("l.occurred_at <= \(occurredAtOrBefore.nanosecondsSinceEpoch)")
-        }
         let result = try connection.execute(
             "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))

@@ -21,7 +21,7 @@ import Darwin
 #endif
 
 public final class SQLiteStore: LedgerStore {
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     public let path: String
     private var schemaReady = false
     private var statements: [LedgerKind: KindStatements] = [:]
@@ -83,7 +83,7 @@ public final class SQLiteStore: LedgerStore {
         return Int(query.int64(0))
     }
 
-    private func ensureSchema() throws {
+    func ensureSchema() throws {
         if !schemaReady { try migrate() }
     }
 
@@ -114,6 +114,8 @@ public final class SQLiteStore: LedgerStore {
                 statements += appendOnlyTriggers(schema.tableName)
             }
             return statements
+        case 2:
+            return CostCacheSQL.migration
         default:
             preconditionFailure("no migration \(version)")
         }
@@ -171,19 +173,18 @@ public final class SQLiteStore: LedgerStore {
     public func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws
         -> [StoredRow]
     {
+        try storedRows(of: kind, where: LedgerDDL.knowledgeConditions(kind.schema, knownAt, occurredAtOrBefore))
+    }
+
+    /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
+    /// escaped literals only), in ledger order.
+    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
         try ensureSchema()
         let schema = kind.schema
-        var conditions: [String] = []
-        if knownAt != nil { conditions.append("l.recorded_at <= ?1") }
-        if occurredAtOrBefore != nil && schema.occurredAt != nil { conditions.append("l.occurred_at <= ?2") }
         let query = try connection.prepare(
             "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 + " ORDER BY l.seq")
-        if let knownAt { try query.bind(knownAt.nanosecondsSinceEpoch, at: 1) }
-        if let occurredAtOrBefore, schema.occurredAt != nil {
-            try query.bind(occurredAtOrBefore.nanosecondsSinceEpoch, at: 2)
-        }
         var result: [StoredRow] = []
         while try query.step() { result.append(Self.readStored(query, schema)) }
         return result

@@ -22,13 +22,15 @@ struct CostCommand: ParsableCommand {
         let span = try span.span()
         let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
         let store = try openLedgerStoreForCommand(environment)
-        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: nil)
+        let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: nil)
         let start = environment.zone.startOfDay(span.firstDay)
         let end = environment.zone.startOfDay(span.endDay)
         let offset = environment.zone.offsetFunction
-        let cogs = CostTables.cogs(costs.outflows, from: start, to: end, exponent: environment.currencyExponent, offset: offset)
+        let cogs = CostTables.cogs(
+            try costs.cogs(from: start, to: end), from: start, to: end, exponent: environment.currencyExponent,
+            offset: offset)
         let valuation = CostTables.valuation(
-            costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+            try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1), sku: nil),
             exponent: environment.currencyExponent)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for (name, table) in [("cogs.csv", cogs), ("valuation.csv", valuation)] {

@@ -25,9 +25,9 @@ struct StockCommand: ParsableCommand {
         let asOf = try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
         let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
         let store = try openLedgerStoreForCommand(environment)
-        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: sku)
+        let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: sku)
         var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
-        for position in costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max)) {
+        for position in try costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max), sku: sku) {
             if let location, position.location != location { continue }
             // Like valuation.csv: a SKU and location with nothing left is not listed, unless asked for.
             if position.isZero && (sku == nil || location == nil) { continue }

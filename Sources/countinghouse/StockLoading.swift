@@ -2,7 +2,7 @@ import CountinghouseCore
 import CountinghouseStore
 
 /// Opens the configured ledger, turning store errors into messages that say what to fix.
-func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any LedgerStore {
+func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any CostCacheStore {
     do {
         return try environment.openStore()
     } catch let error as StoreError {
@@ -10,23 +10,42 @@ func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any 
     }
 }
 
-/// The results of one cost run over the ledger as known at a time.
-struct CostResults {
-    var runs: [SKUCostRun]
-    var outflows: [OutflowCost] { runs.flatMap(\.outflowCosts) }
-    var deltas: [CostDelta] { runs.flatMap(\.deltas) }
+/// Costs as known at a time: read from the cost cache (brought up to date first) when that time
+/// covers every ingested file, else computed by the engine from the rows recorded by then, without
+/// touching the cache.
+enum CostView {
+    case cached(any CostCacheStore)
+    case computed([SKUCostRun])
 
-    func positions(through instant: Instant) -> [StockPosition] {
-        CostDelta.positions(deltas.filter { $0.occurredAt <= instant })
+    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant?, sku: String?) throws {
+        let knownAt = knownAt ?? environment.now
+        if let latest = try store.latestRecordedAt(), knownAt < latest {
+            self = .computed(try computeCosts(store, knownAt: knownAt, sku: sku))
+        } else {
+            _ = try store.refreshCostCache(rebuild: false)
+            self = .cached(store)
+        }
+    }
+
+    func cogs(from: Instant, to: Instant) throws -> [CogsLine] {
+        switch self {
+        case .cached(let store): return try store.cachedCogs(from: from, to: to)
+        case .computed(let runs): return runs.flatMap(\.cogsLines)
+        }
+    }
+
+    func positions(through instant: Instant, sku: String?) throws -> [StockPosition] {
+        switch self {
+        case .cached(let store): return try store.cachedPositions(through: instant, sku: sku)
+        case .computed(let runs):
+            let selected = runs.filter { sku == nil || $0.sku == sku }
+            return CostDelta.positions(selected.flatMap(\.deltas).filter { $0.occurredAt <= instant })
+        }
     }
 }
 
-/// Runs the FIFO engine over every stock row recorded by `knownAt` (now when nil), optionally for
-/// one SKU only.
-func loadCosts(_ store: any LedgerStore, environment: CommandEnvironment, knownAt: Instant?, sku: String?) throws
-    -> CostResults
-{
-    let knownAt = knownAt ?? environment.now
+/// Runs the FIFO engine over every stock row recorded by `knownAt`, optionally for one SKU only.
+func computeCosts(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
     var events: [CostEvent] = []
     for kind in stockKinds {
         for stored in try store.rows(of: kind, knownAt: knownAt) {
@@ -36,5 +55,5 @@ func loadCosts(_ store: any LedgerStore, environment: CommandEnvironment, knownA
         }
     }
     let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
-    return CostResults(runs: CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items)))
+    return CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
 }

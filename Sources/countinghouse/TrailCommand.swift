@@ -25,8 +25,8 @@ struct TrailCommand: ParsableCommand {
         let asOf = try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
         let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
         let store = try openLedgerStoreForCommand(environment)
-        let costs = try loadCosts(store, environment: environment, knownAt: knownAt, sku: sku)
-        guard let run = costs.runs.first else {
+        let runs = try computeCosts(store, knownAt: knownAt ?? environment.now, sku: sku)
+        guard let run = runs.first else {
             throw CommandFailure("no stock movements of SKU \(sku) are known")
         }
         let table = CostTrail.table(

@@ -36,22 +36,23 @@ public enum CostTables {
     ]
     public static let valuationColumns = ["sku", "location", "quantity_on_hand", "value", "pending_quantity"]
 
-    /// The outflows with `from ≤ occurred_at < to`, sorted by occurred_at, SKU, then §3.2.
-    public static func cogs(_ outflows: [OutflowCost], from: Instant, to: Instant, exponent: Int, offset: OffsetAtInstant) -> Table {
-        let selected = outflows.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
+    /// The outflows with `from ≤ occurred_at < to`, sorted by occurred_at, SKU, then §3.2 (the
+    /// outflow's place in its SKU's sequence).
+    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: OffsetAtInstant) -> Table {
+        let selected = lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
             if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
             if a.sku != b.sku { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
-            return a.sequenceKey < b.sequenceKey
+            return a.sequence < b.sequence
         }
         var table = Table(columns: cogsColumns)
-        for outflow in selected {
+        for line in selected {
             table.append([
-                .text(outflow.outflowID), .text(outflow.kind.rawValue),
-                .text(outflow.occurredAt.iso8601(offsetSeconds: offset(outflow.occurredAt))), .text(outflow.location),
-                .text(outflow.sku), .text(outflow.documentID), outflow.lineNumber.map(Cell.integer) ?? .empty,
-                .integer(outflow.quantity), .integer(outflow.costedQuantity), .money(outflow.cost, exponent: exponent),
-                .integer(outflow.pendingQuantity), .money(outflow.provisionalCost, exponent: exponent),
-                .integer(outflow.cancelledQuantity), .text(outflow.flags.joined(separator: ";")),
+                .text(line.outflowID), .text(line.kind.rawValue),
+                .text(line.occurredAt.iso8601(offsetSeconds: offset(line.occurredAt))), .text(line.location),
+                .text(line.sku), .text(line.documentID), line.lineNumber.map(Cell.integer) ?? .empty,
+                .integer(line.quantity), .integer(line.costedQuantity), .money(line.cost, exponent: exponent),
+                .integer(line.pendingQuantity), .money(line.provisionalCost, exponent: exponent),
+                .integer(line.cancelledQuantity), .text(line.flags),
             ])
         }
         return table
@@ -67,5 +68,64 @@ public enum CostTables {
             ])
         }
         return table
+    }
+}
+
+/// One outflow as cogs.csv lists it and the cost cache stores it.
+public struct CogsLine: Sendable, Hashable {
+    public var sku: String
+    /// The outflow's event's place in its SKU's sequence (§3.2).
+    public var sequence: Int64
+    public var outflowID: String
+    public var kind: OutflowKind
+    public var occurredAt: Instant
+    public var location: String
+    public var documentID: String
+    public var lineNumber: Int64?
+    public var quantity: Int64
+    public var costedQuantity: Int64
+    public var cost: Int64
+    public var pendingQuantity: Int64
+    public var provisionalCost: Int64
+    public var cancelledQuantity: Int64
+    /// `;`-separated, in byte order.
+    public var flags: String
+
+    public init(
+        sku: String, sequence: Int64, outflowID: String, kind: OutflowKind, occurredAt: Instant, location: String,
+        documentID: String, lineNumber: Int64?, quantity: Int64, costedQuantity: Int64, cost: Int64,
+        pendingQuantity: Int64, provisionalCost: Int64, cancelledQuantity: Int64, flags: String
+    ) {
+        self.sku = sku
+        self.sequence = sequence
+        self.outflowID = outflowID
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.location = location
+        self.documentID = documentID
+        self.lineNumber = lineNumber
+        self.quantity = quantity
+        self.costedQuantity = costedQuantity
+        self.cost = cost
+        self.pendingQuantity = pendingQuantity
+        self.provisionalCost = provisionalCost
+        self.cancelledQuantity = cancelledQuantity
+        self.flags = flags
+    }
+}
+
+extension SKUCostRun {
+    /// Every outflow as a cogs line, in sequence order.
+    public var cogsLines: [CogsLine] {
+        outflows.map { outflow in
+            let event = events[outflow.event]
+            return CogsLine(
+                sku: sku, sequence: Int64(outflow.event), outflowID: outflowID(outflow), kind: outflow.kind,
+                occurredAt: event.occurredAt, location: locations[outflow.location], documentID: event.source.documentID,
+                lineNumber: outflow.kind == .shrinkage ? nil : event.source.lineNumber, quantity: outflow.quantity,
+                costedQuantity: outflow.costedQuantity, cost: outflow.finalCost, pendingQuantity: outflow.pendingQuantity,
+                provisionalCost: outflow.provisionalCost, cancelledQuantity: outflow.cancelledQuantity,
+                flags: Self.flags(of: outflow).joined(separator: ";"))
+        }
     }
 }

@@ -359,3 +359,6 @@ public struct SKUCostRun: Sendable {
         outflows[outflow].allocations.append(allocations.count - 1)
     }
 }
+
+/// The version of the engine's rules: a cost cache made by another version is rebuilt.
+public let costEngineVersion = 1

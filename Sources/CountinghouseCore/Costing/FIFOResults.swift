@@ -42,6 +42,14 @@ public struct StockPosition: Sendable, Hashable {
     public var value: Int64
     public var pendingQuantity: Int64
 
+    public init(sku: String, location: String, quantityOnHand: Int64, value: Int64, pendingQuantity: Int64) {
+        self.sku = sku
+        self.location = location
+        self.quantityOnHand = quantityOnHand
+        self.value = value
+        self.pendingQuantity = pendingQuantity
+    }
+
     public var isZero: Bool { quantityOnHand == 0 && value == 0 && pendingQuantity == 0 }
 }
 
@@ -58,12 +66,7 @@ extension SKUCostRun {
     public func outflowCost(_ index: Int) -> OutflowCost {
         let outflow = outflows[index]
         let event = events[outflow.event]
-        var flags: [String] = []
-        if outflow.cancelledQuantity > 0 { flags.append("CANCELLED_BY_RETURN") }
-        if let fallback = outflow.fallback { flags.append(fallback.rawValue) }
-        if outflow.fromProvisionalLayer { flags.append("FROM_PROVISIONAL_LAYER") }
-        if outflow.selfDependent { flags.append("SELF_DEPENDENT") }
-        flags.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let flags = Self.flags(of: outflow)
         let details = outflow.allocations.map { allocationIndex -> AllocationDetail in
             let allocation = allocations[allocationIndex]
             let layer = layers[allocation.layer]
@@ -78,6 +81,16 @@ extension SKUCostRun {
             costedQuantity: outflow.costedQuantity, cost: outflow.finalCost, pendingQuantity: outflow.pendingQuantity,
             provisionalCost: outflow.provisionalCost, cancelledQuantity: outflow.cancelledQuantity, flags: flags,
             allocations: details, source: event.source, sequenceKey: event.sequenceKey)
+    }
+
+    /// cogs.csv's flags of an outflow, in byte order.
+    static func flags(of outflow: Outflow) -> [String] {
+        var flags: [String] = []
+        if outflow.cancelledQuantity > 0 { flags.append("CANCELLED_BY_RETURN") }
+        if let fallback = outflow.fallback { flags.append(fallback.rawValue) }
+        if outflow.fromProvisionalLayer { flags.append("FROM_PROVISIONAL_LAYER") }
+        if outflow.selfDependent { flags.append("SELF_DEPENDENT") }
+        return flags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Every outflow's cost, in sequence order.

@@ -1,0 +1,222 @@
+// The cost cache: the FIFO engine's results over everything known, stored so that every command
+// reads them instead of recomputing the ledger (SEMANTICS §3.6).
+//
+// Place in the pipeline: `refreshCostCache` runs before any command that needs costs as known now.
+// It reprices only the SKUs with rows in files ingested since the cache was last brought up to
+// date (the SKU is the unit of recomputation: SKUs never affect each other), each from all its
+// events, and replaces their rows in one transaction. The cache is a cache: not a ledger table,
+// not append-only, droppable and rebuilt from nothing with identical results (`verify` checks).
+// Tables: `cost_cache_state` (the last file included, the engine's version), `cost_cache_outflows`
+// (one row per outflow: cogs.csv's columns) and `cost_cache_deltas` (per event and location: units,
+// value and pending units, so a valuation at any instant is one SUM … GROUP BY).
+import CountinghouseCore
+
+/// What a refresh did.
+public struct CostCacheRefresh: Sendable, Hashable {
+    public var skusRepriced: Int
+    public var eventsReplayed: Int
+    /// The last file the cache now includes.
+    public var throughFileID: Int64
+    public var rebuiltFromNothing: Bool
+}
+
+/// The cache's contents, for verify's comparison with a rebuild.
+public struct CostCacheContents: Sendable, Hashable {
+    public var lines: [CogsLine]
+    public var deltas: [CostDelta]
+}
+
+enum CostCacheSQL {
+    static let outflowColumns = [
+        "sku", "sequence", "outflow_id", "kind", "occurred_at", "location", "document_id", "line_no", "quantity",
+        "costed_quantity", "cost", "pending_quantity", "provisional_cost", "cancelled_quantity", "flags",
+    ]
+    static let outflowIntegerColumns = [
+        false, true, false, false, true, false, false, true, true, true, true, true, true, true, false,
+    ]
+    static let deltaColumns = ["sku", "sequence", "location", "occurred_at", "units", "value", "pending"]
+    static let deltaIntegerColumns = [false, true, false, true, true, true, true]
+
+    /// Schema version 2: the cache tables, and SKU indexes on the ledger so one SKU's rows are a range.
+    static let migration: [String] = {
+        var statements = [
+            "CREATE TABLE cost_cache_state (id INTEGER PRIMARY KEY, through_file_id BIGINT NOT NULL, engine_version BIGINT NOT NULL)",
+            """
+            CREATE TABLE cost_cache_outflows (sku TEXT NOT NULL, sequence BIGINT NOT NULL, outflow_id TEXT NOT NULL,
+            kind TEXT NOT NULL, occurred_at BIGINT NOT NULL, location TEXT NOT NULL, document_id TEXT NOT NULL,
+            line_no BIGINT, quantity BIGINT NOT NULL, costed_quantity BIGINT NOT NULL, cost BIGINT NOT NULL,
+            pending_quantity BIGINT NOT NULL, provisional_cost BIGINT NOT NULL, cancelled_quantity BIGINT NOT NULL,
+            flags TEXT NOT NULL, PRIMARY KEY (sku, sequence))
+            """,
+            "CREATE INDEX cost_cache_outflows_occurred_at ON cost_cache_outflows (occurred_at)",
+            """
+            CREATE TABLE cost_cache_deltas (sku TEXT NOT NULL, sequence BIGINT NOT NULL, location TEXT NOT NULL,
+            occurred_at BIGINT NOT NULL, units BIGINT NOT NULL, value BIGINT NOT NULL, pending BIGINT NOT NULL,
+            PRIMARY KEY (sku, sequence, location))
+            """,
+            "CREATE INDEX cost_cache_deltas_occurred_at ON cost_cache_deltas (occurred_at)",
+        ]
+        for kind in stockKinds + [.items] {
+            statements.append("CREATE INDEX \(kind.schema.tableName)_sku ON \(kind.schema.tableName) (sku)")
+        }
+        return statements
+    }()
+
+    static func skuList(_ skus: some Sequence<String>) -> String {
+        skus.map(LedgerDDL.literal).joined(separator: ", ")
+    }
+}
+
+extension SQLDatabase {
+    /// Brings the cost cache up to date with every ingested file (see the file comment).
+    func sharedRefreshCostCache(rebuild: Bool) throws -> CostCacheRefresh {
+        try writeTransaction {
+            let lastFile = try queryRows("SELECT coalesce(max(id), 0) FROM files", [], integerColumns: [true])[0][0]
+                .integerValue ?? 0
+            let state = try queryRows(
+                "SELECT through_file_id, engine_version FROM cost_cache_state WHERE id = 1", [],
+                integerColumns: [true, true]
+            ).first
+            let cachedThrough = state?[0].integerValue
+            let fromNothing = rebuild || cachedThrough == nil || state?[1].integerValue != Int64(costEngineVersion)
+            if !fromNothing && cachedThrough == lastFile {
+                return CostCacheRefresh(skusRepriced: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
+            }
+            let fileRange = fromNothing
+                ? ["l.file_id <= \(lastFile)"] : ["l.file_id > \(cachedThrough ?? 0)", "l.file_id <= \(lastFile)"]
+            var skus: Set<String>? = nil
+            if !fromNothing {
+                var touched: Set<String> = []
+                for kind in stockKinds + [.items] {
+                    let rows = try queryRows(
+                        "SELECT DISTINCT l.sku FROM \(kind.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
+                        [], integerColumns: [false])
+                    for row in rows { if case .text(let sku) = row[0] { touched.insert(sku) } }
+                }
+                skus = touched
+            }
+            let runs = try sharedCostRuns(skus: skus, throughFileID: lastFile)
+            if let skus {
+                for chunk in Array(skus).sorted().chunked(into: 500) {
+                    let list = CostCacheSQL.skuList(chunk)
+                    try run("DELETE FROM cost_cache_outflows WHERE sku IN (\(list))", [])
+                    try run("DELETE FROM cost_cache_deltas WHERE sku IN (\(list))", [])
+                }
+            } else {
+                try run("DELETE FROM cost_cache_outflows", [])
+                try run("DELETE FROM cost_cache_deltas", [])
+            }
+            var events = 0
+            var outflowRows: [[FieldValue]] = []
+            var deltaRows: [[FieldValue]] = []
+            for costRun in runs {
+                events += costRun.events.count
+                for line in costRun.cogsLines { outflowRows.append(Self.row(line)) }
+                for delta in costRun.deltas { deltaRows.append(Self.row(delta)) }
+            }
+            try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
+            try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
+            try run("DELETE FROM cost_cache_state", [])
+            try run(
+                "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
+                [.integer(lastFile), .integer(Int64(costEngineVersion))])
+            return CostCacheRefresh(
+                skusRepriced: runs.count, eventsReplayed: events, throughFileID: lastFile, rebuiltFromNothing: fromNothing)
+        }
+    }
+
+    /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
+    func sharedCostRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
+        if let skus, skus.isEmpty { return [] }
+        var events: [CostEvent] = []
+        var items: [LedgerRow] = []
+        let chunks: [[String]?] = skus.map { Array($0).sorted().chunked(into: 500).map(Optional.some) } ?? [nil]
+        for chunk in chunks {
+            var conditions = ["l.file_id <= \(throughFileID)"]
+            if let chunk { conditions.append("l.sku IN (\(CostCacheSQL.skuList(chunk)))") }
+            for kind in stockKinds {
+                for stored in try storedRows(of: kind, where: conditions) {
+                    let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
+                    if let event = CostEvents.event(of: sourced) { events.append(event) }
+                }
+            }
+            items += try storedRows(of: .items, where: conditions).map(\.row)
+        }
+        return CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+    }
+
+    func sharedCachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
+        try queryRows(
+            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
+                + "WHERE occurred_at >= $1 AND occurred_at < $2",
+            [.integer(from.nanosecondsSinceEpoch), .integer(to.nanosecondsSinceEpoch)],
+            integerColumns: CostCacheSQL.outflowIntegerColumns
+        ).compactMap(Self.cogsLine)
+    }
+
+    func sharedCachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
+        var sql = "SELECT sku, location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE occurred_at <= $1"
+        var parameters: [FieldValue] = [.integer(through.nanosecondsSinceEpoch)]
+        if let sku {
+            sql += " AND sku = $2"
+            parameters.append(.text(sku))
+        }
+        let rows = try queryRows(sql + " GROUP BY sku, location", parameters, integerColumns: [false, false, true, true, true])
+        return rows.map { row in
+            StockPosition(
+                sku: row[0].description, location: row[1].description, quantityOnHand: row[2].integerValue ?? 0,
+                value: row[3].integerValue ?? 0, pendingQuantity: row[4].integerValue ?? 0)
+        }.sorted { SKULocation(sku: $0.sku, location: $0.location) < SKULocation(sku: $1.sku, location: $1.location) }
+    }
+
+    func sharedCachedContents() throws -> CostCacheContents {
+        let lines = try queryRows(
+            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows", [],
+            integerColumns: CostCacheSQL.outflowIntegerColumns
+        ).compactMap(Self.cogsLine)
+        let deltas = try queryRows(
+            "SELECT \(CostCacheSQL.deltaColumns.joined(separator: ", ")) FROM cost_cache_deltas", [],
+            integerColumns: CostCacheSQL.deltaIntegerColumns
+        ).map { row in
+            CostDelta(
+                sku: row[0].description, location: row[2].description,
+                occurredAt: Instant(nanosecondsSinceEpoch: row[3].integerValue ?? 0), sequence: row[1].integerValue ?? 0,
+                units: row[4].integerValue ?? 0, value: row[5].integerValue ?? 0, pending: row[6].integerValue ?? 0)
+        }
+        return CostCacheContents(lines: lines, deltas: deltas)
+    }
+
+    static func row(_ line: CogsLine) -> [FieldValue] {
+        [
+            .text(line.sku), .integer(line.sequence), .text(line.outflowID), .text(line.kind.rawValue),
+            .integer(line.occurredAt.nanosecondsSinceEpoch), .text(line.location), .text(line.documentID),
+            line.lineNumber.map(FieldValue.integer) ?? .null, .integer(line.quantity), .integer(line.costedQuantity),
+            .integer(line.cost), .integer(line.pendingQuantity), .integer(line.provisionalCost),
+            .integer(line.cancelledQuantity), .text(line.flags),
+        ]
+    }
+
+    static func row(_ delta: CostDelta) -> [FieldValue] {
+        [
+            .text(delta.sku), .integer(delta.sequence), .text(delta.location), .integer(delta.occurredAt.nanosecondsSinceEpoch),
+            .integer(delta.units), .integer(delta.value), .integer(delta.pending),
+        ]
+    }
+
+    static func cogsLine(_ row: [FieldValue]) -> CogsLine? {
+        guard let kind = OutflowKind(rawValue: row[3].description) else { return nil }
+        return CogsLine(
+            sku: row[0].description, sequence: row[1].integerValue ?? 0, outflowID: row[2].description, kind: kind,
+            occurredAt: Instant(nanosecondsSinceEpoch: row[4].integerValue ?? 0), location: row[5].description,
+            documentID: row[6].description, lineNumber: row[7].integerValue, quantity: row[8].integerValue ?? 0,
+            costedQuantity: row[9].integerValue ?? 0, cost: row[10].integerValue ?? 0,
+            pendingQuantity: row[11].integerValue ?? 0, provisionalCost: row[12].integerValue ?? 0,
+            cancelledQuantity: row[13].integerValue ?? 0, flags: row[14].description)
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

@@ -1,0 +1,99 @@
+// `verify`: the invariants of SEMANTICS §7 that exist so far, each checked apart from the code
+// that maintains it, every failure listed (not only the first).
+//  - the ledger has not been altered: every table's hash chain holds (§7.7);
+//  - cached costs = a full rebuild, cent for cent (§7.5);
+//  - on-hand units from the engine = plain signed sums of the movements in SQL (§7.4).
+import CountinghouseCore
+
+public struct VerifyFinding: Sendable, Hashable, CustomStringConvertible {
+    public var check: String
+    public var message: String
+
+    public var description: String { "\(check): \(message)" }
+}
+
+public struct VerifyReport: Sendable {
+    public var checks: [(name: String, failures: Int)] = []
+    public var findings: [VerifyFinding] = []
+    public var passed: Bool { findings.isEmpty }
+}
+
+public enum LedgerVerifier {
+    /// At most this many findings are listed per check (the count says how many there were).
+    static let listedPerCheck = 20
+
+    public static func verify(_ store: any CostCacheStore) throws -> VerifyReport {
+        var report = VerifyReport()
+        func record(_ check: String, _ messages: [String]) {
+            report.checks.append((check, messages.count))
+            for message in messages.prefix(listedPerCheck) { report.findings.append(VerifyFinding(check: check, message: message)) }
+            if messages.count > listedPerCheck {
+                report.findings.append(VerifyFinding(check: check, message: "… and \(messages.count - listedPerCheck) more"))
+            }
+        }
+        record("ledger hash chains", try store.verifyHashChains().map(\.description))
+
+        // Bring the cache up to date (an incremental refresh, as every command does), then rebuild
+        // everything it covers in memory and compare.
+        _ = try store.refreshCostCache(rebuild: false)
+        let through = try store.costCacheThroughFileID() ?? 0
+        let rebuilt = try store.costRuns(skus: nil, throughFileID: through)
+        let cached = try store.cachedContents()
+        record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt))
+
+        var engineUnits: [SKULocation: Int64] = [:]
+        for position in CostDelta.positions(rebuilt.flatMap(\.deltas)) {
+            engineUnits[SKULocation(sku: position.sku, location: position.location)] = position.quantityOnHand
+        }
+        let plain = try store.plainOnHand(throughFileID: through)
+        var unitMessages: [String] = []
+        for key in Set(engineUnits.keys).union(plain.keys).sorted() {
+            let engine = engineUnits[key] ?? 0
+            let sums = plain[key] ?? 0
+            if engine != sums {
+                unitMessages.append("\(key.sku) at \(key.location): the engine has \(engine) units, the plain sums \(sums)")
+            }
+        }
+        record("on-hand units = plain sums", unitMessages)
+        return report
+    }
+
+    static func compare(cached: CostCacheContents, rebuilt: [SKUCostRun]) -> [String] {
+        var messages: [String] = []
+        let cachedLines = Dictionary(cached.lines.map { ("\($0.sku)#\($0.sequence)", $0) }, uniquingKeysWith: { a, _ in a })
+        let rebuiltLines = Dictionary(
+            rebuilt.flatMap(\.cogsLines).map { ("\($0.sku)#\($0.sequence)", $0) }, uniquingKeysWith: { a, _ in a })
+        for key in Set(cachedLines.keys).union(rebuiltLines.keys).sorted() {
+            switch (cachedLines[key], rebuiltLines[key]) {
+            case (let cachedLine?, let rebuiltLine?) where cachedLine != rebuiltLine:
+                messages.append("outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku): cached \(summary(cachedLine)), rebuilt \(summary(rebuiltLine))")
+            case (let cachedLine?, nil):
+                messages.append("outflow \(cachedLine.outflowID) of \(cachedLine.sku) is cached but not in a rebuild")
+            case (nil, let rebuiltLine?):
+                messages.append("outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku) is missing from the cache")
+            default:
+                break
+            }
+        }
+        func key(_ delta: CostDelta) -> String { "\(delta.sku)#\(delta.sequence)#\(delta.location)" }
+        let cachedDeltas = Dictionary(cached.deltas.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let rebuiltDeltas = Dictionary(rebuilt.flatMap(\.deltas).map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        for deltaKey in Set(cachedDeltas.keys).union(rebuiltDeltas.keys).sorted()
+        where cachedDeltas[deltaKey] != rebuiltDeltas[deltaKey] {
+            let shown = rebuiltDeltas[deltaKey] ?? cachedDeltas[deltaKey]!
+            messages.append(
+                "stock movement \(shown.sequence) of \(shown.sku) at \(shown.location): cached "
+                    + (cachedDeltas[deltaKey].map(summary) ?? "nothing") + ", rebuilt "
+                    + (rebuiltDeltas[deltaKey].map(summary) ?? "nothing"))
+        }
+        return messages
+    }
+
+    static func summary(_ line: CogsLine) -> String {
+        "cost \(line.cost) (\(line.costedQuantity) units) + provisional \(line.provisionalCost) (\(line.pendingQuantity) units), flags [\(line.flags)]"
+    }
+
+    static func summary(_ delta: CostDelta) -> String {
+        "units \(delta.units), value \(delta.value), pending \(delta.pending)"
+    }
+}
