@@ -24,6 +24,11 @@ public struct CostCacheRefresh: Sendable, Hashable {
 public struct CostCacheContents: Sendable, Hashable {
     public var lines: [CogsLine]
     public var deltas: [CostDelta]
+
+    public init(lines: [CogsLine], deltas: [CostDelta]) {
+        self.lines = lines
+        self.deltas = deltas
+    }
 }
 
 enum CostCacheSQL {

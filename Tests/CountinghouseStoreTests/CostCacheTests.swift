@@ -1,0 +1,145 @@
+// The cost cache on both stores: an incremental refresh after late rows gives the same results as
+// a rebuild from nothing; shuffled ingest order gives the same costs; verify finds a tampered
+// cache and a tampered ledger row.
+import CountinghouseCore
+import CountinghouseIngest
+import CountinghouseSample
+import CountinghouseStore
+import Foundation
+import Testing
+
+@Suite struct CostCacheTests {
+    /// The generated chain (fixed seed) as validated ledger rows, one entry per delivered file, in
+    /// delivery order. It has late receipts, customer returns, transfers received short, a count.
+    static let deliveries: [(name: String, kind: LedgerKind, rows: [LedgerRow])] = {
+        let parameters = SampleChain.Parameters(seed: 7, storeCount: 2, skuCount: 12, dayCount: 30, linesPerDay: 25)
+        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
+        return SampleChain.generate(parameters).map { file in
+            switch ingestor.validate(bytes: file.bytes, displayName: file.relativePath, kind: nil) {
+            case .success(let (valid, rows)): return (file.relativePath, valid.kind, rows)
+            case .failure(let failure): preconditionFailure("generated file does not validate: \(failure)")
+            }
+        }
+    }()
+
+    static func append(_ store: any LedgerStore, _ delivery: (name: String, kind: LedgerKind, rows: [LedgerRow]), at index: Int) throws {
+        let info = IngestFileInfo(
+            name: delivery.name, sha256: "sha-\(delivery.name)", kind: delivery.kind, byteCount: 1,
+            recordedAt: Instant(nanosecondsSinceEpoch: Int64(index + 1) * Instant.nanosecondsPerSecond))
+        let outcome = try store.append(info) { emit in for row in delivery.rows { try emit(row) } }
+        guard case .appended = outcome else {
+            Issue.record("\(delivery.name) did not land: \(outcome)")
+            return
+        }
+    }
+
+    static func sorted(_ contents: CostCacheContents) -> CostCacheContents {
+        CostCacheContents(
+            lines: contents.lines.sorted { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) },
+            deltas: contents.deltas.sorted { ($0.sku, $0.sequence, $0.location) < ($1.sku, $1.sequence, $1.location) })
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func incrementalRefreshesEqualARebuildFromNothing(flavor: StoreFlavor) throws {
+        try withStore(flavor) { ledger, _ in
+            let store = try #require(ledger as? any CostCacheStore)
+            var repriced: [Int] = []
+            for (index, delivery) in Self.deliveries.enumerated() {
+                try Self.append(store, delivery, at: index)
+                // Every few files, as the nightly job would: only SKUs with new rows are repriced.
+                if index % 5 == 4 { repriced.append(try store.refreshCostCache(rebuild: false).skusRepriced) }
+            }
+            _ = try store.refreshCostCache(rebuild: false)
+            let incremental = Self.sorted(try store.cachedContents())
+            let skuCount = Set(incremental.deltas.map(\.sku)).count
+            #expect(skuCount > 5)
+            #expect(repriced.contains { $0 > 0 && $0 < skuCount }, "a refresh should reprice only SKUs with new rows: \(repriced)")
+            #expect(!incremental.lines.isEmpty && !incremental.deltas.isEmpty)
+
+            // A backdated purchase of one SKU: only that SKU is repriced.
+            let sku = try #require(incremental.lines.first?.sku)
+            let late = LedgerRow(kind: .purchases, values: [
+                .text("LATE-1"), .integer(1), .integer(incremental.lines[0].occurredAt.nanosecondsSinceEpoch - 1),
+                .text(incremental.lines[0].location), .text(sku), .text("RECEIVE"), .integer(3), .integer(111), .null,
+                .text("USD"), .null, .null,
+            ], sourceRow: 2)
+            try Self.append(store, ("late.csv", .purchases, [late]), at: 10_000)
+            let refresh = try store.refreshCostCache(rebuild: false)
+            #expect(refresh.skusRepriced == 1 && !refresh.rebuiltFromNothing)
+            let afterLate = Self.sorted(try store.cachedContents())
+            #expect(afterLate != incremental)
+
+            let rebuild = try store.refreshCostCache(rebuild: true)
+            #expect(rebuild.rebuiltFromNothing && rebuild.skusRepriced == skuCount)
+            #expect(Self.sorted(try store.cachedContents()) == afterLate)
+            #expect(try LedgerVerifier.verify(store).passed)
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func shuffledIngestOrderGivesIdenticalCosts(flavor: StoreFlavor) throws {
+        // Items stay first: a later catalogue row supersedes an earlier one by knowledge time, so the
+        // order of catalogue versions is part of what is known. Every other file comes in a
+        // shuffled order (fixed seed), each at its own later recorded_at.
+        var generator = SplitMix(seed: 42)
+        let catalogue = Self.deliveries.filter { $0.kind == .items }
+        let others = Self.deliveries.filter { $0.kind != .items }.shuffled(using: &generator)
+        var sortedContents: CostCacheContents?
+        try withStore(flavor) { ledger, _ in
+            let store = try #require(ledger as? any CostCacheStore)
+            for (index, delivery) in Self.deliveries.enumerated() { try Self.append(store, delivery, at: index) }
+            _ = try store.refreshCostCache(rebuild: false)
+            sortedContents = Self.sorted(try store.cachedContents())
+        }
+        try withStore(flavor) { ledger, _ in
+            let store = try #require(ledger as? any CostCacheStore)
+            for (index, delivery) in (catalogue + others).enumerated() {
+                try Self.append(store, delivery, at: index)
+                if index % 7 == 0 { _ = try store.refreshCostCache(rebuild: false) }
+            }
+            _ = try store.refreshCostCache(rebuild: false)
+            #expect(Self.sorted(try store.cachedContents()) == sortedContents)
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func verifyFindsATamperedCacheAndATamperedLedgerRow(flavor: StoreFlavor) throws {
+        try withStore(flavor) { ledger, _ in
+            let store = try #require(ledger as? any CostCacheStore)
+            for (index, delivery) in Self.deliveries.prefix(12).enumerated() { try Self.append(store, delivery, at: index) }
+            #expect(try LedgerVerifier.verify(store).passed)
+
+            try execute(store, "UPDATE cost_cache_outflows SET cost = cost + 1 WHERE sequence = (SELECT min(sequence) FROM cost_cache_outflows)")
+            let cacheReport = try LedgerVerifier.verify(store)
+            #expect(!cacheReport.passed)
+            #expect(cacheReport.findings.allSatisfy { $0.check == "cost cache = rebuild" })
+            #expect(cacheReport.findings.first?.message.contains("cached cost") == true)
+            _ = try store.refreshCostCache(rebuild: true)
+            #expect(try LedgerVerifier.verify(store).passed)
+
+            // Behind the program's back: the owner disables the protection and changes a quantity.
+            switch flavor {
+            case .sqlite:
+                try execute(store, "DROP TRIGGER ledger_pos_lines_no_update")
+            case .postgres:
+                try execute(store, "ALTER TABLE ledger_pos_lines DISABLE TRIGGER ALL")
+            }
+            try execute(store, "UPDATE ledger_pos_lines SET quantity = quantity + 1 WHERE seq = (SELECT min(seq) FROM ledger_pos_lines)")
+            let ledgerReport = try LedgerVerifier.verify(store)
+            #expect(ledgerReport.findings.contains { $0.check == "ledger hash chains" && $0.message.contains("ledger_pos_lines") })
+        }
+    }
+}
+
+/// A small seeded generator for shuffles (SplitMix64).
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
