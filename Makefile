@@ -65,5 +65,6 @@ demo: deps build
 sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace
 
-bench:
-	$(SWIFT) run -c release $(SWIFTPM_FLAGS) countinghouse-bench
+bench: deps
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product countinghouse-bench
+	scripts/pgtest.sh run -- "$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse-bench"
