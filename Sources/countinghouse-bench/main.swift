@@ -5,6 +5,10 @@
 // COUNTINGHOUSE_TEST_POSTGRES names a server; `make bench` starts one) and its ratio to
 // `psql \copy`; and re-ingesting the same rows in a file with other bytes (all duplicates) against
 // the first ingest. Rows: COUNTINGHOUSE_BENCH_ROWS (default 1,000,000).
+// Costing (SEMANTICS §3): a full recompute of 1M generated stock events (events/s, target ≤ 1 s),
+// a backdated purchase of one SKU in 5M events (the next run's costing time over a full
+// recompute's, target ≤ 0.01), and peak RSS for both. `countinghouse-bench ingest|costing` runs one
+// part; no argument runs both.
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseSample
@@ -44,86 +48,93 @@ func shell(_ arguments: [String], input: String? = nil) throws -> Int32 {
 func format(_ value: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f", value) }
 
 let environment = ProcessInfo.processInfo.environment
-let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000
-let folder = URL(fileURLWithPath: environment["COUNTINGHOUSE_BENCH_DIR"] ?? "bench-data", isDirectory: true)
-try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+let parts = Set(CommandLine.arguments.dropFirst())
+if parts.isEmpty || parts.contains("ingest") { try benchIngest() }
+if parts.isEmpty || parts.contains("costing") { benchCosting() }
 
-// The file: generated pos_lines (fixed seed), and the same rows with CRLF line ends.
-let csvPath = folder.appendingPathComponent("pos_lines-\(rowCount).csv").path
-let crlfPath = folder.appendingPathComponent("pos_lines-\(rowCount)-crlf.csv").path
-if !FileManager.default.fileExists(atPath: csvPath) || !FileManager.default.fileExists(atPath: crlfPath) {
-    FileManager.default.createFile(atPath: csvPath, contents: nil)
-    FileManager.default.createFile(atPath: crlfPath, contents: nil)
-    let lf = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
-    let crlf = try FileHandle(forWritingTo: URL(fileURLWithPath: crlfPath))
-    try SampleChain.bulkRows(kind: .posLines, rows: rowCount) { chunk in
-        try lf.write(contentsOf: chunk)
-        var converted: [UInt8] = []
-        converted.reserveCapacity(chunk.count + chunk.count / 16)
-        for byte in chunk {
-            if byte == 0x0A { converted.append(0x0D) }
-            converted.append(byte)
+func benchIngest() throws {
+    let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000
+    let folder = URL(fileURLWithPath: environment["COUNTINGHOUSE_BENCH_DIR"] ?? "bench-data", isDirectory: true)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+
+    // The file: generated pos_lines (fixed seed), and the same rows with CRLF line ends.
+    let csvPath = folder.appendingPathComponent("pos_lines-\(rowCount).csv").path
+    let crlfPath = folder.appendingPathComponent("pos_lines-\(rowCount)-crlf.csv").path
+    if !FileManager.default.fileExists(atPath: csvPath) || !FileManager.default.fileExists(atPath: crlfPath) {
+        FileManager.default.createFile(atPath: csvPath, contents: nil)
+        FileManager.default.createFile(atPath: crlfPath, contents: nil)
+        let lf = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
+        let crlf = try FileHandle(forWritingTo: URL(fileURLWithPath: crlfPath))
+        try SampleChain.bulkRows(kind: .posLines, rows: rowCount) { chunk in
+            try lf.write(contentsOf: chunk)
+            var converted: [UInt8] = []
+            converted.reserveCapacity(chunk.count + chunk.count / 16)
+            for byte in chunk {
+                if byte == 0x0A { converted.append(0x0D) }
+                converted.append(byte)
+            }
+            try crlf.write(contentsOf: converted)
         }
-        try crlf.write(contentsOf: converted)
+        try lf.close()
+        try crlf.close()
     }
-    try lf.close()
-    try crlf.close()
-}
-let byteCount = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? NSNumber)?.int64Value ?? 0
-print("file: \(csvPath), \(rowCount) rows, \(format(Double(byteCount) / 1e6)) MB")
+    let byteCount = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? NSNumber)?.int64Value ?? 0
+    print("file: \(csvPath), \(rowCount) rows, \(format(Double(byteCount) / 1e6)) MB")
 
-// 1. Parse + validate.
-let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
-var (check, parseSeconds) = timed { ingestor.check(path: csvPath, displayName: csvPath, kind: nil) }
-(check, parseSeconds) = timed { ingestor.check(path: csvPath, displayName: csvPath, kind: nil) }  // warm cache
-guard case .valid(let validFile) = check else {
-    print("the generated file did not validate: \(check)")
-    exit(1)
-}
-print("parse + validate: \(format(parseSeconds, 3)) s, \(format(Double(byteCount) / 1e6 / parseSeconds)) MB/s (target ≥ 300)")
-
-/// Ingests a file the way `countinghouse ingest` does (check, then stream into the store).
-func ingest(_ store: any LedgerStore, path: String, recordedAt: Instant) throws -> AppendOutcome {
-    guard case .valid(let file) = ingestor.check(path: path, displayName: path, kind: nil) else {
-        fatalError("bench file did not validate")
+    // 1. Parse + validate.
+    let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
+    var (check, parseSeconds) = timed { ingestor.check(path: csvPath, displayName: csvPath, kind: nil) }
+    (check, parseSeconds) = timed { ingestor.check(path: csvPath, displayName: csvPath, kind: nil) }  // warm cache
+    guard case .valid(let validFile) = check else {
+        print("the generated file did not validate: \(check)")
+        exit(1)
     }
-    let info = IngestFileInfo(
-        name: path, sha256: file.sha256, kind: file.kind, byteCount: file.byteCount, recordedAt: recordedAt)
-    return try store.append(info) { emit in
-        try ingestor.forEachRow(path: path, displayName: path, expected: file, emit)
+    print("parse + validate: \(format(parseSeconds, 3)) s, \(format(Double(byteCount) / 1e6 / parseSeconds)) MB/s (target ≥ 300)")
+
+    /// Ingests a file the way `countinghouse ingest` does (check, then stream into the store).
+    func ingest(_ store: any LedgerStore, path: String, recordedAt: Instant) throws -> AppendOutcome {
+        guard case .valid(let file) = ingestor.check(path: path, displayName: path, kind: nil) else {
+            fatalError("bench file did not validate")
+        }
+        let info = IngestFileInfo(
+            name: path, sha256: file.sha256, kind: file.kind, byteCount: file.byteCount, recordedAt: recordedAt)
+        return try store.append(info) { emit in
+            try ingestor.forEachRow(path: path, displayName: path, expected: file, emit)
+        }
     }
-}
 
-func benchStore(name: String, locator: String, baseline: (label: String, run: () throws -> Void)) throws {
-    let store = try openLedgerStore(locator: locator)
-    try store.migrate()
-    let (_, firstSeconds) = try timed { try ingest(store, path: csvPath, recordedAt: Instant(nanosecondsSinceEpoch: 1)) }
-    let (_, againSeconds) = try timed { try ingest(store, path: crlfPath, recordedAt: Instant(nanosecondsSinceEpoch: 2)) }
-    let (_, baselineSeconds) = try timed { try baseline.run() }
-    let rate = Double(rowCount) / firstSeconds
-    let baselineRate = Double(rowCount) / baselineSeconds
-    print("\(name) ingest: \(format(firstSeconds, 2)) s, \(format(rate, 0)) rows/s")
-    print("\(name) \(baseline.label): \(format(baselineSeconds, 2)) s, \(format(baselineRate, 0)) rows/s")
-    print("\(name) ratio ingest / \(baseline.label): \(format(rate / baselineRate, 2)) (target ≥ 0.5)")
-    print("\(name) re-ingest of the same rows (other bytes, all duplicates): \(format(againSeconds, 2)) s, "
-        + "\(format(againSeconds / firstSeconds, 2)) × the first ingest (target < 1)")
-}
+    func benchStore(name: String, locator: String, baseline: (label: String, run: () throws -> Void)) throws {
+        let store = try openLedgerStore(locator: locator)
+        try store.migrate()
+        let (_, firstSeconds) = try timed { try ingest(store, path: csvPath, recordedAt: Instant(nanosecondsSinceEpoch: 1)) }
+        let (_, againSeconds) = try timed { try ingest(store, path: crlfPath, recordedAt: Instant(nanosecondsSinceEpoch: 2)) }
+        let (_, baselineSeconds) = try timed { try baseline.run() }
+        let rate = Double(rowCount) / firstSeconds
+        let baselineRate = Double(rowCount) / baselineSeconds
+        print("\(name) ingest: \(format(firstSeconds, 2)) s, \(format(rate, 0)) rows/s")
+        print("\(name) \(baseline.label): \(format(baselineSeconds, 2)) s, \(format(baselineRate, 0)) rows/s")
+        print("\(name) ratio ingest / \(baseline.label): \(format(rate / baselineRate, 2)) (target ≥ 0.5)")
+        print("\(name) re-ingest of the same rows (other bytes, all duplicates): \(format(againSeconds, 2)) s, "
+            + "\(format(againSeconds / firstSeconds, 2)) × the first ingest (target < 1)")
+    }
 
-// 2. SQLite against sqlite3's .import into a bare table.
-let sqlitePath = folder.appendingPathComponent("bench.sqlite").path
-let barePath = folder.appendingPathComponent("bare.sqlite").path
-for path in [sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm", barePath] { try? FileManager.default.removeItem(atPath: path) }
-try benchStore(name: "SQLite", locator: sqlitePath, baseline: ("sqlite3 .import", {
-    try shell(["sqlite3", barePath, "-cmd", ".mode csv", ".import \(csvPath) bare"])
-}))
-
-// 3. PostgreSQL against psql \copy into a bare table.
-if let url = environment["COUNTINGHOUSE_TEST_POSTGRES"], !url.isEmpty {
-    let columns = SampleChain.columns(of: .posLines).map { "\($0) text" }.joined(separator: ", ")
-    try shell(["psql", "-q", "-d", url, "-c", "DROP TABLE IF EXISTS bare; CREATE TABLE bare (\(columns))"])
-    try benchStore(name: "PostgreSQL", locator: url, baseline: ("psql \\copy", {
-        try shell(["psql", "-q", "-d", url, "-c", "\\copy bare from '\(csvPath)' with (format csv, header true)"])
+    // 2. SQLite against sqlite3's .import into a bare table.
+    let sqlitePath = folder.appendingPathComponent("bench.sqlite").path
+    let barePath = folder.appendingPathComponent("bare.sqlite").path
+    for path in [sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm", barePath] { try? FileManager.default.removeItem(atPath: path) }
+    try benchStore(name: "SQLite", locator: sqlitePath, baseline: ("sqlite3 .import", {
+        try shell(["sqlite3", barePath, "-cmd", ".mode csv", ".import \(csvPath) bare"])
     }))
-} else {
-    print("PostgreSQL: skipped (COUNTINGHOUSE_TEST_POSTGRES is not set; `make bench` starts a server)")
+
+    // 3. PostgreSQL against psql \copy into a bare table.
+    if let url = environment["COUNTINGHOUSE_TEST_POSTGRES"], !url.isEmpty {
+        let columns = SampleChain.columns(of: .posLines).map { "\($0) text" }.joined(separator: ", ")
+        try shell(["psql", "-q", "-d", url, "-c", "DROP TABLE IF EXISTS bare; CREATE TABLE bare (\(columns))"])
+        try benchStore(name: "PostgreSQL", locator: url, baseline: ("psql \\copy", {
+            try shell(["psql", "-q", "-d", url, "-c", "\\copy bare from '\(csvPath)' with (format csv, header true)"])
+        }))
+    } else {
+        print("PostgreSQL: skipped (COUNTINGHOUSE_TEST_POSTGRES is not set; `make bench` starts a server)")
+    }
+
 }
