@@ -88,6 +88,8 @@ final class ChainSimulation {
     private var date: CivilDate
     private var dateText = ""
     private var offsetText = ""
+    /// The day's rows by kind. A table is taken out (`removeValue`) while rows are added and put
+    /// back after, so the dictionary never shares its buffer and appends stay in place.
     private var tables: [LedgerKind: CSVTable] = [:]
 
     private static let taxRatePerHundredThousand: Int64 = 8_875
@@ -314,7 +316,7 @@ final class ChainSimulation {
         guard quantity > 0 else { return }
         let returnDocument = "RN-" + String(nextPurchaseReturn)
         nextPurchaseReturn += 1
-        var table = tables[.purchases]!
+        var table = tables.removeValue(forKey: .purchases)!
         table.text(returnDocument)
         table.integer(1)
         table.text(localTime(11 * 3600))
@@ -367,7 +369,7 @@ final class ChainSimulation {
                     nextTransfer += 1
                 }
                 lineNo += 1
-                var table = tables[.transfers]!
+                var table = tables.removeValue(forKey: .transfers)!
                 table.text(transferId)
                 table.integer(lineNo)
                 table.text("SHIP")
@@ -398,7 +400,7 @@ final class ChainSimulation {
                 received -= 2
                 shortReceiptDone = true
             }
-            var table = tables[.transfers]!
+            var table = tables.removeValue(forKey: .transfers)!
             table.text(line.transferId)
             table.integer(line.lineNo)
             table.text("RECEIVE")
@@ -429,7 +431,7 @@ final class ChainSimulation {
             shrink = catalogue.indices.first { !catalogue[$0].isDirectStoreDelivery && storeStock[store][$0] >= 3 }
             gain = catalogue.indices.last { $0 != shrink && $0 != seasonal && storeStock[store][$0] >= 1 }
         }
-        var table = tables[.counts]!
+        var table = tables.removeValue(forKey: .counts)!
         for sku in catalogue.indices where isLaunched(sku) {
             var counted = max(0, storeStock[store][sku])
             if sku == shrink { counted -= 2 }
@@ -551,7 +553,7 @@ final class ChainSimulation {
     /// Writes a sale ticket's lines and tenders, queues its card capture and remembers its lines
     /// for returns.
     private func writeTicket(orderId: String, store: Int, secondOfDay: Int, lines: [SaleLine]) {
-        var posLines = tables[.posLines]!
+        var posLines = tables.removeValue(forKey: .posLines)!
         for (offset, line) in lines.enumerated() {
             writePOSLine(
                 into: &posLines, orderId: orderId, lineNo: offset + 1, secondOfDay: secondOfDay + offset * 7,
@@ -600,7 +602,7 @@ final class ChainSimulation {
             taxMinor: item.isTaxable ? tax(on: gross) : 0)
         storeStock[store][seasonal] -= 2
         let orderId = nextOrderId(store: store)
-        var posLines = tables[.posLines]!
+        var posLines = tables.removeValue(forKey: .posLines)!
         writePOSLine(into: &posLines, orderId: orderId, lineNo: 1, secondOfDay: secondOfDay, store: store, line: line,
                      original: nil)
         tables[.posLines] = posLines
@@ -630,7 +632,7 @@ final class ChainSimulation {
             sku: sale.sku, type: "RETURN", quantity: quantity, unitPriceMinor: sale.unitPriceMinor,
             discountMinor: share(sale.discountMinor), taxMinor: share(sale.taxMinor))
         let orderId = nextOrderId(store: store)
-        var posLines = tables[.posLines]!
+        var posLines = tables.removeValue(forKey: .posLines)!
         writePOSLine(into: &posLines, orderId: orderId, lineNo: 1, secondOfDay: secondOfDay, store: store, line: line,
                      original: (sale.orderId, sale.lineNo))
         tables[.posLines] = posLines
@@ -681,7 +683,7 @@ final class ChainSimulation {
         orderId: String, tenderNo: Int, secondOfDay: Int, store: Int, tender: String, type: String, amount: Int64,
         paymentRef: String?
     ) {
-        var table = tables[.posTenders]!
+        var table = tables.removeValue(forKey: .posTenders)!
         table.text(orderId)
         table.integer(tenderNo)
         table.text(localTime(secondOfDay))
@@ -737,7 +739,7 @@ final class ChainSimulation {
         pendingSettlements = waiting
         included.sort { ($0.day, $0.secondOfDayUTC, $0.recordId) < ($1.day, $1.secondOfDayUTC, $1.recordId) }
         let payoutId = random.identifier("po_")
-        var table = tables[.settlements]!
+        var table = tables.removeValue(forKey: .settlements)!
         for record in included { writeSettlement(record, payoutId: payoutId, into: &table) }
         let payout = SettlementRecord(
             recordId: random.identifier("txn_"), type: "PAYOUT", day: dayIndex, secondOfDayUTC: 20 * 3600,
@@ -772,8 +774,10 @@ final class ChainSimulation {
 
     static func clock(_ secondOfDay: Int) -> String {
         precondition((0..<86_400).contains(secondOfDay), "a time outside the day")
-        let parts = [secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60]
-        return parts.map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":")
+        let hour = UInt8(secondOfDay / 3600), minute = UInt8(secondOfDay / 60 % 60), second = UInt8(secondOfDay % 60)
+        let text: [UInt8] = [48 + hour / 10, 48 + hour % 10, 58, 48 + minute / 10, 48 + minute % 10, 58,
+                             48 + second / 10, 48 + second % 10]
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday).
