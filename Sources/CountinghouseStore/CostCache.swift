@@ -87,46 +87,46 @@ extension SQLDatabase {
             if !fromNothing && cachedThrough == lastFile {
                 return CostCacheRefresh(skusRepriced: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
             }
+            // The SKUs to reprice: all of them, or those with rows in files ingested since.
             let fileRange = fromNothing
                 ? ["l.file_id <= \(lastFile)"] : ["l.file_id > \(cachedThrough ?? 0)", "l.file_id <= \(lastFile)"]
-            var skus: Set<String>? = nil
-            if !fromNothing {
-                var touched: Set<String> = []
-                for kind in stockKinds + [.items] {
-                    let rows = try queryRows(
-                        "SELECT DISTINCT l.sku FROM \(kind.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
-                        [], integerColumns: [false])
-                    for row in rows { if case .text(let sku) = row[0] { touched.insert(sku) } }
-                }
-                skus = touched
+            var skus: Set<String> = []
+            for kind in stockKinds + [.items] {
+                let rows = try queryRows(
+                    "SELECT DISTINCT l.sku FROM \(kind.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
+                    [], integerColumns: [false])
+                for row in rows { if case .text(let sku) = row[0] { skus.insert(sku) } }
             }
-            let runs = try sharedCostRuns(skus: skus, throughFileID: lastFile)
-            if let skus {
-                for chunk in Array(skus).sorted().chunked(into: 500) {
+            if fromNothing {
+                try run("DELETE FROM cost_cache_outflows", [])
+                try run("DELETE FROM cost_cache_deltas", [])
+            }
+            // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
+            var events = 0
+            var repriced = 0
+            for chunk in skus.sorted().chunked(into: 200) {
+                if !fromNothing {
                     let list = CostCacheSQL.skuList(chunk)
                     try run("DELETE FROM cost_cache_outflows WHERE sku IN (\(list))", [])
                     try run("DELETE FROM cost_cache_deltas WHERE sku IN (\(list))", [])
                 }
-            } else {
-                try run("DELETE FROM cost_cache_outflows", [])
-                try run("DELETE FROM cost_cache_deltas", [])
+                var outflowRows: [[FieldValue]] = []
+                var deltaRows: [[FieldValue]] = []
+                for costRun in try sharedCostRuns(skus: Set(chunk), throughFileID: lastFile) {
+                    events += costRun.events.count
+                    repriced += 1
+                    for line in costRun.cogsLines { outflowRows.append(Self.row(line)) }
+                    for delta in costRun.deltas { deltaRows.append(Self.row(delta)) }
+                }
+                try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
+                try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
             }
-            var events = 0
-            var outflowRows: [[FieldValue]] = []
-            var deltaRows: [[FieldValue]] = []
-            for costRun in runs {
-                events += costRun.events.count
-                for line in costRun.cogsLines { outflowRows.append(Self.row(line)) }
-                for delta in costRun.deltas { deltaRows.append(Self.row(delta)) }
-            }
-            try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
-            try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
             try run("DELETE FROM cost_cache_state", [])
             try run(
                 "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
                 [.integer(lastFile), .integer(Int64(costEngineVersion))])
             return CostCacheRefresh(
-                skusRepriced: runs.count, eventsReplayed: events, throughFileID: lastFile, rebuiltFromNothing: fromNothing)
+                skusRepriced: repriced, eventsReplayed: events, throughFileID: lastFile, rebuiltFromNothing: fromNothing)
         }
     }
 
