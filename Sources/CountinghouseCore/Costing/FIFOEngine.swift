@@ -361,4 +361,4 @@ public struct SKUCostRun: Sendable {
 }
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
-public let costEngineVersion = 1
+public let costEngineVersion = 2

@@ -58,7 +58,8 @@ extension SKUCostRun {
     func outflowID(_ outflow: Outflow) -> String {
         let event = events[outflow.event]
         switch outflow.kind {
-        case .shrinkage: return "SHRINKAGE:\(event.source.documentID):\(event.location)"
+        // A count covers many SKUs at a location: the SKU makes the id unique in cogs.csv.
+        case .shrinkage: return "SHRINKAGE:\(event.source.documentID):\(event.location):\(sku)"
         default: return "\(outflow.kind.rawValue):\(event.source.documentID):\(event.source.lineNumber.map(String.init) ?? "")"
         }
     }

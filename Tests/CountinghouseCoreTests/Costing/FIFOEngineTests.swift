@@ -223,7 +223,7 @@ import Testing
         let before = story.run(knownDay: 5)
         let shrinkage = before.outflow("C1")!
         #expect(shrinkage.kind == .shrinkage && shrinkage.quantity == 2 && shrinkage.cost == 400)
-        #expect(shrinkage.outflowID == "SHRINKAGE:C1:S01" && shrinkage.lineNumber == nil)
+        #expect(shrinkage.outflowID == "SHRINKAGE:C1:S01:SKU1" && shrinkage.lineNumber == nil)
         let after = story.run(knownDay: 6)
         #expect(after.outflow("C1") == nil)
         #expect(after.layer("C1")!.origin == .countGain && after.layer("C1")!.units == 1 && after.layer("C1")!.value == 200)
