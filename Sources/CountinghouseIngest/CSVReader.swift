@@ -157,9 +157,8 @@ struct CSVReader<Source: ByteSource> {
         var capacity = chunkSize
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
-        var fieldCapacity = 64
-        var fields = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity)
-        defer { fields.deallocate() }
+        var fieldList = FieldList()
+        defer { fieldList.deallocate() }
 
         var hasher = SHA256()
         var byteCount: Int64 = 0
@@ -179,7 +178,7 @@ struct CSVReader<Source: ByteSource> {
             if checkedByteOrderMark {
                 outcome = scanRecord(
                     buffer: buffer, start: position, filled: filled, atEnd: atEnd,
-                    fields: &fields, fieldCapacity: &fieldCapacity)
+                    fields: &fieldList)
             }
             switch outcome {
             case .incomplete:
@@ -197,7 +196,7 @@ struct CSVReader<Source: ByteSource> {
                             reason: "record longer than \(maximumRecordBytes) bytes (is a quote not closed?)")
                         try body(
                             CSVRecord(
-                                base: buffer, fields: UnsafeBufferPointer(start: fields, count: 0),
+                                base: buffer, fields: UnsafeBufferPointer(start: fieldList.base, count: 0),
                                 number: recordNumber, problem: problem, hasNonASCII: false))
                         return ByteTally(byteCount: byteCount, sha256Hex: "")
                     }
@@ -217,6 +216,7 @@ struct CSVReader<Source: ByteSource> {
                     filled += count
                 }
             case .complete(let fieldCount, let next, let problem, let hasNonASCII):
+                let fields = fieldList.base
                 recordNumber += 1
                 position = next
                 let blank =
@@ -243,6 +243,29 @@ private enum ScanOutcome {
     case complete(fieldCount: Int, next: Int, problem: CSVProblem?, hasNonASCII: Bool)
 }
 
+/// The scanner's field ranges: one allocation, grown (rarely) when a record has more fields.
+private struct FieldList {
+    private(set) var base = UnsafeMutablePointer<CSVField>.allocate(capacity: 64)
+    private var capacity = 64
+
+    @inline(__always)
+    mutating func append(_ field: CSVField, at index: Int) {
+        if index == capacity { grow() }
+        (base + index).initialize(to: field)
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<CSVField>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: base, count: capacity)
+        base.deallocate()
+        base = larger
+        capacity *= 2
+    }
+
+    func deallocate() { base.deallocate() }
+}
+
 private let asciiQuote = UInt8(ascii: "\"")
 private let asciiComma = UInt8(ascii: ",")
 private let asciiLineFeed = UInt8(ascii: "\n")
@@ -253,21 +276,17 @@ private let asciiCarriageReturn = UInt8(ascii: "\r")
 @inline(__always)
 private func scanRecord(
     buffer: UnsafeMutablePointer<UInt8>, start: Int, filled: Int, atEnd: Bool,
-    fields: inout UnsafeMutablePointer<CSVField>, fieldCapacity: inout Int
+    fields: inout FieldList
 ) -> ScanOutcome {
     var index = start
     var fieldCount = 0
     var nonASCII: UInt8 = 0
+    // The bytes the word-at-a-time loop passed over, OR-ed: their high bits tell of non-ASCII.
+    var wordNonASCII: UInt64 = 0
+    var hasNonASCII: Bool { nonASCII >= 0x80 || wordNonASCII & 0x8080_8080_8080_8080 != 0 }
 
-    func append(_ field: CSVField) {
-        if fieldCount == fieldCapacity {
-            let larger = UnsafeMutablePointer<CSVField>.allocate(capacity: fieldCapacity * 2)
-            larger.moveInitialize(from: fields, count: fieldCount)
-            fields.deallocate()
-            fields = larger
-            fieldCapacity *= 2
-        }
-        (fields + fieldCount).initialize(to: field)
+    @inline(__always) func append(_ field: CSVField) {
+        fields.append(field, at: fieldCount)
         fieldCount += 1
     }
 
@@ -310,14 +329,14 @@ private func scanRecord(
             if contentEnd < 0 {
                 if !atEnd { return .incomplete }
                 let problem = CSVProblem(fieldIndex: fieldCount, reason: "quoted field not closed before the end of the file")
-                return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: nonASCII >= 0x80)
+                return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: hasNonASCII)
             }
             let field = CSVField(start: contentStart, end: contentEnd, isQuoted: true, isEscaped: escaped)
             // After the closing quote: a comma, a line end or the end of the input.
             if cursor == filled {
                 if !atEnd { return .incomplete }
                 append(field)
-                return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
             }
             let after = buffer[cursor]
             if after == asciiComma {
@@ -327,18 +346,18 @@ private func scanRecord(
             }
             if after == asciiLineFeed {
                 append(field)
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
             }
             if after == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(field)
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(field)
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
                 }
             }
             let problem = CSVProblem(fieldIndex: fieldCount, reason: "unexpected character after a closing quote")
@@ -349,6 +368,22 @@ private func scanRecord(
         let fieldStart = index
         var cursor = index
         while cursor < filled {
+            // Eight bytes at a time up to the first byte that may end the field: only bytes below
+            // the comma can (the comma, the quote, CR and LF), and most text is above it.
+            while cursor + 8 <= filled {
+                let word = UnsafeRawPointer(buffer + cursor).loadUnaligned(as: UInt64.self)
+                let stops = bytesBelowComma(word)
+                if stops == 0 {
+                    wordNonASCII |= word
+                    cursor += 8
+                    continue
+                }
+                let skipped = stops.trailingZeroBitCount >> 3
+                wordNonASCII |= word & ((1 << (UInt64(skipped) << 3)) &- 1)
+                cursor += skipped
+                break
+            }
+            if cursor == filled { break }
             let byte = buffer[cursor]
             if byte > asciiComma || (byte != asciiComma && byte != asciiQuote && byte != asciiLineFeed && byte != asciiCarriageReturn) {
                 nonASCII |= byte
@@ -361,18 +396,18 @@ private func scanRecord(
             }
             if byte == asciiLineFeed {
                 append(CSVField(start: fieldStart, end: cursor))
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
             }
             if byte == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(CSVField(start: fieldStart, end: cursor))
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(CSVField(start: fieldStart, end: cursor))
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: nonASCII >= 0x80)
+                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
                 }
                 // A lone carriage return is data.
                 cursor += 1
@@ -385,10 +420,22 @@ private func scanRecord(
         if cursor == filled {
             if !atEnd { return .incomplete }
             append(CSVField(start: fieldStart, end: cursor))
-            return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: nonASCII >= 0x80)
+            return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
         }
         index = cursor + 1
     }
+}
+
+/// A word with the high bit set in each byte of `word` below the comma (0x2C): the bytes that may
+/// end an unquoted field. Exact per byte (no carries cross bytes), so the lowest bit set is the
+/// first such byte; bytes of 0x80 and above (non-ASCII) are never flagged.
+@inline(__always)
+private func bytesBelowComma(_ word: UInt64) -> UInt64 {
+    let highBits: UInt64 = 0x8080_8080_8080_8080
+    let lowBits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    // (byte & 0x7F) + 0x53 reaches 0x80 exactly when the byte's low seven bits are at least 0x2D.
+    let atLeastComma = (word & lowBits) &+ 0x5353_5353_5353_5353
+    return ~atLeastComma & ~word & highBits
 }
 
 /// Rewrites a quoted field's content in place, turning each `""` into `"`.

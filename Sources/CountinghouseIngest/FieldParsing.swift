@@ -42,6 +42,31 @@ func trimmed(_ bytes: Bytes) -> Bytes {
 /// Money in major units (`12.50`, `-3`, `0.07`) to minor units of a currency with `exponent`
 /// decimals. `currency` only names the currency in the "too many decimals" reason.
 func parseMoney(_ bytes: Bytes, exponent: Int, currency: String) -> Result<Int64, FieldProblem> {
+    switch parseMinorUnits(bytes, exponent: exponent) {
+    case .success(let amount): return .success(amount)
+    case .failure(let problem): return .failure(problem.fieldProblem(currency: currency, exponent: exponent))
+    }
+}
+
+/// Why money text is not an amount; worded by `fieldProblem` only when it is shown, so the hot
+/// path passes no currency name around.
+enum MoneyProblem: Error {
+    case notANumber
+    case tooManyDecimals
+    case outOfRange
+
+    func fieldProblem(currency: String, exponent: Int) -> FieldProblem {
+        switch self {
+        case .notANumber: return FieldProblem("not a number")
+        case .tooManyDecimals: return FieldProblem("too many decimals for \(currency) (at most \(exponent))")
+        case .outOfRange: return FieldProblem("amount out of range")
+        }
+    }
+}
+
+/// `parseMoney` without the words: minor units, or which problem.
+@inline(__always)
+func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProblem> {
     let count = bytes.count
     var index = 0
     var negative = false
@@ -59,7 +84,7 @@ func parseMoney(_ bytes: Bytes, exponent: Int, currency: String) -> Result<Int64
         whole = plus
         index += 1
     }
-    if index == wholeStart { return .failure(FieldProblem("not a number")) }
+    if index == wholeStart { return .failure(.notANumber) }
     var fraction: Int64 = 0
     var decimals = 0
     if index < count && bytes[index] == decimalPoint {
@@ -70,11 +95,11 @@ func parseMoney(_ bytes: Bytes, exponent: Int, currency: String) -> Result<Int64
             decimals += 1
             index += 1
         }
-        if index == fractionStart { return .failure(FieldProblem("not a number")) }
+        if index == fractionStart { return .failure(.notANumber) }
     }
-    if index != count { return .failure(FieldProblem("not a number")) }
+    if index != count { return .failure(.notANumber) }
     if decimals > exponent {
-        return .failure(FieldProblem("too many decimals for \(currency) (at most \(exponent))"))
+        return .failure(.tooManyDecimals)
     }
     var scale: Int64 = 1
     for _ in 0..<exponent { scale *= 10 }
@@ -82,7 +107,7 @@ func parseMoney(_ bytes: Bytes, exponent: Int, currency: String) -> Result<Int64
     for _ in 0..<(exponent - decimals) { fractionScale *= 10 }
     let (wholeMinor, o3) = whole.multipliedReportingOverflow(by: scale)
     let (total, o4) = wholeMinor.addingReportingOverflow(fraction * fractionScale)
-    if overflow || o3 || o4 { return .failure(FieldProblem("amount out of range")) }
+    if overflow || o3 || o4 { return .failure(.outOfRange) }
     return .success(negative ? -total : total)
 }
 

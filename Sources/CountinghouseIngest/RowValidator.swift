@@ -125,6 +125,32 @@ enum Slot {
     }
 }
 
+/// The slots of the record being validated: written through a pointer the buffer owns, so the hot
+/// loop pays no copy-on-write check per column. A validator has one and never shares it.
+final class SlotBuffer {
+    let count: Int
+    private let base: UnsafeMutablePointer<Slot>
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: .null, count: count)
+    }
+
+    deinit { base.deallocate() }
+
+    subscript(index: Int) -> Slot {
+        @inline(__always) get {
+            precondition(index >= 0 && index < count, "slot index out of range")
+            return base[index]
+        }
+        @inline(__always) set {
+            precondition(index >= 0 && index < count, "slot index out of range")
+            base[index] = newValue
+        }
+    }
+}
+
 /// Validates the records of one file of one kind.
 struct RowValidator {
     let kind: LedgerKind
@@ -149,10 +175,11 @@ struct RowValidator {
     private let receiveType: Int
 
     /// The parsed values of the last record validated, in schema order.
-    private var slots: [Slot]
+    private let slots: SlotBuffer
+    /// The functional currency's code as bytes, compared to each row's currency in place.
+    private let functionalCurrencyBytes: [UInt8]
     /// Natural key bytes → the row it was first seen on.
     private var keysSeen = KeyCollector()
-    private var keyScratch: [UInt8] = []
     /// transfers: (transfer_id, line_no) → the first row of that transfer line.
     private var transferLines: [String: TransferLine] = [:]
 
@@ -191,7 +218,8 @@ struct RowValidator {
         returnType = typeCodes?.codes.firstIndex(of: "RETURN") ?? -1
         shipType = typeCodes?.codes.firstIndex(of: "SHIP") ?? -1
         receiveType = typeCodes?.codes.firstIndex(of: "RECEIVE") ?? -1
-        slots = Array(repeating: .null, count: schema.columns.count)
+        slots = SlotBuffer(count: schema.columns.count)
+        functionalCurrencyBytes = Array(functionalCurrency.utf8)
         precondition(schema.columns.count < 64, "a kind has more columns than the failure mask holds")
     }
 
@@ -225,6 +253,16 @@ struct RowValidator {
             case .instant: return .instant
             case .date: return .date
             }
+        }
+    }
+
+    /// Whether `bytes` name the functional currency, in any case (what `parseCurrency` accepts).
+    @inline(__always)
+    private func isFunctionalCurrency(_ bytes: Bytes) -> Bool {
+        functionalCurrencyBytes.withUnsafeBufferPointer { code in
+            guard code.count == bytes.count else { return false }
+            for index in 0..<code.count where asciiUppercase(bytes[index]) != code[index] { return false }
+            return true
         }
     }
 
@@ -374,10 +412,12 @@ struct RowValidator {
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
                 case .money(let sign):
-                    switch parseMoney(bytes, exponent: currencyExponent, currency: functionalCurrency) {
+                    switch parseMinorUnits(bytes, exponent: currencyExponent) {
                     case .success(let amount):
                         if let reason = signProblem(amount, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(amount) }
-                    case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
+                    case .failure(let problem):
+                        let reason = problem.fieldProblem(currency: functionalCurrency, exponent: currencyExponent).reason
+                        fail(column, bytes, reason, row: row, errors: &errors)
                     }
                 case .instant:
                     switch parseInstant(bytes) {
@@ -390,6 +430,10 @@ struct RowValidator {
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
                 case .currency:
+                    if isFunctionalCurrency(bytes) {
+                        slots[column] = .functionalCurrency
+                        continue
+                    }
                     switch parseCurrency(bytes, functionalCurrency: functionalCurrency) {
                     case .success: slots[column] = .functionalCurrency
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
@@ -400,7 +444,7 @@ struct RowValidator {
 
         var failed = failedMask
         if kind != .posLines || typeIs(returnType) { checkAcrossColumns(row: row, failed: &failed, errors: &errors) }
-        if failed & keyMask == 0 { checkKey(row: row, errors: &errors) }
+        if failed & keyMask == 0 { checkKey(row: row) }
         return errors.count == errorCountBefore
     }
 
@@ -482,32 +526,54 @@ struct RowValidator {
     }
 
     /// A natural key repeated inside the file is a row error, even when the rows are identical.
-    private mutating func checkKey(row: Int, errors: inout [RowError]) {
-        keyScratch.removeAll(keepingCapacity: true)
+    /// The key is encoded straight into the collector's arena: a tag byte per column, then the
+    /// value (text as a 4-byte length and its bytes, numbers as 8 little-endian bytes).
+    private mutating func checkKey(row: Int) {
+        var length = 0
+        for column in keyColumns {
+            switch slots[column] {
+            case .null, .functionalCurrency: length += 1
+            case .bytes(_, let count), .lowercased(_, let count): length += 5 + count
+            case .integer, .date: length += 9
+            case .code: length += 2
+            }
+        }
+        var out = keysSeen.reserve(length)
+        @inline(__always) func put(_ byte: UInt8) {
+            out.pointee = byte
+            out += 1
+        }
+        @inline(__always) func put(_ number: UInt64, bytes: Int) {
+            UnsafeMutableRawPointer(out).storeBytes(of: number.littleEndian, toByteOffset: 0, as: UInt64.self)
+            out += bytes
+        }
         for column in keyColumns {
             switch slots[column] {
             case .null:
-                keyScratch.append(0)
+                put(0)
             case .bytes(let start, let count):
-                appendLength(count)
-                keyScratch.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
+                put(1)
+                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
+                out.update(from: start, count: count)
+                out += count
             case .lowercased(let start, let count):
-                appendLength(count)
-                for byte in UnsafeBufferPointer(start: start, count: count) { keyScratch.append(asciiLowercase(byte)) }
+                put(1)
+                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
+                for offset in 0..<count { put(asciiLowercase(start[offset])) }
             case .integer(let number):
-                keyScratch.append(2)
-                withUnsafeBytes(of: number.littleEndian) { keyScratch.append(contentsOf: $0) }
+                put(2)
+                put(UInt64(bitPattern: number), bytes: 8)
             case .code(let index):
-                keyScratch.append(3)
-                keyScratch.append(UInt8(truncatingIfNeeded: index))
+                put(3)
+                put(UInt8(truncatingIfNeeded: index))
             case .functionalCurrency:
-                keyScratch.append(4)
+                put(4)
             case .date(let days):
-                keyScratch.append(5)
-                withUnsafeBytes(of: days.littleEndian) { keyScratch.append(contentsOf: $0) }
+                put(5)
+                put(UInt64(bitPattern: days), bytes: 8)
             }
         }
-        keyScratch.withUnsafeBufferPointer { keysSeen.add($0, row: row) }
+        keysSeen.commit(length, row: row)
     }
 
     /// The in-file duplicate keys, as row errors (once the whole file has been read).
@@ -551,72 +617,7 @@ struct RowValidator {
         }
         return parts.joined(separator: ", ")
     }
-
-    private mutating func appendLength(_ count: Int) {
-        keyScratch.append(1)
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { keyScratch.append(contentsOf: $0) }
-    }
 }
-
-/// Every key of a file, collected in order and compared once at the end: appends are sequential
-/// (no random memory access per row, which dominated a hash table at millions of rows), and one
-/// sort by hash brings equal keys together, where their bytes are compared exactly.
-struct KeyCollector {
-    private var arena: [UInt8] = []
-    private var entries: [Entry] = []
-
-    private struct Entry {
-        var hash: UInt64
-        var offset: Int
-        var length: Int32
-        var row: Int32
-    }
-
-    mutating func add(_ key: UnsafeBufferPointer<UInt8>, row: Int) {
-        entries.append(Entry(hash: KeyCollector.hash(key), offset: arena.count, length: Int32(key.count), row: Int32(row)))
-        arena.append(contentsOf: key)
-    }
-
-    /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
-    func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
-        // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
-        // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
-        var hashes = entries.map(\.hash)
-        hashes.sort()
-        var shared: Set<UInt64> = []
-        for index in hashes.indices.dropFirst() where hashes[index] == hashes[index - 1] { shared.insert(hashes[index]) }
-        if shared.isEmpty { return [] }
-        var groups: [UInt64: [Entry]] = [:]
-        for entry in entries where shared.contains(entry.hash) { groups[entry.hash, default: []].append(entry) }
-        var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
-        arena.withUnsafeBufferPointer { arena in
-            func bytes(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: arena[entry.offset..<(entry.offset + Int(entry.length))])
-            }
-            for group in groups.values {
-                // Entries were added in row order, so each group is in row order too.
-                for later in 1..<group.count {
-                    let key = bytes(group[later])
-                    if let first = group[..<later].first(where: { bytes($0).elementsEqual(key) }) {
-                        found.append((Int(group[later].row), Int(first.row), Array(key)))
-                    }
-                }
-            }
-        }
-        return found.sorted { $0.row < $1.row }
-    }
-
-    /// FNV-1a, then a final mix.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash ^= hash >> 33
-        hash = hash &* 0xff51_afd7_ed55_8ccd
-        hash ^= hash >> 33
-        return hash
-    }
-}
-
 
 private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     switch sign {

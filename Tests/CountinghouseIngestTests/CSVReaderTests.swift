@@ -120,3 +120,22 @@ extension String {
         self = String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 }
+
+/// The word-at-a-time scan must stop at each comma, quote and line end wherever it falls in a
+/// word, pass over the bytes below the comma that are data (space, `!`, `+`, a tab), and notice a
+/// non-ASCII byte at any position.
+@Test func longUnquotedFieldsWithEveryStopAtEveryOffset() throws {
+    for offset in 0..<17 {
+        let padding = String(repeating: "x", count: offset)
+        let text = "\(padding)a b!c+d\te,\(padding)2,é\(padding)\n\(padding)\"q\",\(padding)z\"\n"
+        for chunkSize in [4, 7, 64] {
+            let (records, _) = try readRecords(Array(text.utf8), chunkSize: chunkSize)
+            #expect(records[0] == ReadRecord(number: 1, fields: ["\(padding)a b!c+d\te", "\(padding)2", "é\(padding)"]))
+            #expect(records[1].problem == "quote inside an unquoted field")
+        }
+        var sawNonASCII: [Bool] = []
+        var reader = CSVReader(source: MemorySource(bytes: Array("\(padding)abcdefgh,\(padding)é\nplain,\(padding)ascii\n".utf8)))
+        _ = try reader.forEachRecord { sawNonASCII.append($0.hasNonASCII) }
+        #expect(sawNonASCII == [true, false])
+    }
+}

@@ -417,3 +417,14 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
         "in.csv:3: duplicate key processor stripe, record_id r1 (first on row 2)"
     ])
 }
+
+/// The duplicate-key check sorts hashes by radix: it must order like a comparison sort.
+@Test func radixSortOrdersLikeSort() {
+    var generator = SystemRandomNumberGenerator()
+    for count in [0, 1, 2, 3, 100, 5000] {
+        var values = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) }
+        values += values.prefix(count / 3)  // repeats
+        values += [0, UInt64.max, 1 << 63, 2047, 2048]
+        #expect(values.withUnsafeBufferPointer(radixSorted) == values.sorted())
+    }
+}

@@ -1,0 +1,205 @@
+// The in-file duplicate-key check: every natural key of a file, collected in order and compared
+// once the file is read.
+//
+// Place in the pipeline: the row validator encodes each valid row's key into `KeyCollector`'s
+// arena; `duplicates()` runs after the last row. Appends are sequential writes (no random memory
+// access per row, which dominated a hash table at millions of rows), and one radix sort of the bare
+// 64-bit hashes shows whether any two keys may be equal; only keys sharing a hash are compared byte
+// for byte, so a hash collision never hides or invents a duplicate.
+// Memory: about 16 bytes per row plus the keys' bytes (24 bytes for a pos_lines key), held until
+// the file is read. No errors are made here; the validator words them.
+
+/// Every key of a file, with the row it came from.
+struct KeyCollector {
+    private let storage = KeyStorage()
+
+    /// A place to write a key of `length` bytes; it becomes a key at `commit`. At least 8 bytes
+    /// more than asked are writable, so callers may store whole words.
+    @inline(__always)
+    func reserve(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        storage.reserve(length + 8)
+    }
+
+    /// Takes the `length` bytes written after `reserve` as the key of `row`.
+    @inline(__always)
+    func commit(_ length: Int, row: Int) {
+        storage.commit(length, row: row)
+    }
+
+    /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
+    func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
+        storage.duplicates()
+    }
+
+    /// A 64-bit hash of a key, a word at a time; equal bytes give equal hashes.
+    @inline(__always)
+    static func hash(_ start: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
+        let raw = UnsafeRawPointer(start)
+        var offset = 0
+        while offset + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            hash = (hash ^ word) &* 0x9e37_79b9_7f4a_7c15
+            hash ^= hash >> 29
+            offset += 8
+        }
+        if offset < count {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < count {
+                word |= UInt64(start[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            hash = (hash ^ word) &* 0x9e37_79b9_7f4a_7c15
+        }
+        hash ^= hash >> 33
+        hash = hash &* 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        return hash
+    }
+}
+
+/// The collector's memory: a final class so the hot path writes through pointers it owns (no
+/// copy-on-write checks per row), freed in `deinit`.
+private final class KeyStorage {
+    private struct Entry {
+        var offset: Int
+        var length: Int32
+        var row: Int32
+    }
+
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCount = 0
+    private var byteCapacity: Int
+    private var hashes: UnsafeMutablePointer<UInt64>
+    private var entries: UnsafeMutablePointer<Entry>
+    private var entryCount = 0
+    private var entryCapacity: Int
+
+    init() {
+        byteCapacity = 1 << 16
+        bytes = .allocate(capacity: byteCapacity)
+        entryCapacity = 1 << 12
+        hashes = .allocate(capacity: entryCapacity)
+        entries = .allocate(capacity: entryCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        hashes.deallocate()
+        entries.deallocate()
+    }
+
+    @inline(__always)
+    func reserve(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        if byteCount + length > byteCapacity { growBytes(byteCount + length) }
+        return bytes + byteCount
+    }
+
+    private func growBytes(_ needed: Int) {
+        var capacity = byteCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: bytes, count: byteCount)
+        bytes.deallocate()
+        bytes = grown
+        byteCapacity = capacity
+    }
+
+    @inline(__always)
+    func commit(_ length: Int, row: Int) {
+        if entryCount == entryCapacity { growEntries() }
+        hashes[entryCount] = KeyCollector.hash(bytes + byteCount, count: length)
+        entries[entryCount] = Entry(offset: byteCount, length: Int32(length), row: Int32(truncatingIfNeeded: row))
+        entryCount += 1
+        byteCount += length
+    }
+
+    private func growEntries() {
+        let capacity = entryCapacity * 2
+        let grownHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        grownHashes.update(from: hashes, count: entryCount)
+        hashes.deallocate()
+        hashes = grownHashes
+        let grownEntries = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+        grownEntries.moveInitialize(from: entries, count: entryCount)
+        entries.deallocate()
+        entries = grownEntries
+        entryCapacity = capacity
+    }
+
+    func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
+        // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
+        // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
+        let sorted = radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+        var shared: Set<UInt64> = []
+        for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] { shared.insert(sorted[index]) }
+        if shared.isEmpty { return [] }
+        var groups: [UInt64: [Entry]] = [:]
+        for index in 0..<entryCount where shared.contains(hashes[index]) {
+            groups[hashes[index], default: []].append(entries[index])
+        }
+        func key(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: bytes + entry.offset, count: Int(entry.length))
+        }
+        var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
+        for group in groups.values {
+            // Entries were added in row order, so each group is in row order too.
+            for later in 1..<group.count {
+                let bytes = key(group[later])
+                if let first = group[..<later].first(where: { key($0).elementsEqual(bytes) }) {
+                    found.append((Int(group[later].row), Int(first.row), Array(bytes)))
+                }
+            }
+        }
+        return found.sorted { $0.row < $1.row }
+    }
+}
+
+/// `values` in ascending order: a least-significant-digit radix sort, 11 bits a pass (six passes,
+/// each a sequential read and a scatter over 2048 buckets), far cheaper than a comparison sort for
+/// millions of hashes.
+func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
+    let count = values.count
+    if count < 2 { return Array(values) }
+    let digitBits: UInt64 = 11
+    let bucketCount = 1 << digitBits
+    let passes = 6
+    var counts = [Int](repeating: 0, count: bucketCount * passes)
+    counts.withUnsafeMutableBufferPointer { counts in
+        for value in values {
+            for pass in 0..<passes {
+                counts[pass * bucketCount + Int((value >> (UInt64(pass) * digitBits)) & UInt64(bucketCount - 1))] += 1
+            }
+        }
+        // Each pass's counts become its buckets' start offsets.
+        for pass in 0..<passes {
+            var total = 0
+            for bucket in 0..<bucketCount {
+                let bucketSize = counts[pass * bucketCount + bucket]
+                counts[pass * bucketCount + bucket] = total
+                total += bucketSize
+            }
+        }
+    }
+    var source = Array(values)
+    var target = [UInt64](repeating: 0, count: count)
+    counts.withUnsafeMutableBufferPointer { counts in
+        for pass in 0..<passes {
+            let shift = UInt64(pass) * digitBits
+            source.withUnsafeBufferPointer { source in
+                target.withUnsafeMutableBufferPointer { target in
+                    let offsets = counts.baseAddress! + pass * bucketCount
+                    for value in source {
+                        let bucket = Int((value >> shift) & UInt64(bucketCount - 1))
+                        target[offsets[bucket]] = value
+                        offsets[bucket] += 1
+                    }
+                }
+            }
+            swap(&source, &target)
+        }
+    }
+    return source
+}
