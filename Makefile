@@ -21,6 +21,8 @@ RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path
 DEMO_DIR := out/demo
 # The demo's clock: the morning after the last delivery, so its output does not depend on today.
 DEMO_NOW := 2026-12-01T12:00:00Z
+DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
+    COUNTINGHOUSE_NOW=$(DEMO_NOW)
 
 .PHONY: help deps build test demo sample bench
 
@@ -52,15 +54,19 @@ demo: deps build
 	rm -rf $(DEMO_DIR)
 	mkdir -p $(DEMO_DIR)
 	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
-	    COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh sample-data
+	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh sample-data
 	@echo
 	@echo "== The seasonal candle at S02: sold from an empty shelf on 2026-10-20, its receipt arrived three days late"
-	COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_NOW=$(DEMO_NOW) \
-	    "$(RELEASE_BIN)" stock --sku HOM-1040 --location S02 --as-of 2026-10-21 --as-known-at 2026-10-22
-	COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_NOW=$(DEMO_NOW) \
-	    "$(RELEASE_BIN)" trail --sku HOM-1040 --location S02
+	$(DEMO_ENV) "$(RELEASE_BIN)" stock --sku HOM-1040 --location S02 --as-of 2026-10-21 --as-known-at 2026-10-22
+	$(DEMO_ENV) "$(RELEASE_BIN)" trail --sku HOM-1040 --location S02
+	@echo
+	@echo "== Cost of goods and valuation per month, as known now; then the invariants"
+	$(DEMO_ENV) "$(RELEASE_BIN)" cost --period 2026-10 --out $(DEMO_DIR)/2026-10
+	$(DEMO_ENV) "$(RELEASE_BIN)" cost --period 2026-11 --out $(DEMO_DIR)/2026-11
+	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo
 	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
+	@echo "reports: $(DEMO_DIR)/2026-10/ and $(DEMO_DIR)/2026-11/ (cogs.csv, valuation.csv)"
 
 sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace
