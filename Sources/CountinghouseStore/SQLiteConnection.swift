@@ -56,6 +56,9 @@ final class SQLiteConnection {
     }
 
     fileprivate var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Rows inserted, updated or deleted since the connection opened.
+    var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 }
 
 final class SQLiteStatement {
@@ -76,6 +79,9 @@ final class SQLiteStatement {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
+
+    /// Ends the previous run, keeping the bindings (for a caller that rebinds every parameter).
+    func rewind() { sqlite3_reset(handle) }
 
     /// Binds a value to the 1-based parameter `index`.
     func bind(_ value: FieldValue, at index: Int32) throws {

@@ -39,7 +39,12 @@ public final class SQLiteStore: LedgerStore {
         self.path = path
         connection = try SQLiteConnection(path: path)
         do {
-            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+            // A page cache of up to 256 MiB (allocated only as pages are used): a large file's inserts
+            // touch every index of its table at scattered places, and with SQLite's default 2 MiB the
+            // transaction spills dirty pages to the WAL and reads them back many times over.
+            try connection.execute(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+                    + "PRAGMA temp_store=MEMORY")
         } catch {
             throw StoreError.cannotOpen("\(path) is not a usable SQLite database: \(error)")
         }
@@ -221,9 +226,12 @@ public final class SQLiteStore: LedgerStore {
                 + (schema.versioned ? " ORDER BY l.seq DESC LIMIT 1" : ""))
         let count = schema.columns.count
         let placeholders = (1...(count + 5)).map { "?\($0)" }.joined(separator: ", ")
+        // A natural key is unique in a table that keeps one version per key: the insert is tried first
+        // and the unique index itself says whether the key was there (then the row is looked up).
         let insert = try connection.prepare(
             "INSERT INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, source_row, "
-                + "row_hash) VALUES (\(placeholders))")
+                + "row_hash) VALUES (\(placeholders))"
+                + (schema.versioned ? "" : " ON CONFLICT (natural_key) DO NOTHING"))
         var transferLine: SQLiteStatement?
         if kind == .transfers {
             transferLine = try connection.prepare(
@@ -272,68 +280,16 @@ public final class SQLiteStore: LedgerStore {
 
         let recordedAt = file.recordedAt.nanosecondsSinceEpoch
         let columnCount = schema.columns.count
-        var firstRowOfKey: [String: Int] = [:]
         var errors: [RowError] = []
         var accepted = 0
         var duplicates = 0
         let lookup = prepared.lookup
         let insert = prepared.insert
 
-        try produceRows { row in
-            precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-            let key = row.naturalKey
-            if let first = firstRowOfKey[key] {
-                errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
-                return
-            }
-            firstRowOfKey[key] = row.sourceRow
-
-            lookup.reset()
-            try lookup.bind(key, at: 1)
-            if try lookup.step() {
-                var identical = true
-                for index in 0..<columnCount where !lookup.equals(Int32(index + 1), row.values[index]) {
-                    identical = false
-                    break
-                }
-                if identical {
-                    duplicates += 1
-                    lookup.reset()
-                    return
-                }
-                if !schema.versioned {
-                    let existing = Self.readStored(lookup, schema)
-                    errors.append(LedgerMessages.conflict(fileName: file.name, incoming: row, existing: existing))
-                    lookup.reset()
-                    return
-                }
-            }
-            lookup.reset()
-
-            if let transferLine = prepared.transferLine {
-                transferLine.reset()
-                try transferLine.bind(row["transfer_id"], at: 1)
-                try transferLine.bind(row["line_no"], at: 2)
-                try transferLine.bind(key, at: 3)
-                try transferLine.bind(fileID, at: 4)
-                try transferLine.bind(row["sku"], at: 5)
-                try transferLine.bind(row["from_location"], at: 6)
-                try transferLine.bind(row["to_location"], at: 7)
-                if try transferLine.step() {
-                    let existing = Self.readStored(transferLine, schema)
-                    errors.append(
-                        LedgerMessages.transferMismatch(fileName: file.name, incoming: row, existing: existing))
-                }
-                transferLine.reset()
-            }
-            // Once the file is doomed, only keep checking: nothing more is written.
-            guard errors.isEmpty else { return }
-
-            let digest = HashChain.digest(
-                previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
-                fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
-            previous = digest
-            insert.reset()
+        /// Binds a new row with its chained hash and runs the insert; true when the row went in
+        /// (false only for an upsert that found its natural key taken).
+        func insertRow(_ row: LedgerRow, key: String, digest: [UInt8]) throws -> Bool {
+            insert.rewind()
             for index in 0..<columnCount { try insert.bind(row.values[index], at: Int32(index + 1)) }
             let base = Int32(columnCount)
             try insert.bind(key, at: base + 1)
@@ -341,8 +297,137 @@ public final class SQLiteStore: LedgerStore {
             try insert.bind(fileID, at: base + 3)
             try insert.bind(Int64(row.sourceRow), at: base + 4)
             try insert.bind(HashChain.hex(digest), at: base + 5)
+            let before = connection.totalChanges
             try insert.run()
-            accepted += 1
+            return connection.totalChanges != before
+        }
+
+        /// Whether the row read by `statement` (at the front of its columns) has this row's content.
+        func identical(_ statement: SQLiteStatement, _ row: LedgerRow) -> Bool {
+            for index in 0..<columnCount where !statement.equals(Int32(index + 1), row.values[index]) {
+                return false
+            }
+            return true
+        }
+
+        /// For transfers: a row of the same transfer line in an earlier file with another SKU or
+        /// other locations (SEMANTICS §3.3).
+        func checkTransferLine(_ row: LedgerRow, key: String) throws {
+            guard let transferLine = prepared.transferLine else { return }
+            transferLine.reset()
+            try transferLine.bind(row["transfer_id"], at: 1)
+            try transferLine.bind(row["line_no"], at: 2)
+            try transferLine.bind(key, at: 3)
+            try transferLine.bind(fileID, at: 4)
+            try transferLine.bind(row["sku"], at: 5)
+            try transferLine.bind(row["from_location"], at: 6)
+            try transferLine.bind(row["to_location"], at: 7)
+            if try transferLine.step() {
+                let existing = Self.readStored(transferLine, schema)
+                errors.append(
+                    LedgerMessages.transferMismatch(fileName: file.name, incoming: row, existing: existing))
+            }
+            transferLine.reset()
+        }
+
+        if !schema.versioned {
+            // One version per key: every row is inserted at once, as if new (the common case), and only
+            // a row whose key the unique index finds taken is looked up. The taken key is this file's
+            // (a repeated key), or the ledger's with the same content (a duplicate, skipped) or with
+            // other content (a conflict). Rows keep going in after a row error, for the unique index to
+            // keep finding repeats; the rollback discards them. `skippedRows` holds the keys that did
+            // not go in, so that a repeat of a duplicate or a conflict is still found.
+            let baseColumn = Int32(columnCount + 1)
+            var skippedRows: [String: Int] = [:]
+            // While rows keep being skipped (a re-sent file), probing first is cheaper than an insert
+            // that the index refuses; the first new row switches back to inserting first.
+            var probeFirst = false
+
+            /// Handles a row whose key is taken, the lookup positioned on the row holding it.
+            func skip(_ row: LedgerRow, key: String) {
+                if lookup.int64(baseColumn + 1) == fileID {
+                    errors.append(
+                        LedgerMessages.repeatedKey(
+                            fileName: file.name, row: row, firstRow: Int(lookup.int64(baseColumn + 3))))
+                    return
+                }
+                skippedRows[key] = row.sourceRow
+                if identical(lookup, row) {
+                    duplicates += 1
+                } else {
+                    let existing = Self.readStored(lookup, schema)
+                    errors.append(LedgerMessages.conflict(fileName: file.name, incoming: row, existing: existing))
+                }
+            }
+
+            try produceRows { row in
+                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+                let key = row.naturalKey
+                if let first = skippedRows[key] {
+                    errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
+                    return
+                }
+                if probeFirst {
+                    lookup.reset()
+                    defer { lookup.reset() }
+                    try lookup.bind(key, at: 1)
+                    if try lookup.step() {
+                        skip(row, key: key)
+                        return
+                    }
+                }
+                let digest = HashChain.digest(
+                    previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
+                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+                if try insertRow(row, key: key, digest: digest) {
+                    previous = digest
+                    accepted += 1
+                    probeFirst = false
+                    try checkTransferLine(row, key: key)
+                    return
+                }
+                probeFirst = true
+                lookup.reset()
+                defer { lookup.reset() }
+                try lookup.bind(key, at: 1)
+                guard try lookup.step() else {
+                    throw StoreError.sql(
+                        statement: lookup.sql, message: "the natural key \(key) is taken but no row holds it")
+                }
+                skip(row, key: key)
+            }
+        } else {
+            // Versioned (items): a row whose key is in the ledger is compared with the latest version;
+            // the same content is a duplicate, other content a new version.
+            var firstRowOfKey: [String: Int] = [:]
+            try produceRows { row in
+                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+                let key = row.naturalKey
+                if let first = firstRowOfKey[key] {
+                    errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
+                    return
+                }
+                firstRowOfKey[key] = row.sourceRow
+
+                lookup.reset()
+                try lookup.bind(key, at: 1)
+                let latestIdentical = try lookup.step() && identical(lookup, row)
+                lookup.reset()
+                if latestIdentical {
+                    duplicates += 1
+                    return
+                }
+                try checkTransferLine(row, key: key)
+                // Once the file is doomed, only keep checking: nothing more is written.
+                guard errors.isEmpty else { return }
+
+                let digest = HashChain.digest(
+                    previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
+                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+                previous = digest
+                _ = try insertRow(row, key: key, digest: digest)
+                accepted += 1
+            }
         }
 
         if !errors.isEmpty {
