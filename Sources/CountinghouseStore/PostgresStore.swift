@@ -243,6 +243,9 @@ public final class PostgresStore: LedgerStore {
                 + "natural_key TEXT NOT NULL, source_row BIGINT NOT NULL, row_hash TEXT NOT NULL) ON COMMIT DROP")
         var errors: [RowError] = []
         var firstRowOfKey: [String: Int] = [:]
+        // Sized up front from the file's bytes (a ledger row is rarely under 64 bytes of CSV): growing
+        // a dictionary of a million keys rehashes every key several times over.
+        firstRowOfKey.reserveCapacity(Int(min(file.byteCount / 64, 4_000_000)))
         var canonicalArena: [UInt8] = []
         var canonicalEnds: [Int] = []
         var sourceRows: [Int64] = []
@@ -284,53 +287,57 @@ public final class PostgresStore: LedgerStore {
 
         // 3. Duplicates, conflicts and transfer-line mismatches, each by one join. Statistics on the
         // staging table let the planner choose index probes (small file, large ledger) or a hash join.
-        try connection.execute("ANALYZE ch_staging")
-        let identical = schema.columns.map { "s.\($0.name) IS NOT DISTINCT FROM l.\($0.name)" }
-            .joined(separator: " AND ")
-        let latestVersion =
-            schema.versioned
-            ? " AND l.seq = (SELECT max(v.seq) FROM \(table) v WHERE v.natural_key = s.natural_key)" : ""
-        let duplicateResult = try connection.execute(
-            "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key\(latestVersion) "
-                + "WHERE \(identical)")
         var duplicates = Set<Int64>()
-        duplicates.reserveCapacity(duplicateResult.rowCount)
-        for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
-
         let stagedColumns = LedgerDDL.columnList(schema, prefix: "s.")
-        let detail = "s.seq, \(stagedColumns), s.source_row, \(Self.storedColumns(schema))"
-        let count = schema.columns.count
-        var refused = Set<Int64>()
-        if !schema.versioned {
-            let conflicts = try connection.execute(
-                "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key "
-                    + "LEFT JOIN files f ON f.id = l.file_id WHERE NOT (\(identical)) ORDER BY s.seq")
-            for index in 0..<conflicts.rowCount {
-                let incoming = LedgerRow(
-                    kind: file.kind, values: Self.readValues(conflicts, index, schema, from: 1),
-                    sourceRow: Int(conflicts.int64(index, count + 1)))
-                let existing = Self.readStored(conflicts, index, schema, from: count + 3)
-                refused.insert(conflicts.int64(index, 0))
-                errors.append(LedgerMessages.conflict(fileName: file.name, incoming: incoming, existing: existing))
+        // An empty ledger table holds nothing to duplicate, conflict with or mismatch: a first load
+        // skips the statistics and the joins.
+        if last.rowCount > 0 {
+            try connection.execute("ANALYZE ch_staging")
+            let identical = schema.columns.map { "s.\($0.name) IS NOT DISTINCT FROM l.\($0.name)" }
+                .joined(separator: " AND ")
+            let latestVersion =
+                schema.versioned
+                ? " AND l.seq = (SELECT max(v.seq) FROM \(table) v WHERE v.natural_key = s.natural_key)" : ""
+            let duplicateResult = try connection.execute(
+                "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key\(latestVersion) "
+                    + "WHERE \(identical)")
+            duplicates.reserveCapacity(duplicateResult.rowCount)
+            for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
+
+            let detail = "s.seq, \(stagedColumns), s.source_row, \(Self.storedColumns(schema))"
+            let count = schema.columns.count
+            var refused = Set<Int64>()
+            if !schema.versioned {
+                let conflicts = try connection.execute(
+                    "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key "
+                        + "LEFT JOIN files f ON f.id = l.file_id WHERE NOT (\(identical)) ORDER BY s.seq")
+                for index in 0..<conflicts.rowCount {
+                    let incoming = LedgerRow(
+                        kind: file.kind, values: Self.readValues(conflicts, index, schema, from: 1),
+                        sourceRow: Int(conflicts.int64(index, count + 1)))
+                    let existing = Self.readStored(conflicts, index, schema, from: count + 3)
+                    refused.insert(conflicts.int64(index, 0))
+                    errors.append(LedgerMessages.conflict(fileName: file.name, incoming: incoming, existing: existing))
+                }
             }
-        }
-        if file.kind == .transfers {
-            let mismatches = try connection.execute(
-                "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.transfer_id = s.transfer_id "
-                    + "AND l.line_no = s.line_no AND l.natural_key <> s.natural_key "
-                    + "LEFT JOIN files f ON f.id = l.file_id "
-                    + "WHERE l.sku <> s.sku OR l.from_location <> s.from_location OR l.to_location <> s.to_location "
-                    + "ORDER BY s.seq, l.seq")
-            for index in 0..<mismatches.rowCount {
-                let stagingSeq = mismatches.int64(index, 0)
-                if duplicates.contains(stagingSeq) || refused.contains(stagingSeq) { continue }
-                refused.insert(stagingSeq)
-                let incoming = LedgerRow(
-                    kind: file.kind, values: Self.readValues(mismatches, index, schema, from: 1),
-                    sourceRow: Int(mismatches.int64(index, count + 1)))
-                let existing = Self.readStored(mismatches, index, schema, from: count + 3)
-                errors.append(
-                    LedgerMessages.transferMismatch(fileName: file.name, incoming: incoming, existing: existing))
+            if file.kind == .transfers {
+                let mismatches = try connection.execute(
+                    "SELECT \(detail) FROM ch_staging s JOIN \(table) l ON l.transfer_id = s.transfer_id "
+                        + "AND l.line_no = s.line_no AND l.natural_key <> s.natural_key "
+                        + "LEFT JOIN files f ON f.id = l.file_id "
+                        + "WHERE l.sku <> s.sku OR l.from_location <> s.from_location OR l.to_location <> s.to_location "
+                        + "ORDER BY s.seq, l.seq")
+                for index in 0..<mismatches.rowCount {
+                    let stagingSeq = mismatches.int64(index, 0)
+                    if duplicates.contains(stagingSeq) || refused.contains(stagingSeq) { continue }
+                    refused.insert(stagingSeq)
+                    let incoming = LedgerRow(
+                        kind: file.kind, values: Self.readValues(mismatches, index, schema, from: 1),
+                        sourceRow: Int(mismatches.int64(index, count + 1)))
+                    let existing = Self.readStored(mismatches, index, schema, from: count + 3)
+                    errors.append(
+                        LedgerMessages.transferMismatch(fileName: file.name, incoming: incoming, existing: existing))
+                }
             }
         }
         if !errors.isEmpty {
