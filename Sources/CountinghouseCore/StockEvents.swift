@@ -62,7 +62,7 @@ public struct SequenceKey: Comparable, Sendable, Hashable {
         return a.location.utf8.lexicographicallyPrecedes(b.location.utf8)
     }
 
-    private static func sourceKindRank(_ kind: LedgerKind) -> Int {
+    static func sourceKindRank(_ kind: LedgerKind) -> Int {
         switch kind {
         case .purchases: return 0
         case .transfers: return 1

@@ -69,8 +69,11 @@ func generatedEvents(count: Int, skus: Int, seed: UInt64) -> [CostEvent] {
 
 func benchCosting() {
     let skuCount = Int(ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_SKUS"] ?? "") ?? 2000
-    for eventCount in [1_000_000, 5_000_000] {
+    let eventCounts = (ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_EVENTS"] ?? "")
+        .split(separator: ",").compactMap { Int($0) }
+    for eventCount in eventCounts.isEmpty ? [1_000_000, 5_000_000] : eventCounts {
         let events = generatedEvents(count: eventCount, skus: skuCount, seed: 2026)
+        let cpuStart = processCPUSeconds()
         let (runs, fullSeconds) = timed { () -> [SKUCostRun] in
             let runs = CostRuns.run(events: events, standardCosts: [:])
             var checksum: Int64 = 0
@@ -81,8 +84,12 @@ func benchCosting() {
             precondition(checksum != 0)
             return runs
         }
+        let fullCPUSeconds = processCPUSeconds() - cpuStart
+        if ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_DIGEST"] != nil {
+            print("costing \(eventCount) events: digest of every cogs line and delta \(outputDigest(runs))")
+        }
         print("costing \(eventCount) events over \(skuCount) SKUs: full recompute \(format(fullSeconds, 2)) s, "
-            + "\(format(Double(eventCount) / fullSeconds, 0)) events/s (target for 1M: ≤ 1 s)")
+            + "\(format(Double(eventCount) / fullSeconds, 0)) events/s (target for 1M: ≤ 1 s); CPU \(format(fullCPUSeconds, 2)) s")
         // A backdated purchase of one SKU: the next run reprices that SKU alone (SEMANTICS §3.6).
         let sku = runs[runs.count / 2].sku
         var skuEvents = events.filter { $0.sku == sku }
@@ -99,4 +106,38 @@ func benchCosting() {
             + "\(format(incrementalSeconds * 1000, 1)) ms, \(format(incrementalSeconds / fullSeconds, 4)) × a full recompute (target ≤ 0.01)")
         print("costing \(eventCount) events: peak RSS so far \(peakResidentMiB()) MiB")
     }
+}
+
+/// CPU time of this process so far (all threads), in seconds: a figure a busy machine disturbs
+/// less than the wall clock.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// A digest (FNV-1a) of every field of every cogs line and delta, to check that a faster engine
+/// gives the same figures: COUNTINGHOUSE_BENCH_DIGEST=1.
+func outputDigest(_ runs: [SKUCostRun]) -> String {
+    var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ value: Int64) {
+        digest = (digest ^ UInt64(bitPattern: value)) &* 0x100_0000_01b3
+    }
+    func mix(_ text: String) {
+        for byte in text.utf8 { digest = (digest ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        mix(-1)
+    }
+    for run in runs {
+        for line in run.cogsLines {
+            mix(line.sku); mix(line.sequence); mix(line.outflowID); mix(line.kind.rawValue)
+            mix(line.occurredAt.nanosecondsSinceEpoch); mix(line.location); mix(line.documentID); mix(line.lineNumber ?? -7)
+            mix(line.quantity); mix(line.costedQuantity); mix(line.cost); mix(line.pendingQuantity)
+            mix(line.provisionalCost); mix(line.cancelledQuantity); mix(line.flags)
+        }
+        for delta in run.deltas {
+            mix(delta.sku); mix(delta.location); mix(delta.occurredAt.nanosecondsSinceEpoch); mix(delta.sequence)
+            mix(delta.units); mix(delta.value); mix(delta.pending)
+        }
+    }
+    return String(digest, radix: 16)
 }

@@ -18,10 +18,41 @@ public enum CostRuns {
 
     /// Groups events by SKU and runs the engine for each, in SKU byte order.
     public static func run(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRun] {
-        var bySKU: [String: [CostEvent]] = [:]
-        for event in events { bySKU[event.sku, default: []].append(event) }
-        return bySKU.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { sku in
-            FIFOEngine.run(sku: sku, events: bySKU[sku]!, standardCost: standardCosts[sku] ?? nil)
+        // Number the SKUs and count their events, then copy each event once into its SKU's
+        // array, reading the ledger in order: writing to a couple of thousand growing arrays
+        // stays in cache, where gathering one SKU's events from all over the ledger would not.
+        var skuNumbers: [String: Int] = [:]
+        var skus: [String] = []
+        var skuOfEvent = [Int](repeating: 0, count: events.count)
+        var counts: [Int] = []
+        var lastSKU: String?
+        var lastNumber = 0
+        for (index, event) in events.enumerated() {
+            if event.sku != lastSKU {
+                if let number = skuNumbers[event.sku] {
+                    lastNumber = number
+                } else {
+                    lastNumber = skus.count
+                    skuNumbers[event.sku] = lastNumber
+                    skus.append(event.sku)
+                    counts.append(0)
+                }
+                lastSKU = event.sku
+            }
+            skuOfEvent[index] = lastNumber
+            counts[lastNumber] += 1
+        }
+        var bySKU = counts.map { count -> [CostEvent] in
+            var events: [CostEvent] = []
+            events.reserveCapacity(count)
+            return events
+        }
+        for (index, event) in events.enumerated() { bySKU[skuOfEvent[index]].append(event) }
+        let order = skus.indices.sorted { skus[$0].utf8.lexicographicallyPrecedes(skus[$1].utf8) }
+        return order.map { number in
+            let skuEvents = bySKU[number]
+            bySKU[number] = []
+            return FIFOEngine.run(sku: skus[number], events: skuEvents, standardCost: standardCosts[skus[number]] ?? nil)
         }
     }
 }
@@ -125,7 +156,7 @@ extension SKUCostRun {
                 lineNumber: outflow.kind == .shrinkage ? nil : event.source.lineNumber, quantity: outflow.quantity,
                 costedQuantity: outflow.costedQuantity, cost: outflow.finalCost, pendingQuantity: outflow.pendingQuantity,
                 provisionalCost: outflow.provisionalCost, cancelledQuantity: outflow.cancelledQuantity,
-                flags: Self.flags(of: outflow).joined(separator: ";"))
+                flags: Self.flagsText(of: outflow))
         }
     }
 }

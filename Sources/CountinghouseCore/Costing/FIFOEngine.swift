@@ -66,10 +66,45 @@ public struct FIFOEngine {
     /// Runs the engine over one SKU's events (any order; they are sorted by §3.2).
     /// `standardCost` is the catalogue's standard cost as known at the run's knowledge time.
     public static func run(sku: String, events unsorted: [CostEvent], standardCost: Int64?) -> SKUCostRun {
-        var run = SKUCostRun(sku: sku, events: unsorted.sorted { $0.sequenceKey < $1.sequenceKey }, standardCost: standardCost)
+        var run = SKUCostRun(sku: sku, events: inSequenceOrder(unsorted), standardCost: standardCost)
         run.matchQuantities()
         run.resolveValues()
         return run
+    }
+
+    /// The events in the order of §3.2, sorted only if they are not in order already (as events
+    /// read from the ledger usually are). The instant and the rank (direction, then source kind)
+    /// decide almost every comparison without touching a string; only ties compare the whole
+    /// `SequenceKey`, and events equal in it keep their input order (a stable sort).
+    static func inSequenceOrder(_ events: [CostEvent]) -> [CostEvent] {
+        var entries: [SequenceEntry] = []
+        entries.reserveCapacity(events.count)
+        var ascending = true
+        for (index, event) in events.enumerated() {
+            let entry = SequenceEntry(
+                time: event.occurredAt.nanosecondsSinceEpoch,
+                rank: event.directionRank * 8 + SequenceKey.sourceKindRank(event.source.kind), index: index)
+            if ascending, let last = entries.last, (last.time, last.rank) >= (entry.time, entry.rank) { ascending = false }
+            entries.append(entry)
+        }
+        if ascending { return events }
+        entries.sort { a, b in
+            if a.time != b.time { return a.time < b.time }
+            if a.rank != b.rank { return a.rank < b.rank }
+            let keyA = events[a.index].sequenceKey
+            let keyB = events[b.index].sequenceKey
+            if keyA < keyB { return true }
+            if keyB < keyA { return false }
+            return a.index < b.index
+        }
+        return entries.map { events[$0.index] }
+    }
+
+    /// An event's index with the leading fields of its `SequenceKey`.
+    struct SequenceEntry {
+        var time: Int64
+        var rank: Int
+        var index: Int
     }
 }
 
@@ -83,14 +118,14 @@ public struct SKUCostRun: Sendable {
         /// The layer's value (phase 2).
         public var value: Int64 = 0
         public var provisional = false
-        /// Allocations from this layer, in the order the matching made them.
-        public var allocations: [Int] = []
         public var remainingUnits: Int64
         /// For derived layers: units of the source that became layers before and including this one.
         var cumulativeBefore: Int64 = 0
         var cumulativeAfter: Int64 = 0
         /// For fallback-valued layers: which fallback priced it.
         public var fallback: FallbackSource?
+        /// Allocations from this layer, in the order the matching made them.
+        public var allocations: [Int] = []
     }
 
     public struct Outflow: Sendable, Hashable {
@@ -98,7 +133,6 @@ public struct SKUCostRun: Sendable {
         public var location: Int
         public var kind: OutflowKind
         public var quantity: Int64
-        public var allocations: [Int] = []
         /// Deficit units not (yet) filled by a later inflow.
         public var openDeficit: Int64 = 0
         public var cancelledQuantity: Int64 = 0
@@ -110,6 +144,11 @@ public struct SKUCostRun: Sendable {
         public var fallback: FallbackSource?
         public var fromProvisionalLayer = false
         public var selfDependent = false
+        /// This outflow's allocations in the order the matching made them, a list linked through
+        /// `Allocation.nextOfOutflow` (−1: none), so an outflow needs no array of its own. See
+        /// `allocations(ofOutflow:)`.
+        var firstAllocation = -1
+        var lastAllocation = -1
     }
 
     public struct Allocation: Sendable, Hashable {
@@ -120,6 +159,8 @@ public struct SKUCostRun: Sendable {
         public var event: Int
         public var value: Int64 = 0
         public var selfDependent = false
+        /// The next allocation of the same outflow (−1: none).
+        var nextOfOutflow = -1
     }
 
     /// What one event changed at its location, for positions at any instant.
@@ -144,7 +185,12 @@ public struct SKUCostRun: Sendable {
     public internal(set) var outflowOfEvent: [Int]
     /// Flags of inflows (unusable return reference, receipt without shipment, over-receipt).
     public internal(set) var inflowFlags: [Int: [String]] = [:]
-    var changes: [[Change]]
+    /// What each event changed: event p's changes are `changes[changeStarts[p]..<changeStarts[p + 1]]`
+    /// (one flat array, not an array per event).
+    var changes: [Change] = []
+    var changeStarts: [Int]
+    /// The index in `locations` of each event's location.
+    var locationOfEvent: [Int]
     /// Positions of purchase receipts (with units), in sequence order: all, and per location.
     var receiptPositions: [Int] = []
     var receiptPositionsByLocation: [[Int]] = []
@@ -156,11 +202,28 @@ public struct SKUCostRun: Sendable {
         self.standardCost = standardCost
         self.layerOfEvent = Array(repeating: -1, count: events.count)
         self.outflowOfEvent = Array(repeating: -1, count: events.count)
-        self.changes = Array(repeating: [], count: events.count)
+        self.changeStarts = Array(repeating: 0, count: events.count + 1)
+        self.locationOfEvent = Array(repeating: 0, count: events.count)
+    }
+
+    /// The indices in `allocations` of an outflow's allocations, in the order they were made.
+    public func allocations(ofOutflow index: Int) -> [Int] {
+        var result: [Int] = []
+        var next = outflows[index].firstAllocation
+        while next >= 0 {
+            result.append(next)
+            next = allocations[next].nextOfOutflow
+        }
+        return result
     }
 
     private mutating func location(_ code: String) -> Int {
-        if let index = locationIndex[code] { return index }
+        // An SKU sits at a handful of locations: comparing codes beats hashing them.
+        if locations.count <= 8 {
+            for index in locations.indices where locations[index] == code { return index }
+        } else if let index = locationIndex[code] {
+            return index
+        }
         locations.append(code)
         locationIndex[code] = locations.count - 1
         return locations.count - 1
@@ -168,120 +231,106 @@ public struct SKUCostRun: Sendable {
 
     // MARK: - Phase 1: quantities (§3.3)
 
+    /// The queues of one location: layer indices with units left, and outflow indices with open
+    /// deficit units, each consumed from `head` (entries before it are used up).
+    struct LocationQueues {
+        var layers: [Int] = []
+        var layerHead = 0
+        var deficits: [Int] = []
+        var deficitHead = 0
+        var layerUnits: Int64 = 0
+        var deficitUnits: Int64 = 0
+    }
+
+    /// A sale or shipment line of this SKU, by document and line number.
+    struct LineKey: Hashable {
+        var document: String
+        var line: Int64
+        init(_ document: String, _ line: Int64?) {
+            self.document = document
+            self.line = line ?? 0
+        }
+    }
+
     mutating func matchQuantities() {
-        for event in events { _ = location(event.location) }
+        var needsLines = false
+        for (position, event) in events.enumerated() {
+            locationOfEvent[position] = location(event.location)
+            switch event.kind {
+            case .customerReturn, .transferReceive: needsLines = true
+            default: break
+            }
+        }
         receiptPositionsByLocation = Array(repeating: [], count: locations.count)
         for (position, event) in events.enumerated() {
             if case .purchaseReceipt = event.kind, event.quantity > 0 {
                 receiptPositions.append(position)
-                receiptPositionsByLocation[locationIndex[event.location]!].append(position)
+                receiptPositionsByLocation[locationOfEvent[position]].append(position)
             }
         }
-        var layerQueues = Array(repeating: [Int](), count: locations.count)
-        var layerHeads = Array(repeating: 0, count: locations.count)
-        var deficitQueues = Array(repeating: [Int](), count: locations.count)
-        var deficitHeads = Array(repeating: 0, count: locations.count)
-        var layerUnits = Array(repeating: Int64(0), count: locations.count)
-        var deficitUnits = Array(repeating: Int64(0), count: locations.count)
+        var queues = Array(repeating: LocationQueues(), count: locations.count)
+        layers.reserveCapacity(events.count / 4)
+        outflows.reserveCapacity(events.count)
+        allocations.reserveCapacity(events.count)
+        changes.reserveCapacity(events.count + events.count / 2)
 
-        // Sources of derived layers, known up front: sale lines and shipment lines of this SKU.
-        var saleByLine: [String: Int] = [:]
-        var shipByLine: [String: Int] = [:]
-        for (index, event) in events.enumerated() {
-            switch event.kind {
-            case .sale: saleByLine[Self.lineKey(event.source.documentID, event.source.lineNumber)] = index
-            case .transferShip: shipByLine[Self.lineKey(event.source.documentID, event.source.lineNumber)] = index
-            default: break
+        // Sources of derived layers, known up front: the sale lines and shipment lines of this
+        // SKU that a return or a receipt names (a later line with the same key wins).
+        var saleByLine: [LineKey: Int] = [:]
+        var shipByLine: [LineKey: Int] = [:]
+        if needsLines {
+            var namedSales = Set<LineKey>()
+            var namedShipments = Set<LineKey>()
+            for event in events {
+                switch event.kind {
+                case .customerReturn(let order?, let line?): namedSales.insert(LineKey(order, line))
+                case .transferReceive: namedShipments.insert(LineKey(event.source.documentID, event.source.lineNumber))
+                default: break
+                }
+            }
+            for (index, event) in events.enumerated() {
+                switch event.kind {
+                case .sale where !namedSales.isEmpty:
+                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    if namedSales.contains(key) { saleByLine[key] = index }
+                case .transferShip where !namedShipments.isEmpty:
+                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    if namedShipments.contains(key) { shipByLine[key] = index }
+                default: break
+                }
             }
         }
         var returnedUnits: [Int: Int64] = [:]  // usable returns against a sale, so far
         var returnLayerUnits: [Int: Int64] = [:]  // of which became layers
         var receivedUnits: [Int: Int64] = [:]  // receipts against a shipment, so far
 
-        func fill(_ layer: Int, at position: Int, into run: inout SKUCostRun) {
-            let place = run.layers[layer].location
-            while run.layers[layer].remainingUnits > 0 && deficitHeads[place] < deficitQueues[place].count {
-                let outflow = deficitQueues[place][deficitHeads[place]]
-                let open = run.outflows[outflow].openDeficit
-                if open == 0 {
-                    deficitHeads[place] += 1
-                    continue
-                }
-                let units = min(open, run.layers[layer].remainingUnits)
-                run.allocate(layer: layer, outflow: outflow, units: units, event: position)
-                run.outflows[outflow].openDeficit -= units
-                deficitUnits[place] -= units
-                run.changes[position].append(Change(location: place, units: 0, deficitUnits: -units))
-            }
-            if run.layers[layer].remainingUnits > 0 {
-                layerQueues[place].append(layer)
-                layerUnits[place] += run.layers[layer].remainingUnits
-            }
-            run.changes[position].append(
-                Change(location: place, units: run.layers[layer].units, deficitUnits: 0, layer: layer,
-                       layerUnits: run.layers[layer].remainingUnits))
-        }
-
-        func take(_ outflow: Int, preferring document: String?, at position: Int, into run: inout SKUCostRun) {
-            let place = run.outflows[outflow].location
-            var wanted = run.outflows[outflow].quantity
-            func takeFrom(_ layer: Int) {
-                let units = min(wanted, run.layers[layer].remainingUnits)
-                guard units > 0 else { return }
-                run.allocate(layer: layer, outflow: outflow, units: units, event: position)
-                layerUnits[place] -= units
-                wanted -= units
-                run.changes[position].append(Change(location: place, units: 0, deficitUnits: 0, layer: layer, layerUnits: -units))
-            }
-            if let document {
-                for queueIndex in layerHeads[place]..<layerQueues[place].count where wanted > 0 {
-                    let layer = layerQueues[place][queueIndex]
-                    let source = run.events[run.layers[layer].event]
-                    if case .purchaseReceipt = source.kind, source.source.documentID == document { takeFrom(layer) }
-                }
-            }
-            while wanted > 0 && layerHeads[place] < layerQueues[place].count {
-                let layer = layerQueues[place][layerHeads[place]]
-                if run.layers[layer].remainingUnits == 0 {
-                    layerHeads[place] += 1
-                    continue
-                }
-                takeFrom(layer)
-            }
-            if wanted > 0 {
-                run.outflows[outflow].openDeficit = wanted
-                deficitQueues[place].append(outflow)
-                deficitUnits[place] += wanted
-            }
-            run.changes[position].append(Change(location: place, units: -run.outflows[outflow].quantity, deficitUnits: wanted))
-        }
-
         for (position, event) in events.enumerated() {
-            let place = locationIndex[event.location]!
+            let place = locationOfEvent[position]
+            changeStarts[position] = changes.count
             switch event.kind {
             case .purchaseReceipt:
                 let layer = newLayer(position, place, .purchase, units: event.quantity)
-                fill(layer, at: position, into: &self)
-            case .sale, .complimentary, .purchaseReturn, .transferShip:
-                let kind: OutflowKind
-                var document: String?
-                switch event.kind {
-                case .sale: kind = .sale
-                case .complimentary: kind = .complimentary
-                case .transferShip: kind = .transferShip
-                case .purchaseReturn(let original):
-                    kind = .purchaseReturn
-                    document = original
-                default: preconditionFailure("not an outflow")
-                }
-                let outflow = newOutflow(position, place, kind, quantity: event.quantity)
-                take(outflow, preferring: document, at: position, into: &self)
+                fill(layer, at: position, queues: &queues[place])
+            case .sale:
+                take(newOutflow(position, place, .sale, quantity: event.quantity), preferring: nil, at: position, queues: &queues[place])
+            case .complimentary:
+                take(
+                    newOutflow(position, place, .complimentary, quantity: event.quantity), preferring: nil, at: position,
+                    queues: &queues[place])
+            case .transferShip:
+                take(
+                    newOutflow(position, place, .transferShip, quantity: event.quantity), preferring: nil, at: position,
+                    queues: &queues[place])
+            case .purchaseReturn(let original):
+                take(
+                    newOutflow(position, place, .purchaseReturn, quantity: event.quantity), preferring: original,
+                    at: position, queues: &queues[place])
             case .customerReturn(let originalOrder, let originalLine):
                 var units = event.quantity
                 var origin = LayerOrigin.unusableReturn
                 var before: Int64 = 0
                 if let originalOrder, let originalLine,
-                    let sale = saleByLine[Self.lineKey(originalOrder, originalLine)],
+                    let sale = saleByLine[LineKey(originalOrder, originalLine)],
                     returnedUnits[sale, default: 0] + units <= events[sale].quantity
                 {
                     returnedUnits[sale, default: 0] += units
@@ -292,9 +341,9 @@ public struct SKUCostRun: Sendable {
                         if cancelled > 0 {
                             outflows[saleOutflow].openDeficit -= cancelled
                             outflows[saleOutflow].cancelledQuantity += cancelled
-                            deficitUnits[place] -= cancelled
+                            queues[place].deficitUnits -= cancelled
                             units -= cancelled
-                            changes[position].append(Change(location: place, units: cancelled, deficitUnits: -cancelled))
+                            changes.append(Change(location: place, units: cancelled, deficitUnits: -cancelled))
                         }
                     }
                     before = returnLayerUnits[sale, default: 0]
@@ -306,10 +355,10 @@ public struct SKUCostRun: Sendable {
                     let layer = newLayer(position, place, origin, units: units)
                     layers[layer].cumulativeBefore = before
                     layers[layer].cumulativeAfter = before + units
-                    fill(layer, at: position, into: &self)
+                    fill(layer, at: position, queues: &queues[place])
                 }
             case .transferReceive:
-                let ship = shipByLine[Self.lineKey(event.source.documentID, event.source.lineNumber)]
+                let ship = shipByLine[LineKey(event.source.documentID, event.source.lineNumber)]
                 let origin: LayerOrigin
                 var before: Int64 = 0
                 if let ship, receivedUnits[ship, default: 0] + event.quantity <= events[ship].quantity {
@@ -323,21 +372,81 @@ public struct SKUCostRun: Sendable {
                 let layer = newLayer(position, place, origin, units: event.quantity)
                 layers[layer].cumulativeBefore = before
                 layers[layer].cumulativeAfter = before + event.quantity
-                fill(layer, at: position, into: &self)
+                fill(layer, at: position, queues: &queues[place])
             case .count:
-                let onHand = layerUnits[place] - deficitUnits[place]
+                let onHand = queues[place].layerUnits - queues[place].deficitUnits
                 if event.quantity > onHand {
                     let layer = newLayer(position, place, .countGain, units: event.quantity - onHand)
-                    fill(layer, at: position, into: &self)
+                    fill(layer, at: position, queues: &queues[place])
                 } else if event.quantity < onHand {
                     let outflow = newOutflow(position, place, .shrinkage, quantity: onHand - event.quantity)
-                    take(outflow, preferring: nil, at: position, into: &self)
+                    take(outflow, preferring: nil, at: position, queues: &queues[place])
                 }
             }
         }
+        changeStarts[events.count] = changes.count
     }
 
-    static func lineKey(_ document: String, _ line: Int64?) -> String { document + "\u{1F}" + String(line ?? 0) }
+    /// A new layer first fills the oldest deficits at its location; what is left joins the queue.
+    private mutating func fill(_ layer: Int, at position: Int, queues: inout LocationQueues) {
+        let place = layers[layer].location
+        while layers[layer].remainingUnits > 0 && queues.deficitHead < queues.deficits.count {
+            let outflow = queues.deficits[queues.deficitHead]
+            let open = outflows[outflow].openDeficit
+            if open == 0 {
+                queues.deficitHead += 1
+                continue
+            }
+            let units = min(open, layers[layer].remainingUnits)
+            allocate(layer: layer, outflow: outflow, units: units, event: position)
+            outflows[outflow].openDeficit -= units
+            queues.deficitUnits -= units
+            changes.append(Change(location: place, units: 0, deficitUnits: -units))
+        }
+        if layers[layer].remainingUnits > 0 {
+            queues.layers.append(layer)
+            queues.layerUnits += layers[layer].remainingUnits
+        }
+        changes.append(
+            Change(location: place, units: layers[layer].units, deficitUnits: 0, layer: layer,
+                   layerUnits: layers[layer].remainingUnits))
+    }
+
+    /// An outflow takes from the oldest layers at its location (from `document`'s layers first,
+    /// for a purchase return naming it); what is missing becomes a deficit.
+    private mutating func take(_ outflow: Int, preferring document: String?, at position: Int, queues: inout LocationQueues) {
+        let place = outflows[outflow].location
+        var wanted = outflows[outflow].quantity
+        func takeFrom(_ layer: Int, _ run: inout SKUCostRun, _ queues: inout LocationQueues) {
+            let units = min(wanted, run.layers[layer].remainingUnits)
+            guard units > 0 else { return }
+            run.allocate(layer: layer, outflow: outflow, units: units, event: position)
+            queues.layerUnits -= units
+            wanted -= units
+            run.changes.append(Change(location: place, units: 0, deficitUnits: 0, layer: layer, layerUnits: -units))
+        }
+        if let document {
+            for queueIndex in queues.layerHead..<queues.layers.count where wanted > 0 {
+                let layer = queues.layers[queueIndex]
+                let source = events[layers[layer].event]
+                if case .purchaseReceipt = source.kind, source.source.documentID == document { takeFrom(layer, &self, &queues) }
+            }
+        }
+        while wanted > 0 && queues.layerHead < queues.layers.count {
+            let layer = queues.layers[queues.layerHead]
+            if layers[layer].remainingUnits == 0 {
+                queues.layerHead += 1
+                continue
+            }
+            takeFrom(layer, &self, &queues)
+        }
+        if wanted > 0 {
+            outflows[outflow].openDeficit = wanted
+            queues.deficits.append(outflow)
+            queues.deficitUnits += wanted
+        }
+        changes.append(Change(location: place, units: -outflows[outflow].quantity, deficitUnits: wanted))
+    }
 
     private mutating func newLayer(_ event: Int, _ location: Int, _ origin: LayerOrigin, units: Int64) -> Int {
         layers.append(Layer(event: event, location: location, origin: origin, units: units, remainingUnits: units))
@@ -353,10 +462,16 @@ public struct SKUCostRun: Sendable {
 
     private mutating func allocate(layer: Int, outflow: Int, units: Int64, event: Int) {
         precondition(units > 0 && units <= layers[layer].remainingUnits, "a layer handed out more units than it had")
+        let index = allocations.count
         allocations.append(Allocation(layer: layer, outflow: outflow, units: units, event: event))
         layers[layer].remainingUnits -= units
-        layers[layer].allocations.append(allocations.count - 1)
-        outflows[outflow].allocations.append(allocations.count - 1)
+        layers[layer].allocations.append(index)
+        if outflows[outflow].lastAllocation >= 0 {
+            allocations[outflows[outflow].lastAllocation].nextOfOutflow = index
+        } else {
+            outflows[outflow].firstAllocation = index
+        }
+        outflows[outflow].lastAllocation = index
     }
 }
 

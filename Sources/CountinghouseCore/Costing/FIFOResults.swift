@@ -60,7 +60,48 @@ extension SKUCostRun {
         switch outflow.kind {
         // A count covers many SKUs at a location: the SKU makes the id unique in cogs.csv.
         case .shrinkage: return "SHRINKAGE:\(event.source.documentID):\(event.location):\(sku)"
-        default: return "\(outflow.kind.rawValue):\(event.source.documentID):\(event.source.lineNumber.map(String.init) ?? "")"
+        default: return Self.lineID(outflow.kind.rawValue, event.source.documentID, event.source.lineNumber)
+        }
+    }
+
+    /// `KIND:DOCUMENT:LINE` (LINE empty when nil), written in one pass into a string of the exact
+    /// length: one per outflow, so it is worth not going through interpolation.
+    static func lineID(_ kind: String, _ document: String, _ line: Int64?) -> String {
+        var digits = 0
+        if let line {
+            var rest = line.magnitude
+            repeat {
+                digits += 1
+                rest /= 10
+            } while rest > 0
+            if line < 0 { digits += 1 }
+        }
+        let length = kind.utf8.count + 1 + document.utf8.count + 1 + digits
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var offset = 0
+            for byte in kind.utf8 {
+                buffer[offset] = byte
+                offset += 1
+            }
+            buffer[offset] = UInt8(ascii: ":")
+            offset += 1
+            for byte in document.utf8 {
+                buffer[offset] = byte
+                offset += 1
+            }
+            buffer[offset] = UInt8(ascii: ":")
+            offset += 1
+            if let line {
+                if line < 0 { buffer[offset] = UInt8(ascii: "-") }
+                var rest = line.magnitude
+                var position = length - 1
+                repeat {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    position -= 1
+                    rest /= 10
+                } while rest > 0
+            }
+            return length
         }
     }
 
@@ -68,7 +109,7 @@ extension SKUCostRun {
         let outflow = outflows[index]
         let event = events[outflow.event]
         let flags = Self.flags(of: outflow)
-        let details = outflow.allocations.map { allocationIndex -> AllocationDetail in
+        let details = allocations(ofOutflow: index).map { allocationIndex -> AllocationDetail in
             let allocation = allocations[allocationIndex]
             let layer = layers[allocation.layer]
             return AllocationDetail(
@@ -84,14 +125,22 @@ extension SKUCostRun {
             allocations: details, source: event.source, sequenceKey: event.sequenceKey)
     }
 
-    /// cogs.csv's flags of an outflow, in byte order.
+    /// cogs.csv's flags of an outflow, in byte order (the order they are listed in here).
     static func flags(of outflow: Outflow) -> [String] {
         var flags: [String] = []
         if outflow.cancelledQuantity > 0 { flags.append("CANCELLED_BY_RETURN") }
         if let fallback = outflow.fallback { flags.append(fallback.rawValue) }
         if outflow.fromProvisionalLayer { flags.append("FROM_PROVISIONAL_LAYER") }
         if outflow.selfDependent { flags.append("SELF_DEPENDENT") }
-        return flags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return flags
+    }
+
+    /// The flags joined by `;`, as cogs.csv writes them; most outflows have none.
+    static func flagsText(of outflow: Outflow) -> String {
+        guard outflow.cancelledQuantity > 0 || outflow.fallback != nil || outflow.fromProvisionalLayer
+            || outflow.selfDependent
+        else { return "" }
+        return flags(of: outflow).joined(separator: ";")
     }
 
     /// Every outflow's cost, in sequence order.
@@ -100,32 +149,34 @@ extension SKUCostRun {
     /// What each event changed, per location (and in transit): units, value and pending units.
     /// Positions at any instant are sums of these, so a cache can answer them with one query.
     /// `value` is the inflows' values less the outflows' costs (final + provisional), so negative
-    /// stock has a negative value.
+    /// stock has a negative value. An event changes only its own location (its layer, outflow and
+    /// fills are all there), and a transfer also changes `IN_TRANSIT`.
     public var deltas: [CostDelta] {
         var result: [CostDelta] = []
         result.reserveCapacity(events.count + events.count / 4)
         for (position, event) in events.enumerated() {
-            var perLocation: [Int: CostDelta] = [:]
-            func delta(_ location: Int) -> CostDelta {
-                perLocation[location] ?? CostDelta(
-                    sku: sku, location: locations[location], occurredAt: event.occurredAt, sequence: Int64(position),
-                    units: 0, value: 0, pending: 0)
-            }
-            for change in changes[position] {
-                var entry = delta(change.location)
+            let place = locationOfEvent[position]
+            var entry = CostDelta(
+                sku: sku, location: locations[place], occurredAt: event.occurredAt, sequence: Int64(position),
+                units: 0, value: 0, pending: 0)
+            for change in changes[changeStarts[position]..<changeStarts[position + 1]] {
+                precondition(change.location == place, "an event changes its own location")
                 entry.units += change.units
                 entry.pending += change.deficitUnits
                 if change.layer >= 0 && layers[change.layer].provisional { entry.pending += change.layerUnits }
-                perLocation[change.location] = entry
             }
             var transit = CostDelta(
                 sku: sku, location: inTransitLocation, occurredAt: event.occurredAt, sequence: Int64(position), units: 0,
                 value: 0, pending: 0)
+            let isTransfer: Bool
+            switch event.kind {
+            case .transferShip, .transferReceive: isTransfer = true
+            default: isTransfer = false
+            }
             if layerOfEvent[position] >= 0 {
                 let layer = layers[layerOfEvent[position]]
-                var entry = delta(layer.location)
+                precondition(layer.location == place, "an event's layer is at its location")
                 entry.value += layer.value
-                perLocation[layer.location] = entry
                 if case .transferReceive = event.kind {
                     transit.units -= event.quantity
                     transit.value -= layer.value
@@ -138,21 +189,16 @@ extension SKUCostRun {
             }
             if outflowOfEvent[position] >= 0 {
                 let outflow = outflows[outflowOfEvent[position]]
-                var entry = delta(outflow.location)
+                precondition(outflow.location == place, "an event's outflow is at its location")
                 entry.value -= outflow.finalCost + outflow.provisionalCost
-                perLocation[outflow.location] = entry
                 if case .transferShip = event.kind {
                     transit.units += event.quantity
                     transit.value += outflow.finalCost + outflow.provisionalCost
                     if outflow.pendingQuantity > 0 { transit.pending += event.quantity }
                 }
             }
-            if perLocation.isEmpty { perLocation[locationIndex[event.location]!] = delta(locationIndex[event.location]!) }
-            for location in perLocation.keys.sorted() { result.append(perLocation[location]!) }
-            switch event.kind {
-            case .transferShip, .transferReceive: result.append(transit)
-            default: break
-            }
+            result.append(entry)
+            if isTransfer { result.append(transit) }
         }
         return result
     }

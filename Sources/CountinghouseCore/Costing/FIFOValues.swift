@@ -46,45 +46,66 @@ extension SKUCostRun {
     mutating func resolveValues() {
         let layerCount = layers.count
         let nodeCount = layerCount + outflows.count
-        var derivedLayers = Array(repeating: [Int](), count: outflows.count)
-        for (index, layer) in layers.enumerated() {
-            if let source = sourceOutflow(of: layer) { derivedLayers[source].append(index) }
+        // The derived layers of each outflow, as one flat array: outflow o's are
+        // `derivedLayers[derivedStarts[o]..<derivedStarts[o + 1]]`, in layer order.
+        var derivedStarts = Array(repeating: 0, count: outflows.count + 1)
+        var sourceOfLayer = Array(repeating: -1, count: layerCount)
+        for index in layers.indices {
+            if let source = sourceOutflow(of: layers[index]) {
+                sourceOfLayer[index] = source
+                derivedStarts[source + 1] += 1
+            }
         }
-        // Tarjan's strongly connected components, iteratively.
+        for outflow in outflows.indices { derivedStarts[outflow + 1] += derivedStarts[outflow] }
+        var derivedLayers = Array(repeating: 0, count: derivedStarts[outflows.count])
+        var derivedFill = derivedStarts
+        for index in layers.indices where sourceOfLayer[index] >= 0 {
+            derivedLayers[derivedFill[sourceOfLayer[index]]] = index
+            derivedFill[sourceOfLayer[index]] += 1
+        }
+        // Tarjan's strongly connected components, iteratively. A node's edges are walked with a
+        // cursor: for a layer, an index into its allocations; for an outflow, an index into
+        // `derivedLayers`. Components are kept as one flat array of members with boundaries.
         var order = Array(repeating: -1, count: nodeCount)
         var lowLink = Array(repeating: 0, count: nodeCount)
         var onStack = Array(repeating: false, count: nodeCount)
         var component = Array(repeating: -1, count: nodeCount)
         var stack: [Int] = []
-        var components: [[Int]] = []
+        var members: [Int] = []
+        members.reserveCapacity(nodeCount)
+        var componentEnds: [Int] = []
+        componentEnds.reserveCapacity(nodeCount)
         var counter = 0
-        func successorCount(_ node: Int) -> Int {
-            node < layerCount ? layers[node].allocations.count : derivedLayers[node - layerCount].count
+        func firstCursor(_ node: Int) -> Int {
+            node < layerCount ? 0 : derivedStarts[node - layerCount]
         }
-        func successor(_ node: Int, _ index: Int) -> Int {
-            node < layerCount
-                ? layerCount + allocations[layers[node].allocations[index]].outflow
-                : derivedLayers[node - layerCount][index]
-        }
-        var work: [(node: Int, next: Int)] = []
+        var work: [(node: Int, cursor: Int)] = []
         for root in 0..<nodeCount where order[root] < 0 {
-            work.append((root, 0))
+            work.append((root, firstCursor(root)))
             order[root] = counter
             lowLink[root] = counter
             counter += 1
             stack.append(root)
             onStack[root] = true
-            while let (node, next) = work.last {
-                if next < successorCount(node) {
-                    work[work.count - 1].next += 1
-                    let target = successor(node, next)
+            while let (node, cursor) = work.last {
+                var target = -1
+                if node < layerCount {
+                    if cursor < layers[node].allocations.count {
+                        target = layerCount + allocations[layers[node].allocations[cursor]].outflow
+                        work[work.count - 1].cursor = cursor + 1
+                    }
+                } else if cursor < derivedStarts[node - layerCount + 1] {
+                    target = derivedLayers[cursor]
+                    work[work.count - 1].cursor = cursor + 1
+                }
+                if target >= 0 {
                     if order[target] < 0 {
                         order[target] = counter
                         lowLink[target] = counter
                         counter += 1
                         stack.append(target)
                         onStack[target] = true
-                        work.append((target, 0))
+                        work.append((target, firstCursor(target)))
                     } else if onStack[target] {
                         lowLink[node] = min(lowLink[node], order[target])
                     }
@@ -92,15 +113,14 @@ extension SKUCostRun {
                     work.removeLast()
                     if let parent = work.last { lowLink[parent.node] = min(lowLink[parent.node], lowLink[node]) }
                     if lowLink[node] == order[node] {
-                        var members: [Int] = []
                         while true {
                             let member = stack.removeLast()
                             onStack[member] = false
-                            component[member] = components.count
+                            component[member] = componentEnds.count
                             members.append(member)
                             if member == node { break }
                         }
-                        components.append(members)
+                        componentEnds.append(members.count)
                     }
                 }
             }
@@ -110,17 +130,22 @@ extension SKUCostRun {
             allocations[index].selfDependent = true
         }
         // Tarjan emits sinks first: walk the components backwards, sources first.
-        for members in components.reversed() {
-            for node in members where node >= layerCount { valueOutflow(node - layerCount) }
-            for node in members where node < layerCount { valueLayer(node) }
+        var end = members.count
+        for componentIndex in componentEnds.indices.reversed() {
+            let start = componentIndex > 0 ? componentEnds[componentIndex - 1] : 0
+            for node in members[start..<end] where node >= layerCount { valueOutflow(node - layerCount) }
+            for node in members[start..<end] where node < layerCount { valueLayer(node) }
+            end = start
         }
     }
 
     private mutating func valueOutflow(_ index: Int) {
         var outflow = outflows[index]
         var unpricedUnits = outflow.openDeficit
-        for allocationIndex in outflow.allocations {
-            let allocation = allocations[allocationIndex]
+        var next = outflow.firstAllocation
+        while next >= 0 {
+            let allocation = allocations[next]
+            next = allocation.nextOfOutflow
             if allocation.selfDependent {
                 unpricedUnits += allocation.units
                 outflow.selfDependent = true
