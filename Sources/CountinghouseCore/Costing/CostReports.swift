@@ -1,3 +1,5 @@
+import Dispatch
+
 // Cost runs over the whole ledger and the files they feed (FORMATS §4: cogs.csv, valuation.csv).
 //
 // Place in the pipeline: rows → `CostRuns.run` (one engine run per SKU; SKUs never affect each
@@ -49,11 +51,32 @@ public enum CostRuns {
         }
         for (index, event) in events.enumerated() { bySKU[skuOfEvent[index]].append(event) }
         let order = skus.indices.sorted { skus[$0].utf8.lexicographicallyPrecedes(skus[$1].utf8) }
-        return order.map { number in
-            let skuEvents = bySKU[number]
-            bySKU[number] = []
-            return FIFOEngine.run(sku: skus[number], events: skuEvents, standardCost: standardCosts[skus[number]] ?? nil)
+        let orderedEvents = order.map { bySKU[$0] }
+        bySKU = []
+        let orderedSKUs = order.map { skus[$0] }
+        @Sendable func runSKU(_ index: Int) -> SKUCostRun {
+            FIFOEngine.run(
+                sku: orderedSKUs[index], events: orderedEvents[index], standardCost: standardCosts[orderedSKUs[index]] ?? nil)
         }
+        // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
+        // iteration writes only its own slot of the results.
+        guard orderedSKUs.count > 1 && events.count >= parallelThreshold else { return orderedSKUs.indices.map(runSKU) }
+        var results = [SKUCostRun?](repeating: nil, count: orderedSKUs.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = ResultSlots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: orderedSKUs.count) { index in
+                slots.buffer[index] = runSKU(index)
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Below this many events a run stays on one thread (the hand-off costs more than it saves).
+    static let parallelThreshold = 20_000
+
+    /// The results buffer the concurrent iterations write to, each at its own index only.
+    private struct ResultSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<SKUCostRun?>
     }
 }
 
