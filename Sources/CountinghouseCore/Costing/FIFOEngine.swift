@@ -253,21 +253,19 @@ public struct SKUCostRun: Sendable {
     }
 
     mutating func matchQuantities() {
+        // Fields are read one at a time here and below: binding a whole event would copy (and
+        // retain) every string in it, once per event per loop.
         var needsLines = false
-        for (position, event) in events.enumerated() {
-            locationOfEvent[position] = location(event.location)
-            switch event.kind {
+        for position in events.indices {
+            locationOfEvent[position] = location(events[position].location)
+            switch events[position].kind {
             case .customerReturn, .transferReceive: needsLines = true
+            case .purchaseReceipt where events[position].quantity > 0: receiptPositions.append(position)
             default: break
             }
         }
         receiptPositionsByLocation = Array(repeating: [], count: locations.count)
-        for (position, event) in events.enumerated() {
-            if case .purchaseReceipt = event.kind, event.quantity > 0 {
-                receiptPositions.append(position)
-                receiptPositionsByLocation[locationOfEvent[position]].append(position)
-            }
-        }
+        for position in receiptPositions { receiptPositionsByLocation[locationOfEvent[position]].append(position) }
         var queues = Array(repeating: LocationQueues(), count: locations.count)
         layers.reserveCapacity(events.count / 4)
         outflows.reserveCapacity(events.count)
@@ -304,29 +302,30 @@ public struct SKUCostRun: Sendable {
         var returnLayerUnits: [Int: Int64] = [:]  // of which became layers
         var receivedUnits: [Int: Int64] = [:]  // receipts against a shipment, so far
 
-        for (position, event) in events.enumerated() {
+        for position in events.indices {
             let place = locationOfEvent[position]
+            let quantity = events[position].quantity
             changeStarts[position] = changes.count
-            switch event.kind {
+            switch events[position].kind {
             case .purchaseReceipt:
-                let layer = newLayer(position, place, .purchase, units: event.quantity)
+                let layer = newLayer(position, place, .purchase, units: quantity)
                 fill(layer, at: position, queues: &queues[place])
             case .sale:
-                take(newOutflow(position, place, .sale, quantity: event.quantity), preferring: nil, at: position, queues: &queues[place])
+                take(newOutflow(position, place, .sale, quantity: quantity), preferring: nil, at: position, queues: &queues[place])
             case .complimentary:
                 take(
-                    newOutflow(position, place, .complimentary, quantity: event.quantity), preferring: nil, at: position,
+                    newOutflow(position, place, .complimentary, quantity: quantity), preferring: nil, at: position,
                     queues: &queues[place])
             case .transferShip:
                 take(
-                    newOutflow(position, place, .transferShip, quantity: event.quantity), preferring: nil, at: position,
+                    newOutflow(position, place, .transferShip, quantity: quantity), preferring: nil, at: position,
                     queues: &queues[place])
             case .purchaseReturn(let original):
                 take(
-                    newOutflow(position, place, .purchaseReturn, quantity: event.quantity), preferring: original,
+                    newOutflow(position, place, .purchaseReturn, quantity: quantity), preferring: original,
                     at: position, queues: &queues[place])
             case .customerReturn(let originalOrder, let originalLine):
-                var units = event.quantity
+                var units = quantity
                 var origin = LayerOrigin.unusableReturn
                 var before: Int64 = 0
                 if let originalOrder, let originalLine,
@@ -358,28 +357,28 @@ public struct SKUCostRun: Sendable {
                     fill(layer, at: position, queues: &queues[place])
                 }
             case .transferReceive:
-                let ship = shipByLine[LineKey(event.source.documentID, event.source.lineNumber)]
+                let ship = shipByLine[LineKey(events[position].source.documentID, events[position].source.lineNumber)]
                 let origin: LayerOrigin
                 var before: Int64 = 0
-                if let ship, receivedUnits[ship, default: 0] + event.quantity <= events[ship].quantity {
+                if let ship, receivedUnits[ship, default: 0] + quantity <= events[ship].quantity {
                     before = receivedUnits[ship, default: 0]
-                    receivedUnits[ship, default: 0] += event.quantity
+                    receivedUnits[ship, default: 0] += quantity
                     origin = .transferReceipt(shipEvent: ship)
                 } else {
                     origin = .unmatchedTransferReceipt(overReceipt: ship != nil)
                     inflowFlags[position, default: []].append(ship == nil ? "RECEIPT_WITHOUT_SHIPMENT" : "OVER_RECEIPT")
                 }
-                let layer = newLayer(position, place, origin, units: event.quantity)
+                let layer = newLayer(position, place, origin, units: quantity)
                 layers[layer].cumulativeBefore = before
-                layers[layer].cumulativeAfter = before + event.quantity
+                layers[layer].cumulativeAfter = before + quantity
                 fill(layer, at: position, queues: &queues[place])
             case .count:
                 let onHand = queues[place].layerUnits - queues[place].deficitUnits
-                if event.quantity > onHand {
-                    let layer = newLayer(position, place, .countGain, units: event.quantity - onHand)
+                if quantity > onHand {
+                    let layer = newLayer(position, place, .countGain, units: quantity - onHand)
                     fill(layer, at: position, queues: &queues[place])
-                } else if event.quantity < onHand {
-                    let outflow = newOutflow(position, place, .shrinkage, quantity: onHand - event.quantity)
+                } else if quantity < onHand {
+                    let outflow = newOutflow(position, place, .shrinkage, quantity: onHand - quantity)
                     take(outflow, preferring: nil, at: position, queues: &queues[place])
                 }
             }
