@@ -13,14 +13,13 @@ struct CostCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var span: SpanOptions
-    @Option(name: .customLong("as-known-at"), help: "Use only rows recorded by then (a date means the end of that day).")
-    var asKnownAt: String?
+    @OptionGroup var knownAt: KnownAtOption
     @Option(help: "The folder to write into (created if missing).") var out: String
 
     func run() throws {
         let environment = try CommandEnvironment(global)
         let span = try span.span()
-        let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
+        let knownAt = try knownAt.instant(environment)
         let store = try openLedgerStoreForCommand(environment)
         let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: nil)
         let start = environment.zone.startOfDay(span.firstDay)

@@ -14,16 +14,14 @@ struct StockCommand: ParsableCommand {
 
     @Option(help: "Only this SKU.") var sku: String?
     @Option(help: "Only this location (IN_TRANSIT for goods in transit).") var location: String?
-    @Option(name: .customLong("as-of"), help: "Stock at this instant (a date means the end of that day).")
-    var asOf: String?
-    @Option(name: .customLong("as-known-at"), help: "Use only rows recorded by then (a date means the end of that day).")
-    var asKnownAt: String?
+    @OptionGroup var asOf: AsOfOption
+    @OptionGroup var knownAt: KnownAtOption
     @Option(help: "table, csv or json.") var format: Table.Format = .table
 
     func run() throws {
         let environment = try CommandEnvironment(global)
-        let asOf = try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
-        let knownAt = try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
+        let asOf = try asOf.instant(environment)
+        let knownAt = try knownAt.instant(environment)
         let store = try openLedgerStoreForCommand(environment)
         let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: sku)
         var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
