@@ -1,5 +1,6 @@
 // What both stores compute the same way, in pure Swift: the hash chain, the schema's DDL pieces,
-// the messages of conflicting and inconsistent rows, and the factory that picks a store.
+// the messages of conflicting and inconsistent rows, the factory that picks a store, and the
+// per-row encoder and in-file key finder that keep an ingest free of per-row allocations.
 //
 // Place in the pipeline: `SQLiteStore` and `PostgresStore` call these so that the two databases hold
 // the same columns, chain the same bytes and show the same messages. Nothing here touches a C handle.
@@ -298,6 +299,211 @@ enum LedgerMessages {
             return "\(number) (minor units)"
         default:
             return String(number)
+        }
+    }
+}
+
+/// A row's natural key and canonical content (exactly Core's `LedgerRow.naturalKey` and
+/// `canonicalContent` bytes) and its chained hash, written into buffers reused from row to row.
+///
+/// Why: an ingest of a million rows spent a large share of its client time building these as fresh
+/// arrays and strings per row (`String(value)` for every integer). The stores encode each row once
+/// here and bind or COPY the bytes directly. A test holds the bytes equal to Core's.
+struct LedgerRowEncoder {
+    /// The natural key of the last encoded row (UTF-8 of `LedgerRow.naturalKey`).
+    private(set) var key: [UInt8] = []
+    /// The canonical content of the last encoded row (`LedgerRow.canonicalContent`).
+    private(set) var canonical: [UInt8] = []
+    private let keyColumns: [Int]
+    private let contentPrefix: [UInt8]
+    /// `|r<recordedAt>;f<fileSHA256>;s`, the same for every row of a file.
+    private let chainSuffix: [UInt8]
+    private var scratch: [UInt8] = []
+
+    init(kind: LedgerKind, recordedAt: Int64, fileSHA256: String) {
+        keyColumns = kind.schema.naturalKey
+        contentPrefix = Array(kind.rawValue.utf8) + [UInt8(ascii: "|")]
+        var suffix: [UInt8] = [UInt8(ascii: "|"), UInt8(ascii: "r")]
+        appendDecimal(recordedAt, to: &suffix)
+        suffix.append(UInt8(ascii: ";"))
+        suffix.append(UInt8(ascii: "f"))
+        suffix.append(contentsOf: fileSHA256.utf8)
+        suffix.append(UInt8(ascii: ";"))
+        suffix.append(UInt8(ascii: "s"))
+        chainSuffix = suffix
+        key.reserveCapacity(256)
+        canonical.reserveCapacity(1024)
+        scratch.reserveCapacity(32)
+    }
+
+    /// Encodes a row's key and content into `key` and `canonical`.
+    mutating func encode(_ row: LedgerRow) {
+        key.removeAll(keepingCapacity: true)
+        for index in keyColumns { Self.appendCanonical(row.values[index], to: &key) }
+        canonical.removeAll(keepingCapacity: true)
+        canonical.append(contentsOf: contentPrefix)
+        for value in row.values { Self.appendCanonical(value, to: &canonical) }
+    }
+
+    /// The natural key as Core's string.
+    var keyString: String { String(decoding: key, as: UTF8.self) }
+
+    /// `HashChain.digest` of the last encoded row after `previous`, without per-row buffers.
+    mutating func digest(previous: [UInt8], sourceRow: Int64) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: canonical)
+        hasher.update(data: chainSuffix)
+        scratch.removeAll(keepingCapacity: true)
+        appendDecimal(sourceRow, to: &scratch)
+        scratch.append(UInt8(ascii: ";"))
+        hasher.update(data: scratch)
+        return Array(hasher.finalize())
+    }
+
+    /// Core's self-delimiting encoding: `N`, `i<digits>;` or `t<byte count>:<bytes>`.
+    @inline(__always)
+    static func appendCanonical(_ value: FieldValue, to bytes: inout [UInt8]) {
+        switch value {
+        case .null:
+            bytes.append(UInt8(ascii: "N"))
+        case .integer(let number):
+            bytes.append(UInt8(ascii: "i"))
+            appendDecimal(number, to: &bytes)
+            bytes.append(UInt8(ascii: ";"))
+        case .text(var text):
+            text.withUTF8 { utf8 in
+                bytes.append(UInt8(ascii: "t"))
+                appendDecimal(Int64(utf8.count), to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: utf8)
+            }
+        }
+    }
+}
+
+extension HashChain {
+    /// Appends a digest's lowercase hex (what `hex` returns) without building a String.
+    static func appendHex(_ digest: [UInt8], to bytes: inout [UInt8]) {
+        for byte in digest {
+            bytes.append(hexDigit(byte >> 4))
+            bytes.append(hexDigit(byte & 0x0f))
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}
+
+/// Finds a natural key repeated inside one file (a row error, SEMANTICS §1).
+///
+/// Why not `[String: Int]`: for a million rows the dictionary cost a String and a SipHash per row and
+/// was the largest single client cost of a PostgreSQL ingest. Keys live here back to back in one
+/// byte arena, found through an open-addressing table of (hash, entry) slots; equal hashes are
+/// confirmed by comparing the bytes, so a hash collision never reports a false repeat.
+struct RepeatedKeyFinder {
+    private var arena: [UInt8] = []
+    private var ends: [Int] = []
+    private var firstRows: [Int] = []
+    private var hashes: [UInt64] = []
+    /// 0 is empty; otherwise the entry index + 1 in the low 32 bits and the hash's top 32 bits above.
+    private var slots: [UInt64]
+    private var mask: Int
+
+    init(expectedKeys: Int) {
+        var capacity = 1024
+        while capacity < expectedKeys * 2 { capacity <<= 1 }
+        slots = [UInt64](repeating: 0, count: capacity)
+        mask = capacity - 1
+        ends.reserveCapacity(expectedKeys)
+        firstRows.reserveCapacity(expectedKeys)
+        hashes.reserveCapacity(expectedKeys)
+        arena.reserveCapacity(expectedKeys * 24)
+    }
+
+    var isEmpty: Bool { firstRows.isEmpty }
+
+    /// The row `key` was remembered at, if it was.
+    func row(of key: [UInt8]) -> Int? {
+        if firstRows.isEmpty { return nil }
+        return find(key, hash: Self.hash(key)).row
+    }
+
+    /// The row of an earlier occurrence of `key`; nil (and `key` remembered at `row`) when new.
+    mutating func earlierRow(of key: [UInt8], row: Int) -> Int? {
+        let hash = Self.hash(key)
+        let (slot, earlier) = find(key, hash: hash)
+        if let earlier { return earlier }
+        insert(key, row: row, hash: hash, slot: slot)
+        return nil
+    }
+
+    /// The row of `key` when present, else the empty slot where it belongs.
+    private func find(_ key: [UInt8], hash: UInt64) -> (slot: Int, row: Int?) {
+        let tag = hash & 0xffff_ffff_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let occupant = slots[slot]
+            if occupant == 0 { return (slot, nil) }
+            if occupant & 0xffff_ffff_0000_0000 == tag {
+                let entry = Int(occupant & 0xffff_ffff) - 1
+                let start = entry == 0 ? 0 : ends[entry - 1]
+                if arena[start..<ends[entry]].elementsEqual(key) { return (slot, firstRows[entry]) }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func insert(_ key: [UInt8], row: Int, hash: UInt64, slot: Int) {
+        let tag = hash & 0xffff_ffff_0000_0000
+        precondition(firstRows.count < Int(UInt32.max - 1), "too many keys in one file")
+        arena.append(contentsOf: key)
+        ends.append(arena.count)
+        firstRows.append(row)
+        hashes.append(hash)
+        slots[slot] = tag | UInt64(firstRows.count)
+        if firstRows.count * 2 > slots.count { grow() }
+    }
+
+    /// Remembers `key` at `row` unless it is already there.
+    mutating func remember(_ key: [UInt8], row: Int) {
+        _ = earlierRow(of: key, row: row)
+    }
+
+    private mutating func grow() {
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
+        mask = slots.count - 1
+        for (entry, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = (hash & 0xffff_ffff_0000_0000) | UInt64(entry + 1)
+        }
+    }
+
+    /// A fast 64-bit mix of the bytes, eight at a time (not for adversaries: a collision only costs a
+    /// byte comparison).
+    private static func hash(_ key: [UInt8]) -> UInt64 {
+        key.withUnsafeBytes { raw in
+            var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(raw.count)
+            var offset = 0
+            while offset + 8 <= raw.count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                hash ^= hash >> 32
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < raw.count {
+                tail |= UInt64(raw[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            hash = (hash ^ tail) &* 0xc4ce_b9fe_1a85_ec53
+            hash ^= hash >> 29
+            hash = hash &* 0xff51_afd7_ed55_8ccd
+            return hash ^ (hash >> 32)
         }
     }
 }

@@ -152,7 +152,13 @@ struct PGCopyWriter {
 
     /// A text field, escaped for COPY's text format.
     mutating func field(_ text: String) {
-        for byte in text.utf8 {
+        var text = text
+        text.withUTF8 { field(bytes: $0) }
+    }
+
+    /// A text field given as UTF-8 bytes, escaped for COPY's text format.
+    mutating func field(bytes: some Collection<UInt8>) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))
             case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
@@ -162,6 +168,9 @@ struct PGCopyWriter {
             }
         }
     }
+
+    /// A digest as lowercase hex (never needs escaping).
+    mutating func hexField(_ digest: [UInt8]) { HashChain.appendHex(digest, to: &buffer) }
 
     mutating func separator() { buffer.append(UInt8(ascii: "\t")) }
 

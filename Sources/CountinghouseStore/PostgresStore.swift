@@ -242,32 +242,28 @@ public final class PostgresStore: LedgerStore {
             "CREATE TEMP TABLE ch_staging (seq BIGINT NOT NULL, \(stagingColumns.joined(separator: ", ")), "
                 + "natural_key TEXT NOT NULL, source_row BIGINT NOT NULL, row_hash TEXT NOT NULL) ON COMMIT DROP")
         var errors: [RowError] = []
-        var firstRowOfKey: [String: Int] = [:]
         // Sized up front from the file's bytes (a ledger row is rarely under 64 bytes of CSV): growing
-        // a dictionary of a million keys rehashes every key several times over.
-        firstRowOfKey.reserveCapacity(Int(min(file.byteCount / 64, 4_000_000)))
+        // a table of a million keys rehashes every key several times over.
+        var repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
         var canonicalArena: [UInt8] = []
         var canonicalEnds: [Int] = []
         var sourceRows: [Int64] = []
         var previous = chainStart
+        var encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
         try connection.copyIn(
             "COPY ch_staging (seq, \(columns), natural_key, source_row, row_hash) FROM STDIN"
         ) { writer in
             try produceRows { row in
                 precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-                let key = row.naturalKey
-                if let first = firstRowOfKey[key] {
+                encoder.encode(row)
+                if let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) {
                     errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
                     return
                 }
-                firstRowOfKey[key] = row.sourceRow
-                let canonical = row.canonicalContent
-                canonicalArena.append(contentsOf: canonical)
+                canonicalArena.append(contentsOf: encoder.canonical)
                 canonicalEnds.append(canonicalArena.count)
                 sourceRows.append(Int64(row.sourceRow))
-                let digest = HashChain.digest(
-                    previous: previous, canonicalContent: canonical, recordedAt: recordedAt,
-                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
 
                 writer.field(baseSeq + Int64(sourceRows.count))
@@ -276,11 +272,11 @@ public final class PostgresStore: LedgerStore {
                     writer.field(value)
                 }
                 writer.separator()
-                writer.field(key)
+                writer.field(bytes: encoder.key)
                 writer.separator()
                 writer.field(Int64(row.sourceRow))
                 writer.separator()
-                writer.field(HashChain.hex(digest))
+                writer.hexField(digest)
                 try writer.endLine()
             }
         }
@@ -380,7 +376,7 @@ public final class PostgresStore: LedgerStore {
                     writer.separator()
                     writer.field(nextSeq)
                     writer.separator()
-                    writer.field(HashChain.hex(digest))
+                    writer.hexField(digest)
                     try writer.endLine()
                 }
             }

@@ -102,6 +102,18 @@ final class SQLiteStatement {
         try check(bindText(text, at: index))
     }
 
+    /// Binds UTF-8 bytes as text (copied by SQLite), without building a String.
+    func bind(utf8 bytes: [UInt8], at index: Int32) throws {
+        // A nil pointer would bind NULL: an empty value binds as '' through the String path.
+        if bytes.isEmpty { return try bind("", at: index) }
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                sqlite3_bind_text(handle, index, chars.baseAddress, Int32(chars.count), transientDestructor())
+            }
+        }
+        try check(status)
+    }
+
     private func bindText(_ text: String, at index: Int32) -> Int32 {
         // withCString never hands a nil pointer, so an empty string binds as '' and not as NULL.
         text.withCString { pointer in

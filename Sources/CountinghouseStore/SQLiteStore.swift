@@ -286,17 +286,24 @@ public final class SQLiteStore: LedgerStore {
         let lookup = prepared.lookup
         let insert = prepared.insert
 
-        /// Binds a new row with its chained hash and runs the insert; true when the row went in
-        /// (false only for an upsert that found its natural key taken).
-        func insertRow(_ row: LedgerRow, key: String, digest: [UInt8]) throws -> Bool {
+        // Each row's key, content and hash are encoded once into reused buffers (LedgerRowEncoder).
+        var encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
+        var hexDigest: [UInt8] = []
+        hexDigest.reserveCapacity(64)
+
+        /// Binds a new row (encoded by `encoder`) with its chained hash and runs the insert; true
+        /// when the row went in (false only for an upsert that found its natural key taken).
+        func insertRow(_ row: LedgerRow, digest: [UInt8]) throws -> Bool {
             insert.rewind()
             for index in 0..<columnCount { try insert.bind(row.values[index], at: Int32(index + 1)) }
             let base = Int32(columnCount)
-            try insert.bind(key, at: base + 1)
+            try insert.bind(utf8: encoder.key, at: base + 1)
             try insert.bind(recordedAt, at: base + 2)
             try insert.bind(fileID, at: base + 3)
             try insert.bind(Int64(row.sourceRow), at: base + 4)
-            try insert.bind(HashChain.hex(digest), at: base + 5)
+            hexDigest.removeAll(keepingCapacity: true)
+            HashChain.appendHex(digest, to: &hexDigest)
+            try insert.bind(utf8: hexDigest, at: base + 5)
             let before = connection.totalChanges
             try insert.run()
             return connection.totalChanges != before
@@ -338,20 +345,20 @@ public final class SQLiteStore: LedgerStore {
             // keep finding repeats; the rollback discards them. `skippedRows` holds the keys that did
             // not go in, so that a repeat of a duplicate or a conflict is still found.
             let baseColumn = Int32(columnCount + 1)
-            var skippedRows: [String: Int] = [:]
+            var skippedRows = RepeatedKeyFinder(expectedKeys: 0)
             // While rows keep being skipped (a re-sent file), probing first is cheaper than an insert
             // that the index refuses; the first new row switches back to inserting first.
             var probeFirst = false
 
             /// Handles a row whose key is taken, the lookup positioned on the row holding it.
-            func skip(_ row: LedgerRow, key: String) {
+            func skip(_ row: LedgerRow) {
                 if lookup.int64(baseColumn + 1) == fileID {
                     errors.append(
                         LedgerMessages.repeatedKey(
                             fileName: file.name, row: row, firstRow: Int(lookup.int64(baseColumn + 3))))
                     return
                 }
-                skippedRows[key] = row.sourceRow
+                skippedRows.remember(encoder.key, row: row.sourceRow)
                 if identical(lookup, row) {
                     duplicates += 1
                 } else {
@@ -362,70 +369,66 @@ public final class SQLiteStore: LedgerStore {
 
             try produceRows { row in
                 precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-                let key = row.naturalKey
-                if let first = skippedRows[key] {
+                encoder.encode(row)
+                if let first = skippedRows.row(of: encoder.key) {
                     errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
                     return
                 }
                 if probeFirst {
                     lookup.reset()
                     defer { lookup.reset() }
-                    try lookup.bind(key, at: 1)
+                    try lookup.bind(utf8: encoder.key, at: 1)
                     if try lookup.step() {
-                        skip(row, key: key)
+                        skip(row)
                         return
                     }
                 }
-                let digest = HashChain.digest(
-                    previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
-                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
-                if try insertRow(row, key: key, digest: digest) {
+                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
+                if try insertRow(row, digest: digest) {
                     previous = digest
                     accepted += 1
                     probeFirst = false
-                    try checkTransferLine(row, key: key)
+                    if prepared.transferLine != nil { try checkTransferLine(row, key: encoder.keyString) }
                     return
                 }
                 probeFirst = true
                 lookup.reset()
                 defer { lookup.reset() }
-                try lookup.bind(key, at: 1)
+                try lookup.bind(utf8: encoder.key, at: 1)
                 guard try lookup.step() else {
                     throw StoreError.sql(
-                        statement: lookup.sql, message: "the natural key \(key) is taken but no row holds it")
+                        statement: lookup.sql,
+                        message: "the natural key \(encoder.keyString) is taken but no row holds it")
                 }
-                skip(row, key: key)
+                skip(row)
             }
         } else {
             // Versioned (items): a row whose key is in the ledger is compared with the latest version;
             // the same content is a duplicate, other content a new version.
-            var firstRowOfKey: [String: Int] = [:]
+            var repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
             try produceRows { row in
                 precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-                let key = row.naturalKey
-                if let first = firstRowOfKey[key] {
+                encoder.encode(row)
+                if let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) {
                     errors.append(LedgerMessages.repeatedKey(fileName: file.name, row: row, firstRow: first))
                     return
                 }
-                firstRowOfKey[key] = row.sourceRow
 
                 lookup.reset()
-                try lookup.bind(key, at: 1)
+                try lookup.bind(utf8: encoder.key, at: 1)
                 let latestIdentical = try lookup.step() && identical(lookup, row)
                 lookup.reset()
                 if latestIdentical {
                     duplicates += 1
                     return
                 }
-                try checkTransferLine(row, key: key)
+                if prepared.transferLine != nil { try checkTransferLine(row, key: encoder.keyString) }
                 // Once the file is doomed, only keep checking: nothing more is written.
                 guard errors.isEmpty else { return }
 
-                let digest = HashChain.digest(
-                    previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
-                    fileSHA256: file.sha256, sourceRow: Int64(row.sourceRow))
+                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
-                _ = try insertRow(row, key: key, digest: digest)
+                _ = try insertRow(row, digest: digest)
                 accepted += 1
             }
         }
