@@ -169,9 +169,8 @@ public struct CogsLine: Sendable, Hashable {
 }
 
 extension SKUCostRun {
-    /// Every outflow as a cogs line, in sequence order (stored as `cogsLines` by the run, so a
-    /// parallel run builds them on its worker threads).
-    func makeCogsLines() -> [CogsLine] {
+    /// Every outflow as a cogs line, in sequence order.
+    public var cogsLines: [CogsLine] {
         outflows.map { outflow in
             let event = events[outflow.event]
             return CogsLine(

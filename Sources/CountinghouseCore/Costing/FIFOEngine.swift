@@ -69,8 +69,6 @@ public struct FIFOEngine {
         var run = SKUCostRun(sku: sku, events: inSequenceOrder(unsorted), standardCost: standardCost)
         run.matchQuantities()
         run.resolveValues()
-        run.cogsLines = run.makeCogsLines()
-        run.deltas = run.makeDeltas()
         return run
     }
 
@@ -182,10 +180,6 @@ public struct SKUCostRun: Sendable {
     public internal(set) var layers: [Layer] = []
     public internal(set) var outflows: [Outflow] = []
     public internal(set) var allocations: [Allocation] = []
-    /// Every outflow as a cogs line, in sequence order.
-    public internal(set) var cogsLines: [CogsLine] = []
-    /// What each event changed, per location (and in transit): see `makeDeltas`.
-    public internal(set) var deltas: [CostDelta] = []
     /// The layer or outflow each event made (counts make one or none).
     public internal(set) var layerOfEvent: [Int]
     public internal(set) var outflowOfEvent: [Int]

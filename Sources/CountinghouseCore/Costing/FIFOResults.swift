@@ -150,8 +150,8 @@ extension SKUCostRun {
     /// Positions at any instant are sums of these, so a cache can answer them with one query.
     /// `value` is the inflows' values less the outflows' costs (final + provisional), so negative
     /// stock has a negative value. An event changes only its own location (its layer, outflow and
-    /// fills are all there), and a transfer also changes `IN_TRANSIT`. Stored as `deltas` by the run.
-    func makeDeltas() -> [CostDelta] {
+    /// fills are all there), and a transfer also changes `IN_TRANSIT`.
+    public var deltas: [CostDelta] {
         var result: [CostDelta] = []
         result.reserveCapacity(events.count + events.count / 4)
         for (position, event) in events.enumerated() {
