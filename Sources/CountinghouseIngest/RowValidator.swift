@@ -23,7 +23,9 @@
 // negative", "unknown type X (expected SALE, RETURN or COMP)", "IN_TRANSIT is a reserved location
 // code", "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
-// RECEIVE needs unit_cost or total_cost", "net must equal gross - fee (10.00 - 0.30 = 9.70)", "an
+// RECEIVE needs unit_cost or total_cost", "quantity × unit_cost is out of range" (and
+// counted_quantity × unit_cost: costing the row would overflow), "net must equal gross - fee
+// (10.00 - 0.30 = 9.70)", "an
 // override must name a payment_ref, order_id or record_id", "duplicate key order_id A1, line_no 3
 // (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
 
@@ -457,6 +459,17 @@ struct RowValidator {
             failed |= 1 << UInt64(index)
         }
         func slot(_ name: String) -> Slot { slots[column(name)] }
+        /// Units × a unit amount must fit in minor units, or costing it later would overflow.
+        func checkProductFits(_ units: String, _ amount: String) {
+            guard case .integer(let count) = slot(units), case .integer(let price) = slot(amount) else { return }
+            if count.multipliedReportingOverflow(by: price).overflow {
+                errors.append(
+                    RowError(
+                        file: file, row: row, column: amount, value: formatMinorUnits(price, exponent: currencyExponent),
+                        reason: "\(units) × \(amount) is out of range"))
+                failed |= 1 << UInt64(column(amount))
+            }
+        }
         switch kind {
         case .posLines:
             if typeText == "RETURN" && !isFailed("original_order_id") && !isFailed("original_line_no") {
@@ -473,6 +486,9 @@ struct RowValidator {
             {
                 fail("unit_cost", "a RECEIVE needs unit_cost or total_cost")
             }
+            checkProductFits("quantity", "unit_cost")
+        case .counts:
+            checkProductFits("counted_quantity", "unit_cost")
         case .settlements:
             if case .integer(let gross) = slot("gross"), case .integer(let fee) = slot("fee"),
                 case .integer(let net) = slot("net")
@@ -496,7 +512,7 @@ struct RowValidator {
             }
         case .transfers:
             checkTransferLine(row: row, failed: failed, errors: &errors)
-        case .posTenders, .counts, .items:
+        case .posTenders, .items:
             break
         }
     }

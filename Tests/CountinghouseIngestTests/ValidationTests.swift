@@ -428,3 +428,15 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
         #expect(values.withUnsafeBufferPointer(radixSorted) == values.sorted())
     }
 }
+
+@Test func unitsTimesAUnitAmountMustFitInMinorUnits() {
+    // 10^10 units × 10^10.00 would be 10^22 minor units: costing it would overflow, so the row is refused.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,10000000000,10000000000.00,,,,\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": quantity × unit_cost is out of range"
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,10000000000,10000000000.00\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range"
+    ])
+    // A product that fits is fine.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000000,1000000.00,,,,\n") == [])
+}
