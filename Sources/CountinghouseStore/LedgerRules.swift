@@ -183,6 +183,18 @@ enum LedgerDDL {
         return conditions
     }
 
+    /// `seq, <columns>, recorded_at, file_id, file name, source_row` of the ledger alias `l` and
+    /// the files alias `f`: what both stores' `readStored` read.
+    static func storedColumns(_ schema: KindSchema) -> String {
+        "l.seq, \(columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
+    }
+
+    /// The stored rows of a kind matching conditions on `l`, in ledger order.
+    static func selectStored(_ schema: KindSchema, where conditions: [String]) -> String {
+        "SELECT \(storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY l.seq"
+    }
+
     /// A SQL string literal (single quotes doubled), the same in both stores.
     static func literal(_ text: String) -> String {
         "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"

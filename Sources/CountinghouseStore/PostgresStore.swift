@@ -164,16 +164,10 @@ public final class PostgresStore: LedgerStore {
         try ensureSchema()
         let schema = kind.schema
         let result = try connection.execute(
-            "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
-                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                + " ORDER BY l.seq")
+            LedgerDDL.selectStored(schema, where: conditions))
         return (0..<result.rowCount).map { Self.readStored(result, $0, schema, from: 1) }
     }
 
-    /// `<columns>, recorded_at, file_id, file name, source_row` of the ledger alias `l`.
-    private static func storedColumns(_ schema: KindSchema) -> String {
-        "l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
-    }
 
     /// Reads what `storedColumns` selects, its first schema column at `first`.
     private static func readStored(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int)
@@ -300,7 +294,7 @@ public final class PostgresStore: LedgerStore {
             duplicates.reserveCapacity(duplicateResult.rowCount)
             for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
 
-            let detail = "s.seq, \(stagedColumns), s.source_row, \(Self.storedColumns(schema))"
+            let detail = "s.seq, \(stagedColumns), s.source_row, \(LedgerDDL.storedColumns(schema))"
             let count = schema.columns.count
             var refused = Set<Int64>()
             if !schema.versioned {

@@ -187,18 +187,12 @@ public final class SQLiteStore: LedgerStore {
         try ensureSchema()
         let schema = kind.schema
         let query = try connection.prepare(
-            "SELECT \(Self.storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
-                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                + " ORDER BY l.seq")
+            LedgerDDL.selectStored(schema, where: conditions))
         var result: [StoredRow] = []
         while try query.step() { result.append(Self.readStored(query, schema)) }
         return result
     }
 
-    /// `seq, <columns>, recorded_at, file_id, file name, source_row` — what `readStored` reads.
-    private static func storedColumns(_ schema: KindSchema) -> String {
-        "l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
-    }
 
     private static func readStored(_ query: SQLiteStatement, _ schema: KindSchema) -> StoredRow {
         let count = schema.columns.count
@@ -220,7 +214,7 @@ public final class SQLiteStore: LedgerStore {
         if let prepared = statements[kind] { return prepared }
         let schema = kind.schema
         let table = schema.tableName
-        let selectStored = "SELECT \(Self.storedColumns(schema)) FROM \(table) l LEFT JOIN files f ON f.id = l.file_id"
+        let selectStored = "SELECT \(LedgerDDL.storedColumns(schema)) FROM \(table) l LEFT JOIN files f ON f.id = l.file_id"
         let lookup = try connection.prepare(
             selectStored + " WHERE l.natural_key = ?1"
                 + (schema.versioned ? " ORDER BY l.seq DESC LIMIT 1" : ""))
