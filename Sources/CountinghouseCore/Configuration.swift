@@ -26,6 +26,8 @@ public struct Configuration: Sendable, Hashable {
     public var timeZone: String = "UTC"
     /// The chain's locations; when any are listed, rows naming other locations are rejected.
     public var locations: [LocationConfiguration] = []
+    /// The chart of accounts: §5's defaults, with the codes and names `[[accounts]]` changes.
+    public var chart = ChartOfAccounts()
 
     public init() {}
 
@@ -50,11 +52,14 @@ public struct Configuration: Sendable, Hashable {
                     message: "unknown key \(key) (expected database, currency, timezone or [[locations]])")
             }
         }
-        for (tableName, tables) in document.arrays {
+        for (tableName, tables) in document.arrays where tableName == "accounts" {
+            for table in tables { try configuration.applyAccount(table, fileName: fileName) }
+        }
+        for (tableName, tables) in document.arrays where tableName != "accounts" {
             guard tableName == "locations" else {
                 throw ConfigurationError(
                     file: fileName, line: tables.first?.line ?? 0,
-                    message: "unknown table [[\(tableName)]] (expected [[locations]])")
+                    message: "unknown table [[\(tableName)]] (expected [[locations]] or [[accounts]])")
             }
             for table in tables {
                 guard let code = table.values["code"] else {
@@ -94,6 +99,43 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
     }
 
     public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+}
+
+extension Configuration {
+    /// `[[accounts]]` with `role` (one of §5's, e.g. `inventory`), `code` and/or `name`.
+    mutating func applyAccount(_ table: TOMLSubset.Table, fileName: String) throws(ConfigurationError) {
+        let roles = AccountRole.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let roleEntry = table.values["role"] else {
+            throw ConfigurationError(file: fileName, line: table.line, message: "an account needs role = \"…\" (one of \(roles))")
+        }
+        guard let role = AccountRole(rawValue: try roleEntry.string(fileName)) else {
+            throw ConfigurationError(
+                file: fileName, line: roleEntry.line, message: "unknown account role (expected one of \(roles))")
+        }
+        var account = chart[role]
+        for (key, entry) in table.values where key != "role" {
+            switch key {
+            case "code":
+                let code = try entry.string(fileName)
+                guard !code.isEmpty, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") })
+                else {
+                    throw ConfigurationError(
+                        file: fileName, line: entry.line,
+                        message: "account code \"\(code)\": use letters, digits, - or . (e.g. \"1200\")")
+                }
+                account.code = code
+            case "name": account.name = try entry.string(fileName)
+            default:
+                throw ConfigurationError(
+                    file: fileName, line: entry.line, message: "unknown key \(key) in [[accounts]] (expected role, code, name)")
+            }
+        }
+        do {
+            try chart.set(role, to: account)
+        } catch {
+            throw ConfigurationError(file: fileName, line: table.line, message: error.description)
+        }
+    }
 }
 
 /// The part of TOML the configuration uses.
@@ -153,7 +195,7 @@ enum TOMLSubset {
             if line.hasPrefix("[") {
                 throw ConfigurationError(
                     file: fileName, line: lineNumber,
-                    message: "tables other than [[locations]] are not used; put settings at the top of the file")
+                    message: "tables other than [[locations]] and [[accounts]] are not used; put settings at the top of the file")
             }
             guard let equals = line.firstIndex(of: "=") else {
                 throw ConfigurationError(file: fileName, line: lineNumber, message: "expected key = value")

@@ -118,7 +118,7 @@ public struct Table: Sendable, Hashable {
         return quoted + "\""
     }
 
-    static func jsonString(_ text: String) -> String {
+    public static func jsonString(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -97,6 +97,8 @@ public final class PostgresStore: LedgerStore {
             return statements
         case 2:
             return CostCacheSQL.migration
+        case 3:
+            return PostedPeriodSQL.migration + PostedPeriodSQL.tables.map(appendOnlyTrigger)
         default:
             preconditionFailure("no migration \(version)")
         }

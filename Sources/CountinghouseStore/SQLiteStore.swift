@@ -121,6 +121,8 @@ public final class SQLiteStore: LedgerStore {
             return statements
         case 2:
             return CostCacheSQL.migration
+        case 3:
+            return PostedPeriodSQL.migration + PostedPeriodSQL.tables.flatMap(appendOnlyTriggers)
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -5,10 +5,13 @@ import CountinghouseStore
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Checks the ledger's invariants and lists every failure; exits 1 when any fails.",
+        abstract: "Checks the ledger's and the books' invariants and lists every failure; exits 1 when any fails.",
         discussion: """
             Checks: every ledger table's hash chain (nothing altered behind the program's back); the cost
-            cache equals a full rebuild; on-hand units from the engine equal plain signed sums in SQL.
+            cache equals a full rebuild; on-hand units from the engine equal plain signed sums in SQL; every
+            journal entry balances and the trial balance sums to zero; the inventory account per location
+            equals the valuation, in transit likewise; value conservation of the cost runs; every closed
+            period's posted journal and files equal a recomputation as known at its close.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -17,10 +20,54 @@ struct VerifyCommand: ParsableCommand {
         let environment = try CommandEnvironment(global)
         let store = try openLedgerStoreForCommand(environment)
         let report = try LedgerVerifier.verify(store)
-        for check in report.checks {
-            print("\(check.failures == 0 ? "ok    " : "FAILED") \(check.name)\(check.failures == 0 ? "" : " (\(check.failures))")")
+        var checks = report.checks.map { (name: $0.name, failures: $0.failures, messages: [String]()) }
+        for finding in report.findings {
+            if let index = checks.firstIndex(where: { $0.name == finding.check }) { checks[index].messages.append(finding.message) }
         }
-        for finding in report.findings { print("  \(finding)") }
-        if !report.passed { throw ExitCode.failure }
+        for (name, messages) in try booksChecks(store, environment: environment) {
+            checks.append((name, messages.count, messages))
+        }
+        for check in checks {
+            print("\(check.failures == 0 ? "ok    " : "FAILED") \(check.name)\(check.failures == 0 ? "" : " (\(check.failures))")")
+            for message in check.messages.prefix(20) { print("  \(check.name): \(message)") }
+            if check.messages.count > 20 && !check.messages.last!.hasPrefix("… and") {
+                print("  \(check.name): … and \(check.messages.count - 20) more")
+            }
+        }
+        if checks.contains(where: { $0.failures > 0 }) { throw ExitCode.failure }
+    }
+
+    /// The checks of the books (§7.1–7.3, 7.6), as known now.
+    func booksChecks(_ store: any CostCacheStore, environment: CommandEnvironment) throws -> [(String, [String])] {
+        let books = try BooksView(store, environment: environment, knownAt: environment.now)
+        let exponent = environment.currencyExponent
+        var results: [(String, [String])] = []
+        results.append(("journal entries balance", BooksChecks.balance(books.entries)))
+        results.append((
+            "inventory account = valuation",
+            BooksChecks.inventoryEqualsValuation(
+                books.entries, positions: books.positions(through: Instant(nanosecondsSinceEpoch: .max)),
+                chart: environment.configuration.chart, exponent: exponent)
+        ))
+        results.append(("value conservation", BooksChecks.valueConservation(books.runs)))
+        var closedMessages: [String] = []
+        guard let periods = store as? any PostedPeriodStore else { return results }
+        for closed in books.closed {
+            let atClose = try BooksView(store, environment: environment, knownAt: closed.closedAt)
+            let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
+            closedMessages += BooksChecks.postedEqualsRecomputed(
+                period: closed.period, posted: closed.entries, recomputed: recomputed)
+            for file in ReportFiles.books(atClose, span: closed.span, environment: environment).files {
+                let posted = try periods.postedFile(period: closed.period, name: file.name)
+                if posted?.content != file.content {
+                    closedMessages.append(
+                        posted == nil
+                            ? "\(closed.period): the posted \(file.name) is missing"
+                            : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close")
+                }
+            }
+        }
+        results.append(("closed periods = recomputed at their close", closedMessages))
+        return results
     }
 }

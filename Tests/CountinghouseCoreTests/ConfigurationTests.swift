@@ -42,7 +42,7 @@ import Testing
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
         ("\n[[locations]]\nname = \"x\"", "c.toml:2: a location needs code = \"…\""),
         ("[[locations]]\ncode = \"IN_TRANSIT\"", "c.toml:1: the location code IN_TRANSIT is reserved"),
-        ("[store]", "c.toml:1: tables other than [[locations]] are not used; put settings at the top of the file"),
+        ("[store]", "c.toml:1: tables other than [[locations]] and [[accounts]] are not used; put settings at the top of the file"),
         ("database \"x\"", "c.toml:1: expected key = value"),
         ("database = \"x", "c.toml:1: unterminated string"),
     ])

@@ -1,0 +1,176 @@
+// The books as known at a time (SEMANTICS §4): closed periods as posted, the open periods as
+// computed now, and late knowledge about closed periods as prior-period adjustments.
+//
+// Place in the pipeline: pure — the CLI hands in what the store posted at each close and the
+// journal computed from everything known at T; this returns the entries a report shows.
+// Invariants: a closed period's entries are its posted ones, never recomputed; the adjustments are
+// dated the first day of the first open period, one entry per closed period P with late
+// knowledge, per account (and location and processor): J_P(as known at T) − what the books hold
+// for P (its posted entries plus the adjustments about P posted with later periods). So over all
+// closed periods the posted journals sum to the journal as known at the latest close, and the
+// books as a whole sum to the journal as known at T.
+
+/// A period that was closed: its span, the knowledge time it was closed at, and what was posted.
+public struct ClosedPeriod: Sendable, Hashable {
+    /// `2026-10`.
+    public var period: String
+    public var span: ReportSpan
+    public var closedAt: Instant
+    /// The posted entries: the period's own and the prior-period adjustments posted with it.
+    public var entries: [JournalEntry]
+
+    public init(period: String, span: ReportSpan, closedAt: Instant, entries: [JournalEntry]) {
+        self.period = period
+        self.span = span
+        self.closedAt = closedAt
+        self.entries = entries
+    }
+}
+
+public enum Books {
+    /// The month a date falls in, `2026-10`: the period an entry belongs to.
+    public static func period(of date: CivilDate) -> String { String(date.description.prefix(7)) }
+
+    /// The books: posted entries of the closed periods (in order), then the prior-period
+    /// adjustments, then the computed entries dated after the last closed period.
+    /// `lateRows[P]` lists the rows learnt since the latest close that are dated in P (for memos).
+    public static func assemble(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [String: [String]]) -> [JournalEntry] {
+        guard let last = closed.last else { return computed }
+        let openFrom = last.span.endDay
+        var books = closed.flatMap(\.entries)
+        books += adjustments(closed: closed, computed: computed, lateRows: lateRows)
+        books += computed.filter { $0.date >= openFrom }
+        return books
+    }
+
+    private struct LineKey: Hashable, Comparable {
+        var code: String
+        var location: String
+        var processor: String
+        static func < (a: LineKey, b: LineKey) -> Bool {
+            if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
+            if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
+            return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
+        }
+    }
+
+    /// The prior-period adjustment entries for the first open period (none when nothing is closed
+    /// or nothing changed).
+    public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [String: [String]]) -> [JournalEntry] {
+        guard let last = closed.last else { return [] }
+        let openFrom = last.span.endDay
+        var held: [String: [LineKey: Int64]] = [:]
+        var names: [String: String] = [:]
+        for closedPeriod in closed {
+            for entry in closedPeriod.entries {
+                let about = entry.aboutPeriod.isEmpty ? closedPeriod.period : entry.aboutPeriod
+                for line in entry.lines {
+                    held[about, default: [:]][LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                    names[line.account.code] = names[line.account.code] ?? line.account.name
+                }
+            }
+        }
+        var now: [String: [LineKey: Int64]] = [:]
+        for entry in computed where entry.date < openFrom {
+            let about = period(of: entry.date)
+            for line in entry.lines {
+                now[about, default: [:]][LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                names[line.account.code] = line.account.name
+            }
+        }
+        var entries: [JournalEntry] = []
+        for about in Set(held.keys).union(now.keys).sorted() {
+            let before = held[about] ?? [:]
+            let after = now[about] ?? [:]
+            var lines: [JournalLine] = []
+            for key in Set(before.keys).union(after.keys).sorted() {
+                let difference = (after[key] ?? 0) - (before[key] ?? 0)
+                guard difference != 0 else { continue }
+                lines.append(
+                    JournalLine(
+                        account: Account(code: key.code, name: names[key.code] ?? ""), amount: difference,
+                        location: key.location, processor: key.processor))
+            }
+            guard !lines.isEmpty else { continue }
+            let rows = lateRows[about] ?? []
+            var memo = "prior-period adjustment for \(about): "
+            if rows.isEmpty {
+                memo += "knowledge learnt since its close (no late row dated in \(about); e.g. the catalogue)"
+            } else {
+                memo += "late rows " + rows.prefix(10).joined(separator: ", ")
+                if rows.count > 10 { memo += " and \(rows.count - 10) more" }
+            }
+            let entry = JournalEntry(
+                id: "ADJUST:\(openFrom):\(about)", date: openFrom, memo: memo, sourceType: "prior_period_adjustment",
+                sourceReference: about, lines: lines, aboutPeriod: about)
+            precondition(entry.imbalance == 0, "the prior-period adjustment for \(about) does not balance")
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// The closed periods' own posted entries about P against P as known now, per account,
+    /// location and processor: what would differ as known now (drift).
+    public static func drift(of closedPeriod: ClosedPeriod, closed: [ClosedPeriod], computed: [JournalEntry]) -> [DriftRow] {
+        var posted: [LineKey: Int64] = [:]
+        var adjustedLater: [LineKey: Int64] = [:]
+        var nowSums: [LineKey: Int64] = [:]
+        var names: [String: String] = [:]
+        for entry in closedPeriod.entries where entry.aboutPeriod.isEmpty {
+            for line in entry.lines {
+                posted[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                names[line.account.code] = line.account.name
+            }
+        }
+        for later in closed where later.span.firstDay > closedPeriod.span.lastDay {
+            for entry in later.entries where entry.aboutPeriod == closedPeriod.period {
+                for line in entry.lines {
+                    adjustedLater[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                    names[line.account.code] = line.account.name
+                }
+            }
+        }
+        for entry in computed where entry.date >= closedPeriod.span.firstDay && entry.date <= closedPeriod.span.lastDay {
+            for line in entry.lines {
+                nowSums[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                names[line.account.code] = line.account.name
+            }
+        }
+        var rows: [DriftRow] = []
+        for key in Set(posted.keys).union(adjustedLater.keys).union(nowSums.keys).sorted() {
+            let row = DriftRow(
+                account: Account(code: key.code, name: names[key.code] ?? ""), location: key.location,
+                processor: key.processor, posted: posted[key] ?? 0, adjustedLater: adjustedLater[key] ?? 0,
+                asKnownNow: nowSums[key] ?? 0)
+            if row.posted != row.asKnownNow || row.adjustedLater != 0 { rows.append(row) }
+        }
+        return rows
+    }
+}
+
+/// One account × location × processor of a closed period whose figures differ as known now.
+public struct DriftRow: Sendable, Hashable {
+    public var account: Account
+    public var location: String
+    public var processor: String
+    /// Net (debit positive) of the period's own posted entries.
+    public var posted: Int64
+    /// Net of the adjustments about the period posted with later closed periods.
+    public var adjustedLater: Int64
+    /// Net of the period's entries as known now.
+    public var asKnownNow: Int64
+    /// What the next close will post as a prior-period adjustment.
+    public var pendingAdjustment: Int64 { asKnownNow - posted - adjustedLater }
+}
+
+extension CivilDate {
+    /// `2026-10-31` (exactly that shape), or nil.
+    public init?(text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+}

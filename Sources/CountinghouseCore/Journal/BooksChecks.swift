@@ -1,0 +1,99 @@
+// The invariants of SEMANTICS §7 about the books, each checked apart from the code that keeps it,
+// every failure listed: entries balance and the trial balance sums to zero (§7.1); the inventory
+// account per location equals the valuation, and in transit likewise (§7.2); value conservation of
+// every cost run (§7.3); closed periods equal a recomputation as known at their close (§7.6).
+
+public enum BooksChecks {
+    /// §7.1: every entry's lines sum to zero; all lines together (the trial balance) too.
+    public static func balance(_ entries: [JournalEntry]) -> [String] {
+        var messages: [String] = []
+        var total: Int64 = 0
+        for entry in entries {
+            total += entry.imbalance
+            if entry.imbalance != 0 {
+                messages.append("entry \(entry.id) of \(entry.date) does not balance: debits − credits = \(entry.imbalance) minor units")
+            }
+        }
+        if total != 0 { messages.append("the trial balance does not sum to zero: \(total) minor units") }
+        return messages
+    }
+
+    /// §7.2: per location, the inventory account's balance over all entries = the valuation's
+    /// value; the in-transit account = the value in transit.
+    public static func inventoryEqualsValuation(
+        _ entries: [JournalEntry], positions: [StockPosition], chart: ChartOfAccounts, exponent: Int
+    ) -> [String] {
+        var books: [String: Int64] = [:]
+        var valuation: [String: Int64] = [:]
+        let inventory = chart[.inventory].code
+        let transit = chart[.inventoryInTransit].code
+        for entry in entries {
+            for line in entry.lines {
+                if line.account.code == inventory { books[line.location, default: 0] += line.amount }
+                if line.account.code == transit { books[inTransitLocation, default: 0] += line.amount }
+            }
+        }
+        for position in positions { valuation[position.location, default: 0] += position.value }
+        var messages: [String] = []
+        for location in Set(books.keys).union(valuation.keys).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let account = books[location] ?? 0
+            let value = valuation[location] ?? 0
+            if account != value {
+                let name = location == inTransitLocation ? "inventory in transit (\(transit))" : "inventory (\(inventory)) at \(location)"
+                messages.append(
+                    "\(name): the books say \(formatMinorUnits(account, exponent: exponent)), the valuation \(formatMinorUnits(value, exponent: exponent))")
+            }
+        }
+        return messages
+    }
+
+    /// §7.3 (§3.5): per SKU, the inflows' values = the outflows' final costs + what remains in the
+    /// layers + what provisional layers handed out or self-dependent fills took (the unresolved part).
+    public static func valueConservation(_ runs: [SKUCostRun]) -> [String] {
+        var messages: [String] = []
+        for run in runs {
+            var inflows: Int64 = 0
+            var allocated = [Int64](repeating: 0, count: run.layers.count)
+            var unresolved: Int64 = 0
+            for layer in run.layers { inflows += layer.value }
+            for allocation in run.allocations {
+                allocated[allocation.layer] += allocation.value
+                if run.layers[allocation.layer].provisional || allocation.selfDependent { unresolved += allocation.value }
+            }
+            var remaining: Int64 = 0
+            for (index, layer) in run.layers.enumerated() { remaining += layer.value - allocated[index] }
+            let finalCosts = run.outflows.reduce(Int64(0)) { $0 + $1.finalCost }
+            if inflows != finalCosts + remaining + unresolved {
+                messages.append(
+                    "\(run.sku): inflow values \(inflows) ≠ final costs \(finalCosts) + remaining layers \(remaining) + unresolved \(unresolved)")
+            }
+        }
+        return messages
+    }
+
+    /// §7.6: what was posted for a period against the same period recomputed as known at its close.
+    public static func postedEqualsRecomputed(period: String, posted: [JournalEntry], recomputed: [JournalEntry]) -> [String] {
+        func key(_ entry: JournalEntry) -> String { "\(entry.date) \(entry.id)" }
+        let postedByKey = Dictionary(posted.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let recomputedByKey = Dictionary(recomputed.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var messages: [String] = []
+        for entryKey in Set(postedByKey.keys).union(recomputedByKey.keys).sorted() {
+            switch (postedByKey[entryKey], recomputedByKey[entryKey]) {
+            case (let postedEntry?, let recomputedEntry?) where postedEntry != recomputedEntry:
+                messages.append(
+                    "\(period): entry \(entryKey) was posted as \(summary(postedEntry)); recomputed as known at the close: \(summary(recomputedEntry))")
+            case (_?, nil): messages.append("\(period): entry \(entryKey) was posted but is not in a recomputation as known at the close")
+            case (nil, let recomputedEntry?):
+                messages.append("\(period): entry \(entryKey) is missing from what was posted (recomputed: \(summary(recomputedEntry)))")
+            default: break
+            }
+        }
+        return messages
+    }
+
+    static func summary(_ entry: JournalEntry) -> String {
+        entry.lines.map { line in
+            "\(line.account.code)\(line.location.isEmpty ? "" : "@" + line.location) \(line.amount)"
+        }.joined(separator: ", ")
+    }
+}

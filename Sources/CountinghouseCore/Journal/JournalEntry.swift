@@ -1,0 +1,100 @@
+// Journal entries and lines (SEMANTICS §5): the books' unit of record.
+//
+// Invariants: amounts are signed minor units, debit positive and credit negative; every entry's
+// lines sum to zero exactly (asserted when it is made, before anything can be written); a line
+// with a zero amount is never kept. Location and processor are dimensions on each line.
+
+public struct JournalLine: Sendable, Hashable {
+    public var account: Account
+    /// Debit positive, credit negative.
+    public var amount: Int64
+    public var location: String
+    public var processor: String
+    public var memo: String
+
+    public init(account: Account, amount: Int64, location: String = "", processor: String = "", memo: String = "") {
+        self.account = account
+        self.amount = amount
+        self.location = location
+        self.processor = processor
+        self.memo = memo
+    }
+
+    public var debit: Int64 { amount > 0 ? amount : 0 }
+    public var credit: Int64 { amount < 0 ? -amount : 0 }
+}
+
+public struct JournalEntry: Sendable, Hashable {
+    /// Unique in the journal, e.g. `SALES:2026-11-05:S01`.
+    public var id: String
+    public var date: CivilDate
+    public var memo: String
+    /// What the entry summarises (`pos`, `cost_of_sales`, `purchases`, …) and which of it: the
+    /// drill-down from a journal line to the ledger rows behind it.
+    public var sourceType: String
+    public var sourceReference: String
+    public var lines: [JournalLine]
+    /// For prior-period adjustments: the closed period whose late knowledge this is. Empty for
+    /// the entries of the period the entry is dated in.
+    public var aboutPeriod: String
+
+    public init(
+        id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
+        aboutPeriod: String = ""
+    ) {
+        self.id = id
+        self.date = date
+        self.memo = memo
+        self.sourceType = sourceType
+        self.sourceReference = sourceReference
+        self.lines = lines
+        self.aboutPeriod = aboutPeriod
+    }
+
+    /// The sum of the lines (zero for a balanced entry).
+    public var imbalance: Int64 { lines.reduce(0) { $0 + $1.amount } }
+}
+
+/// Collects an entry's lines, adding amounts that go to the same account, location, processor
+/// and memo, in the order they first appear; `entry` drops zero lines and asserts the balance.
+public struct EntryBuilder {
+    private var order: [LineKey] = []
+    private var amounts: [LineKey: Int64] = [:]
+
+    private struct LineKey: Hashable {
+        var account: Account
+        var location: String
+        var processor: String
+        var memo: String
+    }
+
+    public init() {}
+
+    public mutating func post(_ account: Account, _ amount: Int64, location: String = "", processor: String = "", memo: String) {
+        let key = LineKey(account: account, location: location, processor: processor, memo: memo)
+        if let current = amounts[key] {
+            amounts[key] = current + amount
+        } else {
+            order.append(key)
+            amounts[key] = amount
+        }
+    }
+
+    /// The lines' sum so far (debit positive).
+    public var total: Int64 { amounts.values.reduce(0, +) }
+
+    public var isEmpty: Bool { order.allSatisfy { amounts[$0] == 0 } }
+
+    public func entry(id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String) -> JournalEntry {
+        let lines = order.compactMap { key -> JournalLine? in
+            let amount = amounts[key]!
+            guard amount != 0 else { return nil }
+            return JournalLine(
+                account: key.account, amount: amount, location: key.location, processor: key.processor, memo: key.memo)
+        }
+        let entry = JournalEntry(
+            id: id, date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference, lines: lines)
+        precondition(entry.imbalance == 0, "journal entry \(id) does not balance: \(entry.imbalance)")
+        return entry
+    }
+}

@@ -1,0 +1,172 @@
+// The journal's outputs (FORMATS §4): journal.csv, trial_balance.csv, drift.csv and the same
+// journal in hledger / ledger-cli syntax.
+//
+// Place in the pipeline: pure renderings of entries already made; nothing here computes an
+// amount that the entries do not hold. The trial balance's opening is every entry before the span
+// (from the first ledger row on), so an account's closing balance is everything up to the span's
+// end, and the inventory account's equals the valuation.
+
+public struct TrialBalanceRow: Sendable, Hashable {
+    public var account: Account
+    public var opening: Int64
+    public var debit: Int64
+    public var credit: Int64
+    public var balance: Int64 { opening + debit - credit }
+}
+
+public enum JournalOutputs {
+    public static let journalColumns = [
+        "entry_id", "date", "account", "account_name", "debit", "credit", "location", "memo", "source_type",
+        "source_ref", "processor", "about_period",
+    ]
+    public static let trialBalanceColumns = ["account", "account_name", "opening", "debit", "credit", "balance"]
+    public static let driftColumns = [
+        "account", "account_name", "location", "processor", "posted", "adjusted_later", "as_known_now", "pending_adjustment",
+    ]
+
+    /// Entries dated within the span, in date, id, line order.
+    public static func entries(_ entries: [JournalEntry], in span: ReportSpan) -> [JournalEntry] {
+        entries.filter { $0.date >= span.firstDay && $0.date <= span.lastDay }.sorted { a, b in
+            a.date != b.date ? a.date < b.date : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
+        }
+    }
+
+    public static func journalTable(_ entries: [JournalEntry], exponent: Int) -> Table {
+        var table = Table(columns: journalColumns)
+        for entry in entries {
+            for line in entry.lines {
+                let memo = line.memo.isEmpty ? entry.memo : "\(entry.memo): \(line.memo)"
+                table.append([
+                    .text(entry.id), .text(entry.date.description), .text(line.account.code), .text(line.account.name),
+                    .money(line.debit, exponent: exponent), .money(line.credit, exponent: exponent), .text(line.location),
+                    .text(memo), .text(entry.sourceType), .text(entry.sourceReference), .text(line.processor),
+                    .text(entry.aboutPeriod),
+                ])
+            }
+        }
+        return table
+    }
+
+    /// Every account of the chart, and any other account the entries use, by code.
+    public static func trialBalance(_ entries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) -> [TrialBalanceRow] {
+        var rows: [String: TrialBalanceRow] = [:]
+        for account in chart.all { rows[account.code] = TrialBalanceRow(account: account, opening: 0, debit: 0, credit: 0) }
+        for entry in entries where entry.date <= span.lastDay {
+            for line in entry.lines {
+                var row = rows[line.account.code] ?? TrialBalanceRow(account: line.account, opening: 0, debit: 0, credit: 0)
+                if entry.date < span.firstDay {
+                    row.opening += line.amount
+                } else {
+                    row.debit += line.debit
+                    row.credit += line.credit
+                }
+                rows[line.account.code] = row
+            }
+        }
+        return rows.values.sorted { $0.account < $1.account }
+    }
+
+    public static func trialBalanceTable(_ rows: [TrialBalanceRow], exponent: Int) -> Table {
+        var table = Table(columns: trialBalanceColumns)
+        for row in rows {
+            table.append([
+                .text(row.account.code), .text(row.account.name), .money(row.opening, exponent: exponent),
+                .money(row.debit, exponent: exponent), .money(row.credit, exponent: exponent),
+                .money(row.balance, exponent: exponent),
+            ])
+        }
+        return table
+    }
+
+    public static func driftTable(_ rows: [DriftRow], exponent: Int) -> Table {
+        var table = Table(columns: driftColumns)
+        for row in rows {
+            table.append([
+                .text(row.account.code), .text(row.account.name), .text(row.location), .text(row.processor),
+                .money(row.posted, exponent: exponent), .money(row.adjustedLater, exponent: exponent),
+                .money(row.asKnownNow, exponent: exponent), .money(row.pendingAdjustment, exponent: exponent),
+            ])
+        }
+        return table
+    }
+
+    /// The span's entries in hledger / ledger-cli journal syntax. It opens with the balances
+    /// brought forward (per account, location and processor, dated the span's first day) so that
+    /// `hledger bal` gives the trial balance's closing balances. Location and processor are
+    /// posting tags; the entry's source is a transaction tag.
+    public static func ledgerText(
+        _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, header: [String]
+    ) -> String {
+        var text = header.map { "; \($0)\n" }.joined()
+        // The commodity directive fixes how hledger shows amounts: no thousands separators, the
+        // currency's decimals.
+        text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
+        struct OpeningKey: Hashable, Comparable {
+            var account: Account
+            var location: String
+            var processor: String
+            static func < (a: OpeningKey, b: OpeningKey) -> Bool {
+                if a.account != b.account { return a.account < b.account }
+                if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
+                return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
+            }
+        }
+        var opening: [OpeningKey: Int64] = [:]
+        for entry in allEntries where entry.date < span.firstDay {
+            for line in entry.lines {
+                opening[OpeningKey(account: line.account, location: line.location, processor: line.processor), default: 0] += line.amount
+            }
+        }
+        func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
+        func tags(location: String, processor: String) -> String {
+            var tags: [String] = []
+            if !location.isEmpty { tags.append("location:\(tagValue(location))") }
+            if !processor.isEmpty { tags.append("processor:\(tagValue(processor))") }
+            return tags.isEmpty ? "" : "  ; " + tags.joined(separator: ", ")
+        }
+        let openingLines = opening.keys.sorted().filter { opening[$0] != 0 }
+        if !openingLines.isEmpty {
+            text += "\n\(span.firstDay) * Balances brought forward\n    ; source:opening\n"
+            for key in openingLines {
+                text += "    \(key.account.ledgerName)  \(amount(opening[key]!))\(tags(location: key.location, processor: key.processor))\n"
+            }
+        }
+        for entry in Self.entries(allEntries, in: span) {
+            text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(descriptionText(entry.memo))\n"
+            text += "    ; source:\(tagValue(entry.sourceType + " " + entry.sourceReference))"
+            if !entry.aboutPeriod.isEmpty { text += ", about:\(entry.aboutPeriod)" }
+            text += "\n"
+            for line in entry.lines {
+                text += "    \(line.account.ledgerName)  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
+            }
+        }
+        return text
+    }
+
+    /// A tag value may not hold a comma (it ends the value) or a line break.
+    static func tagValue(_ text: String) -> String {
+        String(text.map { character -> Character in
+            switch character {
+            case ",", "\n", "\r", "\t": return " "
+            default: return character
+            }
+        })
+    }
+
+    /// A description stays on one line; `;` would start a comment, `|` split payee and note.
+    static func descriptionText(_ text: String) -> String {
+        String(text.map { character -> Character in
+            switch character {
+            case ";", "|", "\n", "\r", "\t": return " "
+            case "(", ")": return character == "(" ? "[" : "]"
+            default: return character
+            }
+        })
+    }
+
+    private static func pow10(_ exponent: Int) -> Int64 {
+        var value: Int64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+}

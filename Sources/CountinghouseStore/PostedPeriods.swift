@@ -1,0 +1,178 @@
+// Closed periods and what was posted at their close (SEMANTICS §4), in both stores.
+//
+// Place in the pipeline: `countinghouse close` posts a period's journal (its own entries and the
+// prior-period adjustments posted with it), trial balance and valuation as known at the close;
+// reports of a closed period read them back. Invariants: the tables are append-only like the
+// ledger (triggers refuse UPDATE and DELETE, and TRUNCATE on PostgreSQL); a close lands whole or
+// not at all (one transaction); a period is closed at most once (its primary key).
+import Crypto
+import CountinghouseCore
+
+enum PostedPeriodSQL {
+    static let tables = ["closed_periods", "posted_journal_lines", "posted_files"]
+
+    /// Migration 3 (the append-only triggers are added by each store, in its own dialect).
+    static let migration: [String] = [
+        """
+        CREATE TABLE closed_periods (period TEXT PRIMARY KEY, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+        closed_at BIGINT NOT NULL, program_version TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE posted_journal_lines (period TEXT NOT NULL, line_no BIGINT NOT NULL, entry_id TEXT NOT NULL,
+        entry_date TEXT NOT NULL, entry_memo TEXT NOT NULL, source_type TEXT NOT NULL, source_ref TEXT NOT NULL,
+        about_period TEXT NOT NULL, account_code TEXT NOT NULL, account_name TEXT NOT NULL, amount BIGINT NOT NULL,
+        location TEXT NOT NULL, processor TEXT NOT NULL, memo TEXT NOT NULL, PRIMARY KEY (period, line_no))
+        """,
+        """
+        CREATE TABLE posted_files (period TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, content TEXT NOT NULL,
+        PRIMARY KEY (period, name))
+        """,
+    ]
+
+    static let lineColumns = [
+        "period", "line_no", "entry_id", "entry_date", "entry_memo", "source_type", "source_ref", "about_period",
+        "account_code", "account_name", "amount", "location", "processor", "memo",
+    ]
+}
+
+/// The sha256 of a text's UTF-8 bytes, in lower-case hex (checksums of posted and written files).
+public func sha256Hex(_ text: String) -> String {
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var bytes: [UInt8] = []
+    for byte in SHA256.hash(data: Array(text.utf8)) {
+        bytes.append(hexDigits[Int(byte >> 4)])
+        bytes.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// A file posted at a close, byte for byte.
+public struct PostedFile: Sendable, Hashable {
+    public var name: String
+    public var content: String
+
+    public init(name: String, content: String) {
+        self.name = name
+        self.content = content
+    }
+}
+
+public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertible {
+    case alreadyClosed(String)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyClosed(let period): return "\(period) is already closed"
+        case .unreadable(let detail): return "the posted periods cannot be read: \(detail)"
+        }
+    }
+}
+
+/// What both stores answer about closed periods.
+public protocol PostedPeriodStore: AnyObject {
+    /// Every closed period with its posted entries, in period order.
+    func closedPeriods() throws -> [ClosedPeriod]
+    /// A file posted with a period's close, or nil.
+    func postedFile(period: String, name: String) throws -> PostedFile?
+    /// Posts a close: the period, its entries and files, in one transaction.
+    func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws
+}
+
+extension SQLDatabase {
+    func sharedClosedPeriods() throws -> [ClosedPeriod] {
+        let periods = try queryRows(
+            "SELECT period, first_day, last_day, closed_at FROM closed_periods ORDER BY first_day", [],
+            integerColumns: [false, false, false, true])
+        let lines = try queryRows(
+            "SELECT " + PostedPeriodSQL.lineColumns.joined(separator: ", ")
+                + " FROM posted_journal_lines ORDER BY period, line_no", [],
+            integerColumns: PostedPeriodSQL.lineColumns.map { $0 == "line_no" || $0 == "amount" })
+        var entriesOfPeriod: [String: [JournalEntry]] = [:]
+        for row in lines {
+            let text = row.map(\.description)
+            guard let date = CivilDate(text: text[3]) else {
+                throw PostedPeriodError.unreadable("posted line \(text[1]) of \(text[0]) has the date \(text[3])")
+            }
+            let line = JournalLine(
+                account: Account(code: text[8], name: text[9]), amount: row[10].integerValue ?? 0, location: text[11],
+                processor: text[12], memo: text[13])
+            var entries = entriesOfPeriod[text[0]] ?? []
+            if let last = entries.last, last.id == text[2], last.date == date {
+                entries[entries.count - 1].lines.append(line)
+            } else {
+                entries.append(
+                    JournalEntry(
+                        id: text[2], date: date, memo: text[4], sourceType: text[5], sourceReference: text[6], lines: [line],
+                        aboutPeriod: text[7]))
+            }
+            entriesOfPeriod[text[0]] = entries
+        }
+        return try periods.map { row in
+            let text = row.map(\.description)
+            guard let first = CivilDate(text: text[1]), let last = CivilDate(text: text[2]),
+                let span = ReportSpan(firstDay: first, lastDay: last), let closedAt = row[3].integerValue
+            else { throw PostedPeriodError.unreadable("closed period \(text[0]) has the span \(text[1])..\(text[2])") }
+            return ClosedPeriod(
+                period: text[0], span: span, closedAt: Instant(nanosecondsSinceEpoch: closedAt),
+                entries: entriesOfPeriod[text[0]] ?? [])
+        }
+    }
+
+    func sharedPostedFile(period: String, name: String) throws -> PostedFile? {
+        try queryRows(
+            "SELECT content FROM posted_files WHERE period = $1 AND name = $2", [.text(period), .text(name)],
+            integerColumns: [false]
+        ).first.map { PostedFile(name: name, content: $0[0].description) }
+    }
+
+    func sharedPostClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
+        try writeTransaction {
+            let existing = try queryRows(
+                "SELECT count(*) FROM closed_periods WHERE period = $1", [.text(period.period)], integerColumns: [true])
+            if (existing.first?[0].integerValue ?? 0) > 0 { throw PostedPeriodError.alreadyClosed(period.period) }
+            try run(
+                "INSERT INTO closed_periods (period, first_day, last_day, closed_at, program_version) VALUES ($1, $2, $3, $4, $5)",
+                [
+                    .text(period.period), .text(period.span.firstDay.description), .text(period.span.lastDay.description),
+                    .integer(period.closedAt.nanosecondsSinceEpoch), .text(programVersion),
+                ])
+            var rows: [[FieldValue]] = []
+            var lineNumber: Int64 = 0
+            for entry in period.entries {
+                precondition(entry.imbalance == 0, "posting an unbalanced entry \(entry.id)")
+                for line in entry.lines {
+                    lineNumber += 1
+                    rows.append([
+                        .text(period.period), .integer(lineNumber), .text(entry.id), .text(entry.date.description),
+                        .text(entry.memo), .text(entry.sourceType), .text(entry.sourceReference), .text(entry.aboutPeriod),
+                        .text(line.account.code), .text(line.account.name), .integer(line.amount), .text(line.location),
+                        .text(line.processor), .text(line.memo),
+                    ])
+                }
+            }
+            try bulkInsert(table: "posted_journal_lines", columns: PostedPeriodSQL.lineColumns, rows: rows)
+            try bulkInsert(
+                table: "posted_files", columns: ["period", "name", "sha256", "content"],
+                rows: files.map { file in
+                    [.text(period.period), .text(file.name), .text(sha256Hex(file.content)), .text(file.content)]
+                })
+        }
+    }
+}
+
+extension SQLiteStore: PostedPeriodStore {
+    public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
+    public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
+        try sharedPostClose(period, files: files, programVersion: programVersion)
+    }
+}
+
+extension PostgresStore: PostedPeriodStore {
+    public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
+    public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
+        try sharedPostClose(period, files: files, programVersion: programVersion)
+    }
+}

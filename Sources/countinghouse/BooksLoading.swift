@@ -1,0 +1,111 @@
+// The books as known at a time, for `report`, `close` and `verify`: the ledger rows recorded by
+// then, one cost run over all of them, the journal computed from both, the periods closed by
+// then, and the entries a report shows (posted where closed, computed where open, with the
+// prior-period adjustments between).
+import CountinghouseCore
+import CountinghouseStore
+
+/// The program version recorded with every close and in run.json.
+let countinghouseVersion = "0.4.0"
+
+struct BooksView {
+    let knownAt: Instant
+    let runs: [SKUCostRun]
+    /// The journal of everything known at `knownAt`, every date (no closes applied).
+    let computed: [JournalEntry]
+    /// Periods closed by `knownAt`, in order.
+    let closed: [ClosedPeriod]
+    /// The books: posted closed periods, adjustments, computed open periods.
+    let entries: [JournalEntry]
+    /// The earliest business date of any dated row known (nil for an empty ledger).
+    let firstBusinessDate: CivilDate?
+    let fileCount: Int
+
+    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant) throws {
+        guard let periods = store as? any PostedPeriodStore else {
+            throw CommandFailure("this store cannot keep closed periods")
+        }
+        self.knownAt = knownAt
+        let offset = environment.zone.offsetFunction
+        closed = try periods.closedPeriods().filter { $0.closedAt <= knownAt }
+        let latestClose = closed.last?.closedAt
+        let closedUntil = closed.last?.span.endDay
+        var events: [CostEvent] = []
+        var rowsOfKind: [LedgerKind: [LedgerRow]] = [:]
+        var lateRows: [String: [String]] = [:]
+        var firstDate: CivilDate?
+        for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
+            var rows: [LedgerRow] = []
+            for stored in try store.rows(of: kind, knownAt: knownAt) {
+                rows.append(stored.row)
+                if let occurredAt = stored.row.occurredAt {
+                    let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
+                    if firstDate.map({ date < $0 }) ?? true { firstDate = date }
+                    if let latestClose, let closedUntil, stored.recordedAt > latestClose, date < closedUntil {
+                        lateRows[Books.period(of: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
+                    }
+                }
+                if stockKinds.contains(kind),
+                    let event = CostEvents.event(
+                        of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
+                {
+                    events.append(event)
+                }
+            }
+            rowsOfKind[kind] = rows
+        }
+        firstBusinessDate = firstDate
+        let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
+        runs = CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+        computed = JournalRules.entries(
+            JournalInput(
+                posLines: rowsOfKind[.posLines] ?? [], posTenders: rowsOfKind[.posTenders] ?? [],
+                settlements: rowsOfKind[.settlements] ?? [], stock: runs.flatMap(\.stockPostings),
+                chart: environment.configuration.chart, offset: offset))
+        entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
+        fileCount = try store.files().filter { $0.recordedAt <= knownAt }.count
+    }
+
+    /// Stock positions at the end of a span as known at `knownAt`.
+    func positions(through instant: Instant) -> [StockPosition] {
+        CostDelta.positions(runs.flatMap(\.deltas).filter { $0.occurredAt <= instant })
+    }
+
+    /// The closed period whose span is exactly `span`, if any.
+    func closedPeriod(exactly span: ReportSpan) -> ClosedPeriod? { closed.first { $0.span == span } }
+}
+
+/// The files a report or a close writes for a span, rendered (the same inputs give the same bytes).
+struct ReportFiles {
+    var files: [(name: String, content: String)] = []
+
+    mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
+
+    static func books(_ books: BooksView, span: ReportSpan, environment: CommandEnvironment) -> ReportFiles {
+        let exponent = environment.currencyExponent
+        let chart = environment.configuration.chart
+        var result = ReportFiles()
+        let inSpan = JournalOutputs.entries(books.entries, in: span)
+        result.add("journal.csv", JournalOutputs.journalTable(inSpan, exponent: exponent).renderCSV())
+        result.add(
+            "trial_balance.csv",
+            JournalOutputs.trialBalanceTable(
+                JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent
+            ).renderCSV())
+        let end = environment.zone.startOfDay(span.endDay)
+        result.add(
+            "valuation.csv",
+            CostTables.valuation(
+                books.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent
+            ).renderCSV())
+        result.add(
+            "journal.ledger",
+            JournalOutputs.ledgerText(
+                books.entries, span: span, currency: environment.configuration.currency, exponent: exponent,
+                header: [
+                    "Countinghouse journal for \(span), as known at \(environment.display(books.knownAt))",
+                    "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
+                ]))
+        return result
+    }
+}
