@@ -1,0 +1,147 @@
+import Testing
+
+@testable import CountinghouseCore
+
+@Suite struct BooksTests {
+    static let chart = ChartOfAccounts()
+    static let october = ReportSpan.period("2026-10")!
+    static let november = ReportSpan.period("2026-11")!
+
+    static func entry(_ id: String, _ date: String, _ lines: [(AccountRole, Int64, String)]) -> JournalEntry {
+        JournalEntry(
+            id: id, date: CivilDate(text: date)!, memo: id, sourceType: "test", sourceReference: id,
+            lines: lines.map { JournalLine(account: chart[$0.0], amount: $0.1, location: $0.2) })
+    }
+
+    // Closed October posted a sale costing 20.00 (provisional). As known now the sale costs 26.00
+    // and a receipt of 30.00 is dated October 12. November has its own sale costing 6.00.
+    // The adjustment for October, dated November 1: COGS +6.00, inventory +30.00 − 6.00 = +24.00,
+    // GRNI −30.00 (balanced: 6 + 24 − 30 = 0).
+    @Test func lateKnowledgeAboutAClosedPeriodLandsInTheFirstOpenPeriod() {
+        let posted = [Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_000, "S01"), (.inventory, -2_000, "S01")])]
+        let closed = [ClosedPeriod(period: "2026-10", span: Self.october, closedAt: Instant(nanosecondsSinceEpoch: 1), entries: posted)]
+        let now = [
+            Self.entry("GOODS:2026-10-12:GR", "2026-10-12", [(.inventory, 3_000, "S01"), (.goodsReceivedNotInvoiced, -3_000, "S01")]),
+            Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_600, "S01"), (.inventory, -2_600, "S01")]),
+            Self.entry("COGS:2026-11-03:S01", "2026-11-03", [(.costOfGoodsSold, 600, "S01"), (.inventory, -600, "S01")]),
+        ]
+        let books = Books.assemble(closed: closed, computed: now, lateRows: ["2026-10": ["purchases.csv:2"]])
+        #expect(books.map(\.id) == ["COGS:2026-10-15:S01", "ADJUST:2026-11-01:2026-10", "COGS:2026-11-03:S01"])
+        let adjustment = books[1]
+        #expect(adjustment.date == CivilDate(text: "2026-11-01"))
+        #expect(adjustment.aboutPeriod == "2026-10")
+        #expect(adjustment.memo == "prior-period adjustment for 2026-10: late rows purchases.csv:2")
+        #expect(adjustment.lines.map { "\($0.account.code)@\($0.location) \($0.amount)" } == ["1200@S01 2400", "2000@S01 -3000", "5000@S01 600"])
+        // Books as a whole = the journal as known now.
+        #expect(Self.sums(books) == Self.sums(now))
+        // Once November closes with the adjustment, nothing more is due for October.
+        let novemberPosted = JournalOutputs.entries(books, in: Self.november)
+        let both = closed + [ClosedPeriod(period: "2026-11", span: Self.november, closedAt: Instant(nanosecondsSinceEpoch: 2), entries: novemberPosted)]
+        #expect(Books.adjustments(closed: both, computed: now, lateRows: [:]).isEmpty)
+        #expect(Self.sums(both.flatMap(\.entries)) == Self.sums(now))
+        // October's drift: posted 20.00 of COGS, adjusted later by 6.00, now 26.00.
+        let drift = Books.drift(of: both[0], closed: both, computed: now)
+        let cogs = drift.first { $0.account.code == "5000" }!
+        #expect((cogs.posted, cogs.adjustedLater, cogs.asKnownNow, cogs.pendingAdjustment) == (2_000, 600, 2_600, 0))
+    }
+
+    @Test func withoutClosesTheBooksAreTheComputedJournal() {
+        let now = [Self.entry("X", "2026-10-01", [(.cashOnHand, 100, "S01"), (.sales, -100, "S01")])]
+        #expect(Books.assemble(closed: [], computed: now, lateRows: [:]) == now)
+    }
+
+    // Opening is everything before the span; debit and credit the span's; balance the sum.
+    @Test func trialBalanceOpensWithEverythingBefore() {
+        let entries = [
+            Self.entry("A", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -1_000, "S01")]),
+            Self.entry("B", "2026-11-05", [(.cashOnHand, 250, "S01"), (.sales, -250, "S01")]),
+            Self.entry("C", "2026-11-06", [(.cashOnHand, -50, "S01"), (.salesReturns, 50, "S01")]),
+            Self.entry("D", "2026-12-01", [(.cashOnHand, 7, "S01"), (.sales, -7, "S01")]),
+        ]
+        let rows = JournalOutputs.trialBalance(entries, span: Self.november, chart: Self.chart)
+        #expect(rows.count == AccountRole.allCases.count)
+        let cash = rows.first { $0.account.code == "1000" }!
+        #expect((cash.opening, cash.debit, cash.credit, cash.balance) == (1_000, 250, 50, 1_200))
+        #expect(rows.reduce(0) { $0 + $1.balance } == 0)
+        let table = JournalOutputs.trialBalanceTable(rows, exponent: 2).renderCSV()
+        #expect(table.hasPrefix("account,account_name,opening,debit,credit,balance\n1000,Cash on hand,10.00,2.50,0.50,12.00\n"))
+    }
+
+    @Test func ledgerTextBringsBalancesForward() {
+        let entries = [
+            Self.entry("A", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -1_000, "S01")]),
+            Self.entry("B;|(x)", "2026-11-05", [(.cashOnHand, 250, "S01"), (.sales, -250, "S01")]),
+        ]
+        let text = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, header: ["h"])
+        #expect(text == """
+            ; h
+
+            commodity 1000.00 USD
+
+            2026-11-01 * Balances brought forward
+                ; source:opening
+                Assets:1000 Cash on hand  10.00 USD  ; location:S01
+                Income:4000 Sales  -10.00 USD  ; location:S01
+
+            2026-11-05 * (B  [x]) B  [x]
+                ; source:test B;|(x)
+                Assets:1000 Cash on hand  2.50 USD  ; location:S01
+                Income:4000 Sales  -2.50 USD  ; location:S01
+
+            """)
+    }
+
+    @Test func checksFindWhatIsWrong() {
+        let unbalanced = Self.entry("BAD", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -999, "S01")])
+        #expect(BooksChecks.balance([unbalanced]) == [
+            "entry BAD of 2026-10-05 does not balance: debits − credits = 1 minor units",
+            "the trial balance does not sum to zero: 1 minor units",
+        ])
+        let receipt = Self.entry("G", "2026-10-05", [(.inventory, 1_000, "S01"), (.goodsReceivedNotInvoiced, -1_000, "S01")])
+        let positions = [StockPosition(sku: "A", location: "S01", quantityOnHand: 1, value: 900, pendingQuantity: 0)]
+        #expect(BooksChecks.inventoryEqualsValuation([receipt], positions: positions, chart: Self.chart, exponent: 2) == [
+            "inventory (1200) at S01: the books say 10.00, the valuation 9.00",
+        ])
+        let posted = [receipt]
+        #expect(BooksChecks.postedEqualsRecomputed(period: "2026-10", posted: posted, recomputed: []) == [
+            "2026-10: entry 2026-10-05 G was posted but is not in a recomputation as known at the close",
+        ])
+    }
+
+    static func sums(_ entries: [JournalEntry]) -> [String: Int64] {
+        var sums: [String: Int64] = [:]
+        for entry in entries {
+            for line in entry.lines { sums["\(line.account.code)@\(line.location)/\(line.processor)", default: 0] += line.amount }
+        }
+        return sums.filter { $0.value != 0 }
+    }
+}
+
+/// The inventory accounts and the valuation agree after every step of generated histories (late
+/// rows, returns, transfers, counts), and every entry balances.
+@Suite struct JournalPropertyTests {
+    @Test func inventoryEqualsValuationAfterEveryStep() {
+        var failures: [String] = []
+        for seed in UInt64(1)...400 {
+            let history = RandomHistory(seed: seed)
+            for known in history.knowledgeTimes {
+                let events = history.story.events.filter { $0.source.recordedAt <= known }
+                let run = FIFOEngine.run(sku: history.story.sku, events: events, standardCost: history.story.standardCost)
+                let entries = JournalRules.entries(
+                    JournalInput(posLines: [], posTenders: [], settlements: [], stock: run.stockPostings, chart: ChartOfAccounts(), offset: { _ in 0 }))
+                let positions = run.positions(through: Instant(nanosecondsSinceEpoch: .max))
+                let problems = BooksChecks.balance(entries)
+                    + BooksChecks.inventoryEqualsValuation(entries, positions: positions, chart: ChartOfAccounts(), exponent: 2)
+                if !problems.isEmpty { failures.append("seed \(seed) known at \(known): \(problems)") }
+                // At the end of every day too: the books up to that day equal the valuation then.
+                for date in Set(events.map { $0.occurredAt.civilDate() }).sorted() {
+                    let end = Instant(nanosecondsSinceEpoch: Instant(date: date.adding(days: 1)).nanosecondsSinceEpoch - 1)
+                    let problems = BooksChecks.inventoryEqualsValuation(
+                        entries.filter { $0.date <= date }, positions: run.positions(through: end), chart: ChartOfAccounts(), exponent: 2)
+                    if !problems.isEmpty { failures.append("seed \(seed) known at \(known), end of \(date): \(problems)") }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures: \(failures.prefix(5))")
+    }
+}

@@ -1,0 +1,175 @@
+import Testing
+
+@testable import CountinghouseCore
+
+/// Each entry type of SEMANTICS §5 on a small example worked by hand (reporting zone UTC).
+@Suite struct JournalRulesTests {
+    static let chart = ChartOfAccounts()
+
+    static func at(_ day: Int64, _ hour: Int64 = 12) -> Instant {
+        Instant(nanosecondsSinceEpoch: Instant(date: CivilDate(year: 2026, month: 10, day: day)!).nanosecondsSinceEpoch + hour * 3_600_000_000_000)
+    }
+
+    static func row(_ kind: LedgerKind, _ values: [String: FieldValue]) -> LedgerRow {
+        LedgerRow(kind: kind, values: kind.schema.columns.map { values[$0.name] ?? .null }, sourceRow: 2)
+    }
+
+    static func line(_ order: String, _ number: Int64, _ type: String, quantity: Int64, price: Int64, discount: Int64 = 0, tax: Int64 = 0) -> LedgerRow {
+        row(.posLines, [
+            "order_id": .text(order), "line_no": .integer(number), "occurred_at": .integer(at(15).nanosecondsSinceEpoch),
+            "location": .text("S01"), "sku": .text("A"), "type": .text(type), "quantity": .integer(quantity),
+            "unit_price": .integer(price), "discount": .integer(discount), "tax": .integer(tax),
+        ])
+    }
+
+    static func tender(_ order: String, _ number: Int64, _ tender: String, _ type: String, _ amount: Int64, processor: String? = nil) -> LedgerRow {
+        row(.posTenders, [
+            "order_id": .text(order), "tender_no": .integer(number), "occurred_at": .integer(at(15).nanosecondsSinceEpoch),
+            "location": .text("S01"), "tender": .text(tender), "type": .text(type), "amount": .integer(amount),
+            "processor": processor.map(FieldValue.text) ?? .null,
+        ])
+    }
+
+    static func settlement(_ id: String, _ type: String, day: Int64, gross: Int64, fee: Int64, payout: String? = nil) -> LedgerRow {
+        row(.settlements, [
+            "processor": .text("stripe"), "record_id": .text(id), "type": .text(type),
+            "occurred_at": .integer(at(day).nanosecondsSinceEpoch), "currency": .text("USD"), "gross": .integer(gross),
+            "fee": .integer(fee), "net": .integer(gross - fee), "payout_id": payout.map(FieldValue.text) ?? .null,
+        ])
+    }
+
+    static func input(posLines: [LedgerRow] = [], posTenders: [LedgerRow] = [], settlements: [LedgerRow] = [], stock: [StockPosting] = []) -> JournalInput {
+        JournalInput(posLines: posLines, posTenders: posTenders, settlements: settlements, stock: stock, chart: chart, offset: { _ in 0 })
+    }
+
+    /// `code@location amount memo` per line, amounts in minor units (debit positive).
+    static func lines(_ entry: JournalEntry) -> [String] {
+        entry.lines.map { line in
+            var text = line.account.code
+            if !line.location.isEmpty { text += "@\(line.location)" }
+            if !line.processor.isEmpty { text += "/\(line.processor)" }
+            return "\(text) \(line.amount) \(line.memo)"
+        }
+    }
+
+    // T1: 2 × 10.00 less 1.00 discount plus 1.52 tax = 20.52, paid 15.00 by card and 5.52 cash; a
+    // COMP line at price 0. T2: a return of 1 × 10.00 less 0.50 plus 0.76 tax = 10.26 refunded in
+    // cash. T3: 3.00 paid 2.95 by gift card — 0.05 short. T4: 4.00 by another tender.
+    // Credits: gross 20.00 + 3.00 + 4.00 = 27.00, tax 1.52. Debits: discounts 1.00, returns 9.50,
+    // tax on returns 0.76, card 15.00, gift card 2.95, other 4.00; cash 5.52 − 10.26 = −4.74.
+    // Debits − credits = 1.00 + 9.50 + 0.76 + 15.00 + 2.95 + 4.00 − 4.74 − 27.00 − 1.52 = −0.05:
+    // over/short is debited 0.05.
+    @Test func salesPerDayAndLocation() {
+        let entries = JournalRules.entries(Self.input(
+            posLines: [
+                Self.line("T1", 1, "SALE", quantity: 2, price: 1000, discount: 100, tax: 152),
+                Self.line("T1", 2, "COMP", quantity: 1, price: 0),
+                Self.line("T2", 1, "RETURN", quantity: 1, price: 1000, discount: 50, tax: 76),
+                Self.line("T3", 1, "SALE", quantity: 1, price: 300),
+                Self.line("T4", 1, "SALE", quantity: 1, price: 400),
+            ],
+            posTenders: [
+                Self.tender("T1", 1, "CARD", "PAYMENT", 1500, processor: "stripe"), Self.tender("T1", 2, "CASH", "PAYMENT", 552),
+                Self.tender("T2", 1, "CASH", "REFUND", 1026), Self.tender("T3", 1, "GIFT_CARD", "PAYMENT", 295),
+                Self.tender("T4", 1, "OTHER", "PAYMENT", 400),
+            ]))
+        #expect(entries.count == 1)
+        let entry = entries[0]
+        #expect(entry.id == "SALES:2026-10-15:S01")
+        #expect(entry.memo == "POS sales at S01 on 2026-10-15; tickets whose tenders differ from their lines: T3")
+        #expect(Self.lines(entry) == [
+            "4000@S01 -2700 gross sales", "4020@S01 100 sales discounts", "2100@S01 -152 sales tax",
+            "4010@S01 950 sales returns (net of discount)", "2100@S01 76 sales tax on returns",
+            "1100@S01/stripe 1500 card (stripe)", "1000@S01 -474 cash", "2200@S01 295 gift cards redeemed",
+            "1190@S01 400 other tenders", "6900@S01 5 POS over/short",
+        ])
+        #expect(entry.imbalance == 0)
+    }
+
+    // A sale costing 12.00 of which 4.00 provisional, a COMP costing 3.00 and a customer return
+    // valued 5.00, all at S01 on Oct 15: one cost-of-sales entry. GR-1 receives 100.00 at WH1;
+    // GR-1R returns goods costing 20.00. Transfer T-1 ships 30.00 from WH1 on the 15th and
+    // receives it at S01 on the 16th. Count C-1 loses 6.00 at S01 and finds 2.00 at S02.
+    @Test func stockEntries() {
+        func posting(_ kind: StockPosting.Kind, _ location: String, _ day: Int64, _ document: String, _ value: Int64, provisional: Int64 = 0) -> StockPosting {
+            StockPosting(kind: kind, sku: "A", location: location, occurredAt: Self.at(day), documentID: document, value: value, provisional: provisional)
+        }
+        let entries = JournalRules.entries(Self.input(stock: [
+            posting(.purchaseReceipt, "WH1", 15, "GR-1", 10_000), posting(.purchaseReturn, "WH1", 15, "GR-1R", -2_000),
+            posting(.sale, "S01", 15, "O1", -1_200, provisional: 400), posting(.complimentary, "S01", 15, "O2", -300),
+            posting(.customerReturn, "S01", 15, "O3", 500), posting(.transferShip, "WH1", 15, "T-1", -3_000),
+            posting(.transferReceive, "S01", 16, "T-1", 3_000), posting(.count, "S01", 16, "C-1", -600),
+            posting(.count, "S02", 16, "C-1", 200),
+        ]))
+        let byID = Dictionary(uniqueKeysWithValues: entries.map { ($0.id, $0) })
+        #expect(entries.map(\.id) == [
+            "COGS:2026-10-15:S01", "GOODS:2026-10-15:GR-1", "GOODS:2026-10-15:GR-1R", "TRANSFER:2026-10-15:T-1:SHIP",
+            "COUNT:2026-10-16:C-1", "TRANSFER:2026-10-16:T-1:RECEIVE",
+        ])
+        #expect(Self.lines(byID["COGS:2026-10-15:S01"]!) == [
+            "5000@S01 800 cost of sales", "5000@S01 400 cost of sales, provisional (pending units)",
+            "1200@S01 -1200 inventory sold", "5020@S01 300 complimentary goods", "1200@S01 -300 inventory given away",
+            "1200@S01 500 inventory returned by customers", "5000@S01 -500 cost of customer returns",
+        ])
+        #expect(Self.lines(byID["GOODS:2026-10-15:GR-1"]!) == ["1200@WH1 10000 goods received", "2000@WH1 -10000 goods received"])
+        #expect(Self.lines(byID["GOODS:2026-10-15:GR-1R"]!) == [
+            "1200@WH1 -2000 goods returned to the supplier", "2000@WH1 2000 goods returned to the supplier",
+        ])
+        #expect(Self.lines(byID["TRANSFER:2026-10-15:T-1:SHIP"]!) == [
+            "1200@WH1 -3000 shipped from WH1", "1210@IN_TRANSIT 3000 shipped from WH1",
+        ])
+        #expect(Self.lines(byID["TRANSFER:2026-10-16:T-1:RECEIVE"]!) == [
+            "1200@S01 3000 received at S01", "1210@IN_TRANSIT -3000 received at S01",
+        ])
+        #expect(Self.lines(byID["COUNT:2026-10-16:C-1"]!) == [
+            "1200@S01 -600 count shrinkage", "5010@S01 600 count shrinkage", "1200@S02 200 count gains",
+            "5010@S02 -200 count gains",
+        ])
+        #expect(entries.allSatisfy { $0.imbalance == 0 })
+    }
+
+    // Oct 16: a capture of 15.00 with a 0.74 fee (net 14.26), a refund of 5.00, a chargeback of
+    // 15.00 with a 15.00 dispute fee (net −30.00) and its reversal (+15.00), a 2.00 fee record, an
+    // adjustment of −1.00. Oct 18: payout po_1 of 20.00 to the bank.
+    @Test func processorActivityAndPayouts() {
+        let entries = JournalRules.entries(Self.input(settlements: [
+            Self.settlement("ch_1", "CAPTURE", day: 16, gross: 1_500, fee: 74),
+            Self.settlement("re_1", "REFUND", day: 16, gross: -500, fee: 0),
+            Self.settlement("dp_1", "CHARGEBACK", day: 16, gross: -1_500, fee: 1_500),
+            Self.settlement("dp_2", "CHARGEBACK_REVERSAL", day: 16, gross: 1_500, fee: 0),
+            Self.settlement("fee_1", "FEE", day: 16, gross: 0, fee: 200),
+            Self.settlement("adj_1", "ADJUSTMENT", day: 16, gross: -100, fee: 0),
+            Self.settlement("po_1", "PAYOUT", day: 18, gross: -2_000, fee: 0, payout: "po_1"),
+        ]))
+        #expect(entries.map(\.id) == ["PROCESSOR:2026-10-16:stripe", "PAYOUT:2026-10-18:stripe:po_1"])
+        #expect(Self.lines(entries[0]) == [
+            "1110/stripe 1426 capture", "6000/stripe 74 fees (capture)", "1100/stripe -1500 capture",
+            "1110/stripe -500 refund", "1100/stripe 500 refund",
+            "1110/stripe -3000 chargeback", "6000/stripe 1500 fees (chargeback)", "6010/stripe 1500 chargeback",
+            "1110/stripe 1500 chargeback reversal", "6010/stripe -1500 chargeback reversal",
+            "1110/stripe -200 fee", "6000/stripe 200 fees (fee)",
+            "1110/stripe -100 adjustment", "1100/stripe 100 adjustment",
+        ])
+        #expect(Self.lines(entries[1]) == ["1110/stripe -2000 payout", "1010/stripe 2000 payout"])
+    }
+
+    @Test func businessDatesFollowTheReportingZone() {
+        // 2026-10-16T02:00Z is still the 15th in New York (UTC−4 in October).
+        var sale = Self.line("T9", 1, "SALE", quantity: 1, price: 100)
+        sale.values[2] = .integer(Self.at(16, 2).nanosecondsSinceEpoch)
+        let input = JournalInput(posLines: [sale], posTenders: [], settlements: [], stock: [], chart: Self.chart, offset: { _ in -4 * 3600 })
+        #expect(JournalRules.entries(input).map(\.id) == ["SALES:2026-10-15:S01"])
+    }
+
+    @Test func theChartRenamesAccountsEverywhere() throws {
+        var chart = ChartOfAccounts()
+        try chart.set(.inventory, to: Account(code: "1300", name: "Stock"))
+        #expect(throws: ChartError.self) { try chart.set(.bank, to: Account(code: "1300", name: "Bank")) }
+        let input = JournalInput(
+            posLines: [], posTenders: [], settlements: [],
+            stock: [StockPosting(kind: .purchaseReceipt, sku: "A", location: "S01", occurredAt: Self.at(1), documentID: "G", value: 100, provisional: 0)],
+            chart: chart, offset: { _ in 0 })
+        #expect(JournalRules.entries(input)[0].lines[0].account == Account(code: "1300", name: "Stock"))
+        #expect(Account(code: "1300", name: "Stock: on hand").ledgerName == "Assets:1300 Stock- on hand")
+    }
+}
