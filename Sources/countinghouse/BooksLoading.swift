@@ -21,13 +21,17 @@ struct BooksView {
     let firstBusinessDate: CivilDate?
     let fileCount: Int
 
-    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant) throws {
+    /// `before`: only the closes of periods before this one count (the books as they stood when
+    /// that period was closed, for checking what was posted then).
+    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant, closesBefore before: ReportSpan? = nil) throws {
         guard let periods = store as? any PostedPeriodStore else {
             throw CommandFailure("this store cannot keep closed periods")
         }
         self.knownAt = knownAt
         let offset = environment.zone.offsetFunction
-        closed = try periods.closedPeriods().filter { $0.closedAt <= knownAt }
+        closed = try periods.closedPeriods().filter { closed in
+            closed.closedAt <= knownAt && before.map { closed.span.lastDay < $0.firstDay } ?? true
+        }
         let latestClose = closed.last?.closedAt
         let closedUntil = closed.last?.span.endDay
         var events: [CostEvent] = []

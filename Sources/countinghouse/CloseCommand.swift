@@ -55,6 +55,10 @@ struct CloseCommand: ParsableCommand {
         // What is posted: the period's own entries and the adjustments for the periods before it
         // (which the books date on its first day).
         let posted = JournalOutputs.entries(books.entries, in: span)
+        if let unbalanced = posted.first(where: { $0.imbalance != 0 }) {
+            throw CommandFailure(
+                "\(unbalanced.id) does not balance (\(unbalanced.imbalance) minor units): the posted periods were altered; run countinghouse verify")
+        }
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
         let files = ReportFiles.books(books, span: span, environment: environment)
         try periods.postClose(

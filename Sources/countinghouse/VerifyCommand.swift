@@ -15,10 +15,16 @@ struct VerifyCommand: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "Rebuild the cost cache from the ledger first (it is only a cache; use after a failed cache check).")
+    var rebuildCache = false
 
     func run() throws {
         let environment = try CommandEnvironment(global)
         let store = try openLedgerStoreForCommand(environment)
+        if rebuildCache {
+            _ = try store.refreshCostCache(rebuild: true)
+            print("cost cache rebuilt from the ledger")
+        }
         let report = try LedgerVerifier.verify(store)
         var checks = report.checks.map { (name: $0.name, failures: $0.failures, messages: [String]()) }
         for finding in report.findings {
@@ -53,7 +59,7 @@ struct VerifyCommand: ParsableCommand {
         var closedMessages: [String] = []
         guard let periods = store as? any PostedPeriodStore else { return results }
         for closed in books.closed {
-            let atClose = try BooksView(store, environment: environment, knownAt: closed.closedAt)
+            let atClose = try BooksView(store, environment: environment, knownAt: closed.closedAt, closesBefore: closed.span)
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
             closedMessages += BooksChecks.postedEqualsRecomputed(
                 period: closed.period, posted: closed.entries, recomputed: recomputed)

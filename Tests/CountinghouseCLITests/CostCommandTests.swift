@@ -70,6 +70,10 @@ import Testing
             ok     ledger hash chains
             ok     cost cache = rebuild
             ok     on-hand units = plain sums
+            ok     journal entries balance
+            ok     inventory account = valuation
+            ok     value conservation
+            ok     closed periods = recomputed at their close
 
             """)
     }

@@ -1,0 +1,253 @@
+import Foundation
+import Testing
+
+/// The books end to end from real files: the story finance lives through (close October, a late
+/// October receipt arrives in November), closing rules, hledger's agreement, and verify.
+@Suite struct ReportCommandTests {
+    static let items = """
+        sku,name,standard_cost
+        A,Widget,4.00
+        B,Gadget,2.00
+
+        """
+    static let octoberPurchases = """
+        document_id,line_no,occurred_at,location,sku,type,quantity,total_cost
+        GR-B,1,2026-10-02T09:00:00Z,S01,B,RECEIVE,10,20.00
+
+        """
+    // Three October sales of A at S01 (3, 3 and 2 units) and one of B.
+    static let octoberLines = """
+        order_id,line_no,occurred_at,location,sku,type,quantity,unit_price
+        O-1,1,2026-10-15T10:00:00Z,S01,A,SALE,3,10.00
+        O-2,1,2026-10-20T10:00:00Z,S01,A,SALE,3,10.00
+        O-3,1,2026-10-25T10:00:00Z,S01,A,SALE,2,10.00
+        O-4,1,2026-10-25T11:00:00Z,S01,B,SALE,1,5.00
+
+        """
+    static let octoberTenders = """
+        order_id,tender_no,occurred_at,location,tender,type,amount
+        O-1,1,2026-10-15T10:00:00Z,S01,CASH,PAYMENT,30.00
+        O-2,1,2026-10-20T10:00:00Z,S01,CASH,PAYMENT,30.00
+        O-3,1,2026-10-25T10:00:00Z,S01,CASH,PAYMENT,20.00
+        O-4,1,2026-10-25T11:00:00Z,S01,CASH,PAYMENT,5.00
+
+        """
+    // The goods receipt of October 12: 10 units of A for 60.00, delivered on November 5.
+    static let lateReceipt = """
+        document_id,line_no,occurred_at,location,sku,type,quantity,total_cost
+        GR-A,1,2026-10-12T09:00:00Z,S01,A,RECEIVE,10,60.00
+
+        """
+    static let novemberLines = """
+        order_id,line_no,occurred_at,location,sku,type,quantity,unit_price
+        O-5,1,2026-11-10T10:00:00Z,S01,A,SALE,1,10.00
+
+        """
+    static let novemberTenders = """
+        order_id,tender_no,occurred_at,location,tender,type,amount
+        O-5,1,2026-11-10T10:00:00Z,S01,CASH,PAYMENT,10.00
+
+        """
+
+    /// Ingests the story's files into a ledger: October's on October 31, the late receipt on
+    /// November 5, November's on November 11.
+    static func ingest(_ cli: CLI, late: Bool = true) throws {
+        let october = try [
+            cli.write("oct/items.csv", items), cli.write("oct/purchases.csv", octoberPurchases),
+            cli.write("oct/pos_lines.csv", octoberLines), cli.write("oct/pos_tenders.csv", octoberTenders),
+        ]
+        let result = try cli.run(["ingest", "--recorded-at", "2026-10-31T20:00:00Z"] + october)
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        guard late else { return }
+        try lateFiles(cli)
+    }
+
+    static func lateFiles(_ cli: CLI) throws {
+        #expect(try cli.run(["ingest", "--recorded-at", "2026-11-05T06:00:00Z", cli.write("nov05/purchases.csv", lateReceipt)]).status == 0)
+        let november = try [cli.write("nov11/pos_lines.csv", novemberLines), cli.write("nov11/pos_tenders.csv", novemberTenders)]
+        #expect(try cli.run(["ingest", "--recorded-at", "2026-11-11T06:00:00Z"] + november).status == 0)
+    }
+
+    static func read(_ cli: CLI, _ path: String) throws -> String {
+        try String(contentsOf: cli.directory.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    static func expectVerified(_ cli: CLI, now: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let verify = try cli.run(["verify"], now: now)
+        #expect(verify.status == 0, "\(verify.output)", sourceLocation: sourceLocation)
+    }
+
+    // At October's close nothing of A has been received: the three sales (8 units) are pending at
+    // the standard cost 4.00 — 12.00 + 12.00 + 8.00 = 32.00 — and B's sale costs 2.00. The late
+    // receipt (10 × 6.00) makes them 18.00 + 18.00 + 12.00 = 48.00: cost of goods sold +16.00.
+    // Inventory at S01 was −32.00 (A) + 18.00 (B); now 60.00 − 48.00 = 12.00 (A) + 18.00 (B): +44.00.
+    // Goods received not invoiced −60.00. The adjustment: Dr 1200 44.00, Dr 5000 16.00, Cr 2000 60.00.
+    @Test(arguments: storeKinds)
+    func theStoryFinanceLivesThrough(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        try Self.ingest(cli, late: false)
+        let closeOctober = try cli.run(["close", "--period", "2026-10"], now: "2026-11-01T12:00:00Z")
+        #expect(closeOctober.status == 0, "\(closeOctober.error)")
+        #expect(closeOctober.output.hasPrefix("closed 2026-10 as known at 2026-11-01T12:00:00+00:00: "))
+        #expect(try cli.run(["report", "--period", "2026-10", "--out", "oct-at-close"], now: "2026-11-01T12:00:00Z").status == 0)
+        let octoberCogs = try Self.read(cli, "oct-at-close/cogs.csv")
+        #expect(octoberCogs.contains("SALE:O-3:1,SALE,2026-10-25T10:00:00+00:00,S01,A,O-3,1,2,0,0.00,2,8.00,0,FALLBACK_STANDARD_COST"))
+        try Self.expectVerified(cli, now: "2026-11-01T12:00:00Z")
+
+        try Self.lateFiles(cli)
+        let now = "2026-12-01T12:00:00Z"
+        // October's report is what was posted, byte for byte; the drift shows what changed.
+        let october = try cli.run(["report", "--period", "2026-10", "--out", "oct-now"], now: now)
+        #expect(october.status == 0, "\(october.error)")
+        #expect(october.output.contains("2026-10 is closed"))
+        for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger", "cogs.csv"] {
+            #expect(try Self.read(cli, "oct-now/\(name)") == Self.read(cli, "oct-at-close/\(name)"), "\(name)")
+        }
+        let drift = try Self.read(cli, "oct-now/drift.csv")
+        #expect(drift.contains("5000,Cost of goods sold,S01,,34.00,0.00,50.00,16.00\n"))
+
+        // November carries the adjustment, dated November 1.
+        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: now).status == 0)
+        let journal = try Self.read(cli, "nov/journal.csv")
+        let adjustment = journal.split(separator: "\n").filter { $0.hasPrefix("ADJUST:2026-11-01:2026-10,") }
+        #expect(adjustment.count == 3)
+        #expect(adjustment.map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(7).joined(separator: ",") } == [
+            "ADJUST:2026-11-01:2026-10,2026-11-01,1200,Inventory,44.00,0.00,S01",
+            "ADJUST:2026-11-01:2026-10,2026-11-01,2000,Goods received not invoiced,0.00,60.00,S01",
+            "ADJUST:2026-11-01:2026-10,2026-11-01,5000,Cost of goods sold,16.00,0.00,S01",
+        ])
+        #expect(adjustment.allSatisfy { $0.contains("prior-period adjustment for 2026-10: late rows ") && $0.contains("nov05/purchases.csv:2") })
+        // The inventory account at November's end = the valuation: A 1 unit at 6.00, B 9 at 2.00.
+        let trialBalance = try Self.read(cli, "nov/trial_balance.csv")
+        #expect(trialBalance.contains("\n1200,Inventory,-14.00,44.00,6.00,24.00\n"))
+        #expect(try Self.read(cli, "nov/valuation.csv") == "sku,location,quantity_on_hand,value,pending_quantity\nA,S01,1,6.00,0\nB,S01,9,18.00,0\n")
+        try Self.expectVerified(cli, now: now)
+
+        // Close November; the posted journals of October and November sum to the journal of
+        // everything known, computed in a second ledger that never closed anything.
+        #expect(try cli.run(["close", "--period", "2026-11"], now: now).status == 0)
+        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov-closed"], now: now).status == 0)
+        #expect(try Self.read(cli, "nov-closed/journal.csv") == journal)
+        let fresh = try CLI(postgres: postgres)
+        try Self.ingest(fresh)
+        #expect(try fresh.run(["report", "--from", "2026-10-01", "--to", "2026-11-30", "--out", "all"], now: now).status == 0)
+        func balances(_ text: String) -> [String] {
+            text.split(separator: "\n").dropFirst().map { row in
+                let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+                return "\(cells[0])=\(cells[5])"
+            }
+        }
+        #expect(balances(try Self.read(cli, "nov-closed/trial_balance.csv")) == balances(try Self.read(fresh, "all/trial_balance.csv")))
+        try Self.expectVerified(cli, now: now)
+
+        // The same knowledge time gives the same bytes, every time.
+        #expect(try cli.run(["report", "--period", "2026-11", "--as-known-at", "2026-11-20", "--out", "a"], now: now).status == 0)
+        #expect(try cli.run(["report", "--period", "2026-11", "--as-known-at", "2026-11-20", "--out", "b"], now: now).status == 0)
+        for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger", "cogs.csv", "run.json"] {
+            #expect(try Self.read(cli, "a/\(name)") == Self.read(cli, "b/\(name)"), "\(name)")
+        }
+    }
+
+    @Test func periodsCloseInOrderOnceAfterTheyEnd() throws {
+        let cli = try CLI()
+        try Self.ingest(cli)
+        let early = try cli.run(["close", "--period", "2026-11"], now: "2026-11-20T12:00:00Z")
+        #expect(early.status == 1)
+        #expect(early.error == "error: 2026-11 has not ended (it ends at 2026-12-01T00:00:00+00:00; now is 2026-11-20T12:00:00+00:00)\n")
+        let outOfOrder = try cli.run(["close", "--period", "2026-11"], now: "2026-12-02T12:00:00Z")
+        #expect(outOfOrder.error == "error: 2026-10 is open (the ledger's first rows are dated 2026-10-02): close it before 2026-11 (periods close in order)\n")
+        #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-12-02T12:00:00Z").status == 0)
+        let twice = try cli.run(["close", "--period", "2026-10"], now: "2026-12-02T13:00:00Z")
+        #expect(twice.error == "error: 2026-10 is already closed; what is learnt about it now goes into the first open period\n")
+        let skipping = try cli.run(["close", "--period", "2026-12"], now: "2027-01-02T13:00:00Z")
+        #expect(skipping.error == "error: 2026-11 is open: close it before 2026-12 (periods close in order)\n")
+        let backwards = try cli.run(["close", "--period", "2026-11"], now: "2026-12-02T11:00:00Z")
+        #expect(backwards.error.contains("knowledge never goes backwards"))
+        #expect(try cli.run(["close", "--period", "2026-13"]).status == 2)
+    }
+
+    /// hledger accepts the exported journal and its balances are the trial balance's.
+    @Test func hledgerAgreesWithTheTrialBalance() throws {
+        let cli = try CLI()
+        try Self.ingest(cli)
+        #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-11-01T12:00:00Z").status == 0)
+        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: "2026-12-01T12:00:00Z").status == 0)
+        let ledger = cli.directory.appendingPathComponent("nov/journal.ledger").path
+        let check = try Self.hledger(["-f", ledger, "check"])
+        #expect(check.status == 0, "\(check.output)")
+        let balance = try Self.hledger(["-f", ledger, "bal", "--flat", "--no-total", "-O", "csv"])
+        #expect(balance.status == 0)
+        // "account","balance" rows: the account name carries the code; amounts like "24.00 USD".
+        var fromHledger: [String: String] = [:]
+        for row in balance.output.split(separator: "\n").dropFirst() {
+            let cells = row.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            let code = cells[0].split(separator: ":")[1].split(separator: " ")[0]
+            fromHledger[String(code)] = cells[1].replacingOccurrences(of: " USD", with: "")
+        }
+        var fromTrialBalance: [String: String] = [:]
+        for row in try Self.read(cli, "nov/trial_balance.csv").split(separator: "\n").dropFirst() {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+            if cells[5] != "0.00" { fromTrialBalance[String(cells[0])] = String(cells[5]) }
+        }
+        #expect(!fromTrialBalance.isEmpty)
+        #expect(fromHledger == fromTrialBalance)
+    }
+
+    static func hledger(_ arguments: [String]) throws -> CLI.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["hledger"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLI.Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self), error: "")
+    }
+
+    /// verify finds an unbalanced entry planted among the posted lines, and a deleted cache.
+    @Test func verifyFindsAPlantedEntryAndADeletedCache() throws {
+        let cli = try CLI()
+        try Self.ingest(cli)
+        let now = "2026-12-01T12:00:00Z"
+        #expect(try cli.run(["close", "--period", "2026-10"], now: now).status == 0)
+        try Self.expectVerified(cli, now: now)
+        let database = cli.environment["COUNTINGHOUSE_DATABASE"]!
+        try Self.sqlite(database, "DELETE FROM cost_cache_outflows")
+        let afterDelete = try cli.run(["verify"], now: now)
+        #expect(afterDelete.status == 1)
+        #expect(afterDelete.output.contains("FAILED cost cache = rebuild"))
+        #expect(afterDelete.output.contains("is missing from the cache"))
+        let rebuilt = try cli.run(["verify", "--rebuild-cache"], now: now)
+        #expect(rebuilt.status == 0, "\(rebuilt.output)")
+        #expect(rebuilt.output.hasPrefix("cost cache rebuilt from the ledger\nok     ledger hash chains\nok     cost cache = rebuild\n"))
+        try Self.sqlite(
+            database,
+            "INSERT INTO posted_journal_lines VALUES ('2026-10', 999, 'PLANTED', '2026-10-31', 'planted', 'test', 'x', '', '1000', 'Cash on hand', 100, 'S01', '', '')")
+        let planted = try cli.run(["verify"], now: now)
+        #expect(planted.status == 1)
+        #expect(planted.output.contains("FAILED journal entries balance (2)"))
+        #expect(planted.output.contains("entry PLANTED of 2026-10-31 does not balance: debits − credits = 100 minor units"))
+        #expect(planted.output.contains("2026-10: entry 2026-10-31 PLANTED was posted but is not in a recomputation as known at the close"))
+        // A posted file altered behind the program's back (its owner dropped the trigger).
+        try Self.sqlite(
+            database,
+            "DROP TRIGGER posted_files_no_update; UPDATE posted_files SET content = content || 'x' WHERE name = 'valuation.csv'")
+        let altered = try cli.run(["verify"], now: now)
+        #expect(altered.output.contains("2026-10: the posted valuation.csv differs from a recomputation as known at the close"))
+        // And nothing unbalanced is posted on top of it.
+        let close = try cli.run(["close", "--period", "2026-11"], now: now)
+        #expect(close.status == 1)
+        #expect(close.error.contains("ADJUST:2026-11-01:2026-10 does not balance (-100 minor units)"))
+    }
+
+    static func sqlite(_ database: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", database, sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
