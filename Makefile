@@ -16,11 +16,15 @@ SHELL := bash
 SWIFT ?= swift
 # Extra flags for every swift build/run/test, e.g. SWIFTPM_FLAGS="--scratch-path .build-other".
 SWIFTPM_FLAGS ?=
-DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3
+DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3 hledger
 RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse
 DEMO_DIR := out/demo
 # The demo's clock: the morning after the last delivery, so its output does not depend on today.
 DEMO_NOW := 2026-12-01T12:00:00Z
+# October is closed the morning after its last delivery.
+DEMO_CLOSE_NOW := 2026-11-01T12:00:00Z
+DEMO_ENV_AT_CLOSE = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
+    COUNTINGHOUSE_NOW=$(DEMO_CLOSE_NOW)
 DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
     COUNTINGHOUSE_NOW=$(DEMO_NOW)
 
@@ -52,21 +56,33 @@ test: deps
 
 demo: deps build
 	rm -rf $(DEMO_DIR)
-	mkdir -p $(DEMO_DIR)
+	mkdir -p $(DEMO_DIR)/inbox-october $(DEMO_DIR)/inbox-november
+	cp -R sample-data/2026-10-* $(DEMO_DIR)/inbox-october/
+	cp -R sample-data/2026-11-* $(DEMO_DIR)/inbox-november/
+	@echo "== October's deliveries, day by day as they were learnt; October closes on the morning of November 1"
 	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
-	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh sample-data
+	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_CLOSE_NOW) jobs/nightly.sh $(DEMO_DIR)/inbox-october > $(DEMO_DIR)/nightly-october.log
+	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" $(DEMO_ENV_AT_CLOSE) jobs/close-month.sh --period 2026-10 --reports $(DEMO_DIR)/reports-at-close
+	@echo
+	@echo "== November's deliveries (October's card settlements among them arrive late)"
+	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
+	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh $(DEMO_DIR)/inbox-november > $(DEMO_DIR)/nightly-november.log
 	@echo
 	@echo "== The seasonal candle at S02: sold from an empty shelf on 2026-10-20, its receipt arrived three days late"
 	$(DEMO_ENV) "$(RELEASE_BIN)" stock --sku HOM-1040 --location S02 --as-of 2026-10-21 --as-known-at 2026-10-22
 	$(DEMO_ENV) "$(RELEASE_BIN)" trail --sku HOM-1040 --location S02
 	@echo
-	@echo "== Cost of goods and valuation per month, as known now; then the invariants"
-	$(DEMO_ENV) "$(RELEASE_BIN)" cost --period 2026-10 --out $(DEMO_DIR)/2026-10
-	$(DEMO_ENV) "$(RELEASE_BIN)" cost --period 2026-11 --out $(DEMO_DIR)/2026-11
+	@echo "== Reports as known now: October is closed (posted figures, byte for byte, and its drift); November carries the prior-period adjustments"
+	$(DEMO_ENV) "$(RELEASE_BIN)" report --period 2026-10 --out $(DEMO_DIR)/reports/2026-10
+	cmp $(DEMO_DIR)/reports/2026-10/journal.csv $(DEMO_DIR)/reports-at-close/2026-10/journal.csv
+	$(DEMO_ENV) "$(RELEASE_BIN)" report --period 2026-11 --out $(DEMO_DIR)/reports/2026-11
+	grep -c '^ADJUST:' $(DEMO_DIR)/reports/2026-11/journal.csv | sed 's/^/prior-period adjustment lines in November: /'
+	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger check
+	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger bal --flat --no-total Assets:1200
 	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo
 	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
-	@echo "reports: $(DEMO_DIR)/2026-10/ and $(DEMO_DIR)/2026-11/ (cogs.csv, valuation.csv)"
+	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, run.json)"
 
 sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace

@@ -8,12 +8,13 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("jobs/nightly.sh").path
 
-    func runJob(_ cli: CLI, _ arguments: [String]) throws -> CLI.Result {
+    func runJob(_ cli: CLI, _ arguments: [String], script: String = NightlyJobTests.script, now: String? = nil) throws -> CLI.Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.script)
+        process.executableURL = URL(fileURLWithPath: script)
         process.arguments = arguments
         process.currentDirectoryURL = cli.directory
         var environment = cli.environment
+        if let now { environment["COUNTINGHOUSE_NOW"] = now }
         environment["COUNTINGHOUSE_BIN"] = CLI.executable.path
         process.environment = environment
         let output = Pipe()
@@ -54,5 +55,21 @@ import Testing
         let cli = try CLI()
         let result = try runJob(cli, [cli.directory.appendingPathComponent("nowhere").path])
         #expect(result.status == 2)
+    }
+
+    /// The month-end job closes last month by the clock, writes its reports and verifies; run
+    /// again, the close is refused (exit 1) and nothing changes.
+    @Test func theMonthEndJobClosesLastMonth() throws {
+        let cli = try CLI()
+        try ReportCommandTests.ingest(cli)
+        let closeScript = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("close-month.sh").path
+        let first = try runJob(cli, ["--reports", "books"], script: closeScript, now: "2026-11-05T07:00:00Z")
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.hasPrefix("closed 2026-10 as known at 2026-11-05T07:00:00+00:00: "))
+        #expect(first.output.contains("ok     closed periods = recomputed at their close"))
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("books/2026-10/journal.ledger").path))
+        let again = try runJob(cli, ["--reports", "books"], script: closeScript, now: "2026-11-06T07:00:00Z")
+        #expect(again.status == 1)
+        #expect(again.error == "error: 2026-10 is already closed; what is learnt about it now goes into the first open period\n")
     }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Countinghouse month-end close: posts last month's journal, trial balance and valuation as known
+# now, then writes its report folder and runs verify.
+#
+#   jobs/close-month.sh [--period YYYY-MM] [--reports DIR]
+#
+# Without --period it closes the month before the current one (by the clock, or COUNTINGHOUSE_NOW
+# when set). Periods close in order: if an earlier month is still open, countinghouse refuses and
+# names it. Reports land in DIR/YYYY-MM/ (default ./reports): the posted figures, byte for byte
+# whenever the period's report is rerun.
+#
+# Environment: COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CONFIG, COUNTINGHOUSE_NOW as for every command;
+# COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH).
+#
+# Exit status: 0 closed and verified; 1 the close was refused or verify found a broken invariant
+# (the message says which); 2 the job could not run (usage, missing executable).
+set -euo pipefail
+
+program=$(basename "$0")
+fail() {
+    echo "$program: error: $*" >&2
+    exit 2
+}
+usage() {
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+    exit 2
+}
+
+period=""
+reports=reports
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --period) [[ $# -ge 2 ]] || usage; period=$2; shift 2 ;;
+        --reports) [[ $# -ge 2 ]] || usage; reports=$2; shift 2 ;;
+        -h | --help) usage ;;
+        *) echo "$program: unknown argument $1" >&2; usage ;;
+    esac
+done
+
+bin=${COUNTINGHOUSE_BIN:-countinghouse}
+command -v "$bin" >/dev/null 2>&1 || fail "cannot run '$bin' (build it with 'make build', or set COUNTINGHOUSE_BIN)"
+if [[ -z $period ]]; then
+    today=$(date -u -d "${COUNTINGHOUSE_NOW:-now}" +%Y-%m-01) || fail "cannot read the clock"
+    period=$(date -u -d "$today - 1 month" +%Y-%m)
+fi
+
+"$bin" close --period "$period" || exit 1
+"$bin" report --period "$period" --out "$reports/$period" || exit 1
+"$bin" verify || exit 1
