@@ -162,11 +162,13 @@ public enum JournalRules {
             ticketGaps[key, default: [:]][row["order_id"].description, default: 0] -= signed
             builders[key] = builder
         }
-        return builders.keys.sorted().map { key in
+        return builders.keys.sorted().compactMap { key -> JournalEntry? in
             var builder = builders[key]!
             // Tenders short of the lines: a debit to over/short (a loss); tenders over: a credit.
             let gap = builder.total
             if gap != 0 { builder.post(chart[.overShort], -gap, location: key.location, memo: "POS over/short") }
+            // A day of nothing but zero-priced lines (complimentary items) makes no entry.
+            guard !builder.isEmpty else { return nil }
             let unbalanced = (ticketGaps[key] ?? [:]).filter { $0.value != 0 }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             var memo = "POS sales at \(key.location) on \(key.date)"
             if !unbalanced.isEmpty {

@@ -153,6 +153,10 @@ import Testing
         #expect(Self.lines(entries[1]) == ["1110/stripe -2000 payout", "1010/stripe 2000 payout"])
     }
 
+    @Test func aDayOfOnlyComplimentaryItemsMakesNoSalesEntry() {
+        #expect(JournalRules.entries(Self.input(posLines: [Self.line("T5", 1, "COMP", quantity: 1, price: 0)])).isEmpty)
+    }
+
     @Test func businessDatesFollowTheReportingZone() {
         // 2026-10-16T02:00Z is still the 15th in New York (UTC−4 in October).
         var sale = Self.line("T9", 1, "SALE", quantity: 1, price: 100)
