@@ -20,6 +20,8 @@ struct BooksView {
     /// The earliest business date of any dated row known (nil for an empty ledger).
     let firstBusinessDate: CivilDate?
     let fileCount: Int
+    /// The rows the journal was made from, by kind (for the drill-down of `entry`).
+    let rowsOfKind: [LedgerKind: [StoredRow]]
 
     /// `before`: only the closes of periods before this one count (the books as they stood when
     /// that period was closed, for checking what was posted then).
@@ -35,13 +37,12 @@ struct BooksView {
         let latestClose = closed.last?.closedAt
         let closedUntil = closed.last?.span.endDay
         var events: [CostEvent] = []
-        var rowsOfKind: [LedgerKind: [LedgerRow]] = [:]
+        var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
         var lateRows: [String: [String]] = [:]
         var firstDate: CivilDate?
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
-            var rows: [LedgerRow] = []
-            for stored in try store.rows(of: kind, knownAt: knownAt) {
-                rows.append(stored.row)
+            let rows = try store.rows(of: kind, knownAt: knownAt)
+            for stored in rows {
                 if let occurredAt = stored.row.occurredAt {
                     let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
                     if firstDate.map({ date < $0 }) ?? true { firstDate = date }
@@ -63,10 +64,11 @@ struct BooksView {
         runs = CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
         computed = JournalRules.entries(
             JournalInput(
-                posLines: rowsOfKind[.posLines] ?? [], posTenders: rowsOfKind[.posTenders] ?? [],
-                settlements: rowsOfKind[.settlements] ?? [], stock: runs.flatMap(\.stockPostings),
+                posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
+                settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: runs.flatMap(\.stockPostings),
                 chart: environment.configuration.chart, offset: offset))
         entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
+        self.rowsOfKind = rowsOfKind
         fileCount = try store.files().filter { $0.recordedAt <= knownAt }.count
     }
 

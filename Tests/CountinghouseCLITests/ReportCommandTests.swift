@@ -117,6 +117,16 @@ import Testing
             "ADJUST:2026-11-01:2026-10,2026-11-01,5000,Cost of goods sold,16.00,0.00,S01",
         ])
         #expect(adjustment.allSatisfy { $0.contains("prior-period adjustment for 2026-10: late rows ") && $0.contains("nov05/purchases.csv:2") })
+        // The drill-down: the adjustment's late row, and October 15's cost of sales as known now.
+        let drill = try cli.run(["entry", "ADJUST:2026-11-01:2026-10", "--format", "csv"], now: now)
+        #expect(drill.status == 0, "\(drill.error)")
+        #expect(drill.output.hasPrefix("source,kind,document,line,type,sku,quantity,amount\n"))
+        #expect(drill.output.contains("nov05/purchases.csv:2,purchases,GR-A 1,,RECEIVE,A,10,\n"))
+        let cogsDrill = try cli.run(["entry", "COGS:2026-10-15:S01", "--format", "csv"], now: now)
+        #expect(cogsDrill.output.hasSuffix("oct/pos_lines.csv:2,sale,O-1,,,A,3,-18.00\n"))
+        let missing = try cli.run(["entry", "SALES:2026-10-16:S01"], now: now)
+        #expect(missing.status == 1)
+        #expect(missing.error == "error: no journal entry SALES:2026-10-16:S01 as known at 2026-12-01T12:00:00+00:00 (entry ids are journal.csv's entry_id)\n")
         // The inventory account at November's end = the valuation: A 1 unit at 6.00, B 9 at 2.00.
         let trialBalance = try Self.read(cli, "nov/trial_balance.csv")
         #expect(trialBalance.contains("\n1200,Inventory,-14.00,44.00,6.00,24.00\n"))

@@ -25,10 +25,17 @@ public struct StockPosting: Sendable, Hashable {
     public var value: Int64
     /// Of an outflow's cost, the provisional part (≥ 0; zero for inflows).
     public var provisional: Int64
+    /// Units moved (a count: the units found or lost).
+    public var quantity: Int64
+    /// The source file and row (`file.csv:12`), for the drill-down from an entry to its rows.
+    public var source: String
 
     public init(
-        kind: Kind, sku: String, location: String, occurredAt: Instant, documentID: String, value: Int64, provisional: Int64
+        kind: Kind, sku: String, location: String, occurredAt: Instant, documentID: String, value: Int64, provisional: Int64,
+        quantity: Int64 = 0, source: String = ""
     ) {
+        self.quantity = quantity
+        self.source = source
         self.kind = kind
         self.sku = sku
         self.location = location
@@ -64,7 +71,8 @@ extension SKUCostRun {
                 StockPosting(
                     kind: kind, sku: sku, location: delta.location, occurredAt: delta.occurredAt,
                     documentID: event.source.documentID, value: delta.value,
-                    provisional: provisionalOfEvent[delta.sequence] ?? 0))
+                    provisional: provisionalOfEvent[delta.sequence] ?? 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
+                    source: event.source.fileLocation))
         }
         return postings
     }
