@@ -20,6 +20,8 @@ struct BooksView {
     /// The earliest business date of any dated row known (nil for an empty ledger).
     let firstBusinessDate: CivilDate?
     let fileCount: Int
+    /// sha256 over the sorted sha256s of the input files known: which inputs produced a report.
+    let inputsDigest: String
     /// The rows the journal was made from, by kind (for the drill-down of `entry`).
     let rowsOfKind: [LedgerKind: [StoredRow]]
 
@@ -69,7 +71,9 @@ struct BooksView {
                 chart: environment.configuration.chart, offset: offset))
         entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
         self.rowsOfKind = rowsOfKind
-        fileCount = try store.files().filter { $0.recordedAt <= knownAt }.count
+        let files = try store.files().filter { $0.recordedAt <= knownAt }
+        fileCount = files.count
+        inputsDigest = sha256Hex(files.map(\.sha256).sorted().joined(separator: "\n"))
     }
 
     /// Stock positions at the end of a span as known at `knownAt`.

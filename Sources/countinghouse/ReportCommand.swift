@@ -80,6 +80,7 @@ struct ReportCommand: ParsableCommand {
         json += "  \"currency\": \(quoted(environment.configuration.currency)),\n"
         json += "  \"time_zone\": \(quoted(environment.configuration.timeZone)),\n"
         json += "  \"input_files\": \(books.fileCount),\n"
+        json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
         json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period) }.joined(separator: ", ") + "],\n"
         json += "  \"outputs\": {\n"
         json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.content)))" }.joined(separator: ",\n")
