@@ -158,6 +158,35 @@ import Testing
         }
     }
 
+    // October: 2 units of C received at 3.00 each; a sale of 3 takes them (6.00) and leaves 1 unit
+    // pending at the provisional 3.00 (the last purchase price here): 9.00, inventory −3.00.
+    // October closes. A receipt dated November 3 (5 × 4.00) fills the pending unit: the sale's
+    // final cost is 6.00 + 4.00 = 10.00. The true-up of 1.00 lands in November: Dr 5000 1.00,
+    // Cr 1200 1.00. November's inventory: opens at −3.00 (as posted), + 20.00 − 1.00 = 16.00 = 4 × 4.00.
+    @Test(arguments: storeKinds)
+    func aProvisionalCostMadeFinalAfterTheCloseIsTrueUpInTheOpenPeriod(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        let october = try [
+            cli.write("oct/purchases.csv", "document_id,line_no,occurred_at,location,sku,type,quantity,total_cost\nGR-0,1,2026-10-01T09:00:00Z,S01,C,RECEIVE,2,6.00\n"),
+            cli.write("oct/pos_lines.csv", "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price\nO-9,1,2026-10-20T10:00:00Z,S01,C,SALE,3,8.00\n"),
+            cli.write("oct/pos_tenders.csv", "order_id,tender_no,occurred_at,location,tender,type,amount\nO-9,1,2026-10-20T10:00:00Z,S01,CASH,PAYMENT,24.00\n"),
+        ]
+        #expect(try cli.run(["ingest", "--recorded-at", "2026-10-31T20:00:00Z"] + october).status == 0)
+        #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-11-01T12:00:00Z").status == 0)
+        let receipt = "document_id,line_no,occurred_at,location,sku,type,quantity,total_cost\nGR-1,1,2026-11-03T09:00:00Z,S01,C,RECEIVE,5,20.00\n"
+        #expect(try cli.run(["ingest", "--recorded-at", "2026-11-04T06:00:00Z", cli.write("nov/purchases.csv", receipt)]).status == 0)
+        let now = "2026-12-01T12:00:00Z"
+        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: now).status == 0)
+        let adjustment = try Self.read(cli, "nov/journal.csv").split(separator: "\n").filter { $0.hasPrefix("ADJUST:") }
+        #expect(adjustment.map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(7).joined(separator: ",") } == [
+            "ADJUST:2026-11-01:2026-10,2026-11-01,1200,Inventory,0.00,1.00,S01",
+            "ADJUST:2026-11-01:2026-10,2026-11-01,5000,Cost of goods sold,1.00,0.00,S01",
+        ])
+        #expect(adjustment.allSatisfy { $0.contains("no late row is dated in 2026-10 (later rows made provisional costs final") })
+        #expect(try Self.read(cli, "nov/trial_balance.csv").contains("\n1200,Inventory,-3.00,20.00,1.00,16.00\n"))
+        try Self.expectVerified(cli, now: now)
+    }
+
     @Test func periodsCloseInOrderOnceAfterTheyEnd() throws {
         let cli = try CLI()
         try Self.ingest(cli)

@@ -95,7 +95,7 @@ public enum Books {
             let rows = lateRows[about] ?? []
             var memo = "prior-period adjustment for \(about): "
             if rows.isEmpty {
-                memo += "knowledge learnt since its close (no late row dated in \(about); e.g. the catalogue)"
+                memo += "knowledge learnt since its close; no late row is dated in \(about) (later rows made provisional costs final, or the catalogue changed)"
             } else {
                 memo += "late rows " + rows.prefix(10).joined(separator: ", ")
                 if rows.count > 10 { memo += " and \(rows.count - 10) more" }
