@@ -4,6 +4,7 @@
 // prior-period adjustments between).
 import CountinghouseCore
 import CountinghouseStore
+import Foundation
 
 /// The program version recorded with every close and in run.json.
 let countinghouseVersion = "0.4.0"
@@ -33,6 +34,7 @@ struct BooksView {
         }
         self.knownAt = knownAt
         let offset = environment.zone.offsetFunction
+        var phases = PhaseTimer()
         closed = try periods.closedPeriods().filter { closed in
             closed.closedAt <= knownAt && before.map { closed.span.lastDay < $0.firstDay } ?? true
         }
@@ -62,13 +64,18 @@ struct BooksView {
             rowsOfKind[kind] = rows
         }
         firstBusinessDate = firstDate
+        phases.mark("load rows")
         let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
         runs = CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+        phases.mark("cost runs")
+        let postings = runs.flatMap(\.stockPostings)
+        phases.mark("stock postings")
         computed = JournalRules.entries(
             JournalInput(
                 posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
-                settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: runs.flatMap(\.stockPostings),
+                settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,
                 chart: environment.configuration.chart, offset: offset))
+        phases.mark("journal")
         entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
         self.rowsOfKind = rowsOfKind
         let files = try store.files().filter { $0.recordedAt <= knownAt }
@@ -117,5 +124,24 @@ struct ReportFiles {
                     "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
                 ]))
         return result
+    }
+}
+
+/// With COUNTINGHOUSE_TIMINGS set, prints how long each phase of a command took to standard error
+/// (for the person finding out why a nightly run got slow).
+struct PhaseTimer {
+    private var last = PhaseTimer.seconds()
+    private let enabled = ProcessInfo.processInfo.environment["COUNTINGHOUSE_TIMINGS"] != nil
+
+    static func seconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    mutating func mark(_ phase: String) {
+        let now = Self.seconds()
+        if enabled { printError("timing: \(phase) \(String(format: "%.3f", now - last)) s") }
+        last = now
     }
 }

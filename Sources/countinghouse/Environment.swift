@@ -114,10 +114,13 @@ struct ReportingZone: @unchecked Sendable {
         return Int64(timeZone.secondsFromGMT(for: date))
     }
 
-    /// The offset function the core takes (time-zone data stays at the edge).
+    /// The offset function the core takes (time-zone data stays at the edge). Asking Foundation's
+    /// time-zone database costs microseconds, and a report asks once per row: offsets are
+    /// remembered per quarter hour (every zone's transitions fall on quarter hours), so a year of
+    /// rows asks Foundation a few thousand times.
     var offsetFunction: OffsetAtInstant {
-        let zone = self
-        return { zone.offsetSeconds(at: $0) }
+        let cache = OffsetCache(zone: self)
+        return { cache.offset(at: $0) }
     }
 
     /// The first instant of a calendar day in this zone.
@@ -131,6 +134,26 @@ struct ReportingZone: @unchecked Sendable {
             offset = corrected
         }
         return Instant(date: date, offsetSeconds: offset)
+    }
+}
+
+/// Offsets per quarter hour, shared by the threads of one command.
+final class OffsetCache: @unchecked Sendable {
+    private let zone: ReportingZone
+    private let lock = NSLock()
+    private var offsets: [Int64: Int64] = [:]
+    private static let quarterHour: Int64 = 900 * Instant.nanosecondsPerSecond
+
+    init(zone: ReportingZone) { self.zone = zone }
+
+    func offset(at instant: Instant) -> Int64 {
+        let bucket = floorDivide(instant.nanosecondsSinceEpoch, Self.quarterHour).quotient
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = offsets[bucket] { return known }
+        let offset = zone.offsetSeconds(at: Instant(nanosecondsSinceEpoch: bucket * Self.quarterHour))
+        offsets[bucket] = offset
+        return offset
     }
 }
 

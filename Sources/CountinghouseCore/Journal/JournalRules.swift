@@ -51,9 +51,8 @@ extension SKUCostRun {
     /// no value, such as a count that agrees with the shelf, are left out). Built from `deltas`,
     /// the same numbers the valuation sums.
     public var stockPostings: [StockPosting] {
-        var provisionalOfEvent: [Int64: Int64] = [:]
-        for line in cogsLines where line.provisionalCost != 0 { provisionalOfEvent[line.sequence] = line.provisionalCost }
         var postings: [StockPosting] = []
+        postings.reserveCapacity(events.count)
         for delta in deltas where delta.location != inTransitLocation && delta.value != 0 {
             let event = events[Int(delta.sequence)]
             let kind: StockPosting.Kind
@@ -71,7 +70,8 @@ extension SKUCostRun {
                 StockPosting(
                     kind: kind, sku: sku, location: delta.location, occurredAt: delta.occurredAt,
                     documentID: event.source.documentID, value: delta.value,
-                    provisional: provisionalOfEvent[delta.sequence] ?? 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
+                    provisional: outflowOfEvent[Int(delta.sequence)] >= 0
+                        ? outflows[outflowOfEvent[Int(delta.sequence)]].provisionalCost : 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
                     source: event.source.fileLocation))
         }
         return postings
@@ -121,72 +121,110 @@ public enum JournalRules {
         }
     }
 
+    /// A column's position in its kind's rows (the rules read every row: by position, not by name).
+    private static func column(_ kind: LedgerKind, _ name: String) -> Int { kind.schema.index(of: name)! }
+
     // MARK: Sales (per business date × location)
 
+    /// One business date × location of POS activity, summed; each sum becomes one line.
+    private struct SalesDay {
+        var gross: Int64 = 0
+        var discounts: Int64 = 0
+        var tax: Int64 = 0
+        var returnsNet: Int64 = 0
+        var returnsTax: Int64 = 0
+        var cash: Int64 = 0
+        var cardByProcessor: [String: Int64] = [:]
+        var giftCards: Int64 = 0
+        var otherTenders: Int64 = 0
+        /// Per ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
+        var ticketGaps: [String: Int64] = [:]
+    }
+
     /// Tenders to their accounts, lines to sales, discounts, tax and returns; what a ticket's
-    /// tenders do not cover (or cover twice) goes to POS over/short.
+    /// tenders do not cover (or cover twice) goes to POS over/short. Lines come in one fixed order.
     static func salesEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
-        var builders: [DateLocation: EntryBuilder] = [:]
-        // Per bucket and ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
-        var ticketGaps: [DateLocation: [String: Int64]] = [:]
+        var days: [DateLocation: SalesDay] = [:]
+        let (lineOrder, lineOccurred, lineLocation, lineType) = (
+            column(.posLines, "order_id"), column(.posLines, "occurred_at"), column(.posLines, "location"),
+            column(.posLines, "type")
+        )
+        let (lineQuantity, linePrice, lineDiscount, lineTax) = (
+            column(.posLines, "quantity"), column(.posLines, "unit_price"), column(.posLines, "discount"),
+            column(.posLines, "tax")
+        )
         for row in input.posLines {
-            guard let occurredAt = row.occurredAt else { continue }
-            let key = DateLocation(date: input.businessDate(occurredAt), location: row["location"].description)
-            let quantity = row["quantity"].integerValue ?? 0
-            let gross = Int64(Int128(quantity) * Int128(row["unit_price"].integerValue ?? 0))
-            let discount = row["discount"].integerValue ?? 0
-            let tax = row["tax"].integerValue ?? 0
-            var builder = builders[key] ?? EntryBuilder()
-            let location = key.location
-            if row["type"].textValue == "RETURN" {
-                builder.post(chart[.salesReturns], gross - discount, location: location, memo: "sales returns (net of discount)")
-                builder.post(chart[.salesTaxPayable], tax, location: location, memo: "sales tax on returns")
-                ticketGaps[key, default: [:]][row["order_id"].description, default: 0] -= gross - discount + tax
+            guard let occurredAt = row.values[lineOccurred].integerValue else { continue }
+            let key = DateLocation(
+                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)), location: row.values[lineLocation].description)
+            let quantity = row.values[lineQuantity].integerValue ?? 0
+            let gross = Int64(Int128(quantity) * Int128(row.values[linePrice].integerValue ?? 0))
+            let discount = row.values[lineDiscount].integerValue ?? 0
+            let tax = row.values[lineTax].integerValue ?? 0
+            let order = row.values[lineOrder].description
+            if row.values[lineType].textValue == "RETURN" {
+                days[key, default: SalesDay()].returnsNet += gross - discount
+                days[key, default: SalesDay()].returnsTax += tax
+                days[key, default: SalesDay()].ticketGaps[order, default: 0] -= gross - discount + tax
             } else {
-                builder.post(chart[.sales], -gross, location: location, memo: "gross sales")
-                builder.post(chart[.salesDiscounts], discount, location: location, memo: "sales discounts")
-                builder.post(chart[.salesTaxPayable], -tax, location: location, memo: "sales tax")
-                ticketGaps[key, default: [:]][row["order_id"].description, default: 0] += gross - discount + tax
+                days[key, default: SalesDay()].gross += gross
+                days[key, default: SalesDay()].discounts += discount
+                days[key, default: SalesDay()].tax += tax
+                days[key, default: SalesDay()].ticketGaps[order, default: 0] += gross - discount + tax
             }
-            builders[key] = builder
         }
+        let (tenderOrder, tenderOccurred, tenderLocation, tenderKind, tenderType, tenderAmount, tenderProcessor) = (
+            column(.posTenders, "order_id"), column(.posTenders, "occurred_at"), column(.posTenders, "location"),
+            column(.posTenders, "tender"), column(.posTenders, "type"), column(.posTenders, "amount"),
+            column(.posTenders, "processor")
+        )
         for row in input.posTenders {
-            guard let occurredAt = row.occurredAt else { continue }
-            let key = DateLocation(date: input.businessDate(occurredAt), location: row["location"].description)
-            let amount = row["amount"].integerValue ?? 0
-            let signed = row["type"].textValue == "REFUND" ? -amount : amount
-            let processor = row["processor"].textValue ?? ""
-            var builder = builders[key] ?? EntryBuilder()
-            switch row["tender"].textValue ?? "" {
-            case "CASH": builder.post(chart[.cashOnHand], signed, location: key.location, memo: "cash")
-            case "CARD":
-                builder.post(
-                    chart[.cardClearing], signed, location: key.location, processor: processor,
-                    memo: processor.isEmpty ? "card" : "card (\(processor))")
-            case "GIFT_CARD": builder.post(chart[.giftCardLiability], signed, location: key.location, memo: "gift cards redeemed")
-            default: builder.post(chart[.otherTenders], signed, location: key.location, memo: "other tenders")
+            guard let occurredAt = row.values[tenderOccurred].integerValue else { continue }
+            let key = DateLocation(
+                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)), location: row.values[tenderLocation].description)
+            let amount = row.values[tenderAmount].integerValue ?? 0
+            let signed = row.values[tenderType].textValue == "REFUND" ? -amount : amount
+            switch row.values[tenderKind].textValue ?? "" {
+            case "CASH": days[key, default: SalesDay()].cash += signed
+            case "CARD": days[key, default: SalesDay()].cardByProcessor[row.values[tenderProcessor].textValue ?? "", default: 0] += signed
+            case "GIFT_CARD": days[key, default: SalesDay()].giftCards += signed
+            default: days[key, default: SalesDay()].otherTenders += signed
             }
-            ticketGaps[key, default: [:]][row["order_id"].description, default: 0] -= signed
-            builders[key] = builder
+            days[key, default: SalesDay()].ticketGaps[row.values[tenderOrder].description, default: 0] -= signed
         }
-        return builders.keys.sorted().compactMap { key -> JournalEntry? in
-            var builder = builders[key]!
+        return days.keys.sorted().compactMap { key -> JournalEntry? in
+            let day = days[key]!
+            let location = key.location
+            var builder = EntryBuilder()
+            builder.post(chart[.sales], -day.gross, location: location, memo: "gross sales")
+            builder.post(chart[.salesDiscounts], day.discounts, location: location, memo: "sales discounts")
+            builder.post(chart[.salesTaxPayable], -day.tax, location: location, memo: "sales tax")
+            builder.post(chart[.salesReturns], day.returnsNet, location: location, memo: "sales returns (net of discount)")
+            builder.post(chart[.salesTaxPayable], day.returnsTax, location: location, memo: "sales tax on returns")
+            builder.post(chart[.cashOnHand], day.cash, location: location, memo: "cash")
+            for processor in day.cardByProcessor.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                builder.post(
+                    chart[.cardClearing], day.cardByProcessor[processor]!, location: location, processor: processor,
+                    memo: processor.isEmpty ? "card" : "card (\(processor))")
+            }
+            builder.post(chart[.giftCardLiability], day.giftCards, location: location, memo: "gift cards redeemed")
+            builder.post(chart[.otherTenders], day.otherTenders, location: location, memo: "other tenders")
             // Tenders short of the lines: a debit to over/short (a loss); tenders over: a credit.
             let gap = builder.total
-            if gap != 0 { builder.post(chart[.overShort], -gap, location: key.location, memo: "POS over/short") }
+            builder.post(chart[.overShort], -gap, location: location, memo: "POS over/short")
             // A day of nothing but zero-priced lines (complimentary items) makes no entry.
             guard !builder.isEmpty else { return nil }
-            let unbalanced = (ticketGaps[key] ?? [:]).filter { $0.value != 0 }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            var memo = "POS sales at \(key.location) on \(key.date)"
+            let unbalanced = day.ticketGaps.filter { $0.value != 0 }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var memo = "POS sales at \(location) on \(key.date)"
             if !unbalanced.isEmpty {
                 let listed = unbalanced.prefix(5).joined(separator: ", ")
                 memo += "; tickets whose tenders differ from their lines: \(listed)"
                 if unbalanced.count > 5 { memo += " and \(unbalanced.count - 5) more" }
             }
             return builder.entry(
-                id: "SALES:\(key.date):\(key.location)", date: key.date, memo: memo, sourceType: "pos",
-                sourceReference: "\(key.location) \(key.date)")
+                id: "SALES:\(key.date):\(location)", date: key.date, memo: memo, sourceType: "pos",
+                sourceReference: "\(location) \(key.date)")
         }
     }
 
@@ -203,68 +241,91 @@ public enum JournalRules {
         }
     }
 
+    /// One business date × location of cost of sales, summed.
+    private struct CostOfSalesDay {
+        var saleCost: Int64 = 0
+        var saleProvisional: Int64 = 0
+        var complimentary: Int64 = 0
+        var returned: Int64 = 0
+    }
+
+    /// One document's value changes, per location and kind (receipt or return, ship or receive,
+    /// shrinkage or gain).
+    private struct DocumentSums {
+        var byLocation: [String: (first: Int64, second: Int64)] = [:]
+    }
+
     static func stockEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
-        var costOfSales: [DateLocation: EntryBuilder] = [:]
-        var documents: [DocumentKey: EntryBuilder] = [:]
+        let inventory = chart[.inventory]
+        var costOfSales: [DateLocation: CostOfSalesDay] = [:]
+        var documents: [DocumentKey: DocumentSums] = [:]
         for posting in input.stock {
             let date = input.businessDate(posting.occurredAt)
-            let location = posting.location
-            let inventory = chart[.inventory]
             switch posting.kind {
             case .sale, .complimentary, .customerReturn:
-                let key = DateLocation(date: date, location: location)
-                var builder = costOfSales[key] ?? EntryBuilder()
+                let key = DateLocation(date: date, location: posting.location)
                 switch posting.kind {
                 case .sale:
-                    let cost = -posting.value
-                    builder.post(chart[.costOfGoodsSold], cost - posting.provisional, location: location, memo: "cost of sales")
-                    builder.post(
-                        chart[.costOfGoodsSold], posting.provisional, location: location,
-                        memo: "cost of sales, provisional (pending units)")
-                    builder.post(inventory, -cost, location: location, memo: "inventory sold")
-                case .complimentary:
-                    builder.post(chart[.complimentaryGoods], -posting.value, location: location, memo: "complimentary goods")
-                    builder.post(inventory, posting.value, location: location, memo: "inventory given away")
-                default:
-                    builder.post(inventory, posting.value, location: location, memo: "inventory returned by customers")
-                    builder.post(chart[.costOfGoodsSold], -posting.value, location: location, memo: "cost of customer returns")
+                    costOfSales[key, default: CostOfSalesDay()].saleCost += -posting.value
+                    costOfSales[key, default: CostOfSalesDay()].saleProvisional += posting.provisional
+                case .complimentary: costOfSales[key, default: CostOfSalesDay()].complimentary += -posting.value
+                default: costOfSales[key, default: CostOfSalesDay()].returned += posting.value
                 }
-                costOfSales[key] = builder
-            case .purchaseReceipt, .purchaseReturn:
-                let key = DocumentKey(group: "GOODS", date: date, document: posting.documentID)
-                var builder = documents[key] ?? EntryBuilder()
-                let memo = posting.kind == .purchaseReceipt ? "goods received" : "goods returned to the supplier"
-                builder.post(inventory, posting.value, location: location, memo: memo)
-                builder.post(chart[.goodsReceivedNotInvoiced], -posting.value, location: location, memo: memo)
-                documents[key] = builder
+            case .purchaseReceipt, .purchaseReturn, .count:
+                // first: receipts (or count gains); second: returns to the supplier (or shrinkage).
+                let group = posting.kind == .count ? "COUNT" : "GOODS"
+                let key = DocumentKey(group: group, date: date, document: posting.documentID)
+                let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
+                let current = documents[key, default: DocumentSums()].byLocation[posting.location] ?? (0, 0)
+                documents[key, default: DocumentSums()].byLocation[posting.location] =
+                    first ? (current.first + posting.value, current.second) : (current.first, current.second + posting.value)
             case .transferShip, .transferReceive:
-                let ship = posting.kind == .transferShip
-                let key = DocumentKey(group: ship ? "TRANSFER-SHIP" : "TRANSFER-RECEIVE", date: date, document: posting.documentID)
-                var builder = documents[key] ?? EntryBuilder()
-                let memo = ship ? "shipped from \(location)" : "received at \(location)"
-                builder.post(inventory, posting.value, location: location, memo: memo)
-                builder.post(chart[.inventoryInTransit], -posting.value, location: inTransitLocation, memo: memo)
-                documents[key] = builder
-            case .count:
-                let key = DocumentKey(group: "COUNT", date: date, document: posting.documentID)
-                var builder = documents[key] ?? EntryBuilder()
-                let memo = posting.value < 0 ? "count shrinkage" : "count gains"
-                builder.post(inventory, posting.value, location: location, memo: memo)
-                builder.post(chart[.inventoryShrinkage], -posting.value, location: location, memo: memo)
-                documents[key] = builder
+                let group = posting.kind == .transferShip ? "TRANSFER-SHIP" : "TRANSFER-RECEIVE"
+                let key = DocumentKey(group: group, date: date, document: posting.documentID)
+                let current = documents[key, default: DocumentSums()].byLocation[posting.location] ?? (0, 0)
+                documents[key, default: DocumentSums()].byLocation[posting.location] = (current.first + posting.value, 0)
             }
         }
         var entries = costOfSales.keys.sorted().compactMap { key -> JournalEntry? in
-            let builder = costOfSales[key]!
+            let day = costOfSales[key]!
+            let location = key.location
+            var builder = EntryBuilder()
+            builder.post(chart[.costOfGoodsSold], day.saleCost - day.saleProvisional, location: location, memo: "cost of sales")
+            builder.post(
+                chart[.costOfGoodsSold], day.saleProvisional, location: location, memo: "cost of sales, provisional (pending units)")
+            builder.post(inventory, -day.saleCost, location: location, memo: "inventory sold")
+            builder.post(chart[.complimentaryGoods], day.complimentary, location: location, memo: "complimentary goods")
+            builder.post(inventory, -day.complimentary, location: location, memo: "inventory given away")
+            builder.post(inventory, day.returned, location: location, memo: "inventory returned by customers")
+            builder.post(chart[.costOfGoodsSold], -day.returned, location: location, memo: "cost of customer returns")
             guard !builder.isEmpty else { return nil }
             return builder.entry(
-                id: "COGS:\(key.date):\(key.location)", date: key.date,
-                memo: "cost of sales at \(key.location) on \(key.date) (FIFO)", sourceType: "cost_of_sales",
-                sourceReference: "\(key.location) \(key.date)")
+                id: "COGS:\(key.date):\(location)", date: key.date, memo: "cost of sales at \(location) on \(key.date) (FIFO)",
+                sourceType: "cost_of_sales", sourceReference: "\(location) \(key.date)")
         }
         for key in documents.keys.sorted() {
-            let builder = documents[key]!
+            var builder = EntryBuilder()
+            let sums = documents[key]!.byLocation
+            for location in sums.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                let (first, second) = sums[location]!
+                switch key.group {
+                case "GOODS":
+                    builder.post(inventory, first, location: location, memo: "goods received")
+                    builder.post(chart[.goodsReceivedNotInvoiced], -first, location: location, memo: "goods received")
+                    builder.post(inventory, second, location: location, memo: "goods returned to the supplier")
+                    builder.post(chart[.goodsReceivedNotInvoiced], -second, location: location, memo: "goods returned to the supplier")
+                case "COUNT":
+                    builder.post(inventory, second, location: location, memo: "count shrinkage")
+                    builder.post(chart[.inventoryShrinkage], -second, location: location, memo: "count shrinkage")
+                    builder.post(inventory, first, location: location, memo: "count gains")
+                    builder.post(chart[.inventoryShrinkage], -first, location: location, memo: "count gains")
+                default:
+                    let memo = key.group == "TRANSFER-SHIP" ? "shipped from \(location)" : "received at \(location)"
+                    builder.post(inventory, first, location: location, memo: memo)
+                    builder.post(chart[.inventoryInTransit], -first, location: inTransitLocation, memo: memo)
+                }
+            }
             guard !builder.isEmpty else { continue }
             let (id, memo, sourceType): (String, String, String)
             switch key.group {
@@ -282,82 +343,87 @@ public enum JournalRules {
 
     // MARK: Processors (activity per processor × date; payouts per payout)
 
+    /// The settlement types in the order their lines appear in an entry.
+    static let settlementTypes = [
+        "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "ADJUSTMENT", "PAYOUT",
+        "PAYOUT_FAILURE",
+    ]
+
     /// Each settlement record: its net into the processor balance, its fee to fees, and its
     /// gross against what it settles — card clearing for captures, refunds and adjustments (open
     /// items reconciliation clears), chargebacks to their own expense, fee records to fees, payouts
-    /// to the bank. Net = gross − fee, so every record balances on its own.
+    /// to the bank. Net = gross − fee, so every record balances on its own; records are summed per
+    /// type.
     static func processorEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
         struct ProcessorDay: Hashable, Comparable {
             var date: CivilDate
             var processor: String
-            static func < (a: ProcessorDay, b: ProcessorDay) -> Bool {
-                a.date != b.date ? a.date < b.date : a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
-            }
-        }
-        struct Payout: Hashable, Comparable {
-            var date: CivilDate
-            var processor: String
+            /// Empty for the day's activity; the payout id for a payout.
             var payout: String
-            static func < (a: Payout, b: Payout) -> Bool {
+            static func < (a: ProcessorDay, b: ProcessorDay) -> Bool {
                 if a.date != b.date { return a.date < b.date }
                 if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
                 return a.payout.utf8.lexicographicallyPrecedes(b.payout.utf8)
             }
         }
-        var activity: [ProcessorDay: EntryBuilder] = [:]
-        var payouts: [Payout: EntryBuilder] = [:]
+        struct Sums {
+            var net: Int64 = 0
+            var fee: Int64 = 0
+            var gross: Int64 = 0
+        }
+        var groups: [ProcessorDay: [String: Sums]] = [:]
+        let (processorColumn, recordColumn, typeColumn, occurredColumn) = (
+            column(.settlements, "processor"), column(.settlements, "record_id"), column(.settlements, "type"),
+            column(.settlements, "occurred_at")
+        )
+        let (grossColumn, feeColumn, netColumn, payoutColumn) = (
+            column(.settlements, "gross"), column(.settlements, "fee"), column(.settlements, "net"),
+            column(.settlements, "payout_id")
+        )
         for row in input.settlements {
-            guard let occurredAt = row.occurredAt else { continue }
-            let date = input.businessDate(occurredAt)
-            let processor = row["processor"].description
-            let type = row["type"].textValue ?? ""
-            let gross = row["gross"].integerValue ?? 0
-            let fee = row["fee"].integerValue ?? 0
-            let net = row["net"].integerValue ?? 0
-            let memo = type.lowercased().replacingUnderscores()
-            func postRecord(_ builder: inout EntryBuilder, counter: AccountRole) {
-                builder.post(chart[.processorBalance], net, processor: processor, memo: memo)
-                builder.post(chart[.processingFees], fee, processor: processor, memo: "fees (\(memo))")
-                builder.post(chart[counter], -gross, processor: processor, memo: memo)
-            }
-            switch type {
-            case "PAYOUT", "PAYOUT_FAILURE":
-                let key = Payout(date: date, processor: processor, payout: row["payout_id"].textValue ?? row["record_id"].description)
-                var builder = payouts[key] ?? EntryBuilder()
-                postRecord(&builder, counter: .bank)
-                payouts[key] = builder
-            default:
-                let key = ProcessorDay(date: date, processor: processor)
-                var builder = activity[key] ?? EntryBuilder()
+            guard let occurredAt = row.values[occurredColumn].integerValue else { continue }
+            let type = row.values[typeColumn].textValue ?? ""
+            let isPayout = type == "PAYOUT" || type == "PAYOUT_FAILURE"
+            let key = ProcessorDay(
+                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)),
+                processor: row.values[processorColumn].description,
+                payout: isPayout ? (row.values[payoutColumn].textValue ?? row.values[recordColumn].description) : "")
+            groups[key, default: [:]][type, default: Sums()].net += row.values[netColumn].integerValue ?? 0
+            groups[key, default: [:]][type, default: Sums()].fee += row.values[feeColumn].integerValue ?? 0
+            groups[key, default: [:]][type, default: Sums()].gross += row.values[grossColumn].integerValue ?? 0
+        }
+        return groups.keys.sorted().compactMap { key -> JournalEntry? in
+            let byType = groups[key]!
+            let types = settlementTypes.filter { byType[$0] != nil }
+                + byType.keys.filter { !settlementTypes.contains($0) }.sorted()
+            var builder = EntryBuilder()
+            for type in types {
+                let sums = byType[type]!
+                let memo = type.lowercased().replacingUnderscores()
                 let counter: AccountRole
                 switch type {
+                case "PAYOUT", "PAYOUT_FAILURE": counter = .bank
                 case "CHARGEBACK", "CHARGEBACK_REVERSAL": counter = .chargebacks
                 case "FEE": counter = .processingFees
                 default: counter = .cardClearing
                 }
-                postRecord(&builder, counter: counter)
-                activity[key] = builder
+                builder.post(chart[.processorBalance], sums.net, processor: key.processor, memo: memo)
+                builder.post(chart[.processingFees], sums.fee, processor: key.processor, memo: "fees (\(memo))")
+                builder.post(chart[counter], -sums.gross, processor: key.processor, memo: memo)
             }
-        }
-        var entries = activity.keys.sorted().compactMap { key -> JournalEntry? in
-            let builder = activity[key]!
             guard !builder.isEmpty else { return nil }
+            if key.payout.isEmpty {
+                return builder.entry(
+                    id: "PROCESSOR:\(key.date):\(key.processor)", date: key.date,
+                    memo: "\(key.processor) activity on \(key.date)", sourceType: "settlements",
+                    sourceReference: "\(key.processor) \(key.date)")
+            }
             return builder.entry(
-                id: "PROCESSOR:\(key.date):\(key.processor)", date: key.date,
-                memo: "\(key.processor) activity on \(key.date)", sourceType: "settlements",
-                sourceReference: "\(key.processor) \(key.date)")
+                id: "PAYOUT:\(key.date):\(key.processor):\(key.payout)", date: key.date,
+                memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
+                sourceReference: "\(key.processor) \(key.payout)")
         }
-        for key in payouts.keys.sorted() {
-            let builder = payouts[key]!
-            guard !builder.isEmpty else { continue }
-            entries.append(
-                builder.entry(
-                    id: "PAYOUT:\(key.date):\(key.processor):\(key.payout)", date: key.date,
-                    memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
-                    sourceReference: "\(key.processor) \(key.payout)"))
-        }
-        return entries
     }
 }
 

@@ -80,7 +80,7 @@ import Testing
         #expect(Self.lines(entry) == [
             "4000@S01 -2700 gross sales", "4020@S01 100 sales discounts", "2100@S01 -152 sales tax",
             "4010@S01 950 sales returns (net of discount)", "2100@S01 76 sales tax on returns",
-            "1100@S01/stripe 1500 card (stripe)", "1000@S01 -474 cash", "2200@S01 295 gift cards redeemed",
+            "1000@S01 -474 cash", "1100@S01/stripe 1500 card (stripe)", "2200@S01 295 gift cards redeemed",
             "1190@S01 400 other tenders", "6900@S01 5 POS over/short",
         ])
         #expect(entry.imbalance == 0)
