@@ -20,6 +20,24 @@ public enum CostRuns {
 
     /// Groups events by SKU and runs the engine for each, in SKU byte order.
     public static func run(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRun] {
+        perSKU(events: events, standardCosts: standardCosts) { $0 }
+    }
+
+    /// Each SKU's cogs lines and deltas, in SKU byte order: what the cost cache stores. The rows
+    /// are built on the thread that ran the SKU, and the run itself (events, layers, allocations)
+    /// is dropped there, so the rows are all a caller holds. A caller that writes one chunk of
+    /// SKUs' rows before costing the next (the cost cache refresh) holds one chunk at a time.
+    public static func rows(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRows] {
+        perSKU(events: events, standardCosts: standardCosts) { run in
+            SKUCostRows(sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas)
+        }
+    }
+
+    /// Groups events by SKU, runs the engine for each and hands each run to `body` (on the thread
+    /// that ran it), returning what `body` made in SKU byte order.
+    static func perSKU<Result: Sendable>(
+        events: [CostEvent], standardCosts: [String: Int64?], _ body: @escaping @Sendable (SKUCostRun) -> Result
+    ) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
         // stays in cache, where gathering one SKU's events from all over the ledger would not.
@@ -54,14 +72,14 @@ public enum CostRuns {
         let orderedEvents = order.map { bySKU[$0] }
         bySKU = []
         let orderedSKUs = order.map { skus[$0] }
-        @Sendable func runSKU(_ index: Int) -> SKUCostRun {
-            FIFOEngine.run(
-                sku: orderedSKUs[index], events: orderedEvents[index], standardCost: standardCosts[orderedSKUs[index]] ?? nil)
+        @Sendable func runSKU(_ index: Int) -> Result {
+            body(FIFOEngine.run(
+                sku: orderedSKUs[index], events: orderedEvents[index], standardCost: standardCosts[orderedSKUs[index]] ?? nil))
         }
         // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
         // iteration writes only its own slot of the results.
         guard orderedSKUs.count > 1 && events.count >= parallelThreshold else { return orderedSKUs.indices.map(runSKU) }
-        var results = [SKUCostRun?](repeating: nil, count: orderedSKUs.count)
+        var results = [Result?](repeating: nil, count: orderedSKUs.count)
         results.withUnsafeMutableBufferPointer { buffer in
             let slots = ResultSlots(buffer: buffer)
             DispatchQueue.concurrentPerform(iterations: orderedSKUs.count) { index in
@@ -75,9 +93,18 @@ public enum CostRuns {
     static let parallelThreshold = 20_000
 
     /// The results buffer the concurrent iterations write to, each at its own index only.
-    private struct ResultSlots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<SKUCostRun?>
+    private struct ResultSlots<Result>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Result?>
     }
+}
+
+/// One SKU's results as the cost cache stores them: its outflows as cogs lines and what each event
+/// changed (`SKUCostRun.cogsLines` and `.deltas`), without the run that made them.
+public struct SKUCostRows: Sendable {
+    public var sku: String
+    public var eventCount: Int
+    public var cogsLines: [CogsLine]
+    public var deltas: [CostDelta]
 }
 
 /// The reporting time zone as the core needs it: the offset from UTC at an instant.

@@ -54,4 +54,19 @@ import Testing
             #expect(run.deltas == alone.deltas, "\(run.sku)")
         }
     }
+
+    /// `CostRuns.rows` (what the cost cache stores, built on the worker threads) lists the same
+    /// cogs lines and deltas as the runs, SKU by SKU.
+    @Test func rowsEqualTheRunsRows() {
+        let events = Self.events(count: CostRuns.parallelThreshold + 5_000)
+        let standardCosts: [String: Int64?] = ["SKU-3": 250]
+        let runs = CostRuns.run(events: events, standardCosts: standardCosts)
+        let rows = CostRuns.rows(events: events, standardCosts: standardCosts)
+        #expect(rows.map(\.sku) == runs.map(\.sku))
+        for (skuRows, run) in zip(rows, runs) {
+            #expect(skuRows.eventCount == run.events.count, "\(run.sku)")
+            #expect(skuRows.cogsLines == run.cogsLines, "\(run.sku)")
+            #expect(skuRows.deltas == run.deltas, "\(run.sku)")
+        }
+    }
 }
