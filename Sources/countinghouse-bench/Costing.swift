@@ -24,15 +24,8 @@ struct GeneratedChain {
     let seed: UInt64
 
     func events(skus: Range<Int>) -> [CostEvent] {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        func random(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+        var generator = SplitMix64(state: seed)
+        func random(_ bound: Int) -> Int { generator.next(below: bound) }
         let stores = ["S01", "S02", "S03"]
         let skuNames = skus.map { String(format: "SKU-%05d", $0) }
         var events: [CostEvent] = []
@@ -86,6 +79,19 @@ struct GeneratedChain {
     }
 }
 
+/// SplitMix64: a fixed-seed random sequence, cheap enough to replay once per chunk.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next(below bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
+
 /// Sets this process's peak resident memory back to its current resident memory (Linux: writing
 /// 5 to /proc/self/clear_refs), so each case's peak is its own. False where it is not supported.
 func resetPeakResident() -> Bool {
@@ -99,7 +105,7 @@ func benchCosting() {
     let eventCounts = (ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_EVENTS"] ?? "")
         .split(separator: ",").compactMap { Int($0) }
     // About this many events per chunk of SKUs, whatever the ledger's size (at least one SKU).
-    let chunkEvents = Int(ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_CHUNK_EVENTS"] ?? "") ?? 250_000
+    let chunkEvents = Int(ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_CHUNK_EVENTS"] ?? "") ?? 100_000
     let wantsDigest = ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_DIGEST"] != nil
     for eventCount in eventCounts.isEmpty ? [1_000_000, 5_000_000] : eventCounts {
         let chain = GeneratedChain(count: eventCount, skuCount: skuCount, seed: 2026)

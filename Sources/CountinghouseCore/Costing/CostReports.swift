@@ -47,17 +47,19 @@ public enum CostRuns {
         var counts: [Int] = []
         var lastSKU: String?
         var lastNumber = 0
-        for (index, event) in events.enumerated() {
-            if event.sku != lastSKU {
-                if let number = skuNumbers[event.sku] {
+        // Only the SKU is read here: binding the whole event would copy every field.
+        for index in events.indices {
+            let sku = events[index].sku
+            if sku != lastSKU {
+                if let number = skuNumbers[sku] {
                     lastNumber = number
                 } else {
                     lastNumber = skus.count
-                    skuNumbers[event.sku] = lastNumber
-                    skus.append(event.sku)
+                    skuNumbers[sku] = lastNumber
+                    skus.append(sku)
                     counts.append(0)
                 }
-                lastSKU = event.sku
+                lastSKU = sku
             }
             skuOfEvent[index] = lastNumber
             counts[lastNumber] += 1
@@ -198,12 +200,14 @@ public struct CogsLine: Sendable, Hashable {
 extension SKUCostRun {
     /// Every outflow as a cogs line, in sequence order.
     public var cogsLines: [CogsLine] {
+        // The event's fields are read one at a time: copying the whole event would retain each of its strings.
         outflows.map { outflow in
-            let event = events[outflow.event]
+            let position = outflow.event
             return CogsLine(
-                sku: sku, sequence: Int64(outflow.event), outflowID: outflowID(outflow), kind: outflow.kind,
-                occurredAt: event.occurredAt, location: locations[outflow.location], documentID: event.source.documentID,
-                lineNumber: outflow.kind == .shrinkage ? nil : event.source.lineNumber, quantity: outflow.quantity,
+                sku: sku, sequence: Int64(position), outflowID: outflowID(outflow), kind: outflow.kind,
+                occurredAt: events[position].occurredAt, location: locations[outflow.location],
+                documentID: events[position].source.documentID,
+                lineNumber: outflow.kind == .shrinkage ? nil : events[position].source.lineNumber, quantity: outflow.quantity,
                 costedQuantity: outflow.costedQuantity, cost: outflow.finalCost, pendingQuantity: outflow.pendingQuantity,
                 provisionalCost: outflow.provisionalCost, cancelledQuantity: outflow.cancelledQuantity,
                 flags: Self.flagsText(of: outflow))

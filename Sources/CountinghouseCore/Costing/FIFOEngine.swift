@@ -80,10 +80,10 @@ public struct FIFOEngine {
         var entries: [SequenceEntry] = []
         entries.reserveCapacity(events.count)
         var ascending = true
-        for (index, event) in events.enumerated() {
+        for index in events.indices {
             let entry = SequenceEntry(
-                time: event.occurredAt.nanosecondsSinceEpoch,
-                rank: event.directionRank * 8 + SequenceKey.sourceKindRank(event.source.kind), index: index)
+                time: events[index].occurredAt.nanosecondsSinceEpoch,
+                rank: events[index].directionRank * 8 + SequenceKey.sourceKindRank(events[index].source.kind), index: index)
             if ascending, let last = entries.last, (last.time, last.rank) >= (entry.time, entry.rank) { ascending = false }
             entries.append(entry)
         }
@@ -124,8 +124,11 @@ public struct SKUCostRun: Sendable {
         var cumulativeAfter: Int64 = 0
         /// For fallback-valued layers: which fallback priced it.
         public var fallback: FallbackSource?
-        /// Allocations from this layer, in the order the matching made them.
-        public var allocations: [Int] = []
+        /// Allocations from this layer in the order the matching made them, a list linked through
+        /// `Allocation.nextOfLayer` (−1: none), so a layer needs no array of its own (a growing
+        /// array per layer cost several heap allocations each). See `allocations(ofLayer:)`.
+        var firstAllocation = -1
+        var lastAllocation = -1
     }
 
     public struct Outflow: Sendable, Hashable {
@@ -161,6 +164,8 @@ public struct SKUCostRun: Sendable {
         public var selfDependent = false
         /// The next allocation of the same outflow (−1: none).
         var nextOfOutflow = -1
+        /// The next allocation from the same layer (−1: none).
+        var nextOfLayer = -1
     }
 
     /// What one event changed at its location, for positions at any instant.
@@ -204,6 +209,17 @@ public struct SKUCostRun: Sendable {
         self.outflowOfEvent = Array(repeating: -1, count: events.count)
         self.changeStarts = Array(repeating: 0, count: events.count + 1)
         self.locationOfEvent = Array(repeating: 0, count: events.count)
+    }
+
+    /// The indices in `allocations` of a layer's allocations, in the order they were made.
+    public func allocations(ofLayer index: Int) -> [Int] {
+        var result: [Int] = []
+        var next = layers[index].firstAllocation
+        while next >= 0 {
+            result.append(next)
+            next = allocations[next].nextOfLayer
+        }
+        return result
     }
 
     /// The indices in `allocations` of an outflow's allocations, in the order they were made.
@@ -279,20 +295,21 @@ public struct SKUCostRun: Sendable {
         if needsLines {
             var namedSales = Set<LineKey>()
             var namedShipments = Set<LineKey>()
-            for event in events {
-                switch event.kind {
+            for index in events.indices {
+                switch events[index].kind {
                 case .customerReturn(let order?, let line?): namedSales.insert(LineKey(order, line))
-                case .transferReceive: namedShipments.insert(LineKey(event.source.documentID, event.source.lineNumber))
+                case .transferReceive:
+                    namedShipments.insert(LineKey(events[index].source.documentID, events[index].source.lineNumber))
                 default: break
                 }
             }
-            for (index, event) in events.enumerated() {
-                switch event.kind {
+            for index in events.indices {
+                switch events[index].kind {
                 case .sale where !namedSales.isEmpty:
-                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
                     if namedSales.contains(key) { saleByLine[key] = index }
                 case .transferShip where !namedShipments.isEmpty:
-                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
                     if namedShipments.contains(key) { shipByLine[key] = index }
                 default: break
                 }
@@ -464,7 +481,12 @@ public struct SKUCostRun: Sendable {
         let index = allocations.count
         allocations.append(Allocation(layer: layer, outflow: outflow, units: units, event: event))
         layers[layer].remainingUnits -= units
-        layers[layer].allocations.append(index)
+        if layers[layer].lastAllocation >= 0 {
+            allocations[layers[layer].lastAllocation].nextOfLayer = index
+        } else {
+            layers[layer].firstAllocation = index
+        }
+        layers[layer].lastAllocation = index
         if outflows[outflow].lastAllocation >= 0 {
             allocations[outflows[outflow].lastAllocation].nextOfOutflow = index
         } else {

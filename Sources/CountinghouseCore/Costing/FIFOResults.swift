@@ -56,11 +56,12 @@ public struct StockPosition: Sendable, Hashable {
 extension SKUCostRun {
     /// A stable id for an outflow: its kind and source key.
     func outflowID(_ outflow: Outflow) -> String {
-        let event = events[outflow.event]
+        let position = outflow.event
         switch outflow.kind {
         // A count covers many SKUs at a location: the SKU makes the id unique in cogs.csv.
-        case .shrinkage: return "SHRINKAGE:\(event.source.documentID):\(event.location):\(sku)"
-        default: return Self.lineID(outflow.kind.rawValue, event.source.documentID, event.source.lineNumber)
+        case .shrinkage: return "SHRINKAGE:\(events[position].source.documentID):\(events[position].location):\(sku)"
+        default:
+            return Self.lineID(outflow.kind.rawValue, events[position].source.documentID, events[position].source.lineNumber)
         }
     }
 
@@ -154,10 +155,14 @@ extension SKUCostRun {
     public var deltas: [CostDelta] {
         var result: [CostDelta] = []
         result.reserveCapacity(events.count + events.count / 4)
-        for (position, event) in events.enumerated() {
+        // The event's fields are read one at a time, and so are the layer's (binding a layer would
+        // retain its allocations): copies retain every string and array in them.
+        for position in events.indices {
             let place = locationOfEvent[position]
+            let occurredAt = events[position].occurredAt
+            let quantity = events[position].quantity
             var entry = CostDelta(
-                sku: sku, location: locations[place], occurredAt: event.occurredAt, sequence: Int64(position),
+                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: Int64(position),
                 units: 0, value: 0, pending: 0)
             for change in changes[changeStarts[position]..<changeStarts[position + 1]] {
                 precondition(change.location == place, "an event changes its own location")
@@ -166,24 +171,26 @@ extension SKUCostRun {
                 if change.layer >= 0 && layers[change.layer].provisional { entry.pending += change.layerUnits }
             }
             var transit = CostDelta(
-                sku: sku, location: inTransitLocation, occurredAt: event.occurredAt, sequence: Int64(position), units: 0,
+                sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: Int64(position), units: 0,
                 value: 0, pending: 0)
-            let isTransfer: Bool
-            switch event.kind {
-            case .transferShip, .transferReceive: isTransfer = true
-            default: isTransfer = false
+            var isShip = false
+            var isReceive = false
+            switch events[position].kind {
+            case .transferShip: isShip = true
+            case .transferReceive: isReceive = true
+            default: break
             }
             if layerOfEvent[position] >= 0 {
-                let layer = layers[layerOfEvent[position]]
-                precondition(layer.location == place, "an event's layer is at its location")
-                entry.value += layer.value
-                if case .transferReceive = event.kind {
-                    transit.units -= event.quantity
-                    transit.value -= layer.value
-                    if case .transferReceipt(let ship) = layer.origin, outflowOfEvent[ship] >= 0,
+                let layer = layerOfEvent[position]
+                precondition(layers[layer].location == place, "an event's layer is at its location")
+                entry.value += layers[layer].value
+                if isReceive {
+                    transit.units -= quantity
+                    transit.value -= layers[layer].value
+                    if case .transferReceipt(let ship) = layers[layer].origin, outflowOfEvent[ship] >= 0,
                         outflows[outflowOfEvent[ship]].pendingQuantity > 0
                     {
-                        transit.pending -= event.quantity
+                        transit.pending -= quantity
                     }
                 }
             }
@@ -191,14 +198,14 @@ extension SKUCostRun {
                 let outflow = outflows[outflowOfEvent[position]]
                 precondition(outflow.location == place, "an event's outflow is at its location")
                 entry.value -= outflow.finalCost + outflow.provisionalCost
-                if case .transferShip = event.kind {
-                    transit.units += event.quantity
+                if isShip {
+                    transit.units += quantity
                     transit.value += outflow.finalCost + outflow.provisionalCost
-                    if outflow.pendingQuantity > 0 { transit.pending += event.quantity }
+                    if outflow.pendingQuantity > 0 { transit.pending += quantity }
                 }
             }
             result.append(entry)
-            if isTransfer { result.append(transit) }
+            if isShip || isReceive { result.append(transit) }
         }
         return result
     }
