@@ -41,8 +41,7 @@ public enum CostRuns {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
         // stays in cache, where gathering one SKU's events from all over the ledger would not.
-        var skuNumbers: [String: Int] = [:]
-        var skus: [String] = []
+        var skuNumbers = SKUNumbering()
         var skuOfEvent = [Int](repeating: 0, count: events.count)
         var counts: [Int] = []
         var lastSKU: String?
@@ -51,19 +50,14 @@ public enum CostRuns {
         for index in events.indices {
             let sku = events[index].sku
             if sku != lastSKU {
-                if let number = skuNumbers[sku] {
-                    lastNumber = number
-                } else {
-                    lastNumber = skus.count
-                    skuNumbers[sku] = lastNumber
-                    skus.append(sku)
-                    counts.append(0)
-                }
+                lastNumber = skuNumbers.number(of: sku)
+                if lastNumber == counts.count { counts.append(0) }
                 lastSKU = sku
             }
             skuOfEvent[index] = lastNumber
             counts[lastNumber] += 1
         }
+        let skus = skuNumbers.skus
         var bySKU = counts.map { count -> [CostEvent] in
             var events: [CostEvent] = []
             events.reserveCapacity(count)
@@ -97,6 +91,39 @@ public enum CostRuns {
     /// The results buffer the concurrent iterations write to, each at its own index only.
     private struct ResultSlots<Result>: @unchecked Sendable {
         let buffer: UnsafeMutableBufferPointer<Result?>
+    }
+}
+
+/// SKU codes numbered 0, 1, 2… in order of first appearance: an open-addressing table hashed with
+/// FNV-1a over the code's bytes. Numbering every event's SKU is the serial part of a parallel run,
+/// and a `Dictionary`'s seeded SipHash cost several times more per lookup. (Unseeded, so codes
+/// crafted to collide could slow a run down; SKU codes come from the chain's own files.)
+struct SKUNumbering {
+    private(set) var skus: [String] = []
+    /// Per slot, 1 + the SKU's number (0: empty); a power of two in size, at most half full.
+    private var slots = [Int32](repeating: 0, count: 1024)
+
+    mutating func number(of sku: String) -> Int {
+        var hash = fnv1a(sku, 0xcbf2_9ce4_8422_2325)
+        hash ^= hash >> 29
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let number = Int(slots[slot]) - 1
+            if skus[number] == sku { return number }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(skus.count + 1)
+        skus.append(sku)
+        if skus.count * 2 > slots.count { rehash() }
+        return skus.count - 1
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let known = skus
+        skus = []
+        for sku in known { _ = number(of: sku) }
     }
 }
 

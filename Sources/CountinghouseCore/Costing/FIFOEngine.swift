@@ -295,9 +295,15 @@ public struct SKUCostRun: Sendable {
         if needsLines {
             var namedSales = Set<LineKey>()
             var namedShipments = Set<LineKey>()
+            // Most sales are never returned: a bit per fingerprint of the named sale lines lets
+            // them skip hashing their key into `namedSales`.
+            var namedSaleBits = [UInt64](repeating: 0, count: 64)
             for index in events.indices {
                 switch events[index].kind {
-                case .customerReturn(let order?, let line?): namedSales.insert(LineKey(order, line))
+                case .customerReturn(let order?, let line?):
+                    namedSales.insert(LineKey(order, line))
+                    let bit = Self.fingerprint(order, line)
+                    namedSaleBits[bit >> 6] |= 1 << UInt64(bit & 63)
                 case .transferReceive:
                     namedShipments.insert(LineKey(events[index].source.documentID, events[index].source.lineNumber))
                 default: break
@@ -306,7 +312,11 @@ public struct SKUCostRun: Sendable {
             for index in events.indices {
                 switch events[index].kind {
                 case .sale where !namedSales.isEmpty:
-                    let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
+                    let document = events[index].source.documentID
+                    let line = events[index].source.lineNumber ?? 0
+                    let bit = Self.fingerprint(document, line)
+                    guard namedSaleBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { break }
+                    let key = LineKey(document, line)
                     if namedSales.contains(key) { saleByLine[key] = index }
                 case .transferShip where !namedShipments.isEmpty:
                     let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
@@ -401,6 +411,13 @@ public struct SKUCostRun: Sendable {
             }
         }
         changeStarts[events.count] = changes.count
+    }
+
+    /// A 12-bit fingerprint of a sale line's key (FNV-1a over the document's bytes and the line):
+    /// equal keys have equal fingerprints.
+    static func fingerprint(_ document: String, _ line: Int64) -> Int {
+        let hash = fnv1a(document, 0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: line))
+        return Int(truncatingIfNeeded: (hash ^ (hash >> 32)) & 0xFFF)
     }
 
     /// A new layer first fills the oldest deficits at its location; what is left joins the queue.
@@ -498,3 +515,18 @@ public struct SKUCostRun: Sendable {
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
 public let costEngineVersion = 2
+
+/// FNV-1a over a string's UTF-8 bytes, from `start`: a cheap unseeded hash for tables the engine
+/// builds per run. The bytes are read from contiguous storage (small strings included) where
+/// there is some: iterating `utf8` costs several times more per byte.
+func fnv1a(_ text: String, _ start: UInt64) -> UInt64 {
+    let hash = text.utf8.withContiguousStorageIfAvailable { bytes in
+        var hash = start
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+    if let hash { return hash }
+    var slow = start
+    for byte in text.utf8 { slow = (slow ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return slow
+}

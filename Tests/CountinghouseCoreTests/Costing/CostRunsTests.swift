@@ -69,4 +69,14 @@ import Testing
             #expect(skuRows.deltas == run.deltas, "\(run.sku)")
         }
     }
+
+    /// SKU codes are numbered in order of first appearance, the same code always the same number,
+    /// past the table's growth (it starts with room for 512).
+    @Test func skuNumbersFollowFirstAppearance() {
+        var numbering = SKUNumbering()
+        let codes = (0..<3_000).map { "SKU-\($0 * 7919 % 3_000)" }
+        #expect(codes.map { numbering.number(of: $0) } == Array(0..<3_000))
+        #expect(codes.reversed().map { numbering.number(of: $0) } == Array((0..<3_000).reversed()))
+        #expect(numbering.skus == codes)
+    }
 }
