@@ -79,17 +79,9 @@ extension SKUCostRun {
         }
         let length = kind.utf8.count + 1 + document.utf8.count + 1 + digits
         return String(unsafeUninitializedCapacity: length) { buffer in
-            var offset = 0
-            for byte in kind.utf8 {
-                buffer[offset] = byte
-                offset += 1
-            }
+            var offset = copyUTF8(kind, into: buffer, at: 0)
             buffer[offset] = UInt8(ascii: ":")
-            offset += 1
-            for byte in document.utf8 {
-                buffer[offset] = byte
-                offset += 1
-            }
+            offset = copyUTF8(document, into: buffer, at: offset + 1)
             buffer[offset] = UInt8(ascii: ":")
             offset += 1
             if let line {
@@ -104,6 +96,26 @@ extension SKUCostRun {
             }
             return length
         }
+    }
+
+    /// Copies a string's UTF-8 bytes into `buffer` at `offset` and returns the offset after them:
+    /// from contiguous storage (small strings included) in one copy where there is some, since
+    /// iterating `utf8` costs several times more per byte.
+    static func copyUTF8(_ text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+            precondition(offset + bytes.count <= buffer.count, "the bytes fit the buffer")
+            if let source = bytes.baseAddress, bytes.count > 0 {
+                (buffer.baseAddress! + offset).update(from: source, count: bytes.count)
+            }
+            return offset + bytes.count
+        }
+        if let copied { return copied }
+        var position = offset
+        for byte in text.utf8 {
+            buffer[position] = byte
+            position += 1
+        }
+        return position
     }
 
     public func outflowCost(_ index: Int) -> OutflowCost {
