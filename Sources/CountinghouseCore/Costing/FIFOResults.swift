@@ -168,23 +168,23 @@ extension SKUCostRun {
         var result: [CostDelta] = []
         result.reserveCapacity(events.count + events.count / 4)
         // The event's fields are read one at a time, and so are the layer's (binding a layer would
-        // retain its allocations): copies retain every string and array in them.
+        // retain its allocations): copies retain every string and array in them. The sums are kept
+        // in plain integers, and a delta is built once, where it is appended.
         for position in events.indices {
             let place = locationOfEvent[position]
-            let occurredAt = events[position].occurredAt
             let quantity = events[position].quantity
-            var entry = CostDelta(
-                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: Int64(position),
-                units: 0, value: 0, pending: 0)
+            var units: Int64 = 0
+            var value: Int64 = 0
+            var pending: Int64 = 0
             for change in changes[changeStarts[position]..<changeStarts[position + 1]] {
                 precondition(change.location == place, "an event changes its own location")
-                entry.units += change.units
-                entry.pending += change.deficitUnits
-                if change.layer >= 0 && layers[change.layer].provisional { entry.pending += change.layerUnits }
+                units += change.units
+                pending += change.deficitUnits
+                if change.layer >= 0 && layers[change.layer].provisional { pending += change.layerUnits }
             }
-            var transit = CostDelta(
-                sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: Int64(position), units: 0,
-                value: 0, pending: 0)
+            var transitUnits: Int64 = 0
+            var transitValue: Int64 = 0
+            var transitPending: Int64 = 0
             var isShip = false
             var isReceive = false
             switch events[position].kind {
@@ -195,29 +195,36 @@ extension SKUCostRun {
             if layerOfEvent[position] >= 0 {
                 let layer = layerOfEvent[position]
                 precondition(layers[layer].location == place, "an event's layer is at its location")
-                entry.value += layers[layer].value
+                value += layers[layer].value
                 if isReceive {
-                    transit.units -= quantity
-                    transit.value -= layers[layer].value
+                    transitUnits -= quantity
+                    transitValue -= layers[layer].value
                     if case .transferReceipt(let ship) = layers[layer].origin, outflowOfEvent[ship] >= 0,
                         outflows[outflowOfEvent[ship]].pendingQuantity > 0
                     {
-                        transit.pending -= quantity
+                        transitPending -= quantity
                     }
                 }
             }
             if outflowOfEvent[position] >= 0 {
                 let outflow = outflows[outflowOfEvent[position]]
                 precondition(outflow.location == place, "an event's outflow is at its location")
-                entry.value -= outflow.finalCost + outflow.provisionalCost
+                value -= outflow.finalCost + outflow.provisionalCost
                 if isShip {
-                    transit.units += quantity
-                    transit.value += outflow.finalCost + outflow.provisionalCost
-                    if outflow.pendingQuantity > 0 { transit.pending += quantity }
+                    transitUnits += quantity
+                    transitValue += outflow.finalCost + outflow.provisionalCost
+                    if outflow.pendingQuantity > 0 { transitPending += quantity }
                 }
             }
-            result.append(entry)
-            if isShip || isReceive { result.append(transit) }
+            let occurredAt = events[position].occurredAt
+            result.append(CostDelta(
+                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: Int64(position), units: units,
+                value: value, pending: pending))
+            if isShip || isReceive {
+                result.append(CostDelta(
+                    sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: Int64(position),
+                    units: transitUnits, value: transitValue, pending: transitPending))
+            }
         }
         return result
     }
