@@ -112,11 +112,12 @@ extension SQLDatabase {
                 }
                 var outflowRows: [[FieldValue]] = []
                 var deltaRows: [[FieldValue]] = []
-                for costRun in try sharedCostRuns(skus: Set(chunk), throughFileID: lastFile) {
-                    events += costRun.events.count
+                let (chunkEvents, standardCosts) = try costEvents(skus: Set(chunk), throughFileID: lastFile)
+                for skuRows in CostRuns.rows(events: chunkEvents, standardCosts: standardCosts) {
+                    events += skuRows.eventCount
                     repriced += 1
-                    for line in costRun.cogsLines { outflowRows.append(Self.row(line)) }
-                    for delta in costRun.deltas { deltaRows.append(Self.row(delta)) }
+                    for line in skuRows.cogsLines { outflowRows.append(Self.row(line)) }
+                    for delta in skuRows.deltas { deltaRows.append(Self.row(delta)) }
                 }
                 try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
                 try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
@@ -133,6 +134,14 @@ extension SQLDatabase {
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
     func sharedCostRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
         if let skus, skus.isEmpty { return [] }
+        let (events, standardCosts) = try costEvents(skus: skus, throughFileID: throughFileID)
+        return CostRuns.run(events: events, standardCosts: standardCosts)
+    }
+
+    /// The stock events and the standard costs of the given SKUs (all SKUs when nil), from the
+    /// rows in files up to `throughFileID`.
+    func costEvents(skus: Set<String>?, throughFileID: Int64) throws -> ([CostEvent], [String: Int64?]) {
+        if let skus, skus.isEmpty { return ([], [:]) }
         var events: [CostEvent] = []
         var items: [LedgerRow] = []
         let chunks: [[String]?] = skus.map { Array($0).sorted().chunked(into: 500).map(Optional.some) } ?? [nil]
@@ -147,7 +156,7 @@ extension SQLDatabase {
             }
             items += try storedRows(of: .items, where: conditions).map(\.row)
         }
-        return CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+        return (events, CostRuns.standardCosts(items: items))
     }
 
     func sharedCachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {

@@ -7,7 +7,10 @@
 // the first ingest. Rows: COUNTINGHOUSE_BENCH_ROWS (default 1,000,000).
 // Costing (SEMANTICS §3): a full recompute of 1M generated stock events (events/s, target ≤ 1 s),
 // a backdated purchase of one SKU in 5M events (the next run's costing time over a full
-// recompute's, target ≤ 0.01), and peak RSS for both. `countinghouse-bench ingest|costing` runs one
+// recompute's, target ≤ 0.01), and peak RSS of each case. The recompute costs a chunk of SKUs
+// (~100k events, COUNTINGHOUSE_BENCH_CHUNK_EVENTS) at a time as the cost cache refresh does, and
+// drops each chunk's rows, so peak RSS follows the chunk, not the ledger; generating the events is
+// not timed. `countinghouse-bench ingest|costing` runs one
 // part; no argument runs both.
 import CountinghouseCore
 import CountinghouseIngest

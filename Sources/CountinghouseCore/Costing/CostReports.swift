@@ -20,64 +20,142 @@ public enum CostRuns {
 
     /// Groups events by SKU and runs the engine for each, in SKU byte order.
     public static func run(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRun] {
+        perSKU(events: events, standardCosts: standardCosts) { $0 }
+    }
+
+    /// Each SKU's cogs lines and deltas, in SKU byte order: what the cost cache stores. The rows
+    /// are built on the thread that ran the SKU, and the run itself (events, layers, allocations)
+    /// is dropped there, so the rows are all a caller holds. A caller that writes one chunk of
+    /// SKUs' rows before costing the next (the cost cache refresh) holds one chunk at a time.
+    public static func rows(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRows] {
+        perSKU(events: events, standardCosts: standardCosts) { run in
+            SKUCostRows(sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas)
+        }
+    }
+
+    /// Groups events by SKU, runs the engine for each and hands each run to `body` (on the thread
+    /// that ran it), returning what `body` made in SKU byte order.
+    static func perSKU<Result: Sendable>(
+        events: [CostEvent], standardCosts: [String: Int64?], _ body: @escaping @Sendable (SKUCostRun) -> Result
+    ) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
         // stays in cache, where gathering one SKU's events from all over the ledger would not.
-        var skuNumbers: [String: Int] = [:]
-        var skus: [String] = []
+        var skuNumbers = SKUNumbering()
         var skuOfEvent = [Int](repeating: 0, count: events.count)
         var counts: [Int] = []
         var lastSKU: String?
         var lastNumber = 0
-        for (index, event) in events.enumerated() {
-            if event.sku != lastSKU {
-                if let number = skuNumbers[event.sku] {
-                    lastNumber = number
-                } else {
-                    lastNumber = skus.count
-                    skuNumbers[event.sku] = lastNumber
-                    skus.append(event.sku)
-                    counts.append(0)
-                }
-                lastSKU = event.sku
+        // Only the SKU is read here: binding the whole event would copy every field.
+        for index in events.indices {
+            let sku = events[index].sku
+            if sku != lastSKU {
+                lastNumber = skuNumbers.number(of: sku)
+                if lastNumber == counts.count { counts.append(0) }
+                lastSKU = sku
             }
             skuOfEvent[index] = lastNumber
             counts[lastNumber] += 1
         }
+        let skus = skuNumbers.skus
         var bySKU = counts.map { count -> [CostEvent] in
             var events: [CostEvent] = []
             events.reserveCapacity(count)
             return events
         }
         for (index, event) in events.enumerated() { bySKU[skuOfEvent[index]].append(event) }
-        let order = skus.indices.sorted { skus[$0].utf8.lexicographicallyPrecedes(skus[$1].utf8) }
-        let orderedEvents = order.map { bySKU[$0] }
+        let order = skus.indices.sorted { precedesInByteOrder(skus[$0], skus[$1]) }
+        var orderedEvents = order.map { bySKU[$0] }
         bySKU = []
         let orderedSKUs = order.map { skus[$0] }
-        @Sendable func runSKU(_ index: Int) -> SKUCostRun {
-            FIFOEngine.run(
-                sku: orderedSKUs[index], events: orderedEvents[index], standardCost: standardCosts[orderedSKUs[index]] ?? nil)
-        }
-        // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
-        // iteration writes only its own slot of the results.
-        guard orderedSKUs.count > 1 && events.count >= parallelThreshold else { return orderedSKUs.indices.map(runSKU) }
-        var results = [SKUCostRun?](repeating: nil, count: orderedSKUs.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let slots = ResultSlots(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: orderedSKUs.count) { index in
-                slots.buffer[index] = runSKU(index)
+        return orderedEvents.withUnsafeMutableBufferPointer { eventBuffer in
+            let eventSlots = Slots(buffer: eventBuffer)
+            @Sendable func runSKU(_ index: Int) -> Result {
+                // Taken out of its slot, so that the SKU's events are freed on the thread that ran
+                // it (freeing every event of a parallel run afterwards was serial work).
+                let skuEvents = eventSlots.buffer[index]
+                eventSlots.buffer[index] = []
+                return body(FIFOEngine.run(
+                    sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil))
             }
+            // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
+            // iteration reads and writes only its own slots.
+            guard orderedSKUs.count > 1 && events.count >= parallelThreshold else { return orderedSKUs.indices.map(runSKU) }
+            var results = [Result?](repeating: nil, count: orderedSKUs.count)
+            results.withUnsafeMutableBufferPointer { buffer in
+                let slots = Slots(buffer: buffer)
+                DispatchQueue.concurrentPerform(iterations: orderedSKUs.count) { index in
+                    slots.buffer[index] = runSKU(index)
+                }
+            }
+            return results.map { $0! }
         }
-        return results.map { $0! }
     }
 
     /// Below this many events a run stays on one thread (the hand-off costs more than it saves).
     static let parallelThreshold = 20_000
 
-    /// The results buffer the concurrent iterations write to, each at its own index only.
-    private struct ResultSlots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<SKUCostRun?>
+    /// A buffer the concurrent iterations share, each reading and writing its own index only.
+    private struct Slots<Element>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Element>
     }
+
+    /// Whether `a` precedes `b` in byte order (how every output sorts SKUs), comparing their
+    /// contiguous UTF-8 storage where there is some: iterating `utf8` costs several times more.
+    static func precedesInByteOrder(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { aBytes in
+            b.utf8.withContiguousStorageIfAvailable { bBytes -> Bool in
+                for index in 0..<min(aBytes.count, bBytes.count) where aBytes[index] != bBytes[index] {
+                    return aBytes[index] < bBytes[index]
+                }
+                return aBytes.count < bBytes.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+}
+
+/// SKU codes numbered 0, 1, 2… in order of first appearance: an open-addressing table hashed with
+/// FNV-1a over the code's bytes. Numbering every event's SKU is the serial part of a parallel run,
+/// and a `Dictionary`'s seeded SipHash cost several times more per lookup. (Unseeded, so codes
+/// crafted to collide could slow a run down; SKU codes come from the chain's own files.)
+struct SKUNumbering {
+    private(set) var skus: [String] = []
+    /// Per slot, 1 + the SKU's number (0: empty); a power of two in size, at most half full.
+    private var slots = [Int32](repeating: 0, count: 1024)
+
+    mutating func number(of sku: String) -> Int {
+        var hash = fnv1a(sku, 0xcbf2_9ce4_8422_2325)
+        hash ^= hash >> 29
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let number = Int(slots[slot]) - 1
+            if skus[number] == sku { return number }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(skus.count + 1)
+        skus.append(sku)
+        if skus.count * 2 > slots.count { rehash() }
+        return skus.count - 1
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let known = skus
+        skus = []
+        for sku in known { _ = number(of: sku) }
+    }
+}
+
+/// One SKU's results as the cost cache stores them: its outflows as cogs lines and what each event
+/// changed (`SKUCostRun.cogsLines` and `.deltas`), without the run that made them.
+public struct SKUCostRows: Sendable {
+    public var sku: String
+    public var eventCount: Int
+    public var cogsLines: [CogsLine]
+    public var deltas: [CostDelta]
 }
 
 /// The reporting time zone as the core needs it: the offset from UTC at an instant.
@@ -171,12 +249,14 @@ public struct CogsLine: Sendable, Hashable {
 extension SKUCostRun {
     /// Every outflow as a cogs line, in sequence order.
     public var cogsLines: [CogsLine] {
+        // The event's fields are read one at a time: copying the whole event would retain each of its strings.
         outflows.map { outflow in
-            let event = events[outflow.event]
+            let position = outflow.event
             return CogsLine(
-                sku: sku, sequence: Int64(outflow.event), outflowID: outflowID(outflow), kind: outflow.kind,
-                occurredAt: event.occurredAt, location: locations[outflow.location], documentID: event.source.documentID,
-                lineNumber: outflow.kind == .shrinkage ? nil : event.source.lineNumber, quantity: outflow.quantity,
+                sku: sku, sequence: Int64(position), outflowID: outflowID(outflow), kind: outflow.kind,
+                occurredAt: events[position].occurredAt, location: locations[outflow.location],
+                documentID: events[position].source.documentID,
+                lineNumber: outflow.kind == .shrinkage ? nil : events[position].source.lineNumber, quantity: outflow.quantity,
                 costedQuantity: outflow.costedQuantity, cost: outflow.finalCost, pendingQuantity: outflow.pendingQuantity,
                 provisionalCost: outflow.provisionalCost, cancelledQuantity: outflow.cancelledQuantity,
                 flags: Self.flagsText(of: outflow))

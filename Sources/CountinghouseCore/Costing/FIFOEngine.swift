@@ -80,10 +80,10 @@ public struct FIFOEngine {
         var entries: [SequenceEntry] = []
         entries.reserveCapacity(events.count)
         var ascending = true
-        for (index, event) in events.enumerated() {
+        for index in events.indices {
             let entry = SequenceEntry(
-                time: event.occurredAt.nanosecondsSinceEpoch,
-                rank: event.directionRank * 8 + SequenceKey.sourceKindRank(event.source.kind), index: index)
+                time: events[index].occurredAt.nanosecondsSinceEpoch,
+                rank: events[index].directionRank * 8 + SequenceKey.sourceKindRank(events[index].source.kind), index: index)
             if ascending, let last = entries.last, (last.time, last.rank) >= (entry.time, entry.rank) { ascending = false }
             entries.append(entry)
         }
@@ -124,8 +124,11 @@ public struct SKUCostRun: Sendable {
         var cumulativeAfter: Int64 = 0
         /// For fallback-valued layers: which fallback priced it.
         public var fallback: FallbackSource?
-        /// Allocations from this layer, in the order the matching made them.
-        public var allocations: [Int] = []
+        /// Allocations from this layer in the order the matching made them, a list linked through
+        /// `Allocation.nextOfLayer` (−1: none), so a layer needs no array of its own (a growing
+        /// array per layer cost several heap allocations each). See `allocations(ofLayer:)`.
+        var firstAllocation = -1
+        var lastAllocation = -1
     }
 
     public struct Outflow: Sendable, Hashable {
@@ -161,6 +164,8 @@ public struct SKUCostRun: Sendable {
         public var selfDependent = false
         /// The next allocation of the same outflow (−1: none).
         var nextOfOutflow = -1
+        /// The next allocation from the same layer (−1: none).
+        var nextOfLayer = -1
     }
 
     /// What one event changed at its location, for positions at any instant.
@@ -204,6 +209,17 @@ public struct SKUCostRun: Sendable {
         self.outflowOfEvent = Array(repeating: -1, count: events.count)
         self.changeStarts = Array(repeating: 0, count: events.count + 1)
         self.locationOfEvent = Array(repeating: 0, count: events.count)
+    }
+
+    /// The indices in `allocations` of a layer's allocations, in the order they were made.
+    public func allocations(ofLayer index: Int) -> [Int] {
+        var result: [Int] = []
+        var next = layers[index].firstAllocation
+        while next >= 0 {
+            result.append(next)
+            next = allocations[next].nextOfLayer
+        }
+        return result
     }
 
     /// The indices in `allocations` of an outflow's allocations, in the order they were made.
@@ -279,20 +295,31 @@ public struct SKUCostRun: Sendable {
         if needsLines {
             var namedSales = Set<LineKey>()
             var namedShipments = Set<LineKey>()
-            for event in events {
-                switch event.kind {
-                case .customerReturn(let order?, let line?): namedSales.insert(LineKey(order, line))
-                case .transferReceive: namedShipments.insert(LineKey(event.source.documentID, event.source.lineNumber))
+            // Most sales are never returned: a bit per fingerprint of the named sale lines lets
+            // them skip hashing their key into `namedSales`.
+            var namedSaleBits = [UInt64](repeating: 0, count: 64)
+            for index in events.indices {
+                switch events[index].kind {
+                case .customerReturn(let order?, let line?):
+                    namedSales.insert(LineKey(order, line))
+                    let bit = Self.fingerprint(order, line)
+                    namedSaleBits[bit >> 6] |= 1 << UInt64(bit & 63)
+                case .transferReceive:
+                    namedShipments.insert(LineKey(events[index].source.documentID, events[index].source.lineNumber))
                 default: break
                 }
             }
-            for (index, event) in events.enumerated() {
-                switch event.kind {
+            for index in events.indices {
+                switch events[index].kind {
                 case .sale where !namedSales.isEmpty:
-                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    let document = events[index].source.documentID
+                    let line = events[index].source.lineNumber ?? 0
+                    let bit = Self.fingerprint(document, line)
+                    guard namedSaleBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { break }
+                    let key = LineKey(document, line)
                     if namedSales.contains(key) { saleByLine[key] = index }
                 case .transferShip where !namedShipments.isEmpty:
-                    let key = LineKey(event.source.documentID, event.source.lineNumber)
+                    let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
                     if namedShipments.contains(key) { shipByLine[key] = index }
                 default: break
                 }
@@ -386,6 +413,13 @@ public struct SKUCostRun: Sendable {
         changeStarts[events.count] = changes.count
     }
 
+    /// A 12-bit fingerprint of a sale line's key (FNV-1a over the document's bytes and the line):
+    /// equal keys have equal fingerprints.
+    static func fingerprint(_ document: String, _ line: Int64) -> Int {
+        let hash = fnv1a(document, 0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: line))
+        return Int(truncatingIfNeeded: (hash ^ (hash >> 32)) & 0xFFF)
+    }
+
     /// A new layer first fills the oldest deficits at its location; what is left joins the queue.
     private mutating func fill(_ layer: Int, at position: Int, queues: inout LocationQueues) {
         let place = layers[layer].location
@@ -464,7 +498,12 @@ public struct SKUCostRun: Sendable {
         let index = allocations.count
         allocations.append(Allocation(layer: layer, outflow: outflow, units: units, event: event))
         layers[layer].remainingUnits -= units
-        layers[layer].allocations.append(index)
+        if layers[layer].lastAllocation >= 0 {
+            allocations[layers[layer].lastAllocation].nextOfLayer = index
+        } else {
+            layers[layer].firstAllocation = index
+        }
+        layers[layer].lastAllocation = index
         if outflows[outflow].lastAllocation >= 0 {
             allocations[outflows[outflow].lastAllocation].nextOfOutflow = index
         } else {
@@ -476,3 +515,18 @@ public struct SKUCostRun: Sendable {
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
 public let costEngineVersion = 2
+
+/// FNV-1a over a string's UTF-8 bytes, from `start`: a cheap unseeded hash for tables the engine
+/// builds per run. The bytes are read from contiguous storage (small strings included) where
+/// there is some: iterating `utf8` costs several times more per byte.
+func fnv1a(_ text: String, _ start: UInt64) -> UInt64 {
+    let hash = text.utf8.withContiguousStorageIfAvailable { bytes in
+        var hash = start
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+    if let hash { return hash }
+    var slow = start
+    for byte in text.utf8 { slow = (slow ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return slow
+}

@@ -56,11 +56,12 @@ public struct StockPosition: Sendable, Hashable {
 extension SKUCostRun {
     /// A stable id for an outflow: its kind and source key.
     func outflowID(_ outflow: Outflow) -> String {
-        let event = events[outflow.event]
+        let position = outflow.event
         switch outflow.kind {
         // A count covers many SKUs at a location: the SKU makes the id unique in cogs.csv.
-        case .shrinkage: return "SHRINKAGE:\(event.source.documentID):\(event.location):\(sku)"
-        default: return Self.lineID(outflow.kind.rawValue, event.source.documentID, event.source.lineNumber)
+        case .shrinkage: return "SHRINKAGE:\(events[position].source.documentID):\(events[position].location):\(sku)"
+        default:
+            return Self.lineID(outflow.kind.rawValue, events[position].source.documentID, events[position].source.lineNumber)
         }
     }
 
@@ -78,17 +79,9 @@ extension SKUCostRun {
         }
         let length = kind.utf8.count + 1 + document.utf8.count + 1 + digits
         return String(unsafeUninitializedCapacity: length) { buffer in
-            var offset = 0
-            for byte in kind.utf8 {
-                buffer[offset] = byte
-                offset += 1
-            }
+            var offset = copyUTF8(kind, into: buffer, at: 0)
             buffer[offset] = UInt8(ascii: ":")
-            offset += 1
-            for byte in document.utf8 {
-                buffer[offset] = byte
-                offset += 1
-            }
+            offset = copyUTF8(document, into: buffer, at: offset + 1)
             buffer[offset] = UInt8(ascii: ":")
             offset += 1
             if let line {
@@ -103,6 +96,26 @@ extension SKUCostRun {
             }
             return length
         }
+    }
+
+    /// Copies a string's UTF-8 bytes into `buffer` at `offset` and returns the offset after them:
+    /// from contiguous storage (small strings included) in one copy where there is some, since
+    /// iterating `utf8` costs several times more per byte.
+    static func copyUTF8(_ text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+            precondition(offset + bytes.count <= buffer.count, "the bytes fit the buffer")
+            if let source = bytes.baseAddress, bytes.count > 0 {
+                (buffer.baseAddress! + offset).update(from: source, count: bytes.count)
+            }
+            return offset + bytes.count
+        }
+        if let copied { return copied }
+        var position = offset
+        for byte in text.utf8 {
+            buffer[position] = byte
+            position += 1
+        }
+        return position
     }
 
     public func outflowCost(_ index: Int) -> OutflowCost {
@@ -154,51 +167,64 @@ extension SKUCostRun {
     public var deltas: [CostDelta] {
         var result: [CostDelta] = []
         result.reserveCapacity(events.count + events.count / 4)
-        for (position, event) in events.enumerated() {
+        // The event's fields are read one at a time, and so are the layer's (binding a layer would
+        // retain its allocations): copies retain every string and array in them. The sums are kept
+        // in plain integers, and a delta is built once, where it is appended.
+        for position in events.indices {
             let place = locationOfEvent[position]
-            var entry = CostDelta(
-                sku: sku, location: locations[place], occurredAt: event.occurredAt, sequence: Int64(position),
-                units: 0, value: 0, pending: 0)
+            let quantity = events[position].quantity
+            var units: Int64 = 0
+            var value: Int64 = 0
+            var pending: Int64 = 0
             for change in changes[changeStarts[position]..<changeStarts[position + 1]] {
                 precondition(change.location == place, "an event changes its own location")
-                entry.units += change.units
-                entry.pending += change.deficitUnits
-                if change.layer >= 0 && layers[change.layer].provisional { entry.pending += change.layerUnits }
+                units += change.units
+                pending += change.deficitUnits
+                if change.layer >= 0 && layers[change.layer].provisional { pending += change.layerUnits }
             }
-            var transit = CostDelta(
-                sku: sku, location: inTransitLocation, occurredAt: event.occurredAt, sequence: Int64(position), units: 0,
-                value: 0, pending: 0)
-            let isTransfer: Bool
-            switch event.kind {
-            case .transferShip, .transferReceive: isTransfer = true
-            default: isTransfer = false
+            var transitUnits: Int64 = 0
+            var transitValue: Int64 = 0
+            var transitPending: Int64 = 0
+            var isShip = false
+            var isReceive = false
+            switch events[position].kind {
+            case .transferShip: isShip = true
+            case .transferReceive: isReceive = true
+            default: break
             }
             if layerOfEvent[position] >= 0 {
-                let layer = layers[layerOfEvent[position]]
-                precondition(layer.location == place, "an event's layer is at its location")
-                entry.value += layer.value
-                if case .transferReceive = event.kind {
-                    transit.units -= event.quantity
-                    transit.value -= layer.value
-                    if case .transferReceipt(let ship) = layer.origin, outflowOfEvent[ship] >= 0,
+                let layer = layerOfEvent[position]
+                precondition(layers[layer].location == place, "an event's layer is at its location")
+                value += layers[layer].value
+                if isReceive {
+                    transitUnits -= quantity
+                    transitValue -= layers[layer].value
+                    if case .transferReceipt(let ship) = layers[layer].origin, outflowOfEvent[ship] >= 0,
                         outflows[outflowOfEvent[ship]].pendingQuantity > 0
                     {
-                        transit.pending -= event.quantity
+                        transitPending -= quantity
                     }
                 }
             }
             if outflowOfEvent[position] >= 0 {
                 let outflow = outflows[outflowOfEvent[position]]
                 precondition(outflow.location == place, "an event's outflow is at its location")
-                entry.value -= outflow.finalCost + outflow.provisionalCost
-                if case .transferShip = event.kind {
-                    transit.units += event.quantity
-                    transit.value += outflow.finalCost + outflow.provisionalCost
-                    if outflow.pendingQuantity > 0 { transit.pending += event.quantity }
+                value -= outflow.finalCost + outflow.provisionalCost
+                if isShip {
+                    transitUnits += quantity
+                    transitValue += outflow.finalCost + outflow.provisionalCost
+                    if outflow.pendingQuantity > 0 { transitPending += quantity }
                 }
             }
-            result.append(entry)
-            if isTransfer { result.append(transit) }
+            let occurredAt = events[position].occurredAt
+            result.append(CostDelta(
+                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: Int64(position), units: units,
+                value: value, pending: pending))
+            if isShip || isReceive {
+                result.append(CostDelta(
+                    sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: Int64(position),
+                    units: transitUnits, value: transitValue, pending: transitPending))
+            }
         }
         return result
     }

@@ -64,7 +64,7 @@ extension SKUCostRun {
             derivedFill[sourceOfLayer[index]] += 1
         }
         // Tarjan's strongly connected components, iteratively. A node's edges are walked with a
-        // cursor: for a layer, an index into its allocations; for an outflow, an index into
+        // cursor: for a layer, its next allocation (−1: none left); for an outflow, an index into
         // `derivedLayers`. Components are kept as one flat array of members with boundaries.
         var order = Array(repeating: -1, count: nodeCount)
         var lowLink = Array(repeating: 0, count: nodeCount)
@@ -77,7 +77,7 @@ extension SKUCostRun {
         componentEnds.reserveCapacity(nodeCount)
         var counter = 0
         func firstCursor(_ node: Int) -> Int {
-            node < layerCount ? 0 : derivedStarts[node - layerCount]
+            node < layerCount ? layers[node].firstAllocation : derivedStarts[node - layerCount]
         }
         var work: [(node: Int, cursor: Int)] = []
         for root in 0..<nodeCount where order[root] < 0 {
@@ -90,9 +90,9 @@ extension SKUCostRun {
             while let (node, cursor) = work.last {
                 var target = -1
                 if node < layerCount {
-                    if cursor < layers[node].allocations.count {
-                        target = layerCount + allocations[layers[node].allocations[cursor]].outflow
-                        work[work.count - 1].cursor = cursor + 1
+                    if cursor >= 0 {
+                        target = layerCount + allocations[cursor].outflow
+                        work[work.count - 1].cursor = allocations[cursor].nextOfLayer
                     }
                 } else if cursor < derivedStarts[node - layerCount + 1] {
                     target = derivedLayers[cursor]
@@ -172,7 +172,7 @@ extension SKUCostRun {
 
     private mutating func valueLayer(_ index: Int) {
         var layer = layers[index]
-        let event = events[layer.event]
+        let position = layer.event
         func derived(from source: Int?, quantity: Int64) -> Int64 {
             guard let source, quantity > 0 else { return 0 }
             let cost = Int128(outflows[source].finalCost) + Int128(outflows[source].provisionalCost)
@@ -182,18 +182,18 @@ extension SKUCostRun {
         }
         switch layer.origin {
         case .purchase:
-            guard case .purchaseReceipt(let value) = event.kind else { preconditionFailure("a purchase layer") }
+            guard case .purchaseReceipt(let value) = events[position].kind else { preconditionFailure("a purchase layer") }
             layer.value = value
         case .countGain:
-            if case .count(let unitCost?) = event.kind {
+            if case .count(let unitCost?) = events[position].kind {
                 layer.value = UnitCost(value: unitCost, quantity: 1).cost(of: layer.units)
             } else {
-                let (unitCost, source) = fallbackUnitCost(location: layer.location, at: event.occurredAt)
+                let (unitCost, source) = fallbackUnitCost(location: layer.location, at: events[position].occurredAt)
                 layer.value = unitCost.cost(of: layer.units)
                 layer.fallback = source
             }
         case .unusableReturn, .unmatchedTransferReceipt:
-            let (unitCost, source) = fallbackUnitCost(location: layer.location, at: event.occurredAt)
+            let (unitCost, source) = fallbackUnitCost(location: layer.location, at: events[position].occurredAt)
             layer.value = unitCost.cost(of: layer.units)
             layer.fallback = source
             if case .unmatchedTransferReceipt = layer.origin { layer.provisional = true }
@@ -207,12 +207,14 @@ extension SKUCostRun {
         // The remainder rule: each allocation gets round(v × t / u) of what is left.
         var remainingValue = Int128(layer.value)
         var remainingUnits = Int128(layer.units)
-        for allocationIndex in layer.allocations {
-            let units = Int128(allocations[allocationIndex].units)
+        var next = layer.firstAllocation
+        while next >= 0 {
+            let units = Int128(allocations[next].units)
             let value = roundHalfAwayFromZero(remainingValue * units, remainingUnits)
-            allocations[allocationIndex].value = value
+            allocations[next].value = value
             remainingValue -= Int128(value)
             remainingUnits -= units
+            next = allocations[next].nextOfLayer
         }
         precondition(remainingUnits > 0 || remainingValue == 0, "a used-up layer must hand out exactly its value")
         layers[index] = layer
@@ -220,6 +222,6 @@ extension SKUCostRun {
 
     /// The value a layer still holds after its allocations.
     public func remainingValue(ofLayer index: Int) -> Int64 {
-        layers[index].allocations.reduce(layers[index].value) { $0 - allocations[$1].value }
+        allocations(ofLayer: index).reduce(layers[index].value) { $0 - allocations[$1].value }
     }
 }

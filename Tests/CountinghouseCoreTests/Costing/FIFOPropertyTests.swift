@@ -314,7 +314,7 @@ import Testing
         }
         // A used-up layer has handed out exactly its value.
         for index in engine.layers.indices
-        where engine.layers[index].allocations.reduce(0, { $0 + engine.allocations[$1].units }) == engine.layers[index].units {
+        where engine.allocations(ofLayer: index).reduce(0, { $0 + engine.allocations[$1].units }) == engine.layers[index].units {
             if engine.remainingValue(ofLayer: index) != 0 { problems.append("engine: a used-up layer keeps value") }
         }
         // On-hand units: plain signed sums, a count setting the location to what was counted. Counts
