@@ -26,6 +26,11 @@ struct KeyCollector {
         storage.commit(length, row: row)
     }
 
+    /// Appends the keys of `other` after this collector's, their rows moved `rowOffset` later.
+    func append(contentsOf other: KeyCollector, rowOffset: Int) {
+        storage.append(contentsOf: other.storage, rowOffset: rowOffset)
+    }
+
     /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
     func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
         storage.duplicates()
@@ -114,6 +119,22 @@ private final class KeyStorage {
         entries[entryCount] = Entry(offset: byteCount, length: Int32(length), row: Int32(truncatingIfNeeded: row))
         entryCount += 1
         byteCount += length
+    }
+
+    func append(contentsOf other: KeyStorage, rowOffset: Int) {
+        if byteCount + other.byteCount > byteCapacity { growBytes(byteCount + other.byteCount) }
+        (bytes + byteCount).update(from: other.bytes, count: other.byteCount)
+        while entryCount + other.entryCount > entryCapacity { growEntries() }
+        (hashes + entryCount).update(from: other.hashes, count: other.entryCount)
+        for index in 0..<other.entryCount {
+            let entry = other.entries[index]
+            (entries + entryCount + index).initialize(
+                to: Entry(
+                    offset: entry.offset + byteCount, length: entry.length,
+                    row: Int32(truncatingIfNeeded: Int(entry.row) + rowOffset)))
+        }
+        entryCount += other.entryCount
+        byteCount += other.byteCount
     }
 
     private func growEntries() {

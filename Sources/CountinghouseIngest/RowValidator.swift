@@ -592,6 +592,12 @@ struct RowValidator {
         keysSeen.commit(length, row: row)
     }
 
+    /// Takes the keys `other` collected (from the records after this validator's, numbered from 1
+    /// there) as if this validator had seen them, `rowOffset` rows later.
+    func appendKeys(of other: RowValidator, rowOffset: Int) {
+        keysSeen.append(contentsOf: other.keysSeen, rowOffset: rowOffset)
+    }
+
     /// The in-file duplicate keys, as row errors (once the whole file has been read).
     func duplicateKeyErrors() -> [RowError] {
         keysSeen.duplicates().map { duplicate in
