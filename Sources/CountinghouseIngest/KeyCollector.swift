@@ -178,21 +178,24 @@ private final class KeyStorage {
     }
 }
 
-/// `values` in ascending order: a least-significant-digit radix sort, 11 bits a pass (six passes,
-/// each a sequential read and a scatter over 2048 buckets), far cheaper than a comparison sort for
-/// millions of hashes.
+/// `values` in ascending order. A least-significant-digit radix sort of the top 22 bits only (two
+/// passes, each a sequential read and a scatter over 2048 buckets), then each run of values sharing
+/// those bits sorted by comparison: runs of hashes are almost always one value long, so this costs a
+/// third of sorting all 64 bits by radix, and a run of any length is still sorted exactly.
 func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
     let count = values.count
     if count < 2 { return Array(values) }
     let digitBits: UInt64 = 11
     let bucketCount = 1 << digitBits
-    let passes = 6
+    let passes = 2
+    let lowestSortedBit = 64 - UInt64(passes) * digitBits
+    func digit(_ value: UInt64, _ pass: Int) -> Int {
+        Int((value >> (lowestSortedBit + UInt64(pass) * digitBits)) & UInt64(bucketCount - 1))
+    }
     var counts = [Int](repeating: 0, count: bucketCount * passes)
     counts.withUnsafeMutableBufferPointer { counts in
         for value in values {
-            for pass in 0..<passes {
-                counts[pass * bucketCount + Int((value >> (UInt64(pass) * digitBits)) & UInt64(bucketCount - 1))] += 1
-            }
+            for pass in 0..<passes { counts[pass * bucketCount + digit(value, pass)] += 1 }
         }
         // Each pass's counts become its buckets' start offsets.
         for pass in 0..<passes {
@@ -208,18 +211,30 @@ func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
     var target = [UInt64](repeating: 0, count: count)
     counts.withUnsafeMutableBufferPointer { counts in
         for pass in 0..<passes {
-            let shift = UInt64(pass) * digitBits
             source.withUnsafeBufferPointer { source in
                 target.withUnsafeMutableBufferPointer { target in
                     let offsets = counts.baseAddress! + pass * bucketCount
                     for value in source {
-                        let bucket = Int((value >> shift) & UInt64(bucketCount - 1))
+                        let bucket = digit(value, pass)
                         target[offsets[bucket]] = value
                         offsets[bucket] += 1
                     }
                 }
             }
             swap(&source, &target)
+        }
+    }
+    source.withUnsafeMutableBufferPointer { sorted in
+        var runStart = 0
+        while runStart < count {
+            let top = sorted[runStart] >> lowestSortedBit
+            var runEnd = runStart + 1
+            while runEnd < count && sorted[runEnd] >> lowestSortedBit == top { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                var run = UnsafeMutableBufferPointer(rebasing: sorted[runStart..<runEnd])
+                run.sort()
+            }
+            runStart = runEnd
         }
     }
     return source
