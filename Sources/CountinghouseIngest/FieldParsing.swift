@@ -77,12 +77,20 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
     var whole: Int64 = 0
     let wholeStart = index
     var overflow = false
-    while index < count && isDigit(bytes[index]) {
-        let (times, o1) = whole.multipliedReportingOverflow(by: 10)
-        let (plus, o2) = times.addingReportingOverflow(Int64(bytes[index] &- digitZero))
-        overflow = overflow || o1 || o2
-        whole = plus
-        index += 1
+    if count - wholeStart <= 18 {
+        // At most 18 digits fit an Int64 whatever they are: no overflow check per digit.
+        while index < count && isDigit(bytes[index]) {
+            whole = whole &* 10 &+ Int64(bytes[index] &- digitZero)
+            index += 1
+        }
+    } else {
+        while index < count && isDigit(bytes[index]) {
+            let (times, o1) = whole.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(Int64(bytes[index] &- digitZero))
+            overflow = overflow || o1 || o2
+            whole = plus
+            index += 1
+        }
     }
     if index == wholeStart { return .failure(.notANumber) }
     var fraction: Int64 = 0
