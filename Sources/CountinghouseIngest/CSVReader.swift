@@ -253,8 +253,10 @@ struct CSVReader<Source: ByteSource> {
                     byteCount += Int64(count)
                     filled += count
                 }
-            case .complete(let fieldCount, let next, let problem, let hasNonASCII):
+            case .complete(let fieldCount, let next, let scanProblem, let hasNonASCII):
                 let fields = fieldList.base
+                // The problem is in the field being read when it was found.
+                let problem = scanProblem.reason.map { CSVProblem(fieldIndex: fieldCount, reason: $0) }
                 recordNumber += 1
                 recordCount = recordNumber
                 position = next
@@ -297,7 +299,25 @@ private enum ScanOutcome {
     /// The record does not end within the bytes read so far.
     case incomplete
     /// A whole record: its field count, where the next record starts, and any problem.
-    case complete(fieldCount: Int, next: Int, problem: CSVProblem?, hasNonASCII: Bool)
+    case complete(fieldCount: Int, next: Int, problem: ScanProblem, hasNonASCII: Bool)
+}
+
+/// What the scanner found wrong with a record, without words: a plain value keeps `ScanOutcome`
+/// free of reference counting on the path every record takes.
+private enum ScanProblem {
+    case none
+    case quoteNotClosed
+    case characterAfterClosingQuote
+    case quoteInUnquotedField
+
+    var reason: String? {
+        switch self {
+        case .none: return nil
+        case .quoteNotClosed: return "quoted field not closed before the end of the file"
+        case .characterAfterClosingQuote: return "unexpected character after a closing quote"
+        case .quoteInUnquotedField: return "quote inside an unquoted field"
+        }
+    }
 }
 
 /// The scanner's field ranges: one allocation, grown (rarely) when a record has more fields.
@@ -348,7 +368,7 @@ private func scanRecord(
     }
 
     /// Skips to the end of the line after a problem; nil when more bytes are needed.
-    func recover(from position: Int, problem: CSVProblem) -> ScanOutcome? {
+    func recover(from position: Int, problem: ScanProblem) -> ScanOutcome? {
         var cursor = position
         while cursor < filled {
             if buffer[cursor] == asciiLineFeed {
@@ -385,15 +405,14 @@ private func scanRecord(
             }
             if contentEnd < 0 {
                 if !atEnd { return .incomplete }
-                let problem = CSVProblem(fieldIndex: fieldCount, reason: "quoted field not closed before the end of the file")
-                return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: filled, problem: .quoteNotClosed, hasNonASCII: hasNonASCII)
             }
             let field = CSVField(start: contentStart, end: contentEnd, isQuoted: true, isEscaped: escaped)
             // After the closing quote: a comma, a line end or the end of the input.
             if cursor == filled {
                 if !atEnd { return .incomplete }
                 append(field)
-                return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
             }
             let after = buffer[cursor]
             if after == asciiComma {
@@ -403,22 +422,21 @@ private func scanRecord(
             }
             if after == asciiLineFeed {
                 append(field)
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: .none, hasNonASCII: hasNonASCII)
             }
             if after == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(field)
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(field)
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
+                        fieldCount: fieldCount, next: cursor + 2, problem: .none, hasNonASCII: hasNonASCII)
                 }
             }
-            let problem = CSVProblem(fieldIndex: fieldCount, reason: "unexpected character after a closing quote")
-            return recover(from: cursor, problem: problem) ?? .incomplete
+            return recover(from: cursor, problem: .characterAfterClosingQuote) ?? .incomplete
         }
 
         // An unquoted field: runs to a comma, a line end or the end of the input.
@@ -453,31 +471,30 @@ private func scanRecord(
             }
             if byte == asciiLineFeed {
                 append(CSVField(start: fieldStart, end: cursor))
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: .none, hasNonASCII: hasNonASCII)
             }
             if byte == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(CSVField(start: fieldStart, end: cursor))
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(CSVField(start: fieldStart, end: cursor))
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
+                        fieldCount: fieldCount, next: cursor + 2, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 // A lone carriage return is data.
                 cursor += 1
                 continue
             }
             // A quote inside an unquoted field.
-            let problem = CSVProblem(fieldIndex: fieldCount, reason: "quote inside an unquoted field")
-            return recover(from: cursor, problem: problem) ?? .incomplete
+            return recover(from: cursor, problem: .quoteInUnquotedField) ?? .incomplete
         }
         if cursor == filled {
             if !atEnd { return .incomplete }
             append(CSVField(start: fieldStart, end: cursor))
-            return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+            return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
         }
         index = cursor + 1
     }
