@@ -9,6 +9,14 @@
 // Memory: about 16 bytes per row plus the keys' bytes (24 bytes for a pos_lines key), held until
 // the file is read. No errors are made here; the validator words them.
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Every key of a file, with the row it came from.
 struct KeyCollector {
     private let storage = KeyStorage()
@@ -82,18 +90,21 @@ private final class KeyStorage {
     private var entryCount = 0
     private var entryCapacity: Int
 
+    // The three arrays grow by realloc: for blocks this large the C library moves the pages
+    // (mremap) instead of copying them and touching fresh ones, and a million keys take
+    // tens of megabytes.
     init() {
         byteCapacity = 1 << 16
-        bytes = .allocate(capacity: byteCapacity)
+        bytes = reallocated(nil, count: byteCapacity)
         entryCapacity = 1 << 12
-        hashes = .allocate(capacity: entryCapacity)
-        entries = .allocate(capacity: entryCapacity)
+        hashes = reallocated(nil, count: entryCapacity)
+        entries = reallocated(nil, count: entryCapacity)
     }
 
     deinit {
-        bytes.deallocate()
-        hashes.deallocate()
-        entries.deallocate()
+        free(bytes)
+        free(hashes)
+        free(entries)
     }
 
     @inline(__always)
@@ -105,10 +116,7 @@ private final class KeyStorage {
     private func growBytes(_ needed: Int) {
         var capacity = byteCapacity * 2
         while capacity < needed { capacity *= 2 }
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: bytes, count: byteCount)
-        bytes.deallocate()
-        bytes = grown
+        bytes = reallocated(bytes, count: capacity)
         byteCapacity = capacity
     }
 
@@ -139,14 +147,8 @@ private final class KeyStorage {
 
     private func growEntries() {
         let capacity = entryCapacity * 2
-        let grownHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-        grownHashes.update(from: hashes, count: entryCount)
-        hashes.deallocate()
-        hashes = grownHashes
-        let grownEntries = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
-        grownEntries.moveInitialize(from: entries, count: entryCount)
-        entries.deallocate()
-        entries = grownEntries
+        hashes = reallocated(hashes, count: capacity)
+        entries = reallocated(entries, count: capacity)
         entryCapacity = capacity
     }
 
@@ -176,6 +178,14 @@ private final class KeyStorage {
         }
         return found.sorted { $0.row < $1.row }
     }
+}
+
+/// `pointer`'s block (nil: none) grown to `count` elements of a trivial type, contents kept.
+private func reallocated<Element>(_ pointer: UnsafeMutablePointer<Element>?, count: Int) -> UnsafeMutablePointer<Element> {
+    guard let grown = realloc(pointer, count * MemoryLayout<Element>.stride) else {
+        fatalError("out of memory for \(count) duplicate-key entries")
+    }
+    return grown.bindMemory(to: Element.self, capacity: count)
 }
 
 /// `values` in ascending order. A least-significant-digit radix sort of the top 22 bits only (two
