@@ -292,8 +292,13 @@ struct RowValidator {
     }
 
     /// The last valid record as a ledger row.
-    func row(sourceRow: Int) -> LedgerRow {
-        LedgerRow(kind: kind, values: (0..<slots.count).map(value), sourceRow: sourceRow)
+    /// Mutating only so that `run`'s call through its optional validator works in place: a
+    /// non-mutating call there copied the validator (retaining each of its arrays) once per row.
+    mutating func row(sourceRow: Int) -> LedgerRow {
+        var values: [FieldValue] = []
+        values.reserveCapacity(slots.count)
+        for column in 0..<slots.count { values.append(value(column)) }
+        return LedgerRow(kind: kind, values: values, sourceRow: sourceRow)
     }
 
     private func column(_ name: String) -> Int { columnNames.firstIndex(of: name)! }
