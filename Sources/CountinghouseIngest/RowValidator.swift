@@ -305,6 +305,8 @@ struct RowValidator {
 
     /// Columns of the current record that failed, as bits.
     private var failedMask: UInt64 = 0
+    /// The last timestamp's date, so that rows of the same day skip the calendar arithmetic.
+    private var instantDateMemo = DatePrefixMemo()
 
     private mutating func fail(_ column: Int, _ bytes: Bytes, _ reason: String, row: Int, errors: inout [RowError]) {
         errors.append(
@@ -427,7 +429,7 @@ struct RowValidator {
                         fail(column, bytes, reason, row: row, errors: &errors)
                     }
                 case .instant:
-                    switch parseInstant(bytes) {
+                    switch parseInstant(bytes, memo: &instantDateMemo) {
                     case .success(let instant): slots[column] = .integer(instant.nanosecondsSinceEpoch)
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
