@@ -327,10 +327,14 @@ public struct FileIngestor: Sendable {
                     let source = try FileDescriptorSource.open(path: path)
                     defer { source.close() }
                     do {
-                        return try run(
+                        let outcome = try run(
                             source: source, displayName: displayName, kind: requestedKind, stopAtFirstError: false,
                             emitsRows: false, parseLimit: split
                         ) { _ in }
+                        // The join's duplicate check needs each half's hashes sorted: sorted here,
+                        // both halves' at once.
+                        if outcome.stoppedAtParseLimit { outcome.validator?.sortKeyHashes() }
+                        return outcome
                     } catch let failure as ReadFailure {
                         throw failure
                     } catch {
@@ -342,7 +346,9 @@ public struct FileIngestor: Sendable {
                     let source = try FileDescriptorSource.open(path: path)
                     defer { source.close() }
                     try source.seek(to: split)
-                    return try checkSecondHalf(source: source, validator: results.secondValidator)
+                    let half = try checkSecondHalf(source: source, validator: results.secondValidator)
+                    half.validator.sortKeyHashes()
+                    return half
                 }
             }
         }

@@ -34,9 +34,16 @@ struct KeyCollector {
         storage.commit(length, row: row)
     }
 
-    /// Appends the keys of `other` after this collector's, their rows moved `rowOffset` later.
+    /// Takes the keys of `other` as coming after this collector's, their rows moved `rowOffset`
+    /// later. They are not copied: `duplicates` reads them where they are.
     func append(contentsOf other: KeyCollector, rowOffset: Int) {
-        storage.append(contentsOf: other.storage, rowOffset: rowOffset)
+        storage.laterParts.append((other.storage, rowOffset))
+    }
+
+    /// Sorts the hashes collected so far now, on the calling thread, for `duplicates` to use: each
+    /// half of a file checked on two threads sorts its own.
+    func sortHashes() {
+        storage.sortHashes()
     }
 
     /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
@@ -89,6 +96,11 @@ private final class KeyStorage {
     private var entries: UnsafeMutablePointer<Entry>
     private var entryCount = 0
     private var entryCapacity: Int
+    /// The hashes in ascending order, when sorted ahead; valid while it holds `entryCount` values.
+    private var sortedHashes: [UInt64] = []
+    /// Keys of the records after these (another thread's half of the file), and how many rows
+    /// later their rows are.
+    var laterParts: [(storage: KeyStorage, rowOffset: Int)] = []
 
     // The three arrays grow by realloc: for blocks this large the C library moves the pages
     // (mremap) instead of copying them and touching fresh ones, and a million keys take
@@ -129,22 +141,6 @@ private final class KeyStorage {
         byteCount += length
     }
 
-    func append(contentsOf other: KeyStorage, rowOffset: Int) {
-        if byteCount + other.byteCount > byteCapacity { growBytes(byteCount + other.byteCount) }
-        (bytes + byteCount).update(from: other.bytes, count: other.byteCount)
-        while entryCount + other.entryCount > entryCapacity { growEntries() }
-        (hashes + entryCount).update(from: other.hashes, count: other.entryCount)
-        for index in 0..<other.entryCount {
-            let entry = other.entries[index]
-            (entries + entryCount + index).initialize(
-                to: Entry(
-                    offset: entry.offset + byteCount, length: entry.length,
-                    row: Int32(truncatingIfNeeded: Int(entry.row) + rowOffset)))
-        }
-        entryCount += other.entryCount
-        byteCount += other.byteCount
-    }
-
     private func growEntries() {
         let capacity = entryCapacity * 2
         hashes = reallocated(hashes, count: capacity)
@@ -152,32 +148,64 @@ private final class KeyStorage {
         entryCapacity = capacity
     }
 
+    func sortHashes() {
+        sortedHashes = radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+    }
+
+    private var ownSortedHashes: [UInt64] {
+        sortedHashes.count == entryCount ? sortedHashes : radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+    }
+
     func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
         // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
         // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
-        let sorted = radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+        // The later parts' sorted hashes are merged in, in one linear pass each.
+        var sorted = ownSortedHashes
+        for part in laterParts { sorted = mergedAscending(sorted, part.storage.ownSortedHashes) }
         var shared: Set<UInt64> = []
         for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] { shared.insert(sorted[index]) }
         if shared.isEmpty { return [] }
-        var groups: [UInt64: [Entry]] = [:]
-        for index in 0..<entryCount where shared.contains(hashes[index]) {
-            groups[hashes[index], default: []].append(entries[index])
-        }
-        func key(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(start: bytes + entry.offset, count: Int(entry.length))
+        // Each group in row order: the parts follow one another in the file.
+        var groups: [UInt64: [(row: Int, key: UnsafeBufferPointer<UInt8>)]] = [:]
+        for (storage, rowOffset) in [(self, 0)] + laterParts {
+            for index in 0..<storage.entryCount where shared.contains(storage.hashes[index]) {
+                let entry = storage.entries[index]
+                let row = Int(Int32(truncatingIfNeeded: Int(entry.row) + rowOffset))
+                let key = UnsafeBufferPointer(start: storage.bytes + entry.offset, count: Int(entry.length))
+                groups[storage.hashes[index], default: []].append((row, key))
+            }
         }
         var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
         for group in groups.values {
-            // Entries were added in row order, so each group is in row order too.
             for later in 1..<group.count {
-                let bytes = key(group[later])
-                if let first = group[..<later].first(where: { key($0).elementsEqual(bytes) }) {
-                    found.append((Int(group[later].row), Int(first.row), Array(bytes)))
+                let bytes = group[later].key
+                if let first = group[..<later].first(where: { $0.key.elementsEqual(bytes) }) {
+                    found.append((group[later].row, first.row, Array(bytes)))
                 }
             }
         }
         return found.sorted { $0.row < $1.row }
     }
+}
+
+/// Two ascending arrays as one.
+private func mergedAscending(_ left: [UInt64], _ right: [UInt64]) -> [UInt64] {
+    var merged: [UInt64] = []
+    merged.reserveCapacity(left.count + right.count)
+    var leftIndex = 0
+    var rightIndex = 0
+    while leftIndex < left.count && rightIndex < right.count {
+        if left[leftIndex] <= right[rightIndex] {
+            merged.append(left[leftIndex])
+            leftIndex += 1
+        } else {
+            merged.append(right[rightIndex])
+            rightIndex += 1
+        }
+    }
+    merged.append(contentsOf: left[leftIndex...])
+    merged.append(contentsOf: right[rightIndex...])
+    return merged
 }
 
 /// `pointer`'s block (nil: none) grown to `count` elements of a trivial type, contents kept.

@@ -605,6 +605,11 @@ struct RowValidator {
         keysSeen.append(contentsOf: other.keysSeen, rowOffset: rowOffset)
     }
 
+    /// Sorts the keys' hashes collected so far on the calling thread (see `KeyCollector`).
+    func sortKeyHashes() {
+        keysSeen.sortHashes()
+    }
+
     /// The in-file duplicate keys, as row errors (once the whole file has been read).
     func duplicateKeyErrors() -> [RowError] {
         keysSeen.duplicates().map { duplicate in
