@@ -47,6 +47,28 @@ struct FileDescriptorSource: ByteSource {
 
     func close() { _ = systemClose(descriptor) }
 
+    /// The file's size in bytes, or fails with the system's message.
+    func size() throws(ReadFailure) -> Int64 {
+        var status = stat()
+        if fstat(descriptor, &status) != 0 { throw ReadFailure(message: systemErrorMessage()) }
+        return Int64(status.st_size)
+    }
+
+    /// Moves the next read to `offset` bytes from the start.
+    func seek(to offset: Int64) throws(ReadFailure) {
+        if lseek(descriptor, off_t(offset), SEEK_SET) < 0 { throw ReadFailure(message: systemErrorMessage()) }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset` without moving the next read.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ReadFailure) -> Int {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw ReadFailure(message: systemErrorMessage())
+        }
+    }
+
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadFailure) -> Int {
         while true {
             let count = systemRead(descriptor, buffer.baseAddress, buffer.count)
@@ -118,6 +140,8 @@ struct CSVRecord {
     let problem: CSVProblem?
     /// Whether any byte of the record is not ASCII (so UTF-8 validity must be checked).
     let hasNonASCII: Bool
+    /// Where the next record starts, in bytes from the start of the source.
+    var end: Int64 = 0
 
     var fieldCount: Int { fields.count }
 
@@ -142,6 +166,17 @@ struct CSVReader<Source: ByteSource> {
     private var source: Source
     private let chunkSize: Int
     private let maximumRecordBytes: Int
+    /// Where records stop being parsed (bytes from the start of the source): when a record ends
+    /// exactly there, the rest is only read and hashed, and `stoppedAtParseLimit` is set. When a
+    /// record runs past it, the limit was not a record boundary and is dropped (every record is
+    /// then parsed). Two-thread checking puts it where the second thread starts.
+    var parseLimit: Int64 = .max
+    /// Whether a leading byte-order mark is skipped: not for a source that starts mid-file.
+    var skipsByteOrderMark = true
+    /// Whether the last `forEachRecord` stopped parsing at `parseLimit`.
+    private(set) var stoppedAtParseLimit = false
+    /// Records (blank lines included) the last `forEachRecord` parsed: the last record's number.
+    private(set) var recordCount = 0
 
     init(source: Source, chunkSize: Int = defaultChunkSize, maximumRecordBytes: Int = defaultMaximumRecordBytes) {
         precondition(chunkSize >= 4, "a CSV chunk must hold at least a few bytes")
@@ -167,11 +202,13 @@ struct CSVReader<Source: ByteSource> {
         var atEnd = false
         var checkedByteOrderMark = false
         var recordNumber = 0
+        stoppedAtParseLimit = false
+        recordCount = 0
 
         while true {
             if !checkedByteOrderMark && (filled >= 3 || atEnd) {
                 checkedByteOrderMark = true
-                if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+                if skipsByteOrderMark && filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
             }
             if position == filled && atEnd { break }
             var outcome = ScanOutcome.incomplete
@@ -194,10 +231,11 @@ struct CSVReader<Source: ByteSource> {
                         let problem = CSVProblem(
                             fieldIndex: nil,
                             reason: "record longer than \(maximumRecordBytes) bytes (is a quote not closed?)")
+                        recordCount = recordNumber
                         try body(
                             CSVRecord(
                                 base: buffer, fields: UnsafeBufferPointer(start: fieldList.base, count: 0),
-                                number: recordNumber, problem: problem, hasNonASCII: false))
+                                number: recordNumber, problem: problem, hasNonASCII: false, end: byteCount))
                         return ByteTally(byteCount: byteCount, sha256Hex: "")
                     }
                     let larger = min(capacity * 2, maximumRecordBytes)
@@ -215,21 +253,42 @@ struct CSVReader<Source: ByteSource> {
                     byteCount += Int64(count)
                     filled += count
                 }
-            case .complete(let fieldCount, let next, let problem, let hasNonASCII):
+            case .complete(let fieldCount, let next, let scanProblem, let hasNonASCII):
                 let fields = fieldList.base
+                // The problem is in the field being read when it was found.
+                let problem = scanProblem.reason.map { CSVProblem(fieldIndex: fieldCount, reason: $0) }
                 recordNumber += 1
+                recordCount = recordNumber
                 position = next
+                let end = byteCount - Int64(filled) + Int64(next)
                 let blank =
                     problem == nil && fieldCount == 1 && fields[0].start == fields[0].end && !fields[0].isQuoted
-                if blank { continue }
-                for index in 0..<fieldCount where fields[index].isEscaped {
-                    undoubleQuotes(buffer: buffer, field: &fields[index])
+                if !blank {
+                    for index in 0..<fieldCount where fields[index].isEscaped {
+                        undoubleQuotes(buffer: buffer, field: &fields[index])
+                    }
+                    let record = CSVRecord(
+                        base: buffer, fields: UnsafeBufferPointer(start: fields, count: fieldCount),
+                        number: recordNumber, problem: problem, hasNonASCII: hasNonASCII, end: end)
+                    try body(record)
                 }
-                let record = CSVRecord(
-                    base: buffer, fields: UnsafeBufferPointer(start: fields, count: fieldCount),
-                    number: recordNumber, problem: problem, hasNonASCII: hasNonASCII)
-                try body(record)
+                if end >= parseLimit {
+                    if end > parseLimit {
+                        parseLimit = .max
+                        continue
+                    }
+                    // The rest belongs to another parser; it still counts in the file's sha256.
+                    stoppedAtParseLimit = true
+                    while true {
+                        let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: capacity))
+                        if count == 0 { break }
+                        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: count))
+                        byteCount += Int64(count)
+                    }
+                    break
+                }
             }
+            if stoppedAtParseLimit { break }
         }
         let digest = hasher.finalize()
         return ByteTally(byteCount: byteCount, sha256Hex: hexadecimal(digest))
@@ -240,7 +299,25 @@ private enum ScanOutcome {
     /// The record does not end within the bytes read so far.
     case incomplete
     /// A whole record: its field count, where the next record starts, and any problem.
-    case complete(fieldCount: Int, next: Int, problem: CSVProblem?, hasNonASCII: Bool)
+    case complete(fieldCount: Int, next: Int, problem: ScanProblem, hasNonASCII: Bool)
+}
+
+/// What the scanner found wrong with a record, without words: a plain value keeps `ScanOutcome`
+/// free of reference counting on the path every record takes.
+private enum ScanProblem {
+    case none
+    case quoteNotClosed
+    case characterAfterClosingQuote
+    case quoteInUnquotedField
+
+    var reason: String? {
+        switch self {
+        case .none: return nil
+        case .quoteNotClosed: return "quoted field not closed before the end of the file"
+        case .characterAfterClosingQuote: return "unexpected character after a closing quote"
+        case .quoteInUnquotedField: return "quote inside an unquoted field"
+        }
+    }
 }
 
 /// The scanner's field ranges: one allocation, grown (rarely) when a record has more fields.
@@ -291,7 +368,7 @@ private func scanRecord(
     }
 
     /// Skips to the end of the line after a problem; nil when more bytes are needed.
-    func recover(from position: Int, problem: CSVProblem) -> ScanOutcome? {
+    func recover(from position: Int, problem: ScanProblem) -> ScanOutcome? {
         var cursor = position
         while cursor < filled {
             if buffer[cursor] == asciiLineFeed {
@@ -328,15 +405,14 @@ private func scanRecord(
             }
             if contentEnd < 0 {
                 if !atEnd { return .incomplete }
-                let problem = CSVProblem(fieldIndex: fieldCount, reason: "quoted field not closed before the end of the file")
-                return .complete(fieldCount: fieldCount, next: filled, problem: problem, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: filled, problem: .quoteNotClosed, hasNonASCII: hasNonASCII)
             }
             let field = CSVField(start: contentStart, end: contentEnd, isQuoted: true, isEscaped: escaped)
             // After the closing quote: a comma, a line end or the end of the input.
             if cursor == filled {
                 if !atEnd { return .incomplete }
                 append(field)
-                return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
             }
             let after = buffer[cursor]
             if after == asciiComma {
@@ -346,22 +422,21 @@ private func scanRecord(
             }
             if after == asciiLineFeed {
                 append(field)
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: .none, hasNonASCII: hasNonASCII)
             }
             if after == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(field)
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(field)
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
+                        fieldCount: fieldCount, next: cursor + 2, problem: .none, hasNonASCII: hasNonASCII)
                 }
             }
-            let problem = CSVProblem(fieldIndex: fieldCount, reason: "unexpected character after a closing quote")
-            return recover(from: cursor, problem: problem) ?? .incomplete
+            return recover(from: cursor, problem: .characterAfterClosingQuote) ?? .incomplete
         }
 
         // An unquoted field: runs to a comma, a line end or the end of the input.
@@ -396,31 +471,30 @@ private func scanRecord(
             }
             if byte == asciiLineFeed {
                 append(CSVField(start: fieldStart, end: cursor))
-                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: nil, hasNonASCII: hasNonASCII)
+                return .complete(fieldCount: fieldCount, next: cursor + 1, problem: .none, hasNonASCII: hasNonASCII)
             }
             if byte == asciiCarriageReturn {
                 if cursor + 1 == filled {
                     if !atEnd { return .incomplete }
                     append(CSVField(start: fieldStart, end: cursor))
-                    return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+                    return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 if buffer[cursor + 1] == asciiLineFeed {
                     append(CSVField(start: fieldStart, end: cursor))
                     return .complete(
-                        fieldCount: fieldCount, next: cursor + 2, problem: nil, hasNonASCII: hasNonASCII)
+                        fieldCount: fieldCount, next: cursor + 2, problem: .none, hasNonASCII: hasNonASCII)
                 }
                 // A lone carriage return is data.
                 cursor += 1
                 continue
             }
             // A quote inside an unquoted field.
-            let problem = CSVProblem(fieldIndex: fieldCount, reason: "quote inside an unquoted field")
-            return recover(from: cursor, problem: problem) ?? .incomplete
+            return recover(from: cursor, problem: .quoteInUnquotedField) ?? .incomplete
         }
         if cursor == filled {
             if !atEnd { return .incomplete }
             append(CSVField(start: fieldStart, end: cursor))
-            return .complete(fieldCount: fieldCount, next: filled, problem: nil, hasNonASCII: hasNonASCII)
+            return .complete(fieldCount: fieldCount, next: filled, problem: .none, hasNonASCII: hasNonASCII)
         }
         index = cursor + 1
     }

@@ -77,12 +77,20 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
     var whole: Int64 = 0
     let wholeStart = index
     var overflow = false
-    while index < count && isDigit(bytes[index]) {
-        let (times, o1) = whole.multipliedReportingOverflow(by: 10)
-        let (plus, o2) = times.addingReportingOverflow(Int64(bytes[index] &- digitZero))
-        overflow = overflow || o1 || o2
-        whole = plus
-        index += 1
+    if count - wholeStart <= 18 {
+        // At most 18 digits fit an Int64 whatever they are: no overflow check per digit.
+        while index < count && isDigit(bytes[index]) {
+            whole = whole &* 10 &+ Int64(bytes[index] &- digitZero)
+            index += 1
+        }
+    } else {
+        while index < count && isDigit(bytes[index]) {
+            let (times, o1) = whole.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(Int64(bytes[index] &- digitZero))
+            overflow = overflow || o1 || o2
+            whole = plus
+            index += 1
+        }
     }
     if index == wholeStart { return .failure(.notANumber) }
     var fraction: Int64 = 0
@@ -187,17 +195,38 @@ func parseDate(_ bytes: Bytes) -> Result<CivilDate, FieldProblem> {
     return .failure(FieldProblem("not a date (expected YYYY-MM-DD)"))
 }
 
+/// The calendar date of the last timestamp `parseInstant` read, by its 10 bytes: a file's
+/// timestamps mostly share their day, and turning a date into its day number costs more than the
+/// rest of the timestamp. Only a possible date is remembered.
+struct DatePrefixMemo {
+    var head: UInt64 = 0
+    var tail: UInt16 = 0
+    var daysSinceEpoch: Int64 = 0
+    var isSet = false
+}
+
 /// An ISO 8601 timestamp with an offset: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`; a space
 /// may stand for the `T`, and the fraction has up to 9 digits (nanoseconds).
 func parseInstant(_ bytes: Bytes) -> Result<Instant, FieldProblem> {
+    var memo = DatePrefixMemo()
+    return parseInstant(bytes, memo: &memo)
+}
+
+/// `parseInstant`, reusing the day number of the timestamp before when the date is the same.
+func parseInstant(_ bytes: Bytes, memo: inout DatePrefixMemo) -> Result<Instant, FieldProblem> {
     let shape = FieldProblem("not a timestamp (expected YYYY-MM-DDTHH:MM:SS±HH:MM)")
     let count = bytes.count
     guard count >= 19 else { return .failure(shape) }
+    let raw = UnsafeRawPointer(bytes.baseAddress!)
+    let head = raw.loadUnaligned(as: UInt64.self)
+    let tail = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+    let remembered = memo.isSet && memo.head == head && memo.tail == tail
+    let dateResult = remembered ? nil : parseDatePrefix(bytes)
     let separator = bytes[10]
     guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == 0x20,
         let hour = digits(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = digits(bytes, 14, 2),
         bytes[16] == UInt8(ascii: ":"), let second = digits(bytes, 17, 2),
-        let dateResult = parseDatePrefix(bytes)
+        remembered || dateResult != nil
     else { return .failure(shape) }
     var index = 19
     var nanosecond: Int64 = 0
@@ -236,13 +265,16 @@ func parseInstant(_ bytes: Bytes) -> Result<Instant, FieldProblem> {
         return .failure(shape)
     }
     if index != count { return .failure(shape) }
-    let date: CivilDate
+    let days: Int64
     switch dateResult {
-    case .failure(let problem): return .failure(problem)
-    case .success(let value): date = value
+    case nil: days = memo.daysSinceEpoch
+    case .failure(let problem)?: return .failure(problem)
+    case .success(let date)?:
+        days = date.daysSinceEpoch
+        memo = DatePrefixMemo(head: head, tail: tail, daysSinceEpoch: days, isSet: true)
     }
     if hour > 23 || minute > 59 || second > 59 { return .failure(FieldProblem("impossible time")) }
-    let seconds = date.daysSinceEpoch * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
     let (scaled, o1) = seconds.multipliedReportingOverflow(by: Instant.nanosecondsPerSecond)
     let (total, o2) = scaled.addingReportingOverflow(nanosecond)
     if o1 || o2 { return .failure(FieldProblem("timestamp out of range")) }

@@ -6,6 +6,8 @@
 // again, hand over each row in file order). Rows are never held in memory for a whole file, so a
 // multi-gigabyte file costs one buffer plus its natural keys (collected as bytes, compared by one
 // sort once the file is read, so in-file duplicate errors are merged into row order at the end).
+// A large file (not transfers) is checked by two threads, each a half split at a line break
+// between records; their errors and keys are joined in row order, so the outcome is one pass's.
 // Invariants: a file is valid only when no row has an error; pass 2 yields exactly the rows pass 1
 // validated, or throws (the file changed, or a row no longer validates) so the caller rolls back.
 // Errors a user can see: every `RowError` of the validator and the header, "cannot read the file:
@@ -13,6 +15,7 @@
 // "stopped after 100000 errors" when a file is hopeless.
 
 import CountinghouseCore
+import Dispatch
 
 public struct IngestSettings: Sendable {
     /// The ledger's one currency (ISO 4217); amounts in any other are row errors.
@@ -76,6 +79,7 @@ public struct FileIngestor: Sendable {
     /// error (row nil).
     public func check(path: String, displayName: String, kind: LedgerKind?) -> FileCheck {
         do {
+            if let outcome = try checkInTwoHalves(path: path, displayName: displayName, kind: kind) { return outcome.check }
             let source = try FileDescriptorSource.open(path: path)
             defer { source.close() }
             let outcome = try run(source: source, displayName: displayName, kind: kind, stopAtFirstError: false, emitsRows: false) { _ in }
@@ -152,6 +156,16 @@ public struct FileIngestor: Sendable {
         var tally: ByteTally
         var rowCount: Int
         var errors: [RowError]
+        /// The reading ended early (the header rejected the file, or too many errors).
+        var stoppedReading = false
+        /// Set when the reader stopped parsing at its parse limit: then the errors lack the
+        /// in-file duplicates (the other half's keys are needed) and `validator` holds the keys.
+        var stoppedAtParseLimit = false
+        /// Records read (blank lines included): the number of the last record parsed.
+        var recordCount = 0
+        var validator: RowValidator?
+        /// 2 when two threads checked the file, each a half (tests see the split was used).
+        var halves = 1
 
         var check: FileCheck {
             if let kind, errors.isEmpty {
@@ -168,9 +182,10 @@ public struct FileIngestor: Sendable {
     /// valid row while the file has had no error (rows after an error could never land anyway).
     func run<Source: ByteSource>(
         source: Source, displayName: String, kind requestedKind: LedgerKind?, stopAtFirstError: Bool,
-        emitsRows: Bool, emit: (LedgerRow) throws -> Void
+        emitsRows: Bool, parseLimit: Int64 = .max, emit: (LedgerRow) throws -> Void
     ) throws -> RunOutcome {
         var reader = CSVReader(source: source, chunkSize: chunkSize)
+        reader.parseLimit = parseLimit
         var validator: RowValidator?
         var kind = requestedKind
         var errors: [RowError] = []
@@ -208,21 +223,188 @@ public struct FileIngestor: Sendable {
                 }
             }
         } catch is StopReading {
-            return RunOutcome(kind: kind, tally: ByteTally(), rowCount: rowCount, errors: errors)
+            return RunOutcome(kind: kind, tally: ByteTally(), rowCount: rowCount, errors: errors, stoppedReading: true)
         }
         if !sawHeader {
             errors.append(RowError(file: displayName, row: nil, reason: "the file is empty (no header row)"))
         }
-        if let validator {
-            let duplicates = validator.duplicateKeyErrors()
-            if !duplicates.isEmpty {
-                // Keys are compared once the file is read; merge their errors in row order.
-                errors = (errors + duplicates).enumerated().sorted { left, right in
-                    (left.element.row ?? Int.max, left.offset) < (right.element.row ?? Int.max, right.offset)
-                }.map(\.element)
+        if reader.stoppedAtParseLimit {
+            return RunOutcome(
+                kind: kind, tally: tally, rowCount: rowCount, errors: errors, stoppedAtParseLimit: true,
+                recordCount: reader.recordCount, validator: validator)
+        }
+        if let validator { errors = mergingDuplicates(of: validator, into: errors) }
+        return RunOutcome(kind: kind, tally: tally, rowCount: rowCount, errors: errors)
+    }
+
+    /// `errors` with the in-file duplicate keys' errors merged in row order (keys are compared once
+    /// the file is read).
+    private func mergingDuplicates(of validator: RowValidator, into errors: [RowError]) -> [RowError] {
+        let duplicates = validator.duplicateKeyErrors()
+        if duplicates.isEmpty { return errors }
+        return (errors + duplicates).enumerated().sorted { left, right in
+            (left.element.row ?? Int.max, left.offset) < (right.element.row ?? Int.max, right.offset)
+        }.map(\.element)
+    }
+
+    // MARK: Checking a file in two halves
+
+    /// Files at least this long are checked in two halves on two threads; tests lower it.
+    var twoHalvesMinimumBytes: Int64 = 8 << 20
+    /// Where the search for the split's line break starts, instead of near the middle (tests try
+    /// every position).
+    var splitSearchStart: Int64?
+
+    /// What the second half's thread found: errors and records numbered from the split (its first
+    /// record is 1), and its keys in its validator.
+    private struct SecondHalf {
+        var errors: [RowError] = []
+        var rowCount = 0
+        var validator: RowValidator
+    }
+
+    /// The two threads' results, each written by its own iteration only, and the second thread's
+    /// validator (made here, used there alone).
+    private final class HalfResults: @unchecked Sendable {
+        var first: Result<RunOutcome, ReadFailure>?
+        var second: Result<SecondHalf, ReadFailure>?
+        let secondValidator: RowValidator
+
+        init(secondValidator: RowValidator) { self.secondValidator = secondValidator }
+    }
+
+    /// Pass 1 on two cores: the first thread checks the file up to a line break near the middle
+    /// (then only hashes the rest, since sha256 cannot be split), the second checks from that line
+    /// break to the end with its own validator; the halves' errors and keys are then joined in row
+    /// order, so the errors and their order are those of one pass. A line break found by position
+    /// may lie inside a quoted field: the first thread sees it (no record of its own ends there),
+    /// drops the split and checks the whole file itself, and the second half is discarded.
+    /// Returns nil when the file is not split: too small, an unreadable or rejected header (one
+    /// pass words it), or transfers (rows there are checked against earlier rows of the file).
+    func checkInTwoHalves(path: String, displayName: String, kind requestedKind: LedgerKind?) throws(ReadFailure)
+        -> RunOutcome?
+    {
+        let probe = try FileDescriptorSource.open(path: path)
+        defer { probe.close() }
+        let size = try probe.size()
+        guard size >= twoHalvesMinimumBytes, size > 0 else { return nil }
+
+        // The header, read on its own so that the second thread can validate from the start.
+        var headerReader = CSVReader(source: probe, chunkSize: min(chunkSize, 1 << 16))
+        var header: (kind: LedgerKind, columns: HeaderColumns, names: [String], end: Int64)?
+        struct HeaderRead: Error {}
+        do {
+            _ = try headerReader.forEachRecord { record in
+                if case .success(let (kind, columns, names)) = readHeader(record, displayName: displayName, requestedKind: requestedKind) {
+                    header = (kind, columns, names, record.end)
+                }
+                throw HeaderRead()
+            }
+        } catch is HeaderRead {
+        } catch {
+            return nil
+        }
+        guard let header, header.kind != .transfers else { return nil }
+
+        // The first line break at or after the split point. The first thread also hashes the second
+        // half, so it gets a little less than half of the parsing.
+        let searchStart = max(header.end, splitSearchStart ?? size * 47 / 100)
+        let windowSize = 1 << 16
+        let window = UnsafeMutableRawBufferPointer.allocate(byteCount: windowSize, alignment: 8)
+        defer { window.deallocate() }
+        let windowCount = try probe.read(into: window, at: searchStart)
+        guard let lineBreak = window[..<windowCount].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let split = searchStart + Int64(lineBreak) + 1
+        guard split < size else { return nil }
+
+        let results = HalfResults(
+            secondValidator: RowValidator(
+                kind: header.kind, header: header.columns, headerNames: header.names, file: displayName,
+                functionalCurrency: settings.functionalCurrency))
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            if half == 0 {
+                results.first = Result { () throws(ReadFailure) -> RunOutcome in
+                    let source = try FileDescriptorSource.open(path: path)
+                    defer { source.close() }
+                    do {
+                        let outcome = try run(
+                            source: source, displayName: displayName, kind: requestedKind, stopAtFirstError: false,
+                            emitsRows: false, parseLimit: split
+                        ) { _ in }
+                        // The join's duplicate check needs each half's hashes sorted: sorted here,
+                        // both halves' at once.
+                        if outcome.stoppedAtParseLimit { outcome.validator?.sortKeyHashes() }
+                        return outcome
+                    } catch let failure as ReadFailure {
+                        throw failure
+                    } catch {
+                        preconditionFailure("checking a file threw \(error)")
+                    }
+                }
+            } else {
+                results.second = Result { () throws(ReadFailure) -> SecondHalf in
+                    let source = try FileDescriptorSource.open(path: path)
+                    defer { source.close() }
+                    try source.seek(to: split)
+                    let half = try checkSecondHalf(source: source, validator: results.secondValidator)
+                    half.validator.sortKeyHashes()
+                    return half
+                }
             }
         }
-        return RunOutcome(kind: kind, tally: tally, rowCount: rowCount, errors: errors)
+        let first = try results.first!.get()
+        // A file the first half rejected alone, or one without a record boundary at the split (the
+        // first thread then checked all of it): the first thread's outcome is the whole answer.
+        if !first.stoppedAtParseLimit { return first }
+        guard case .success(let second) = results.second!, let validator = first.validator else { return nil }
+
+        // Join the halves: the second half's rows are numbered after the first half's records.
+        let rowOffset = first.recordCount
+        var errors = first.errors
+        var index = 0
+        while index < second.errors.count {
+            // One row's errors at a time: one pass stops after the row that reaches the maximum.
+            let row = second.errors[index].row
+            while index < second.errors.count && second.errors[index].row == row {
+                errors.append(renumbered(second.errors[index], by: rowOffset))
+                index += 1
+            }
+            if errors.count >= maximumErrorCount {
+                errors.append(RowError(file: displayName, row: nil, reason: "stopped after \(errors.count) errors"))
+                return RunOutcome(
+                    kind: first.kind, tally: ByteTally(), rowCount: first.rowCount, errors: errors, stoppedReading: true,
+                    halves: 2)
+            }
+        }
+        validator.appendKeys(of: second.validator, rowOffset: rowOffset)
+        errors = mergingDuplicates(of: validator, into: errors)
+        return RunOutcome(
+            kind: first.kind, tally: first.tally, rowCount: first.rowCount + second.rowCount, errors: errors, halves: 2)
+    }
+
+    /// Validates the records of a source that starts just after a line break mid-file (no header,
+    /// no byte-order mark); stops once it holds `maximumErrorCount` errors.
+    private func checkSecondHalf(source: FileDescriptorSource, validator: RowValidator) throws(ReadFailure) -> SecondHalf {
+        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        reader.skipsByteOrderMark = false
+        var half = SecondHalf(validator: validator)
+        do {
+            _ = try reader.forEachRecord { record in
+                half.rowCount += 1
+                if !half.validator.validate(record, errors: &half.errors) && half.errors.count >= maximumErrorCount {
+                    throw StopReading()
+                }
+            }
+        } catch let failure as ReadFailure {
+            throw failure
+        } catch {
+            // Too many errors: the join stops at the same row as one pass would.
+        }
+        return half
+    }
+
+    private func renumbered(_ error: RowError, by offset: Int) -> RowError {
+        RowError(file: error.file, row: error.row.map { $0 + offset }, column: error.column, value: error.value, reason: error.reason)
     }
 
     /// The header record to the file's kind and columns, or the errors that reject the file.
@@ -261,3 +443,4 @@ public struct FileIngestor: Sendable {
         return .success((kind, header, names))
     }
 }
+

@@ -9,6 +9,14 @@
 // Memory: about 16 bytes per row plus the keys' bytes (24 bytes for a pos_lines key), held until
 // the file is read. No errors are made here; the validator words them.
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Every key of a file, with the row it came from.
 struct KeyCollector {
     private let storage = KeyStorage()
@@ -24,6 +32,18 @@ struct KeyCollector {
     @inline(__always)
     func commit(_ length: Int, row: Int) {
         storage.commit(length, row: row)
+    }
+
+    /// Takes the keys of `other` as coming after this collector's, their rows moved `rowOffset`
+    /// later. They are not copied: `duplicates` reads them where they are.
+    func append(contentsOf other: KeyCollector, rowOffset: Int) {
+        storage.laterParts.append((other.storage, rowOffset))
+    }
+
+    /// Sorts the hashes collected so far now, on the calling thread, for `duplicates` to use: each
+    /// half of a file checked on two threads sorts its own.
+    func sortHashes() {
+        storage.sortHashes()
     }
 
     /// Every repeated key: the later row, the first row with the same key, and the key's bytes.
@@ -76,19 +96,27 @@ private final class KeyStorage {
     private var entries: UnsafeMutablePointer<Entry>
     private var entryCount = 0
     private var entryCapacity: Int
+    /// The hashes in ascending order, when sorted ahead; valid while it holds `entryCount` values.
+    private var sortedHashes: [UInt64] = []
+    /// Keys of the records after these (another thread's half of the file), and how many rows
+    /// later their rows are.
+    var laterParts: [(storage: KeyStorage, rowOffset: Int)] = []
 
+    // The three arrays grow by realloc: for blocks this large the C library moves the pages
+    // (mremap) instead of copying them and touching fresh ones, and a million keys take
+    // tens of megabytes.
     init() {
         byteCapacity = 1 << 16
-        bytes = .allocate(capacity: byteCapacity)
+        bytes = reallocated(nil, count: byteCapacity)
         entryCapacity = 1 << 12
-        hashes = .allocate(capacity: entryCapacity)
-        entries = .allocate(capacity: entryCapacity)
+        hashes = reallocated(nil, count: entryCapacity)
+        entries = reallocated(nil, count: entryCapacity)
     }
 
     deinit {
-        bytes.deallocate()
-        hashes.deallocate()
-        entries.deallocate()
+        free(bytes)
+        free(hashes)
+        free(entries)
     }
 
     @inline(__always)
@@ -100,10 +128,7 @@ private final class KeyStorage {
     private func growBytes(_ needed: Int) {
         var capacity = byteCapacity * 2
         while capacity < needed { capacity *= 2 }
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: bytes, count: byteCount)
-        bytes.deallocate()
-        bytes = grown
+        bytes = reallocated(bytes, count: capacity)
         byteCapacity = capacity
     }
 
@@ -118,38 +143,44 @@ private final class KeyStorage {
 
     private func growEntries() {
         let capacity = entryCapacity * 2
-        let grownHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-        grownHashes.update(from: hashes, count: entryCount)
-        hashes.deallocate()
-        hashes = grownHashes
-        let grownEntries = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
-        grownEntries.moveInitialize(from: entries, count: entryCount)
-        entries.deallocate()
-        entries = grownEntries
+        hashes = reallocated(hashes, count: capacity)
+        entries = reallocated(entries, count: capacity)
         entryCapacity = capacity
+    }
+
+    func sortHashes() {
+        sortedHashes = radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+    }
+
+    private var ownSortedHashes: [UInt64] {
+        sortedHashes.count == entryCount ? sortedHashes : radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
     }
 
     func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
         // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
         // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
-        let sorted = radixSorted(UnsafeBufferPointer(start: hashes, count: entryCount))
+        // The later parts' sorted hashes are merged in, in one linear pass each.
+        var sorted = ownSortedHashes
+        for part in laterParts { sorted = mergedAscending(sorted, part.storage.ownSortedHashes) }
         var shared: Set<UInt64> = []
         for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] { shared.insert(sorted[index]) }
         if shared.isEmpty { return [] }
-        var groups: [UInt64: [Entry]] = [:]
-        for index in 0..<entryCount where shared.contains(hashes[index]) {
-            groups[hashes[index], default: []].append(entries[index])
-        }
-        func key(_ entry: Entry) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(start: bytes + entry.offset, count: Int(entry.length))
+        // Each group in row order: the parts follow one another in the file.
+        var groups: [UInt64: [(row: Int, key: UnsafeBufferPointer<UInt8>)]] = [:]
+        for (storage, rowOffset) in [(self, 0)] + laterParts {
+            for index in 0..<storage.entryCount where shared.contains(storage.hashes[index]) {
+                let entry = storage.entries[index]
+                let row = Int(Int32(truncatingIfNeeded: Int(entry.row) + rowOffset))
+                let key = UnsafeBufferPointer(start: storage.bytes + entry.offset, count: Int(entry.length))
+                groups[storage.hashes[index], default: []].append((row, key))
+            }
         }
         var found: [(row: Int, firstRow: Int, key: [UInt8])] = []
         for group in groups.values {
-            // Entries were added in row order, so each group is in row order too.
             for later in 1..<group.count {
-                let bytes = key(group[later])
-                if let first = group[..<later].first(where: { key($0).elementsEqual(bytes) }) {
-                    found.append((Int(group[later].row), Int(first.row), Array(bytes)))
+                let bytes = group[later].key
+                if let first = group[..<later].first(where: { $0.key.elementsEqual(bytes) }) {
+                    found.append((group[later].row, first.row, Array(bytes)))
                 }
             }
         }
@@ -157,21 +188,52 @@ private final class KeyStorage {
     }
 }
 
-/// `values` in ascending order: a least-significant-digit radix sort, 11 bits a pass (six passes,
-/// each a sequential read and a scatter over 2048 buckets), far cheaper than a comparison sort for
-/// millions of hashes.
+/// Two ascending arrays as one.
+private func mergedAscending(_ left: [UInt64], _ right: [UInt64]) -> [UInt64] {
+    var merged: [UInt64] = []
+    merged.reserveCapacity(left.count + right.count)
+    var leftIndex = 0
+    var rightIndex = 0
+    while leftIndex < left.count && rightIndex < right.count {
+        if left[leftIndex] <= right[rightIndex] {
+            merged.append(left[leftIndex])
+            leftIndex += 1
+        } else {
+            merged.append(right[rightIndex])
+            rightIndex += 1
+        }
+    }
+    merged.append(contentsOf: left[leftIndex...])
+    merged.append(contentsOf: right[rightIndex...])
+    return merged
+}
+
+/// `pointer`'s block (nil: none) grown to `count` elements of a trivial type, contents kept.
+private func reallocated<Element>(_ pointer: UnsafeMutablePointer<Element>?, count: Int) -> UnsafeMutablePointer<Element> {
+    guard let grown = realloc(pointer, count * MemoryLayout<Element>.stride) else {
+        fatalError("out of memory for \(count) duplicate-key entries")
+    }
+    return grown.bindMemory(to: Element.self, capacity: count)
+}
+
+/// `values` in ascending order. A least-significant-digit radix sort of the top 22 bits only (two
+/// passes, each a sequential read and a scatter over 2048 buckets), then each run of values sharing
+/// those bits sorted by comparison: runs of hashes are almost always one value long, so this costs a
+/// third of sorting all 64 bits by radix, and a run of any length is still sorted exactly.
 func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
     let count = values.count
     if count < 2 { return Array(values) }
     let digitBits: UInt64 = 11
     let bucketCount = 1 << digitBits
-    let passes = 6
+    let passes = 2
+    let lowestSortedBit = 64 - UInt64(passes) * digitBits
+    func digit(_ value: UInt64, _ pass: Int) -> Int {
+        Int((value >> (lowestSortedBit + UInt64(pass) * digitBits)) & UInt64(bucketCount - 1))
+    }
     var counts = [Int](repeating: 0, count: bucketCount * passes)
     counts.withUnsafeMutableBufferPointer { counts in
         for value in values {
-            for pass in 0..<passes {
-                counts[pass * bucketCount + Int((value >> (UInt64(pass) * digitBits)) & UInt64(bucketCount - 1))] += 1
-            }
+            for pass in 0..<passes { counts[pass * bucketCount + digit(value, pass)] += 1 }
         }
         // Each pass's counts become its buckets' start offsets.
         for pass in 0..<passes {
@@ -187,18 +249,30 @@ func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
     var target = [UInt64](repeating: 0, count: count)
     counts.withUnsafeMutableBufferPointer { counts in
         for pass in 0..<passes {
-            let shift = UInt64(pass) * digitBits
             source.withUnsafeBufferPointer { source in
                 target.withUnsafeMutableBufferPointer { target in
                     let offsets = counts.baseAddress! + pass * bucketCount
                     for value in source {
-                        let bucket = Int((value >> shift) & UInt64(bucketCount - 1))
+                        let bucket = digit(value, pass)
                         target[offsets[bucket]] = value
                         offsets[bucket] += 1
                     }
                 }
             }
             swap(&source, &target)
+        }
+    }
+    source.withUnsafeMutableBufferPointer { sorted in
+        var runStart = 0
+        while runStart < count {
+            let top = sorted[runStart] >> lowestSortedBit
+            var runEnd = runStart + 1
+            while runEnd < count && sorted[runEnd] >> lowestSortedBit == top { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                var run = UnsafeMutableBufferPointer(rebasing: sorted[runStart..<runEnd])
+                run.sort()
+            }
+            runStart = runEnd
         }
     }
     return source

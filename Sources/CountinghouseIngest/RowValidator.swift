@@ -292,14 +292,21 @@ struct RowValidator {
     }
 
     /// The last valid record as a ledger row.
-    func row(sourceRow: Int) -> LedgerRow {
-        LedgerRow(kind: kind, values: (0..<slots.count).map(value), sourceRow: sourceRow)
+    /// Mutating only so that `run`'s call through its optional validator works in place: a
+    /// non-mutating call there copied the validator (retaining each of its arrays) once per row.
+    mutating func row(sourceRow: Int) -> LedgerRow {
+        var values: [FieldValue] = []
+        values.reserveCapacity(slots.count)
+        for column in 0..<slots.count { values.append(value(column)) }
+        return LedgerRow(kind: kind, values: values, sourceRow: sourceRow)
     }
 
     private func column(_ name: String) -> Int { columnNames.firstIndex(of: name)! }
 
     /// Columns of the current record that failed, as bits.
     private var failedMask: UInt64 = 0
+    /// The last timestamp's date, so that rows of the same day skip the calendar arithmetic.
+    private var instantDateMemo = DatePrefixMemo()
 
     private mutating func fail(_ column: Int, _ bytes: Bytes, _ reason: String, row: Int, errors: inout [RowError]) {
         errors.append(
@@ -422,7 +429,7 @@ struct RowValidator {
                         fail(column, bytes, reason, row: row, errors: &errors)
                     }
                 case .instant:
-                    switch parseInstant(bytes) {
+                    switch parseInstant(bytes, memo: &instantDateMemo) {
                     case .success(let instant): slots[column] = .integer(instant.nanosecondsSinceEpoch)
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
@@ -590,6 +597,17 @@ struct RowValidator {
             }
         }
         keysSeen.commit(length, row: row)
+    }
+
+    /// Takes the keys `other` collected (from the records after this validator's, numbered from 1
+    /// there) as if this validator had seen them, `rowOffset` rows later.
+    func appendKeys(of other: RowValidator, rowOffset: Int) {
+        keysSeen.append(contentsOf: other.keysSeen, rowOffset: rowOffset)
+    }
+
+    /// Sorts the keys' hashes collected so far on the calling thread (see `KeyCollector`).
+    func sortKeyHashes() {
+        keysSeen.sortHashes()
     }
 
     /// The in-file duplicate keys, as row errors (once the whole file has been read).

@@ -107,3 +107,20 @@ private func failure<T>(_ reason: String) -> Result<T, FieldProblem> { .failure(
     #expect(" \tA B \t".withBytes { String(decoding: trimmed($0), as: UTF8.self) } == "A B")
     #expect("   ".withBytes { trimmed($0).count } == 0)
 }
+
+/// The validator reuses the previous timestamp's day number when the date bytes repeat: through one
+/// memo, a run of timestamps must read exactly as each does alone.
+@Test func timestampsReadThroughOneDateMemoReadAsAlone() {
+    let texts = [
+        "2026-11-22T14:03:11+07:00", "2026-11-22T23:59:59Z", "2026-11-22T24:00:00Z", "2026-11-22 01:02:03.5-0130",
+        "2026-11-22T01:02:03", "2026-11-22X01:02:03Z", "2026-11-23T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2026-02-30T00:00:00Z", "2026-11-23T00:00:00.123456789+00:00", "2026-11-23", "2026-11-23T00:00:00+25:00",
+        "1999-12-31T23:59:59-12:00", "1999-12-31T23:59:59-12:00", "2026-11-22T14:03:11+07:00",
+    ]
+    var memo = DatePrefixMemo()
+    for text in texts {
+        let alone = instant(text)
+        let throughMemo = text.withBytes { parseInstant($0, memo: &memo) }
+        #expect(throughMemo == alone, "\(text)")
+    }
+}
