@@ -24,7 +24,8 @@
 // code", "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
 // RECEIVE needs unit_cost or total_cost", "quantity × unit_cost is out of range" (and
-// counted_quantity × unit_cost: costing the row would overflow), "net must equal gross - fee
+// counted_quantity × unit_cost: costing the row would overflow; quantity × unit_price: the
+// journal's gross sales would), "net must equal gross - fee
 // (10.00 - 0.30 = 9.70)", "an
 // override must name a payment_ref, order_id or record_id", "duplicate key order_id A1, line_no 3
 // (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
@@ -317,6 +318,18 @@ struct RowValidator {
 
     /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
     @inline(__always)
+    private static let posLinesQuantity = LedgerKind.posLines.schema.index(of: "quantity")!
+    private static let posLinesUnitPrice = LedgerKind.posLines.schema.index(of: "unit_price")!
+
+    /// Whether a POS line's quantity × unit_price does not fit in minor units: the one rule across
+    /// columns a SALE or COMP line has, checked here without the general path (which reports it).
+    private func posLineGrossOverflows() -> Bool {
+        guard case .integer(let quantity) = slots[Self.posLinesQuantity],
+            case .integer(let price) = slots[Self.posLinesUnitPrice]
+        else { return false }
+        return quantity.multipliedReportingOverflow(by: price).overflow
+    }
+
     private func typeIs(_ index: Int) -> Bool {
         guard let typeColumn, case .code(let found) = slots[typeColumn] else { return false }
         return found == index
@@ -452,7 +465,9 @@ struct RowValidator {
         }
 
         var failed = failedMask
-        if kind != .posLines || typeIs(returnType) { checkAcrossColumns(row: row, failed: &failed, errors: &errors) }
+        if kind != .posLines || typeIs(returnType) || posLineGrossOverflows() {
+            checkAcrossColumns(row: row, failed: &failed, errors: &errors)
+        }
         if failed & keyMask == 0 { checkKey(row: row) }
         return errors.count == errorCountBefore
     }
@@ -487,6 +502,8 @@ struct RowValidator {
                         "original_order_id and original_line_no go together (both or neither)")
                 }
             }
+            // The journal takes the line's gross, quantity × unit_price, in minor units.
+            checkProductFits("quantity", "unit_price")
         case .purchases:
             if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
                 && !isFailed("unit_cost") && !isFailed("total_cost")

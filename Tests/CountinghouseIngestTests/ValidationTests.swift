@@ -437,6 +437,9 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     #expect(errorMessages(countsHeader + "C1,\(at),S01,A,10000000000,10000000000.00\n") == [
         "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range"
     ])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,10000000000,10000000000.00,,,,,,\n") == [
+        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range"
+    ])
     // A product that fits is fine.
     #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000000,1000000.00,,,,\n") == [])
 }
