@@ -11,8 +11,9 @@
 //  2. The producer's rows stream by COPY (text format) into a temp staging table holding each row's
 //     values, natural key, source row, a provisional seq and a provisional chained hash, computed in
 //     Swift as if every row were new (the common case of a first ingest).
-//  3. One join of staging with the ledger finds duplicates (identical columns, `IS NOT DISTINCT
-//     FROM`), a second lists conflicts with both versions (for items, versioned: only the latest
+//  3. One join of staging with the ledger finds the rows whose key is there and whether their columns
+//     are identical (`IS NOT DISTINCT FROM`: duplicates); only when some are not does a second list
+//     the conflicts with both versions (for items, versioned: only the latest
 //     version for the SKU counts, and a difference is a new version, not a conflict); for
 //     transfers a third finds rows of the same transfer line with another SKU or locations.
 //  4. Any error: ROLLBACK, `.rejected`. Otherwise the `files` row is inserted with its counts, and
