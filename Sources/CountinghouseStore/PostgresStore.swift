@@ -287,6 +287,9 @@ public final class PostgresStore: LedgerStore {
         let stagedColumns = LedgerDDL.columnList(schema, prefix: "s.")
         // (An empty ledger table never gets here: `appendToEmptyTable` loads it.)
         if last.rowCount > 0 {
+            // A hash join of a large file with a large table spilled to disk in many batches with the
+            // default 4 MB of work memory (ingests are serialised by the lock above: one at a time).
+            try connection.execute("SET LOCAL work_mem = '256MB'")
             // Statistics on the join columns only: the other columns' cost most of a full ANALYZE
             // (0.6 s of a 200k-row re-ingest) and no plan depends on them.
             try connection.execute(
@@ -305,20 +308,26 @@ public final class PostgresStore: LedgerStore {
                 duplicates.reserveCapacity(duplicateResult.rowCount)
                 for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
             } else {
-                // One join says, for every staged row whose key the ledger holds, whether its content is
-                // the same (a duplicate) or not (a conflict); only when some differ does a second join
-                // fetch both versions for the messages. A re-sent file (all duplicates) and a new one
-                // (no match) pay one join, not two.
-                let matches = try connection.execute(
-                    "SELECT s.seq, \(identical) FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key")
-                duplicates.reserveCapacity(matches.rowCount)
-                var anyConflict = false
-                for index in 0..<matches.rowCount {
-                    if matches.text(index, 1) == "t" {
-                        duplicates.insert(matches.int64(index, 0))
-                    } else {
-                        anyConflict = true
-                    }
+                // One join counts, among the staged rows whose key the ledger holds, those with the
+                // same content (duplicates) and those without (conflicts); only when a file mixes new
+                // rows and duplicates are the duplicates' seqs fetched, and only when some differ does a
+                // second join fetch both versions for the messages. A re-sent file (all duplicates) and
+                // a new one (no match) pay one join and read back one row, not one per staged row.
+                let counts = try connection.execute(
+                    "SELECT count(*) FILTER (WHERE \(identical)), count(*) FILTER (WHERE NOT (\(identical))) "
+                        + "FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key")
+                let identicalCount = counts.int64(0, 0)
+                let anyConflict = counts.int64(0, 1) > 0
+                if identicalCount == Int64(sourceRows.count) {
+                    // The natural key is unique in the ledger, so every staged row is a duplicate.
+                    duplicates.reserveCapacity(sourceRows.count)
+                    for ordinal in 0..<sourceRows.count { duplicates.insert(baseSeq + Int64(ordinal + 1)) }
+                } else if identicalCount > 0 {
+                    let duplicateResult = try connection.execute(
+                        "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key "
+                            + "WHERE \(identical)")
+                    duplicates.reserveCapacity(duplicateResult.rowCount)
+                    for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
                 }
                 if anyConflict {
                     let conflicts = try connection.execute(
@@ -480,6 +489,8 @@ public final class PostgresStore: LedgerStore {
         if !errors.isEmpty {
             return .rejected(errors.sorted { ($0.row ?? 0) < ($1.row ?? 0) })
         }
+        // Each build sorts the whole table: with the default 64 MB a million rows' sort spilled to disk.
+        try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for definition in definitions { try connection.execute(definition) }
         try connection.query(
             "INSERT INTO files (\(Self.fileColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
