@@ -57,6 +57,9 @@ final class SQLiteConnection {
 
     fileprivate var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The most `?NNN` parameters one statement may have (999 before SQLite 3.32, 32766 since).
+    var variableLimit: Int { Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) }
+
     /// Rows inserted, updated or deleted since the connection opened.
     var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 }
@@ -138,6 +141,20 @@ final class SQLiteStatement {
     func run() throws {
         _ = try step()
         sqlite3_reset(handle)
+    }
+
+    /// Runs a statement that returns no rows; false (and nothing of it kept: SQLite undoes a failed
+    /// statement's changes) when a constraint refused it, such as a unique index finding a key taken.
+    func runUnlessConstraintFails() throws -> Bool {
+        let status = sqlite3_step(handle)
+        if status == SQLITE_DONE || status == SQLITE_ROW {
+            sqlite3_reset(handle)
+            return true
+        }
+        let message = connection.lastError
+        sqlite3_reset(handle)
+        if status & 0xff == SQLITE_CONSTRAINT { return false }
+        throw StoreError.sql(statement: sql, message: message)
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

@@ -48,6 +48,32 @@ func shell(_ arguments: [String], input: String? = nil) throws -> Int32 {
     return process.terminationStatus
 }
 
+/// Wall and CPU seconds of a body, and the CPU seconds PostgreSQL server processes on this machine
+/// spent meanwhile (0 when none runs): on a loaded machine the wall clock mostly measures the load.
+func timedCPU<T>(_ body: () throws -> T) rethrows -> (T, wall: Double, cpu: Double, serverCPU: Double) {
+    let startCPU = processCPUSeconds()
+    let startServer = postgresServerCPUSeconds()
+    let (value, wall) = try timed(body)
+    return (value, wall, processCPUSeconds() - startCPU, postgresServerCPUSeconds() - startServer)
+}
+
+/// utime + stime of the live processes named `postgres` (from /proc; a backend that exits takes its
+/// figures with it, so only the store's own connection, which stays open, is counted reliably).
+func postgresServerCPUSeconds() -> Double {
+    let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    var ticks: Int64 = 0
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
+        guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+            stat[stat.index(after: open)..<close] == "postgres"
+        else { continue }
+        // Fields after the command: state is the 3rd field of the whole line; utime and stime are 14th, 15th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 13, let user = Int64(fields[11]), let system = Int64(fields[12]) { ticks += user + system }
+    }
+    return Double(ticks) / ticksPerSecond
+}
+
 func format(_ value: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f", value) }
 
 let environment = ProcessInfo.processInfo.environment
@@ -131,19 +157,39 @@ func benchIngest(parseOnly: Bool) throws {
         }
     }
 
+    // The parse share of an ingest (check, then stream every row to nothing): subtracted from an
+    // ingest's figures, what is left is the store's own part (`store.append` minus the producer).
+    let (_, parseWall, parseCPU, _) = timedCPU {
+        guard case .valid(let file) = ingestor.check(path: csvPath, displayName: csvPath, kind: nil) else {
+            fatalError("bench file did not validate")
+        }
+        var seen = 0
+        try? ingestor.forEachRow(path: csvPath, displayName: csvPath, expected: file) { _ in seen += 1 }
+        precondition(seen == rowCount, "the bench file streamed \(seen) rows, not \(rowCount)")
+    }
+    print("check + stream rows (the parse share of an ingest): \(format(parseWall, 2)) s wall, "
+        + "\(format(parseCPU, 2)) s CPU")
+
     func benchStore(name: String, locator: String, baseline: (label: String, run: () throws -> Void)) throws {
         let store = try openLedgerStore(locator: locator)
         try store.migrate()
-        let (_, firstSeconds) = try timed { try ingest(store, path: csvPath, recordedAt: Instant(nanosecondsSinceEpoch: 1)) }
-        let (_, againSeconds) = try timed { try ingest(store, path: crlfPath, recordedAt: Instant(nanosecondsSinceEpoch: 2)) }
+        let (_, firstSeconds, firstCPU, firstServerCPU) = try timedCPU {
+            try ingest(store, path: csvPath, recordedAt: Instant(nanosecondsSinceEpoch: 1))
+        }
+        let (_, againSeconds, againCPU, againServerCPU) = try timedCPU {
+            try ingest(store, path: crlfPath, recordedAt: Instant(nanosecondsSinceEpoch: 2))
+        }
         let (_, baselineSeconds) = try timed { try baseline.run() }
         let rate = Double(rowCount) / firstSeconds
         let baselineRate = Double(rowCount) / baselineSeconds
-        print("\(name) ingest: \(format(firstSeconds, 2)) s, \(format(rate, 0)) rows/s")
+        print("\(name) ingest: \(format(firstSeconds, 2)) s, \(format(rate, 0)) rows/s "
+            + "(this process's CPU \(format(firstCPU, 2)) s, server CPU \(format(firstServerCPU, 2)) s)")
+        print("\(name) store part (ingest minus the parse share): \(format(firstSeconds - parseWall, 2)) s wall, "
+            + "\(format(firstCPU - parseCPU, 2)) s CPU in this process")
         print("\(name) \(baseline.label): \(format(baselineSeconds, 2)) s, \(format(baselineRate, 0)) rows/s")
         print("\(name) ratio ingest / \(baseline.label): \(format(rate / baselineRate, 2)) (target ≥ 0.5)")
         print("\(name) re-ingest of the same rows (other bytes, all duplicates): \(format(againSeconds, 2)) s, "
-            + "\(format(againSeconds / firstSeconds, 2)) × the first ingest (target < 1)")
+            + "\(format(againSeconds / firstSeconds, 2)) × the first ingest (target < 1; CPU \(format(againCPU, 2)) s, server CPU \(format(againServerCPU, 2)) s)")
     }
 
     // 2. SQLite against sqlite3's .import into a bare table.
