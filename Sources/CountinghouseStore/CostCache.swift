@@ -24,10 +24,12 @@ public struct CostCacheRefresh: Sendable, Hashable {
 public struct CostCacheContents: Sendable, Hashable {
     public var lines: [CogsLine]
     public var deltas: [CostDelta]
+    public var postings: [StockPosting]
 
-    public init(lines: [CogsLine], deltas: [CostDelta]) {
+    public init(lines: [CogsLine], deltas: [CostDelta], postings: [StockPosting] = []) {
         self.lines = lines
         self.deltas = deltas
+        self.postings = postings
     }
 }
 
@@ -41,6 +43,21 @@ enum CostCacheSQL {
     ]
     static let deltaColumns = ["sku", "sequence", "location", "occurred_at", "units", "value", "pending"]
     static let deltaIntegerColumns = [false, true, false, true, true, true, true]
+    static let postingColumns = [
+        "sku", "sequence", "kind", "location", "occurred_at", "document_id", "value", "provisional", "quantity", "source",
+    ]
+    static let postingIntegerColumns = [false, true, false, false, true, false, true, true, true, false]
+
+    /// Schema version 4: what the journal posts per stock event (kind, document, value, source),
+    /// so `report` reads the cache too. The cache state is cleared: the next refresh rebuilds it.
+    static let postingsMigration = [
+        """
+        CREATE TABLE cost_cache_postings (sku TEXT NOT NULL, sequence BIGINT NOT NULL, kind TEXT NOT NULL,
+        location TEXT NOT NULL, occurred_at BIGINT NOT NULL, document_id TEXT NOT NULL, value BIGINT NOT NULL,
+        provisional BIGINT NOT NULL, quantity BIGINT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (sku, sequence))
+        """,
+        "DELETE FROM cost_cache_state",
+    ]
 
     /// Schema version 2: the cache tables, and SKU indexes on the ledger so one SKU's rows are a range.
     static let migration: [String] = {
@@ -100,6 +117,7 @@ extension SQLDatabase {
             if fromNothing {
                 try run("DELETE FROM cost_cache_outflows", [])
                 try run("DELETE FROM cost_cache_deltas", [])
+                try run("DELETE FROM cost_cache_postings", [])
             }
             // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
             var events = 0
@@ -109,18 +127,22 @@ extension SQLDatabase {
                     let list = CostCacheSQL.skuList(chunk)
                     try run("DELETE FROM cost_cache_outflows WHERE sku IN (\(list))", [])
                     try run("DELETE FROM cost_cache_deltas WHERE sku IN (\(list))", [])
+                    try run("DELETE FROM cost_cache_postings WHERE sku IN (\(list))", [])
                 }
                 var outflowRows: [[FieldValue]] = []
                 var deltaRows: [[FieldValue]] = []
+                var postingRows: [[FieldValue]] = []
                 let (chunkEvents, standardCosts) = try costEvents(skus: Set(chunk), throughFileID: lastFile)
                 for skuRows in CostRuns.rows(events: chunkEvents, standardCosts: standardCosts) {
                     events += skuRows.eventCount
                     repriced += 1
                     for line in skuRows.cogsLines { outflowRows.append(Self.row(line)) }
                     for delta in skuRows.deltas { deltaRows.append(Self.row(delta)) }
+                    for posting in skuRows.postings { postingRows.append(Self.row(posting)) }
                 }
                 try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
                 try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
+                try bulkInsert(table: "cost_cache_postings", columns: CostCacheSQL.postingColumns, rows: postingRows)
             }
             try run("DELETE FROM cost_cache_state", [])
             try run(
@@ -197,7 +219,30 @@ extension SQLDatabase {
                 occurredAt: Instant(nanosecondsSinceEpoch: row[3].integerValue ?? 0), sequence: row[1].integerValue ?? 0,
                 units: row[4].integerValue ?? 0, value: row[5].integerValue ?? 0, pending: row[6].integerValue ?? 0)
         }
-        return CostCacheContents(lines: lines, deltas: deltas)
+        return CostCacheContents(lines: lines, deltas: deltas, postings: try sharedCachedPostings())
+    }
+
+    /// Every cached stock posting, by SKU and sequence.
+    func sharedCachedPostings() throws -> [StockPosting] {
+        try queryRows(
+            "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings ORDER BY sku, sequence", [],
+            integerColumns: CostCacheSQL.postingIntegerColumns
+        ).compactMap { row in
+            guard let kind = StockPosting.Kind(rawValue: row[2].description) else { return nil }
+            return StockPosting(
+                kind: kind, sku: row[0].description, location: row[3].description,
+                occurredAt: Instant(nanosecondsSinceEpoch: row[4].integerValue ?? 0), documentID: row[5].description,
+                value: row[6].integerValue ?? 0, provisional: row[7].integerValue ?? 0, quantity: row[8].integerValue ?? 0,
+                source: row[9].description, sequence: row[1].integerValue ?? 0)
+        }
+    }
+
+    static func row(_ posting: StockPosting) -> [FieldValue] {
+        [
+            .text(posting.sku), .integer(posting.sequence), .text(posting.kind.rawValue), .text(posting.location),
+            .integer(posting.occurredAt.nanosecondsSinceEpoch), .text(posting.documentID), .integer(posting.value),
+            .integer(posting.provisional), .integer(posting.quantity), .text(posting.source),
+        ]
     }
 
     static func row(_ line: CogsLine) -> [FieldValue] {

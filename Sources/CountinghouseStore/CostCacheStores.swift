@@ -17,6 +17,7 @@ extension SQLiteStore: CostCacheStore {
         try sharedCachedPositions(through: through, sku: sku)
     }
     public func cachedContents() throws -> CostCacheContents { try sharedCachedContents() }
+    public func cachedStockPostings() throws -> [StockPosting] { try sharedCachedPostings() }
     public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
         try sharedCostRuns(skus: skus, throughFileID: throughFileID)
     }
@@ -33,6 +34,7 @@ extension PostgresStore: CostCacheStore {
         try sharedCachedPositions(through: through, sku: sku)
     }
     public func cachedContents() throws -> CostCacheContents { try sharedCachedContents() }
+    public func cachedStockPostings() throws -> [StockPosting] { try sharedCachedPostings() }
     public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
         try sharedCostRuns(skus: skus, throughFileID: throughFileID)
     }

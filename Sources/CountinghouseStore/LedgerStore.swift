@@ -173,6 +173,8 @@ public protocol CostCacheStore: LedgerStore {
     func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition]
     /// Everything the cache holds.
     func cachedContents() throws -> CostCacheContents
+    /// Every stock event's posting (what the journal books for it), by SKU and sequence.
+    func cachedStockPostings() throws -> [StockPosting]
     /// Engine runs over every row in files up to `throughFileID`, computed now, apart from the cache.
     func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun]
     /// On-hand units as plain signed sums in SQL (counts as observations).

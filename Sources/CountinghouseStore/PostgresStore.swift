@@ -102,6 +102,8 @@ public final class PostgresStore: LedgerStore {
             return CostCacheSQL.migration
         case 3:
             return PostedPeriodSQL.migration + PostedPeriodSQL.tables.map(appendOnlyTrigger)
+        case 4:
+            return CostCacheSQL.postingsMigration
         default:
             preconditionFailure("no migration \(version)")
         }

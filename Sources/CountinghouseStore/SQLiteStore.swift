@@ -132,6 +132,8 @@ public final class SQLiteStore: LedgerStore {
             return CostCacheSQL.migration
         case 3:
             return PostedPeriodSQL.migration + PostedPeriodSQL.tables.flatMap(appendOnlyTriggers)
+        case 4:
+            return CostCacheSQL.postingsMigration
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -86,6 +86,17 @@ public enum LedgerVerifier {
                     + (cachedDeltas[deltaKey].map(summary) ?? "nothing") + ", rebuilt "
                     + (rebuiltDeltas[deltaKey].map(summary) ?? "nothing"))
         }
+        func key(_ posting: StockPosting) -> String { "\(posting.sku)#\(posting.sequence)" }
+        let cachedPostings = Dictionary(cached.postings.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let rebuiltPostings = Dictionary(rebuilt.flatMap(\.stockPostings).map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        for postingKey in Set(cachedPostings.keys).union(rebuiltPostings.keys).sorted()
+        where cachedPostings[postingKey] != rebuiltPostings[postingKey] {
+            let shown = rebuiltPostings[postingKey] ?? cachedPostings[postingKey]!
+            messages.append(
+                "stock posting \(shown.sequence) of \(shown.sku) (\(shown.source)): cached "
+                    + (cachedPostings[postingKey].map { "value \($0.value)" } ?? "nothing") + ", rebuilt "
+                    + (rebuiltPostings[postingKey].map { "value \($0.value)" } ?? "nothing"))
+        }
         return messages
     }
 

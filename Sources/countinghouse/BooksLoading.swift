@@ -11,7 +11,11 @@ let countinghouseVersion = "0.4.0"
 
 struct BooksView {
     let knownAt: Instant
-    let runs: [SKUCostRun]
+    /// Costs as known at `knownAt`: the cost cache (brought up to date first) when that time
+    /// covers every ingested file, else the engine over the rows recorded by then.
+    let costs: CostView
+    /// Every stock event's posting, from the same costs.
+    let postings: [StockPosting]
     /// The journal of everything known at `knownAt`, every date (no closes applied).
     let computed: [JournalEntry]
     /// Periods closed by `knownAt`, in order.
@@ -40,6 +44,9 @@ struct BooksView {
         }
         let latestClose = closed.last?.closedAt
         let closedUntil = closed.last?.span.endDay
+        // As known now, the costs come from the cache; as known at an earlier time, from the
+        // engine over the rows recorded by then (without touching the cache).
+        let useCache = try store.latestRecordedAt().map { knownAt >= $0 } ?? true
         var events: [CostEvent] = []
         var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
         var lateRows: [String: [String]] = [:]
@@ -54,7 +61,7 @@ struct BooksView {
                         lateRows[Books.period(of: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
                     }
                 }
-                if stockKinds.contains(kind),
+                if !useCache, stockKinds.contains(kind),
                     let event = CostEvents.event(
                         of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
                 {
@@ -65,11 +72,19 @@ struct BooksView {
         }
         firstBusinessDate = firstDate
         phases.mark("load rows")
-        let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
-        runs = CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
-        phases.mark("cost runs")
-        let postings = runs.flatMap(\.stockPostings)
-        phases.mark("stock postings")
+        if useCache {
+            _ = try store.refreshCostCache(rebuild: false)
+            costs = .cached(store)
+            postings = try store.cachedStockPostings()
+            phases.mark("cost cache")
+        } else {
+            let items = try store.rows(of: .items, knownAt: knownAt).map(\.row)
+            let runs = CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+            phases.mark("cost runs")
+            costs = .computed(runs)
+            postings = runs.flatMap(\.stockPostings)
+            phases.mark("stock postings")
+        }
         computed = JournalRules.entries(
             JournalInput(
                 posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
@@ -83,10 +98,8 @@ struct BooksView {
         inputsDigest = sha256Hex(files.map(\.sha256).sorted().joined(separator: "\n"))
     }
 
-    /// Stock positions at the end of a span as known at `knownAt`.
-    func positions(through instant: Instant) -> [StockPosition] {
-        CostDelta.positions(runs.flatMap(\.deltas).filter { $0.occurredAt <= instant })
-    }
+    /// Stock positions at an instant as known at `knownAt`.
+    func positions(through instant: Instant) throws -> [StockPosition] { try costs.positions(through: instant, sku: nil) }
 
     /// The closed period whose span is exactly `span`, if any.
     func closedPeriod(exactly span: ReportSpan) -> ClosedPeriod? { closed.first { $0.span == span } }
@@ -98,7 +111,7 @@ struct ReportFiles {
 
     mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
 
-    static func books(_ books: BooksView, span: ReportSpan, environment: CommandEnvironment) -> ReportFiles {
+    static func books(_ books: BooksView, span: ReportSpan, environment: CommandEnvironment) throws -> ReportFiles {
         let exponent = environment.currencyExponent
         let chart = environment.configuration.chart
         var result = ReportFiles()
@@ -113,7 +126,7 @@ struct ReportFiles {
         result.add(
             "valuation.csv",
             CostTables.valuation(
-                books.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent
+                try books.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent
             ).renderCSV())
         result.add(
             "journal.ledger",

@@ -60,7 +60,7 @@ struct CloseCommand: ParsableCommand {
                 "\(unbalanced.id) does not balance (\(unbalanced.imbalance) minor units): the posted periods were altered; run countinghouse verify")
         }
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
-        let files = ReportFiles.books(books, span: span, environment: environment)
+        let files = try ReportFiles.books(books, span: span, environment: environment)
         try periods.postClose(
             closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
             programVersion: countinghouseVersion)

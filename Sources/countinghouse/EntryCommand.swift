@@ -114,7 +114,7 @@ struct EntryCommand: ParsableCommand {
         default:
             // Stock entries: the cost run's postings of the date and location (cost of sales) or document.
             let key = parts.count > 2 ? parts[2] : ""
-            for posting in books.runs.flatMap(\.stockPostings) {
+            for posting in books.postings {
                 let postingDate = posting.occurredAt.civilDate(offsetSeconds: offset(posting.occurredAt))
                 guard postingDate == entry.date else { continue }
                 let matches: Bool

@@ -32,6 +32,14 @@ struct IngestCommand: ParsableCommand {
         let environment = try CommandEnvironment(global)
         let recordedAt = try recordedAt.map { try environment.instant(argument: $0, option: "--recorded-at") }
         let store = try openLedgerStoreForCommand(environment)
+        // A close is knowledge too: nothing may be recorded before the latest close, or the closed
+        // period's figures "as known at its close" would change after the fact.
+        if let periods = store as? any PostedPeriodStore, let lastClose = try periods.closedPeriods().last,
+            (recordedAt ?? environment.now) < lastClose.closedAt
+        {
+            throw CommandFailure(
+                "recorded at \(environment.display(recordedAt ?? environment.now)) would be before the close of \(lastClose.period) (\(environment.display(lastClose.closedAt))): knowledge never goes backwards")
+        }
         let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: environment.configuration.currency))
         let knownLocations = Set(environment.configuration.locations.map(\.code))
         var anyRejected = false

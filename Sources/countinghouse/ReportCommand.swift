@@ -37,14 +37,14 @@ struct ReportCommand: ParsableCommand {
                 files.add(name, posted.content)
             }
             let atClose = try BooksView(store, environment: environment, knownAt: closed.closedAt)
-            files.add("cogs.csv", cogsText(atClose.runs, span: span, environment: environment))
+            files.add("cogs.csv", try cogsText(atClose.costs, span: span, environment: environment))
             let drift = Books.drift(of: closed, closed: books.closed, computed: books.computed)
             files.add("drift.csv", JournalOutputs.driftTable(drift, exponent: environment.currencyExponent).renderCSV())
             note = "; \(closed.period) is closed (as known at \(environment.display(closed.closedAt))): posted figures, "
                 + (drift.isEmpty ? "no drift as known now" : "\(drift.count) accounts drift as known now (drift.csv)")
         } else {
-            files = ReportFiles.books(books, span: span, environment: environment)
-            files.add("cogs.csv", cogsText(books.runs, span: span, environment: environment))
+            files = try ReportFiles.books(books, span: span, environment: environment)
+            files.add("cogs.csv", try cogsText(books.costs, span: span, environment: environment))
         }
         files.add("run.json", runJSON(span: span, books: books, files: files, environment: environment))
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -58,11 +58,11 @@ struct ReportCommand: ParsableCommand {
         print("\(span): \(entryCount) journal entries and \(files.files.count) files in \(out) (as known at \(environment.display(knownAt)))\(note)")
     }
 
-    func cogsText(_ runs: [SKUCostRun], span: ReportSpan, environment: CommandEnvironment) -> String {
+    func cogsText(_ costs: CostView, span: ReportSpan, environment: CommandEnvironment) throws -> String {
         let start = environment.zone.startOfDay(span.firstDay)
         let end = environment.zone.startOfDay(span.endDay)
         return CostTables.cogs(
-            runs.flatMap(\.cogsLines), from: start, to: end, exponent: environment.currencyExponent,
+            try costs.cogs(from: start, to: end), from: start, to: end, exponent: environment.currencyExponent,
             offset: environment.zone.offsetFunction
         ).renderCSV()
     }

@@ -52,10 +52,13 @@ struct VerifyCommand: ParsableCommand {
         results.append((
             "inventory account = valuation",
             BooksChecks.inventoryEqualsValuation(
-                books.entries, positions: books.positions(through: Instant(nanosecondsSinceEpoch: .max)),
+                books.entries, positions: try books.positions(through: Instant(nanosecondsSinceEpoch: .max)),
                 chart: environment.configuration.chart, exponent: exponent)
         ))
-        results.append(("value conservation", BooksChecks.valueConservation(books.runs)))
+        results.append((
+            "value conservation",
+            BooksChecks.valueConservation(try computeCosts(store, knownAt: environment.now, sku: nil))
+        ))
         var closedMessages: [String] = []
         guard let periods = store as? any PostedPeriodStore else { return results }
         for closed in books.closed {
@@ -63,7 +66,7 @@ struct VerifyCommand: ParsableCommand {
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
             closedMessages += BooksChecks.postedEqualsRecomputed(
                 period: closed.period, posted: closed.entries, recomputed: recomputed)
-            for file in ReportFiles.books(atClose, span: closed.span, environment: environment).files {
+            for file in try ReportFiles.books(atClose, span: closed.span, environment: environment).files {
                 let posted = try periods.postedFile(period: closed.period, name: file.name)
                 if posted?.content != file.content {
                     closedMessages.append(

@@ -156,6 +156,25 @@ import Testing
         for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger", "cogs.csv", "run.json"] {
             #expect(try Self.read(cli, "a/\(name)") == Self.read(cli, "b/\(name)"), "\(name)")
         }
+
+        // As known now the costs come from the cost cache; as known at an earlier time from the
+        // engine. A December settlement (no bearing on November) recorded after November's close
+        // makes 12:30 an earlier knowledge time with the same closes: both ways give the same files.
+        let december = """
+            processor,record_id,type,occurred_at,currency,gross,fee,net
+            stripe,txn_dec,FEE,2026-12-01T10:00:00Z,USD,0.00,1.00,-1.00
+
+            """
+        let beforeClose = try cli.run(["ingest", "--recorded-at", "2026-12-01T11:00:00Z", cli.write("dec/settlements.csv", december)])
+        #expect(beforeClose.status == 1)
+        #expect(beforeClose.error == "error: recorded at 2026-12-01T11:00:00+00:00 would be before the close of 2026-11 (2026-12-01T12:00:00+00:00): knowledge never goes backwards\n")
+        #expect(try cli.run(["ingest", "--recorded-at", "2026-12-01T13:00:00Z", cli.write("dec/settlements.csv", december)]).status == 0)
+        // The span is not exactly the closed November, so both are computed from the books.
+        #expect(try cli.run(["report", "--from", "2026-11-02", "--to", "2026-11-30", "--out", "cached"], now: "2026-12-02T12:00:00Z").status == 0)
+        #expect(try cli.run(["report", "--from", "2026-11-02", "--to", "2026-11-30", "--as-known-at", "2026-12-01T12:30:00Z", "--out", "computed"], now: "2026-12-02T12:00:00Z").status == 0)
+        for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "cogs.csv"] {
+            #expect(try Self.read(cli, "cached/\(name)") == Self.read(cli, "computed/\(name)"), "\(name)")
+        }
     }
 
     // October: 2 units of C received at 3.00 each; a sale of 3 takes them (6.00) and leaves 1 unit
@@ -253,6 +272,11 @@ import Testing
         #expect(try cli.run(["close", "--period", "2026-10"], now: now).status == 0)
         try Self.expectVerified(cli, now: now)
         let database = cli.environment["COUNTINGHOUSE_DATABASE"]!
+        try Self.sqlite(database, "UPDATE cost_cache_postings SET value = value + 1 WHERE rowid = (SELECT min(rowid) FROM cost_cache_postings)")
+        let tamperedPosting = try cli.run(["verify"], now: now)
+        #expect(tamperedPosting.status == 1)
+        #expect(tamperedPosting.output.contains("FAILED cost cache = rebuild (1)"))
+        #expect(tamperedPosting.output.contains("cost cache = rebuild: stock posting 0 of A ("))
         try Self.sqlite(database, "DELETE FROM cost_cache_outflows")
         let afterDelete = try cli.run(["verify"], now: now)
         #expect(afterDelete.status == 1)

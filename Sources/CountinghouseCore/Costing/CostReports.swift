@@ -23,13 +23,15 @@ public enum CostRuns {
         perSKU(events: events, standardCosts: standardCosts) { $0 }
     }
 
-    /// Each SKU's cogs lines and deltas, in SKU byte order: what the cost cache stores. The rows
+    /// Each SKU's cogs lines, deltas and stock postings, in SKU byte order: what the cost cache stores. The rows
     /// are built on the thread that ran the SKU, and the run itself (events, layers, allocations)
     /// is dropped there, so the rows are all a caller holds. A caller that writes one chunk of
     /// SKUs' rows before costing the next (the cost cache refresh) holds one chunk at a time.
     public static func rows(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRows] {
         perSKU(events: events, standardCosts: standardCosts) { run in
-            SKUCostRows(sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas)
+            SKUCostRows(
+                sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas,
+                postings: run.stockPostings)
         }
     }
 
@@ -156,6 +158,9 @@ public struct SKUCostRows: Sendable {
     public var eventCount: Int
     public var cogsLines: [CogsLine]
     public var deltas: [CostDelta]
+    /// Each event's change of its location's stock value, with its kind and source: what the
+    /// journal posts (see `StockPosting`).
+    public var postings: [StockPosting]
 }
 
 /// The reporting time zone as the core needs it: the offset from UTC at an instant.

@@ -29,13 +29,16 @@ public struct StockPosting: Sendable, Hashable {
     public var quantity: Int64
     /// The source file and row (`file.csv:12`), for the drill-down from an entry to its rows.
     public var source: String
+    /// The event's place in its SKU's sequence (the cost cache's key with the SKU).
+    public var sequence: Int64
 
     public init(
         kind: Kind, sku: String, location: String, occurredAt: Instant, documentID: String, value: Int64, provisional: Int64,
-        quantity: Int64 = 0, source: String = ""
+        quantity: Int64 = 0, source: String = "", sequence: Int64 = 0
     ) {
         self.quantity = quantity
         self.source = source
+        self.sequence = sequence
         self.kind = kind
         self.sku = sku
         self.location = location
@@ -72,7 +75,7 @@ extension SKUCostRun {
                     documentID: event.source.documentID, value: delta.value,
                     provisional: outflowOfEvent[Int(delta.sequence)] >= 0
                         ? outflows[outflowOfEvent[Int(delta.sequence)]].provisionalCost : 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
-                    source: event.source.fileLocation))
+                    source: event.source.fileLocation, sequence: delta.sequence))
         }
         return postings
     }
