@@ -54,6 +54,11 @@ public struct Configuration: Sendable, Hashable {
         }
         for (tableName, tables) in document.arrays where tableName == "accounts" {
             for table in tables { try configuration.applyAccount(table, fileName: fileName) }
+            if let duplicate = configuration.chart.duplicateCode {
+                throw ConfigurationError(
+                    file: fileName, line: tables.first?.line ?? 0,
+                    message: "account code \(duplicate.code) is both \(duplicate.first.rawValue)'s and \(duplicate.second.rawValue)'s: each role needs its own code")
+            }
         }
         for (tableName, tables) in document.arrays where tableName != "accounts" {
             guard tableName == "locations" else {
@@ -130,11 +135,7 @@ extension Configuration {
                     file: fileName, line: entry.line, message: "unknown key \(key) in [[accounts]] (expected role, code, name)")
             }
         }
-        do {
-            try chart.set(role, to: account)
-        } catch {
-            throw ConfigurationError(file: fileName, line: table.line, message: error.description)
-        }
+        chart.setUnchecked(role, to: account)
     }
 }
 

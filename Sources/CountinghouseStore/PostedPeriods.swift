@@ -60,10 +60,15 @@ public struct PostedFile: Sendable, Hashable {
 public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertible {
     case alreadyClosed(String)
     case unreadable(String)
+    /// Files landed while the close was being computed: it would post figures that are not the
+    /// ledger's as known at the close.
+    case ledgerChanged(period: String)
 
     public var description: String {
         switch self {
         case .alreadyClosed(let period): return "\(period) is already closed"
+        case .ledgerChanged(let period):
+            return "files landed while \(period) was being closed; nothing was posted: run the close again"
         case .unreadable(let detail): return "the posted periods cannot be read: \(detail)"
         }
     }
@@ -75,8 +80,10 @@ public protocol PostedPeriodStore: AnyObject {
     func closedPeriods() throws -> [ClosedPeriod]
     /// A file posted with a period's close, or nil.
     func postedFile(period: String, name: String) throws -> PostedFile?
-    /// Posts a close: the period, its entries and files, in one transaction.
-    func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws
+    /// Posts a close: the period, its entries and files, in one transaction. `filesKnown` is how
+    /// many ingested files the close was computed from; if the ledger now has another number of
+    /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
+    func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws
 }
 
 extension SQLDatabase {
@@ -126,8 +133,12 @@ extension SQLDatabase {
         ).first.map { PostedFile(name: name, content: $0[0].description) }
     }
 
-    func sharedPostClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
+    func sharedPostClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
         try writeTransaction {
+            let landed = try queryRows(
+                "SELECT count(*) FROM files WHERE recorded_at <= $1", [.integer(period.closedAt.nanosecondsSinceEpoch)],
+                integerColumns: [true])
+            if (landed.first?[0].integerValue ?? 0) != Int64(filesKnown) { throw PostedPeriodError.ledgerChanged(period: period.period) }
             let existing = try queryRows(
                 "SELECT count(*) FROM closed_periods WHERE period = $1", [.text(period.period)], integerColumns: [true])
             if (existing.first?[0].integerValue ?? 0) > 0 { throw PostedPeriodError.alreadyClosed(period.period) }
@@ -164,15 +175,15 @@ extension SQLDatabase {
 extension SQLiteStore: PostedPeriodStore {
     public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
     public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
-    public func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
-        try sharedPostClose(period, files: files, programVersion: programVersion)
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
+        try sharedPostClose(period, files: files, filesKnown: filesKnown, programVersion: programVersion)
     }
 }
 
 extension PostgresStore: PostedPeriodStore {
     public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
     public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
-    public func postClose(_ period: ClosedPeriod, files: [PostedFile], programVersion: String) throws {
-        try sharedPostClose(period, files: files, programVersion: programVersion)
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
+        try sharedPostClose(period, files: files, filesKnown: filesKnown, programVersion: programVersion)
     }
 }

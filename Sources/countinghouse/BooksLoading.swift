@@ -111,7 +111,11 @@ struct ReportFiles {
 
     mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
 
-    static func books(_ books: BooksView, span: ReportSpan, environment: CommandEnvironment) throws -> ReportFiles {
+    /// `costsAt`: where the valuation comes from when not `books` (a span ending inside a closed
+    /// period takes it as known at that period's close, as its posted journal was).
+    static func books(_ books: BooksView, span: ReportSpan, environment: CommandEnvironment, costsAt: BooksView? = nil) throws
+        -> ReportFiles
+    {
         let exponent = environment.currencyExponent
         let chart = environment.configuration.chart
         var result = ReportFiles()
@@ -126,12 +130,13 @@ struct ReportFiles {
         result.add(
             "valuation.csv",
             CostTables.valuation(
-                try books.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent
+                try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+                exponent: exponent
             ).renderCSV())
         result.add(
             "journal.ledger",
             JournalOutputs.ledgerText(
-                books.entries, span: span, currency: environment.configuration.currency, exponent: exponent,
+                books.entries, span: span, currency: environment.configuration.currency, exponent: exponent, chart: chart,
                 header: [
                     "Countinghouse journal for \(span), as known at \(environment.display(books.knownAt))",
                     "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",

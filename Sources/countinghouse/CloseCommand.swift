@@ -61,9 +61,13 @@ struct CloseCommand: ParsableCommand {
         }
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
         let files = try ReportFiles.books(books, span: span, environment: environment)
-        try periods.postClose(
-            closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
-            programVersion: countinghouseVersion)
+        do {
+            try periods.postClose(
+                closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
+                filesKnown: books.fileCount, programVersion: countinghouseVersion)
+        } catch let error as PostedPeriodError {
+            throw CommandFailure(error.description)
+        }
         let adjustments = posted.filter { !$0.aboutPeriod.isEmpty }
         print(
             "closed \(period) as known at \(environment.display(now)): \(posted.count) entries, "

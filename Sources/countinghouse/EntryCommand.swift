@@ -83,8 +83,9 @@ struct EntryCommand: ParsableCommand {
                 }
             }
         case "PROCESSOR", "PAYOUT":
-            let processor = parts.count > 2 ? parts[2] : ""
-            let payout = parts.count > 3 ? parts[3...].joined(separator: ":") : nil
+            // PROCESSOR:date:processor, PAYOUT:date:processor:payout (a payout id may hold colons).
+            let processor = group == "PAYOUT" ? (parts.count > 2 ? parts[2] : "") : parts.dropFirst(2).joined(separator: ":")
+            let payout = group == "PAYOUT" && parts.count > 3 ? parts[3...].joined(separator: ":") : nil
             for stored in books.rowsOfKind[.settlements] ?? [] where date(stored.row) == entry.date {
                 let row = stored.row
                 let type = row["type"].textValue ?? ""
@@ -97,10 +98,18 @@ struct EntryCommand: ParsableCommand {
                 ])
             }
         case "ADJUST":
-            // The late rows: recorded after the latest close, dated in the period adjusted.
+            // The late rows, dated in the period adjusted: for an adjustment posted with closed
+            // period Q, those learnt between the close before Q's and Q's; for the one not yet
+            // posted, those learnt since the latest close.
             guard let latestClose = books.closed.last?.closedAt else { break }
+            var window = (after: latestClose, upTo: books.knownAt)
+            if let postedIn = books.closed.firstIndex(where: { $0.entries.contains { $0.id == entry.id } }) {
+                guard postedIn > 0 else { break }
+                window = (books.closed[postedIn - 1].closedAt, books.closed[postedIn].closedAt)
+            }
             for kind in [LedgerKind.purchases, .transfers, .counts, .posLines, .posTenders, .settlements] {
-                for stored in books.rowsOfKind[kind] ?? [] where stored.recordedAt > latestClose {
+                for stored in books.rowsOfKind[kind] ?? []
+                where stored.recordedAt > window.after && stored.recordedAt <= window.upTo {
                     guard let day = date(stored.row), Books.period(of: day) == entry.aboutPeriod else { continue }
                     let row = stored.row
                     let document = kind.schema.naturalKey.map { row.values[$0].description }.joined(separator: " ")
@@ -112,14 +121,17 @@ struct EntryCommand: ParsableCommand {
                 }
             }
         default:
-            // Stock entries: the cost run's postings of the date and location (cost of sales) or document.
-            let key = parts.count > 2 ? parts[2] : ""
+            // Stock entries: the cost run's postings of the date and location (cost of sales) or
+            // document. Ids are GROUP:date:key (TRANSFER:date:key:SIDE); the key may hold colons.
+            let key = group == "TRANSFER"
+                ? (parts.count > 3 ? parts[2..<(parts.count - 1)].joined(separator: ":") : "")
+                : (parts.count > 2 ? parts[2...].joined(separator: ":") : "")
             for posting in books.postings {
                 let postingDate = posting.occurredAt.civilDate(offsetSeconds: offset(posting.occurredAt))
                 guard postingDate == entry.date else { continue }
                 let matches: Bool
                 switch (group, posting.kind) {
-                case ("COGS", .sale), ("COGS", .complimentary), ("COGS", .customerReturn): matches = posting.location == parts[2...].joined(separator: ":")
+                case ("COGS", .sale), ("COGS", .complimentary), ("COGS", .customerReturn): matches = posting.location == key
                 case ("GOODS", .purchaseReceipt), ("GOODS", .purchaseReturn), ("COUNT", .count): matches = posting.documentID == key
                 case ("TRANSFER", .transferShip): matches = posting.documentID == key && parts.last == "SHIP"
                 case ("TRANSFER", .transferReceive): matches = posting.documentID == key && parts.last == "RECEIVE"

@@ -35,10 +35,10 @@ struct IngestCommand: ParsableCommand {
         // A close is knowledge too: nothing may be recorded before the latest close, or the closed
         // period's figures "as known at its close" would change after the fact.
         if let periods = store as? any PostedPeriodStore, let lastClose = try periods.closedPeriods().last,
-            (recordedAt ?? environment.now) < lastClose.closedAt
+            (recordedAt ?? environment.now) <= lastClose.closedAt
         {
             throw CommandFailure(
-                "recorded at \(environment.display(recordedAt ?? environment.now)) would be before the close of \(lastClose.period) (\(environment.display(lastClose.closedAt))): knowledge never goes backwards")
+                "recorded at \(environment.display(recordedAt ?? environment.now)) would not be after the close of \(lastClose.period) (\(environment.display(lastClose.closedAt))): knowledge never goes backwards")
         }
         let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: environment.configuration.currency))
         let knownLocations = Set(environment.configuration.locations.map(\.code))

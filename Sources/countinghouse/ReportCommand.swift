@@ -42,6 +42,14 @@ struct ReportCommand: ParsableCommand {
             files.add("drift.csv", JournalOutputs.driftTable(drift, exponent: environment.currencyExponent).renderCSV())
             note = "; \(closed.period) is closed (as known at \(environment.display(closed.closedAt))): posted figures, "
                 + (drift.isEmpty ? "no drift as known now" : "\(drift.count) accounts drift as known now (drift.csv)")
+        } else if let endClosed = books.closed.first(where: { $0.span.firstDay <= span.lastDay && span.lastDay <= $0.span.lastDay }) {
+            // A span ending inside a closed period: its journal is the posted one up to there, so
+            // its valuation and cost lines are as known at that period's close (they then agree
+            // with the trial balance, and do not change after the close).
+            let atClose = try BooksView(store, environment: environment, knownAt: endClosed.closedAt, closesBefore: endClosed.span)
+            files = try ReportFiles.books(books, span: span, environment: environment, costsAt: atClose)
+            files.add("cogs.csv", try cogsText(atClose.costs, span: span, environment: environment))
+            note = "; it ends in \(endClosed.period), which is closed: valuation and cost lines as known at its close (\(environment.display(endClosed.closedAt)))"
         } else {
             files = try ReportFiles.books(books, span: span, environment: environment)
             files.add("cogs.csv", try cogsText(books.costs, span: span, environment: environment))

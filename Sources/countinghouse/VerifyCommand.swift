@@ -66,13 +66,22 @@ struct VerifyCommand: ParsableCommand {
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
             closedMessages += BooksChecks.postedEqualsRecomputed(
                 period: closed.period, posted: closed.entries, recomputed: recomputed)
+            // §7.2 at the period's end, as posted: the books up to then against the valuation
+            // as known at the close.
+            let end = environment.zone.startOfDay(closed.span.endDay)
+            let booksUpToEnd = (books.closed.prefix { $0.span.firstDay <= closed.span.firstDay }).flatMap(\.entries)
+            closedMessages += BooksChecks.inventoryEqualsValuation(
+                booksUpToEnd, positions: try atClose.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+                chart: environment.configuration.chart, exponent: exponent
+            ).map { "\(closed.period), at its end as posted: \($0)" }
             for file in try ReportFiles.books(atClose, span: closed.span, environment: environment).files {
                 let posted = try periods.postedFile(period: closed.period, name: file.name)
                 if posted?.content != file.content {
                     closedMessages.append(
                         posted == nil
                             ? "\(closed.period): the posted \(file.name) is missing"
-                            : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close")
+                            : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close"
+                                + " (a change of the chart of accounts, time zone or currency since then also shows here)")
                 }
             }
         }

@@ -43,12 +43,17 @@ import Testing
         #expect(configuration.chart[.bank] == Account(code: "1010", name: "Operating account"))
         #expect(configuration.chart[.sales] == Account(code: "4000", name: "Sales"))
         #expect(Configuration().chart.all.count == AccountRole.allCases.count)
+        // Two codes swapped: each is taken by the other until both are set.
+        let swapped = try Configuration.parse(
+            "[[accounts]]\nrole = \"cash_on_hand\"\ncode = \"1010\"\n[[accounts]]\nrole = \"bank\"\ncode = \"1000\"", fileName: "c.toml")
+        #expect(swapped.chart[.cashOnHand].code == "1010")
+        #expect(swapped.chart[.bank].code == "1000")
     }
 
     @Test(arguments: [
         ("[[accounts]]\ncode = \"1\"", "c.toml:1: an account needs role = \"…\" (one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
         ("[[accounts]]\nrole = \"stock\"", "c.toml:2: unknown account role (expected one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
-        ("[[accounts]]\nrole = \"bank\"\ncode = \"1000\"", "c.toml:1: account code 1000 is already cash_on_hand's (Cash on hand)"),
+        ("[[accounts]]\nrole = \"bank\"\ncode = \"1000\"", "c.toml:1: account code 1000 is both cash_on_hand's and bank's: each role needs its own code"),
         ("[[accounts]]\nrole = \"bank\"\ncode = \"10 10\"", "c.toml:3: account code \"10 10\": use letters, digits, - or . (e.g. \"1200\")"),
         ("[[accounts]]\nrole = \"bank\"\ncolour = \"red\"", "c.toml:3: unknown key colour in [[accounts]] (expected role, code, name)"),
     ])

@@ -37,11 +37,18 @@ import CountinghouseStore
             #expect(try store.closedPeriods().isEmpty)
             let closed = Self.closedOctober()
             let journal = PostedFile(name: "journal.csv", content: "entry_id,date\nA,2026-10-05\n\"quoted, with\nline\",x\n")
-            try store.postClose(closed, files: [journal], programVersion: "test")
+            try store.postClose(closed, files: [journal], filesKnown: 0, programVersion: "test")
             #expect(try store.closedPeriods() == [closed])
             #expect(try store.postedFile(period: "2026-10", name: "journal.csv") == journal)
             #expect(try store.postedFile(period: "2026-10", name: "valuation.csv") == nil)
-            #expect(throws: PostedPeriodError.alreadyClosed("2026-10")) { try store.postClose(closed, files: [], programVersion: "test") }
+            #expect(throws: PostedPeriodError.alreadyClosed("2026-10")) {
+                try store.postClose(closed, files: [], filesKnown: 0, programVersion: "test")
+            }
+            var november = closed
+            november.period = "2026-11"
+            #expect(throws: PostedPeriodError.ledgerChanged(period: "2026-11")) {
+                try store.postClose(november, files: [], filesKnown: 1, programVersion: "test")
+            }
             #expect(try store.closedPeriods() == [closed])
             for sql in [
                 "UPDATE posted_journal_lines SET amount = amount + 1", "DELETE FROM posted_journal_lines",

@@ -72,10 +72,17 @@ public enum BooksChecks {
     }
 
     /// §7.6: what was posted for a period against the same period recomputed as known at its close.
+    /// Entries are compared by account code, amount, location, processor and memo (account names
+    /// are the chart's, which may have been renamed since).
     public static func postedEqualsRecomputed(period: String, posted: [JournalEntry], recomputed: [JournalEntry]) -> [String] {
         func key(_ entry: JournalEntry) -> String { "\(entry.date) \(entry.id)" }
-        let postedByKey = Dictionary(posted.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        let recomputedByKey = Dictionary(recomputed.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        func withoutNames(_ entry: JournalEntry) -> JournalEntry {
+            var copy = entry
+            for index in copy.lines.indices { copy.lines[index].account.name = "" }
+            return copy
+        }
+        let postedByKey = Dictionary(posted.map { (key($0), withoutNames($0)) }, uniquingKeysWith: { a, _ in a })
+        let recomputedByKey = Dictionary(recomputed.map { (key($0), withoutNames($0)) }, uniquingKeysWith: { a, _ in a })
         var messages: [String] = []
         for entryKey in Set(postedByKey.keys).union(recomputedByKey.keys).sorted() {
             switch (postedByKey[entryKey], recomputedByKey[entryKey]) {

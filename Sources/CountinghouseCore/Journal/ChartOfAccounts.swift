@@ -87,7 +87,8 @@ public struct Account: Sendable, Hashable, Comparable {
         // a comment: none may appear inside one account name.
         let cleaned = "\(code) \(name)".map { character -> Character in
             switch character {
-            case ":", ";", "\t": return "-"
+            case ":", ";": return "-"
+            case "\t", "\n", "\r", "\r\n": return " "
             default: return character
             }
         }
@@ -113,6 +114,27 @@ public struct ChartOfAccounts: Sendable, Hashable {
             throw ChartError(message: "account code \(account.code) is already \(other.key.rawValue)'s (\(other.value.name))")
         }
         accounts[role] = account
+    }
+
+    /// Changes one role's code and name without checking the others (a configuration file may
+    /// swap two codes); `duplicateCode` checks once all are set.
+    public mutating func setUnchecked(_ role: AccountRole, to account: Account) { accounts[role] = account }
+
+    /// Two roles sharing a code, if any: the code and the two roles (in role order).
+    public var duplicateCode: (code: String, first: AccountRole, second: AccountRole)? {
+        var owner: [String: AccountRole] = [:]
+        for role in AccountRole.allCases {
+            let code = accounts[role]!.code
+            if let first = owner[code] { return (code, first, role) }
+            owner[code] = role
+        }
+        return nil
+    }
+
+    /// The name the books show for a code: the chart's, else `fallback` (an account the chart no
+    /// longer has, kept by posted periods).
+    public func name(ofCode code: String, fallback: String) -> String {
+        accounts.values.first { $0.code == code }?.name ?? fallback
     }
 
     /// Every account, by code.

@@ -95,26 +95,34 @@ public enum JournalOutputs {
     /// `hledger bal` gives the trial balance's closing balances. Location and processor are
     /// posting tags; the entry's source is a transaction tag.
     public static func ledgerText(
-        _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, header: [String]
+        _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, chart: ChartOfAccounts,
+        header: [String]
     ) -> String {
+        // One hledger account per code, named as the trial balance names it (the chart's name,
+        // else the name it was posted with), so `hledger bal` and trial_balance.csv agree.
+        func ledgerName(_ account: Account) -> String {
+            Account(code: account.code, name: chart.name(ofCode: account.code, fallback: account.name)).ledgerName
+        }
         var text = header.map { "; \($0)\n" }.joined()
         // The commodity directive fixes how hledger shows amounts: no thousands separators, the
         // currency's decimals.
         text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
         struct OpeningKey: Hashable, Comparable {
-            var account: Account
+            var code: String
             var location: String
             var processor: String
             static func < (a: OpeningKey, b: OpeningKey) -> Bool {
-                if a.account != b.account { return a.account < b.account }
+                if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
                 if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
                 return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
             }
         }
         var opening: [OpeningKey: Int64] = [:]
+        var postedNames: [String: String] = [:]
         for entry in allEntries where entry.date < span.firstDay {
             for line in entry.lines {
-                opening[OpeningKey(account: line.account, location: line.location, processor: line.processor), default: 0] += line.amount
+                opening[OpeningKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
+                postedNames[line.account.code] = line.account.name
             }
         }
         func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
@@ -128,7 +136,8 @@ public enum JournalOutputs {
         if !openingLines.isEmpty {
             text += "\n\(span.firstDay) * Balances brought forward\n    ; source:opening\n"
             for key in openingLines {
-                text += "    \(key.account.ledgerName)  \(amount(opening[key]!))\(tags(location: key.location, processor: key.processor))\n"
+                let account = Account(code: key.code, name: postedNames[key.code] ?? "")
+                text += "    \(ledgerName(account))  \(amount(opening[key]!))\(tags(location: key.location, processor: key.processor))\n"
             }
         }
         for entry in Self.entries(allEntries, in: span) {
@@ -137,7 +146,7 @@ public enum JournalOutputs {
             if !entry.aboutPeriod.isEmpty { text += ", about:\(entry.aboutPeriod)" }
             text += "\n"
             for line in entry.lines {
-                text += "    \(line.account.ledgerName)  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
+                text += "    \(ledgerName(line.account))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
             }
         }
         return text

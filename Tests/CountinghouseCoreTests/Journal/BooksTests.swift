@@ -72,7 +72,7 @@ import Testing
             Self.entry("A", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -1_000, "S01")]),
             Self.entry("B;|(x)", "2026-11-05", [(.cashOnHand, 250, "S01"), (.sales, -250, "S01")]),
         ]
-        let text = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, header: ["h"])
+        let text = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, chart: Self.chart, header: ["h"])
         #expect(text == """
             ; h
 
@@ -89,6 +89,21 @@ import Testing
                 Income:4000 Sales  -2.50 USD  ; location:S01
 
             """)
+    }
+
+    /// Posted under the old name, shown under the chart's: one hledger account per code.
+    @Test func aRenamedAccountIsOneLedgerAccount() throws {
+        var renamed = ChartOfAccounts()
+        try renamed.set(.cashOnHand, to: Account(code: "1000", name: "Tills"))
+        let entries = [
+            Self.entry("A", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -1_000, "S01")]),
+            Self.entry("B", "2026-11-05", [(.cashOnHand, 250, "S01"), (.sales, -250, "S01")]),
+        ]
+        let text = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, chart: renamed, header: [])
+        #expect(text.contains("Assets:1000 Tills  10.00 USD"))
+        #expect(text.contains("Assets:1000 Tills  2.50 USD"))
+        #expect(!text.contains("Cash on hand"))
+        #expect(Account(code: "1000", name: "Two\nlines").ledgerName == "Assets:1000 Two lines")
     }
 
     @Test func checksFindWhatIsWrong() {
