@@ -99,7 +99,7 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
         index += 1
         let fractionStart = index
         while index < count && isDigit(bytes[index]) {
-            if decimals < 18 { fraction = fraction * 10 + Int64(bytes[index] &- digitZero) }
+            if decimals < 18 { fraction = fraction &* 10 &+ Int64(bytes[index] &- digitZero) }
             decimals += 1
             index += 1
         }
@@ -109,14 +109,24 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
     if decimals > exponent {
         return .failure(.tooManyDecimals)
     }
-    var scale: Int64 = 1
-    for _ in 0..<exponent { scale *= 10 }
-    var fractionScale: Int64 = 1
-    for _ in 0..<(exponent - decimals) { fractionScale *= 10 }
-    let (wholeMinor, o3) = whole.multipliedReportingOverflow(by: scale)
-    let (total, o4) = wholeMinor.addingReportingOverflow(fraction * fractionScale)
+    // decimals ≤ exponent here, and a currency has at most a few decimals: the scales cannot
+    // overflow, and the fraction (at most `exponent` digits) times its scale is below 10^exponent.
+    let (wholeMinor, o3) = whole.multipliedReportingOverflow(by: powerOfTen(exponent))
+    let (total, o4) = wholeMinor.addingReportingOverflow(fraction &* powerOfTen(exponent - decimals))
     if overflow || o3 || o4 { return .failure(.outOfRange) }
     return .success(negative ? -total : total)
+}
+
+/// 10^`exponent` for a currency's few decimals (0 ≤ exponent ≤ 18).
+@inline(__always)
+private func powerOfTen(_ exponent: Int) -> Int64 {
+    var power: Int64 = 1
+    var remaining = exponent
+    while remaining > 0 {
+        power &*= 10
+        remaining -= 1
+    }
+    return power
 }
 
 /// A whole number (quantities, reorder points), possibly negative: the caller checks the sign,
