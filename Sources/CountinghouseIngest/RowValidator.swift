@@ -654,6 +654,11 @@ struct RowValidator {
         keysSeen.append(contentsOf: other.keysSeen, rowOffset: rowOffset)
     }
 
+    /// Makes room for the keys of about `byteCount` bytes of records (see `KeyCollector`).
+    func reserveKeyCapacity(forRowBytes byteCount: Int64) {
+        keysSeen.reserveCapacity(forRowBytes: byteCount)
+    }
+
     /// Sorts the keys' hashes collected so far on the calling thread (see `KeyCollector`).
     func sortKeyHashes() {
         keysSeen.sortHashes()
