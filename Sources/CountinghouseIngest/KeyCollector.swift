@@ -183,11 +183,12 @@ private final class KeyStorage {
     func duplicates() -> [(row: Int, firstRow: Int, key: [UInt8])] {
         // Sorting the bare hashes is fast and usually shows no two equal: then there is nothing
         // more to do. Otherwise only the entries with a shared hash are compared byte for byte.
-        // The later parts' sorted hashes are merged in, in one linear pass each.
+        // The later parts' sorted hashes are merged in, in one linear pass each; the last merge is
+        // only walked, not built (a million hashes are 8 MB of fresh memory).
         var sorted = ownSortedHashes
-        for part in laterParts { sorted = mergedAscending(sorted, part.storage.ownSortedHashes) }
-        var shared: Set<UInt64> = []
-        for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] { shared.insert(sorted[index]) }
+        for part in laterParts.dropLast() { sorted = mergedAscending(sorted, part.storage.ownSortedHashes) }
+        let last = laterParts.last?.storage.ownSortedHashes ?? []
+        let shared = sharedValues(sorted, last)
         if shared.isEmpty { return [] }
         // Each group in row order: the parts follow one another in the file.
         var groups: [UInt64: [(row: Int, key: UnsafeBufferPointer<UInt8>)]] = [:]
@@ -210,6 +211,33 @@ private final class KeyStorage {
         }
         return found.sorted { $0.row < $1.row }
     }
+}
+
+/// The values found more than once in two ascending arrays taken together.
+private func sharedValues(_ left: [UInt64], _ right: [UInt64]) -> Set<UInt64> {
+    var shared: Set<UInt64> = []
+    left.withUnsafeBufferPointer { left in
+        right.withUnsafeBufferPointer { right in
+            var leftIndex = 0
+            var rightIndex = 0
+            var previous: UInt64 = 0
+            var hasPrevious = false
+            while leftIndex < left.count || rightIndex < right.count {
+                let value: UInt64
+                if rightIndex == right.count || (leftIndex < left.count && left[leftIndex] <= right[rightIndex]) {
+                    value = left[leftIndex]
+                    leftIndex += 1
+                } else {
+                    value = right[rightIndex]
+                    rightIndex += 1
+                }
+                if hasPrevious && value == previous { shared.insert(value) }
+                previous = value
+                hasPrevious = true
+            }
+        }
+    }
+    return shared
 }
 
 /// Two ascending arrays as one.
@@ -283,21 +311,29 @@ func radixSorted(_ values: UnsafeBufferPointer<UInt64>) -> [UInt64] {
             }
         }
     }
-    var source = Array(values)
-    var target = [UInt64](repeating: 0, count: count)
-    counts.withUnsafeMutableBufferPointer { counts in
-        for pass in 0..<passes {
-            source.withUnsafeBufferPointer { source in
-                target.withUnsafeMutableBufferPointer { target in
-                    let offsets = counts.baseAddress! + pass * bucketCount
-                    for value in source {
-                        let bucket = digit(value, pass)
-                        target[offsets[bucket]] = value
-                        offsets[bucket] += 1
-                    }
-                }
+    // Pass 0 scatters straight from `values`, pass 1 into the result: no copy of the input, and
+    // both arrays are written before they are read (no zero-filling), in huge pages when large.
+    func scatter(_ source: UnsafeBufferPointer<UInt64>, into target: UnsafeMutableBufferPointer<UInt64>, pass: Int) {
+        counts.withUnsafeMutableBufferPointer { counts in
+            let offsets = counts.baseAddress! + pass * bucketCount
+            for value in source {
+                let bucket = digit(value, pass)
+                target[offsets[bucket]] = value
+                offsets[bucket] += 1
             }
-            swap(&source, &target)
+        }
+    }
+    precondition(passes == 2, "the scatter below is written for two passes")
+    let scratch = [UInt64](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+        adviseHugePages(UnsafeMutableRawPointer(buffer.baseAddress!), byteCount: count * 8)
+        scatter(values, into: buffer, pass: 0)
+        initializedCount = count
+    }
+    var source = scratch.withUnsafeBufferPointer { scratch in
+        [UInt64](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            adviseHugePages(UnsafeMutableRawPointer(buffer.baseAddress!), byteCount: count * 8)
+            scatter(scratch, into: buffer, pass: 1)
+            initializedCount = count
         }
     }
     source.withUnsafeMutableBufferPointer { sorted in
