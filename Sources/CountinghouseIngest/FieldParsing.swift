@@ -68,6 +68,23 @@ enum MoneyProblem: Error {
 @inline(__always)
 func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProblem> {
     let count = bytes.count
+    // The usual shape first: unsigned, at most 15 digits, exactly the currency's decimals (`9.99`).
+    // The digits are then the amount in minor units, read in one loop without overflow checks.
+    // Anything else (a sign, other decimals, a stray byte) takes the general path below.
+    let pointIndex = count - exponent - 1
+    if exponent > 0 && pointIndex > 0 && count <= 16 && bytes[pointIndex] == decimalPoint {
+        var amount: Int64 = 0
+        var allDigits = true
+        for index in 0..<count where index != pointIndex {
+            let digit = bytes[index] &- digitZero
+            if digit >= 10 {
+                allDigits = false
+                break
+            }
+            amount = amount &* 10 &+ Int64(digit)
+        }
+        if allDigits { return .success(amount) }
+    }
     var index = 0
     var negative = false
     if count > 0 && bytes[0] == minusSign {
