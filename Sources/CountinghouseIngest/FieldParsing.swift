@@ -68,6 +68,23 @@ enum MoneyProblem: Error {
 @inline(__always)
 func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProblem> {
     let count = bytes.count
+    // The usual shape first: unsigned, at most 15 digits, exactly the currency's decimals (`9.99`).
+    // The digits are then the amount in minor units, read in one loop without overflow checks.
+    // Anything else (a sign, other decimals, a stray byte) takes the general path below.
+    let pointIndex = count - exponent - 1
+    if exponent > 0 && pointIndex > 0 && count <= 16 && bytes[pointIndex] == decimalPoint {
+        var amount: Int64 = 0
+        var allDigits = true
+        for index in 0..<count where index != pointIndex {
+            let digit = bytes[index] &- digitZero
+            if digit >= 10 {
+                allDigits = false
+                break
+            }
+            amount = amount &* 10 &+ Int64(digit)
+        }
+        if allDigits { return .success(amount) }
+    }
     var index = 0
     var negative = false
     if count > 0 && bytes[0] == minusSign {
@@ -99,7 +116,7 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
         index += 1
         let fractionStart = index
         while index < count && isDigit(bytes[index]) {
-            if decimals < 18 { fraction = fraction * 10 + Int64(bytes[index] &- digitZero) }
+            if decimals < 18 { fraction = fraction &* 10 &+ Int64(bytes[index] &- digitZero) }
             decimals += 1
             index += 1
         }
@@ -109,14 +126,24 @@ func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProble
     if decimals > exponent {
         return .failure(.tooManyDecimals)
     }
-    var scale: Int64 = 1
-    for _ in 0..<exponent { scale *= 10 }
-    var fractionScale: Int64 = 1
-    for _ in 0..<(exponent - decimals) { fractionScale *= 10 }
-    let (wholeMinor, o3) = whole.multipliedReportingOverflow(by: scale)
-    let (total, o4) = wholeMinor.addingReportingOverflow(fraction * fractionScale)
+    // decimals ≤ exponent here, and a currency has at most a few decimals: the scales cannot
+    // overflow, and the fraction (at most `exponent` digits) times its scale is below 10^exponent.
+    let (wholeMinor, o3) = whole.multipliedReportingOverflow(by: powerOfTen(exponent))
+    let (total, o4) = wholeMinor.addingReportingOverflow(fraction &* powerOfTen(exponent - decimals))
     if overflow || o3 || o4 { return .failure(.outOfRange) }
     return .success(negative ? -total : total)
+}
+
+/// 10^`exponent` for a currency's few decimals (0 ≤ exponent ≤ 18).
+@inline(__always)
+private func powerOfTen(_ exponent: Int) -> Int64 {
+    var power: Int64 = 1
+    var remaining = exponent
+    while remaining > 0 {
+        power &*= 10
+        remaining -= 1
+    }
+    return power
 }
 
 /// A whole number (quantities, reorder points), possibly negative: the caller checks the sign,

@@ -182,7 +182,7 @@ public struct FileIngestor: Sendable {
     /// valid row while the file has had no error (rows after an error could never land anyway).
     func run<Source: ByteSource>(
         source: Source, displayName: String, kind requestedKind: LedgerKind?, stopAtFirstError: Bool,
-        emitsRows: Bool, parseLimit: Int64 = .max, emit: (LedgerRow) throws -> Void
+        emitsRows: Bool, parseLimit: Int64 = .max, expectedBytes: Int64 = 0, emit: (LedgerRow) throws -> Void
     ) throws -> RunOutcome {
         var reader = CSVReader(source: source, chunkSize: chunkSize)
         reader.parseLimit = parseLimit
@@ -202,6 +202,7 @@ public struct FileIngestor: Sendable {
                         validator = RowValidator(
                             kind: headerKind, header: header, headerNames: names, file: displayName,
                             functionalCurrency: settings.functionalCurrency)
+                        if expectedBytes > 0 { validator!.reserveKeyCapacity(forRowBytes: expectedBytes) }
                         return
                     case .failure(let failure):
                         kind = failure.kind
@@ -329,7 +330,7 @@ public struct FileIngestor: Sendable {
                     do {
                         let outcome = try run(
                             source: source, displayName: displayName, kind: requestedKind, stopAtFirstError: false,
-                            emitsRows: false, parseLimit: split
+                            emitsRows: false, parseLimit: split, expectedBytes: split
                         ) { _ in }
                         // The join's duplicate check needs each half's hashes sorted: sorted here,
                         // both halves' at once.
@@ -346,6 +347,7 @@ public struct FileIngestor: Sendable {
                     let source = try FileDescriptorSource.open(path: path)
                     defer { source.close() }
                     try source.seek(to: split)
+                    results.secondValidator.reserveKeyCapacity(forRowBytes: size - split)
                     let half = try checkSecondHalf(source: source, validator: results.secondValidator)
                     half.validator.sortKeyHashes()
                     return half

@@ -176,6 +176,18 @@ struct RowValidator {
     private let returnType: Int
     private let shipType: Int
     private let receiveType: Int
+    /// pos_lines' columns the rules across columns read, found once: looking a column up by name
+    /// compares strings, and a static let costs a `swift_once` call per row.
+    private let posLines: PosLinesColumns
+    /// `CodeSet.all`, held here so the per-row lookup does not go through a lazy global.
+    private let codeSets: [CodeSet]
+
+    private struct PosLinesColumns {
+        var quantity = 0
+        var unitPrice = 0
+        var originalOrderID = 0
+        var originalLineNumber = 0
+    }
 
     /// The parsed values of the last record validated, in schema order.
     private let slots: SlotBuffer
@@ -222,6 +234,14 @@ struct RowValidator {
         shipType = typeCodes?.codes.firstIndex(of: "SHIP") ?? -1
         receiveType = typeCodes?.codes.firstIndex(of: "RECEIVE") ?? -1
         slots = SlotBuffer(count: schema.columns.count)
+        if kind == .posLines {
+            posLines = PosLinesColumns(
+                quantity: schema.index(of: "quantity")!, unitPrice: schema.index(of: "unit_price")!,
+                originalOrderID: schema.index(of: "original_order_id")!, originalLineNumber: schema.index(of: "original_line_no")!)
+        } else {
+            posLines = PosLinesColumns()
+        }
+        codeSets = CodeSet.all
         functionalCurrencyBytes = Array(functionalCurrency.utf8)
         precondition(schema.columns.count < 64, "a kind has more columns than the failure mask holds")
     }
@@ -318,14 +338,12 @@ struct RowValidator {
 
     /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
     @inline(__always)
-    private static let posLinesQuantity = LedgerKind.posLines.schema.index(of: "quantity")!
-    private static let posLinesUnitPrice = LedgerKind.posLines.schema.index(of: "unit_price")!
 
     /// Whether a POS line's quantity × unit_price does not fit in minor units: the one rule across
     /// columns a SALE or COMP line has, checked here without the general path (which reports it).
     private func posLineGrossOverflows() -> Bool {
-        guard case .integer(let quantity) = slots[Self.posLinesQuantity],
-            case .integer(let price) = slots[Self.posLinesUnitPrice]
+        guard case .integer(let quantity) = slots[posLines.quantity],
+            case .integer(let price) = slots[posLines.unitPrice]
         else { return false }
         return quantity.multipliedReportingOverflow(by: price).overflow
     }
@@ -411,7 +429,7 @@ struct RowValidator {
                         slots[column] = .bytes(bytes.baseAddress!, bytes.count)
                     }
                 case .code(let set):
-                    let codes = CodeSet.all[set]
+                    let codes = codeSets[set]
                     if let index = codes.match(bytes) {
                         slots[column] = .code(index)
                     } else {
@@ -494,16 +512,19 @@ struct RowValidator {
         }
         switch kind {
         case .posLines:
-            if typeText == "RETURN" && !isFailed("original_order_id") && !isFailed("original_line_no") {
-                let order = slot("original_order_id")
-                let line = slot("original_line_no")
+            // By the indices found once: this runs on every RETURN line.
+            let orderColumn = posLines.originalOrderID
+            let lineColumn = posLines.originalLineNumber
+            if typeIs(returnType) && failed & (1 << UInt64(orderColumn)) == 0 && failed & (1 << UInt64(lineColumn)) == 0 {
+                let order = slots[orderColumn]
+                let line = slots[lineColumn]
                 if order.isNull != line.isNull {
                     fail(order.isNull ? "original_order_id" : "original_line_no",
                         "original_order_id and original_line_no go together (both or neither)")
                 }
             }
             // The journal takes the line's gross, quantity × unit_price, in minor units.
-            checkProductFits("quantity", "unit_price")
+            if posLineGrossOverflows() { checkProductFits("quantity", "unit_price") }
         case .purchases:
             if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
                 && !isFailed("unit_cost") && !isFailed("total_cost")
@@ -594,7 +615,18 @@ struct RowValidator {
             case .bytes(let start, let count):
                 put(1)
                 put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
-                out.update(from: start, count: count)
+                // Keys' text is short: whole words, then the last few bytes, beat a call to memcpy.
+                let source = UnsafeRawPointer(start)
+                let target = UnsafeMutableRawPointer(out)
+                var offset = 0
+                while offset + 8 <= count {
+                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
+                    offset += 8
+                }
+                while offset < count {
+                    out[offset] = start[offset]
+                    offset += 1
+                }
                 out += count
             case .lowercased(let start, let count):
                 put(1)
@@ -620,6 +652,11 @@ struct RowValidator {
     /// there) as if this validator had seen them, `rowOffset` rows later.
     func appendKeys(of other: RowValidator, rowOffset: Int) {
         keysSeen.append(contentsOf: other.keysSeen, rowOffset: rowOffset)
+    }
+
+    /// Makes room for the keys of about `byteCount` bytes of records (see `KeyCollector`).
+    func reserveKeyCapacity(forRowBytes byteCount: Int64) {
+        keysSeen.reserveCapacity(forRowBytes: byteCount)
     }
 
     /// Sorts the keys' hashes collected so far on the calling thread (see `KeyCollector`).
@@ -678,10 +715,15 @@ private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     }
 }
 
-private let inTransitBytes = Array("IN_TRANSIT".utf8)
-
+/// Whether the bytes are `IN_TRANSIT`, compared as two words (no lazy global array to reach per
+/// row).
+@inline(__always)
 private func isInTransit(_ bytes: Bytes) -> Bool {
-    bytes.count == inTransitBytes.count && bytes.elementsEqual(inTransitBytes)
+    guard bytes.count == 10 else { return false }
+    let raw = UnsafeRawPointer(bytes.baseAddress!)
+    // "IN_TRANS" and "IT" in little-endian byte order.
+    return raw.loadUnaligned(as: UInt64.self).littleEndian == 0x534E_4152_545F_4E49
+        && raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian == 0x5449
 }
 
 /// `A, B or C`.

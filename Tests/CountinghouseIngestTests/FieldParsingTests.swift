@@ -124,3 +124,25 @@ private func failure<T>(_ reason: String) -> Result<T, FieldProblem> { .failure(
         #expect(throughMemo == alone, "\(text)")
     }
 }
+
+/// The money parser's shortcut for `digits.dd` must agree with its general path: the same amounts,
+/// and every text just outside the shortcut's shape worded as before.
+@Test func moneyOfTheUsualShapeAndItsNeighbours() {
+    #expect(money("9.99") == .success(999))
+    #expect(money("09.99") == .success(999))
+    #expect(money("0.00") == .success(0))
+    #expect(money("1234567890123.45") == .success(123_456_789_012_345))
+    #expect(money("12345678901234.56") == .success(1_234_567_890_123_456))
+    #expect(money("-9.99") == .success(-999))
+    #expect(money("9.9") == .success(990))
+    #expect(money("9.999") == failure("too many decimals for USD (at most 2)"))
+    #expect(money("9.9x") == failure("not a number"))
+    #expect(money("x.99") == failure("not a number"))
+    #expect(money("9,99") == failure("not a number"))
+    #expect(money(".99") == failure("not a number"))
+    #expect(money("+9.99") == failure("not a number"))
+    #expect(money("1.234", 3, "BHD") == .success(1234))
+    #expect(money("1.23", 3, "BHD") == .success(1230))
+    #expect(money("12", 0, "JPY") == .success(12))
+    #expect(money("1.2", 0, "JPY") == failure("too many decimals for JPY (at most 0)"))
+}
