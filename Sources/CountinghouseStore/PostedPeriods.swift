@@ -37,13 +37,7 @@ enum PostedPeriodSQL {
 
 /// The sha256 of a text's UTF-8 bytes, in lower-case hex (checksums of posted and written files).
 public func sha256Hex(_ text: String) -> String {
-    let hexDigits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    for byte in SHA256.hash(data: Array(text.utf8)) {
-        bytes.append(hexDigits[Int(byte >> 4)])
-        bytes.append(hexDigits[Int(byte & 0x0F)])
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    HashChain.hex(Array(SHA256.hash(data: Array(text.utf8))))
 }
 
 /// A file posted at a close, byte for byte.

@@ -15,6 +15,9 @@ public struct VerifyFinding: Sendable, Hashable, CustomStringConvertible {
 public struct VerifyReport: Sendable {
     public var checks: [(name: String, failures: Int)] = []
     public var findings: [VerifyFinding] = []
+    /// Value conservation (§7.3) of the rebuild, for the caller to list with the books' checks
+    /// (the rebuild is made here once; the CLI prints this check after the journal's).
+    public var valueConservation: [String] = []
     public var passed: Bool { findings.isEmpty }
 }
 
@@ -40,6 +43,7 @@ public enum LedgerVerifier {
         let rebuilt = try store.costRuns(skus: nil, throughFileID: through)
         let cached = try store.cachedContents()
         record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt))
+        report.valueConservation = BooksChecks.valueConservation(rebuilt)
 
         var engineUnits: [SKULocation: Int64] = [:]
         for position in CostDelta.positions(rebuilt.flatMap(\.deltas)) {

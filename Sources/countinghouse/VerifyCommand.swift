@@ -30,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
         for finding in report.findings {
             if let index = checks.firstIndex(where: { $0.name == finding.check }) { checks[index].messages.append(finding.message) }
         }
-        for (name, messages) in try booksChecks(store, environment: environment) {
+        for (name, messages) in try booksChecks(store, environment: environment, valueConservation: report.valueConservation) {
             checks.append((name, messages.count, messages))
         }
         for check in checks {
@@ -43,8 +43,11 @@ struct VerifyCommand: ParsableCommand {
         if checks.contains(where: { $0.failures > 0 }) { throw ExitCode.failure }
     }
 
-    /// The checks of the books (§7.1–7.3, 7.6), as known now.
-    func booksChecks(_ store: any CostCacheStore, environment: CommandEnvironment) throws -> [(String, [String])] {
+    /// The checks of the books (§7.1–7.2, 7.6), as known now, and value conservation (§7.3) of
+    /// the rebuild `LedgerVerifier` already made.
+    func booksChecks(
+        _ store: any CostCacheStore, environment: CommandEnvironment, valueConservation: [String]
+    ) throws -> [(String, [String])] {
         let books = try BooksView(store, environment: environment, knownAt: environment.now)
         let exponent = environment.currencyExponent
         var results: [(String, [String])] = []
@@ -55,10 +58,7 @@ struct VerifyCommand: ParsableCommand {
                 books.entries, positions: try books.positions(through: Instant(nanosecondsSinceEpoch: .max)),
                 chart: environment.configuration.chart, exponent: exponent)
         ))
-        results.append((
-            "value conservation",
-            BooksChecks.valueConservation(try computeCosts(store, knownAt: environment.now, sku: nil))
-        ))
+        results.append(("value conservation", valueConservation))
         var closedMessages: [String] = []
         guard let periods = store as? any PostedPeriodStore else { return results }
         for closed in books.closed {
