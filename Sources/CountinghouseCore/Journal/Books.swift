@@ -52,6 +52,25 @@ public enum Books {
             if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
             return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
         }
+
+        init(code: String, location: String, processor: String) {
+            self.code = code
+            self.location = location
+            self.processor = processor
+        }
+
+        init(_ line: JournalLine) { self.init(code: line.account.code, location: line.location, processor: line.processor) }
+    }
+
+    /// Adds an entry's lines to net sums per account code, location and processor, and records
+    /// each code's name (the latest line's, or with `keepingFirstName` the first one's).
+    private static func add(
+        _ entry: JournalEntry, to sums: inout [LineKey: Int64], names: inout [String: String], keepingFirstName: Bool = false
+    ) {
+        for line in entry.lines {
+            sums[LineKey(line), default: 0] += line.amount
+            if !keepingFirstName || names[line.account.code] == nil { names[line.account.code] = line.account.name }
+        }
     }
 
     /// The prior-period adjustment entries for the first open period (none when nothing is closed
@@ -64,19 +83,12 @@ public enum Books {
         for closedPeriod in closed {
             for entry in closedPeriod.entries {
                 let about = entry.aboutPeriod.isEmpty ? closedPeriod.period : entry.aboutPeriod
-                for line in entry.lines {
-                    held[about, default: [:]][LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                    names[line.account.code] = names[line.account.code] ?? line.account.name
-                }
+                add(entry, to: &held[about, default: [:]], names: &names, keepingFirstName: true)
             }
         }
         var now: [String: [LineKey: Int64]] = [:]
         for entry in computed where entry.date < openFrom {
-            let about = period(of: entry.date)
-            for line in entry.lines {
-                now[about, default: [:]][LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                names[line.account.code] = line.account.name
-            }
+            add(entry, to: &now[period(of: entry.date), default: [:]], names: &names)
         }
         var entries: [JournalEntry] = []
         for about in Set(held.keys).union(now.keys).sorted() {
@@ -118,25 +130,14 @@ public enum Books {
         var adjustedLater: [LineKey: Int64] = [:]
         var nowSums: [LineKey: Int64] = [:]
         var names: [String: String] = [:]
-        for entry in closedPeriod.entries where entry.aboutPeriod.isEmpty {
-            for line in entry.lines {
-                posted[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                names[line.account.code] = line.account.name
-            }
-        }
+        for entry in closedPeriod.entries where entry.aboutPeriod.isEmpty { add(entry, to: &posted, names: &names) }
         for later in closed where later.span.firstDay > closedPeriod.span.lastDay {
             for entry in later.entries where entry.aboutPeriod == closedPeriod.period {
-                for line in entry.lines {
-                    adjustedLater[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                    names[line.account.code] = line.account.name
-                }
+                add(entry, to: &adjustedLater, names: &names)
             }
         }
         for entry in computed where entry.date >= closedPeriod.span.firstDay && entry.date <= closedPeriod.span.lastDay {
-            for line in entry.lines {
-                nowSums[LineKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                names[line.account.code] = line.account.name
-            }
+            add(entry, to: &nowSums, names: &names)
         }
         var rows: [DriftRow] = []
         for key in Set(posted.keys).union(adjustedLater.keys).union(nowSums.keys).sorted() {

@@ -51,6 +51,11 @@ public struct JournalEntry: Sendable, Hashable {
         self.aboutPeriod = aboutPeriod
     }
 
+    /// The journal's order: by date, then id in byte order.
+    public static func precedes(_ a: JournalEntry, _ b: JournalEntry) -> Bool {
+        a.date != b.date ? a.date < b.date : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
+    }
+
     /// The sum of the lines (zero for a balanced entry).
     public var imbalance: Int64 { lines.reduce(0) { $0 + $1.amount } }
 }

@@ -26,9 +26,7 @@ public enum JournalOutputs {
 
     /// Entries dated within the span, in date, id, line order.
     public static func entries(_ entries: [JournalEntry], in span: ReportSpan) -> [JournalEntry] {
-        entries.filter { $0.date >= span.firstDay && $0.date <= span.lastDay }.sorted { a, b in
-            a.date != b.date ? a.date < b.date : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
-        }
+        entries.filter { $0.date >= span.firstDay && $0.date <= span.lastDay }.sorted(by: JournalEntry.precedes)
     }
 
     public static func journalTable(_ entries: [JournalEntry], exponent: Int) -> Table {

@@ -110,9 +110,7 @@ public enum JournalRules {
     /// Every entry, sorted by date then id.
     public static func entries(_ input: JournalInput) -> [JournalEntry] {
         var entries = salesEntries(input) + stockEntries(input) + processorEntries(input)
-        entries.sort { a, b in
-            a.date != b.date ? a.date < b.date : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
-        }
+        entries.sort(by: JournalEntry.precedes)
         return entries
     }
 
@@ -252,11 +250,9 @@ public enum JournalRules {
         var returned: Int64 = 0
     }
 
-    /// One document's value changes, per location and kind (receipt or return, ship or receive,
-    /// shrinkage or gain).
-    private struct DocumentSums {
-        var byLocation: [String: (first: Int64, second: Int64)] = [:]
-    }
+    /// One document's value changes per location: `first` receipts (or count gains, or the
+    /// transfer side's value), `second` returns to the supplier (or shrinkage).
+    private typealias DocumentSums = [String: (first: Int64, second: Int64)]
 
     static func stockEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
@@ -280,14 +276,14 @@ public enum JournalRules {
                 let group = posting.kind == .count ? "COUNT" : "GOODS"
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
                 let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
-                let current = documents[key, default: DocumentSums()].byLocation[posting.location] ?? (0, 0)
-                documents[key, default: DocumentSums()].byLocation[posting.location] =
+                let current = documents[key, default: [:]][posting.location] ?? (0, 0)
+                documents[key, default: [:]][posting.location] =
                     first ? (current.first + posting.value, current.second) : (current.first, current.second + posting.value)
             case .transferShip, .transferReceive:
                 let group = posting.kind == .transferShip ? "TRANSFER-SHIP" : "TRANSFER-RECEIVE"
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
-                let current = documents[key, default: DocumentSums()].byLocation[posting.location] ?? (0, 0)
-                documents[key, default: DocumentSums()].byLocation[posting.location] = (current.first + posting.value, 0)
+                let current = documents[key, default: [:]][posting.location] ?? (0, 0)
+                documents[key, default: [:]][posting.location] = (current.first + posting.value, 0)
             }
         }
         var entries = costOfSales.keys.sorted().compactMap { key -> JournalEntry? in
@@ -309,7 +305,7 @@ public enum JournalRules {
         }
         for key in documents.keys.sorted() {
             var builder = EntryBuilder()
-            let sums = documents[key]!.byLocation
+            let sums = documents[key]!
             for location in sums.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 let (first, second) = sums[location]!
                 switch key.group {
