@@ -27,18 +27,25 @@ public enum CostRuns {
     /// are built on the thread that ran the SKU, and the run itself (events, layers, allocations)
     /// is dropped there, so the rows are all a caller holds. A caller that writes one chunk of
     /// SKUs' rows before costing the next (the cost cache refresh) holds one chunk at a time.
-    public static func rows(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRows] {
-        perSKU(events: events, standardCosts: standardCosts) { run in
+    /// With `openings`, a SKU that has one is replayed from its checkpoint (its events are those
+    /// from the checkpoint's boundary on); with a `checkpointSpacing`, the runs emit checkpoints.
+    public static func rows(
+        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
+        checkpointSpacing: Int? = nil
+    ) -> [SKUCostRows] {
+        perSKU(events: events, standardCosts: standardCosts, openings: openings, checkpointSpacing: checkpointSpacing) { run in
             SKUCostRows(
                 sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas,
-                postings: run.stockPostings)
+                postings: run.stockPostings, checkpoints: run.checkpoints, links: run.links,
+                replayedFrom: openings[run.sku]?.checkpoint.boundary)
         }
     }
 
     /// Groups events by SKU, runs the engine for each and hands each run to `body` (on the thread
     /// that ran it), returning what `body` made in SKU byte order.
     static func perSKU<Result: Sendable>(
-        events: [CostEvent], standardCosts: [String: Int64?], _ body: @escaping @Sendable (SKUCostRun) -> Result
+        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
+        checkpointSpacing: Int? = nil, _ body: @escaping @Sendable (SKUCostRun) -> Result
     ) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
@@ -78,7 +85,8 @@ public enum CostRuns {
                 let skuEvents = eventSlots.buffer[index]
                 eventSlots.buffer[index] = []
                 return body(FIFOEngine.run(
-                    sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil))
+                    sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil,
+                    opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing))
             }
             // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
             // iteration reads and writes only its own slots.
@@ -161,6 +169,11 @@ public struct SKUCostRows: Sendable {
     /// Each event's change of its location's stock value, with its kind and source: what the
     /// journal posts (see `StockPosting`).
     public var postings: [StockPosting]
+    /// The checkpoints the run emitted, and its returns' and receipts' references.
+    public var checkpoints: [CostCheckpoint] = []
+    public var links: [ReferenceLink] = []
+    /// The boundary of the checkpoint the run was replayed from (nil: it ran from the SKU's first event).
+    public var replayedFrom: Instant?
 }
 
 /// The reporting time zone as the core needs it: the offset from UTC at an instant.
@@ -258,7 +271,7 @@ extension SKUCostRun {
         outflows.map { outflow in
             let position = outflow.event
             return CogsLine(
-                sku: sku, sequence: Int64(position), outflowID: outflowID(outflow), kind: outflow.kind,
+                sku: sku, sequence: sequenceOffset + Int64(position), outflowID: outflowID(outflow), kind: outflow.kind,
                 occurredAt: events[position].occurredAt, location: locations[outflow.location],
                 documentID: events[position].source.documentID,
                 lineNumber: outflow.kind == .shrinkage ? nil : events[position].source.lineNumber, quantity: outflow.quantity,

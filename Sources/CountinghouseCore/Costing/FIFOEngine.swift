@@ -60,15 +60,29 @@ public enum LayerOrigin: Sendable, Hashable {
     /// A transfer receipt without a known shipment, or over what was shipped: at the fallback,
     /// provisional until a correction arrives.
     case unmatchedTransferReceipt(overReceipt: Bool)
+    /// A layer open at the checkpoint a replay starts from (`CostOpening`): `openingLayers[index]`.
+    case opening(index: Int)
+    /// A customer return, or a transfer receipt, against a line before the replay's checkpoint:
+    /// `priorSources[source]`.
+    case priorCustomerReturn(source: Int)
+    case priorTransferReceipt(source: Int)
 }
 
 public struct FIFOEngine {
     /// Runs the engine over one SKU's events (any order; they are sorted by §3.2).
     /// `standardCost` is the catalogue's standard cost as known at the run's knowledge time.
-    public static func run(sku: String, events unsorted: [CostEvent], standardCost: Int64?) -> SKUCostRun {
-        var run = SKUCostRun(sku: sku, events: inSequenceOrder(unsorted), standardCost: standardCost)
+    /// With an `opening`, the events are those from its checkpoint's boundary on, and the run
+    /// starts from the checkpoint's state (see FIFOCheckpoint.swift). With a `checkpointSpacing`,
+    /// the run emits checkpoints (`SKUCostRun.checkpoints`).
+    public static func run(
+        sku: String, events unsorted: [CostEvent], standardCost: Int64?, opening: CostOpening? = nil,
+        checkpointSpacing: Int? = nil
+    ) -> SKUCostRun {
+        var run = SKUCostRun(sku: sku, events: inSequenceOrder(unsorted), standardCost: standardCost, opening: opening)
+        run.checkpointSpacing = checkpointSpacing
         run.matchQuantities()
         run.resolveValues()
+        run.makeCheckpoints()
         return run
     }
 
@@ -181,6 +195,20 @@ public struct SKUCostRun: Sendable {
     public let sku: String
     public let events: [CostEvent]
     public let standardCost: Int64?
+    /// The sequence number of `events[0]`: 0, or the checkpoint's offset in a replay.
+    public let sequenceOffset: Int64
+    /// The layers open at the replay's checkpoint and the earlier lines its events name.
+    public let openingLayers: [OpeningLayer]
+    public let priorSources: [PriorSource]
+    let openingReceipts: [OpeningReceipt]
+    /// Emit checkpoints at settled day boundaries at least this many events apart (nil: none).
+    var checkpointSpacing: Int?
+    /// The checkpoints this run emitted, and the boundaries found in phase 1 (made into
+    /// checkpoints once values are known).
+    public internal(set) var checkpoints: [CostCheckpoint] = []
+    var checkpointCaptures: [CheckpointCapture] = []
+    /// Each return naming a sale line and each transfer receipt: what it counted against the line.
+    public internal(set) var links: [ReferenceLink] = []
     public internal(set) var locations: [String] = []
     public internal(set) var layers: [Layer] = []
     public internal(set) var outflows: [Outflow] = []
@@ -201,10 +229,14 @@ public struct SKUCostRun: Sendable {
     var receiptPositionsByLocation: [[Int]] = []
     var locationIndex: [String: Int] = [:]
 
-    init(sku: String, events: [CostEvent], standardCost: Int64?) {
+    init(sku: String, events: [CostEvent], standardCost: Int64?, opening: CostOpening? = nil) {
         self.sku = sku
         self.events = events
         self.standardCost = standardCost
+        self.sequenceOffset = opening?.checkpoint.sequenceOffset ?? 0
+        self.openingLayers = opening?.checkpoint.layers ?? []
+        self.openingReceipts = opening?.checkpoint.receipts ?? []
+        self.priorSources = opening?.priorSources ?? []
         self.layerOfEvent = Array(repeating: -1, count: events.count)
         self.outflowOfEvent = Array(repeating: -1, count: events.count)
         self.changeStarts = Array(repeating: 0, count: events.count + 1)
@@ -233,7 +265,7 @@ public struct SKUCostRun: Sendable {
         return result
     }
 
-    private mutating func location(_ code: String) -> Int {
+    mutating func location(_ code: String) -> Int {
         // An SKU sits at a handful of locations: comparing codes beats hashing them.
         if locations.count <= 8 {
             for index in locations.indices where locations[index] == code { return index }
@@ -272,6 +304,8 @@ public struct SKUCostRun: Sendable {
         // Fields are read one at a time here and below: binding a whole event would copy (and
         // retain) every string in it, once per event per loop.
         var needsLines = false
+        for layer in openingLayers { _ = location(layer.location) }
+        for receipt in openingReceipts { _ = location(receipt.location) }
         for position in events.indices {
             locationOfEvent[position] = location(events[position].location)
             switch events[position].kind {
@@ -283,6 +317,13 @@ public struct SKUCostRun: Sendable {
         receiptPositionsByLocation = Array(repeating: [], count: locations.count)
         for position in receiptPositions { receiptPositionsByLocation[locationOfEvent[position]].append(position) }
         var queues = Array(repeating: LocationQueues(), count: locations.count)
+        for index in openingLayers.indices {
+            let place = location(openingLayers[index].location)
+            let units = openingLayers[index].units
+            layers.append(Layer(event: -1, location: place, origin: .opening(index: index), units: units, remainingUnits: units))
+            queues[place].layers.append(layers.count - 1)
+            queues[place].layerUnits += units
+        }
         layers.reserveCapacity(events.count / 4)
         outflows.reserveCapacity(events.count)
         allocations.reserveCapacity(events.count)
@@ -328,11 +369,34 @@ public struct SKUCostRun: Sendable {
         var returnedUnits: [Int: Int64] = [:]  // usable returns against a sale, so far
         var returnLayerUnits: [Int: Int64] = [:]  // of which became layers
         var receivedUnits: [Int: Int64] = [:]  // receipts against a shipment, so far
+        // Lines before the replay's checkpoint, and what has been counted against them so far.
+        var priorByLine: [ReferencedLine: Int] = [:]
+        var priorCounted = priorSources.map(\.countedUnits)
+        var priorLayerUnits = priorSources.map(\.layerUnits)
+        for index in priorSources.indices {
+            let source = priorSources[index]
+            priorByLine[ReferencedLine(kind: source.kind, documentID: source.documentID, lineNumber: source.lineNumber)] = index
+        }
+        // The latest event whose value a layer made so far depends on (a return entered before
+        // its sale, a receipt before its shipment): the SKU is not settled before it.
+        var dependsUntil = -1
+        var lastDay = events.first.map { Self.day(of: $0.occurredAt) } ?? 0
+        var lastCheckpoint = 0
 
         for position in events.indices {
             let place = locationOfEvent[position]
             let quantity = events[position].quantity
             changeStarts[position] = changes.count
+            if let spacing = checkpointSpacing {
+                let day = Self.day(of: events[position].occurredAt)
+                if day != lastDay && position - lastCheckpoint >= spacing && dependsUntil < position
+                    && queues.allSatisfy({ $0.deficitUnits == 0 })
+                {
+                    capture(at: position, day: day, queues: queues)
+                    lastCheckpoint = position
+                }
+                lastDay = day
+            }
             switch events[position].kind {
             case .purchaseReceipt:
                 let layer = newLayer(position, place, .purchase, units: quantity)
@@ -355,10 +419,20 @@ public struct SKUCostRun: Sendable {
                 var units = quantity
                 var origin = LayerOrigin.unusableReturn
                 var before: Int64 = 0
-                if let originalOrder, let originalLine,
+                let prior = saleByLine[LineKey(originalOrder ?? "", originalLine ?? 0)] == nil && originalOrder != nil
+                    && originalLine != nil
+                    ? priorByLine[ReferencedLine(kind: .sale, documentID: originalOrder!, lineNumber: originalLine!)] : nil
+                if let prior, priorCounted[prior] + units <= priorSources[prior].quantity {
+                    // A sale before the checkpoint: settled, so it has no deficit left to cancel.
+                    priorCounted[prior] += units
+                    origin = .priorCustomerReturn(source: prior)
+                    before = priorLayerUnits[prior]
+                    priorLayerUnits[prior] += units
+                } else if let originalOrder, let originalLine,
                     let sale = saleByLine[LineKey(originalOrder, originalLine)],
                     returnedUnits[sale, default: 0] + units <= events[sale].quantity
                 {
+                    if sale > position { dependsUntil = max(dependsUntil, sale) }
                     returnedUnits[sale, default: 0] += units
                     origin = .customerReturn(saleEvent: sale)
                     let saleOutflow = outflowOfEvent[sale]
@@ -377,6 +451,12 @@ public struct SKUCostRun: Sendable {
                 } else {
                     inflowFlags[position, default: []].append("UNUSABLE_RETURN_REFERENCE")
                 }
+                if let originalOrder, let originalLine {
+                    let usable = inflowFlags[position] == nil
+                    links.append(ReferenceLink(
+                        sku: sku, sequence: sequenceOffset + Int64(position), kind: .sale, documentID: originalOrder,
+                        lineNumber: originalLine, countedUnits: usable ? quantity : 0, layerUnits: usable ? units : 0))
+                }
                 if units > 0 {
                     let layer = newLayer(position, place, origin, units: units)
                     layers[layer].cumulativeBefore = before
@@ -384,17 +464,33 @@ public struct SKUCostRun: Sendable {
                     fill(layer, at: position, queues: &queues[place])
                 }
             case .transferReceive:
-                let ship = shipByLine[LineKey(events[position].source.documentID, events[position].source.lineNumber)]
+                let document = events[position].source.documentID
+                let lineNumber = events[position].source.lineNumber ?? 0
+                let ship = shipByLine[LineKey(document, lineNumber)]
+                let prior = ship == nil ? priorByLine[ReferencedLine(kind: .shipment, documentID: document, lineNumber: lineNumber)] : nil
                 let origin: LayerOrigin
                 var before: Int64 = 0
-                if let ship, receivedUnits[ship, default: 0] + quantity <= events[ship].quantity {
+                if let prior, priorCounted[prior] + quantity <= priorSources[prior].quantity {
+                    before = priorCounted[prior]
+                    priorCounted[prior] += quantity
+                    origin = .priorTransferReceipt(source: prior)
+                } else if let ship, receivedUnits[ship, default: 0] + quantity <= events[ship].quantity {
+                    if ship > position { dependsUntil = max(dependsUntil, ship) }
                     before = receivedUnits[ship, default: 0]
                     receivedUnits[ship, default: 0] += quantity
                     origin = .transferReceipt(shipEvent: ship)
                 } else {
-                    origin = .unmatchedTransferReceipt(overReceipt: ship != nil)
-                    inflowFlags[position, default: []].append(ship == nil ? "RECEIPT_WITHOUT_SHIPMENT" : "OVER_RECEIPT")
+                    origin = .unmatchedTransferReceipt(overReceipt: ship != nil || prior != nil)
+                    inflowFlags[position, default: []].append(ship == nil && prior == nil ? "RECEIPT_WITHOUT_SHIPMENT" : "OVER_RECEIPT")
                 }
+                let matched: Bool
+                switch origin {
+                case .unmatchedTransferReceipt: matched = false
+                default: matched = true
+                }
+                links.append(ReferenceLink(
+                    sku: sku, sequence: sequenceOffset + Int64(position), kind: .shipment, documentID: document,
+                    lineNumber: lineNumber, countedUnits: matched ? quantity : 0, layerUnits: matched ? quantity : 0))
                 let layer = newLayer(position, place, origin, units: quantity)
                 layers[layer].cumulativeBefore = before
                 layers[layer].cumulativeAfter = before + quantity
@@ -461,8 +557,7 @@ public struct SKUCostRun: Sendable {
         if let document {
             for queueIndex in queues.layerHead..<queues.layers.count where wanted > 0 {
                 let layer = queues.layers[queueIndex]
-                let source = events[layers[layer].event]
-                if case .purchaseReceipt = source.kind, source.source.documentID == document { takeFrom(layer, &self, &queues) }
+                if isPurchaseLayer(layer, of: document) { takeFrom(layer, &self, &queues) }
             }
         }
         while wanted > 0 && queues.layerHead < queues.layers.count {
@@ -479,6 +574,22 @@ public struct SKUCostRun: Sendable {
             queues.deficitUnits += wanted
         }
         changes.append(Change(location: place, units: -outflows[outflow].quantity, deficitUnits: wanted))
+    }
+
+    /// Whether a layer is a purchase receipt's of `document`.
+    func isPurchaseLayer(_ layer: Int, of document: String) -> Bool {
+        if case .opening(let index) = layers[layer].origin {
+            return openingLayers[index].isPurchase && openingLayers[index].source.documentID == document
+        }
+        let event = layers[layer].event
+        if case .purchaseReceipt = events[event].kind { return events[event].source.documentID == document }
+        return false
+    }
+
+    /// Where a layer came from: its event's source, or the opening layer's.
+    public func layerSource(_ layer: Int) -> SourceReference {
+        if case .opening(let index) = layers[layer].origin { return openingLayers[index].source }
+        return events[layers[layer].event].source
     }
 
     private mutating func newLayer(_ event: Int, _ location: Int, _ origin: LayerOrigin, units: Int64) -> Int {

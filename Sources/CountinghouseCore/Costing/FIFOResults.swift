@@ -126,7 +126,7 @@ extension SKUCostRun {
             let allocation = allocations[allocationIndex]
             let layer = layers[allocation.layer]
             return AllocationDetail(
-                layerSource: events[layer.event].source, layerOrigin: layer.origin, units: allocation.units,
+                layerSource: layerSource(allocation.layer), layerOrigin: layer.origin, units: allocation.units,
                 value: allocation.value, provisionalLayer: layer.provisional, selfDependent: allocation.selfDependent)
         }
         return OutflowCost(
@@ -204,6 +204,9 @@ extension SKUCostRun {
                     {
                         transitPending -= quantity
                     }
+                    if case .priorTransferReceipt(let source) = layers[layer].origin, priorSources[source].pending {
+                        transitPending -= quantity
+                    }
                 }
             }
             if outflowOfEvent[position] >= 0 {
@@ -218,11 +221,11 @@ extension SKUCostRun {
             }
             let occurredAt = events[position].occurredAt
             result.append(CostDelta(
-                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: Int64(position), units: units,
+                sku: sku, location: locations[place], occurredAt: occurredAt, sequence: sequenceOffset + Int64(position), units: units,
                 value: value, pending: pending))
             if isShip || isReceive {
                 result.append(CostDelta(
-                    sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: Int64(position),
+                    sku: sku, location: inTransitLocation, occurredAt: occurredAt, sequence: sequenceOffset + Int64(position),
                     units: transitUnits, value: transitValue, pending: transitPending))
             }
         }

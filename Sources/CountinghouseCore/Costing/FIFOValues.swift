@@ -29,7 +29,15 @@ extension SKUCostRun {
             return UnitCost(value: value, quantity: events[position].quantity)
         }
         if let latestHere { return (unitCost(latestHere), .purchaseHere) }
+        // A replay's events all come after its checkpoint's receipts.
+        let code = location >= 0 && location < locations.count ? locations[location] : nil
+        if let receipt = openingReceipts.first(where: { !$0.latestAnywhere && $0.location == code }) {
+            return (UnitCost(value: receipt.value, quantity: receipt.quantity), .purchaseHere)
+        }
         if let latestAnywhere { return (unitCost(latestAnywhere), .purchaseElsewhere) }
+        if let receipt = openingReceipts.first(where: \.latestAnywhere) {
+            return (UnitCost(value: receipt.value, quantity: receipt.quantity), .purchaseElsewhere)
+        }
         if let standardCost { return (UnitCost(value: standardCost, quantity: 1), .standardCost) }
         return (UnitCost(value: 0, quantity: 1), .zero)
     }
@@ -174,11 +182,16 @@ extension SKUCostRun {
         var layer = layers[index]
         let position = layer.event
         func derived(from source: Int?, quantity: Int64) -> Int64 {
-            guard let source, quantity > 0 else { return 0 }
-            let cost = Int128(outflows[source].finalCost) + Int128(outflows[source].provisionalCost)
-            layer.provisional = outflows[source].pendingQuantity > 0
-            return roundHalfAwayFromZero(cost * Int128(layer.cumulativeAfter), Int128(quantity))
-                - roundHalfAwayFromZero(cost * Int128(layer.cumulativeBefore), Int128(quantity))
+            guard let source else { return 0 }
+            return derived(cost: outflows[source].finalCost + outflows[source].provisionalCost,
+                           pending: outflows[source].pendingQuantity > 0, quantity: quantity)
+        }
+        // The cumulative rule: the layers derived from one source share out its cost exactly.
+        func derived(cost: Int64, pending: Bool, quantity: Int64) -> Int64 {
+            guard quantity > 0 else { return 0 }
+            layer.provisional = pending
+            return roundHalfAwayFromZero(Int128(cost) * Int128(layer.cumulativeAfter), Int128(quantity))
+                - roundHalfAwayFromZero(Int128(cost) * Int128(layer.cumulativeBefore), Int128(quantity))
         }
         switch layer.origin {
         case .purchase:
@@ -203,6 +216,16 @@ extension SKUCostRun {
             layer.value = derived(from: source, quantity: quantity)
         case .transferReceipt(let shipEvent):
             layer.value = derived(from: sourceOutflow(of: layer), quantity: events[shipEvent].quantity)
+        case .opening(let opening):
+            layer.value = openingLayers[opening].value
+            layer.provisional = openingLayers[opening].provisional
+            layer.fallback = openingLayers[opening].fallback
+        case .priorCustomerReturn(let source):
+            let sale = priorSources[source]
+            layer.value = derived(cost: sale.cost, pending: sale.pending, quantity: sale.quantity - sale.cancelledQuantity)
+        case .priorTransferReceipt(let source):
+            let shipment = priorSources[source]
+            layer.value = derived(cost: shipment.cost, pending: shipment.pending, quantity: shipment.quantity)
         }
         // The remainder rule: each allocation gets round(v × t / u) of what is left.
         var remainingValue = Int128(layer.value)

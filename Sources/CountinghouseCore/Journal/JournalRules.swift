@@ -57,7 +57,8 @@ extension SKUCostRun {
         var postings: [StockPosting] = []
         postings.reserveCapacity(events.count)
         for delta in deltas where delta.location != inTransitLocation && delta.value != 0 {
-            let event = events[Int(delta.sequence)]
+            let position = Int(delta.sequence - sequenceOffset)
+            let event = events[position]
             let kind: StockPosting.Kind
             switch event.kind {
             case .purchaseReceipt: kind = .purchaseReceipt
@@ -73,8 +74,7 @@ extension SKUCostRun {
                 StockPosting(
                     kind: kind, sku: sku, location: delta.location, occurredAt: delta.occurredAt,
                     documentID: event.source.documentID, value: delta.value,
-                    provisional: outflowOfEvent[Int(delta.sequence)] >= 0
-                        ? outflows[outflowOfEvent[Int(delta.sequence)]].provisionalCost : 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
+                    provisional: outflowOfEvent[position] >= 0 ? outflows[outflowOfEvent[position]].provisionalCost : 0, quantity: delta.units != 0 ? abs(delta.units) : event.quantity,
                     source: event.source.fileLocation, sequence: delta.sequence))
         }
         return postings
