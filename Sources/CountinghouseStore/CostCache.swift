@@ -3,17 +3,23 @@
 //
 // Place in the pipeline: `refreshCostCache` runs before any command that needs costs as known now.
 // It reprices only the SKUs with rows in files ingested since the cache was last brought up to
-// date (the SKU is the unit of recomputation: SKUs never affect each other), each from all its
-// events, and replaces their rows in one transaction. The cache is a cache: not a ledger table,
-// not append-only, droppable and rebuilt from nothing with identical results (`verify` checks).
+// date (SKUs never affect each other), each replayed from its last checkpoint at or before the
+// earliest occurred_at of its new rows (CostCheckpoints.swift; from its first event when it has
+// none, when a catalogue row changed its standard cost, or when a new sale or shipment line is
+// one an earlier return or receipt names), and replaces their rows from that checkpoint on in one
+// transaction. The cache is a cache: not a ledger table, not append-only, droppable and rebuilt
+// from nothing with identical results (`verify` checks).
 // Tables: `cost_cache_state` (the last file included, the engine's version), `cost_cache_outflows`
-// (one row per outflow: cogs.csv's columns) and `cost_cache_deltas` (per event and location: units,
-// value and pending units, so a valuation at any instant is one SUM … GROUP BY).
+// (one row per outflow: cogs.csv's columns), `cost_cache_deltas` (per event and location: units,
+// value and pending units, so a valuation at any instant is one SUM … GROUP BY),
+// `cost_cache_postings` (what the journal posts per event) and the checkpoint tables.
 import CountinghouseCore
 
 /// What a refresh did.
 public struct CostCacheRefresh: Sendable, Hashable {
     public var skusRepriced: Int
+    /// Of those, the SKUs replayed from a checkpoint (the others from their first event).
+    public var skusFromCheckpoint: Int
     public var eventsReplayed: Int
     /// The last file the cache now includes.
     public var throughFileID: Int64
@@ -84,6 +90,12 @@ enum CostCacheSQL {
         return statements
     }()
 
+    /// Every table of the cache (cleared by a rebuild).
+    static let tables = [
+        "cost_cache_outflows", "cost_cache_deltas", "cost_cache_postings", "cost_cache_checkpoints",
+        "cost_cache_checkpoint_entries", "cost_cache_links",
+    ]
+
     static func skuList(_ skus: some Sequence<String>) -> String {
         skus.map(LedgerDDL.literal).joined(separator: ", ")
     }
@@ -91,7 +103,7 @@ enum CostCacheSQL {
 
 extension SQLDatabase {
     /// Brings the cost cache up to date with every ingested file (see the file comment).
-    func sharedRefreshCostCache(rebuild: Bool) throws -> CostCacheRefresh {
+    func sharedRefreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
         try writeTransaction {
             let lastFile = try queryRows("SELECT coalesce(max(id), 0) FROM files", [], integerColumns: [true])[0][0]
                 .integerValue ?? 0
@@ -102,62 +114,155 @@ extension SQLDatabase {
             let cachedThrough = state?[0].integerValue
             let fromNothing = rebuild || cachedThrough == nil || state?[1].integerValue != Int64(costEngineVersion)
             if !fromNothing && cachedThrough == lastFile {
-                return CostCacheRefresh(skusRepriced: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
+                return CostCacheRefresh(
+                    skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: lastFile,
+                    rebuiltFromNothing: false)
             }
-            // The SKUs to reprice: all of them, or those with rows in files ingested since.
+            // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
+            // earliest occurred_at among those rows (a catalogue row reprices its SKU whole: the
+            // standard cost is a fallback anywhere in its history).
             let fileRange = fromNothing
                 ? ["l.file_id <= \(lastFile)"] : ["l.file_id > \(cachedThrough ?? 0)", "l.file_id <= \(lastFile)"]
-            var skus: Set<String> = []
-            for kind in stockKinds + [.items] {
+            var earliest: [String: Int64] = [:]
+            var whole: Set<String> = []
+            for kind in stockKinds {
                 let rows = try queryRows(
-                    "SELECT DISTINCT l.sku FROM \(kind.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
-                    [], integerColumns: [false])
-                for row in rows { if case .text(let sku) = row[0] { skus.insert(sku) } }
+                    "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE "
+                        + fileRange.joined(separator: " AND ") + " GROUP BY l.sku", [], integerColumns: [false, true])
+                for row in rows {
+                    guard case .text(let sku) = row[0], let occurredAt = row[1].integerValue else { continue }
+                    earliest[sku] = min(earliest[sku] ?? occurredAt, occurredAt)
+                }
             }
+            for row in try queryRows(
+                "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
+                [], integerColumns: [false])
+            {
+                if case .text(let sku) = row[0] { whole.insert(sku) }
+            }
+            let skus = Set(earliest.keys).union(whole)
             if fromNothing {
-                try run("DELETE FROM cost_cache_outflows", [])
-                try run("DELETE FROM cost_cache_deltas", [])
-                try run("DELETE FROM cost_cache_postings", [])
+                for table in CostCacheSQL.tables { try run("DELETE FROM \(table)", []) }
             }
             // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
             var events = 0
             var repriced = 0
+            var fromCheckpoint = 0
             for chunk in skus.sorted().chunked(into: 200) {
+                // Each SKU replays from its last checkpoint at or before its earliest new row, if
+                // it has one; else whole.
+                var chosen: [(sku: String, boundary: Int64, offset: Int64)] = []
                 if !fromNothing {
-                    let list = CostCacheSQL.skuList(chunk)
-                    try run("DELETE FROM cost_cache_outflows WHERE sku IN (\(list))", [])
-                    try run("DELETE FROM cost_cache_deltas WHERE sku IN (\(list))", [])
-                    try run("DELETE FROM cost_cache_postings WHERE sku IN (\(list))", [])
+                    let boundaries = try checkpointBoundaries(skus: chunk.filter { !whole.contains($0) })
+                    for sku in chunk {
+                        guard let bound = earliest[sku], !whole.contains(sku),
+                            let last = boundaries[sku]?.last(where: { $0.boundary <= bound })
+                        else { continue }
+                        chosen.append((sku, last.boundary, last.offset))
+                    }
                 }
+                var openings: [String: CostOpening] = [:]
+                var replayEvents: [CostEvent] = []
+                if !chosen.isEmpty {
+                    let checkpoints = try checkpoints(chosen)
+                    replayEvents = try costEvents(
+                        conditions: ["l.file_id <= \(lastFile)", CostCheckpointSQL.perSKU(
+                            chosen.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku")])
+                    let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
+                    let links = try priorLinks(chosen)
+                    var named: [String: Set<ReferencedLine>] = [:]
+                    for entry in chosen { named[entry.sku] = CostReplay.namedLines(eventsBySKU[entry.sku] ?? []) }
+                    let lines = try priorLines(chosen.map { entry in
+                        (entry.sku, entry.offset, Set(named[entry.sku, default: []].map(\.documentID)).sorted())
+                    })
+                    var replayable: [(sku: String, boundary: Int64, offset: Int64)] = []
+                    for entry in chosen {
+                        let skuLinks = links[entry.sku] ?? []
+                        // A new sale or shipment line named by an earlier return or receipt: whole.
+                        if CostReplay.conflicts(events: eventsBySKU[entry.sku] ?? [], priorLinks: skuLinks) { continue }
+                        guard let checkpoint = checkpoints[CheckpointKey(sku: entry.sku, boundary: entry.boundary)] else { continue }
+                        openings[entry.sku] = CostOpening(
+                            checkpoint: checkpoint,
+                            priorSources: CostReplay.priorSources(
+                                named: named[entry.sku] ?? [], priorLines: lines[entry.sku] ?? [], priorLinks: skuLinks))
+                        replayable.append(entry)
+                    }
+                    replayEvents.removeAll { openings[$0.sku] == nil }
+                    try deleteCachedRows(after: replayable)
+                }
+                let wholeSKUs = chunk.filter { openings[$0] == nil }
+                if !fromNothing && !wholeSKUs.isEmpty {
+                    let list = CostCacheSQL.skuList(wholeSKUs)
+                    for table in CostCacheSQL.tables where table != "cost_cache_state" {
+                        try run("DELETE FROM \(table) WHERE sku IN (\(list))", [])
+                    }
+                }
+                let (wholeEvents, standardCosts) = try costEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
+                let chunkStandardCosts = openings.isEmpty
+                    ? standardCosts : try self.standardCosts(skus: chunk, throughFileID: lastFile)
                 var outflowRows: [[FieldValue]] = []
                 var deltaRows: [[FieldValue]] = []
                 var postingRows: [[FieldValue]] = []
-                let (chunkEvents, standardCosts) = try costEvents(skus: Set(chunk), throughFileID: lastFile)
-                for skuRows in CostRuns.rows(events: chunkEvents, standardCosts: standardCosts) {
+                var checkpoints: [CostCheckpoint] = []
+                var links: [ReferenceLink] = []
+                for skuRows in CostRuns.rows(
+                    events: wholeEvents + replayEvents, standardCosts: chunkStandardCosts, openings: openings,
+                    checkpointSpacing: checkpointSpacing)
+                {
                     events += skuRows.eventCount
                     repriced += 1
+                    if skuRows.replayedFrom != nil { fromCheckpoint += 1 }
                     for line in skuRows.cogsLines { outflowRows.append(Self.row(line)) }
                     for delta in skuRows.deltas { deltaRows.append(Self.row(delta)) }
                     for posting in skuRows.postings { postingRows.append(Self.row(posting)) }
+                    checkpoints += skuRows.checkpoints
+                    links += skuRows.links
                 }
                 try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
                 try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
                 try bulkInsert(table: "cost_cache_postings", columns: CostCacheSQL.postingColumns, rows: postingRows)
+                try insertCheckpointsAndLinks(checkpoints, links)
             }
             try run("DELETE FROM cost_cache_state", [])
             try run(
                 "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
                 [.integer(lastFile), .integer(Int64(costEngineVersion))])
             return CostCacheRefresh(
-                skusRepriced: repriced, eventsReplayed: events, throughFileID: lastFile, rebuiltFromNothing: fromNothing)
+                skusRepriced: repriced, skusFromCheckpoint: fromCheckpoint, eventsReplayed: events, throughFileID: lastFile,
+                rebuiltFromNothing: fromNothing)
         }
     }
 
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
-    func sharedCostRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
+    func sharedCostRuns(
+        skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>] = [:]
+    ) throws -> [SKUCostRun] {
         if let skus, skus.isEmpty { return [] }
         let (events, standardCosts) = try costEvents(skus: skus, throughFileID: throughFileID)
-        return CostRuns.run(events: events, standardCosts: standardCosts)
+        return CostRuns.run(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries)
+    }
+
+    /// The stock events of ledger rows matching SQL conditions on the ledger alias `l`.
+    func costEvents(conditions: [String]) throws -> [CostEvent] {
+        var events: [CostEvent] = []
+        for kind in stockKinds {
+            for stored in try storedRows(of: kind, where: conditions) {
+                let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
+                if let event = CostEvents.event(of: sourced) { events.append(event) }
+            }
+        }
+        return events
+    }
+
+    /// The standard costs of the given SKUs as known through a file.
+    func standardCosts(skus: [String], throughFileID: Int64) throws -> [String: Int64?] {
+        var items: [LedgerRow] = []
+        for chunk in skus.sorted().chunked(into: 500) {
+            items += try storedRows(
+                of: .items, where: ["l.file_id <= \(throughFileID)", "l.sku IN (\(CostCacheSQL.skuList(chunk)))"]
+            ).map(\.row)
+        }
+        return CostRuns.standardCosts(items: items)
     }
 
     /// The stock events and the standard costs of the given SKUs (all SKUs when nil), from the

@@ -10,7 +10,9 @@ extension SQLDatabase {
 }
 
 extension SQLiteStore: CostCacheStore {
-    public func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh { try sharedRefreshCostCache(rebuild: rebuild) }
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
+        try sharedRefreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing)
+    }
     public func costCacheThroughFileID() throws -> Int64? { try sharedCostCacheThroughFileID() }
     public func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine] { try sharedCachedCogs(from: from, to: to) }
     public func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
@@ -20,6 +22,14 @@ extension SQLiteStore: CostCacheStore {
     public func cachedStockPostings() throws -> [StockPosting] { try sharedCachedPostings() }
     public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
         try sharedCostRuns(skus: skus, throughFileID: throughFileID)
+    }
+    public func costRuns(skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]) throws
+        -> [SKUCostRun]
+    {
+        try sharedCostRuns(skus: skus, throughFileID: throughFileID, checkpointBoundaries: checkpointBoundaries)
+    }
+    public func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+        try sharedCachedCheckpoints()
     }
     public func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64] {
         try sharedPlainOnHand(throughFileID: throughFileID)
@@ -27,7 +37,9 @@ extension SQLiteStore: CostCacheStore {
 }
 
 extension PostgresStore: CostCacheStore {
-    public func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh { try sharedRefreshCostCache(rebuild: rebuild) }
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
+        try sharedRefreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing)
+    }
     public func costCacheThroughFileID() throws -> Int64? { try sharedCostCacheThroughFileID() }
     public func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine] { try sharedCachedCogs(from: from, to: to) }
     public func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
@@ -37,6 +49,14 @@ extension PostgresStore: CostCacheStore {
     public func cachedStockPostings() throws -> [StockPosting] { try sharedCachedPostings() }
     public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
         try sharedCostRuns(skus: skus, throughFileID: throughFileID)
+    }
+    public func costRuns(skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]) throws
+        -> [SKUCostRun]
+    {
+        try sharedCostRuns(skus: skus, throughFileID: throughFileID, checkpointBoundaries: checkpointBoundaries)
+    }
+    public func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+        try sharedCachedCheckpoints()
     }
     public func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64] {
         try sharedPlainOnHand(throughFileID: throughFileID)

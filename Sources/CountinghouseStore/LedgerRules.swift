@@ -13,7 +13,7 @@ import CountinghouseCore
 import Crypto
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 4
+public let ledgerSchemaVersion = 5
 
 /// Opens the ledger named by a locator: `postgres://…`, `postgresql://…` or a libpq conninfo
 /// (`host=… dbname=…`) is PostgreSQL; anything else (optionally prefixed `sqlite:`) is a SQLite

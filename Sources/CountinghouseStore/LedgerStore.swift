@@ -163,8 +163,10 @@ public protocol LedgerStore: AnyObject {
 /// The cost cache and the checks `verify` runs (see CostCache.swift and PlainStock.swift).
 public protocol CostCacheStore: LedgerStore {
     /// Brings the cost cache up to date with every ingested file, repricing only the SKUs with
-    /// rows in files ingested since; with `rebuild`, drops it and recomputes everything.
-    func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh
+    /// rows in files ingested since, each from its last checkpoint before its earliest new row;
+    /// with `rebuild`, drops it and recomputes everything. Checkpoints are kept at settled day
+    /// boundaries at least `checkpointSpacing` events apart.
+    func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh
     /// The last file the cost cache includes, or nil when there is no cache.
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
@@ -177,6 +179,11 @@ public protocol CostCacheStore: LedgerStore {
     func cachedStockPostings() throws -> [StockPosting]
     /// Engine runs over every row in files up to `throughFileID`, computed now, apart from the cache.
     func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun]
+    /// The same, each SKU's run emitting checkpoints at the given boundaries (for `verify`).
+    func costRuns(skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]) throws
+        -> [SKUCostRun]
+    /// Every cached checkpoint and reference link, by SKU.
+    func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// On-hand units as plain signed sums in SQL (counts as observations).
     func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64]
 }
@@ -187,5 +194,12 @@ extension LedgerStore {
         let all = try rows(of: kind, knownAt: knownAt)
         guard let limit = occurredAtOrBefore else { return all }
         return all.filter { stored in stored.row.occurredAt.map { $0 <= limit } ?? true }
+    }
+}
+
+extension CostCacheStore {
+    /// Brings the cost cache up to date with checkpoints at the usual spacing.
+    public func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh {
+        try refreshCostCache(rebuild: rebuild, checkpointSpacing: CostReplay.defaultSpacing)
     }
 }

@@ -104,6 +104,8 @@ public final class PostgresStore: LedgerStore {
             return PostedPeriodSQL.migration + PostedPeriodSQL.tables.map(appendOnlyTrigger)
         case 4:
             return CostCacheSQL.postingsMigration
+        case 5:
+            return CostCheckpointSQL.migration
         default:
             preconditionFailure("no migration \(version)")
         }

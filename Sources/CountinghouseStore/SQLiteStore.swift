@@ -134,6 +134,8 @@ public final class SQLiteStore: LedgerStore {
             return PostedPeriodSQL.migration + PostedPeriodSQL.tables.flatMap(appendOnlyTriggers)
         case 4:
             return CostCacheSQL.postingsMigration
+        case 5:
+            return CostCheckpointSQL.migration
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -1,7 +1,9 @@
 // `verify`: the invariants of SEMANTICS §7 that exist so far, each checked apart from the code
 // that maintains it, every failure listed (not only the first).
 //  - the ledger has not been altered: every table's hash chain holds (§7.7);
-//  - cached costs = a full rebuild, cent for cent (§7.5);
+//  - cached costs = a full rebuild, cent for cent (§7.5), and so are the cache's checkpoints (a
+//    rebuild made to stop at the same boundaries) and reference links, which later refreshes
+//    replay from;
 //  - on-hand units from the engine = plain signed sums of the movements in SQL (§7.4).
 import CountinghouseCore
 
@@ -40,9 +42,15 @@ public enum LedgerVerifier {
         // everything it covers in memory and compare.
         _ = try store.refreshCostCache(rebuild: false)
         let through = try store.costCacheThroughFileID() ?? 0
-        let rebuilt = try store.costRuns(skus: nil, throughFileID: through)
+        let (cachedCheckpoints, cachedLinks) = try store.cachedCheckpoints()
+        var boundaries: [String: Set<Instant>] = [:]
+        for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }
+        let rebuilt = try store.costRuns(skus: nil, throughFileID: through, checkpointBoundaries: boundaries)
         let cached = try store.cachedContents()
         record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt))
+        record(
+            "cost checkpoints = rebuild",
+            compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt))
         report.valueConservation = BooksChecks.valueConservation(rebuilt)
 
         var engineUnits: [SKULocation: Int64] = [:]
@@ -102,6 +110,41 @@ public enum LedgerVerifier {
                     + (rebuiltPostings[postingKey].map { "value \($0.value)" } ?? "nothing"))
         }
         return messages
+    }
+
+    static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun]) -> [String] {
+        var messages: [String] = []
+        struct Key: Hashable { var sku: String; var boundary: Instant }
+        let rebuiltCheckpoints = Dictionary(
+            rebuilt.flatMap(\.checkpoints).map { (Key(sku: $0.sku, boundary: $0.boundary), $0) }, uniquingKeysWith: { a, _ in a })
+        for checkpoint in checkpoints {
+            switch rebuiltCheckpoints[Key(sku: checkpoint.sku, boundary: checkpoint.boundary)] {
+            case nil:
+                messages.append("checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): a rebuild is not settled there")
+            case let again? where again != checkpoint:
+                messages.append(
+                    "checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): cached \(summary(checkpoint)), rebuilt \(summary(again))")
+            default:
+                break
+            }
+        }
+        struct LinkKey: Hashable { var sku: String; var sequence: Int64 }
+        let cachedLinks = Dictionary(links.map { (LinkKey(sku: $0.sku, sequence: $0.sequence), $0) }, uniquingKeysWith: { a, _ in a })
+        let rebuiltLinks = Dictionary(
+            rebuilt.flatMap(\.links).map { (LinkKey(sku: $0.sku, sequence: $0.sequence), $0) }, uniquingKeysWith: { a, _ in a })
+        for key in Set(cachedLinks.keys).union(rebuiltLinks.keys).sorted(by: { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) })
+        where cachedLinks[key] != rebuiltLinks[key] {
+            func text(_ link: ReferenceLink?) -> String {
+                link.map { "\($0.kind.rawValue) \($0.documentID):\($0.lineNumber), \($0.countedUnits) units counted" } ?? "nothing"
+            }
+            messages.append("reference of event \(key.sequence) of \(key.sku): cached \(text(cachedLinks[key])), rebuilt \(text(rebuiltLinks[key]))")
+        }
+        return messages
+    }
+
+    static func summary(_ checkpoint: CostCheckpoint) -> String {
+        "event \(checkpoint.sequenceOffset), \(checkpoint.layers.count) open layers of \(checkpoint.layers.map(\.units).reduce(0, +)) units "
+            + "worth \(checkpoint.layers.map(\.value).reduce(0, +))"
     }
 
     static func summary(_ line: CogsLine) -> String {

@@ -155,9 +155,47 @@ func benchCosting() {
         }
         print("costing \(eventCount) events: backdated purchase of \(sku) (\(skuEvents.count) events) repriced in "
             + "\(format(incrementalSeconds * 1000, 1)) ms, \(format(incrementalSeconds / fullSeconds, 4)) × a full recompute (target ≤ 0.01)")
+        benchReplay(chain: chain, skuNumber: skuNumber, eventCount: eventCount, fullSeconds: fullSeconds)
         print("costing \(eventCount) events: peak RSS \(peakIsOwn ? "of this case" : "so far") \(peakResidentMiB()) MiB "
             + "(one chunk of ~\(chunkEvents) events and its rows at a time)")
     }
+}
+
+/// A purchase of one SKU backdated to nine tenths of its history, as the cost cache reprices it:
+/// the SKU replayed from its last checkpoint before the purchase (the earlier run that made the
+/// checkpoints, and the lookup of what it says, are not timed: the cache has them stored).
+func benchReplay(chain: GeneratedChain, skuNumber: Int, eventCount: Int, fullSeconds: Double) {
+    let base = chain.events(skus: skuNumber..<skuNumber + 1)
+    let sku = base[0].sku
+    let earlier = FIFOEngine.run(sku: sku, events: base, standardCost: nil, checkpointSpacing: CostReplay.defaultSpacing)
+    let target = base[base.count * 9 / 10]
+    let late = CostEvent(
+        kind: .purchaseReceipt(value: 12_345), sku: sku, location: target.location, occurredAt: target.occurredAt,
+        quantity: 50, source: SourceReference(kind: .purchases, documentID: "LATE", lineNumber: 1, receiptNumber: nil,
+                                              fileName: "late.csv", fileRow: 2, recordedAt: target.occurredAt))
+    guard let checkpoint = earlier.checkpoints.last(where: { $0.boundary <= late.occurredAt }) else {
+        print("costing \(eventCount) events: \(sku) has no checkpoint before nine tenths of its history "
+            + "(\(earlier.checkpoints.count) checkpoints)")
+        return
+    }
+    let after = (base + [late]).filter { $0.occurredAt >= checkpoint.boundary }
+    let offset = checkpoint.sequenceOffset
+    let priorLinks = earlier.links.filter { $0.sequence < offset }
+    let opening = CostOpening(
+        checkpoint: checkpoint,
+        priorSources: CostReplay.priorSources(
+            named: CostReplay.namedLines(after), priorLines: earlier.cogsLines.filter { $0.sequence < offset },
+            priorLinks: priorLinks))
+    let conflicts = CostReplay.conflicts(events: after, priorLinks: priorLinks)
+    let (_, seconds) = timed { () -> Int in
+        let run = FIFOEngine.run(
+            sku: sku, events: after, standardCost: nil, opening: opening, checkpointSpacing: CostReplay.defaultSpacing)
+        return run.cogsLines.count + run.deltas.count
+    }
+    print("costing \(eventCount) events: purchase backdated to 9/10 of \(sku)'s history replayed from its checkpoint of "
+        + "\(checkpoint.boundary) (\(after.count) of \(base.count + 1) events\(conflicts ? ", a conflict: the cache would replay it whole" : "")) in "
+        + "\(format(seconds * 1000, 2)) ms, \(format(seconds / fullSeconds, 5)) × a full recompute; "
+        + "\(earlier.checkpoints.count) checkpoints")
 }
 
 /// CPU time of this process so far (all threads), in seconds: a figure a busy machine disturbs

@@ -69,6 +69,7 @@ import Testing
         #expect(verify.output == """
             ok     ledger hash chains
             ok     cost cache = rebuild
+            ok     cost checkpoints = rebuild
             ok     on-hand units = plain sums
             ok     journal entries balance
             ok     inventory account = valuation

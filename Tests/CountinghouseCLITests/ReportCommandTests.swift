@@ -296,7 +296,7 @@ import Testing
         #expect(afterDelete.output.contains("is missing from the cache"))
         let rebuilt = try cli.run(["verify", "--rebuild-cache"], now: now)
         #expect(rebuilt.status == 0, "\(rebuilt.output)")
-        #expect(rebuilt.output.hasPrefix("cost cache rebuilt from the ledger\nok     ledger hash chains\nok     cost cache = rebuild\n"))
+        #expect(rebuilt.output.hasPrefix("cost cache rebuilt from the ledger\nok     ledger hash chains\nok     cost cache = rebuild\nok     cost checkpoints = rebuild\n"))
         try Self.sqlite(
             database,
             "INSERT INTO posted_journal_lines VALUES ('2026-10', 999, 'PLANTED', '2026-10-31', 'planted', 'test', 'x', '', '1000', 'Cash on hand', 100, 'S01', '', '')")

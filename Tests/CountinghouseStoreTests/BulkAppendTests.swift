@@ -94,7 +94,7 @@ struct BulkAppendTests {
         try withStore(flavor) { store, _ in
             try store.migrate()
             let before = try indexNames(store, "ledger_pos_lines")
-            #expect(before.contains("ledger_pos_lines_natural_key") && before.contains("ledger_pos_lines_sku"))
+            #expect(before.contains("ledger_pos_lines_natural_key") && before.contains("ledger_pos_lines_sku_occurred_at"))
             // A producer that fails mid-file, then a file refused for a repeated key: both roll back.
             #expect(throws: ProducerFailure.self) {
                 try store.append(fileInfo("broken.csv", at: 1)) { emit in

@@ -36,20 +36,31 @@ import Testing
     static func sorted(_ contents: CostCacheContents) -> CostCacheContents {
         CostCacheContents(
             lines: contents.lines.sorted { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) },
-            deltas: contents.deltas.sorted { ($0.sku, $0.sequence, $0.location) < ($1.sku, $1.sequence, $1.location) })
+            deltas: contents.deltas.sorted { ($0.sku, $0.sequence, $0.location) < ($1.sku, $1.sequence, $1.location) },
+            postings: contents.postings.sorted { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) })
     }
+
+    /// Checkpoints this close together, so the small generated chain has several per SKU.
+    static let spacing = 8
 
     @Test(arguments: StoreFlavor.all)
     func incrementalRefreshesEqualARebuildFromNothing(flavor: StoreFlavor) throws {
         try withStore(flavor) { ledger, _ in
             let store = try #require(ledger as? any CostCacheStore)
             var repriced: [Int] = []
+            var fromCheckpoint = 0
             for (index, delivery) in Self.deliveries.enumerated() {
                 try Self.append(store, delivery, at: index)
                 // Every few files, as the nightly job would: only SKUs with new rows are repriced.
-                if index % 5 == 4 { repriced.append(try store.refreshCostCache(rebuild: false).skusRepriced) }
+                if index % 5 == 4 {
+                    let refresh = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+                    repriced.append(refresh.skusRepriced)
+                    fromCheckpoint += refresh.skusFromCheckpoint
+                }
             }
-            _ = try store.refreshCostCache(rebuild: false)
+            _ = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+            // The nightly pattern (yesterday's rows for most SKUs) replays from checkpoints.
+            #expect(fromCheckpoint > 10, "refreshes should replay SKUs from checkpoints: \(fromCheckpoint)")
             let incremental = Self.sorted(try store.cachedContents())
             let skuCount = Set(incremental.deltas.map(\.sku)).count
             #expect(skuCount > 5)
@@ -64,14 +75,31 @@ import Testing
                 .text("USD"), .null, .null,
             ], sourceRow: 2)
             try Self.append(store, ("late.csv", .purchases, [late]), at: 10_000)
-            let refresh = try store.refreshCostCache(rebuild: false)
+            let refresh = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
             #expect(refresh.skusRepriced == 1 && !refresh.rebuiltFromNothing)
             let afterLate = Self.sorted(try store.cachedContents())
             #expect(afterLate != incremental)
 
-            let rebuild = try store.refreshCostCache(rebuild: true)
-            #expect(rebuild.rebuiltFromNothing && rebuild.skusRepriced == skuCount)
-            #expect(Self.sorted(try store.cachedContents()) == afterLate)
+            // A backdated receipt in the middle of another SKU's history replays it from the last
+            // checkpoint before the receipt: fewer events than the SKU has.
+            let other = try #require(afterLate.lines.first { $0.sku != sku }?.sku)
+            let otherLines = afterLate.lines.filter { $0.sku == other }
+            let middle = otherLines[otherLines.count / 2]
+            let eventCount = Set(afterLate.deltas.filter { $0.sku == other }.map(\.sequence)).count
+            let backdated = LedgerRow(kind: .purchases, values: [
+                .text("LATE-2"), .integer(1), .integer(middle.occurredAt.nanosecondsSinceEpoch), .text(middle.location),
+                .text(other), .text("RECEIVE"), .integer(2), .integer(250), .null, .text("USD"), .null, .null,
+            ], sourceRow: 2)
+            try Self.append(store, ("late2.csv", .purchases, [backdated]), at: 10_001)
+            let replay = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+            #expect(replay.skusRepriced == 1 && replay.skusFromCheckpoint == 1)
+            #expect(replay.eventsReplayed > 0 && replay.eventsReplayed < eventCount, "\(replay.eventsReplayed) of \(eventCount)")
+            let afterBackdate = Self.sorted(try store.cachedContents())
+            #expect(afterBackdate != afterLate)
+
+            let rebuild = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
+            #expect(rebuild.rebuiltFromNothing && rebuild.skusRepriced == skuCount && rebuild.skusFromCheckpoint == 0)
+            #expect(Self.sorted(try store.cachedContents()) == afterBackdate)
             #expect(try LedgerVerifier.verify(store).passed)
         }
     }
@@ -93,11 +121,15 @@ import Testing
         }
         try withStore(flavor) { ledger, _ in
             let store = try #require(ledger as? any CostCacheStore)
+            var fromCheckpoint = 0
             for (index, delivery) in (catalogue + others).enumerated() {
                 try Self.append(store, delivery, at: index)
-                if index % 7 == 0 { _ = try store.refreshCostCache(rebuild: false) }
+                if index % 7 == 0 {
+                    fromCheckpoint += try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing).skusFromCheckpoint
+                }
             }
-            _ = try store.refreshCostCache(rebuild: false)
+            _ = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+            #expect(fromCheckpoint > 0)
             #expect(Self.sorted(try store.cachedContents()) == sortedContents)
         }
     }
@@ -115,6 +147,22 @@ import Testing
             #expect(cacheReport.findings.allSatisfy { $0.check == "cost cache = rebuild" })
             #expect(cacheReport.findings.first?.message.contains("cached cost") == true)
             _ = try store.refreshCostCache(rebuild: true)
+            #expect(try LedgerVerifier.verify(store).passed)
+
+            // A checkpoint a later refresh would replay from, altered.
+            _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
+            #expect(try LedgerVerifier.verify(store).passed)
+            try execute(
+                store,
+                "UPDATE cost_cache_checkpoint_entries SET value = value + 1 WHERE role = 'LAYER' AND sku = "
+                    + "(SELECT min(sku) FROM cost_cache_checkpoint_entries WHERE role = 'LAYER')")
+            let checkpointReport = try LedgerVerifier.verify(store)
+            #expect(!checkpointReport.passed)
+            #expect(checkpointReport.findings.allSatisfy { $0.check == "cost checkpoints = rebuild" })
+            #expect(checkpointReport.findings.first?.message.contains("cached event") == true)
+            try execute(store, "DELETE FROM cost_cache_links WHERE sequence = (SELECT min(sequence) FROM cost_cache_links)")
+            #expect(try LedgerVerifier.verify(store).findings.contains { $0.message.contains("cached nothing") })
+            _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
             #expect(try LedgerVerifier.verify(store).passed)
 
             // Behind the program's back: the owner disables the protection and changes a quantity.

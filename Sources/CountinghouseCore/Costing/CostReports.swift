@@ -19,8 +19,11 @@ public enum CostRuns {
     }
 
     /// Groups events by SKU and runs the engine for each, in SKU byte order.
-    public static func run(events: [CostEvent], standardCosts: [String: Int64?]) -> [SKUCostRun] {
-        perSKU(events: events, standardCosts: standardCosts) { $0 }
+    /// With `checkpointBoundaries`, each SKU's run emits checkpoints at its listed boundaries.
+    public static func run(
+        events: [CostEvent], standardCosts: [String: Int64?], checkpointBoundaries: [String: Set<Instant>] = [:]
+    ) -> [SKUCostRun] {
+        perSKU(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries) { $0 }
     }
 
     /// Each SKU's cogs lines, deltas and stock postings, in SKU byte order: what the cost cache stores. The rows
@@ -45,7 +48,8 @@ public enum CostRuns {
     /// that ran it), returning what `body` made in SKU byte order.
     static func perSKU<Result: Sendable>(
         events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
-        checkpointSpacing: Int? = nil, _ body: @escaping @Sendable (SKUCostRun) -> Result
+        checkpointSpacing: Int? = nil, checkpointBoundaries: [String: Set<Instant>] = [:],
+        _ body: @escaping @Sendable (SKUCostRun) -> Result
     ) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
@@ -86,7 +90,8 @@ public enum CostRuns {
                 eventSlots.buffer[index] = []
                 return body(FIFOEngine.run(
                     sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil,
-                    opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing))
+                    opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing,
+                    checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[orderedSKUs[index]] ?? []))
             }
             // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
             // iteration reads and writes only its own slots.

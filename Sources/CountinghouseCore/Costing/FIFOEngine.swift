@@ -73,13 +73,15 @@ public struct FIFOEngine {
     /// `standardCost` is the catalogue's standard cost as known at the run's knowledge time.
     /// With an `opening`, the events are those from its checkpoint's boundary on, and the run
     /// starts from the checkpoint's state (see FIFOCheckpoint.swift). With a `checkpointSpacing`,
-    /// the run emits checkpoints (`SKUCostRun.checkpoints`).
+    /// the run emits checkpoints (`SKUCostRun.checkpoints`); with `checkpointBoundaries`, it emits
+    /// them at those boundaries only, where the SKU is settled there (for `verify`).
     public static func run(
         sku: String, events unsorted: [CostEvent], standardCost: Int64?, opening: CostOpening? = nil,
-        checkpointSpacing: Int? = nil
+        checkpointSpacing: Int? = nil, checkpointBoundaries: Set<Instant>? = nil
     ) -> SKUCostRun {
         var run = SKUCostRun(sku: sku, events: inSequenceOrder(unsorted), standardCost: standardCost, opening: opening)
         run.checkpointSpacing = checkpointSpacing
+        run.checkpointDays = checkpointBoundaries.map { Set($0.map(SKUCostRun.day(of:))) }
         run.matchQuantities()
         run.resolveValues()
         run.makeCheckpoints()
@@ -201,8 +203,10 @@ public struct SKUCostRun: Sendable {
     public let openingLayers: [OpeningLayer]
     public let priorSources: [PriorSource]
     let openingReceipts: [OpeningReceipt]
-    /// Emit checkpoints at settled day boundaries at least this many events apart (nil: none).
+    /// Emit checkpoints at settled day boundaries at least this many events apart (nil: none), or
+    /// at the boundaries of these UTC days only.
     var checkpointSpacing: Int?
+    var checkpointDays: Set<Int64>?
     /// The checkpoints this run emitted, and the boundaries found in phase 1 (made into
     /// checkpoints once values are known).
     public internal(set) var checkpoints: [CostCheckpoint] = []
@@ -387,11 +391,10 @@ public struct SKUCostRun: Sendable {
             let place = locationOfEvent[position]
             let quantity = events[position].quantity
             changeStarts[position] = changes.count
-            if let spacing = checkpointSpacing {
+            if checkpointSpacing != nil || checkpointDays != nil {
                 let day = Self.day(of: events[position].occurredAt)
-                if day != lastDay && position - lastCheckpoint >= spacing && dependsUntil < position
-                    && queues.allSatisfy({ $0.deficitUnits == 0 })
-                {
+                let wanted = checkpointDays?.contains(day) ?? (position - lastCheckpoint >= checkpointSpacing ?? 0)
+                if day != lastDay && wanted && dependsUntil < position && queues.allSatisfy({ $0.deficitUnits == 0 }) {
                     capture(at: position, day: day, queues: queues)
                     lastCheckpoint = position
                 }
