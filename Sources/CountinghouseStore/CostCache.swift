@@ -121,22 +121,32 @@ extension SQLDatabase {
             // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
             // earliest occurred_at among those rows (a catalogue row reprices its SKU whole: the
             // standard cost is a fallback anywhere in its history).
-            let fileRange = fromNothing
-                ? ["l.file_id <= \(lastFile)"] : ["l.file_id > \(cachedThrough ?? 0)", "l.file_id <= \(lastFile)"]
+            // Rows are appended file after file with increasing seq, so the new rows are the seq
+            // range after the last row of a file the cache includes: found walking the primary key
+            // down from the top, not by scanning the table.
+            func newRows(_ kind: LedgerKind) throws -> String {
+                guard !fromNothing else { return "l.file_id <= \(lastFile)" }
+                let table = kind.schema.tableName
+                let last = try queryRows(
+                    "SELECT seq FROM \(table) WHERE file_id <= \(cachedThrough ?? 0) ORDER BY seq DESC LIMIT 1", [],
+                    integerColumns: [true]
+                ).first?[0].integerValue ?? 0
+                return "l.seq > \(last) AND l.file_id <= \(lastFile)"
+            }
             var earliest: [String: Int64] = [:]
             var whole: Set<String> = []
             for kind in stockKinds {
                 let rows = try queryRows(
-                    "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE "
-                        + fileRange.joined(separator: " AND ") + " GROUP BY l.sku", [], integerColumns: [false, true])
+                    "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE \(try newRows(kind)) GROUP BY l.sku",
+                    [], integerColumns: [false, true])
                 for row in rows {
                     guard case .text(let sku) = row[0], let occurredAt = row[1].integerValue else { continue }
                     earliest[sku] = min(earliest[sku] ?? occurredAt, occurredAt)
                 }
             }
             for row in try queryRows(
-                "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE " + fileRange.joined(separator: " AND "),
-                [], integerColumns: [false])
+                "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE \(try newRows(.items))", [],
+                integerColumns: [false])
             {
                 if case .text(let sku) = row[0] { whole.insert(sku) }
             }

@@ -73,7 +73,7 @@ struct BooksView {
         firstBusinessDate = firstDate
         phases.mark("load rows")
         if useCache {
-            _ = try store.refreshCostCache(rebuild: false)
+            try refreshCostCache(store)
             costs = .cached(store)
             postings = try store.cachedStockPostings()
             phases.mark("cost cache")
@@ -143,6 +143,15 @@ struct ReportFiles {
                 ]))
         return result
     }
+}
+
+/// Brings the cost cache up to date; with COUNTINGHOUSE_TIMINGS set, says what that took.
+func refreshCostCache(_ store: any CostCacheStore) throws {
+    var timer = PhaseTimer()
+    let refresh = try store.refreshCostCache(rebuild: false)
+    timer.mark(
+        "cost cache refresh (\(refresh.skusRepriced) SKUs repriced, \(refresh.skusFromCheckpoint) from a checkpoint, "
+            + "\(refresh.eventsReplayed) events replayed\(refresh.rebuiltFromNothing ? ", rebuilt from nothing" : ""))")
 }
 
 /// With COUNTINGHOUSE_TIMINGS set, prints how long each phase of a command took to standard error

@@ -22,7 +22,7 @@ enum CostView {
         if let latest = try store.latestRecordedAt(), knownAt < latest {
             self = .computed(try computeCosts(store, knownAt: knownAt, sku: sku))
         } else {
-            _ = try store.refreshCostCache(rebuild: false)
+            try refreshCostCache(store)
             self = .cached(store)
         }
     }

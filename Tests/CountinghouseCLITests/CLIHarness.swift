@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Runs the built `countinghouse` executable the way a user or the nightly job would.
-struct CLI {
+/// Runs the built `countinghouse` executable the way a user or the nightly job would, in a
+/// working directory of its own that goes when the test is done with it.
+final class CLI {
     let directory: URL
     var environment: [String: String]
 
@@ -25,6 +26,10 @@ struct CLI {
             environment["COUNTINGHOUSE_DATABASE"] = try TestDatabase.createFreshDatabase(adminURL: url)
         }
         self.environment = environment
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     static var executable: URL {

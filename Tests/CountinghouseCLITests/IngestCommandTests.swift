@@ -178,7 +178,7 @@ import Testing
 
     @Test(arguments: storeKinds)
     func aKilledIngestLeavesNoTraceAndRunningItAgainCompletesIt(postgres: Bool) throws {
-        var cli = try CLI(postgres: postgres)
+        let cli = try CLI(postgres: postgres)
         var text = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price\n"
         for index in 1...5000 { text += "O\(index),1,2026-10-06T10:00:00Z,S01,SKU1,SALE,1,5.00\n" }
         let file = try cli.write("pos_lines.csv", text)
