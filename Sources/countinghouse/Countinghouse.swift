@@ -12,7 +12,7 @@ struct Countinghouse: ParsableCommand {
         commandName: "countinghouse",
         abstract: "Keeps a retail chain's books: an append-only ledger, FIFO costs, reconciliation, journal.",
         subcommands: [
-            InitCommand.self, IngestCommand.self, FilesCommand.self, StockCommand.self, TrailCommand.self, CostCommand.self, ReportCommand.self, CloseCommand.self, EntryCommand.self, VerifyCommand.self,
+            InitCommand.self, IngestCommand.self, FilesCommand.self, StockCommand.self, TrailCommand.self, CostCommand.self, ReportCommand.self, CloseCommand.self, EntryCommand.self, ExplainCommand.self, VerifyCommand.self,
             SampleCommand.self,
         ])
 

@@ -64,6 +64,26 @@ import Testing
         let again = try String(contentsOf: cli.directory.appendingPathComponent("again/cogs.csv"), encoding: .utf8)
         #expect(again == tuesdayCogs)
 
+        // explain: as known on Tuesday, the sale's unit is pending at GR0's unit cost; as known now
+        // it was taken from GR1, round(30.00 × 1 / 10) = 3.00.
+        let explainedTuesday = try cli.run(["explain", "SALE:O1:1", "--as-known-at", "2026-10-13", "--format", "csv"])
+        #expect(explainedTuesday.status == 0, "\(explainedTuesday.error)")
+        #expect(explainedTuesday.output == """
+            part,units,value,unit_cost,layer,layer_source,recorded_at,how
+            pending,1,2.00,2.0000,,,,"no stock yet for 1: provisional at the latest purchase here, 2.00 for 1 units, until a later inflow gives them a cost"
+
+            """)
+        let explainedNow = try cli.run(["explain", "SALE:O1:1"], now: "2026-10-15T06:00:00Z")
+        #expect(explainedNow.status == 0, "\(explainedNow.error)")
+        #expect(explainedNow.output.hasPrefix("SALE:O1:1: 1 × SKU1 SALE at S01, 2026-10-13T10:00:00+00:00, from "))
+        #expect(explainedNow.output.contains(
+            "/d2/pos_lines.csv:2 (recorded 2026-10-13T20:00:00+00:00)\ncost 3.00 for 1 units\nas known at 2026-10-15T06:00:00+00:00\n"))
+        #expect(explainedNow.output.contains("purchase: 10 units for 30.00; remainder rule: round(30.00 × 1 / 10) = 3.00"))
+        #expect(explainedNow.output.contains("d3/purchases.csv:2"))
+        let unknown = try cli.run(["explain", "SALE:O404:1"], now: "2026-10-15T06:00:00Z")
+        #expect(unknown.status == 1)
+        #expect(unknown.error.contains("no outflow SALE:O404:1 as known at"))
+
         let verify = try cli.run(["verify"], now: "2026-10-15T06:00:00Z")
         #expect(verify.status == 0)
         #expect(verify.output == """
