@@ -45,7 +45,14 @@ enum CostView {
 }
 
 /// Runs the FIFO engine over every stock row recorded by `knownAt`, optionally for one SKU only.
+/// One SKU's rows are read through the ledger's SKU index: files are recorded in id order (an
+/// ingest never goes back in time), so the rows known at T are those of the files up to the last
+/// one recorded by T.
 func computeCosts(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
+    if let sku, let costs = store as? any CostCacheStore {
+        let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
+        return try costs.costRuns(skus: [sku], throughFileID: throughFile)
+    }
     var events: [CostEvent] = []
     for kind in stockKinds {
         for stored in try store.rows(of: kind, knownAt: knownAt) {
