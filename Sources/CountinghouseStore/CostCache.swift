@@ -5,8 +5,8 @@
 // It reprices only the SKUs with rows in files ingested since the cache was last brought up to
 // date (SKUs never affect each other), each replayed from its last checkpoint at or before the
 // earliest occurred_at of its new rows (CostCheckpoints.swift; from its first event when it has
-// none, when a catalogue row changed its standard cost, or when a new sale or shipment line is
-// one an earlier return or receipt names), and replaces their rows from that checkpoint on in one
+// none, when it has a new catalogue row, or when a new sale or shipment line is one an earlier
+// return or receipt names), and replaces their rows from that checkpoint on in one
 // transaction. The cache is a cache: not a ledger table, not append-only, droppable and rebuilt
 // from nothing with identical results (`verify` checks).
 // Tables: `cost_cache_state` (the last file included, the engine's version), `cost_cache_outflows`
@@ -105,6 +105,7 @@ extension SQLDatabase {
     /// Brings the cost cache up to date with every ingested file (see the file comment).
     func sharedRefreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
         try writeTransaction {
+            try lockCostCache()
             let lastFile = try queryRows("SELECT coalesce(max(id), 0) FROM files", [], integerColumns: [true])[0][0]
                 .integerValue ?? 0
             let state = try queryRows(

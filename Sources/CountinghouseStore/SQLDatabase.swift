@@ -12,6 +12,9 @@ protocol SQLDatabase: AnyObject {
     func bulkInsert(table: String, columns: [String], rows: [[FieldValue]]) throws
     /// Runs `body` in one write transaction.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T
+    /// Inside a write transaction: makes a second cost cache refresh wait for this one (SQLite's
+    /// write transactions already do; PostgreSQL's need a lock).
+    func lockCostCache() throws
     /// Ledger rows of a kind matching SQL conditions on the ledger alias `l`, in ledger order.
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow]
 }
@@ -47,6 +50,8 @@ extension SQLiteStore: SQLDatabase {
             try insert.run()
         }
     }
+
+    func lockCostCache() throws {}
 
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
         try ensureSchema()
@@ -96,6 +101,12 @@ extension PostgresStore: SQLDatabase {
                 try writer.endLine()
             }
         }
+    }
+
+    /// Readers of the cache go on reading their snapshot; a second refresh waits, then finds the
+    /// cache up to date.
+    func lockCostCache() throws {
+        try connection.execute("LOCK TABLE cost_cache_state IN EXCLUSIVE MODE")
     }
 
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {

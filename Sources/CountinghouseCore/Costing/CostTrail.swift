@@ -24,7 +24,7 @@ public enum CostTrail {
         }
         for delta in run.deltas where delta.location == location {
             if let through, delta.occurredAt > through { break }
-            let position = Int(delta.sequence)
+            let position = Int(delta.sequence - run.sequenceOffset)
             let event = run.events[position]
             units += delta.units
             value += delta.value

@@ -14,8 +14,9 @@
 // a `PriorSource`, with the units earlier returns and receipts already counted against it (from
 // the earlier run's `ReferenceLink`s).
 // One case a checkpoint cannot see: an event after the boundary that is a sale or shipment line a
-// return or receipt *before* the boundary names (the later line wins the reference, §3.3), which
-// changes that earlier layer. `CostReplay.conflicts` finds it, and the caller replays the SKU whole.
+// return or receipt *before* the boundary names (a sale delivered later than the return that names
+// it; or a second line with the same key, which wins the reference, §3.3), which changes that
+// earlier layer. `CostReplay.conflicts` finds it, and the caller replays the SKU whole.
 // Invariant (tested against full runs on generated histories): a replay from a checkpoint gives
 // the full run's outflows, deltas and postings for every event after the boundary, at the same
 // sequence numbers, and the same later checkpoints.
@@ -146,9 +147,11 @@ public struct CostOpening: Sendable {
 }
 
 public enum CostReplay {
-    /// Checkpoints are emitted at settled day boundaries at least this many events apart, so a
-    /// replay covers at most this many events before the late row's day (and a SKU's checkpoints
-    /// stay few).
+    /// Checkpoints are emitted at settled day boundaries at least this many events apart (counted
+    /// from the start of the run, or of the replay), so a SKU's checkpoints stay few. A replay
+    /// covers the events after the late row and those back to the last checkpoint before it:
+    /// usually fewer than this many, more while the SKU is not settled for long (a sale waiting
+    /// weeks for stock holds checkpoints off).
     public static let defaultSpacing = 256
 
     /// The sale and shipment lines the events name: returns with both reference columns, and

@@ -88,6 +88,6 @@ extension SKUCostRun {
     }
 
     func layer(_ document: String) -> Layer? {
-        layers.first { events[$0.event].source.documentID == document }
+        layers.indices.first { layerSource($0).documentID == document }.map { layers[$0] }
     }
 }
