@@ -146,40 +146,47 @@ import Testing
 
     static let seeds: ClosedRange<UInt64> = 1...2000
 
-    @Test func aReplayFromEveryCheckpointEqualsTheFullRun() {
+    /// Replays compared with full runs, and how often the cases that matter were met.
+    struct Tally {
         var compared = 0
         var withPriorSources = 0
         var withProvisionalLayers = 0
         var failures: [String] = []
+
+        /// Compares a replay from `checkpoint` with the full run (nothing when there is no replay).
+        mutating func check(_ replay: SKUCostRun?, from checkpoint: CostCheckpoint, full: SKUCostRun, _ label: String) {
+            guard let replay else { return }
+            compared += 1
+            if !replay.priorSources.isEmpty { withPriorSources += 1 }
+            if replay.openingLayers.contains(where: \.provisional) { withProvisionalLayers += 1 }
+            if After(replay, from: checkpoint.sequenceOffset) != After(full, from: checkpoint.sequenceOffset) {
+                failures.append("\(label), checkpoint \(checkpoint.boundary)")
+            }
+        }
+    }
+
+    @Test func aReplayFromEveryCheckpointEqualsTheFullRun() {
+        var tally = Tally()
         for seed in Self.seeds {
             let story = RandomHistory(seed: seed).story
             let full = FIFOEngine.run(sku: story.sku, events: story.events, standardCost: story.standardCost, checkpointSpacing: 1)
             for checkpoint in full.checkpoints {
                 let after = story.events.filter { $0.occurredAt >= checkpoint.boundary }
-                guard let replay = Self.replay(after, from: checkpoint, earlier: full) else { continue }
-                compared += 1
-                if !replay.priorSources.isEmpty { withPriorSources += 1 }
-                if replay.openingLayers.contains(where: \.provisional) { withProvisionalLayers += 1 }
-                if After(replay, from: checkpoint.sequenceOffset) != After(full, from: checkpoint.sequenceOffset) {
-                    failures.append("seed \(seed), checkpoint \(checkpoint.boundary)")
-                }
+                tally.check(Self.replay(after, from: checkpoint, earlier: full), from: checkpoint, full: full, "seed \(seed)")
             }
         }
-        #expect(failures.isEmpty, "\(failures.count) replays differ: \(failures.prefix(10))")
-        #expect(compared > 1000, "only \(compared) checkpoints to replay from")
+        #expect(tally.failures.isEmpty, "\(tally.failures.count) replays differ: \(tally.failures.prefix(10))")
+        #expect(tally.compared > 1000, "only \(tally.compared) checkpoints to replay from")
         // Returns and receipts after a checkpoint naming lines before it, and provisional layers
         // carried across it, are met often enough to count.
-        #expect(withPriorSources > 100 && withProvisionalLayers > 50, "\(withPriorSources), \(withProvisionalLayers)")
+        #expect(tally.withPriorSources > 100 && tally.withProvisionalLayers > 50, "\(tally)")
     }
 
     @Test func lateRowsReplayedFromTheLastCheckpointBeforeThemEqualAFullRun() {
         // As the cost cache does it: run what was known at the end of a day (with checkpoints),
         // then take the rows recorded later, find the earliest occurred_at among them, and replay
         // from the first run's last checkpoint at or before it.
-        var compared = 0
-        var withPriorSources = 0
-        var withProvisionalLayers = 0
-        var failures: [String] = []
+        var tally = Tally()
         for seed in Self.seeds {
             let story = RandomHistory(seed: seed).story
             let full = FIFOEngine.run(sku: story.sku, events: story.events, standardCost: story.standardCost, checkpointSpacing: 1)
@@ -191,17 +198,13 @@ import Testing
                 let first = FIFOEngine.run(sku: story.sku, events: known, standardCost: story.standardCost, checkpointSpacing: 1)
                 guard let checkpoint = first.checkpoints.last(where: { $0.boundary <= earliest }) else { continue }
                 let after = story.events.filter { $0.occurredAt >= checkpoint.boundary }
-                guard let replay = Self.replay(after, from: checkpoint, earlier: first) else { continue }
-                compared += 1
-                if !replay.priorSources.isEmpty { withPriorSources += 1 }
-                if replay.openingLayers.contains(where: \.provisional) { withProvisionalLayers += 1 }
-                if After(replay, from: checkpoint.sequenceOffset) != After(full, from: checkpoint.sequenceOffset) {
-                    failures.append("seed \(seed), known day \(knownDay), checkpoint \(checkpoint.boundary)")
-                }
+                tally.check(
+                    Self.replay(after, from: checkpoint, earlier: first), from: checkpoint, full: full,
+                    "seed \(seed), known day \(knownDay)")
             }
         }
-        #expect(failures.isEmpty, "\(failures.count) replays differ: \(failures.prefix(10))")
-        #expect(compared > 300, "only \(compared) late-row replays")
-        #expect(withPriorSources > 30 && withProvisionalLayers > 15, "\(withPriorSources), \(withProvisionalLayers)")
+        #expect(tally.failures.isEmpty, "\(tally.failures.count) replays differ: \(tally.failures.prefix(10))")
+        #expect(tally.compared > 300, "only \(tally.compared) late-row replays")
+        #expect(tally.withPriorSources > 30 && tally.withProvisionalLayers > 15, "\(tally)")
     }
 }
