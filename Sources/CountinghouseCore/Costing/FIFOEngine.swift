@@ -422,9 +422,11 @@ public struct SKUCostRun: Sendable {
                 var units = quantity
                 var origin = LayerOrigin.unusableReturn
                 var before: Int64 = 0
-                let prior = saleByLine[LineKey(originalOrder ?? "", originalLine ?? 0)] == nil && originalOrder != nil
-                    && originalLine != nil
-                    ? priorByLine[ReferencedLine(kind: .sale, documentID: originalOrder!, lineNumber: originalLine!)] : nil
+                // A sale line among this run's events wins; else one before the replay's checkpoint.
+                var prior: Int?
+                if let originalOrder, let originalLine, saleByLine[LineKey(originalOrder, originalLine)] == nil {
+                    prior = priorByLine[ReferencedLine(kind: .sale, documentID: originalOrder, lineNumber: originalLine)]
+                }
                 if let prior, priorCounted[prior] + units <= priorSources[prior].quantity {
                     // A sale before the checkpoint: settled, so it has no deficit left to cancel.
                     priorCounted[prior] += units
