@@ -152,7 +152,7 @@ public enum CostReplay {
     /// covers the events after the late row and those back to the last checkpoint before it:
     /// usually fewer than this many, more while the SKU is not settled for long (a sale waiting
     /// weeks for stock holds checkpoints off).
-    public static let defaultSpacing = 256
+    public static let defaultSpacing = 64
 
     /// The sale and shipment lines the events name: returns with both reference columns, and
     /// transfer receipts.
