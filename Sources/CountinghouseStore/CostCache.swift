@@ -208,16 +208,15 @@ extension SQLDatabase {
                         try run("DELETE FROM \(table) WHERE sku IN (\(list))", [])
                     }
                 }
-                let (wholeEvents, standardCosts) = try costEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
-                let chunkStandardCosts = openings.isEmpty
-                    ? standardCosts : try self.standardCosts(skus: chunk, throughFileID: lastFile)
+                let wholeEvents = try stockEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
+                let standardCosts = try standardCosts(skus: Set(chunk), throughFileID: lastFile)
                 var outflowRows: [[FieldValue]] = []
                 var deltaRows: [[FieldValue]] = []
                 var postingRows: [[FieldValue]] = []
                 var checkpoints: [CostCheckpoint] = []
                 var links: [ReferenceLink] = []
                 for skuRows in CostRuns.rows(
-                    events: wholeEvents + replayEvents, standardCosts: chunkStandardCosts, openings: openings,
+                    events: wholeEvents + replayEvents, standardCosts: standardCosts, openings: openings,
                     checkpointSpacing: checkpointSpacing)
                 {
                     events += skuRows.eventCount
@@ -265,36 +264,31 @@ extension SQLDatabase {
         return events
     }
 
-    /// The standard costs of the given SKUs as known through a file.
-    func standardCosts(skus: [String], throughFileID: Int64) throws -> [String: Int64?] {
-        var items: [LedgerRow] = []
-        for chunk in skus.sorted().chunked(into: 500) {
-            items += try storedRows(
-                of: .items, where: ["l.file_id <= \(throughFileID)", "l.sku IN (\(CostCacheSQL.skuList(chunk)))"]
-            ).map(\.row)
+    /// The stock events and the standard costs of the given SKUs (all SKUs when nil), from the
+    /// rows in files up to `throughFileID`.
+    func costEvents(skus: Set<String>?, throughFileID: Int64) throws -> ([CostEvent], [String: Int64?]) {
+        (try stockEvents(skus: skus, throughFileID: throughFileID), try standardCosts(skus: skus, throughFileID: throughFileID))
+    }
+
+    /// The stock events of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
+    func stockEvents(skus: Set<String>?, throughFileID: Int64) throws -> [CostEvent] {
+        try Self.skuConditions(skus, throughFileID: throughFileID).flatMap { try costEvents(conditions: $0) }
+    }
+
+    /// The standard costs of the given SKUs (all SKUs when nil) as known through a file.
+    func standardCosts(skus: Set<String>?, throughFileID: Int64) throws -> [String: Int64?] {
+        let items = try Self.skuConditions(skus, throughFileID: throughFileID).flatMap {
+            try storedRows(of: .items, where: $0).map(\.row)
         }
         return CostRuns.standardCosts(items: items)
     }
 
-    /// The stock events and the standard costs of the given SKUs (all SKUs when nil), from the
-    /// rows in files up to `throughFileID`.
-    func costEvents(skus: Set<String>?, throughFileID: Int64) throws -> ([CostEvent], [String: Int64?]) {
-        if let skus, skus.isEmpty { return ([], [:]) }
-        var events: [CostEvent] = []
-        var items: [LedgerRow] = []
-        let chunks: [[String]?] = skus.map { Array($0).sorted().chunked(into: 500).map(Optional.some) } ?? [nil]
-        for chunk in chunks {
-            var conditions = ["l.file_id <= \(throughFileID)"]
-            if let chunk { conditions.append("l.sku IN (\(CostCacheSQL.skuList(chunk)))") }
-            for kind in stockKinds {
-                for stored in try storedRows(of: kind, where: conditions) {
-                    let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
-                    if let event = CostEvents.event(of: sourced) { events.append(event) }
-                }
-            }
-            items += try storedRows(of: .items, where: conditions).map(\.row)
-        }
-        return (events, CostRuns.standardCosts(items: items))
+    /// Conditions on the ledger alias `l` selecting the given SKUs (all when nil) in files up to
+    /// `throughFileID`, a few hundred SKUs per list; none for an empty set.
+    static func skuConditions(_ skus: Set<String>?, throughFileID: Int64) -> [[String]] {
+        let files = "l.file_id <= \(throughFileID)"
+        guard let skus else { return [[files]] }
+        return skus.sorted().chunked(into: 500).map { [files, "l.sku IN (\(CostCacheSQL.skuList($0)))"] }
     }
 
     func sharedCachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
