@@ -109,6 +109,12 @@ struct CheckpointKey: Hashable {
     var boundary: Int64
 }
 
+extension CheckpointKey {
+    init(_ checkpoint: CostCheckpoint) {
+        self.init(sku: checkpoint.sku, boundary: checkpoint.boundary.nanosecondsSinceEpoch)
+    }
+}
+
 extension SQLDatabase {
     /// The checkpoints of the given SKUs: per SKU, (boundary, sequence offset) in boundary order.
     func checkpointBoundaries(skus: [String]) throws -> [String: [(boundary: Int64, offset: Int64)]] {

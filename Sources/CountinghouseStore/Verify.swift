@@ -114,11 +114,10 @@ public enum LedgerVerifier {
 
     static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun]) -> [String] {
         var messages: [String] = []
-        struct Key: Hashable { var sku: String; var boundary: Instant }
         let rebuiltCheckpoints = Dictionary(
-            rebuilt.flatMap(\.checkpoints).map { (Key(sku: $0.sku, boundary: $0.boundary), $0) }, uniquingKeysWith: { a, _ in a })
+            rebuilt.flatMap(\.checkpoints).map { (CheckpointKey($0), $0) }, uniquingKeysWith: { a, _ in a })
         for checkpoint in checkpoints {
-            switch rebuiltCheckpoints[Key(sku: checkpoint.sku, boundary: checkpoint.boundary)] {
+            switch rebuiltCheckpoints[CheckpointKey(checkpoint)] {
             case nil:
                 messages.append("checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): a rebuild is not settled there")
             case let again? where again != checkpoint:

@@ -25,10 +25,7 @@ public struct CostExplanation: Sendable {
         let cost = run.outflowCost(index)
         func money(_ amount: Int64) -> String { formatMinorUnits(amount, exponent: exponent) }
         func time(_ instant: Instant) -> String { instant.iso8601(offsetSeconds: offset(instant)) }
-        /// A unit cost with two more decimals than the currency, rounded once.
-        func unitCost(_ amount: Int64, _ units: Int64) -> Cell {
-            units == 0 ? .empty : .money(roundHalfAwayFromZero(Int128(amount) * 100, Int128(units)), exponent: exponent + 2)
-        }
+        func unitCost(_ amount: Int64, _ units: Int64) -> Cell { CostTrail.unitCostCell(amount, units, exponent: exponent) }
         let event = run.events[outflow.event]
         var heading = [
             "\(outflowID): \(outflow.quantity) × \(run.sku) \(outflow.kind.rawValue) at \(run.locations[outflow.location]), "

@@ -17,11 +17,7 @@ public enum CostTrail {
         var value: Int64 = 0
         var pending: Int64 = 0
         func time(_ instant: Instant) -> Cell { .text(instant.iso8601(offsetSeconds: offset(instant))) }
-        /// Unit cost shown with two more decimals than the currency, rounded once.
-        func unitCost(_ amount: Int64, _ quantity: Int64) -> Cell {
-            guard quantity != 0 else { return .empty }
-            return .money(roundHalfAwayFromZero(Int128(amount) * 100, Int128(quantity)), exponent: exponent + 2)
-        }
+        func unitCost(_ amount: Int64, _ quantity: Int64) -> Cell { unitCostCell(amount, quantity, exponent: exponent) }
         for delta in run.deltas where delta.location == location {
             if let through, delta.occurredAt > through { break }
             let position = Int(delta.sequence - run.sequenceOffset)
@@ -72,6 +68,12 @@ public enum CostTrail {
             }
         }
         return table
+    }
+
+    /// A unit cost with two more decimals than the currency, rounded once (empty for no units).
+    static func unitCostCell(_ amount: Int64, _ quantity: Int64, exponent: Int) -> Cell {
+        guard quantity != 0 else { return .empty }
+        return .money(roundHalfAwayFromZero(Int128(amount) * 100, Int128(quantity)), exponent: exponent + 2)
     }
 
     static func eventName(_ run: SKUCostRun, _ position: Int, location: String) -> String {
