@@ -71,6 +71,16 @@ enum HashChain {
         {
             hasher.update(data: Array(canonicalContent))
         }
+        var suffix = fileSuffix(recordedAt: recordedAt, fileSHA256: fileSHA256)
+        appendDecimal(sourceRow, to: &suffix)
+        suffix.append(UInt8(ascii: ";"))
+        hasher.update(data: suffix)
+        return Array(hasher.finalize())
+    }
+
+    /// `|r<recordedAt>;f<fileSHA256>;s`: the part of a row's chained suffix that every row of a
+    /// file shares (the source row and `;` follow).
+    static func fileSuffix(recordedAt: Int64, fileSHA256: String) -> [UInt8] {
         var suffix: [UInt8] = [UInt8(ascii: "|"), UInt8(ascii: "r")]
         suffix.reserveCapacity(96)
         appendDecimal(recordedAt, to: &suffix)
@@ -79,10 +89,7 @@ enum HashChain {
         suffix.append(contentsOf: fileSHA256.utf8)
         suffix.append(UInt8(ascii: ";"))
         suffix.append(UInt8(ascii: "s"))
-        appendDecimal(sourceRow, to: &suffix)
-        suffix.append(UInt8(ascii: ";"))
-        hasher.update(data: suffix)
-        return Array(hasher.finalize())
+        return suffix
     }
 
     static func hex(_ digest: [UInt8]) -> String {
@@ -335,14 +342,7 @@ struct LedgerRowEncoder {
     init(kind: LedgerKind, recordedAt: Int64, fileSHA256: String) {
         keyColumns = kind.schema.naturalKey
         contentPrefix = Array(kind.rawValue.utf8) + [UInt8(ascii: "|")]
-        var suffix: [UInt8] = [UInt8(ascii: "|"), UInt8(ascii: "r")]
-        appendDecimal(recordedAt, to: &suffix)
-        suffix.append(UInt8(ascii: ";"))
-        suffix.append(UInt8(ascii: "f"))
-        suffix.append(contentsOf: fileSHA256.utf8)
-        suffix.append(UInt8(ascii: ";"))
-        suffix.append(UInt8(ascii: "s"))
-        chainSuffix = suffix
+        chainSuffix = HashChain.fileSuffix(recordedAt: recordedAt, fileSHA256: fileSHA256)
         key.reserveCapacity(256)
         canonical.reserveCapacity(1024)
         scratch.reserveCapacity(32)
