@@ -52,11 +52,17 @@ final class CLI {
     }
 
     func run(_ arguments: [String], now: String? = nil) throws -> Result {
+        try run(executable: CLI.executable, arguments, now: now)
+    }
+
+    /// Runs an executable (the CLI, or one of the jobs' scripts) in the working directory, with
+    /// this CLI's environment plus `now` and `extra` variables.
+    func run(executable: URL, _ arguments: [String], now: String? = nil, extra: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = CLI.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        var environment = self.environment
+        var environment = self.environment.merging(extra) { _, new in new }
         if let now { environment["COUNTINGHOUSE_NOW"] = now }
         process.environment = environment
         let output = Pipe()

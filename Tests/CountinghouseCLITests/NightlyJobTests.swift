@@ -9,24 +9,8 @@ import Testing
         .appendingPathComponent("jobs/nightly.sh").path
 
     func runJob(_ cli: CLI, _ arguments: [String], script: String = NightlyJobTests.script, now: String? = nil) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = arguments
-        process.currentDirectoryURL = cli.directory
-        var environment = cli.environment
-        if let now { environment["COUNTINGHOUSE_NOW"] = now }
-        environment["COUNTINGHOUSE_BIN"] = CLI.executable.path
-        process.environment = environment
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                          error: String(decoding: errorData, as: UTF8.self))
+        try cli.run(
+            executable: URL(fileURLWithPath: script), arguments, now: now, extra: ["COUNTINGHOUSE_BIN": CLI.executable.path])
     }
 
     @Test func aRejectedFileFailsTheJobAndTheRestStillLands() throws {
