@@ -43,32 +43,13 @@ public enum Books {
         return books
     }
 
-    private struct LineKey: Hashable, Comparable {
-        var code: String
-        var location: String
-        var processor: String
-        static func < (a: LineKey, b: LineKey) -> Bool {
-            if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
-            if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
-            return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
-        }
-
-        init(code: String, location: String, processor: String) {
-            self.code = code
-            self.location = location
-            self.processor = processor
-        }
-
-        init(_ line: JournalLine) { self.init(code: line.account.code, location: line.location, processor: line.processor) }
-    }
-
     /// Adds an entry's lines to net sums per account code, location and processor, and records
     /// each code's name (the latest line's, or with `keepingFirstName` the first one's).
-    private static func add(
-        _ entry: JournalEntry, to sums: inout [LineKey: Int64], names: inout [String: String], keepingFirstName: Bool = false
+    static func add(
+        _ entry: JournalEntry, to sums: inout [AccountLineKey: Int64], names: inout [String: String], keepingFirstName: Bool = false
     ) {
         for line in entry.lines {
-            sums[LineKey(line), default: 0] += line.amount
+            sums[AccountLineKey(line), default: 0] += line.amount
             if !keepingFirstName || names[line.account.code] == nil { names[line.account.code] = line.account.name }
         }
     }
@@ -78,7 +59,7 @@ public enum Books {
     public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [String: [String]]) -> [JournalEntry] {
         guard let last = closed.last else { return [] }
         let openFrom = last.span.endDay
-        var held: [String: [LineKey: Int64]] = [:]
+        var held: [String: [AccountLineKey: Int64]] = [:]
         var names: [String: String] = [:]
         for closedPeriod in closed {
             for entry in closedPeriod.entries {
@@ -86,7 +67,7 @@ public enum Books {
                 add(entry, to: &held[about, default: [:]], names: &names, keepingFirstName: true)
             }
         }
-        var now: [String: [LineKey: Int64]] = [:]
+        var now: [String: [AccountLineKey: Int64]] = [:]
         for entry in computed where entry.date < openFrom {
             add(entry, to: &now[period(of: entry.date), default: [:]], names: &names)
         }
@@ -126,9 +107,9 @@ public enum Books {
     /// The closed periods' own posted entries about P against P as known now, per account,
     /// location and processor: what would differ as known now (drift).
     public static func drift(of closedPeriod: ClosedPeriod, closed: [ClosedPeriod], computed: [JournalEntry]) -> [DriftRow] {
-        var posted: [LineKey: Int64] = [:]
-        var adjustedLater: [LineKey: Int64] = [:]
-        var nowSums: [LineKey: Int64] = [:]
+        var posted: [AccountLineKey: Int64] = [:]
+        var adjustedLater: [AccountLineKey: Int64] = [:]
+        var nowSums: [AccountLineKey: Int64] = [:]
         var names: [String: String] = [:]
         for entry in closedPeriod.entries where entry.aboutPeriod.isEmpty { add(entry, to: &posted, names: &names) }
         for later in closed where later.span.firstDay > closedPeriod.span.lastDay {

@@ -103,3 +103,25 @@ public struct EntryBuilder {
         return entry
     }
 }
+
+/// An account code, location and processor: the grain at which journal lines are summed (drift,
+/// adjustments, balances brought forward), ordered by code, location, then processor in byte order.
+struct AccountLineKey: Hashable, Comparable {
+    var code: String
+    var location: String
+    var processor: String
+
+    init(code: String, location: String, processor: String) {
+        self.code = code
+        self.location = location
+        self.processor = processor
+    }
+
+    init(_ line: JournalLine) { self.init(code: line.account.code, location: line.location, processor: line.processor) }
+
+    static func < (a: AccountLineKey, b: AccountLineKey) -> Bool {
+        if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
+        if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
+        return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
+    }
+}

@@ -105,24 +105,9 @@ public enum JournalOutputs {
         // The commodity directive fixes how hledger shows amounts: no thousands separators, the
         // currency's decimals.
         text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
-        struct OpeningKey: Hashable, Comparable {
-            var code: String
-            var location: String
-            var processor: String
-            static func < (a: OpeningKey, b: OpeningKey) -> Bool {
-                if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
-                if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
-                return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
-            }
-        }
-        var opening: [OpeningKey: Int64] = [:]
+        var opening: [AccountLineKey: Int64] = [:]
         var postedNames: [String: String] = [:]
-        for entry in allEntries where entry.date < span.firstDay {
-            for line in entry.lines {
-                opening[OpeningKey(code: line.account.code, location: line.location, processor: line.processor), default: 0] += line.amount
-                postedNames[line.account.code] = line.account.name
-            }
-        }
+        for entry in allEntries where entry.date < span.firstDay { Books.add(entry, to: &opening, names: &postedNames) }
         func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
         func tags(location: String, processor: String) -> String {
             var tags: [String] = []
