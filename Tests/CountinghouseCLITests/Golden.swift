@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// Golden files: what users see, pinned byte for byte under `Fixtures/`. A refactor leaves them
+/// unchanged; a change of behaviour shows as a diff of these files in review.
+///
+/// Re-record with `COUNTINGHOUSE_RECORD_GOLDEN=1 swift test --filter Golden`, then read the diff.
+enum Golden {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static var recording: Bool { ProcessInfo.processInfo.environment["COUNTINGHOUSE_RECORD_GOLDEN"] == "1" }
+
+    /// Compares `actual` with the fixture at `name` (a path under `Fixtures/`), or writes it when
+    /// recording.
+    static func check(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = fixtures.appendingPathComponent(name)
+        if recording {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(actual.utf8).write(to: url)
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            Issue.record("no golden file \(name); record it with COUNTINGHOUSE_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
+            return
+        }
+        let expected = String(decoding: data, as: UTF8.self)
+        if expected != actual {
+            Issue.record(
+                "\(name) differs from its golden file:\n\(firstDifference(expected, actual))", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Compares every file of a folder the program wrote with the golden folder `name` (same file
+    /// names, same bytes), or records it.
+    static func checkFolder(_ name: String, _ folder: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let produced = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        let goldenFolder = fixtures.appendingPathComponent(name)
+        if recording {
+            try? FileManager.default.removeItem(at: goldenFolder)
+        } else {
+            let expected = (try? FileManager.default.contentsOfDirectory(atPath: goldenFolder.path).sorted()) ?? []
+            #expect(produced == expected, "the files of \(name)", sourceLocation: sourceLocation)
+        }
+        for file in produced {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            try check("\(name)/\(file)", text, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A command's outcome as a golden file shows it: the command line, the exit status, and what
+    /// it wrote to standard output and standard error.
+    static func transcript(_ arguments: [String], _ result: CLI.Result) -> String {
+        "$ countinghouse \(arguments.joined(separator: " "))\n"
+            + "exit status \(result.status)\n"
+            + "--- standard output\n\(result.output)"
+            + "--- standard error\n\(result.error)"
+    }
+
+    private static func firstDifference(_ expected: String, _ actual: String) -> String {
+        let left = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? String(left[index]) : "(end of file)"
+            let b = index < right.count ? String(right[index]) : "(end of file)"
+            if a != b { return "line \(index + 1)\n  golden: \(a)\n  actual: \(b)" }
+        }
+        return "(only line ends differ)"
+    }
+}
