@@ -9,7 +9,7 @@ extension SQLDatabase {
     }
 }
 
-extension SQLiteStore: CostCacheStore {
+extension SQLiteStore {
     public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
         try sharedRefreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing)
     }
@@ -36,7 +36,7 @@ extension SQLiteStore: CostCacheStore {
     }
 }
 
-extension PostgresStore: CostCacheStore {
+extension PostgresStore {
     public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
         try sharedRefreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing)
     }

@@ -18,7 +18,7 @@ public let ledgerSchemaVersion = 5
 /// Opens the ledger named by a locator: `postgres://…`, `postgresql://…` or a libpq conninfo
 /// (`host=… dbname=…`) is PostgreSQL; anything else (optionally prefixed `sqlite:`) is a SQLite
 /// file path. The schema is migrated on first use.
-public func openLedgerStore(locator: String) throws -> any CostCacheStore {
+public func openLedgerStore(locator: String) throws -> any LedgerStore {
     let trimmed = locator.trimmingSpaces
     if trimmed.isEmpty {
         throw StoreError.badLocator(

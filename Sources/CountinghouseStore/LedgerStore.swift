@@ -128,7 +128,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// The append-only, bitemporal ledger. Both implementations pass the same test suite.
+/// The append-only, bitemporal ledger with its cost cache and closed periods: everything a command
+/// asks of a ledger. Both implementations pass the same test suite.
 public protocol LedgerStore: AnyObject {
     /// Applies pending schema migrations (idempotent) and returns the schema version.
     @discardableResult func migrate() throws -> Int
@@ -158,10 +159,9 @@ public protocol LedgerStore: AnyObject {
     /// before `occurredAtOrBefore` ("as of"; kinds without occurred_at are not filtered by it), in
     /// ledger order; nil means no limit. Both are index range scans in the stores.
     func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow]
-}
 
-/// The cost cache and the checks `verify` runs (see CostCache.swift and PlainStock.swift).
-public protocol CostCacheStore: LedgerStore {
+    // MARK: The cost cache and the checks `verify` runs (see CostCache.swift and PlainStock.swift)
+
     /// Brings the cost cache up to date with every ingested file, repricing only the SKUs with
     /// rows in files ingested since, each from its last checkpoint before its earliest new row;
     /// with `rebuild`, drops it and recomputes everything. Checkpoints are kept at settled day
@@ -186,6 +186,17 @@ public protocol CostCacheStore: LedgerStore {
     func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// On-hand units as plain signed sums in SQL (counts as observations).
     func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64]
+
+    // MARK: Closed periods (see PostedPeriods.swift)
+
+    /// Every closed period with its posted entries, in period order.
+    func closedPeriods() throws -> [ClosedPeriod]
+    /// A file posted with a period's close, or nil.
+    func postedFile(period: String, name: String) throws -> PostedFile?
+    /// Posts a close: the period, its entries and files, in one transaction. `filesKnown` is how
+    /// many ingested files the close was computed from; if the ledger now has another number of
+    /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
+    func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws
 }
 
 extension LedgerStore {
@@ -197,7 +208,7 @@ extension LedgerStore {
     }
 }
 
-extension CostCacheStore {
+extension LedgerStore {
     /// Brings the cost cache up to date with checkpoints at the usual spacing.
     public func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh {
         try refreshCostCache(rebuild: rebuild, checkpointSpacing: CostReplay.defaultSpacing)

@@ -68,17 +68,6 @@ public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// What both stores answer about closed periods.
-public protocol PostedPeriodStore: AnyObject {
-    /// Every closed period with its posted entries, in period order.
-    func closedPeriods() throws -> [ClosedPeriod]
-    /// A file posted with a period's close, or nil.
-    func postedFile(period: String, name: String) throws -> PostedFile?
-    /// Posts a close: the period, its entries and files, in one transaction. `filesKnown` is how
-    /// many ingested files the close was computed from; if the ledger now has another number of
-    /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
-    func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws
-}
 
 extension SQLDatabase {
     func sharedClosedPeriods() throws -> [ClosedPeriod] {
@@ -166,7 +155,7 @@ extension SQLDatabase {
     }
 }
 
-extension SQLiteStore: PostedPeriodStore {
+extension SQLiteStore {
     public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
     public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
     public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
@@ -174,7 +163,7 @@ extension SQLiteStore: PostedPeriodStore {
     }
 }
 
-extension PostgresStore: PostedPeriodStore {
+extension PostgresStore {
     public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
     public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
     public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {

@@ -27,7 +27,7 @@ public enum LedgerVerifier {
     /// At most this many findings are listed per check (the count says how many there were).
     static let listedPerCheck = 20
 
-    public static func verify(_ store: any CostCacheStore) throws -> VerifyReport {
+    public static func verify(_ store: any LedgerStore) throws -> VerifyReport {
         var report = VerifyReport()
         func record(_ check: String, _ messages: [String]) {
             report.checks.append((check, messages.count))

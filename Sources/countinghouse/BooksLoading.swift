@@ -32,14 +32,11 @@ struct BooksView {
 
     /// `before`: only the closes of periods before this one count (the books as they stood when
     /// that period was closed, for checking what was posted then).
-    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant, closesBefore before: ReportSpan? = nil) throws {
-        guard let periods = store as? any PostedPeriodStore else {
-            throw CommandFailure("this store cannot keep closed periods")
-        }
+    init(_ store: any LedgerStore, environment: CommandEnvironment, knownAt: Instant, closesBefore before: ReportSpan? = nil) throws {
         self.knownAt = knownAt
         let offset = environment.zone.offsetFunction
         var phases = PhaseTimer()
-        closed = try periods.closedPeriods().filter { closed in
+        closed = try store.closedPeriods().filter { closed in
             closed.closedAt <= knownAt && before.map { closed.span.lastDay < $0.firstDay } ?? true
         }
         let latestClose = closed.last?.closedAt
@@ -146,7 +143,7 @@ struct ReportFiles {
 }
 
 /// Brings the cost cache up to date; with COUNTINGHOUSE_TIMINGS set, says what that took.
-func refreshCostCache(_ store: any CostCacheStore) throws {
+func refreshCostCache(_ store: any LedgerStore) throws {
     var timer = PhaseTimer()
     let refresh = try store.refreshCostCache(rebuild: false)
     timer.mark(

@@ -25,8 +25,7 @@ struct CloseCommand: ParsableCommand {
         let span = ReportSpan.period(period)!
         let now = environment.now
         let store = try openLedgerStoreForCommand(environment)
-        guard let periods = store as? any PostedPeriodStore else { throw CommandFailure("this store cannot keep closed periods") }
-        let closed = try periods.closedPeriods()
+        let closed = try store.closedPeriods()
         if closed.contains(where: { $0.period == period }) {
             throw CommandFailure("\(period) is already closed; what is learnt about it now goes into the first open period")
         }
@@ -62,7 +61,7 @@ struct CloseCommand: ParsableCommand {
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
         let files = try ReportFiles.books(books, span: span, environment: environment)
         do {
-            try periods.postClose(
+            try store.postClose(
                 closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
                 filesKnown: books.fileCount, programVersion: countinghouseVersion)
         } catch let error as PostedPeriodError {

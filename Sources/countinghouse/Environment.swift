@@ -78,7 +78,7 @@ struct CommandEnvironment {
     var currencyExponent: Int { CurrencyTable.exponent(of: configuration.currency) ?? 2 }
 
     /// Opens the ledger and applies pending migrations (first use initialises it).
-    func openStore() throws -> any CostCacheStore {
+    func openStore() throws -> any LedgerStore {
         let store = try openLedgerStore(locator: configuration.database)
         try store.migrate()
         return store

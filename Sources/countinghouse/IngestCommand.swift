@@ -34,7 +34,7 @@ struct IngestCommand: ParsableCommand {
         let store = try openLedgerStoreForCommand(environment)
         // A close is knowledge too: nothing may be recorded before the latest close, or the closed
         // period's figures "as known at its close" would change after the fact.
-        if let periods = store as? any PostedPeriodStore, let lastClose = try periods.closedPeriods().last,
+        if let lastClose = try store.closedPeriods().last,
             (recordedAt ?? environment.now) <= lastClose.closedAt
         {
             throw CommandFailure(

@@ -26,12 +26,12 @@ struct ReportCommand: ParsableCommand {
         let books = try BooksView(store, environment: environment, knownAt: knownAt)
         var files: ReportFiles
         var note = ""
-        if let closed = books.closedPeriod(exactly: span), let periods = store as? any PostedPeriodStore {
+        if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
             files = ReportFiles()
             for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger"] {
-                guard let posted = try periods.postedFile(period: closed.period, name: name) else {
+                guard let posted = try store.postedFile(period: closed.period, name: name) else {
                     throw CommandFailure("\(closed.period) is closed but its posted \(name) is missing: run countinghouse verify")
                 }
                 files.add(name, posted.content)

@@ -2,7 +2,7 @@ import CountinghouseCore
 import CountinghouseStore
 
 /// Opens the configured ledger, turning store errors into messages that say what to fix.
-func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any CostCacheStore {
+func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any LedgerStore {
     do {
         return try environment.openStore()
     } catch let error as StoreError {
@@ -14,10 +14,10 @@ func openLedgerStoreForCommand(_ environment: CommandEnvironment) throws -> any 
 /// covers every ingested file, else computed by the engine from the rows recorded by then, without
 /// touching the cache.
 enum CostView {
-    case cached(any CostCacheStore)
+    case cached(any LedgerStore)
     case computed([SKUCostRun])
 
-    init(_ store: any CostCacheStore, environment: CommandEnvironment, knownAt: Instant?, sku: String?) throws {
+    init(_ store: any LedgerStore, environment: CommandEnvironment, knownAt: Instant?, sku: String?) throws {
         let knownAt = knownAt ?? environment.now
         if let latest = try store.latestRecordedAt(), knownAt < latest {
             self = .computed(try computeCosts(store, knownAt: knownAt, sku: sku))
@@ -49,9 +49,9 @@ enum CostView {
 /// ingest never goes back in time), so the rows known at T are those of the files up to the last
 /// one recorded by T.
 func computeCosts(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
-    if let sku, let costs = store as? any CostCacheStore {
+    if let sku {
         let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
-        return try costs.costRuns(skus: [sku], throughFileID: throughFile)
+        return try store.costRuns(skus: [sku], throughFileID: throughFile)
     }
     var events: [CostEvent] = []
     for kind in stockKinds {

@@ -46,7 +46,7 @@ struct VerifyCommand: ParsableCommand {
     /// The checks of the books (§7.1–7.2, 7.6), as known now, and value conservation (§7.3) of
     /// the rebuild `LedgerVerifier` already made.
     func booksChecks(
-        _ store: any CostCacheStore, environment: CommandEnvironment, valueConservation: [String]
+        _ store: any LedgerStore, environment: CommandEnvironment, valueConservation: [String]
     ) throws -> [(String, [String])] {
         let books = try BooksView(store, environment: environment, knownAt: environment.now)
         let exponent = environment.currencyExponent
@@ -60,7 +60,6 @@ struct VerifyCommand: ParsableCommand {
         ))
         results.append(("value conservation", valueConservation))
         var closedMessages: [String] = []
-        guard let periods = store as? any PostedPeriodStore else { return results }
         for closed in books.closed {
             let atClose = try BooksView(store, environment: environment, knownAt: closed.closedAt, closesBefore: closed.span)
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
@@ -75,7 +74,7 @@ struct VerifyCommand: ParsableCommand {
                 chart: environment.configuration.chart, exponent: exponent
             ).map { "\(closed.period), at its end as posted: \($0)" }
             for file in try ReportFiles.books(atClose, span: closed.span, environment: environment).files {
-                let posted = try periods.postedFile(period: closed.period, name: file.name)
+                let posted = try store.postedFile(period: closed.period, name: file.name)
                 if posted?.content != file.content {
                     closedMessages.append(
                         posted == nil

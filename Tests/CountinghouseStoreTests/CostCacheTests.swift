@@ -45,8 +45,7 @@ import Testing
 
     @Test(arguments: StoreFlavor.all)
     func incrementalRefreshesEqualARebuildFromNothing(flavor: StoreFlavor) throws {
-        try withStore(flavor) { ledger, _ in
-            let store = try #require(ledger as? any CostCacheStore)
+        try withStore(flavor) { store, _ in
             var repriced: [Int] = []
             var fromCheckpoint = 0
             for (index, delivery) in Self.deliveries.enumerated() {
@@ -113,14 +112,12 @@ import Testing
         let catalogue = Self.deliveries.filter { $0.kind == .items }
         let others = Self.deliveries.filter { $0.kind != .items }.shuffled(using: &generator)
         var sortedContents: CostCacheContents?
-        try withStore(flavor) { ledger, _ in
-            let store = try #require(ledger as? any CostCacheStore)
+        try withStore(flavor) { store, _ in
             for (index, delivery) in Self.deliveries.enumerated() { try Self.append(store, delivery, at: index) }
             _ = try store.refreshCostCache(rebuild: false)
             sortedContents = Self.sorted(try store.cachedContents())
         }
-        try withStore(flavor) { ledger, _ in
-            let store = try #require(ledger as? any CostCacheStore)
+        try withStore(flavor) { store, _ in
             var fromCheckpoint = 0
             for (index, delivery) in (catalogue + others).enumerated() {
                 try Self.append(store, delivery, at: index)
@@ -136,8 +133,7 @@ import Testing
 
     @Test(arguments: StoreFlavor.all)
     func verifyFindsATamperedCacheAndATamperedLedgerRow(flavor: StoreFlavor) throws {
-        try withStore(flavor) { ledger, _ in
-            let store = try #require(ledger as? any CostCacheStore)
+        try withStore(flavor) { store, _ in
             for (index, delivery) in Self.deliveries.prefix(12).enumerated() { try Self.append(store, delivery, at: index) }
             #expect(try LedgerVerifier.verify(store).passed)
 

@@ -31,9 +31,8 @@ import CountinghouseStore
 
     @Test(arguments: StoreFlavor.all)
     func aCloseIsPostedWholeAndReadBackExactly(flavor: StoreFlavor) throws {
-        try withStore(flavor) { ledger, _ in
-            try ledger.migrate()
-            let store = try #require(ledger as? any PostedPeriodStore)
+        try withStore(flavor) { store, _ in
+            try store.migrate()
             #expect(try store.closedPeriods().isEmpty)
             let closed = Self.closedOctober()
             let journal = PostedFile(name: "journal.csv", content: "entry_id,date\nA,2026-10-05\n\"quoted, with\nline\",x\n")
@@ -54,7 +53,7 @@ import CountinghouseStore
                 "UPDATE posted_journal_lines SET amount = amount + 1", "DELETE FROM posted_journal_lines",
                 "UPDATE closed_periods SET closed_at = 0", "DELETE FROM posted_files",
             ] {
-                #expect(throws: (any Error).self, "\(sql)") { try execute(ledger, sql) }
+                #expect(throws: (any Error).self, "\(sql)") { try execute(store, sql) }
             }
             #expect(try store.closedPeriods() == [closed])
         }
