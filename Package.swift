@@ -2,7 +2,7 @@
 //
 // Countinghouse: a nightly batch pipeline that keeps a retail chain's books.
 // Layout (see README.md): a pure core, an ingest library, a store library with the only C handles,
-// and a thin command-line executable.
+// an application library with the use cases, and a thin command-line executable.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "countinghouse", targets: ["countinghouse"]),
         .library(name: "CountinghouseCore", targets: ["CountinghouseCore"]),
+        .library(name: "CountinghouseApp", targets: ["CountinghouseApp"]),
     ],
     dependencies: [
         // The CLI's commands, options and usage errors.
@@ -36,10 +37,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CountinghouseSample", dependencies: ["CountinghouseCore"]),
+        // The use cases (books as known at T, ingest, report, close, verify, entry, explain): what
+        // every command, the nightly run and the workbook call.
+        .target(
+            name: "CountinghouseApp",
+            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore"]),
         .executableTarget(
             name: "countinghouse",
             dependencies: [
-                "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample",
+                "CountinghouseCore", "CountinghouseApp", "CountinghouseSample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -52,7 +58,12 @@ let package = Package(
             name: "CountinghouseStoreTests",
             dependencies: ["CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),
         .testTarget(
+            name: "CountinghouseAppTests",
+            dependencies: ["CountinghouseApp", "CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),
+        .testTarget(
             name: "CountinghouseCLITests",
-            dependencies: ["countinghouse"]),
+            dependencies: ["countinghouse"],
+            // Golden files, read from the source tree by path (re-recorded there, see Golden.swift).
+            exclude: ["Fixtures"]),
     ]
 )

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
-import Foundation
 
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,27 +17,14 @@ struct CostCommand: ParsableCommand {
     @Option(help: "The folder to write into (created if missing).") var out: String
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
+        let context = try global.context()
         let span = try span.span()
-        let knownAt = try knownAt.instant(environment)
-        let store = try openLedgerStoreForCommand(environment)
-        let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: nil)
-        let start = environment.zone.startOfDay(span.firstDay)
-        let end = environment.zone.startOfDay(span.endDay)
-        let offset = environment.zone.offsetFunction
-        let cogs = CostTables.cogs(
-            try costs.cogs(from: start, to: end), from: start, to: end, exponent: environment.currencyExponent,
-            offset: offset)
-        let valuation = CostTables.valuation(
-            try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1), sku: nil),
-            exponent: environment.currencyExponent)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for (name, table) in [("cogs.csv", cogs), ("valuation.csv", valuation)] {
-            let path = (out as NSString).appendingPathComponent(name)
-            guard FileManager.default.createFile(atPath: path, contents: Data(table.renderCSV().utf8)) else {
-                throw CommandFailure("\(path): cannot write the file")
-            }
-        }
-        print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(environment.display(knownAt ?? environment.now)))")
+        let knownAt = try knownAt.instant(context) ?? context.now
+        let session = try Session(context)
+        let (cogs, valuation) = try CostJobs.costFiles(session, span: span, knownAt: knownAt)
+        var files = ReportFiles()
+        files.files = [("cogs.csv", cogs.renderCSV()), ("valuation.csv", valuation.renderCSV())]
+        try ReportJob.write(files, to: out)
+        print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(context.display(knownAt)))")
     }
 }

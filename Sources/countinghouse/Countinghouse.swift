@@ -1,9 +1,7 @@
 // The `countinghouse` command: a root command whose subcommands each live in their own file, parse
-// their options, call the libraries and print. No accounting happens here.
-//
-// Exit status: 0 success; 1 when the work failed (a rejected file, an unreachable database, a bad
-// configuration); 2 for usage errors (unknown options, bad arguments).
+// their options, call the application library and print. No accounting happens here.
 import ArgumentParser
+import CountinghouseApp
 import Foundation
 
 @main
@@ -20,21 +18,21 @@ struct Countinghouse: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let failure as CommandFailure {
-            printError("error: \(failure.description)")
-            Foundation.exit(1)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 printError(fullMessage(for: error))
-                Foundation.exit(2)
+                Foundation.exit(ExitStatus.usage.rawValue)
             }
-            if code == .success || code == .failure || error is ExitCode {
+            if code == .success || error is CleanExit {
                 exit(withError: error)
             }
-            // Anything else (a database or I/O error) is a failure of the work, not of usage.
-            printError("error: \(String(describing: error))")
-            Foundation.exit(1)
+            // A failure of the work: its message on standard error, its status for the scheduler.
+            let failure = AppFailure.from(error)
+            printError("error: \(failure.message)")
+            Foundation.exit(failure.status.rawValue)
         }
     }
 }

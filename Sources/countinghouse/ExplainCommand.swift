@@ -1,6 +1,6 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
-import CountinghouseStore
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,50 +18,15 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Output format: table, csv or json.") var format: Table.Format = .table
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let knownAt = try knownAt.instant(environment) ?? environment.now
-        let store = try openLedgerStoreForCommand(environment)
-        let shown = environment.display(knownAt)
-        guard let sku = try sku(store, knownAt: knownAt) else {
-            throw CommandFailure("no outflow \(id) as known at \(shown) (outflow ids are cogs.csv's outflow_id)")
-        }
-        let runs = try computeCosts(store, knownAt: knownAt, sku: sku)
-        guard let run = runs.first,
-            let explanation = CostExplanation.explain(
-                run, outflowID: id, exponent: environment.currencyExponent, offset: environment.zone.offsetFunction)
-        else {
-            throw CommandFailure("no outflow \(id) as known at \(shown) (outflow ids are cogs.csv's outflow_id)")
-        }
+        let context = try global.context()
+        let knownAt = try knownAt.instant(context) ?? context.now
+        let session = try Session(context)
+        let explanation = try CostJobs.explain(session, outflowID: id, knownAt: knownAt)
         if format == .table {
             for line in explanation.heading { print(line) }
-            print("as known at \(shown)")
+            print("as known at \(context.display(knownAt))")
             print()
         }
         print(explanation.parts.render(format), terminator: "")
-    }
-
-    /// The SKU of the ledger row the id names: `KIND:DOCUMENT:LINE` (pos_lines, purchases or
-    /// transfers), or `SHRINKAGE:COUNT:LOCATION:SKU` (counts). Documents may hold colons, so the
-    /// id is compared whole with each candidate row's.
-    func sku(_ store: any LedgerStore, knownAt: Instant) throws -> String? {
-        let kind: LedgerKind
-        let documentColumn: String
-        switch id.split(separator: ":", maxSplits: 1).first.map(String.init) {
-        case "SALE", "COMP": (kind, documentColumn) = (.posLines, "order_id")
-        case "PURCHASE_RETURN": (kind, documentColumn) = (.purchases, "document_id")
-        case "TRANSFER_SHIP": (kind, documentColumn) = (.transfers, "transfer_id")
-        case "SHRINKAGE": (kind, documentColumn) = (.counts, "count_id")
-        default: return nil
-        }
-        for stored in try store.rows(of: kind, knownAt: knownAt) {
-            let row = stored.row
-            guard let sku = row["sku"].textValue else { continue }
-            let document = row[documentColumn].description
-            let candidate = kind == .counts
-                ? "SHRINKAGE:\(document):\(row["location"].description):\(sku)"
-                : "\(id.split(separator: ":", maxSplits: 1)[0]):\(document):\(row["line_no"].integerValue.map(String.init) ?? "")"
-            if candidate == id { return sku }
-        }
-        return nil
     }
 }

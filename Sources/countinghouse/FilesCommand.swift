@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
 
 struct FilesCommand: ParsableCommand {
@@ -11,16 +12,7 @@ struct FilesCommand: ParsableCommand {
     var format: Table.Format = .table
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let store = try openLedgerStoreForCommand(environment)
-        var table = Table(columns: ["id", "recorded_at", "kind", "rows_accepted", "rows_duplicate", "bytes", "sha256", "name"])
-        for file in try store.files() {
-            table.append([
-                .integer(file.id), .text(environment.display(file.recordedAt)), .text(file.kind.rawValue),
-                .integer(Int64(file.rowsAccepted)), .integer(Int64(file.rowsDuplicate)), .integer(file.byteCount),
-                .text(file.sha256), .text(file.name),
-            ])
-        }
-        print(table.render(format), terminator: "")
+        let session = try Session(try global.context())
+        print(try CostJobs.files(session).render(format), terminator: "")
     }
 }

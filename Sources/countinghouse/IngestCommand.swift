@@ -1,8 +1,6 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
-import CountinghouseIngest
-import CountinghouseStore
-import Foundation
 
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,103 +27,14 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let recordedAt = try recordedAt.map { try environment.instant(argument: $0, option: "--recorded-at") }
-        let store = try openLedgerStoreForCommand(environment)
-        // A close is knowledge too: nothing may be recorded before the latest close, or the closed
-        // period's figures "as known at its close" would change after the fact.
-        if let lastClose = try store.closedPeriods().last,
-            (recordedAt ?? environment.now) <= lastClose.closedAt
-        {
-            throw CommandFailure(
-                "recorded at \(environment.display(recordedAt ?? environment.now)) would not be after the close of \(lastClose.period) (\(environment.display(lastClose.closedAt))): knowledge never goes backwards")
+        let context = try global.context()
+        let recordedAt = try recordedAt.map { try context.instant(argument: $0, option: "--recorded-at") }
+        let session = try Session(context)
+        let outcomes = try IngestJob.ingest(session, paths: files, kind: kind, recordedAt: recordedAt) { outcome in
+            for line in outcome.lines(context: context) { print(line) }
         }
-        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: environment.configuration.currency))
-        let knownLocations = Set(environment.configuration.locations.map(\.code))
-        var anyRejected = false
-        for path in files {
-            let check = ingestor.check(path: path, displayName: path, kind: kind)
-            let valid: ValidFile
-            switch check {
-            case .invalid(let detected, let errors):
-                anyRejected = true
-                print("\(path): REJECTED\(detected.map { " (\($0.rawValue))" } ?? ""): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger")
-                for error in errors { print("  \(error)") }
-                continue
-            case .valid(let file):
-                valid = file
-            }
-            if !knownLocations.isEmpty {
-                let errors = try unknownLocations(path: path, valid: valid, ingestor: ingestor, known: knownLocations)
-                if !errors.isEmpty {
-                    anyRejected = true
-                    print("\(path): REJECTED (\(valid.kind.rawValue)): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger")
-                    for error in errors { print("  \(error)") }
-                    continue
-                }
-            }
-            let info = IngestFileInfo(
-                name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount,
-                recordedAt: recordedAt ?? environment.now)
-            let outcome: AppendOutcome
-            do {
-                outcome = try store.append(info) { emit in
-                    var emitted = 0
-                    try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
-                        try emit(row)
-                        emitted += 1
-                        if emitted == faultKillAfterRows { killThisProcess() }
-                    }
-                }
-            } catch let error as StoreError {
-                throw CommandFailure("\(path): \(error.description)")
-            }
-            switch outcome {
-            case .knownFile(let earlier):
-                print("\(path): \(valid.kind.rawValue): already ingested as \(earlier.name) at \(environment.display(earlier.recordedAt)) (same sha256); skipped")
-            case .appended(let file):
-                print("\(path): \(valid.kind.rawValue): \(file.rowsAccepted) accepted, \(file.rowsDuplicate) duplicate\(file.rowsDuplicate == 1 ? "" : "s"), recorded at \(environment.display(file.recordedAt))")
-            case .rejected(let errors):
-                anyRejected = true
-                print("\(path): REJECTED (\(valid.kind.rawValue)): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger")
-                for error in errors { print("  \(error)") }
-            }
-        }
-        if anyRejected { throw ExitCode.failure }
-    }
-
-    /// With locations configured, a row naming another location is a row error.
-    private func unknownLocations(path: String, valid: ValidFile, ingestor: FileIngestor, known: Set<String>)
-        throws -> [RowError]
-    {
-        let columns = valid.kind.schema.columns.map(\.name).filter {
-            $0 == "location" || $0 == "from_location" || $0 == "to_location"
-        }
-        guard !columns.isEmpty else { return [] }
-        var errors: [RowError] = []
-        try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
-            for column in columns {
-                let code = row[column].description
-                if !known.contains(code) {
-                    errors.append(
-                        RowError(
-                            file: path, row: row.sourceRow, column: column, value: code,
-                            reason: "unknown location (countinghouse.toml lists \(known.sorted().joined(separator: ", ")))"))
-                }
-            }
-        }
-        return errors
+        if outcomes.contains(where: \.isRejected) { throw ExitCode(ExitStatus.rejected.rawValue) }
     }
 }
 
 extension LedgerKind: ExpressibleByArgument {}
-
-/// Crash testing: `COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS=N` makes an ingest kill itself with SIGKILL
-/// (as `kill -9` would) after handing N rows of a file to the store, mid-transaction. Tests use it
-/// to prove that a crash leaves no trace of the file.
-private let faultKillAfterRows: Int? = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS"]
-    .flatMap { Int($0) }
-
-private func killThisProcess() {
-    kill(getpid(), SIGKILL)
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountinghouseApp
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -7,9 +8,8 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let store = try openLedgerStoreForCommand(environment)
-        let version = try store.migrate()
-        print("ledger ready: \(environment.configuration.database) (schema version \(version))")
+        let context = try global.context()
+        let version = try LedgerAccess.initialise(context)
+        print("ledger ready: \(context.configuration.database) (schema version \(version))")
     }
 }

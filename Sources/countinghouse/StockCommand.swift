@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
 
 struct StockCommand: ParsableCommand {
@@ -19,21 +20,11 @@ struct StockCommand: ParsableCommand {
     @Option(help: "table, csv or json.") var format: Table.Format = .table
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let asOf = try asOf.instant(environment)
-        let knownAt = try knownAt.instant(environment)
-        let store = try openLedgerStoreForCommand(environment)
-        let costs = try CostView(store, environment: environment, knownAt: knownAt, sku: sku)
-        var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
-        for position in try costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max), sku: sku) {
-            if let location, position.location != location { continue }
-            // Like valuation.csv: a SKU and location with nothing left is not listed, unless asked for.
-            if position.isZero && (sku == nil || location == nil) { continue }
-            table.append([
-                .text(position.sku), .text(position.location), .integer(position.quantityOnHand),
-                .money(position.value, exponent: environment.currencyExponent), .integer(position.pendingQuantity),
-            ])
-        }
+        let context = try global.context()
+        let asOf = try asOf.instant(context)
+        let knownAt = try knownAt.instant(context) ?? context.now
+        let session = try Session(context)
+        let table = try CostJobs.stock(session, sku: sku, location: location, asOf: asOf, knownAt: knownAt)
         print(table.render(format), terminator: "")
     }
 }

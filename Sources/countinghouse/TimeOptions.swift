@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
 
 /// `--as-known-at T`: use only rows recorded by then.
@@ -6,8 +7,8 @@ struct KnownAtOption: ParsableArguments {
     @Option(name: .customLong("as-known-at"), help: "Use only rows recorded by then (a date means the end of that day).")
     var asKnownAt: String?
 
-    func instant(_ environment: CommandEnvironment) throws -> Instant? {
-        try asKnownAt.map { try environment.instant(argument: $0, option: "--as-known-at") }
+    func instant(_ context: AppContext) throws -> Instant? {
+        try asKnownAt.map { try context.instant(argument: $0, option: "--as-known-at") }
     }
 }
 
@@ -16,7 +17,7 @@ struct AsOfOption: ParsableArguments {
     @Option(name: .customLong("as-of"), help: "What had happened by this instant (a date means the end of that day).")
     var asOf: String?
 
-    func instant(_ environment: CommandEnvironment) throws -> Instant? {
-        try asOf.map { try environment.instant(argument: $0, option: "--as-of") }
+    func instant(_ context: AppContext) throws -> Instant? {
+        try asOf.map { try context.instant(argument: $0, option: "--as-of") }
     }
 }

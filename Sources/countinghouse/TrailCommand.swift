@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
 
 struct TrailCommand: ParsableCommand {
@@ -19,17 +20,11 @@ struct TrailCommand: ParsableCommand {
     @Option(help: "table, csv or json.") var format: Table.Format = .table
 
     func run() throws {
-        let environment = try CommandEnvironment(global)
-        let asOf = try asOf.instant(environment)
-        let knownAt = try knownAt.instant(environment)
-        let store = try openLedgerStoreForCommand(environment)
-        let runs = try computeCosts(store, knownAt: knownAt ?? environment.now, sku: sku)
-        guard let run = runs.first else {
-            throw CommandFailure("no stock movements of SKU \(sku) are known")
-        }
-        let table = CostTrail.table(
-            run, location: location, through: asOf, exponent: environment.currencyExponent,
-            offset: environment.zone.offsetFunction)
+        let context = try global.context()
+        let asOf = try asOf.instant(context)
+        let knownAt = try knownAt.instant(context) ?? context.now
+        let session = try Session(context)
+        let table = try CostJobs.trail(session, sku: sku, location: location, asOf: asOf, knownAt: knownAt)
         print(table.render(format), terminator: "")
     }
 }

@@ -144,7 +144,7 @@ import Testing
         let cli = try CLI()
         try cli.write("countinghouse.toml", "currency = \"EURO\"\n")
         let result = try cli.run(["files"])
-        #expect(result.status == 1)
+        #expect(result.status == 78)  // EX_CONFIG: the configuration is wrong
         #expect(result.error == "error: countinghouse.toml:1: currency EURO is not an ISO 4217 code\n")
     }
 

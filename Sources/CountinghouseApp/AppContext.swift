@@ -1,0 +1,151 @@
+// What every use case shares: the configuration, the clock, the reporting time zone.
+//
+// Place in the pipeline: a command (or the nightly run) makes one `AppContext` from the flags it
+// parsed, and hands it to the use cases. Precedence: flags, then environment variables
+// (COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CURRENCY, COUNTINGHOUSE_TIMEZONE, COUNTINGHOUSE_CONFIG),
+// then `countinghouse.toml`, then defaults. The clock is read here and nowhere else:
+// COUNTINGHOUSE_NOW (an ISO 8601 instant) replaces it, so tests, backfills and demos can replay
+// history.
+// Errors a user can see: a configuration file that cannot be read or parsed (its file, line and
+// key), an unknown currency or time zone, a COUNTINGHOUSE_NOW that is not an instant (all exit
+// status `configuration`).
+import CountinghouseCore
+import CountinghouseIngest
+import Foundation
+
+public struct AppContext: Sendable {
+    public var configuration: Configuration
+    public var zone: ReportingZone
+    /// The clock: every "now" of the use cases.
+    public var now: Instant
+
+    /// Reads the configuration file (`configPath`, else COUNTINGHOUSE_CONFIG, else
+    /// ./countinghouse.toml when it exists), applies the environment and `database`, and reads the
+    /// clock.
+    public init(configPath: String? = nil, database: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(AppFailure)
+    {
+        var configuration = Configuration()
+        let explicitPath = configPath ?? environment["COUNTINGHOUSE_CONFIG"]
+        let path = explicitPath ?? "countinghouse.toml"
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw AppFailure(.configuration, "\(path): cannot read the configuration file")
+            }
+            do {
+                configuration = try Configuration.parse(String(decoding: data, as: UTF8.self), fileName: path)
+            } catch {
+                throw AppFailure(.configuration, error.description)
+            }
+        } else if let explicitPath {
+            throw AppFailure(.configuration, "\(explicitPath): no such configuration file")
+        }
+        if let database = environment["COUNTINGHOUSE_DATABASE"], !database.isEmpty { configuration.database = database }
+        if let currency = environment["COUNTINGHOUSE_CURRENCY"], !currency.isEmpty {
+            guard CurrencyTable.exponent(of: currency.uppercased()) != nil else {
+                throw AppFailure(.configuration, "COUNTINGHOUSE_CURRENCY=\(currency) is not an ISO 4217 currency code")
+            }
+            configuration.currency = currency.uppercased()
+        }
+        if let zone = environment["COUNTINGHOUSE_TIMEZONE"], !zone.isEmpty { configuration.timeZone = zone }
+        if let database { configuration.database = database }
+        guard let zone = ReportingZone(identifier: configuration.timeZone) else {
+            throw AppFailure(
+                .configuration, "unknown time zone \(configuration.timeZone): use an IANA name such as UTC or America/New_York")
+        }
+        self.configuration = configuration
+        self.zone = zone
+        if let text = environment["COUNTINGHOUSE_NOW"], !text.isEmpty {
+            guard let instant = TimestampText.parseInstant(text) else {
+                throw AppFailure(
+                    .configuration, "COUNTINGHOUSE_NOW=\(text) is not an ISO 8601 instant with an offset (e.g. 2026-11-05T06:00:00Z)")
+            }
+            self.now = instant
+        } else {
+            var spec = timespec()
+            clock_gettime(CLOCK_REALTIME, &spec)
+            self.now = Instant(nanosecondsSinceEpoch: Int64(spec.tv_sec) * Instant.nanosecondsPerSecond + Int64(spec.tv_nsec))
+        }
+    }
+
+    /// Decimals of the functional currency.
+    public var currencyExponent: Int { CurrencyTable.exponent(of: configuration.currency) ?? 2 }
+
+    /// The offset function the core takes.
+    public var offset: OffsetAtInstant { zone.offsetFunction }
+
+    /// An instant in the reporting time zone, as outputs write it.
+    public func display(_ instant: Instant) -> String { instant.iso8601(offsetSeconds: zone.offsetSeconds(at: instant)) }
+
+    /// The first instant of a calendar day in the reporting time zone.
+    public func startOfDay(_ date: CivilDate) -> Instant { zone.startOfDay(date) }
+
+    /// A time a person typed: an ISO 8601 instant with an offset, or a bare date meaning the end of
+    /// that day in the reporting time zone (its last nanosecond, so "≤ T" includes the whole day).
+    /// Nil when the text is neither.
+    public func instant(typed text: String) -> Instant? {
+        if let instant = TimestampText.parseInstant(text) { return instant }
+        if let date = TimestampText.parseDate(text) {
+            return Instant(nanosecondsSinceEpoch: zone.startOfDay(date.adding(days: 1)).nanosecondsSinceEpoch - 1)
+        }
+        return nil
+    }
+}
+
+/// The reporting time zone, through Foundation's time-zone database (the application's edge; the
+/// core takes offsets as numbers).
+public struct ReportingZone: @unchecked Sendable {
+    let timeZone: TimeZone
+
+    public init?(identifier: String) {
+        guard let timeZone = TimeZone(identifier: identifier) else { return nil }
+        self.timeZone = timeZone
+    }
+
+    public func offsetSeconds(at instant: Instant) -> Int64 {
+        let seconds = floorDivide(instant.nanosecondsSinceEpoch, Instant.nanosecondsPerSecond).quotient
+        return Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))))
+    }
+
+    /// The offset function the core takes (time-zone data stays at the edge). Asking Foundation's
+    /// time-zone database costs microseconds, and a report asks once per row: offsets are
+    /// remembered per quarter hour (every zone's transitions fall on quarter hours), so a year of
+    /// rows asks Foundation a few thousand times.
+    public var offsetFunction: OffsetAtInstant {
+        let cache = OffsetCache(zone: self)
+        return { cache.offset(at: $0) }
+    }
+
+    /// The first instant of a calendar day in this zone.
+    public func startOfDay(_ date: CivilDate) -> Instant {
+        let midnightUTC = Instant(date: date)
+        var offset = offsetSeconds(at: midnightUTC)
+        for _ in 0..<2 {
+            let candidate = Instant(date: date, offsetSeconds: offset)
+            let corrected = offsetSeconds(at: candidate)
+            if corrected == offset { return candidate }
+            offset = corrected
+        }
+        return Instant(date: date, offsetSeconds: offset)
+    }
+}
+
+/// Offsets per quarter hour, shared by the threads of one use case.
+final class OffsetCache: @unchecked Sendable {
+    private let zone: ReportingZone
+    private let lock = NSLock()
+    private var offsets: [Int64: Int64] = [:]
+    private static let quarterHour: Int64 = 900 * Instant.nanosecondsPerSecond
+
+    init(zone: ReportingZone) { self.zone = zone }
+
+    func offset(at instant: Instant) -> Int64 {
+        let bucket = floorDivide(instant.nanosecondsSinceEpoch, Self.quarterHour).quotient
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = offsets[bucket] { return known }
+        let offset = zone.offsetSeconds(at: Instant(nanosecondsSinceEpoch: bucket * Self.quarterHour))
+        offsets[bucket] = offset
+        return offset
+    }
+}

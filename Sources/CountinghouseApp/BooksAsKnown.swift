@@ -1,0 +1,106 @@
+// The books as known at a time, for `report`, `close`, `entry` and `verify`: the ledger rows recorded
+// by then, one cost run over all of them (by the one cost policy, `Costs`), the journal computed
+// from both, the periods closed by then, and the entries a report shows (posted where closed,
+// computed where open, with the prior-period adjustments between).
+import CountinghouseCore
+import CountinghouseStore
+import Foundation
+
+/// The program version recorded with every close and in run.json.
+public let countinghouseVersion = "0.4.0"
+
+public struct BooksAsKnown {
+    public let knownAt: Instant
+    /// Costs as known at `knownAt`.
+    public let costs: CostView
+    /// Every stock event's posting, from the same costs.
+    public let postings: [StockPosting]
+    /// The journal of everything known at `knownAt`, every date (no closes applied).
+    public let computed: [JournalEntry]
+    /// Periods closed by `knownAt`, in order.
+    public let closed: [ClosedPeriod]
+    /// The books: posted closed periods, adjustments, computed open periods.
+    public let entries: [JournalEntry]
+    /// The earliest business date of any dated row known (nil for an empty ledger).
+    public let firstBusinessDate: CivilDate?
+    public let fileCount: Int
+    /// sha256 over the sorted sha256s of the input files known: which inputs produced a report.
+    public let inputsDigest: String
+    /// The rows the journal was made from, by kind (for the drill-down of `entry`).
+    public let rowsOfKind: [LedgerKind: [StoredRow]]
+
+    /// `closesBefore`: only the closes of periods before this one count (the books as they stood
+    /// when that period was closed, for checking what was posted then).
+    public init(_ session: Session, knownAt: Instant, closesBefore before: ReportSpan? = nil) throws {
+        let (store, context) = (session.store, session.context)
+        self.knownAt = knownAt
+        let offset = context.offset
+        var phases = PhaseTimer()
+        closed = try store.closedPeriods().filter { closed in
+            closed.closedAt <= knownAt && before.map { closed.span.lastDay < $0.firstDay } ?? true
+        }
+        let latestClose = closed.last?.closedAt
+        let closedUntil = closed.last?.span.endDay
+        let useCache = try Costs.fromCache(store, knownAt: knownAt)
+        var events: [CostEvent] = []
+        var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
+        var lateRows: [String: [String]] = [:]
+        var firstDate: CivilDate?
+        for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
+            let rows = try store.rows(of: kind, knownAt: knownAt)
+            for stored in rows {
+                if let occurredAt = stored.row.occurredAt {
+                    let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
+                    if firstDate.map({ date < $0 }) ?? true { firstDate = date }
+                    if let latestClose, let closedUntil, stored.recordedAt > latestClose, date < closedUntil {
+                        lateRows[Books.period(of: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
+                    }
+                }
+                // The engine's events come from the rows read here anyway (not read twice).
+                if !useCache, stockKinds.contains(kind),
+                    let event = CostEvents.event(
+                        of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
+                {
+                    events.append(event)
+                }
+            }
+            rowsOfKind[kind] = rows
+        }
+        firstBusinessDate = firstDate
+        phases.mark("load rows")
+        if useCache {
+            try Costs.refreshCostCache(store)
+            costs = .cached(store)
+            postings = try costs.postings()
+            phases.mark("cost cache")
+        } else {
+            let runs = Costs.runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+            phases.mark("cost runs")
+            costs = .computed(runs)
+            postings = try costs.postings()
+            phases.mark("stock postings")
+        }
+        computed = JournalRules.entries(
+            JournalInput(
+                posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
+                settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,
+                chart: context.configuration.chart, offset: offset))
+        phases.mark("journal")
+        entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
+        self.rowsOfKind = rowsOfKind
+        let files = try store.files().filter { $0.recordedAt <= knownAt }
+        fileCount = files.count
+        inputsDigest = sha256Hex(files.map(\.sha256).sorted().joined(separator: "\n"))
+    }
+
+    /// Stock positions at an instant as known at `knownAt`.
+    public func positions(through instant: Instant) throws -> [StockPosition] { try costs.positions(through: instant) }
+
+    /// The closed period whose span is exactly `span`, if any.
+    public func closedPeriod(exactly span: ReportSpan) -> ClosedPeriod? { closed.first { $0.span == span } }
+
+    /// The closed period the span's last day falls in, if any.
+    public func closedPeriod(containing day: CivilDate) -> ClosedPeriod? {
+        closed.first { $0.span.firstDay <= day && day <= $0.span.lastDay }
+    }
+}

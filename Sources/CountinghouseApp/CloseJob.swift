@@ -1,0 +1,81 @@
+// `close`: posts a period's journal, trial balance, valuation and hledger journal as known now
+// (SEMANTICS §4), append-only like the ledger.
+//
+// Rules: a period closes once, after it has ended, in order (months close in order from the
+// ledger's first business date); the clock may not be before the latest close (a close is
+// knowledge too); what is posted must balance. Errors a user can see: each refusal, with what to
+// do instead (exit status `rejected`).
+import CountinghouseCore
+import CountinghouseStore
+
+/// What a close posted.
+public struct CloseOutcome: Sendable {
+    public var period: String
+    public var closedAt: Instant
+    public var entries: [JournalEntry]
+    public var files: ReportFiles
+
+    /// The closed periods adjusted by prior-period adjustments posted with this close.
+    public var adjustedPeriods: [String] { entries.filter { !$0.aboutPeriod.isEmpty }.map(\.aboutPeriod) }
+
+    /// The line `close` prints.
+    public func summary(context: AppContext) -> String {
+        "closed \(period) as known at \(context.display(closedAt)): \(entries.count) entries, "
+            + "\(entries.reduce(0) { $0 + $1.lines.count }) lines posted"
+            + (adjustedPeriods.isEmpty ? "" : ", with prior-period adjustments for \(adjustedPeriods.joined(separator: ", "))")
+    }
+}
+
+public enum CloseJob {
+    /// Closes `period` (a month, `2026-10`) as known at the context's clock.
+    public static func close(_ session: Session, period: String) throws -> CloseOutcome {
+        let (store, context) = (session.store, session.context)
+        guard let span = ReportSpan.period(period) else {
+            throw AppFailure(.usage, "--period \(period): expected a month YYYY-MM, e.g. 2026-10")
+        }
+        let now = context.now
+        let closed = try store.closedPeriods()
+        if closed.contains(where: { $0.period == period }) {
+            throw AppFailure.rejected("\(period) is already closed; what is learnt about it now goes into the first open period")
+        }
+        let end = context.startOfDay(span.endDay)
+        guard now >= end else {
+            throw AppFailure.rejected("\(period) has not ended (it ends at \(context.display(end)); now is \(context.display(now)))")
+        }
+        if let last = closed.last {
+            guard now >= last.closedAt else {
+                throw AppFailure.rejected(
+                    "the clock (\(context.display(now))) is before the close of \(last.period) (\(context.display(last.closedAt))): knowledge never goes backwards")
+            }
+            let next = Books.period(of: last.span.endDay)
+            guard next == period else {
+                throw AppFailure.rejected(
+                    span.firstDay < last.span.firstDay
+                        ? "\(period) is before \(last.period), which is closed: periods close in order"
+                        : "\(next) is open: close it before \(period) (periods close in order)")
+            }
+        }
+        let books = try BooksAsKnown(session, knownAt: now)
+        if closed.isEmpty, let first = books.firstBusinessDate, first < span.firstDay {
+            throw AppFailure.rejected(
+                "\(Books.period(of: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")
+        }
+        // What is posted: the period's own entries and the adjustments for the periods before it
+        // (which the books date on its first day).
+        let posted = JournalOutputs.entries(books.entries, in: span)
+        if let unbalanced = posted.first(where: { $0.imbalance != 0 }) {
+            throw AppFailure.rejected(
+                "\(unbalanced.id) does not balance (\(unbalanced.imbalance) minor units): the posted periods were altered; run countinghouse verify")
+        }
+        let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
+        let files = try ReportFiles.books(books, span: span, context: context)
+        do {
+            try store.postClose(
+                closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
+                filesKnown: books.fileCount, programVersion: countinghouseVersion)
+        } catch let error as PostedPeriodError {
+            throw AppFailure.rejected(error.description)
+        }
+        return CloseOutcome(period: period, closedAt: now, entries: posted, files: files)
+    }
+}

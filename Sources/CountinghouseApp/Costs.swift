@@ -1,0 +1,91 @@
+// Costs as known at a time, by one policy: from the cost cache (brought up to date first) when the
+// knowledge time covers every ingested file, else from the engine over the rows recorded by then,
+// without touching the cache. Both give the same bytes (a test holds them equal).
+//
+// Place in the pipeline: the books, `stock`, `cost`, `trail` and `explain` ask this for costs;
+// nothing else decides between cache and engine.
+import CountinghouseCore
+import CountinghouseStore
+
+public enum Costs {
+    /// The one cost policy: whether costs as known at `knownAt` come from the cache. The cache
+    /// holds costs as known now, so it serves any time at or after the latest ingest (an empty
+    /// ledger included); an earlier time needs the engine over the rows recorded by then.
+    public static func fromCache(_ store: any LedgerStore, knownAt: Instant) throws -> Bool {
+        try store.latestRecordedAt().map { knownAt >= $0 } ?? true
+    }
+
+    /// Costs as known at `knownAt`, of every SKU or of one.
+    public static func asKnown(_ store: any LedgerStore, at knownAt: Instant, sku: String? = nil) throws -> CostView {
+        if try fromCache(store, knownAt: knownAt) {
+            try refreshCostCache(store)
+            return .cached(store)
+        }
+        return .computed(try runs(store, knownAt: knownAt, sku: sku))
+    }
+
+    /// Engine runs over every stock row recorded by `knownAt`, optionally of one SKU only. One
+    /// SKU's rows are read through the ledger's SKU index: files are recorded in id order (an
+    /// ingest never goes back in time), so the rows known at T are those of the files up to the
+    /// last one recorded by T.
+    public static func runs(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
+        if let sku {
+            let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
+            return try store.costRuns(skus: [sku], throughFileID: throughFile)
+        }
+        var events: [CostEvent] = []
+        for kind in stockKinds {
+            for stored in try store.rows(of: kind, knownAt: knownAt) {
+                let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
+                if let event = CostEvents.event(of: sourced) { events.append(event) }
+            }
+        }
+        return runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+    }
+
+    /// Engine runs over events already read, with the catalogue rows known at the same time.
+    public static func runs(events: [CostEvent], items: [LedgerRow]) -> [SKUCostRun] {
+        CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+    }
+
+    /// Brings the cost cache up to date; with COUNTINGHOUSE_TIMINGS set, says what that took.
+    public static func refreshCostCache(_ store: any LedgerStore) throws {
+        var timer = PhaseTimer()
+        let refresh = try store.refreshCostCache(rebuild: false)
+        timer.mark(
+            "cost cache refresh (\(refresh.skusRepriced) SKUs repriced, \(refresh.skusFromCheckpoint) from a checkpoint, "
+                + "\(refresh.eventsReplayed) events replayed\(refresh.rebuiltFromNothing ? ", rebuilt from nothing" : ""))")
+    }
+}
+
+/// Costs as known at a time: read from the cost cache, or computed by the engine.
+public enum CostView {
+    case cached(any LedgerStore)
+    case computed([SKUCostRun])
+
+    /// Outflows with `from ≤ occurred_at < to`.
+    public func cogs(from: Instant, to: Instant) throws -> [CogsLine] {
+        switch self {
+        case .cached(let store): return try store.cachedCogs(from: from, to: to)
+        case .computed(let runs): return runs.flatMap(\.cogsLines)
+        }
+    }
+
+    /// Positions through an instant (inclusive), of every SKU or of one.
+    public func positions(through instant: Instant, sku: String? = nil) throws -> [StockPosition] {
+        switch self {
+        case .cached(let store): return try store.cachedPositions(through: instant, sku: sku)
+        case .computed(let runs):
+            let selected = runs.filter { sku == nil || $0.sku == sku }
+            return CostDelta.positions(selected.flatMap(\.deltas).filter { $0.occurredAt <= instant })
+        }
+    }
+
+    /// Every stock event's posting (what the journal books for it).
+    public func postings() throws -> [StockPosting] {
+        switch self {
+        case .cached(let store): return try store.cachedStockPostings()
+        case .computed(let runs): return runs.flatMap(\.stockPostings)
+        }
+    }
+}

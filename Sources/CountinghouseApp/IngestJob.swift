@@ -1,0 +1,138 @@
+// `ingest`: files into the ledger, each whole or not at all (SEMANTICS §1).
+//
+// Each file is checked first (pass 1: every bad row found, nothing written), then streamed into
+// one store transaction (pass 2). A rejected file leaves nothing in the ledger; the other files
+// still land. Nothing may be recorded at or before the latest close: a close is knowledge too, and
+// the closed period's figures "as known at its close" would change after the fact.
+// Errors a user can see: every `RowError` of a rejected file (file, row, column, value, reason);
+// a knowledge time not after the latest close; the store's errors.
+import CountinghouseCore
+import CountinghouseIngest
+import CountinghouseStore
+import Foundation
+
+/// What happened to one file.
+public enum IngestFate: Sendable {
+    /// The file landed: its record, with its accepted and duplicate rows.
+    case landed(IngestedFile)
+    /// The same bytes were ingested before (the earlier file); nothing was done.
+    case alreadyIngested(kind: LedgerKind, earlier: IngestedFile)
+    /// Nothing of the file entered the ledger: its kind when known, and every error.
+    case rejected(kind: LedgerKind?, errors: [RowError])
+}
+
+public struct IngestFileOutcome: Sendable {
+    /// The file as named on the command line.
+    public var path: String
+    public var fate: IngestFate
+
+    public var isRejected: Bool {
+        if case .rejected = fate { return true }
+        return false
+    }
+
+    /// The lines that tell a person what happened to the file.
+    public func lines(context: AppContext) -> [String] {
+        switch fate {
+        case .landed(let file):
+            return [
+                "\(path): \(file.kind.rawValue): \(file.rowsAccepted) accepted, \(file.rowsDuplicate) duplicate\(file.rowsDuplicate == 1 ? "" : "s"), recorded at \(context.display(file.recordedAt))"
+            ]
+        case .alreadyIngested(let kind, let earlier):
+            return [
+                "\(path): \(kind.rawValue): already ingested as \(earlier.name) at \(context.display(earlier.recordedAt)) (same sha256); skipped"
+            ]
+        case .rejected(let kind, let errors):
+            return ["\(path): REJECTED\(kind.map { " (\($0.rawValue))" } ?? ""): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger"]
+                + errors.map { "  \($0)" }
+        }
+    }
+}
+
+public enum IngestJob {
+    /// Ingests `paths` in order, each recorded at `recordedAt` (default: the context's clock), and
+    /// tells `report` about each file as soon as its fate is known.
+    public static func ingest(
+        _ session: Session, paths: [String], kind: LedgerKind?, recordedAt: Instant?, report: (IngestFileOutcome) -> Void
+    ) throws -> [IngestFileOutcome] {
+        let (store, context) = (session.store, session.context)
+        let recordedAt = recordedAt ?? context.now
+        if let lastClose = try store.closedPeriods().last, recordedAt <= lastClose.closedAt {
+            throw AppFailure.rejected(
+                "recorded at \(context.display(recordedAt)) would not be after the close of \(lastClose.period) (\(context.display(lastClose.closedAt))): knowledge never goes backwards")
+        }
+        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: context.configuration.currency))
+        let knownLocations = Set(context.configuration.locations.map(\.code))
+        var outcomes: [IngestFileOutcome] = []
+        for path in paths {
+            let outcome = IngestFileOutcome(
+                path: path,
+                fate: try ingestFile(
+                    path, store: store, ingestor: ingestor, kind: kind, recordedAt: recordedAt, knownLocations: knownLocations))
+            report(outcome)
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    static func ingestFile(
+        _ path: String, store: any LedgerStore, ingestor: FileIngestor, kind: LedgerKind?, recordedAt: Instant,
+        knownLocations: Set<String>
+    ) throws -> IngestFate {
+        let valid: ValidFile
+        switch ingestor.check(path: path, displayName: path, kind: kind) {
+        case .invalid(let detected, let errors): return .rejected(kind: detected, errors: errors)
+        case .valid(let file): valid = file
+        }
+        if !knownLocations.isEmpty {
+            let errors = try unknownLocations(path: path, valid: valid, ingestor: ingestor, known: knownLocations)
+            if !errors.isEmpty { return .rejected(kind: valid.kind, errors: errors) }
+        }
+        let info = IngestFileInfo(name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount, recordedAt: recordedAt)
+        let outcome: AppendOutcome
+        do {
+            outcome = try store.append(info) { emit in
+                var emitted = 0
+                try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
+                    try emit(row)
+                    emitted += 1
+                    if emitted == faultKillAfterRows { kill(getpid(), SIGKILL) }
+                }
+            }
+        } catch let error as StoreError {
+            throw AppFailure(AppFailure.status(of: error), "\(path): \(error.description)")
+        }
+        switch outcome {
+        case .knownFile(let earlier): return .alreadyIngested(kind: valid.kind, earlier: earlier)
+        case .appended(let file): return .landed(file)
+        case .rejected(let errors): return .rejected(kind: valid.kind, errors: errors)
+        }
+    }
+
+    /// With locations configured, a row naming another location is a row error.
+    private static func unknownLocations(path: String, valid: ValidFile, ingestor: FileIngestor, known: Set<String>) throws -> [RowError] {
+        let columns = valid.kind.schema.columns.map(\.name).filter {
+            $0 == "location" || $0 == "from_location" || $0 == "to_location"
+        }
+        guard !columns.isEmpty else { return [] }
+        var errors: [RowError] = []
+        try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
+            for column in columns {
+                let code = row[column].description
+                if !known.contains(code) {
+                    errors.append(
+                        RowError(
+                            file: path, row: row.sourceRow, column: column, value: code,
+                            reason: "unknown location (countinghouse.toml lists \(known.sorted().joined(separator: ", ")))"))
+                }
+            }
+        }
+        return errors
+    }
+}
+
+/// Crash testing: `COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS=N` makes an ingest kill itself with SIGKILL
+/// (as `kill -9` would) after handing N rows of a file to the store, mid-transaction. Tests use it
+/// to prove that a crash leaves no trace of the file.
+private let faultKillAfterRows: Int? = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS"]
+    .flatMap { Int($0) }

@@ -1,0 +1,157 @@
+// `report`: the folder of a span as known at a time — journal.csv, trial_balance.csv,
+// journal.ledger, cogs.csv, valuation.csv, drift.csv for a closed period, run.json — and the same
+// files a close posts.
+//
+// Rules: a closed period's report is what was posted at its close, byte for byte, with the cost
+// lines as known at the close and the drift as known now; a span ending inside a closed period
+// takes its valuation and cost lines as known at that period's close (they then agree with the
+// posted journal up to there); any other span is computed from the books. The same knowledge time
+// gives the same bytes: nothing in the folder depends on the clock.
+import CountinghouseCore
+import CountinghouseStore
+import Foundation
+
+/// The files of a report folder, rendered, in the order they are listed in run.json.
+public struct ReportFiles: Sendable {
+    public var files: [(name: String, content: String)] = []
+
+    public init() {}
+
+    mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
+
+    /// The journal, trial balance, valuation and hledger journal of a span from the books (what a
+    /// close posts). `costsAt`: where the valuation comes from when not `books` (a span ending
+    /// inside a closed period takes it as known at that period's close, as its posted journal was).
+    public static func books(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws
+        -> ReportFiles
+    {
+        let exponent = context.currencyExponent
+        let chart = context.configuration.chart
+        var result = ReportFiles()
+        let inSpan = JournalOutputs.entries(books.entries, in: span)
+        result.add("journal.csv", JournalOutputs.journalTable(inSpan, exponent: exponent).renderCSV())
+        result.add(
+            "trial_balance.csv",
+            JournalOutputs.trialBalanceTable(
+                JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent
+            ).renderCSV())
+        let end = context.startOfDay(span.endDay)
+        result.add(
+            "valuation.csv",
+            CostTables.valuation(
+                try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+                exponent: exponent
+            ).renderCSV())
+        result.add(
+            "journal.ledger",
+            JournalOutputs.ledgerText(
+                books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
+                header: [
+                    "Countinghouse journal for \(span), as known at \(context.display(books.knownAt))",
+                    "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
+                ]))
+        return result
+    }
+}
+
+/// A report folder's content and what to tell the person who asked for it.
+public struct Report: Sendable {
+    public var span: ReportSpan
+    public var knownAt: Instant
+    public var files: ReportFiles
+    /// Journal entries dated in the span.
+    public var entryCount: Int
+    /// What the person should know about where the figures come from (a closed period's posted
+    /// figures and drift, a span ending in a closed period).
+    public var note: String
+}
+
+public enum ReportJob {
+    /// The report of `span` as known at `knownAt`.
+    public static func make(_ session: Session, span: ReportSpan, knownAt: Instant) throws -> Report {
+        let (store, context) = (session.store, session.context)
+        let books = try BooksAsKnown(session, knownAt: knownAt)
+        var files: ReportFiles
+        var note = ""
+        if let closed = books.closedPeriod(exactly: span) {
+            // Posted figures, byte for byte; cost lines as known at the close (the same run that
+            // priced the posted journal), and the drift as known now.
+            files = ReportFiles()
+            for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger"] {
+                guard let posted = try store.postedFile(period: closed.period, name: name) else {
+                    throw AppFailure.rejected("\(closed.period) is closed but its posted \(name) is missing: run countinghouse verify")
+                }
+                files.add(name, posted.content)
+            }
+            let atClose = try BooksAsKnown(session, knownAt: closed.closedAt)
+            files.add("cogs.csv", try cogsText(atClose.costs, span: span, context: context))
+            let drift = Books.drift(of: closed, closed: books.closed, computed: books.computed)
+            files.add("drift.csv", JournalOutputs.driftTable(drift, exponent: context.currencyExponent).renderCSV())
+            note = "; \(closed.period) is closed (as known at \(context.display(closed.closedAt))): posted figures, "
+                + (drift.isEmpty ? "no drift as known now" : "\(drift.count) accounts drift as known now (drift.csv)")
+        } else if let endClosed = books.closedPeriod(containing: span.lastDay) {
+            // A span ending inside a closed period: its journal is the posted one up to there, so
+            // its valuation and cost lines are as known at that period's close (they then agree
+            // with the trial balance, and do not change after the close).
+            let atClose = try BooksAsKnown(session, knownAt: endClosed.closedAt, closesBefore: endClosed.span)
+            files = try ReportFiles.books(books, span: span, context: context, costsAt: atClose)
+            files.add("cogs.csv", try cogsText(atClose.costs, span: span, context: context))
+            note = "; it ends in \(endClosed.period), which is closed: valuation and cost lines as known at its close (\(context.display(endClosed.closedAt)))"
+        } else {
+            files = try ReportFiles.books(books, span: span, context: context)
+            files.add("cogs.csv", try cogsText(books.costs, span: span, context: context))
+        }
+        files.add("run.json", runJSON(span: span, books: books, files: files, context: context))
+        return Report(
+            span: span, knownAt: knownAt, files: files, entryCount: JournalOutputs.entries(books.entries, in: span).count,
+            note: note)
+    }
+
+    /// cogs.csv of a span: the outflows that occurred in it.
+    static func cogsText(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> String {
+        let start = context.startOfDay(span.firstDay)
+        let end = context.startOfDay(span.endDay)
+        return CostTables.cogs(
+            try costs.cogs(from: start, to: end), from: start, to: end, exponent: context.currencyExponent, offset: context.offset
+        ).renderCSV()
+    }
+
+    /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
+    /// same bytes.
+    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: ReportFiles, context: AppContext) -> String {
+        func quoted(_ text: String) -> String { Table.jsonString(text) }
+        var json = "{\n"
+        json += "  \"program\": \(quoted("countinghouse \(countinghouseVersion)")),\n"
+        json += "  \"span\": \(quoted(span.description)),\n"
+        json += "  \"first_day\": \(quoted(span.firstDay.description)),\n"
+        json += "  \"last_day\": \(quoted(span.lastDay.description)),\n"
+        json += "  \"as_known_at\": \(quoted(context.display(books.knownAt))),\n"
+        json += "  \"currency\": \(quoted(context.configuration.currency)),\n"
+        json += "  \"time_zone\": \(quoted(context.configuration.timeZone)),\n"
+        json += "  \"input_files\": \(books.fileCount),\n"
+        json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
+        json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period) }.joined(separator: ", ") + "],\n"
+        json += "  \"outputs\": {\n"
+        json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.content)))" }.joined(separator: ",\n")
+        json += "\n  }\n}\n"
+        return json
+    }
+
+    /// Writes a report folder (created if missing).
+    public static func write(_ files: ReportFiles, to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in files.files {
+            let path = (folder as NSString).appendingPathComponent(file.name)
+            guard FileManager.default.createFile(atPath: path, contents: Data(file.content.utf8)) else {
+                throw AppFailure(.cannotWrite, "\(path): cannot write the file")
+            }
+        }
+    }
+}
+
+extension Report {
+    /// The line `report` prints: the span, how many entries and files, where, as known when.
+    public func summary(folder: String, context: AppContext) -> String {
+        "\(span): \(entryCount) journal entries and \(files.files.count) files in \(folder) (as known at \(context.display(knownAt)))\(note)"
+    }
+}

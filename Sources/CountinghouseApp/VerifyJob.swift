@@ -1,0 +1,96 @@
+// `verify`: every invariant of SEMANTICS §7 that exists so far, each checked apart from the code
+// that keeps it, every failure listed (not only the first). The ledger's own checks (hash chains,
+// the cost cache against a rebuild, on-hand units against plain sums) are the store's
+// `LedgerVerifier`; the books' (entries balance, inventory = valuation, value conservation, closed
+// periods = a recomputation as known at their close) are here.
+import CountinghouseCore
+import CountinghouseStore
+
+/// One invariant checked: its name, how many failures, and the messages listed.
+public struct VerifyCheck: Sendable {
+    public var name: String
+    public var failures: Int
+    public var messages: [String]
+}
+
+public struct VerifyOutcome: Sendable {
+    public var cacheRebuilt: Bool
+    public var checks: [VerifyCheck]
+
+    public var passed: Bool { !checks.contains { $0.failures > 0 } }
+
+    /// What `verify` prints: `ok` or `FAILED` per check, then at most 20 messages of each.
+    public var lines: [String] {
+        var lines: [String] = cacheRebuilt ? ["cost cache rebuilt from the ledger"] : []
+        for check in checks {
+            lines.append("\(check.failures == 0 ? "ok    " : "FAILED") \(check.name)\(check.failures == 0 ? "" : " (\(check.failures))")")
+            for message in check.messages.prefix(20) { lines.append("  \(check.name): \(message)") }
+            if check.messages.count > 20, let last = check.messages.last, !last.hasPrefix("… and") {
+                lines.append("  \(check.name): … and \(check.messages.count - 20) more")
+            }
+        }
+        return lines
+    }
+}
+
+public enum VerifyJob {
+    /// Runs every check as known now; with `rebuildCache`, drops the cost cache and rebuilds it from
+    /// the ledger first (it is only a cache).
+    public static func verify(_ session: Session, rebuildCache: Bool) throws -> VerifyOutcome {
+        let store = session.store
+        if rebuildCache { _ = try store.refreshCostCache(rebuild: true) }
+        let report = try LedgerVerifier.verify(store)
+        var checks = report.checks.map { VerifyCheck(name: $0.name, failures: $0.failures, messages: []) }
+        for finding in report.findings {
+            if let index = checks.firstIndex(where: { $0.name == finding.check }) { checks[index].messages.append(finding.message) }
+        }
+        for (name, messages) in try booksChecks(session, valueConservation: report.valueConservation) {
+            checks.append(VerifyCheck(name: name, failures: messages.count, messages: messages))
+        }
+        return VerifyOutcome(cacheRebuilt: rebuildCache, checks: checks)
+    }
+
+    /// The checks of the books (§7.1–7.2, 7.6), as known now, and value conservation (§7.3) of
+    /// the rebuild `LedgerVerifier` already made.
+    static func booksChecks(_ session: Session, valueConservation: [String]) throws -> [(String, [String])] {
+        let (store, context) = (session.store, session.context)
+        let books = try BooksAsKnown(session, knownAt: context.now)
+        let exponent = context.currencyExponent
+        let chart = context.configuration.chart
+        var results: [(String, [String])] = []
+        results.append(("journal entries balance", BooksChecks.balance(books.entries)))
+        results.append((
+            "inventory account = valuation",
+            BooksChecks.inventoryEqualsValuation(
+                books.entries, positions: try books.positions(through: Instant(nanosecondsSinceEpoch: .max)), chart: chart,
+                exponent: exponent)
+        ))
+        results.append(("value conservation", valueConservation))
+        var closedMessages: [String] = []
+        for closed in books.closed {
+            let atClose = try BooksAsKnown(session, knownAt: closed.closedAt, closesBefore: closed.span)
+            let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
+            closedMessages += BooksChecks.postedEqualsRecomputed(period: closed.period, posted: closed.entries, recomputed: recomputed)
+            // §7.2 at the period's end, as posted: the books up to then against the valuation
+            // as known at the close.
+            let end = context.startOfDay(closed.span.endDay)
+            let booksUpToEnd = (books.closed.prefix { $0.span.firstDay <= closed.span.firstDay }).flatMap(\.entries)
+            closedMessages += BooksChecks.inventoryEqualsValuation(
+                booksUpToEnd, positions: try atClose.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
+                chart: chart, exponent: exponent
+            ).map { "\(closed.period), at its end as posted: \($0)" }
+            for file in try ReportFiles.books(atClose, span: closed.span, context: context).files {
+                let posted = try store.postedFile(period: closed.period, name: file.name)
+                if posted?.content != file.content {
+                    closedMessages.append(
+                        posted == nil
+                            ? "\(closed.period): the posted \(file.name) is missing"
+                            : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close"
+                                + " (a change of the chart of accounts, time zone or currency since then also shows here)")
+                }
+            }
+        }
+        results.append(("closed periods = recomputed at their close", closedMessages))
+        return results
+    }
+}

@@ -1,0 +1,5 @@
+import CountinghouseApp
+import CountinghouseCore
+import Testing
+
+@Test func placeholder() {}
