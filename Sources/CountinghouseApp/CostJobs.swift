@@ -34,43 +34,46 @@ public enum CostJobs {
     }
 
     /// One outflow's cost taken apart (a cogs.csv outflow_id), as known at `knownAt`.
-    public static func explain(_ session: Session, outflowID: String, knownAt: Instant) throws
-        -> CostExplanation
-    {
+    public static func explain(_ session: Session, outflowID: String, knownAt: Instant) throws -> CostExplanation {
         let (store, context) = (session.store, session.context)
-        let missing = AppFailure.rejected(
+        for candidate in OutflowID.candidates(outflowID) {
+            guard let sku = try sku(of: candidate, store: store, knownAt: knownAt),
+                let run = try Costs.runs(store, knownAt: knownAt, sku: sku).first,
+                let explanation = CostExplanation.explain(
+                    run, outflowID: outflowID, exponent: context.currencyExponent, offset: context.offset)
+            else { continue }
+            return explanation
+        }
+        throw AppFailure.rejected(
             "no outflow \(outflowID) as known at \(context.display(knownAt)) (outflow ids are cogs.csv's outflow_id)")
-        guard let sku = try sku(ofOutflow: outflowID, store: store, knownAt: knownAt),
-            let run = try Costs.runs(store, knownAt: knownAt, sku: sku).first,
-            let explanation = CostExplanation.explain(
-                run, outflowID: outflowID, exponent: context.currencyExponent, offset: context.offset)
-        else { throw missing }
-        return explanation
     }
 
-    /// The SKU of the ledger row an outflow id names: `KIND:DOCUMENT:LINE` (pos_lines, purchases or
-    /// transfers), or `SHRINKAGE:COUNT:LOCATION:SKU` (counts). Documents may hold colons, so the
-    /// id is compared whole with each candidate row's.
-    static func sku(ofOutflow id: String, store: any LedgerStore, knownAt: Instant) throws -> String? {
-        let kind: LedgerKind
-        let documentColumn: String
-        switch id.split(separator: ":", maxSplits: 1).first.map(String.init) {
-        case "SALE", "COMP": (kind, documentColumn) = (.posLines, "order_id")
-        case "PURCHASE_RETURN": (kind, documentColumn) = (.purchases, "document_id")
-        case "TRANSFER_SHIP": (kind, documentColumn) = (.transfers, "transfer_id")
-        case "SHRINKAGE": (kind, documentColumn) = (.counts, "count_id")
-        default: return nil
+    /// The SKU of the ledger row an outflow id names, if that row is known: a shrinkage id names
+    /// its SKU; a line outflow's is its source line's.
+    static func sku(of id: OutflowID, store: any LedgerStore, knownAt: Instant) throws -> String? {
+        switch id {
+        case .shrinkage(let count, let location, let sku):
+            let counted = try store.rows(of: .counts, knownAt: knownAt).contains { stored in
+                let row = StockCount(stored.row)
+                return row.countID == count && row.location == location && row.sku == sku
+            }
+            return counted ? sku : nil
+        case .line(let kind, let document, let line):
+            switch kind {
+            case .sale, .complimentary:
+                let wanted: POSLineType = kind == .sale ? .sale : .complimentary
+                return try store.rows(of: .posLines, knownAt: knownAt).lazy.map { POSLine($0.row) }
+                    .first { $0.orderID == document && $0.lineNumber == line && $0.type == wanted }?.sku
+            case .purchaseReturn:
+                return try store.rows(of: .purchases, knownAt: knownAt).lazy.map { PurchaseLine($0.row) }
+                    .first { $0.documentID == document && $0.lineNumber == line && $0.type == .supplierReturn }?.sku
+            case .transferShip:
+                return try store.rows(of: .transfers, knownAt: knownAt).lazy.map { TransferLine($0.row) }
+                    .first { $0.transferID == document && $0.lineNumber == line && $0.type == .ship }?.sku
+            case .shrinkage:
+                return nil
+            }
         }
-        for stored in try store.rows(of: kind, knownAt: knownAt) {
-            let row = stored.row
-            guard let sku = row["sku"].textValue else { continue }
-            let document = row[documentColumn].description
-            let candidate = kind == .counts
-                ? "SHRINKAGE:\(document):\(row["location"].description):\(sku)"
-                : "\(id.split(separator: ":", maxSplits: 1)[0]):\(document):\(row["line_no"].integerValue.map(String.init) ?? "")"
-            if candidate == id { return sku }
-        }
-        return nil
     }
 
     /// cogs.csv (every outflow in the span) and valuation.csv (stock at the span's end), as known

@@ -33,59 +33,47 @@ public enum EntryJob {
         return EntryDrillDown(entry: entry, knownAt: knownAt, lines: lines, sources: sources(of: entry, books: books, context: context))
     }
 
-    /// The rows behind an entry, found by the same grouping the journal rules use: business date
-    /// and location for sales and cost of sales, the document for goods, transfers and counts,
-    /// processor and date for processor activity, the payout for a payout.
+    /// The rows behind an entry, found from its key by the same grouping the journal rules use:
+    /// business date and location for sales and cost of sales, the document for goods, transfers
+    /// and counts, processor and date for processor activity, the payout for a payout, and the late
+    /// rows for a prior-period adjustment.
     static func sources(of entry: JournalEntry, books: BooksAsKnown, context: AppContext) -> Table {
         let exponent = context.currencyExponent
         let offset = context.offset
         var table = Table(columns: ["source", "kind", "document", "line", "type", "sku", "quantity", "amount"])
-        func date(_ row: LedgerRow) -> CivilDate? { row.occurredAt.map { $0.civilDate(offsetSeconds: offset($0)) } }
-        let parts = entry.id.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        let group = parts.first ?? ""
-        switch group {
-        case "SALES":
-            let location = parts.count > 2 ? parts[2...].joined(separator: ":") : ""
-            for kind in [LedgerKind.posLines, .posTenders] {
-                for stored in books.rowsOfKind[kind] ?? [] where date(stored.row) == entry.date && stored.row["location"].description == location {
-                    let row = stored.row
-                    let amount: Int64
-                    let number: FieldValue
-                    if kind == .posLines {
-                        let quantity = row["quantity"].integerValue ?? 0
-                        let collected = quantity * (row["unit_price"].integerValue ?? 0) - (row["discount"].integerValue ?? 0)
-                            + (row["tax"].integerValue ?? 0)
-                        amount = row["type"].textValue == "RETURN" ? -collected : collected
-                        number = row["line_no"]
-                    } else {
-                        let tendered = row["amount"].integerValue ?? 0
-                        amount = row["type"].textValue == "REFUND" ? -tendered : tendered
-                        number = row["tender_no"]
-                    }
-                    table.append([
-                        .text("\(stored.fileName):\(stored.sourceRow)"), .text(kind.rawValue), .text(row["order_id"].description),
-                        .text(number.description), .text(kind == .posLines ? row["type"].description : "\(row["tender"]) \(row["type"])"),
-                        .text(row["sku"].description), row["quantity"].integerValue.map(Cell.integer) ?? .empty,
-                        .money(amount, exponent: exponent),
-                    ])
-                }
-            }
-        case "PROCESSOR", "PAYOUT":
-            // PROCESSOR:date:processor, PAYOUT:date:processor:payout (a payout id may hold colons).
-            let processor = group == "PAYOUT" ? (parts.count > 2 ? parts[2] : "") : parts.dropFirst(2).joined(separator: ":")
-            let payout = group == "PAYOUT" && parts.count > 3 ? parts[3...].joined(separator: ":") : nil
-            for stored in books.rowsOfKind[.settlements] ?? [] where date(stored.row) == entry.date {
-                let row = stored.row
-                let type = row["type"].textValue ?? ""
-                let isPayout = type == "PAYOUT" || type == "PAYOUT_FAILURE"
-                guard row["processor"].description == processor, isPayout == (group == "PAYOUT") else { continue }
-                if let payout, (row["payout_id"].textValue ?? row["record_id"].description) != payout { continue }
+        func date(_ instant: Instant) -> CivilDate { instant.civilDate(offsetSeconds: offset(instant)) }
+        func rows(_ kind: LedgerKind) -> [StoredRow] { books.rowsOfKind[kind] ?? [] }
+        func source(_ stored: StoredRow) -> Cell { .text("\(stored.fileName):\(stored.sourceRow)") }
+        switch entry.key {
+        case .sales(let day, let location):
+            for stored in rows(.posLines) {
+                let line = POSLine(stored.row)
+                guard date(line.occurredAt) == day, line.location == location else { continue }
                 table.append([
-                    .text("\(stored.fileName):\(stored.sourceRow)"), .text("settlements"), .text(row["record_id"].description),
-                    .empty, .text(type), .empty, .empty, .money(row["gross"].integerValue ?? 0, exponent: exponent),
+                    source(stored), .text(LedgerKind.posLines.rawValue), .text(line.orderID), .text(String(line.lineNumber)),
+                    .text(line.type.rawValue), .text(line.sku), .integer(line.quantity),
+                    .money(line.type == .customerReturn ? -line.collected : line.collected, exponent: exponent),
                 ])
             }
-        case "ADJUST":
+            for stored in rows(.posTenders) {
+                let tender = POSTender(stored.row)
+                guard date(tender.occurredAt) == day, tender.location == location else { continue }
+                table.append([
+                    source(stored), .text(LedgerKind.posTenders.rawValue), .text(tender.orderID), .text(String(tender.tenderNumber)),
+                    .text("\(tender.tender.rawValue) \(tender.type.rawValue)"), .text(""), .empty,
+                    .money(tender.signedAmount, exponent: exponent),
+                ])
+            }
+        case .processor(let day, let processor):
+            appendSettlements(to: &table, books: books, exponent: exponent) { record in
+                !record.type.isPayout && date(record.occurredAt) == day && record.processor == processor
+            }
+        case .payout(let day, let processor, let payout):
+            appendSettlements(to: &table, books: books, exponent: exponent) { record in
+                record.type.isPayout && date(record.occurredAt) == day && record.processor == processor
+                    && (record.payout ?? record.recordID) == payout
+            }
+        case .adjustment(_, let about):
             // The late rows, dated in the period adjusted: for an adjustment posted with closed
             // period Q, those learnt between the close before Q's and Q's; for the one not yet
             // posted, those learnt since the latest close.
@@ -96,43 +84,62 @@ public enum EntryJob {
                 window = (books.closed[postedIn - 1].closedAt, books.closed[postedIn].closedAt)
             }
             for kind in [LedgerKind.purchases, .transfers, .counts, .posLines, .posTenders, .settlements] {
-                for stored in books.rowsOfKind[kind] ?? []
-                where stored.recordedAt > window.after && stored.recordedAt <= window.upTo {
-                    guard let day = date(stored.row), Books.period(of: day) == entry.aboutPeriod else { continue }
+                for stored in rows(kind) where stored.recordedAt > window.after && stored.recordedAt <= window.upTo {
+                    guard let occurredAt = stored.row.occurredAt, Period(containing: date(occurredAt)) == about else { continue }
                     let row = stored.row
                     let document = kind.schema.naturalKey.map { row.values[$0].description }.joined(separator: " ")
                     table.append([
-                        .text("\(stored.fileName):\(stored.sourceRow)"), .text(kind.rawValue), .text(document), .empty,
+                        source(stored), .text(kind.rawValue), .text(document), .empty,
                         .text(row["type"].description), .text(row["sku"].description),
                         row["quantity"].integerValue.map(Cell.integer) ?? .empty, .empty,
                     ])
                 }
             }
-        default:
+        case .costOfSales, .goods, .transfer, .count:
             // Stock entries: the cost run's postings of the date and location (cost of sales) or
-            // document. Ids are GROUP:date:key (TRANSFER:date:key:SIDE); the key may hold colons.
-            let key = group == "TRANSFER"
-                ? (parts.count > 3 ? parts[2..<(parts.count - 1)].joined(separator: ":") : "")
-                : (parts.count > 2 ? parts[2...].joined(separator: ":") : "")
-            for posting in books.postings {
-                let postingDate = posting.occurredAt.civilDate(offsetSeconds: offset(posting.occurredAt))
-                guard postingDate == entry.date else { continue }
-                let matches: Bool
-                switch (group, posting.kind) {
-                case ("COGS", .sale), ("COGS", .complimentary), ("COGS", .customerReturn): matches = posting.location == key
-                case ("GOODS", .purchaseReceipt), ("GOODS", .purchaseReturn), ("COUNT", .count): matches = posting.documentID == key
-                case ("TRANSFER", .transferShip): matches = posting.documentID == key && parts.last == "SHIP"
-                case ("TRANSFER", .transferReceive): matches = posting.documentID == key && parts.last == "RECEIVE"
-                default: matches = false
-                }
-                guard matches else { continue }
+            // of the document.
+            for posting in books.postings where date(posting.occurredAt) == entry.date && entry.key.covers(posting) {
                 table.append([
                     .text(posting.source), .text(posting.kind.rawValue), .text(posting.documentID), .empty,
                     .text(posting.provisional != 0 ? "provisional \(formatMinorUnits(posting.provisional, exponent: exponent))" : ""),
                     .text(posting.sku), .integer(posting.quantity), .money(posting.value, exponent: exponent),
                 ])
             }
+        case .unrecognised:
+            break
         }
         return table
+    }
+
+    private static func appendSettlements(
+        to table: inout Table, books: BooksAsKnown, exponent: Int, where include: (SettlementRecord) -> Bool
+    ) {
+        for stored in books.rowsOfKind[.settlements] ?? [] {
+            let record = SettlementRecord(stored.row)
+            guard include(record) else { continue }
+            table.append([
+                .text("\(stored.fileName):\(stored.sourceRow)"), .text(LedgerKind.settlements.rawValue), .text(record.recordID),
+                .empty, .text(record.type.rawValue), .empty, .empty, .money(record.gross, exponent: exponent),
+            ])
+        }
+    }
+}
+
+extension EntryKey {
+    /// Whether a stock event's posting belongs to this stock entry (same date assumed): cost of
+    /// sales by location, goods and counts by document, a transfer by document and side.
+    func covers(_ posting: StockPosting) -> Bool {
+        switch (self, posting.kind) {
+        case (.costOfSales(_, let location), .sale), (.costOfSales(_, let location), .complimentary),
+            (.costOfSales(_, let location), .customerReturn):
+            return posting.location == location
+        case (.goods(_, let document), .purchaseReceipt), (.goods(_, let document), .purchaseReturn),
+            (.count(_, let document), .count):
+            return posting.documentID == document
+        case (.transfer(_, let transfer, .ship), .transferShip), (.transfer(_, let transfer, .receive), .transferReceive):
+            return posting.documentID == transfer
+        default:
+            return false
+        }
     }
 }

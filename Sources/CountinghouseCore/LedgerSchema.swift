@@ -52,11 +52,22 @@ public struct ColumnSpec: Sendable, Hashable {
     public let type: ColumnType
     /// Whether the CSV must have this column (FORMATS' bold columns).
     public let requiredInFile: Bool
+    /// For a code column, its codes in FORMATS' order (see LedgerCodes.swift); nil otherwise.
+    public let codes: [String]?
 
     public init(_ name: String, _ type: ColumnType, required: Bool = false) {
         self.name = name
         self.type = type
         self.requiredInFile = required
+        self.codes = nil
+    }
+
+    /// A required code column whose values are `Code`'s.
+    public init<Code: LedgerCode>(_ name: String, codes: Code.Type) {
+        self.name = name
+        self.type = .text
+        self.requiredInFile = true
+        self.codes = Code.codes
     }
 }
 
@@ -96,7 +107,7 @@ public struct KindSchema: Sendable {
                 columns: [
                     .init("order_id", .text, required: true), .init("line_no", .integer, required: true),
                     .init("occurred_at", .instant, required: true), .init("location", .text, required: true),
-                    .init("sku", .text, required: true), .init("type", .text, required: true),
+                    .init("sku", .text, required: true), .init("type", codes: POSLineType.self),
                     .init("quantity", .integer, required: true), .init("unit_price", .money, required: true),
                     .init("discount", .money), .init("tax", .money), .init("currency", .text),
                     .init("original_order_id", .text), .init("original_line_no", .integer),
@@ -109,7 +120,7 @@ public struct KindSchema: Sendable {
                 columns: [
                     .init("order_id", .text, required: true), .init("tender_no", .integer, required: true),
                     .init("occurred_at", .instant, required: true), .init("location", .text, required: true),
-                    .init("tender", .text, required: true), .init("type", .text, required: true),
+                    .init("tender", codes: TenderKind.self), .init("type", codes: TenderType.self),
                     .init("amount", .money, required: true), .init("currency", .text),
                     .init("processor", .text), .init("payment_ref", .text),
                 ],
@@ -120,7 +131,7 @@ public struct KindSchema: Sendable {
                 columns: [
                     .init("document_id", .text, required: true), .init("line_no", .integer, required: true),
                     .init("occurred_at", .instant, required: true), .init("location", .text, required: true),
-                    .init("sku", .text, required: true), .init("type", .text, required: true),
+                    .init("sku", .text, required: true), .init("type", codes: PurchaseType.self),
                     .init("quantity", .integer, required: true), .init("unit_cost", .money),
                     .init("total_cost", .money), .init("currency", .text), .init("supplier", .text),
                     .init("original_document_id", .text),
@@ -131,7 +142,7 @@ public struct KindSchema: Sendable {
                 kind: kind,
                 columns: [
                     .init("transfer_id", .text, required: true), .init("line_no", .integer, required: true),
-                    .init("type", .text, required: true), .init("occurred_at", .instant, required: true),
+                    .init("type", codes: TransferType.self), .init("occurred_at", .instant, required: true),
                     .init("from_location", .text, required: true), .init("to_location", .text, required: true),
                     .init("sku", .text, required: true), .init("quantity", .integer, required: true),
                     .init("receipt_no", .integer),
@@ -151,7 +162,7 @@ public struct KindSchema: Sendable {
                 kind: kind,
                 columns: [
                     .init("processor", .text, required: true), .init("record_id", .text, required: true),
-                    .init("type", .text, required: true), .init("occurred_at", .instant, required: true),
+                    .init("type", codes: SettlementType.self), .init("occurred_at", .instant, required: true),
                     .init("currency", .text, required: true), .init("gross", .money, required: true),
                     .init("fee", .money, required: true), .init("net", .money, required: true),
                     .init("payment_ref", .text), .init("order_id", .text), .init("available_on", .date),
@@ -171,7 +182,7 @@ public struct KindSchema: Sendable {
             return KindSchema(
                 kind: kind,
                 columns: [
-                    .init("override_id", .text, required: true), .init("action", .text, required: true),
+                    .init("override_id", .text, required: true), .init("action", codes: OverrideAction.self),
                     .init("payment_ref", .text), .init("order_id", .text), .init("record_id", .text),
                     .init("note", .text, required: true), .init("author", .text, required: true),
                 ],

@@ -61,9 +61,6 @@ public enum CostEvents {
     /// The stock event one ledger row causes, or nil for rows that move no stock.
     public static func event(of sourced: SourcedRow) -> CostEvent? {
         let row = sourced.row
-        guard let occurredAt = row.occurredAt, case .text(let sku) = row["sku"] else { return nil }
-        let type = row["type"].textValue ?? ""
-        let quantity = row["quantity"].integerValue ?? 0
         func source(document: String, line: Int64?, receipt: Int64? = nil) -> SourceReference {
             SourceReference(
                 kind: row.kind, documentID: document, lineNumber: line, receiptNumber: receipt,
@@ -71,59 +68,49 @@ public enum CostEvents {
         }
         switch row.kind {
         case .purchases:
-            let reference = source(document: row["document_id"].description, line: row["line_no"].integerValue)
+            let line = PurchaseLine(row)
             let kind: CostEvent.Kind
-            if type == "RETURN" {
-                kind = .purchaseReturn(originalDocumentID: row["original_document_id"].textValue)
-            } else {
-                kind = .purchaseReceipt(value: receiptValue(row, quantity: quantity))
+            switch line.type {
+            case .supplierReturn: kind = .purchaseReturn(originalDocumentID: line.originalDocumentID)
+            case .receive:
+                guard let value = line.receiptValue else { preconditionFailure("a RECEIVE has a value") }
+                kind = .purchaseReceipt(value: value)
             }
             return CostEvent(
-                kind: kind, sku: sku, location: row["location"].description, occurredAt: occurredAt,
-                quantity: quantity, source: reference)
+                kind: kind, sku: line.sku, location: line.location, occurredAt: line.occurredAt, quantity: line.quantity,
+                source: source(document: line.documentID, line: line.lineNumber))
         case .posLines:
-            let reference = source(document: row["order_id"].description, line: row["line_no"].integerValue)
+            let line = POSLine(row)
             let kind: CostEvent.Kind
-            switch type {
-            case "RETURN":
-                kind = .customerReturn(
-                    originalOrderID: row["original_order_id"].textValue,
-                    originalLineNumber: row["original_line_no"].integerValue)
-            case "COMP": kind = .complimentary
-            default: kind = .sale
+            switch line.type {
+            case .customerReturn:
+                kind = .customerReturn(originalOrderID: line.originalOrderID, originalLineNumber: line.originalLineNumber)
+            case .complimentary: kind = .complimentary
+            case .sale: kind = .sale
             }
             return CostEvent(
-                kind: kind, sku: sku, location: row["location"].description, occurredAt: occurredAt,
-                quantity: quantity, source: reference)
+                kind: kind, sku: line.sku, location: line.location, occurredAt: line.occurredAt, quantity: line.quantity,
+                source: source(document: line.orderID, line: line.lineNumber))
         case .transfers:
-            let reference = source(
-                document: row["transfer_id"].description, line: row["line_no"].integerValue,
-                receipt: row["receipt_no"].integerValue)
-            let origin = row["from_location"].description
-            let destination = row["to_location"].description
-            if type == "SHIP" {
+            let line = TransferLine(row)
+            let reference = source(document: line.transferID, line: line.lineNumber, receipt: line.receiptNumber)
+            switch line.type {
+            case .ship:
                 return CostEvent(
-                    kind: .transferShip(destination: destination), sku: sku, location: origin,
-                    occurredAt: occurredAt, quantity: quantity, source: reference)
+                    kind: .transferShip(destination: line.toLocation), sku: line.sku, location: line.fromLocation,
+                    occurredAt: line.occurredAt, quantity: line.quantity, source: reference)
+            case .receive:
+                return CostEvent(
+                    kind: .transferReceive(origin: line.fromLocation), sku: line.sku, location: line.toLocation,
+                    occurredAt: line.occurredAt, quantity: line.quantity, source: reference)
             }
-            return CostEvent(
-                kind: .transferReceive(origin: origin), sku: sku, location: destination, occurredAt: occurredAt,
-                quantity: quantity, source: reference)
         case .counts:
+            let count = StockCount(row)
             return CostEvent(
-                kind: .count(unitCost: row["unit_cost"].integerValue), sku: sku, location: row["location"].description,
-                occurredAt: occurredAt, quantity: row["counted_quantity"].integerValue ?? 0,
-                source: source(document: row["count_id"].description, line: nil))
-        default:
+                kind: .count(unitCost: count.unitCost), sku: count.sku, location: count.location, occurredAt: count.occurredAt,
+                quantity: count.countedQuantity, source: source(document: count.countID, line: nil))
+        case .posTenders, .settlements, .items, .overrides:
             return nil
         }
-    }
-
-    /// A receipt's value: total_cost, or quantity × unit_cost rounded to minor units (FORMATS §2).
-    /// Both are minor units already, so the product is exact.
-    static func receiptValue(_ row: LedgerRow, quantity: Int64) -> Int64 {
-        if let total = row["total_cost"].integerValue { return total }
-        let unitCost = row["unit_cost"].integerValue ?? 0
-        return roundHalfAwayFromZero(Int128(quantity) * Int128(unitCost), 1)
     }
 }

@@ -12,8 +12,8 @@ public enum CostRuns {
     public static func standardCosts(items: [LedgerRow]) -> [String: Int64?] {
         var costs: [String: Int64?] = [:]
         for row in items {
-            guard case .text(let sku) = row["sku"] else { continue }
-            costs[sku] = .some(row["standard_cost"].integerValue)
+            let item = CatalogueItem(row)
+            costs[item.sku] = .some(item.standardCost)
         }
         return costs
     }

@@ -93,8 +93,9 @@ public enum Books {
                 memo += "late rows " + rows.prefix(10).joined(separator: ", ")
                 if rows.count > 10 { memo += " and \(rows.count - 10) more" }
             }
+            guard let aboutPeriod = Period(about) else { preconditionFailure("a closed period is a month: \(about)") }
             let entry = JournalEntry(
-                id: "ADJUST:\(openFrom):\(about)", date: openFrom, memo: memo, sourceType: "prior_period_adjustment",
+                key: .adjustment(openFrom, about: aboutPeriod), date: openFrom, memo: memo, sourceType: "prior_period_adjustment",
                 sourceReference: about, lines: lines, aboutPeriod: about)
             // Balanced whenever the posted entries are (both sides are sums of balanced entries);
             // posted lines altered behind the program's back can unbalance it, which `verify`

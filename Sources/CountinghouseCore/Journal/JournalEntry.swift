@@ -25,8 +25,10 @@ public struct JournalLine: Sendable, Hashable {
 }
 
 public struct JournalEntry: Sendable, Hashable {
-    /// Unique in the journal, e.g. `SALES:2026-11-05:S01`.
-    public var id: String
+    /// What the entry summarises: the drill-down's way back to its rows.
+    public let key: EntryKey
+    /// Unique in the journal, e.g. `SALES:2026-11-05:S01`: the key as text (journal.csv's entry_id).
+    public let id: String
     public var date: CivilDate
     public var memo: String
     /// What the entry summarises (`pos`, `cost_of_sales`, `purchases`, …) and which of it: the
@@ -39,16 +41,27 @@ public struct JournalEntry: Sendable, Hashable {
     public var aboutPeriod: String
 
     public init(
-        id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
+        key: EntryKey, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
         aboutPeriod: String = ""
     ) {
-        self.id = id
+        self.key = key
+        self.id = key.description
         self.date = date
         self.memo = memo
         self.sourceType = sourceType
         self.sourceReference = sourceReference
         self.lines = lines
         self.aboutPeriod = aboutPeriod
+    }
+
+    /// An entry read back from where it was posted, its id as text.
+    public init(
+        id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
+        aboutPeriod: String = ""
+    ) {
+        self.init(
+            key: EntryKey(parsing: id), date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference,
+            lines: lines, aboutPeriod: aboutPeriod)
     }
 
     /// The journal's order: by date, then id in byte order.
@@ -90,7 +103,7 @@ public struct EntryBuilder {
 
     public var isEmpty: Bool { order.allSatisfy { amounts[$0] == 0 } }
 
-    public func entry(id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String) -> JournalEntry {
+    public func entry(key: EntryKey, date: CivilDate, memo: String, sourceType: String, sourceReference: String) -> JournalEntry {
         let lines = order.compactMap { key -> JournalLine? in
             let amount = amounts[key]!
             guard amount != 0 else { return nil }
@@ -98,8 +111,8 @@ public struct EntryBuilder {
                 account: key.account, amount: amount, location: key.location, processor: key.processor, memo: key.memo)
         }
         let entry = JournalEntry(
-            id: id, date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference, lines: lines)
-        precondition(entry.imbalance == 0, "journal entry \(id) does not balance: \(entry.imbalance)")
+            key: key, date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference, lines: lines)
+        precondition(entry.imbalance == 0, "journal entry \(key) does not balance: \(entry.imbalance)")
         return entry
     }
 }

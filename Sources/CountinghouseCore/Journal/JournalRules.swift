@@ -122,9 +122,6 @@ public enum JournalRules {
         }
     }
 
-    /// A column's position in its kind's rows (the rules read every row: by position, not by name).
-    private static func column(_ kind: LedgerKind, _ name: String) -> Int { kind.schema.index(of: name)! }
-
     // MARK: Sales (per business date × location)
 
     /// One business date × location of POS activity, summed; each sum becomes one line.
@@ -147,52 +144,32 @@ public enum JournalRules {
     static func salesEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
         var days: [DateLocation: SalesDay] = [:]
-        let (lineOrder, lineOccurred, lineLocation, lineType) = (
-            column(.posLines, "order_id"), column(.posLines, "occurred_at"), column(.posLines, "location"),
-            column(.posLines, "type")
-        )
-        let (lineQuantity, linePrice, lineDiscount, lineTax) = (
-            column(.posLines, "quantity"), column(.posLines, "unit_price"), column(.posLines, "discount"),
-            column(.posLines, "tax")
-        )
         for row in input.posLines {
-            guard let occurredAt = row.values[lineOccurred].integerValue else { continue }
-            let key = DateLocation(
-                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)), location: row.values[lineLocation].description)
-            let quantity = row.values[lineQuantity].integerValue ?? 0
-            let gross = Int64(Int128(quantity) * Int128(row.values[linePrice].integerValue ?? 0))
-            let discount = row.values[lineDiscount].integerValue ?? 0
-            let tax = row.values[lineTax].integerValue ?? 0
-            let order = row.values[lineOrder].description
-            if row.values[lineType].textValue == "RETURN" {
-                days[key, default: SalesDay()].returnsNet += gross - discount
-                days[key, default: SalesDay()].returnsTax += tax
-                days[key, default: SalesDay()].ticketGaps[order, default: 0] -= gross - discount + tax
-            } else {
-                days[key, default: SalesDay()].gross += gross
-                days[key, default: SalesDay()].discounts += discount
-                days[key, default: SalesDay()].tax += tax
-                days[key, default: SalesDay()].ticketGaps[order, default: 0] += gross - discount + tax
+            let line = POSLine(row)
+            let key = DateLocation(date: input.businessDate(line.occurredAt), location: line.location)
+            switch line.type {
+            case .customerReturn:
+                days[key, default: SalesDay()].returnsNet += line.net
+                days[key, default: SalesDay()].returnsTax += line.tax
+                days[key, default: SalesDay()].ticketGaps[line.orderID, default: 0] -= line.collected
+            case .sale, .complimentary:
+                days[key, default: SalesDay()].gross += line.gross
+                days[key, default: SalesDay()].discounts += line.discount
+                days[key, default: SalesDay()].tax += line.tax
+                days[key, default: SalesDay()].ticketGaps[line.orderID, default: 0] += line.collected
             }
         }
-        let (tenderOrder, tenderOccurred, tenderLocation, tenderKind, tenderType, tenderAmount, tenderProcessor) = (
-            column(.posTenders, "order_id"), column(.posTenders, "occurred_at"), column(.posTenders, "location"),
-            column(.posTenders, "tender"), column(.posTenders, "type"), column(.posTenders, "amount"),
-            column(.posTenders, "processor")
-        )
         for row in input.posTenders {
-            guard let occurredAt = row.values[tenderOccurred].integerValue else { continue }
-            let key = DateLocation(
-                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)), location: row.values[tenderLocation].description)
-            let amount = row.values[tenderAmount].integerValue ?? 0
-            let signed = row.values[tenderType].textValue == "REFUND" ? -amount : amount
-            switch row.values[tenderKind].textValue ?? "" {
-            case "CASH": days[key, default: SalesDay()].cash += signed
-            case "CARD": days[key, default: SalesDay()].cardByProcessor[row.values[tenderProcessor].textValue ?? "", default: 0] += signed
-            case "GIFT_CARD": days[key, default: SalesDay()].giftCards += signed
-            default: days[key, default: SalesDay()].otherTenders += signed
+            let tender = POSTender(row)
+            let key = DateLocation(date: input.businessDate(tender.occurredAt), location: tender.location)
+            let signed = tender.signedAmount
+            switch tender.tender {
+            case .cash: days[key, default: SalesDay()].cash += signed
+            case .card: days[key, default: SalesDay()].cardByProcessor[tender.processor ?? "", default: 0] += signed
+            case .giftCard: days[key, default: SalesDay()].giftCards += signed
+            case .other: days[key, default: SalesDay()].otherTenders += signed
             }
-            days[key, default: SalesDay()].ticketGaps[row.values[tenderOrder].description, default: 0] -= signed
+            days[key, default: SalesDay()].ticketGaps[tender.orderID, default: 0] -= signed
         }
         return days.keys.sorted().compactMap { key -> JournalEntry? in
             let day = days[key]!
@@ -224,15 +201,21 @@ public enum JournalRules {
                 if unbalanced.count > 5 { memo += " and \(unbalanced.count - 5) more" }
             }
             return builder.entry(
-                id: "SALES:\(key.date):\(location)", date: key.date, memo: memo, sourceType: "pos",
+                key: .sales(key.date, location: location), date: key.date, memo: memo, sourceType: "pos",
                 sourceReference: "\(location) \(key.date)")
         }
     }
 
     // MARK: Stock (cost of sales per date × location; goods, transfers and counts per document)
 
+    /// The entries made per document: goods, counts, and each side of a transfer.
+    private enum DocumentGroup: Int, Comparable {
+        case count, goods, transferReceive, transferShip
+        static func < (a: DocumentGroup, b: DocumentGroup) -> Bool { a.rawValue < b.rawValue }
+    }
+
     private struct DocumentKey: Hashable, Comparable {
-        var group: String
+        var group: DocumentGroup
         var date: CivilDate
         var document: String
         static func < (a: DocumentKey, b: DocumentKey) -> Bool {
@@ -273,14 +256,14 @@ public enum JournalRules {
                 }
             case .purchaseReceipt, .purchaseReturn, .count:
                 // first: receipts (or count gains); second: returns to the supplier (or shrinkage).
-                let group = posting.kind == .count ? "COUNT" : "GOODS"
+                let group: DocumentGroup = posting.kind == .count ? .count : .goods
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
                 let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
                 let current = documents[key, default: [:]][posting.location] ?? (0, 0)
                 documents[key, default: [:]][posting.location] =
                     first ? (current.first + posting.value, current.second) : (current.first, current.second + posting.value)
             case .transferShip, .transferReceive:
-                let group = posting.kind == .transferShip ? "TRANSFER-SHIP" : "TRANSFER-RECEIVE"
+                let group: DocumentGroup = posting.kind == .transferShip ? .transferShip : .transferReceive
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
                 let current = documents[key, default: [:]][posting.location] ?? (0, 0)
                 documents[key, default: [:]][posting.location] = (current.first + posting.value, 0)
@@ -300,7 +283,7 @@ public enum JournalRules {
             builder.post(chart[.costOfGoodsSold], -day.returned, location: location, memo: "cost of customer returns")
             guard !builder.isEmpty else { return nil }
             return builder.entry(
-                id: "COGS:\(key.date):\(location)", date: key.date, memo: "cost of sales at \(location) on \(key.date) (FIFO)",
+                key: .costOfSales(key.date, location: location), date: key.date, memo: "cost of sales at \(location) on \(key.date) (FIFO)",
                 sourceType: "cost_of_sales", sourceReference: "\(location) \(key.date)")
         }
         for key in documents.keys.sorted() {
@@ -309,50 +292,61 @@ public enum JournalRules {
             for location in sums.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 let (first, second) = sums[location]!
                 switch key.group {
-                case "GOODS":
+                case .goods:
                     builder.post(inventory, first, location: location, memo: "goods received")
                     builder.post(chart[.goodsReceivedNotInvoiced], -first, location: location, memo: "goods received")
                     builder.post(inventory, second, location: location, memo: "goods returned to the supplier")
                     builder.post(chart[.goodsReceivedNotInvoiced], -second, location: location, memo: "goods returned to the supplier")
-                case "COUNT":
+                case .count:
                     builder.post(inventory, second, location: location, memo: "count shrinkage")
                     builder.post(chart[.inventoryShrinkage], -second, location: location, memo: "count shrinkage")
                     builder.post(inventory, first, location: location, memo: "count gains")
                     builder.post(chart[.inventoryShrinkage], -first, location: location, memo: "count gains")
-                default:
-                    let memo = key.group == "TRANSFER-SHIP" ? "shipped from \(location)" : "received at \(location)"
+                case .transferShip, .transferReceive:
+                    let memo = key.group == .transferShip ? "shipped from \(location)" : "received at \(location)"
                     builder.post(inventory, first, location: location, memo: memo)
                     builder.post(chart[.inventoryInTransit], -first, location: inTransitLocation, memo: memo)
                 }
             }
             guard !builder.isEmpty else { continue }
-            let (id, memo, sourceType): (String, String, String)
+            let (entryKey, memo, sourceType): (EntryKey, String, String)
             switch key.group {
-            case "GOODS": (id, memo, sourceType) = ("GOODS:\(key.date):\(key.document)", "goods document \(key.document)", "purchases")
-            case "TRANSFER-SHIP":
-                (id, memo, sourceType) = ("TRANSFER:\(key.date):\(key.document):SHIP", "transfer \(key.document) shipped", "transfers")
-            case "TRANSFER-RECEIVE":
-                (id, memo, sourceType) = ("TRANSFER:\(key.date):\(key.document):RECEIVE", "transfer \(key.document) received", "transfers")
-            default: (id, memo, sourceType) = ("COUNT:\(key.date):\(key.document)", "stock count \(key.document)", "counts")
+            case .goods: (entryKey, memo, sourceType) = (.goods(key.date, document: key.document), "goods document \(key.document)", "purchases")
+            case .transferShip:
+                (entryKey, memo, sourceType) = (
+                    .transfer(key.date, transfer: key.document, side: .ship), "transfer \(key.document) shipped", "transfers"
+                )
+            case .transferReceive:
+                (entryKey, memo, sourceType) = (
+                    .transfer(key.date, transfer: key.document, side: .receive), "transfer \(key.document) received", "transfers"
+                )
+            case .count: (entryKey, memo, sourceType) = (.count(key.date, count: key.document), "stock count \(key.document)", "counts")
             }
-            entries.append(builder.entry(id: id, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document))
+            entries.append(
+                builder.entry(key: entryKey, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document))
         }
         return entries
     }
 
     // MARK: Processors (activity per processor × date; payouts per payout)
 
-    /// The settlement types in the order their lines appear in an entry.
-    static let settlementTypes = [
-        "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "ADJUSTMENT", "PAYOUT",
-        "PAYOUT_FAILURE",
-    ]
-
     /// Each settlement record: its net into the processor balance, its fee to fees, and its
     /// gross against what it settles — card clearing for captures, refunds and adjustments (open
     /// items reconciliation clears), chargebacks to their own expense, fee records to fees, payouts
     /// to the bank. Net = gross − fee, so every record balances on its own; records are summed per
     /// type.
+    /// The account a settlement record's gross goes against (SEMANTICS §5): card clearing for the
+    /// records that settle card tenders — the card-clearing records of SEMANTICS §6.1 — chargebacks
+    /// to their own expense, fee records to fees, payouts to the bank.
+    public static func grossAccount(of type: SettlementType) -> AccountRole {
+        switch type {
+        case .capture, .refund, .refundFailure, .adjustment: return .cardClearing
+        case .chargeback, .chargebackReversal: return .chargebacks
+        case .fee: return .processingFees
+        case .payout, .payoutFailure: return .bank
+        }
+    }
+
     static func processorEntries(_ input: JournalInput) -> [JournalEntry] {
         let chart = input.chart
         struct ProcessorDay: Hashable, Comparable {
@@ -371,55 +365,36 @@ public enum JournalRules {
             var fee: Int64 = 0
             var gross: Int64 = 0
         }
-        var groups: [ProcessorDay: [String: Sums]] = [:]
-        let (processorColumn, recordColumn, typeColumn, occurredColumn) = (
-            column(.settlements, "processor"), column(.settlements, "record_id"), column(.settlements, "type"),
-            column(.settlements, "occurred_at")
-        )
-        let (grossColumn, feeColumn, netColumn, payoutColumn) = (
-            column(.settlements, "gross"), column(.settlements, "fee"), column(.settlements, "net"),
-            column(.settlements, "payout_id")
-        )
+        var groups: [ProcessorDay: [SettlementType: Sums]] = [:]
         for row in input.settlements {
-            guard let occurredAt = row.values[occurredColumn].integerValue else { continue }
-            let type = row.values[typeColumn].textValue ?? ""
-            let isPayout = type == "PAYOUT" || type == "PAYOUT_FAILURE"
+            let record = SettlementRecord(row)
             let key = ProcessorDay(
-                date: input.businessDate(Instant(nanosecondsSinceEpoch: occurredAt)),
-                processor: row.values[processorColumn].description,
-                payout: isPayout ? (row.values[payoutColumn].textValue ?? row.values[recordColumn].description) : "")
-            groups[key, default: [:]][type, default: Sums()].net += row.values[netColumn].integerValue ?? 0
-            groups[key, default: [:]][type, default: Sums()].fee += row.values[feeColumn].integerValue ?? 0
-            groups[key, default: [:]][type, default: Sums()].gross += row.values[grossColumn].integerValue ?? 0
+                date: input.businessDate(record.occurredAt), processor: record.processor,
+                payout: record.type.isPayout ? (record.payout ?? record.recordID) : "")
+            groups[key, default: [:]][record.type, default: Sums()].net += record.net
+            groups[key, default: [:]][record.type, default: Sums()].fee += record.fee
+            groups[key, default: [:]][record.type, default: Sums()].gross += record.gross
         }
         return groups.keys.sorted().compactMap { key -> JournalEntry? in
             let byType = groups[key]!
-            let types = settlementTypes.filter { byType[$0] != nil }
-                + byType.keys.filter { !settlementTypes.contains($0) }.sorted()
             var builder = EntryBuilder()
-            for type in types {
-                let sums = byType[type]!
-                let memo = type.lowercased().replacingUnderscores()
-                let counter: AccountRole
-                switch type {
-                case "PAYOUT", "PAYOUT_FAILURE": counter = .bank
-                case "CHARGEBACK", "CHARGEBACK_REVERSAL": counter = .chargebacks
-                case "FEE": counter = .processingFees
-                default: counter = .cardClearing
-                }
+            // Lines in the order of the types (FORMATS §2's).
+            for type in SettlementType.allCases {
+                guard let sums = byType[type] else { continue }
+                let memo = type.rawValue.lowercased().replacingUnderscores()
                 builder.post(chart[.processorBalance], sums.net, processor: key.processor, memo: memo)
                 builder.post(chart[.processingFees], sums.fee, processor: key.processor, memo: "fees (\(memo))")
-                builder.post(chart[counter], -sums.gross, processor: key.processor, memo: memo)
+                builder.post(chart[grossAccount(of: type)], -sums.gross, processor: key.processor, memo: memo)
             }
             guard !builder.isEmpty else { return nil }
             if key.payout.isEmpty {
                 return builder.entry(
-                    id: "PROCESSOR:\(key.date):\(key.processor)", date: key.date,
+                    key: .processor(key.date, processor: key.processor), date: key.date,
                     memo: "\(key.processor) activity on \(key.date)", sourceType: "settlements",
                     sourceReference: "\(key.processor) \(key.date)")
             }
             return builder.entry(
-                id: "PAYOUT:\(key.date):\(key.processor):\(key.payout)", date: key.date,
+                key: .payout(key.date, processor: key.processor, payout: key.payout), date: key.date,
                 memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
                 sourceReference: "\(key.processor) \(key.payout)")
         }

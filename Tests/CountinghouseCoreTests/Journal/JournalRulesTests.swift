@@ -10,8 +10,11 @@ import Testing
         Instant(nanosecondsSinceEpoch: Instant(date: CivilDate(year: 2026, month: 10, day: day)!).nanosecondsSinceEpoch + hour * 3_600_000_000_000)
     }
 
+    /// A row as ingest stores it: the currency defaults to the functional one.
     static func row(_ kind: LedgerKind, _ values: [String: FieldValue]) -> LedgerRow {
-        LedgerRow(kind: kind, values: kind.schema.columns.map { values[$0.name] ?? .null }, sourceRow: 2)
+        var values = values
+        if kind.schema.index(of: "currency") != nil && values["currency"] == nil { values["currency"] = .text("USD") }
+        return LedgerRow(kind: kind, values: kind.schema.columns.map { values[$0.name] ?? .null }, sourceRow: 2)
     }
 
     static func line(_ order: String, _ number: Int64, _ type: String, quantity: Int64, price: Int64, discount: Int64 = 0, tax: Int64 = 0) -> LedgerRow {
