@@ -62,10 +62,61 @@ public struct AppContext: Sendable {
             }
             self.now = instant
         } else {
+            // The clock in whole milliseconds: knowledge times people read back (in messages, files
+            // and run.json) and type again carry no digits of noise.
             var spec = timespec()
             clock_gettime(CLOCK_REALTIME, &spec)
-            self.now = Instant(nanosecondsSinceEpoch: Int64(spec.tv_sec) * Instant.nanosecondsPerSecond + Int64(spec.tv_nsec))
+            self.now = Instant(
+                nanosecondsSinceEpoch: Int64(spec.tv_sec) * Instant.nanosecondsPerSecond + Int64(spec.tv_nsec) / 1_000_000 * 1_000_000)
         }
+    }
+
+    /// Now, as a knowledge time.
+    public var knownNow: KnowledgeTime { KnowledgeTime(instant: now, date: nil, isNow: true) }
+
+    /// A knowledge time a person typed for `option` (`--as-known-at`, `--recorded-at`): an instant
+    /// with an offset, or a date meaning the end of that day. A time after now is refused: what is
+    /// "known" then could still change, so the same command would not give the same bytes.
+    public func knowledgeTime(typed text: String, option: String) throws(AppFailure) -> KnowledgeTime {
+        let time: KnowledgeTime
+        if let instant = TimestampText.parseInstant(text) {
+            time = KnowledgeTime(instant: instant, date: nil, isNow: instant == now)
+        } else if let date = TimestampText.parseDate(text) {
+            time = KnowledgeTime(instant: endOfDay(date), date: date, isNow: false)
+        } else {
+            throw AppFailure(
+                .usage, "\(option) \(text): expected a date (2026-10-31) or an instant with an offset (2026-10-31T18:00:00-05:00)")
+        }
+        if time.instant > now {
+            throw AppFailure(
+                .usage,
+                "\(option) \(text) is after now (\(display(now))): what is known then can still change; "
+                    + "give a time that has passed, or leave \(option) out for now")
+        }
+        return time
+    }
+
+    /// How a knowledge time reads in a message: the end of a date typed as one, else the instant.
+    public func describe(_ time: KnowledgeTime) -> String {
+        if let date = time.date { return "the end of \(date)" }
+        return display(time.instant)
+    }
+
+    /// The last instant of a date in the reporting time zone (so "≤ T" includes the whole day).
+    func endOfDay(_ date: CivilDate) -> Instant {
+        Instant(nanosecondsSinceEpoch: zone.startOfDay(date.adding(days: 1)).nanosecondsSinceEpoch - 1)
+    }
+
+    /// A context with a configuration already made and a fixed clock (tests, and callers that
+    /// build their configuration themselves).
+    public init(configuration: Configuration, now: Instant) throws(AppFailure) {
+        guard let zone = ReportingZone(identifier: configuration.timeZone) else {
+            throw AppFailure(
+                .configuration, "unknown time zone \(configuration.timeZone): use an IANA name such as UTC or America/New_York")
+        }
+        self.configuration = configuration
+        self.zone = zone
+        self.now = now
     }
 
     /// Decimals of the functional currency.
@@ -81,15 +132,25 @@ public struct AppContext: Sendable {
     public func startOfDay(_ date: CivilDate) -> Instant { zone.startOfDay(date) }
 
     /// A time a person typed: an ISO 8601 instant with an offset, or a bare date meaning the end of
-    /// that day in the reporting time zone (its last nanosecond, so "≤ T" includes the whole day).
-    /// Nil when the text is neither.
+    /// that day in the reporting time zone. Nil when the text is neither.
     public func instant(typed text: String) -> Instant? {
         if let instant = TimestampText.parseInstant(text) { return instant }
-        if let date = TimestampText.parseDate(text) {
-            return Instant(nanosecondsSinceEpoch: zone.startOfDay(date.adding(days: 1)).nanosecondsSinceEpoch - 1)
-        }
-        return nil
+        return TimestampText.parseDate(text).map(endOfDay)
     }
+}
+
+/// A knowledge time ("as known at T", SEMANTICS §1) as a person gave it: now, an instant, or the
+/// end of a date.
+public struct KnowledgeTime: Sendable, Hashable {
+    /// Rows recorded at or before this instant are known.
+    public let instant: Instant
+    /// The date a person typed, when they typed one.
+    public let date: CivilDate?
+    /// Whether this is the clock's now.
+    public let isNow: Bool
+
+    /// A knowledge time the program itself holds (a close's), read as an instant.
+    public static func at(_ instant: Instant) -> KnowledgeTime { KnowledgeTime(instant: instant, date: nil, isNow: false) }
 }
 
 /// The reporting time zone, through Foundation's time-zone database (the application's edge; the

@@ -10,7 +10,10 @@ import Foundation
 public let countinghouseVersion = "0.4.0"
 
 public struct BooksAsKnown {
-    public let knownAt: Instant
+    /// The knowledge time, as it was given.
+    public let knowledge: KnowledgeTime
+    /// Rows recorded at or before this instant are known.
+    public var knownAt: Instant { knowledge.instant }
     /// Costs as known at `knownAt`.
     public let costs: CostView
     /// Every stock event's posting, from the same costs.
@@ -31,9 +34,10 @@ public struct BooksAsKnown {
 
     /// `closesBefore`: only the closes of periods before this one count (the books as they stood
     /// when that period was closed, for checking what was posted then).
-    public init(_ session: Session, knownAt: Instant, closesBefore before: ReportSpan? = nil) throws {
+    public init(_ session: Session, knownAt knowledge: KnowledgeTime, closesBefore before: ReportSpan? = nil) throws {
         let (store, context) = (session.store, session.context)
-        self.knownAt = knownAt
+        self.knowledge = knowledge
+        let knownAt = knowledge.instant
         let offset = context.offset
         var phases = PhaseTimer()
         closed = try store.closedPeriods().filter { closed in

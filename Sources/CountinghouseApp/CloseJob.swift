@@ -55,7 +55,7 @@ public enum CloseJob {
                         : "\(next) is open: close it before \(period) (periods close in order)")
             }
         }
-        let books = try BooksAsKnown(session, knownAt: now)
+        let books = try BooksAsKnown(session, knownAt: context.knownNow)
         if closed.isEmpty, let first = books.firstBusinessDate, first < span.firstDay {
             throw AppFailure.rejected(
                 "\(Books.period(of: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")

@@ -8,9 +8,9 @@ public enum CostJobs {
     /// On-hand units, value and pending units per SKU and location at `asOf` (default: everything
     /// that happened), as known at `knownAt`. A SKU and location with nothing left is not listed,
     /// unless both were asked for.
-    public static func stock(_ session: Session, sku: String?, location: String?, asOf: Instant?, knownAt: Instant) throws -> Table {
+    public static func stock(_ session: Session, sku: String?, location: String?, asOf: Instant?, knownAt: KnowledgeTime) throws -> Table {
         let (store, context) = (session.store, session.context)
-        let costs = try Costs.asKnown(store, at: knownAt, sku: sku)
+        let costs = try Costs.asKnown(store, at: knownAt.instant, sku: sku)
         var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
         for position in try costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max), sku: sku) {
             if let location, position.location != location { continue }
@@ -25,27 +25,27 @@ public enum CostJobs {
     }
 
     /// Every movement of one SKU at one location through `asOf`, as known at `knownAt`.
-    public static func trail(_ session: Session, sku: String, location: String, asOf: Instant?, knownAt: Instant) throws -> Table {
+    public static func trail(_ session: Session, sku: String, location: String, asOf: Instant?, knownAt: KnowledgeTime) throws -> Table {
         let (store, context) = (session.store, session.context)
-        guard let run = try Costs.runs(store, knownAt: knownAt, sku: sku).first else {
+        guard let run = try Costs.runs(store, knownAt: knownAt.instant, sku: sku).first else {
             throw AppFailure.rejected("no stock movements of SKU \(sku) are known")
         }
         return CostTrail.table(run, location: location, through: asOf, exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// One outflow's cost taken apart (a cogs.csv outflow_id), as known at `knownAt`.
-    public static func explain(_ session: Session, outflowID: String, knownAt: Instant) throws -> CostExplanation {
+    public static func explain(_ session: Session, outflowID: String, knownAt: KnowledgeTime) throws -> CostExplanation {
         let (store, context) = (session.store, session.context)
         for candidate in OutflowID.candidates(outflowID) {
-            guard let sku = try sku(of: candidate, store: store, knownAt: knownAt),
-                let run = try Costs.runs(store, knownAt: knownAt, sku: sku).first,
+            guard let sku = try sku(of: candidate, store: store, knownAt: knownAt.instant),
+                let run = try Costs.runs(store, knownAt: knownAt.instant, sku: sku).first,
                 let explanation = CostExplanation.explain(
                     run, outflowID: outflowID, exponent: context.currencyExponent, offset: context.offset)
             else { continue }
             return explanation
         }
         throw AppFailure.rejected(
-            "no outflow \(outflowID) as known at \(context.display(knownAt)) (outflow ids are cogs.csv's outflow_id)")
+            "no outflow \(outflowID) as known at \(context.describe(knownAt)) (outflow ids are cogs.csv's outflow_id)")
     }
 
     /// The SKU of the ledger row an outflow id names, if that row is known: a shrinkage id names
@@ -78,11 +78,11 @@ public enum CostJobs {
 
     /// cogs.csv (every outflow in the span) and valuation.csv (stock at the span's end), as known
     /// at `knownAt`.
-    public static func costFiles(_ session: Session, span: ReportSpan, knownAt: Instant) throws
+    public static func costFiles(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws
         -> (cogs: Table, valuation: Table)
     {
         let (store, context) = (session.store, session.context)
-        let costs = try Costs.asKnown(store, at: knownAt)
+        let costs = try Costs.asKnown(store, at: knownAt.instant)
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
         let cogs = CostTables.cogs(

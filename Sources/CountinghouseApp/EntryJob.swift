@@ -7,7 +7,7 @@ import CountinghouseStore
 /// One entry and the rows behind it.
 public struct EntryDrillDown: Sendable {
     public var entry: JournalEntry
-    public var knownAt: Instant
+    public var knownAt: KnowledgeTime
     /// The entry's lines: account, name, debit, credit, location, processor, memo.
     public var lines: Table
     /// The ledger rows behind it: source (file:row), kind, document, line, type, sku, quantity, amount.
@@ -16,11 +16,11 @@ public struct EntryDrillDown: Sendable {
 
 public enum EntryJob {
     /// The entry with this id (journal.csv's entry_id) as known at `knownAt`, and its rows.
-    public static func drillDown(_ session: Session, id: String, knownAt: Instant) throws -> EntryDrillDown {
+    public static func drillDown(_ session: Session, id: String, knownAt: KnowledgeTime) throws -> EntryDrillDown {
         let context = session.context
         let books = try BooksAsKnown(session, knownAt: knownAt)
         guard let entry = books.entries.first(where: { $0.id == id }) else {
-            throw AppFailure.rejected("no journal entry \(id) as known at \(context.display(knownAt)) (entry ids are journal.csv's entry_id)")
+            throw AppFailure.rejected("no journal entry \(id) as known at \(context.describe(knownAt)) (entry ids are journal.csv's entry_id)")
         }
         let exponent = context.currencyExponent
         var lines = Table(columns: ["account", "account_name", "debit", "credit", "location", "processor", "memo"])

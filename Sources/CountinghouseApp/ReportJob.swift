@@ -19,6 +19,12 @@ public struct ReportFiles: Sendable {
 
     mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
 
+    /// Adds a file right after `earlier` (at the end when there is none).
+    mutating func insert(_ name: String, _ content: String, after earlier: String) {
+        let index = files.firstIndex { $0.name == earlier }.map { $0 + 1 } ?? files.count
+        files.insert((name, content), at: index)
+    }
+
     /// The journal, trial balance, valuation and hledger journal of a span from the books (what a
     /// close posts). `costsAt`: where the valuation comes from when not `books` (a span ending
     /// inside a closed period takes it as known at that period's close, as its posted journal was).
@@ -47,7 +53,7 @@ public struct ReportFiles: Sendable {
             JournalOutputs.ledgerText(
                 books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
                 header: [
-                    "Countinghouse journal for \(span), as known at \(context.display(books.knownAt))",
+                    "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
                     "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
                 ]))
         return result
@@ -57,7 +63,7 @@ public struct ReportFiles: Sendable {
 /// A report folder's content and what to tell the person who asked for it.
 public struct Report: Sendable {
     public var span: ReportSpan
-    public var knownAt: Instant
+    public var knownAt: KnowledgeTime
     public var files: ReportFiles
     /// Journal entries dated in the span.
     public var entryCount: Int
@@ -68,10 +74,11 @@ public struct Report: Sendable {
 
 public enum ReportJob {
     /// The report of `span` as known at `knownAt`.
-    public static func make(_ session: Session, span: ReportSpan, knownAt: Instant) throws -> Report {
+    public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> Report {
         let (store, context) = (session.store, session.context)
         let books = try BooksAsKnown(session, knownAt: knownAt)
         var files: ReportFiles
+        let cogs: Table
         var note = ""
         if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
@@ -83,37 +90,47 @@ public enum ReportJob {
                 }
                 files.add(name, posted.content)
             }
-            let atClose = try BooksAsKnown(session, knownAt: closed.closedAt)
-            files.add("cogs.csv", try cogsText(atClose.costs, span: span, context: context))
+            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
+            cogs = try cogsTable(atClose.costs, span: span, context: context)
             let drift = Books.drift(of: closed, closed: books.closed, computed: books.computed)
             files.add("drift.csv", JournalOutputs.driftTable(drift, exponent: context.currencyExponent).renderCSV())
+            let asKnown = knownAt.isNow ? "as known now" : "as known at \(context.describe(knownAt))"
             note = "; \(closed.period) is closed (as known at \(context.display(closed.closedAt))): posted figures, "
-                + (drift.isEmpty ? "no drift as known now" : "\(drift.count) accounts drift as known now (drift.csv)")
+                + (drift.isEmpty ? "no drift \(asKnown)" : "\(drift.count) accounts drift \(asKnown) (drift.csv)")
         } else if let endClosed = books.closedPeriod(containing: span.lastDay) {
             // A span ending inside a closed period: its journal is the posted one up to there, so
             // its valuation and cost lines are as known at that period's close (they then agree
             // with the trial balance, and do not change after the close).
-            let atClose = try BooksAsKnown(session, knownAt: endClosed.closedAt, closesBefore: endClosed.span)
+            let atClose = try BooksAsKnown(session, knownAt: .at(endClosed.closedAt), closesBefore: endClosed.span)
             files = try ReportFiles.books(books, span: span, context: context, costsAt: atClose)
-            files.add("cogs.csv", try cogsText(atClose.costs, span: span, context: context))
+            cogs = try cogsTable(atClose.costs, span: span, context: context)
             note = "; it ends in \(endClosed.period), which is closed: valuation and cost lines as known at its close (\(context.display(endClosed.closedAt)))"
         } else {
             files = try ReportFiles.books(books, span: span, context: context)
-            files.add("cogs.csv", try cogsText(books.costs, span: span, context: context))
+            cogs = try cogsTable(books.costs, span: span, context: context)
         }
+        files.insert("cogs.csv", cogs.renderCSV(), after: "journal.ledger")
         files.add("run.json", runJSON(span: span, books: books, files: files, context: context))
-        return Report(
-            span: span, knownAt: knownAt, files: files, entryCount: JournalOutputs.entries(books.entries, in: span).count,
-            note: note)
+        let entryCount = JournalOutputs.entries(books.entries, in: span).count
+        // A folder of empty tables says nothing by itself: the summary says why it is empty.
+        if books.fileCount == 0 {
+            if let first = try store.files().first {
+                note += "; nothing was ingested by then (the first file was recorded at \(context.display(first.recordedAt)))"
+            } else {
+                note += "; the ledger holds no files yet (countinghouse ingest FILE…)"
+            }
+        } else if entryCount == 0 && cogs.rows.isEmpty {
+            note += "; no journal entry and no stock outflow is dated in \(span)"
+        }
+        return Report(span: span, knownAt: knownAt, files: files, entryCount: entryCount, note: note)
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.
-    static func cogsText(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> String {
+    static func cogsTable(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> Table {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
         return CostTables.cogs(
-            try costs.cogs(from: start, to: end), from: start, to: end, exponent: context.currencyExponent, offset: context.offset
-        ).renderCSV()
+            try costs.cogs(from: start, to: end), from: start, to: end, exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
@@ -137,21 +154,15 @@ public enum ReportJob {
         return json
     }
 
-    /// Writes a report folder (created if missing).
-    public static func write(_ files: ReportFiles, to folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for file in files.files {
-            let path = (folder as NSString).appendingPathComponent(file.name)
-            guard FileManager.default.createFile(atPath: path, contents: Data(file.content.utf8)) else {
-                throw AppFailure(.cannotWrite, "\(path): cannot write the file")
-            }
-        }
+    /// Writes a report folder in one step, replacing an earlier one whole (see `FolderWriter`).
+    public static func write(_ files: ReportFiles, to folder: String) throws(AppFailure) {
+        try FolderWriter.replace(folder, with: files.files)
     }
 }
 
 extension Report {
     /// The line `report` prints: the span, how many entries and files, where, as known when.
     public func summary(folder: String, context: AppContext) -> String {
-        "\(span): \(entryCount) journal entries and \(files.files.count) files in \(folder) (as known at \(context.display(knownAt)))\(note)"
+        "\(span): \(entryCount) journal entries and \(files.files.count) files in \(folder) (as known at \(context.describe(knownAt)))\(note)"
     }
 }

@@ -19,12 +19,12 @@ struct CostCommand: ParsableCommand {
     func run() throws {
         let context = try global.context()
         let span = try span.span()
-        let knownAt = try knownAt.instant(context) ?? context.now
+        let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let (cogs, valuation) = try CostJobs.costFiles(session, span: span, knownAt: knownAt)
         var files = ReportFiles()
         files.files = [("cogs.csv", cogs.renderCSV()), ("valuation.csv", valuation.renderCSV())]
         try ReportJob.write(files, to: out)
-        print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(context.display(knownAt)))")
+        print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(context.describe(knownAt)))")
     }
 }

@@ -19,7 +19,7 @@ struct EntryCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        let knownAt = try knownAt.instant(context) ?? context.now
+        let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let drillDown = try EntryJob.drillDown(session, id: id, knownAt: knownAt)
         let entry = drillDown.entry
@@ -29,7 +29,7 @@ struct EntryCommand: ParsableCommand {
             print()
             print(drillDown.lines.render(.table))
             print()
-            print("from the ledger (as known at \(context.display(knownAt))):")
+            print("from the ledger (as known at \(context.describe(knownAt))):")
             print(drillDown.sources.render(.table))
         } else {
             print(drillDown.sources.render(format), terminator: "")

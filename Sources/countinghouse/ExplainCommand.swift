@@ -19,12 +19,12 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        let knownAt = try knownAt.instant(context) ?? context.now
+        let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let explanation = try CostJobs.explain(session, outflowID: id, knownAt: knownAt)
         if format == .table {
             for line in explanation.heading { print(line) }
-            print("as known at \(context.display(knownAt))")
+            print("as known at \(context.describe(knownAt))")
             print()
         }
         print(explanation.parts.render(format), terminator: "")

@@ -28,7 +28,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        let recordedAt = try recordedAt.map { try context.instant(argument: $0, option: "--recorded-at") }
+        let recordedAt = try recordedAt.map { try context.knowledgeTime(typed: $0, option: "--recorded-at").instant }
         let session = try Session(context)
         let outcomes = try IngestJob.ingest(session, paths: files, kind: kind, recordedAt: recordedAt) { outcome in
             for line in outcome.lines(context: context) { print(line) }

@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let context = try global.context()
         let span = try span.span()
-        let knownAt = try knownAt.instant(context) ?? context.now
+        let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let report = try ReportJob.make(session, span: span, knownAt: knownAt)
         try ReportJob.write(report.files, to: out)

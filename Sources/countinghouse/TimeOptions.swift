@@ -7,8 +7,9 @@ struct KnownAtOption: ParsableArguments {
     @Option(name: .customLong("as-known-at"), help: "Use only rows recorded by then (a date means the end of that day).")
     var asKnownAt: String?
 
-    func instant(_ context: AppContext) throws -> Instant? {
-        try asKnownAt.map { try context.instant(argument: $0, option: "--as-known-at") }
+    /// The knowledge time given, else now.
+    func time(_ context: AppContext) throws -> KnowledgeTime {
+        try asKnownAt.map { try context.knowledgeTime(typed: $0, option: "--as-known-at") } ?? context.knownNow
     }
 }
 

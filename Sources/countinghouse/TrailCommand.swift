@@ -22,7 +22,7 @@ struct TrailCommand: ParsableCommand {
     func run() throws {
         let context = try global.context()
         let asOf = try asOf.instant(context)
-        let knownAt = try knownAt.instant(context) ?? context.now
+        let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let table = try CostJobs.trail(session, sku: sku, location: location, asOf: asOf, knownAt: knownAt)
         print(table.render(format), terminator: "")

@@ -207,14 +207,14 @@ import Testing
         let receipt = "document_id,line_no,occurred_at,location,sku,type,quantity,total_cost\nGR-1,1,2026-11-03T09:00:00Z,S01,C,RECEIVE,5,20.00\n"
         #expect(try cli.run(["ingest", "--recorded-at", "2026-11-04T06:00:00Z", cli.write("nov/purchases.csv", receipt)]).status == 0)
         let now = "2026-12-01T12:00:00Z"
-        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: now).status == 0)
-        let adjustment = try Self.read(cli, "nov/journal.csv").split(separator: "\n").filter { $0.hasPrefix("ADJUST:") }
+        #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov-report"], now: now).status == 0)
+        let adjustment = try Self.read(cli, "nov-report/journal.csv").split(separator: "\n").filter { $0.hasPrefix("ADJUST:") }
         #expect(adjustment.map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(7).joined(separator: ",") } == [
             "ADJUST:2026-11-01:2026-10,2026-11-01,1200,Inventory,0.00,1.00,S01",
             "ADJUST:2026-11-01:2026-10,2026-11-01,5000,Cost of goods sold,1.00,0.00,S01",
         ])
         #expect(adjustment.allSatisfy { $0.contains("no late row is dated in 2026-10 (later rows made provisional costs final") })
-        #expect(try Self.read(cli, "nov/trial_balance.csv").contains("\n1200,Inventory,-3.00,20.00,1.00,16.00\n"))
+        #expect(try Self.read(cli, "nov-report/trial_balance.csv").contains("\n1200,Inventory,-3.00,20.00,1.00,16.00\n"))
         try Self.expectVerified(cli, now: now)
     }
 

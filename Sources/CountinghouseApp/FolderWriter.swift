@@ -1,0 +1,108 @@
+// Writing an output folder so that no half-written folder is ever visible: the files are written
+// into a temporary folder beside the target, then swapped into its place in one step, and the old
+// folder goes whole (no stale file of an earlier run survives).
+//
+// The swap is Linux's renameat2(RENAME_EXCHANGE), atomic: at every instant the target is either
+// the old folder or the new one. Where the kernel or file system cannot exchange, the old folder is
+// renamed aside first (the target is then briefly absent, never partial). A folder that holds
+// anything Countinghouse does not write is refused rather than replaced: `--out ~/Documents` must
+// not delete a person's documents.
+// Errors a user can see: the folder cannot be created or written (exit status `cannotWrite`); the
+// target holds other files (`rejected`).
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum FolderWriter {
+    /// The names of files Countinghouse writes into output folders: only a folder holding nothing
+    /// else may be replaced.
+    public static let ownFileNames: Set<String> = [
+        "journal.csv", "trial_balance.csv", "valuation.csv", "cogs.csv", "drift.csv", "journal.ledger", "run.json",
+        "report.xlsx", "reconciliation.csv", "rollforward.csv", "payments.csv",
+    ]
+
+    /// Replaces `folder` (created when missing) with exactly `files`, in one step.
+    public static func replace(_ folder: String, with files: [(name: String, content: String)]) throws(AppFailure) {
+        let manager = FileManager.default
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
+        if exists {
+            guard isDirectory.boolValue else { throw AppFailure.rejected("\(folder) exists and is not a folder") }
+            let present = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
+            let foreign = present.filter { !ownFileNames.contains($0) }.sorted()
+            if !foreign.isEmpty {
+                throw AppFailure.rejected(
+                    "\(folder) holds files Countinghouse does not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")): "
+                        + "choose an empty or new folder, or one an earlier report wrote")
+            }
+        }
+        do {
+            try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
+        }
+        let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try manager.createDirectory(at: temporary, withIntermediateDirectories: false)
+            for file in files {
+                try Data(file.content.utf8).write(to: temporary.appendingPathComponent(file.name))
+            }
+        } catch {
+            try? manager.removeItem(at: temporary)
+            throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
+        }
+        guard exists else {
+            guard rename(temporary.path, target.path) == 0 else {
+                let message = String(cString: strerror(errno))
+                try? manager.removeItem(at: temporary)
+                throw AppFailure(.cannotWrite, "\(folder): cannot move the report into place: \(message)")
+            }
+            return
+        }
+        if exchange(temporary.path, target.path) {
+            // `temporary` now holds the old folder.
+            try? manager.removeItem(at: temporary)
+            return
+        }
+        let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard rename(target.path, old.path) == 0 else {
+            let message = String(cString: strerror(errno))
+            try? manager.removeItem(at: temporary)
+            throw AppFailure(.cannotWrite, "\(folder): cannot replace the earlier report: \(message)")
+        }
+        guard rename(temporary.path, target.path) == 0 else {
+            let message = String(cString: strerror(errno))
+            _ = rename(old.path, target.path)
+            try? manager.removeItem(at: temporary)
+            throw AppFailure(.cannotWrite, "\(folder): cannot move the report into place: \(message)")
+        }
+        try? manager.removeItem(at: old)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, let underlying = cocoa.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return "\(error.localizedDescription)"
+    }
+
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// renameat2(2) with RENAME_EXCHANGE, looked up at run time (the C library's headers do not
+    /// declare it to Swift): nil where the C library lacks it.
+    nonisolated(unsafe) private static let renameAt2: RenameAt2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
+
+    /// Swaps two paths in one step; false when this system cannot.
+    private static func exchange(_ a: String, _ b: String) -> Bool {
+        guard let renameAt2 else { return false }
+        let renameExchange: UInt32 = 1 << 1
+        return renameAt2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
+    }
+}

@@ -1,0 +1,53 @@
+// Output folders are replaced whole, in one step: no stale file of an earlier report survives, no
+// half-written folder is left, and a folder holding anything else is refused, not emptied.
+import Foundation
+import Testing
+
+@testable import CountinghouseApp
+
+@Suite struct FolderWriterTests {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-folders-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    func listing(_ folder: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() }
+
+    @Test func aReusedFolderKeepsNoStaleFileAndNothingPartialIsLeftBeside() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("reports/2026-10")
+        try FolderWriter.replace(folder.path, with: [("journal.csv", "a\n"), ("drift.csv", "d\n")])
+        #expect(try listing(folder) == ["drift.csv", "journal.csv"])
+        try FolderWriter.replace(folder.path, with: [("journal.csv", "b\n"), ("run.json", "{}\n")])
+        #expect(try listing(folder) == ["journal.csv", "run.json"])
+        #expect(try String(contentsOf: folder.appendingPathComponent("journal.csv"), encoding: .utf8) == "b\n")
+        // Only the folder itself is beside it: no temporary or old folder was left behind.
+        #expect(try listing(root.appendingPathComponent("reports")) == ["2026-10"])
+    }
+
+    @Test func aFolderHoldingOtherFilesIsRefusedAndLeftAlone() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: folder.appendingPathComponent("letter.txt"))
+        let error = #expect(throws: AppFailure.self) {
+            try FolderWriter.replace(folder.path, with: [("journal.csv", "a\n")])
+        }
+        #expect(error?.status == .rejected)
+        #expect(error?.message.contains("holds files Countinghouse does not write (letter.txt)") == true)
+        #expect(try listing(folder) == ["letter.txt"])
+    }
+
+    @Test func aFolderThatCannotBeWrittenSaysSoWithItsStatus() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("plain")
+        try Data().write(to: file)
+        // A folder under a regular file cannot be created.
+        let error = #expect(throws: AppFailure.self) {
+            try FolderWriter.replace(file.appendingPathComponent("out").path, with: [("journal.csv", "a\n")])
+        }
+        #expect(error?.status == .cannotWrite)
+    }
+}

@@ -1,5 +1,0 @@
-import CountinghouseApp
-import CountinghouseCore
-import Testing
-
-@Test func placeholder() {}
