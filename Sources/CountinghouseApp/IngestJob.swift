@@ -31,21 +31,72 @@ public struct IngestFileOutcome: Sendable {
         return false
     }
 
-    /// The lines that tell a person what happened to the file.
-    public func lines(context: AppContext) -> [String] {
+    /// What a person reads about the file: a landed or known file on standard output, a rejection on
+    /// standard error — the first `listed` errors, then, when there are more, the count of every
+    /// error by column and reason.
+    public func lines(context: AppContext, listed: Int = 20) -> (output: [String], errors: [String]) {
         switch fate {
         case .landed(let file):
-            return [
+            return ([
                 "\(path): \(file.kind.rawValue): \(file.rowsAccepted) accepted, \(file.rowsDuplicate) duplicate\(file.rowsDuplicate == 1 ? "" : "s"), recorded at \(context.display(file.recordedAt))"
+            ], [])
+        case .alreadyIngested(let kind, let earlier):
+            return ([
+                "\(path): \(kind.rawValue): already ingested as \(earlier.name) at \(context.display(earlier.recordedAt)) (same sha256); skipped"
+            ], [])
+        case .rejected(let kind, let errors):
+            var lines = ["\(path): REJECTED\(kind.map { " (\($0.rawValue))" } ?? ""): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger"]
+            lines += errors.prefix(listed).map { "  \($0)" }
+            if errors.count > listed {
+                lines.append("  … and \(errors.count - listed) more (--format json lists every one); all \(errors.count) by column and reason:")
+                for group in Self.countsByColumnAndReason(errors) {
+                    lines.append("    \(group.count) × \(group.column.map { "column \($0): " } ?? "")\(group.reason)")
+                }
+            }
+            return ([], lines)
+        }
+    }
+
+    /// Errors counted by column and reason, most frequent first (then column, then reason).
+    static func countsByColumnAndReason(_ errors: [RowError]) -> [(column: String?, reason: String, count: Int)] {
+        struct Key: Hashable {
+            var column: String?
+            var reason: String
+        }
+        var counts: [Key: Int] = [:]
+        for error in errors { counts[Key(column: error.column, reason: error.reason), default: 0] += 1 }
+        return counts.map { (column: $0.key.column, reason: $0.key.reason, count: $0.value) }.sorted { a, b in
+            if a.count != b.count { return a.count > b.count }
+            if a.column != b.column { return (a.column ?? "") < (b.column ?? "") }
+            return a.reason < b.reason
+        }
+    }
+
+    /// The outcome as a JSON object, every error listed (for scripts).
+    public func json(context: AppContext) -> String {
+        func quoted(_ text: String) -> String { Table.jsonString(text) }
+        var fields = ["\"file\": \(quoted(path))"]
+        switch fate {
+        case .landed(let file):
+            fields += [
+                "\"kind\": \(quoted(file.kind.rawValue))", "\"status\": \"landed\"", "\"rows_accepted\": \(file.rowsAccepted)",
+                "\"rows_duplicate\": \(file.rowsDuplicate)", "\"recorded_at\": \(quoted(context.display(file.recordedAt)))",
+                "\"sha256\": \(quoted(file.sha256))",
             ]
         case .alreadyIngested(let kind, let earlier):
-            return [
-                "\(path): \(kind.rawValue): already ingested as \(earlier.name) at \(context.display(earlier.recordedAt)) (same sha256); skipped"
+            fields += [
+                "\"kind\": \(quoted(kind.rawValue))", "\"status\": \"already_ingested\"", "\"earlier\": \(quoted(earlier.name))",
+                "\"recorded_at\": \(quoted(context.display(earlier.recordedAt)))", "\"sha256\": \(quoted(earlier.sha256))",
             ]
         case .rejected(let kind, let errors):
-            return ["\(path): REJECTED\(kind.map { " (\($0.rawValue))" } ?? ""): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger"]
-                + errors.map { "  \($0)" }
+            fields += ["\"kind\": \(kind.map { quoted($0.rawValue) } ?? "null")", "\"status\": \"rejected\""]
+            let listed = errors.map { error in
+                "      {\"row\": \(error.row.map(String.init) ?? "null"), \"column\": \(error.column.map(quoted) ?? "null"), "
+                    + "\"value\": \(error.value.map(quoted) ?? "null"), \"reason\": \(quoted(error.reason))}"
+            }
+            fields.append("\"errors\": [\n" + listed.joined(separator: ",\n") + (listed.isEmpty ? "]" : "\n    ]"))
         }
+        return "  {\n    " + fields.joined(separator: ",\n    ") + "\n  }"
     }
 }
 

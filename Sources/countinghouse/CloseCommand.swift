@@ -7,7 +7,7 @@ struct CloseCommand: ParsableCommand {
         commandName: "close",
         abstract: "Closes a period: posts its journal, trial balance and valuation as known now.",
         discussion: """
-            Periods close in order, once each, and only after they have ended. A closed period never changes:
+            Periods close in order, once each, and only after they have ended. A closed period never changes: \
             what is learnt about it later is posted in the first open period as prior-period adjustments.
             """)
 

@@ -7,8 +7,9 @@ struct CostCommand: ParsableCommand {
         commandName: "cost",
         abstract: "Writes cogs.csv (every stock outflow in the span) and valuation.csv (stock at the span's end).",
         discussion: """
-            Costs are FIFO per SKU and location over everything known at --as-known-at (default now);
-            the span selects from that one run, it never cuts the sequence at the span's end.
+            Costs are FIFO per SKU and location over everything known at --as-known-at (default now); the span \
+            selects from that one run, it never cuts the sequence at the span's end. The folder is written whole \
+            and replaces an earlier one.
             """)
 
     @OptionGroup var global: GlobalOptions

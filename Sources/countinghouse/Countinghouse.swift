@@ -8,7 +8,15 @@ import Foundation
 struct Countinghouse: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "countinghouse",
-        abstract: "Keeps a retail chain's books: an append-only ledger, FIFO costs, reconciliation, journal.",
+        abstract: "Keeps a retail chain's books: an append-only ledger, FIFO costs, a double-entry journal with closed periods.",
+        discussion: """
+            Every command takes --database and --config (or COUNTINGHOUSE_DATABASE and COUNTINGHOUSE_CONFIG); \
+            COUNTINGHOUSE_NOW replaces the clock.
+
+            Exit status, the same for every command:
+            \(ExitStatus.table)
+            """,
+        version: countinghouseVersion,
         subcommands: [
             InitCommand.self, IngestCommand.self, FilesCommand.self, StockCommand.self, TrailCommand.self, CostCommand.self, ReportCommand.self, CloseCommand.self, EntryCommand.self, ExplainCommand.self, VerifyCommand.self,
             SampleCommand.self,

@@ -7,8 +7,8 @@ struct EntryCommand: ParsableCommand {
         commandName: "entry",
         abstract: "Shows one journal entry and the ledger rows behind it (the drill-down from journal.csv).",
         discussion: """
-            ID is a journal.csv entry_id, e.g. SALES:2026-10-15:S01 or GOODS:2026-10-12:GR-100031. The lines are
-            the books' (posted ones for a closed period); the rows behind them are the ledger's as known at the
+            ID is a journal.csv entry_id, e.g. SALES:2026-10-15:S01 or GOODS:2026-10-12:GR-100031. The lines are \
+            the books' (posted ones for a closed period); the rows behind them are the ledger's as known at the \
             same time, each with its file and row.
             """)
 

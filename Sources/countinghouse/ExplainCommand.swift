@@ -7,8 +7,8 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Explains one outflow's cost (a cogs.csv outflow_id): the layers it took and the rule behind each value.",
         discussion: """
-            ID is a cogs.csv outflow_id, e.g. SALE:O-1001:2 or SHRINKAGE:C-7:S01:SKU-1. Each part of the outflow's
-            units is listed: taken from a layer (its source row, how the layer got its value, and the remainder
+            ID is a cogs.csv outflow_id, e.g. SALE:O-1001:2 or SHRINKAGE:C-7:S01:SKU-1. Each part of the outflow's \
+            units is listed: taken from a layer (its source row, how the layer got its value, and the remainder \
             rule's figures), pending at the provisional cost (and why), or cancelled by a return.
             """)
 

@@ -7,9 +7,10 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Writes the journal, trial balance, cost and valuation files for a span, as known at a time.",
         discussion: """
-            Files: journal.csv, trial_balance.csv, journal.ledger (hledger), cogs.csv, valuation.csv, run.json.
-            A closed period's report is what was posted at its close, byte for byte; drift.csv then shows what
-            would differ as known now. The same --as-known-at gives the same bytes every time.
+            Files: journal.csv, trial_balance.csv, journal.ledger (hledger), cogs.csv, valuation.csv, run.json. \
+            A closed period's report is what was posted at its close, byte for byte; drift.csv then shows what \
+            would differ as known at --as-known-at. The same --as-known-at gives the same bytes every time. The \
+            folder is written whole and replaces an earlier report; a folder holding other files is refused.
             """)
 
     @OptionGroup var global: GlobalOptions

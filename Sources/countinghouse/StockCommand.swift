@@ -7,8 +7,8 @@ struct StockCommand: ParsableCommand {
         commandName: "stock",
         abstract: "On-hand units, value and pending units per SKU and location, derived from the movements.",
         discussion: """
-            Nothing is stored: the FIFO engine derives it every time. Goods shipped and not yet received
-            are listed at location IN_TRANSIT. Negative stock has a negative value.
+            Nothing is stored: the FIFO engine derives it every time. Goods shipped and not yet received are \
+            listed at location IN_TRANSIT. Negative stock has a negative value.
             """)
 
     @OptionGroup var global: GlobalOptions

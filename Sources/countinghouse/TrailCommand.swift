@@ -7,8 +7,8 @@ struct TrailCommand: ParsableCommand {
         commandName: "trail",
         abstract: "Every movement of one item at one location, with running units and value, and the layers each outflow took.",
         discussion: """
-            Under each outflow: the layers it took from (document, file and row, units, unit cost, value) and
-            the units still pending at the provisional cost. Use --location IN_TRANSIT for goods in transit.
+            Under each outflow: the layers it took from (document, file and row, units, unit cost, value) and the \
+            units still pending at the provisional cost. Use --location IN_TRANSIT for goods in transit.
             """)
 
     @OptionGroup var global: GlobalOptions

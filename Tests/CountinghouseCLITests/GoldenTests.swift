@@ -116,6 +116,9 @@ import Testing
             #expect(result.status == 0)
             try Golden.check("help/\(command.isEmpty ? "countinghouse" : command).txt", Golden.transcript(arguments, result))
         }
+        let version = try cli.run(["--version"])
+        #expect(version.status == 0)
+        try Golden.check("help/version.txt", Golden.transcript(["--version"], version))
     }
 
     static let linesHeader = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price,discount,tax,currency,original_order_id,original_line_no\n"

@@ -80,9 +80,9 @@ import Testing
         let good = try cli.write("purchases.csv", Self.purchases)
         let result = try cli.run(["ingest", bad, good], now: "2026-10-06T20:00:00Z")
         #expect(result.status == 1)
-        #expect(result.output.contains("\(bad): REJECTED (pos_lines): 2 errors; nothing of it entered the ledger"))
-        #expect(result.output.contains("\(bad):3: column occurred_at \"2026-10-06T10:00:00\":"))
-        #expect(result.output.contains("\(bad):3: column quantity \"1.5\":"))
+        #expect(result.error.contains("\(bad): REJECTED (pos_lines): 2 errors; nothing of it entered the ledger"))
+        #expect(result.error.contains("\(bad):3: column occurred_at \"2026-10-06T10:00:00\":"))
+        #expect(result.error.contains("\(bad):3: column quantity \"1.5\":"))
         #expect(result.output.contains("\(good): purchases: 2 accepted"))
         let stock = try cli.run(["stock", "--format", "csv"])
         #expect(stock.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\nSKU2,S01,4,4.00,0\n")
@@ -98,9 +98,9 @@ import Testing
         #expect(try cli.run(["ingest", original], now: "2026-10-06T20:00:00Z").status == 0)
         let result = try cli.run(["ingest", changed], now: "2026-10-07T20:00:00Z")
         #expect(result.status == 1)
-        #expect(result.output.contains("\(changed): REJECTED (purchases): 1 error"))
-        #expect(result.output.contains("quantity"))
-        #expect(result.output.contains("10") && result.output.contains("12"))
+        #expect(result.error.contains("\(changed): REJECTED (purchases): 1 error"))
+        #expect(result.error.contains("quantity"))
+        #expect(result.error.contains("10") && result.error.contains("12"))
         let stock = try cli.run(["stock", "--sku", "SKU1", "--format", "csv"])
         #expect(stock.output == "sku,location,quantity_on_hand,value,pending_quantity\nSKU1,S01,10,25.00,0\n")
     }
@@ -161,7 +161,7 @@ import Testing
         let purchases = try cli.write("purchases.csv", Self.purchases.replacingOccurrences(of: "09:00:00Z,S01,SKU2", with: "09:00:00Z,S09,SKU2"))
         let result = try cli.run(["ingest", purchases], now: "2026-10-06T20:00:00Z")
         #expect(result.status == 1)
-        #expect(result.output == """
+        #expect(result.error == """
             \(purchases): REJECTED (purchases): 1 error; nothing of it entered the ledger
               \(purchases):3: column location "S09": unknown location (countinghouse.toml lists S01, WH1)
 

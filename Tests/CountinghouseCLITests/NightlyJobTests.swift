@@ -20,7 +20,7 @@ import Testing
         try cli.write("inbox/2026-10-03/pos_lines.csv", IngestCommandTests.sales.replacingOccurrences(of: "O1,", with: "O9,"))
         let result = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
         #expect(result.status == 1)
-        #expect(result.output.contains("REJECTED (pos_lines): 1 error"))
+        #expect(result.error.contains("REJECTED (pos_lines): 1 error"))
         #expect(result.error.contains("FAILED: files were rejected on 1 day(s): \(cli.directory.path)/inbox/2026-10-02\n"))
         // Day folders are recorded the next morning at 06:00 UTC, in date order.
         let files = try cli.run(["files", "--format", "csv"])

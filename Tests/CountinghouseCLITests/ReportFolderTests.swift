@@ -47,3 +47,35 @@ import Testing
         #expect(backfill.error.hasPrefix("error: --recorded-at 2026-12-01T12:00:01Z is after now"))
     }
 }
+
+/// A rejection of thousands of rows: the first rows and a count per column and reason on standard
+/// error; every one of them with --format json.
+@Suite struct ManyRejectedRowsTests {
+    @Test func theFirstRowsThenACountPerColumnAndReason() throws {
+        let cli = try CLI()
+        var text = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price\n"
+        for index in 1...3000 {
+            // Every third row has a fractional quantity, every row after 1000 a timestamp without offset.
+            let time = index > 1000 ? "2026-10-06T10:00:00" : "2026-10-06T10:00:00Z"
+            text += "O\(index),1,\(time),S01,A,SALE,\(index % 3 == 0 ? "1.5" : "1"),5.00\n"
+        }
+        let file = try cli.write("many.csv", text)
+        let result = try cli.run(["ingest", "--recorded-at", "2026-10-07", file], now: "2026-10-08T00:00:00Z")
+        #expect(result.status == 1)
+        #expect(result.output == "")
+        let lines = result.error.split(separator: "\n").map(String.init)
+        #expect(lines.first == "\(file): REJECTED (pos_lines): 3000 errors; nothing of it entered the ledger")
+        #expect(lines.count == 1 + 20 + 1 + 2)
+        #expect(lines[1] == "  \(file):4: column quantity \"1.5\": fraction in a quantity")
+        #expect(lines[21] == "  … and 2980 more (--format json lists every one); all 3000 by column and reason:")
+        #expect(lines[22] == "    2000 × column occurred_at: timestamp without offset")
+        #expect(lines[23] == "    1000 × column quantity: fraction in a quantity")
+
+        let json = try cli.run(["ingest", "--recorded-at", "2026-10-07", "--format", "json", file], now: "2026-10-08T00:00:00Z")
+        #expect(json.status == 1)
+        #expect(json.error == "")
+        #expect(json.output.components(separatedBy: "\"reason\": ").count - 1 == 3000)
+        #expect(json.output.contains("{\"row\": 3001, \"column\": \"quantity\", \"value\": \"1.5\", \"reason\": \"fraction in a quantity\"}"))
+        #expect(json.output.hasPrefix("[\n  {\n    \"file\": \"\(file)\",\n    \"kind\": \"pos_lines\",\n    \"status\": \"rejected\",\n"))
+    }
+}
