@@ -37,15 +37,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CountinghouseSample", dependencies: ["CountinghouseCore"]),
+        // Reports as data (tables and sheets of typed cells) and the writers that render them.
+        .target(name: "CountinghouseReport", dependencies: ["CountinghouseCore"]),
         // The use cases (books as known at T, ingest, report, close, verify, entry, explain): what
         // every command, the nightly run and the workbook call.
         .target(
             name: "CountinghouseApp",
-            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore"]),
+            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseReport"]),
         .executableTarget(
             name: "countinghouse",
             dependencies: [
-                "CountinghouseCore", "CountinghouseApp", "CountinghouseSample",
+                "CountinghouseCore", "CountinghouseApp", "CountinghouseReport", "CountinghouseSample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
         .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest"]),
         .testTarget(name: "CountinghouseSampleTests", dependencies: ["CountinghouseSample"]),
+        .testTarget(name: "CountinghouseReportTests", dependencies: ["CountinghouseReport"]),
         .testTarget(
             name: "CountinghouseStoreTests",
             dependencies: ["CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),

@@ -6,6 +6,7 @@
 // knowledge too); what is posted must balance. Errors a user can see: each refusal, with what to
 // do instead (exit status `rejected`).
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseStore
 
 /// What a close posted.
@@ -13,7 +14,7 @@ public struct CloseOutcome: Sendable {
     public var period: String
     public var closedAt: Instant
     public var entries: [JournalEntry]
-    public var files: ReportFiles
+    public var files: ReportFolder
 
     /// The closed periods adjusted by prior-period adjustments posted with this close.
     public var adjustedPeriods: [String] { entries.filter { !$0.aboutPeriod.isEmpty }.map(\.aboutPeriod) }
@@ -68,10 +69,10 @@ public enum CloseJob {
                 "\(unbalanced.id) does not balance (\(unbalanced.imbalance) minor units): the posted periods were altered; run countinghouse verify")
         }
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
-        let files = try ReportFiles.books(books, span: span, context: context)
+        let files = try booksFolder(books, span: span, context: context)
         do {
             try store.postClose(
-                closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.content) },
+                closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.rendered) },
                 filesKnown: books.fileCount, programVersion: countinghouseVersion)
         } catch let error as PostedPeriodError {
             throw AppFailure.rejected(error.description)

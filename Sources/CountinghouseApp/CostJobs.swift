@@ -2,39 +2,43 @@
 // explanation, and a span's cogs.csv and valuation.csv — all as known at a time, by the one cost
 // policy (`Costs`).
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseStore
 
 public enum CostJobs {
     /// On-hand units, value and pending units per SKU and location at `asOf` (default: everything
     /// that happened), as known at `knownAt`. A SKU and location with nothing left is not listed,
     /// unless both were asked for.
-    public static func stock(_ session: Session, sku: String?, location: String?, asOf: Instant?, knownAt: KnowledgeTime) throws -> Table {
+    public static func stock(_ session: Session, sku: String?, location: String?, asOf: Instant?, knownAt: KnowledgeTime) throws
+        -> ReportTable
+    {
         let (store, context) = (session.store, session.context)
         let costs = try Costs.asKnown(store, at: knownAt.instant, sku: sku)
-        var table = Table(columns: ["sku", "location", "quantity_on_hand", "value", "pending_quantity"])
-        for position in try costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max), sku: sku) {
-            if let location, position.location != location { continue }
+        let positions = try costs.positions(through: asOf ?? Instant(nanosecondsSinceEpoch: .max), sku: sku).filter { position in
             // Like valuation.csv: a SKU and location with nothing left is not listed, unless asked for.
-            if position.isZero && (sku == nil || location == nil) { continue }
-            table.append([
-                .text(position.sku), .text(position.location), .integer(position.quantityOnHand),
-                .money(position.value, exponent: context.currencyExponent), .integer(position.pendingQuantity),
-            ])
+            (location == nil || position.location == location) && (!position.isZero || (sku != nil && location != nil))
         }
+        var table = CostTables.valuation(positions, exponent: context.currencyExponent, listingZeros: true)
+        table.name = "stock"
         return table
     }
 
     /// Every movement of one SKU at one location through `asOf`, as known at `knownAt`.
-    public static func trail(_ session: Session, sku: String, location: String, asOf: Instant?, knownAt: KnowledgeTime) throws -> Table {
+    public static func trail(_ session: Session, sku: String, location: String, asOf: Instant?, knownAt: KnowledgeTime) throws
+        -> ReportTable
+    {
         let (store, context) = (session.store, session.context)
         guard let run = try Costs.runs(store, knownAt: knownAt.instant, sku: sku).first else {
             throw AppFailure.rejected("no stock movements of SKU \(sku) are known")
         }
-        return CostTrail.table(run, location: location, through: asOf, exponent: context.currencyExponent, offset: context.offset)
+        return CostTables.trail(
+            CostTrail.lines(run, location: location, through: asOf), exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// One outflow's cost taken apart (a cogs.csv outflow_id), as known at `knownAt`.
-    public static func explain(_ session: Session, outflowID: String, knownAt: KnowledgeTime) throws -> CostExplanation {
+    public static func explain(_ session: Session, outflowID: String, knownAt: KnowledgeTime) throws
+        -> (heading: [String], parts: ReportTable)
+    {
         let (store, context) = (session.store, session.context)
         for candidate in OutflowID.candidates(outflowID) {
             guard let sku = try sku(of: candidate, store: store, knownAt: knownAt.instant),
@@ -42,7 +46,7 @@ public enum CostJobs {
                 let explanation = CostExplanation.explain(
                     run, outflowID: outflowID, exponent: context.currencyExponent, offset: context.offset)
             else { continue }
-            return explanation
+            return (explanation.heading, CostTables.explanation(explanation.parts, exponent: context.currencyExponent, offset: context.offset))
         }
         throw AppFailure.rejected(
             "no outflow \(outflowID) as known at \(context.describe(knownAt)) (outflow ids are cogs.csv's outflow_id)")
@@ -79,7 +83,7 @@ public enum CostJobs {
     /// cogs.csv (every outflow in the span) and valuation.csv (stock at the span's end), as known
     /// at `knownAt`.
     public static func costFiles(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws
-        -> (cogs: Table, valuation: Table)
+        -> (cogs: ReportTable, valuation: ReportTable)
     {
         let (store, context) = (session.store, session.context)
         let costs = try Costs.asKnown(store, at: knownAt.instant)
@@ -94,14 +98,20 @@ public enum CostJobs {
     }
 
     /// Every ingested file: when, what kind, how many rows, its sha256.
-    public static func files(_ session: Session) throws -> Table {
+    public static func files(_ session: Session) throws -> ReportTable {
         let (store, context) = (session.store, session.context)
-        var table = Table(columns: ["id", "recorded_at", "kind", "rows_accepted", "rows_duplicate", "bytes", "sha256", "name"])
+        var table = ReportTable(
+            name: "files",
+            columns: [
+                ReportColumn("id", .number), ReportColumn("recorded_at", .dateTime), ReportColumn("kind", .text),
+                ReportColumn("rows_accepted", .number), ReportColumn("rows_duplicate", .number), ReportColumn("bytes", .number),
+                ReportColumn("sha256", .text), ReportColumn("name", .inputText),
+            ])
         for file in try store.files() {
             table.append([
-                .integer(file.id), .text(context.display(file.recordedAt)), .text(file.kind.rawValue),
-                .integer(Int64(file.rowsAccepted)), .integer(Int64(file.rowsDuplicate)), .integer(file.byteCount),
-                .text(file.sha256), .text(file.name),
+                .integer(file.id), .dateTime(file.recordedAt, offsetSeconds: context.zone.offsetSeconds(at: file.recordedAt)),
+                .text(file.kind.rawValue), .integer(Int64(file.rowsAccepted)), .integer(Int64(file.rowsDuplicate)),
+                .integer(file.byteCount), .text(file.sha256), .inputText(file.name),
             ])
         }
         return table

@@ -2,6 +2,7 @@
 // detail one drill-down away). The lines are the books' (posted ones for a closed period); the
 // rows are the ledger's as known at the same time, each with its file and row.
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseStore
 
 /// One entry and the rows behind it.
@@ -9,9 +10,9 @@ public struct EntryDrillDown: Sendable {
     public var entry: JournalEntry
     public var knownAt: KnowledgeTime
     /// The entry's lines: account, name, debit, credit, location, processor, memo.
-    public var lines: Table
+    public var lines: ReportTable
     /// The ledger rows behind it: source (file:row), kind, document, line, type, sku, quantity, amount.
-    public var sources: Table
+    public var sources: ReportTable
 }
 
 public enum EntryJob {
@@ -23,11 +24,17 @@ public enum EntryJob {
             throw AppFailure.rejected("no journal entry \(id) as known at \(context.describe(knownAt)) (entry ids are journal.csv's entry_id)")
         }
         let exponent = context.currencyExponent
-        var lines = Table(columns: ["account", "account_name", "debit", "credit", "location", "processor", "memo"])
+        var lines = ReportTable(
+            name: "entry",
+            columns: [
+                ReportColumn("account", .text), ReportColumn("account_name", .text), ReportColumn("debit", .money),
+                ReportColumn("credit", .money), ReportColumn("location", .inputText), ReportColumn("processor", .inputText),
+                ReportColumn("memo", .text),
+            ])
         for line in entry.lines {
             lines.append([
                 .text(line.account.code), .text(line.account.name), .money(line.debit, exponent: exponent),
-                .money(line.credit, exponent: exponent), .text(line.location), .text(line.processor), .text(line.memo),
+                .money(line.credit, exponent: exponent), .inputText(line.location), .inputText(line.processor), .text(line.memo),
             ])
         }
         return EntryDrillDown(entry: entry, knownAt: knownAt, lines: lines, sources: sources(of: entry, books: books, context: context))
@@ -37,21 +44,27 @@ public enum EntryJob {
     /// business date and location for sales and cost of sales, the document for goods, transfers
     /// and counts, processor and date for processor activity, the payout for a payout, and the late
     /// rows for a prior-period adjustment.
-    static func sources(of entry: JournalEntry, books: BooksAsKnown, context: AppContext) -> Table {
+    static func sources(of entry: JournalEntry, books: BooksAsKnown, context: AppContext) -> ReportTable {
         let exponent = context.currencyExponent
         let offset = context.offset
-        var table = Table(columns: ["source", "kind", "document", "line", "type", "sku", "quantity", "amount"])
+        var table = ReportTable(
+            name: "sources",
+            columns: [
+                ReportColumn("source", .inputText), ReportColumn("kind", .text), ReportColumn("document", .inputText),
+                ReportColumn("line", .text), ReportColumn("type", .text), ReportColumn("sku", .inputText),
+                ReportColumn("quantity", .quantity), ReportColumn("amount", .money),
+            ])
         func date(_ instant: Instant) -> CivilDate { instant.civilDate(offsetSeconds: offset(instant)) }
         func rows(_ kind: LedgerKind) -> [StoredRow] { books.rowsOfKind[kind] ?? [] }
-        func source(_ stored: StoredRow) -> Cell { .text("\(stored.fileName):\(stored.sourceRow)") }
+        func source(_ stored: StoredRow) -> ReportCell { .inputText("\(stored.fileName):\(stored.sourceRow)") }
         switch entry.key {
         case .sales(let day, let location):
             for stored in rows(.posLines) {
                 let line = POSLine(stored.row)
                 guard date(line.occurredAt) == day, line.location == location else { continue }
                 table.append([
-                    source(stored), .text(LedgerKind.posLines.rawValue), .text(line.orderID), .text(String(line.lineNumber)),
-                    .text(line.type.rawValue), .text(line.sku), .integer(line.quantity),
+                    source(stored), .text(LedgerKind.posLines.rawValue), .inputText(line.orderID), .text(String(line.lineNumber)),
+                    .text(line.type.rawValue), .inputText(line.sku), .integer(line.quantity),
                     .money(line.type == .customerReturn ? -line.collected : line.collected, exponent: exponent),
                 ])
             }
@@ -59,7 +72,7 @@ public enum EntryJob {
                 let tender = POSTender(stored.row)
                 guard date(tender.occurredAt) == day, tender.location == location else { continue }
                 table.append([
-                    source(stored), .text(LedgerKind.posTenders.rawValue), .text(tender.orderID), .text(String(tender.tenderNumber)),
+                    source(stored), .text(LedgerKind.posTenders.rawValue), .inputText(tender.orderID), .text(String(tender.tenderNumber)),
                     .text("\(tender.tender.rawValue) \(tender.type.rawValue)"), .text(""), .empty,
                     .money(tender.signedAmount, exponent: exponent),
                 ])
@@ -89,9 +102,9 @@ public enum EntryJob {
                     let row = stored.row
                     let document = kind.schema.naturalKey.map { row.values[$0].description }.joined(separator: " ")
                     table.append([
-                        source(stored), .text(kind.rawValue), .text(document), .empty,
-                        .text(row["type"].description), .text(row["sku"].description),
-                        row["quantity"].integerValue.map(Cell.integer) ?? .empty, .empty,
+                        source(stored), .text(kind.rawValue), .inputText(document), .empty,
+                        .text(row["type"].description), .inputText(row["sku"].description),
+                        row["quantity"].integerValue.map(ReportCell.integer) ?? .empty, .empty,
                     ])
                 }
             }
@@ -100,9 +113,9 @@ public enum EntryJob {
             // of the document.
             for posting in books.postings where date(posting.occurredAt) == entry.date && entry.key.covers(posting) {
                 table.append([
-                    .text(posting.source), .text(posting.kind.rawValue), .text(posting.documentID), .empty,
+                    .inputText(posting.source), .text(posting.kind.rawValue), .inputText(posting.documentID), .empty,
                     .text(posting.provisional != 0 ? "provisional \(formatMinorUnits(posting.provisional, exponent: exponent))" : ""),
-                    .text(posting.sku), .integer(posting.quantity), .money(posting.value, exponent: exponent),
+                    .inputText(posting.sku), .integer(posting.quantity), .money(posting.value, exponent: exponent),
                 ])
             }
         case .unrecognised:
@@ -112,13 +125,13 @@ public enum EntryJob {
     }
 
     private static func appendSettlements(
-        to table: inout Table, books: BooksAsKnown, exponent: Int, where include: (SettlementRecord) -> Bool
+        to table: inout ReportTable, books: BooksAsKnown, exponent: Int, where include: (SettlementRecord) -> Bool
     ) {
         for stored in books.rowsOfKind[.settlements] ?? [] {
             let record = SettlementRecord(stored.row)
             guard include(record) else { continue }
             table.append([
-                .text("\(stored.fileName):\(stored.sourceRow)"), .text(LedgerKind.settlements.rawValue), .text(record.recordID),
+                .inputText("\(stored.fileName):\(stored.sourceRow)"), .text(LedgerKind.settlements.rawValue), .inputText(record.recordID),
                 .empty, .text(record.type.rawValue), .empty, .empty, .money(record.gross, exponent: exponent),
             ])
         }

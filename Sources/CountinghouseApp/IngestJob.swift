@@ -7,6 +7,7 @@
 // Errors a user can see: every `RowError` of a rejected file (file, row, column, value, reason);
 // a knowledge time not after the latest close; the store's errors.
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseIngest
 import CountinghouseStore
 import Foundation
@@ -74,7 +75,7 @@ public struct IngestFileOutcome: Sendable {
 
     /// The outcome as a JSON object, every error listed (for scripts).
     public func json(context: AppContext) -> String {
-        func quoted(_ text: String) -> String { Table.jsonString(text) }
+        func quoted(_ text: String) -> String { JSONWriter.string(text) }
         var fields = ["\"file\": \(quoted(path))"]
         switch fate {
         case .landed(let file):

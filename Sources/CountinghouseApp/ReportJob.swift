@@ -8,63 +8,40 @@
 // posted journal up to there); any other span is computed from the books. The same knowledge time
 // gives the same bytes: nothing in the folder depends on the clock.
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseStore
 import Foundation
 
-/// The files of a report folder, rendered, in the order they are listed in run.json.
-public struct ReportFiles: Sendable {
-    public var files: [(name: String, content: String)] = []
-
-    public init() {}
-
-    mutating func add(_ name: String, _ content: String) { files.append((name, content)) }
-
-    /// Adds a file right after `earlier` (at the end when there is none).
-    mutating func insert(_ name: String, _ content: String, after earlier: String) {
-        let index = files.firstIndex { $0.name == earlier }.map { $0 + 1 } ?? files.count
-        files.insert((name, content), at: index)
-    }
-
-    /// The journal, trial balance, valuation and hledger journal of a span from the books (what a
-    /// close posts). `costsAt`: where the valuation comes from when not `books` (a span ending
-    /// inside a closed period takes it as known at that period's close, as its posted journal was).
-    public static func books(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws
-        -> ReportFiles
-    {
-        let exponent = context.currencyExponent
-        let chart = context.configuration.chart
-        var result = ReportFiles()
-        let inSpan = JournalOutputs.entries(books.entries, in: span)
-        result.add("journal.csv", JournalOutputs.journalTable(inSpan, exponent: exponent).renderCSV())
-        result.add(
-            "trial_balance.csv",
-            JournalOutputs.trialBalanceTable(
-                JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent
-            ).renderCSV())
-        let end = context.startOfDay(span.endDay)
-        result.add(
-            "valuation.csv",
-            CostTables.valuation(
-                try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
-                exponent: exponent
-            ).renderCSV())
-        result.add(
-            "journal.ledger",
-            JournalOutputs.ledgerText(
-                books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
-                header: [
-                    "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
-                    "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
-                ]))
-        return result
-    }
+/// The files of a period's books (what a close posts): journal, trial balance, valuation and the
+/// hledger journal of a span. `costsAt`: where the valuation comes from when not `books` (a span
+/// ending inside a closed period takes it as known at that period's close, as its posted journal
+/// was).
+func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws -> ReportFolder {
+    let exponent = context.currencyExponent
+    let chart = context.configuration.chart
+    var folder = ReportFolder()
+    folder.add(csv: JournalTables.journal(JournalOutputs.entries(books.entries, in: span), exponent: exponent))
+    folder.add(csv: JournalTables.trialBalance(JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent))
+    let end = context.startOfDay(span.endDay)
+    folder.add(
+        csv: CostTables.valuation(
+            try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent))
+    folder.add(
+        name: "journal.ledger",
+        text: JournalOutputs.ledgerText(
+            books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
+            header: [
+                "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
+                "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
+            ]))
+    return folder
 }
 
 /// A report folder's content and what to tell the person who asked for it.
 public struct Report: Sendable {
     public var span: ReportSpan
     public var knownAt: KnowledgeTime
-    public var files: ReportFiles
+    public var files: ReportFolder
     /// Journal entries dated in the span.
     public var entryCount: Int
     /// What the person should know about where the figures come from (a closed period's posted
@@ -77,23 +54,24 @@ public enum ReportJob {
     public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> Report {
         let (store, context) = (session.store, session.context)
         let books = try BooksAsKnown(session, knownAt: knownAt)
-        var files: ReportFiles
-        let cogs: Table
+        var files: ReportFolder
+        let cogs: ReportTable
         var note = ""
         if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
-            files = ReportFiles()
+            files = ReportFolder()
             for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger"] {
                 guard let posted = try store.postedFile(period: closed.period, name: name) else {
                     throw AppFailure.rejected("\(closed.period) is closed but its posted \(name) is missing: run countinghouse verify")
                 }
-                files.add(name, posted.content)
+                // Posted bytes, as they were: a closed period never changes.
+                files.add(name: name, text: posted.content)
             }
             let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
             cogs = try cogsTable(atClose.costs, span: span, context: context)
             let drift = Books.drift(of: closed, closed: books.closed, computed: books.computed)
-            files.add("drift.csv", JournalOutputs.driftTable(drift, exponent: context.currencyExponent).renderCSV())
+            files.add(csv: JournalTables.drift(drift, exponent: context.currencyExponent))
             let asKnown = knownAt.isNow ? "as known now" : "as known at \(context.describe(knownAt))"
             note = "; \(closed.period) is closed (as known at \(context.display(closed.closedAt))): posted figures, "
                 + (drift.isEmpty ? "no drift \(asKnown)" : "\(drift.count) accounts drift \(asKnown) (drift.csv)")
@@ -102,15 +80,15 @@ public enum ReportJob {
             // its valuation and cost lines are as known at that period's close (they then agree
             // with the trial balance, and do not change after the close).
             let atClose = try BooksAsKnown(session, knownAt: .at(endClosed.closedAt), closesBefore: endClosed.span)
-            files = try ReportFiles.books(books, span: span, context: context, costsAt: atClose)
+            files = try booksFolder(books, span: span, context: context, costsAt: atClose)
             cogs = try cogsTable(atClose.costs, span: span, context: context)
             note = "; it ends in \(endClosed.period), which is closed: valuation and cost lines as known at its close (\(context.display(endClosed.closedAt)))"
         } else {
-            files = try ReportFiles.books(books, span: span, context: context)
+            files = try booksFolder(books, span: span, context: context)
             cogs = try cogsTable(books.costs, span: span, context: context)
         }
-        files.insert("cogs.csv", cogs.renderCSV(), after: "journal.ledger")
-        files.add("run.json", runJSON(span: span, books: books, files: files, context: context))
+        files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
+        files.add(name: "run.json", text: runJSON(span: span, books: books, files: files, context: context))
         let entryCount = JournalOutputs.entries(books.entries, in: span).count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {
@@ -126,7 +104,7 @@ public enum ReportJob {
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.
-    static func cogsTable(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> Table {
+    static func cogsTable(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> ReportTable {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
         return CostTables.cogs(
@@ -135,8 +113,8 @@ public enum ReportJob {
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
     /// same bytes.
-    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: ReportFiles, context: AppContext) -> String {
-        func quoted(_ text: String) -> String { Table.jsonString(text) }
+    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: ReportFolder, context: AppContext) -> String {
+        func quoted(_ text: String) -> String { JSONWriter.string(text) }
         var json = "{\n"
         json += "  \"program\": \(quoted("countinghouse \(countinghouseVersion)")),\n"
         json += "  \"span\": \(quoted(span.description)),\n"
@@ -149,14 +127,14 @@ public enum ReportJob {
         json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
         json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period) }.joined(separator: ", ") + "],\n"
         json += "  \"outputs\": {\n"
-        json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.content)))" }.joined(separator: ",\n")
+        json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.rendered)))" }.joined(separator: ",\n")
         json += "\n  }\n}\n"
         return json
     }
 
     /// Writes a report folder in one step, replacing an earlier one whole (see `FolderWriter`).
-    public static func write(_ files: ReportFiles, to folder: String) throws(AppFailure) {
-        try FolderWriter.replace(folder, with: files.files)
+    public static func write(_ files: ReportFolder, to folder: String) throws(AppFailure) {
+        try FolderWriter.replace(folder, with: files.files.map { ($0.name, $0.rendered) })
     }
 }
 

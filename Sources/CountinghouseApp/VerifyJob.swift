@@ -4,6 +4,7 @@
 // `LedgerVerifier`; the books' (entries balance, inventory = valuation, value conservation, closed
 // periods = a recomputation as known at their close) are here.
 import CountinghouseCore
+import CountinghouseReport
 import CountinghouseStore
 
 /// One invariant checked: its name, how many failures, and the messages listed.
@@ -79,9 +80,9 @@ public enum VerifyJob {
                 booksUpToEnd, positions: try atClose.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
                 chart: chart, exponent: exponent
             ).map { "\(closed.period), at its end as posted: \($0)" }
-            for file in try ReportFiles.books(atClose, span: closed.span, context: context).files {
+            for file in try booksFolder(atClose, span: closed.span, context: context).files {
                 let posted = try store.postedFile(period: closed.period, name: file.name)
-                if posted?.content != file.content {
+                if posted?.content != file.rendered {
                     closedMessages.append(
                         posted == nil
                             ? "\(closed.period): the posted \(file.name) is missing"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,9 +24,7 @@ struct CostCommand: ParsableCommand {
         let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let (cogs, valuation) = try CostJobs.costFiles(session, span: span, knownAt: knownAt)
-        var files = ReportFiles()
-        files.files = [("cogs.csv", cogs.renderCSV()), ("valuation.csv", valuation.renderCSV())]
-        try ReportJob.write(files, to: out)
+        try ReportJob.write(ReportFolder(files: [ReportFile(name: "cogs.csv", content: .csv(cogs)), ReportFile(name: "valuation.csv", content: .csv(valuation))]), to: out)
         print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(context.describe(knownAt)))")
     }
 }

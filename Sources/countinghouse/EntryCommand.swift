@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 
 struct EntryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct EntryCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var knownAt: KnownAtOption
     @Argument(help: "The entry id (journal.csv's entry_id).") var id: String
-    @Option(help: "Output format: table, csv or json.") var format: Table.Format = .table
+    @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
 
     func run() throws {
         let context = try global.context()
@@ -27,12 +28,12 @@ struct EntryCommand: ParsableCommand {
             print("\(entry.id)  \(entry.date)  \(entry.memo)")
             print("source: \(entry.sourceType) \(entry.sourceReference)\(entry.aboutPeriod.isEmpty ? "" : ", about \(entry.aboutPeriod)")")
             print()
-            print(drillDown.lines.render(.table))
+            print(TextTableWriter.render(drillDown.lines))
             print()
             print("from the ledger (as known at \(context.describe(knownAt))):")
-            print(drillDown.sources.render(.table))
+            print(TextTableWriter.render(drillDown.sources))
         } else {
-            print(drillDown.sources.render(format), terminator: "")
+            print(format.render(drillDown.sources), terminator: "")
         }
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 import Foundation
 
 struct GlobalOptions: ParsableArguments {
@@ -32,4 +33,4 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-extension Table.Format: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var knownAt: KnownAtOption
     @Argument(help: "The outflow id (cogs.csv's outflow_id).") var id: String
-    @Option(help: "Output format: table, csv or json.") var format: Table.Format = .table
+    @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
 
     func run() throws {
         let context = try global.context()
@@ -27,6 +28,6 @@ struct ExplainCommand: ParsableCommand {
             print("as known at \(context.describe(knownAt))")
             print()
         }
-        print(explanation.parts.render(format), terminator: "")
+        print(format.render(explanation.parts), terminator: "")
     }
 }

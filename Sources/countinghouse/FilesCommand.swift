@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 
 struct FilesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,10 +10,10 @@ struct FilesCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "table, csv or json.")
-    var format: Table.Format = .table
+    var format: OutputFormat = .table
 
     func run() throws {
         let session = try Session(try global.context())
-        print(try CostJobs.files(session).render(format), terminator: "")
+        print(format.render(try CostJobs.files(session)), terminator: "")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import CountinghouseReport
 
 struct TrailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct TrailCommand: ParsableCommand {
     @Option(help: "The location (IN_TRANSIT for goods in transit).") var location: String
     @OptionGroup var asOf: AsOfOption
     @OptionGroup var knownAt: KnownAtOption
-    @Option(help: "table, csv or json.") var format: Table.Format = .table
+    @Option(help: "table, csv or json.") var format: OutputFormat = .table
 
     func run() throws {
         let context = try global.context()
@@ -25,6 +26,6 @@ struct TrailCommand: ParsableCommand {
         let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let table = try CostJobs.trail(session, sku: sku, location: location, asOf: asOf, knownAt: knownAt)
-        print(table.render(format), terminator: "")
+        print(format.render(table), terminator: "")
     }
 }

@@ -5,16 +5,31 @@
 // fallback), and for a layer's share the remainder rule's figures (what was left of the layer when
 // this outflow took from it).
 //
-// Place in the pipeline: pure; a cost run → `CostExplanation.explain` → a heading and a table the
-// CLI's `explain` prints.
+// Place in the pipeline: pure; a cost run → `CostExplanation.explain` → a heading and parts the
+// report module turns into the table `explain` prints.
+
+/// One part of an outflow's units: taken from a layer, pending, self-dependent or cancelled.
+public struct ExplanationPart: Sendable, Hashable {
+    /// `taken`, `pending`, `self-dependent` or `cancelled`.
+    public var part: String
+    public var units: Int64
+    /// The part's value (none for self-dependent units, priced with the pending ones).
+    public var value: Int64?
+    /// Whether a unit cost is shown (value ÷ units).
+    public var showsUnitCost: Bool
+    /// The layer's source document and line (`GR-1:2`), its file and row, when it was learnt.
+    public var layer: String?
+    public var layerSource: String?
+    public var recordedAt: Instant?
+    /// How the value came about, in words and figures.
+    public var how: String
+}
 
 public struct CostExplanation: Sendable {
     /// What the outflow is and what it cost, in a few sentences.
     public var heading: [String]
-    /// One row per part of the outflow's units.
-    public var parts: Table
-
-    public static let columns = ["part", "units", "value", "unit_cost", "layer", "layer_source", "recorded_at", "how"]
+    /// One entry per part of the outflow's units.
+    public var parts: [ExplanationPart]
 
     /// The explanation of the outflow with this cogs.csv id, or nil when the run has none.
     public static func explain(
@@ -25,7 +40,6 @@ public struct CostExplanation: Sendable {
         let cost = run.outflowCost(index)
         func money(_ amount: Int64) -> String { formatMinorUnits(amount, exponent: exponent) }
         func time(_ instant: Instant) -> String { instant.iso8601(offsetSeconds: offset(instant)) }
-        func unitCost(_ amount: Int64, _ units: Int64) -> Cell { CostTrail.unitCostCell(amount, units, exponent: exponent) }
         let event = run.events[outflow.event]
         var heading = [
             "\(outflowID): \(outflow.quantity) × \(run.sku) \(outflow.kind.rawValue) at \(run.locations[outflow.location]), "
@@ -38,7 +52,7 @@ public struct CostExplanation: Sendable {
         if outflow.kind == .shrinkage {
             heading.append("a count found fewer units than the shelf held: the difference is this outflow")
         }
-        var table = Table(columns: columns)
+        var parts: [ExplanationPart] = []
         // Units without a cost of their own (an open deficit, self-dependent shares) are priced
         // together at the fallback, rounded once, as the engine does.
         var unpriced = outflow.openDeficit
@@ -65,32 +79,30 @@ public struct CostExplanation: Sendable {
                 if layer.provisional { how += "; the layer is provisional, so these units are pending" }
                 how += "; remainder rule: round(\(money(leftValue)) × \(allocation.units) / \(leftUnits)) = \(money(allocation.value))"
             }
-            table.append([
-                .text(allocation.selfDependent ? "self-dependent" : layer.provisional ? "pending" : "taken"),
-                .integer(allocation.units), allocation.selfDependent ? .empty : .money(allocation.value, exponent: exponent),
-                allocation.selfDependent ? .empty : unitCost(allocation.value, allocation.units),
-                .text(source.documentID + (source.lineNumber.map { ":\($0)" } ?? "")), .text(source.fileLocation),
-                .text(time(source.recordedAt)), .text(how),
-            ])
+            parts.append(
+                ExplanationPart(
+                    part: allocation.selfDependent ? "self-dependent" : layer.provisional ? "pending" : "taken",
+                    units: allocation.units, value: allocation.selfDependent ? nil : allocation.value,
+                    showsUnitCost: !allocation.selfDependent, layer: source.documentID + (source.lineNumber.map { ":\($0)" } ?? ""),
+                    layerSource: source.fileLocation, recordedAt: source.recordedAt, how: how))
         }
         if unpriced > 0 {
             let (unit, fallback) = run.fallbackUnitCost(location: outflow.location, at: event.occurredAt)
             let value = unit.cost(of: unpriced)
-            table.append([
-                .text("pending"), .integer(unpriced), .money(value, exponent: exponent), unitCost(value, unpriced), .empty,
-                .empty, .empty,
-                .text((outflow.openDeficit > 0 ? "no stock yet for \(outflow.openDeficit): " : "")
-                    + "provisional at \(fallbackText(fallback)), \(money(unit.value)) for \(unit.quantity) units, "
-                    + "until a later inflow gives them a cost"),
-            ])
+            parts.append(
+                ExplanationPart(
+                    part: "pending", units: unpriced, value: value, showsUnitCost: true,
+                    how: (outflow.openDeficit > 0 ? "no stock yet for \(outflow.openDeficit): " : "")
+                        + "provisional at \(fallbackText(fallback)), \(money(unit.value)) for \(unit.quantity) units, "
+                        + "until a later inflow gives them a cost"))
         }
         if outflow.cancelledQuantity > 0 {
-            table.append([
-                .text("cancelled"), .integer(outflow.cancelledQuantity), .money(0, exponent: exponent), .empty, .empty, .empty,
-                .empty, .text("returned before any stock filled them: no cost"),
-            ])
+            parts.append(
+                ExplanationPart(
+                    part: "cancelled", units: outflow.cancelledQuantity, value: 0, showsUnitCost: false,
+                    how: "returned before any stock filled them: no cost"))
         }
-        return CostExplanation(heading: heading, parts: table)
+        return CostExplanation(heading: heading, parts: parts)
     }
 
     static func fallbackText(_ fallback: FallbackSource) -> String {

@@ -1,6 +1,6 @@
 import Dispatch
 
-// Cost runs over the whole ledger and the files they feed (FORMATS §4: cogs.csv, valuation.csv).
+// Cost runs over the whole ledger and what they feed (FORMATS §4: cogs.csv, valuation.csv).
 //
 // Place in the pipeline: rows → `CostRuns.run` (one engine run per SKU; SKUs never affect each
 // other) → outflows and deltas → tables. A period's report *selects* from the run over everything
@@ -184,45 +184,15 @@ public struct SKUCostRows: Sendable {
 /// The reporting time zone as the core needs it: the offset from UTC at an instant.
 public typealias OffsetAtInstant = @Sendable (Instant) -> Int64
 
-public enum CostTables {
-    public static let cogsColumns = [
-        "outflow_id", "kind", "occurred_at", "location", "sku", "document_id", "line_no", "quantity", "costed_quantity",
-        "cost", "pending_quantity", "provisional_cost", "cancelled_quantity", "flags",
-    ]
-    public static let valuationColumns = ["sku", "location", "quantity_on_hand", "value", "pending_quantity"]
-
-    /// The outflows with `from ≤ occurred_at < to`, sorted by occurred_at, SKU, then §3.2 (the
-    /// outflow's place in its SKU's sequence).
-    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: OffsetAtInstant) -> Table {
-        let selected = lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
+extension CogsLine {
+    /// The outflows with `from ≤ occurred_at < to`, in cogs.csv's order: occurred_at, SKU, then
+    /// §3.2 (the outflow's place in its SKU's sequence).
+    public static func occurring(_ lines: [CogsLine], from: Instant, to: Instant) -> [CogsLine] {
+        lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
             if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
             if a.sku != b.sku { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
             return a.sequence < b.sequence
         }
-        var table = Table(columns: cogsColumns)
-        for line in selected {
-            table.append([
-                .text(line.outflowID), .text(line.kind.rawValue),
-                .text(line.occurredAt.iso8601(offsetSeconds: offset(line.occurredAt))), .text(line.location),
-                .text(line.sku), .text(line.documentID), line.lineNumber.map(Cell.integer) ?? .empty,
-                .integer(line.quantity), .integer(line.costedQuantity), .money(line.cost, exponent: exponent),
-                .integer(line.pendingQuantity), .money(line.provisionalCost, exponent: exponent),
-                .integer(line.cancelledQuantity), .text(line.flags),
-            ])
-        }
-        return table
-    }
-
-    /// Every SKU × location (and in transit) whose units, value or pending units are not all zero.
-    public static func valuation(_ positions: [StockPosition], exponent: Int) -> Table {
-        var table = Table(columns: valuationColumns)
-        for position in positions where !position.isZero {
-            table.append([
-                .text(position.sku), .text(position.location), .integer(position.quantityOnHand),
-                .money(position.value, exponent: exponent), .integer(position.pendingQuantity),
-            ])
-        }
-        return table
     }
 }
 

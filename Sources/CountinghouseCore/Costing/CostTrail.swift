@@ -1,23 +1,51 @@
 // The trail of one item at one location: the bank statement an accountant reads to answer "why
 // is this cost 12.34?". Every movement in sequence order with its units and value, the running
 // units, value and pending units, and under each outflow the layers it took from (document, file
-// and row, units, unit cost, value) and the units still pending at the provisional cost.
+// and row, units, value) and the units still pending at the provisional cost.
+//
+// Place in the pipeline: pure; a cost run → `CostTrail.lines` → the report module's trail table.
+
+/// One line of a trail.
+public struct TrailLine: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A stock event at the location: its name (`SALE`, `PURCHASE_RECEIPT`, `TRANSFER_ARRIVED`, …).
+        case movement(String)
+        /// Units an outflow took from one layer.
+        case fromLayer
+        /// An outflow's units still waiting for stock.
+        case pending
+        /// An outflow's units cancelled by a customer return.
+        case cancelledByReturn
+    }
+
+    public var kind: Kind
+    /// When the movement happened (movements only).
+    public var occurredAt: Instant?
+    /// The movement's document, or the layer's source document.
+    public var documentID: String?
+    public var lineNumber: Int64?
+    /// Units (a movement: its signed change here).
+    public var quantity: Int64
+    /// The value moved (a movement: its signed change; a layer share: its value).
+    public var value: Int64?
+    /// After a movement: what the location holds — units, value, pending units.
+    public var runningUnits: Int64?
+    public var runningValue: Int64?
+    public var runningPending: Int64?
+    /// In byte order within each group: the inflow's, then the outflow's flags.
+    public var flags: [String]
+    /// When the row behind the line was learnt, and where it is (`file.csv:12`).
+    public var recordedAt: Instant?
+    public var source: String?
+}
 
 public enum CostTrail {
-    public static let columns = [
-        "occurred_at", "event", "document_id", "line_no", "quantity", "value", "unit_cost", "quantity_on_hand",
-        "value_on_hand", "pending_on_hand", "flags", "recorded_at", "source",
-    ]
-
-    public static func table(
-        _ run: SKUCostRun, location: String, through: Instant?, exponent: Int, offset: OffsetAtInstant
-    ) -> Table {
-        var table = Table(columns: columns)
+    /// The trail of `run`'s SKU at `location` (IN_TRANSIT for goods in transit), through `through`.
+    public static func lines(_ run: SKUCostRun, location: String, through: Instant?) -> [TrailLine] {
+        var lines: [TrailLine] = []
         var units: Int64 = 0
         var value: Int64 = 0
         var pending: Int64 = 0
-        func time(_ instant: Instant) -> Cell { .text(instant.iso8601(offsetSeconds: offset(instant))) }
-        func unitCost(_ amount: Int64, _ quantity: Int64) -> Cell { unitCostCell(amount, quantity, exponent: exponent) }
         for delta in run.deltas where delta.location == location {
             if let through, delta.occurredAt > through { break }
             let position = Int(delta.sequence - run.sequenceOffset)
@@ -33,47 +61,33 @@ public enum CostTrail {
             let layerIndex = run.layerOfEvent[position]
             if layerIndex >= 0, let fallback = run.layers[layerIndex].fallback { flags.append(fallback.rawValue) }
             if layerIndex >= 0 && run.layers[layerIndex].provisional { flags.append("PROVISIONAL_LAYER") }
-            table.append([
-                time(event.occurredAt), .text(eventName(run, position, location: location)), .text(event.source.documentID),
-                event.source.lineNumber.map(Cell.integer) ?? .empty, .integer(delta.units), .money(delta.value, exponent: exponent),
-                unitCost(delta.value, delta.units), .integer(units), .money(value, exponent: exponent), .integer(pending),
-                .text(flags.joined(separator: ";")), time(event.source.recordedAt), .text(event.source.fileLocation),
-            ])
+            lines.append(
+                TrailLine(
+                    kind: .movement(eventName(run, position, location: location)), occurredAt: event.occurredAt,
+                    documentID: event.source.documentID, lineNumber: event.source.lineNumber, quantity: delta.units,
+                    value: delta.value, runningUnits: units, runningValue: value, runningPending: pending, flags: flags,
+                    recordedAt: event.source.recordedAt, source: event.source.fileLocation))
             guard let outflow else { continue }
             for allocation in outflow.allocations {
                 var notes: [String] = []
                 if allocation.selfDependent { notes.append("SELF_DEPENDENT") } else if allocation.provisionalLayer {
                     notes.append("PROVISIONAL_LAYER")
                 }
-                table.append([
-                    .empty, .text("  from layer"), .text(allocation.layerSource.documentID),
-                    allocation.layerSource.lineNumber.map(Cell.integer) ?? .empty, .integer(allocation.units),
-                    .money(allocation.value, exponent: exponent), unitCost(allocation.value, allocation.units), .empty, .empty,
-                    .empty, .text(notes.joined(separator: ";")), time(allocation.layerSource.recordedAt),
-                    .text(allocation.layerSource.fileLocation),
-                ])
+                lines.append(
+                    TrailLine(
+                        kind: .fromLayer, documentID: allocation.layerSource.documentID, lineNumber: allocation.layerSource.lineNumber,
+                        quantity: allocation.units, value: allocation.value, flags: notes,
+                        recordedAt: allocation.layerSource.recordedAt, source: allocation.layerSource.fileLocation))
             }
             let unfilled = run.outflows[outflowIndex].openDeficit
             if unfilled > 0 {
-                table.append([
-                    .empty, .text("  pending"), .empty, .empty, .integer(unfilled), .empty, .empty, .empty, .empty, .empty,
-                    .text(outflow.flags.filter { $0.hasPrefix("FALLBACK_") }.joined(separator: ";")), .empty, .empty,
-                ])
+                lines.append(TrailLine(kind: .pending, quantity: unfilled, flags: outflow.flags.filter { $0.hasPrefix("FALLBACK_") }))
             }
             if outflow.cancelledQuantity > 0 {
-                table.append([
-                    .empty, .text("  cancelled by return"), .empty, .empty, .integer(outflow.cancelledQuantity), .empty,
-                    .empty, .empty, .empty, .empty, .empty, .empty, .empty,
-                ])
+                lines.append(TrailLine(kind: .cancelledByReturn, quantity: outflow.cancelledQuantity, flags: []))
             }
         }
-        return table
-    }
-
-    /// A unit cost with two more decimals than the currency, rounded once (empty for no units).
-    static func unitCostCell(_ amount: Int64, _ quantity: Int64, exponent: Int) -> Cell {
-        guard quantity != 0 else { return .empty }
-        return .money(roundHalfAwayFromZero(Int128(amount) * 100, Int128(quantity)), exponent: exponent + 2)
+        return lines
     }
 
     static func eventName(_ run: SKUCostRun, _ position: Int, location: String) -> String {

@@ -15,34 +15,9 @@ public struct TrialBalanceRow: Sendable, Hashable {
 }
 
 public enum JournalOutputs {
-    public static let journalColumns = [
-        "entry_id", "date", "account", "account_name", "debit", "credit", "location", "memo", "source_type",
-        "source_ref", "processor", "about_period",
-    ]
-    public static let trialBalanceColumns = ["account", "account_name", "opening", "debit", "credit", "balance"]
-    public static let driftColumns = [
-        "account", "account_name", "location", "processor", "posted", "adjusted_later", "as_known_now", "pending_adjustment",
-    ]
-
     /// Entries dated within the span, in date, id, line order.
     public static func entries(_ entries: [JournalEntry], in span: ReportSpan) -> [JournalEntry] {
         entries.filter { $0.date >= span.firstDay && $0.date <= span.lastDay }.sorted(by: JournalEntry.precedes)
-    }
-
-    public static func journalTable(_ entries: [JournalEntry], exponent: Int) -> Table {
-        var table = Table(columns: journalColumns)
-        for entry in entries {
-            for line in entry.lines {
-                let memo = line.memo.isEmpty ? entry.memo : "\(entry.memo): \(line.memo)"
-                table.append([
-                    .text(entry.id), .text(entry.date.description), .text(line.account.code), .text(line.account.name),
-                    .money(line.debit, exponent: exponent), .money(line.credit, exponent: exponent), .text(line.location),
-                    .text(memo), .text(entry.sourceType), .text(entry.sourceReference), .text(line.processor),
-                    .text(entry.aboutPeriod),
-                ])
-            }
-        }
-        return table
     }
 
     /// Every account of the chart, and any other account the entries use, by code.
@@ -62,30 +37,6 @@ public enum JournalOutputs {
             }
         }
         return rows.values.sorted { $0.account < $1.account }
-    }
-
-    public static func trialBalanceTable(_ rows: [TrialBalanceRow], exponent: Int) -> Table {
-        var table = Table(columns: trialBalanceColumns)
-        for row in rows {
-            table.append([
-                .text(row.account.code), .text(row.account.name), .money(row.opening, exponent: exponent),
-                .money(row.debit, exponent: exponent), .money(row.credit, exponent: exponent),
-                .money(row.balance, exponent: exponent),
-            ])
-        }
-        return table
-    }
-
-    public static func driftTable(_ rows: [DriftRow], exponent: Int) -> Table {
-        var table = Table(columns: driftColumns)
-        for row in rows {
-            table.append([
-                .text(row.account.code), .text(row.account.name), .text(row.location), .text(row.processor),
-                .money(row.posted, exponent: exponent), .money(row.adjustedLater, exponent: exponent),
-                .money(row.asKnownNow, exponent: exponent), .money(row.pendingAdjustment, exponent: exponent),
-            ])
-        }
-        return table
     }
 
     /// The span's entries in hledger / ledger-cli journal syntax. It opens with the balances

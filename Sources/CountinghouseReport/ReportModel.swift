@@ -1,0 +1,160 @@
+// Reports as data: tables of typed cells, gathered into sheets and into the folder of files a
+// report writes.
+//
+// Place in the pipeline: the application computes (books, costs, trails) with the core; the tables
+// here turn those results into typed cells; a writer renders them — CSV, JSON, an aligned text table
+// for a terminal, the hledger journal, and (next) the XLSX workbook. Because every writer renders the
+// same table, the workbook and the CSV files cannot disagree. Pure: no file, clock or database.
+// Invariants: a row has one cell per column; money is integer minor units with its exponent; dates
+// and date-times stay values until a writer formats them; text that came from an input file is
+// marked, so writers that feed spreadsheets can protect it.
+import CountinghouseCore
+
+/// One typed value of a report.
+public enum ReportCell: Sendable, Hashable {
+    /// Text the program wrote (codes, ids it makes, its own words).
+    case text(String)
+    /// Text that came from an input file (a SKU, a location, a document id, a file name): a
+    /// spreadsheet must never take it for a formula.
+    case inputText(String)
+    /// Minor units with the currency's exponent (a unit cost may carry more decimals).
+    case money(Int64, exponent: Int)
+    /// A whole number of units, a count, a line number.
+    case integer(Int64)
+    /// A calendar date.
+    case date(CivilDate)
+    /// An instant, shown in the reporting time zone at this offset.
+    case dateTime(Instant, offsetSeconds: Int64)
+    /// A spreadsheet formula (without the leading `=`) and the value it computes: writers without
+    /// formulas write the value.
+    indirect case formula(String, value: ReportCell)
+    /// A link to a cell of another sheet, shown as `label`.
+    indirect case link(sheet: String, row: Int, column: Int, label: ReportCell)
+    case empty
+
+    /// The value a writer without formulas or links shows.
+    public var value: ReportCell {
+        switch self {
+        case .formula(_, let value): return value.value
+        case .link(_, _, _, let label): return label.value
+        default: return self
+        }
+    }
+
+    /// Whether the cell holds a number (right-aligned in text tables, a JSON number or decimal).
+    public var isNumeric: Bool {
+        switch value {
+        case .integer, .money: return true
+        default: return false
+        }
+    }
+}
+
+/// What a column holds: how a writer formats and aligns it (the workbook's number formats and
+/// widths come from here).
+public enum ColumnRole: Sendable, Hashable {
+    /// Text the program wrote: codes, ids, memos.
+    case text
+    /// Text that came from input files.
+    case inputText
+    case money
+    /// Money with more decimals than the currency (unit costs).
+    case unitCost
+    case quantity
+    /// A whole number that is not an amount (a line number, a count of rows, an id).
+    case number
+    case date
+    case dateTime
+}
+
+public struct ReportColumn: Sendable, Hashable {
+    /// The header, as the CSV files name the column.
+    public var name: String
+    public var role: ColumnRole
+
+    public init(_ name: String, _ role: ColumnRole) {
+        self.name = name
+        self.role = role
+    }
+}
+
+/// A table: a header row (the columns), rows, and optionally a total row (shown by writers for
+/// people; CSV files for programs leave it out).
+public struct ReportTable: Sendable, Hashable {
+    /// What the table is called (a CSV file's base name, a sheet's name).
+    public var name: String
+    public var columns: [ReportColumn]
+    public var rows: [[ReportCell]]
+    public var totals: [ReportCell]?
+
+    public init(name: String, columns: [ReportColumn], rows: [[ReportCell]] = [], totals: [ReportCell]? = nil) {
+        self.name = name
+        self.columns = columns
+        self.rows = rows
+        self.totals = totals
+    }
+
+    public mutating func append(_ row: [ReportCell]) {
+        precondition(row.count == columns.count, "a table row must have one cell per column")
+        rows.append(row)
+    }
+
+    public var columnNames: [String] { columns.map(\.name) }
+}
+
+/// A sheet of a workbook: its title and its tables, top to bottom.
+public struct ReportSheet: Sendable, Hashable {
+    public var title: String
+    public var tables: [ReportTable]
+
+    public init(title: String, tables: [ReportTable]) {
+        self.title = title
+        self.tables = tables
+    }
+}
+
+/// One file of a report folder: a table rendered as CSV, or text rendered by its own writer (the
+/// hledger journal, run.json), or bytes kept as they were posted (a closed period's files).
+public struct ReportFile: Sendable, Hashable {
+    public enum Content: Sendable, Hashable {
+        case csv(ReportTable)
+        case text(String)
+    }
+
+    public var name: String
+    public var content: Content
+
+    public init(name: String, content: Content) {
+        self.name = name
+        self.content = content
+    }
+
+    /// The file's bytes as text.
+    public var rendered: String {
+        switch content {
+        case .csv(let table): return CSVWriter.render(table)
+        case .text(let text): return text
+        }
+    }
+}
+
+/// The files of a report folder, in the order they are written and listed in run.json.
+public struct ReportFolder: Sendable, Hashable {
+    public var files: [ReportFile] = []
+
+    public init(files: [ReportFile] = []) { self.files = files }
+
+    public mutating func add(_ file: ReportFile) { files.append(file) }
+
+    public mutating func add(csv table: ReportTable) { files.append(ReportFile(name: "\(table.name).csv", content: .csv(table))) }
+
+    public mutating func add(name: String, text: String) { files.append(ReportFile(name: name, content: .text(text))) }
+
+    /// Adds a file right after `earlier` (at the end when there is none).
+    public mutating func insert(_ file: ReportFile, after earlier: String) {
+        let index = files.firstIndex { $0.name == earlier }.map { $0 + 1 } ?? files.count
+        files.insert(file, at: index)
+    }
+
+    public func file(named name: String) -> ReportFile? { files.first { $0.name == name } }
+}

@@ -1,0 +1,175 @@
+// The tables of a report folder and of the listings, made from what the core computed: the journal,
+// the trial balance, the drift of a closed period, cost of goods, the valuation, one item's trail and
+// one outflow's explanation. Columns and their order are FORMATS §4's (public interfaces: a column
+// may be added, never renamed or removed); each column's role says how writers show it.
+import CountinghouseCore
+
+/// A unit cost: value ÷ units with two more decimals than the currency, rounded once (empty for no
+/// units).
+func unitCostCell(_ amount: Int64, _ units: Int64, exponent: Int) -> ReportCell {
+    guard units != 0 else { return .empty }
+    return .money(roundHalfAwayFromZero(Int128(amount) * 100, Int128(units)), exponent: exponent + 2)
+}
+
+/// Text that came from an input file, or empty.
+func input(_ text: String?) -> ReportCell { text.map(ReportCell.inputText) ?? .empty }
+
+public enum JournalTables {
+    /// journal.csv: every line of the entries, in their order.
+    public static func journal(_ entries: [JournalEntry], exponent: Int) -> ReportTable {
+        var table = ReportTable(
+            name: "journal",
+            columns: [
+                ReportColumn("entry_id", .text), ReportColumn("date", .date), ReportColumn("account", .text),
+                ReportColumn("account_name", .text), ReportColumn("debit", .money), ReportColumn("credit", .money),
+                ReportColumn("location", .inputText), ReportColumn("memo", .inputText), ReportColumn("source_type", .text),
+                ReportColumn("source_ref", .inputText), ReportColumn("processor", .inputText), ReportColumn("about_period", .text),
+            ])
+        for entry in entries {
+            for line in entry.lines {
+                let memo = line.memo.isEmpty ? entry.memo : "\(entry.memo): \(line.memo)"
+                table.append([
+                    .text(entry.id), .date(entry.date), .text(line.account.code), .text(line.account.name),
+                    .money(line.debit, exponent: exponent), .money(line.credit, exponent: exponent), .inputText(line.location),
+                    .inputText(memo), .text(entry.sourceType), .inputText(entry.sourceReference), .inputText(line.processor),
+                    .text(entry.aboutPeriod),
+                ])
+            }
+        }
+        return table
+    }
+
+    /// trial_balance.csv: every account, opening, the span's debits and credits, closing balance.
+    public static func trialBalance(_ rows: [TrialBalanceRow], exponent: Int) -> ReportTable {
+        var table = ReportTable(
+            name: "trial_balance",
+            columns: [
+                ReportColumn("account", .text), ReportColumn("account_name", .text), ReportColumn("opening", .money),
+                ReportColumn("debit", .money), ReportColumn("credit", .money), ReportColumn("balance", .money),
+            ])
+        for row in rows {
+            table.append([
+                .text(row.account.code), .text(row.account.name), .money(row.opening, exponent: exponent),
+                .money(row.debit, exponent: exponent), .money(row.credit, exponent: exponent), .money(row.balance, exponent: exponent),
+            ])
+        }
+        return table
+    }
+
+    /// drift.csv: per account, location and processor of a closed period, what differs as known now.
+    public static func drift(_ rows: [DriftRow], exponent: Int) -> ReportTable {
+        var table = ReportTable(
+            name: "drift",
+            columns: [
+                ReportColumn("account", .text), ReportColumn("account_name", .text), ReportColumn("location", .inputText),
+                ReportColumn("processor", .inputText), ReportColumn("posted", .money), ReportColumn("adjusted_later", .money),
+                ReportColumn("as_known_now", .money), ReportColumn("pending_adjustment", .money),
+            ])
+        for row in rows {
+            table.append([
+                .text(row.account.code), .text(row.account.name), .inputText(row.location), .inputText(row.processor),
+                .money(row.posted, exponent: exponent), .money(row.adjustedLater, exponent: exponent),
+                .money(row.asKnownNow, exponent: exponent), .money(row.pendingAdjustment, exponent: exponent),
+            ])
+        }
+        return table
+    }
+}
+
+public enum CostTables {
+    /// cogs.csv: the outflows with `from ≤ occurred_at < to`, in FORMATS §4's order.
+    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "cogs",
+            columns: [
+                ReportColumn("outflow_id", .text), ReportColumn("kind", .text), ReportColumn("occurred_at", .dateTime),
+                ReportColumn("location", .inputText), ReportColumn("sku", .inputText), ReportColumn("document_id", .inputText),
+                ReportColumn("line_no", .number), ReportColumn("quantity", .quantity), ReportColumn("costed_quantity", .quantity),
+                ReportColumn("cost", .money), ReportColumn("pending_quantity", .quantity), ReportColumn("provisional_cost", .money),
+                ReportColumn("cancelled_quantity", .quantity), ReportColumn("flags", .text),
+            ])
+        for line in CogsLine.occurring(lines, from: from, to: to) {
+            table.append([
+                .text(line.outflowID), .text(line.kind.rawValue), .dateTime(line.occurredAt, offsetSeconds: offset(line.occurredAt)),
+                .inputText(line.location), .inputText(line.sku), .inputText(line.documentID), line.lineNumber.map(ReportCell.integer) ?? .empty,
+                .integer(line.quantity), .integer(line.costedQuantity), .money(line.cost, exponent: exponent),
+                .integer(line.pendingQuantity), .money(line.provisionalCost, exponent: exponent),
+                .integer(line.cancelledQuantity), .text(line.flags),
+            ])
+        }
+        return table
+    }
+
+    /// valuation.csv, or `stock`'s listing: units, value and pending units per SKU and location.
+    /// With `listingZeros`, positions with nothing left are listed too.
+    public static func valuation(_ positions: [StockPosition], exponent: Int, listingZeros: Bool = false) -> ReportTable {
+        var table = ReportTable(
+            name: "valuation",
+            columns: [
+                ReportColumn("sku", .inputText), ReportColumn("location", .inputText), ReportColumn("quantity_on_hand", .quantity),
+                ReportColumn("value", .money), ReportColumn("pending_quantity", .quantity),
+            ])
+        for position in positions where listingZeros || !position.isZero {
+            table.append([
+                .inputText(position.sku), .inputText(position.location), .integer(position.quantityOnHand),
+                .money(position.value, exponent: exponent), .integer(position.pendingQuantity),
+            ])
+        }
+        return table
+    }
+
+    /// `trail`: one item's movements at one location, with running figures and the layers taken.
+    public static func trail(_ lines: [TrailLine], exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "trail",
+            columns: [
+                ReportColumn("occurred_at", .dateTime), ReportColumn("event", .text), ReportColumn("document_id", .inputText),
+                ReportColumn("line_no", .number), ReportColumn("quantity", .quantity), ReportColumn("value", .money),
+                ReportColumn("unit_cost", .unitCost), ReportColumn("quantity_on_hand", .quantity),
+                ReportColumn("value_on_hand", .money), ReportColumn("pending_on_hand", .quantity), ReportColumn("flags", .text),
+                ReportColumn("recorded_at", .dateTime), ReportColumn("source", .inputText),
+            ])
+        func time(_ instant: Instant?) -> ReportCell {
+            instant.map { ReportCell.dateTime($0, offsetSeconds: offset($0)) } ?? .empty
+        }
+        func money(_ amount: Int64?) -> ReportCell { amount.map { ReportCell.money($0, exponent: exponent) } ?? .empty }
+        for line in lines {
+            let name: String
+            switch line.kind {
+            case .movement(let event): name = event
+            case .fromLayer: name = "  from layer"
+            case .pending: name = "  pending"
+            case .cancelledByReturn: name = "  cancelled by return"
+            }
+            table.append([
+                time(line.occurredAt), .text(name), input(line.documentID), line.lineNumber.map(ReportCell.integer) ?? .empty,
+                .integer(line.quantity), money(line.value), line.value.map { unitCostCell($0, line.quantity, exponent: exponent) } ?? .empty,
+                line.runningUnits.map(ReportCell.integer) ?? .empty, money(line.runningValue),
+                line.runningPending.map(ReportCell.integer) ?? .empty,
+                line.kind == .cancelledByReturn ? .empty : .text(line.flags.joined(separator: ";")), time(line.recordedAt),
+                input(line.source),
+            ])
+        }
+        return table
+    }
+
+    /// `explain`: each part of one outflow's units with its value and the rule behind it.
+    public static func explanation(_ parts: [ExplanationPart], exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "explanation",
+            columns: [
+                ReportColumn("part", .text), ReportColumn("units", .quantity), ReportColumn("value", .money),
+                ReportColumn("unit_cost", .unitCost), ReportColumn("layer", .inputText), ReportColumn("layer_source", .inputText),
+                ReportColumn("recorded_at", .dateTime), ReportColumn("how", .text),
+            ])
+        for part in parts {
+            table.append([
+                .text(part.part), .integer(part.units), part.value.map { ReportCell.money($0, exponent: exponent) } ?? .empty,
+                part.showsUnitCost ? part.value.map { unitCostCell($0, part.units, exponent: exponent) } ?? .empty : .empty,
+                input(part.layer), input(part.layerSource),
+                part.recordedAt.map { ReportCell.dateTime($0, offsetSeconds: offset($0)) } ?? .empty, .text(part.how),
+            ])
+        }
+        return table
+    }
+}

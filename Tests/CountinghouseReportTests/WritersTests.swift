@@ -1,0 +1,89 @@
+// The writers render the same typed table: CSV (RFC 4180; text from input files protected from
+// spreadsheets), JSON (money as decimal strings) and an aligned text table (numbers right-aligned).
+import CountinghouseCore
+import Testing
+
+@testable import CountinghouseReport
+
+@Suite struct WritersTests {
+    let table = ReportTable(
+        name: "stock",
+        columns: [
+            ReportColumn("sku", .inputText), ReportColumn("location", .inputText), ReportColumn("quantity_on_hand", .quantity),
+            ReportColumn("value", .money),
+        ],
+        rows: [
+            [.inputText("A-1"), .inputText("S01"), .integer(12), .money(12_345, exponent: 2)],
+            [.inputText("B, \"big\""), .inputText("WH1"), .integer(-3), .money(-50, exponent: 2)],
+        ])
+
+    @Test func alignedTableRightAlignsNumbers() {
+        #expect(
+            TextTableWriter.render(table) == """
+                sku       location  quantity_on_hand   value
+                --------  --------  ----------------  ------
+                A-1       S01                     12  123.45
+                B, "big"  WH1                     -3   -0.50
+
+                """)
+        var withTotals = table
+        withTotals.totals = [.text("total"), .empty, .integer(9), .money(12_295, exponent: 2)]
+        #expect(TextTableWriter.render(withTotals).hasSuffix("--------  --------  ----------------  ------\ntotal                              9  122.95\n"))
+    }
+
+    @Test func csvQuotesOnlyWhatNeedsItAndLeavesTotalsToPeople() {
+        var withTotals = table
+        withTotals.totals = [.text("total"), .empty, .integer(9), .money(12_295, exponent: 2)]
+        #expect(
+            CSVWriter.render(withTotals) == #"""
+                sku,location,quantity_on_hand,value
+                A-1,S01,12,123.45
+                "B, ""big""",WH1,-3,-0.50
+
+                """#)
+    }
+
+    @Test func jsonKeepsMoneyAsDecimalStrings() {
+        #expect(
+            JSONWriter.render(table) == #"""
+                [
+                  {"sku": "A-1", "location": "S01", "quantity_on_hand": 12, "value": "123.45"},
+                  {"sku": "B, \"big\"", "location": "WH1", "quantity_on_hand": -3, "value": "-0.50"}
+                ]
+
+                """#)
+        #expect(JSONWriter.render(ReportTable(name: "x", columns: [ReportColumn("a", .text)])) == "[]\n")
+    }
+
+    /// A cell beginning with =, +, -, @, a tab or a carriage return that came from an input file gets
+    /// a leading ' in CSV; the program's own text and numbers are never touched.
+    @Test(arguments: ["=1+2", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\",\"y\")"])
+    func inputTextThatLooksLikeAFormulaIsProtected(text: String) {
+        let row: [ReportCell] = [.inputText(text), .text(text), .integer(-3), .money(-50, exponent: 2)]
+        let table = ReportTable(
+            name: "t", columns: [ReportColumn("a", .inputText), ReportColumn("b", .text), ReportColumn("c", .quantity), ReportColumn("d", .money)],
+            rows: [row])
+        let line = CSVWriter.render(table).split(separator: "\n", omittingEmptySubsequences: false)[1]
+        let fields = ["'" + text, text].map { CSVWriter.field($0) }
+        #expect(line == "\(fields[0]),\(fields[1]),-3,-0.50")
+        // JSON and the terminal show the text as it is.
+        #expect(JSONWriter.render(table).contains(JSONWriter.string(text) + ", \"b\""))
+    }
+
+    @Test func ordinaryInputTextIsUntouched() {
+        let table = ReportTable(name: "t", columns: [ReportColumn("a", .inputText)], rows: [[.inputText("S-01")], [.inputText("a=b")], [.inputText("")]])
+        #expect(CSVWriter.render(table) == "a\nS-01\na=b\n\n")
+    }
+
+    @Test func datesStayValuesUntilAWriterFormatsThem() {
+        let instant = Instant(date: CivilDate(year: 2026, month: 10, day: 20)!, secondOfDay: 15 * 3600 + 15 * 60)
+        let table = ReportTable(
+            name: "t", columns: [ReportColumn("d", .date), ReportColumn("t", .dateTime), ReportColumn("f", .money), ReportColumn("l", .money)],
+            rows: [[
+                .date(CivilDate(year: 2026, month: 10, day: 20)!), .dateTime(instant, offsetSeconds: -4 * 3600),
+                .formula("E2-F2", value: .money(0, exponent: 2)),
+                .link(sheet: "Journal", row: 1, column: 4, label: .money(12_50, exponent: 2)),
+            ]])
+        #expect(CSVWriter.render(table) == "d,t,f,l\n2026-10-20,2026-10-20T11:15:00-04:00,0.00,12.50\n")
+    }
+}
