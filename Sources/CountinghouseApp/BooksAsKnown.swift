@@ -84,7 +84,7 @@ public struct BooksAsKnown {
             postings = try costs.postings()
             phases.mark("stock postings")
         }
-        computed = JournalRules.entries(
+        computed = try JournalRules.entries(
             JournalInput(
                 posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
                 settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,

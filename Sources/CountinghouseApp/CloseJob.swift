@@ -66,7 +66,7 @@ public enum CloseJob {
         let posted = JournalOutputs.entries(books.entries, in: span)
         if let unbalanced = posted.first(where: { $0.imbalance != 0 }) {
             throw AppFailure.rejected(
-                "\(unbalanced.id) does not balance (\(unbalanced.imbalance) minor units): the posted periods were altered; run countinghouse verify")
+                "\(unbalanced.id) does not balance (debits − credits = \(formatMinorUnits(sum: unbalanced.imbalance, exponent: context.currencyExponent))): the posted periods were altered; run countinghouse verify")
         }
         let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
         let files = try booksFolder(books, span: span, context: context)

@@ -26,6 +26,7 @@ extension AppFailure {
         case let error as StoreError: return AppFailure(status(of: error), error.description)
         case let error as PostedPeriodError: return .rejected(error.description)
         case let error as IngestFailure: return .rejected(error.description)
+        case let error as OutOfRange: return .rejected(error.description)
         default: return AppFailure(.internalError, "internal error: \(error)")
         }
     }

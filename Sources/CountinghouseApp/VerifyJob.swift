@@ -59,7 +59,7 @@ public enum VerifyJob {
         let exponent = context.currencyExponent
         let chart = context.configuration.chart
         var results: [(String, [String])] = []
-        results.append(("journal entries balance", BooksChecks.balance(books.entries)))
+        results.append(("journal entries balance", BooksChecks.balance(books.entries, exponent: exponent)))
         results.append((
             "inventory account = valuation",
             BooksChecks.inventoryEqualsValuation(

@@ -49,13 +49,67 @@ public func roundHalfAwayFromZero(_ numerator: Int128, _ denominator: Int128) ->
 }
 
 /// Formats minor units as a plain decimal in major units: `-1234.50`, `0.07`, `12`.
-public func formatMinorUnits(_ amount: Int64, exponent: Int) -> String {
+public func formatMinorUnits(_ amount: Int64, exponent: Int) -> String { formatMinorUnits(sum: Int128(amount), exponent: exponent) }
+
+/// Formats minor units as a plain decimal in major units, for sums wider than 64 bits.
+public func formatMinorUnits(sum amount: Int128, exponent: Int) -> String {
     if exponent == 0 { return String(amount) }
     let magnitude = amount.magnitude
-    var scale: UInt64 = 1
+    var scale: UInt128 = 1
     for _ in 0..<exponent { scale *= 10 }
     let whole = magnitude / scale
     var fraction = String(magnitude % scale)
     fraction = String(repeating: "0", count: exponent - fraction.count) + fraction
     return (amount < 0 ? "-" : "") + String(whole) + "." + fraction
+}
+
+/// A sum of amounts or quantities that cannot trap: kept in 128 bits (no count of ledger rows can
+/// overflow it), read back as `Int64` only where it fits. Ingest bounds every amount, so a sum the
+/// program makes over the ledger fits unless the ledger holds absurd volumes; then the caller gets
+/// a clear error naming what overflowed, never a crash.
+public struct Sum: Sendable, Hashable {
+    public private(set) var total: Int128 = 0
+
+    public init() {}
+
+    public init(_ amount: Int64) { total = Int128(amount) }
+
+    public static func += (sum: inout Sum, amount: Int64) { sum.total += Int128(amount) }
+
+    public static func -= (sum: inout Sum, amount: Int64) { sum.total -= Int128(amount) }
+
+    public static func += (sum: inout Sum, other: Sum) { sum.total += other.total }
+
+    public static func + (a: Sum, b: Sum) -> Sum {
+        var sum = a
+        sum.total += b.total
+        return sum
+    }
+
+    public static func - (a: Sum, b: Sum) -> Sum { a + -b }
+
+    public var isZero: Bool { total == 0 }
+
+    public static prefix func - (sum: Sum) -> Sum {
+        var negated = Sum()
+        negated.total = -sum.total
+        return negated
+    }
+
+    /// The sum as minor units or units, or the error that names `what` overflowed.
+    public func value(_ what: @autoclosure () -> String) throws(OutOfRange) -> Int64 {
+        guard let value = Int64(exactly: total) else { throw OutOfRange(what: what(), total: total) }
+        return value
+    }
+}
+
+/// A sum too large for the program's 64-bit amounts.
+public struct OutOfRange: Error, Sendable, Hashable, CustomStringConvertible {
+    public var what: String
+    public var total: Int128
+
+    public var description: String {
+        "\(what) is out of range (\(total) in minor units or units, more than 64 bits hold): the ledger holds more than "
+            + "the program can add up; split the ledger or report a bug"
+    }
 }

@@ -303,7 +303,7 @@ import Testing
         let planted = try cli.run(["verify"], now: now)
         #expect(planted.status == 1)
         #expect(planted.output.contains("FAILED journal entries balance (2)"))
-        #expect(planted.output.contains("entry PLANTED of 2026-10-31 does not balance: debits − credits = 100 minor units"))
+        #expect(planted.output.contains("entry PLANTED of 2026-10-31 does not balance: debits − credits = 1.00"))
         #expect(planted.output.contains("2026-10: entry 2026-10-31 PLANTED was posted but is not in a recomputation as known at the close"))
         // A posted file altered behind the program's back (its owner dropped the trigger).
         try Self.sqlite(
@@ -314,7 +314,7 @@ import Testing
         // And nothing unbalanced is posted on top of it.
         let close = try cli.run(["close", "--period", "2026-11"], now: now)
         #expect(close.status == 1)
-        #expect(close.error.contains("ADJUST:2026-11-01:2026-10 does not balance (-100 minor units)"))
+        #expect(close.error.contains("ADJUST:2026-11-01:2026-10 does not balance (debits − credits = -1.00)"))
     }
 
     static func sqlite(_ database: String, _ sql: String) throws {

@@ -5,16 +5,17 @@
 
 public enum BooksChecks {
     /// §7.1: every entry's lines sum to zero; all lines together (the trial balance) too.
-    public static func balance(_ entries: [JournalEntry]) -> [String] {
+    public static func balance(_ entries: [JournalEntry], exponent: Int) -> [String] {
         var messages: [String] = []
-        var total: Int64 = 0
+        var total: Int128 = 0
         for entry in entries {
             total += entry.imbalance
             if entry.imbalance != 0 {
-                messages.append("entry \(entry.id) of \(entry.date) does not balance: debits − credits = \(entry.imbalance) minor units")
+                messages.append(
+                    "entry \(entry.id) of \(entry.date) does not balance: debits − credits = \(formatMinorUnits(sum: entry.imbalance, exponent: exponent))")
             }
         }
-        if total != 0 { messages.append("the trial balance does not sum to zero: \(total) minor units") }
+        if total != 0 { messages.append("the trial balance does not sum to zero: \(formatMinorUnits(sum: total, exponent: exponent))") }
         return messages
     }
 

@@ -69,15 +69,18 @@ public struct JournalEntry: Sendable, Hashable {
         a.date != b.date ? a.date < b.date : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
     }
 
-    /// The sum of the lines (zero for a balanced entry).
-    public var imbalance: Int64 { lines.reduce(0) { $0 + $1.amount } }
+    /// The sum of the lines (zero for a balanced entry; posted lines altered behind the program's
+    /// back can make it anything, hence 128 bits).
+    public var imbalance: Int128 { lines.reduce(Int128(0)) { $0 + Int128($1.amount) } }
 }
 
 /// Collects an entry's lines, adding amounts that go to the same account, location, processor
 /// and memo, in the order they first appear; `entry` drops zero lines and asserts the balance.
+/// Amounts are summed without overflow (`Sum`); a line too large for 64 bits is an error naming
+/// the entry and the account, never a trap.
 public struct EntryBuilder {
     private var order: [LineKey] = []
-    private var amounts: [LineKey: Int64] = [:]
+    private var amounts: [LineKey: Sum] = [:]
 
     private struct LineKey: Hashable {
         var account: Account
@@ -89,30 +92,33 @@ public struct EntryBuilder {
     public init() {}
 
     public mutating func post(_ account: Account, _ amount: Int64, location: String = "", processor: String = "", memo: String) {
+        post(account, Sum(amount), location: location, processor: processor, memo: memo)
+    }
+
+    public mutating func post(_ account: Account, _ amount: Sum, location: String = "", processor: String = "", memo: String) {
         let key = LineKey(account: account, location: location, processor: processor, memo: memo)
-        if let current = amounts[key] {
-            amounts[key] = current + amount
-        } else {
-            order.append(key)
-            amounts[key] = amount
-        }
+        if amounts[key] == nil { order.append(key) }
+        amounts[key, default: Sum()] += amount
     }
 
     /// The lines' sum so far (debit positive).
-    public var total: Int64 { amounts.values.reduce(0, +) }
+    public var total: Sum { amounts.values.reduce(Sum(), +) }
 
-    public var isEmpty: Bool { order.allSatisfy { amounts[$0] == 0 } }
+    public var isEmpty: Bool { order.allSatisfy { amounts[$0]?.isZero ?? true } }
 
-    public func entry(key: EntryKey, date: CivilDate, memo: String, sourceType: String, sourceReference: String) -> JournalEntry {
-        let lines = order.compactMap { key -> JournalLine? in
-            let amount = amounts[key]!
-            guard amount != 0 else { return nil }
-            return JournalLine(
-                account: key.account, amount: amount, location: key.location, processor: key.processor, memo: key.memo)
+    public func entry(key: EntryKey, date: CivilDate, memo: String, sourceType: String, sourceReference: String) throws(OutOfRange)
+        -> JournalEntry
+    {
+        var lines: [JournalLine] = []
+        for line in order {
+            guard let sum = amounts[line], !sum.isZero else { continue }
+            let amount = try sum.value("journal entry \(key), account \(line.account.code)\(line.location.isEmpty ? "" : " at \(line.location)")")
+            lines.append(
+                JournalLine(account: line.account, amount: amount, location: line.location, processor: line.processor, memo: line.memo))
         }
         let entry = JournalEntry(
             key: key, date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference, lines: lines)
-        precondition(entry.imbalance == 0, "journal entry \(key) does not balance: \(entry.imbalance)")
+        precondition(total.isZero, "journal entry \(key) does not balance: \(total.total)")
         return entry
     }
 }

@@ -108,8 +108,8 @@ public struct JournalInput: Sendable {
 
 public enum JournalRules {
     /// Every entry, sorted by date then id.
-    public static func entries(_ input: JournalInput) -> [JournalEntry] {
-        var entries = salesEntries(input) + stockEntries(input) + processorEntries(input)
+    public static func entries(_ input: JournalInput) throws -> [JournalEntry] {
+        var entries = try salesEntries(input) + stockEntries(input) + processorEntries(input)
         entries.sort(by: JournalEntry.precedes)
         return entries
     }
@@ -126,22 +126,22 @@ public enum JournalRules {
 
     /// One business date × location of POS activity, summed; each sum becomes one line.
     private struct SalesDay {
-        var gross: Int64 = 0
-        var discounts: Int64 = 0
-        var tax: Int64 = 0
-        var returnsNet: Int64 = 0
-        var returnsTax: Int64 = 0
-        var cash: Int64 = 0
-        var cardByProcessor: [String: Int64] = [:]
-        var giftCards: Int64 = 0
-        var otherTenders: Int64 = 0
+        var gross = Sum()
+        var discounts = Sum()
+        var tax = Sum()
+        var returnsNet = Sum()
+        var returnsTax = Sum()
+        var cash = Sum()
+        var cardByProcessor: [String: Sum] = [:]
+        var giftCards = Sum()
+        var otherTenders = Sum()
         /// Per ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
-        var ticketGaps: [String: Int64] = [:]
+        var ticketGaps: [String: Sum] = [:]
     }
 
     /// Tenders to their accounts, lines to sales, discounts, tax and returns; what a ticket's
     /// tenders do not cover (or cover twice) goes to POS over/short. Lines come in one fixed order.
-    static func salesEntries(_ input: JournalInput) -> [JournalEntry] {
+    static func salesEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
         var days: [DateLocation: SalesDay] = [:]
         for row in input.posLines {
@@ -151,12 +151,12 @@ public enum JournalRules {
             case .customerReturn:
                 days[key, default: SalesDay()].returnsNet += line.net
                 days[key, default: SalesDay()].returnsTax += line.tax
-                days[key, default: SalesDay()].ticketGaps[line.orderID, default: 0] -= line.collected
+                days[key, default: SalesDay()].ticketGaps[line.orderID, default: Sum()] -= line.collected
             case .sale, .complimentary:
                 days[key, default: SalesDay()].gross += line.gross
                 days[key, default: SalesDay()].discounts += line.discount
                 days[key, default: SalesDay()].tax += line.tax
-                days[key, default: SalesDay()].ticketGaps[line.orderID, default: 0] += line.collected
+                days[key, default: SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
             }
         }
         for row in input.posTenders {
@@ -165,13 +165,13 @@ public enum JournalRules {
             let signed = tender.signedAmount
             switch tender.tender {
             case .cash: days[key, default: SalesDay()].cash += signed
-            case .card: days[key, default: SalesDay()].cardByProcessor[tender.processor ?? "", default: 0] += signed
+            case .card: days[key, default: SalesDay()].cardByProcessor[tender.processor ?? "", default: Sum()] += signed
             case .giftCard: days[key, default: SalesDay()].giftCards += signed
             case .other: days[key, default: SalesDay()].otherTenders += signed
             }
-            days[key, default: SalesDay()].ticketGaps[tender.orderID, default: 0] -= signed
+            days[key, default: SalesDay()].ticketGaps[tender.orderID, default: Sum()] -= signed
         }
-        return days.keys.sorted().compactMap { key -> JournalEntry? in
+        return try days.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = days[key]!
             let location = key.location
             var builder = EntryBuilder()
@@ -183,7 +183,7 @@ public enum JournalRules {
             builder.post(chart[.cashOnHand], day.cash, location: location, memo: "cash")
             for processor in day.cardByProcessor.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 builder.post(
-                    chart[.cardClearing], day.cardByProcessor[processor]!, location: location, processor: processor,
+                    chart[.cardClearing], day.cardByProcessor[processor] ?? Sum(), location: location, processor: processor,
                     memo: processor.isEmpty ? "card" : "card (\(processor))")
             }
             builder.post(chart[.giftCardLiability], day.giftCards, location: location, memo: "gift cards redeemed")
@@ -193,14 +193,14 @@ public enum JournalRules {
             builder.post(chart[.overShort], -gap, location: location, memo: "POS over/short")
             // A day of nothing but zero-priced lines (complimentary items) makes no entry.
             guard !builder.isEmpty else { return nil }
-            let unbalanced = day.ticketGaps.filter { $0.value != 0 }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let unbalanced = day.ticketGaps.filter { !$0.value.isZero }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             var memo = "POS sales at \(location) on \(key.date)"
             if !unbalanced.isEmpty {
                 let listed = unbalanced.prefix(5).joined(separator: ", ")
                 memo += "; tickets whose tenders differ from their lines: \(listed)"
                 if unbalanced.count > 5 { memo += " and \(unbalanced.count - 5) more" }
             }
-            return builder.entry(
+            return try builder.entry(
                 key: .sales(key.date, location: location), date: key.date, memo: memo, sourceType: "pos",
                 sourceReference: "\(location) \(key.date)")
         }
@@ -227,17 +227,17 @@ public enum JournalRules {
 
     /// One business date × location of cost of sales, summed.
     private struct CostOfSalesDay {
-        var saleCost: Int64 = 0
-        var saleProvisional: Int64 = 0
-        var complimentary: Int64 = 0
-        var returned: Int64 = 0
+        var saleCost = Sum()
+        var saleProvisional = Sum()
+        var complimentary = Sum()
+        var returned = Sum()
     }
 
     /// One document's value changes per location: `first` receipts (or count gains, or the
     /// transfer side's value), `second` returns to the supplier (or shrinkage).
-    private typealias DocumentSums = [String: (first: Int64, second: Int64)]
+    private typealias DocumentSums = [String: (first: Sum, second: Sum)]
 
-    static func stockEntries(_ input: JournalInput) -> [JournalEntry] {
+    static func stockEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
         let inventory = chart[.inventory]
         var costOfSales: [DateLocation: CostOfSalesDay] = [:]
@@ -249,9 +249,9 @@ public enum JournalRules {
                 let key = DateLocation(date: date, location: posting.location)
                 switch posting.kind {
                 case .sale:
-                    costOfSales[key, default: CostOfSalesDay()].saleCost += -posting.value
+                    costOfSales[key, default: CostOfSalesDay()].saleCost -= posting.value
                     costOfSales[key, default: CostOfSalesDay()].saleProvisional += posting.provisional
-                case .complimentary: costOfSales[key, default: CostOfSalesDay()].complimentary += -posting.value
+                case .complimentary: costOfSales[key, default: CostOfSalesDay()].complimentary -= posting.value
                 default: costOfSales[key, default: CostOfSalesDay()].returned += posting.value
                 }
             case .purchaseReceipt, .purchaseReturn, .count:
@@ -259,17 +259,17 @@ public enum JournalRules {
                 let group: DocumentGroup = posting.kind == .count ? .count : .goods
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
                 let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
-                let current = documents[key, default: [:]][posting.location] ?? (0, 0)
+                let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
                 documents[key, default: [:]][posting.location] =
-                    first ? (current.first + posting.value, current.second) : (current.first, current.second + posting.value)
+                    first ? (current.first + Sum(posting.value), current.second) : (current.first, current.second + Sum(posting.value))
             case .transferShip, .transferReceive:
                 let group: DocumentGroup = posting.kind == .transferShip ? .transferShip : .transferReceive
                 let key = DocumentKey(group: group, date: date, document: posting.documentID)
-                let current = documents[key, default: [:]][posting.location] ?? (0, 0)
-                documents[key, default: [:]][posting.location] = (current.first + posting.value, 0)
+                let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
+                documents[key, default: [:]][posting.location] = (current.first + Sum(posting.value), Sum())
             }
         }
-        var entries = costOfSales.keys.sorted().compactMap { key -> JournalEntry? in
+        var entries = try costOfSales.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = costOfSales[key]!
             let location = key.location
             var builder = EntryBuilder()
@@ -282,7 +282,7 @@ public enum JournalRules {
             builder.post(inventory, day.returned, location: location, memo: "inventory returned by customers")
             builder.post(chart[.costOfGoodsSold], -day.returned, location: location, memo: "cost of customer returns")
             guard !builder.isEmpty else { return nil }
-            return builder.entry(
+            return try builder.entry(
                 key: .costOfSales(key.date, location: location), date: key.date, memo: "cost of sales at \(location) on \(key.date) (FIFO)",
                 sourceType: "cost_of_sales", sourceReference: "\(location) \(key.date)")
         }
@@ -290,7 +290,7 @@ public enum JournalRules {
             var builder = EntryBuilder()
             let sums = documents[key]!
             for location in sums.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                let (first, second) = sums[location]!
+                guard let (first, second) = sums[location] else { continue }
                 switch key.group {
                 case .goods:
                     builder.post(inventory, first, location: location, memo: "goods received")
@@ -323,7 +323,7 @@ public enum JournalRules {
             case .count: (entryKey, memo, sourceType) = (.count(key.date, count: key.document), "stock count \(key.document)", "counts")
             }
             entries.append(
-                builder.entry(key: entryKey, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document))
+                try builder.entry(key: entryKey, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document))
         }
         return entries
     }
@@ -347,7 +347,7 @@ public enum JournalRules {
         }
     }
 
-    static func processorEntries(_ input: JournalInput) -> [JournalEntry] {
+    static func processorEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
         struct ProcessorDay: Hashable, Comparable {
             var date: CivilDate
@@ -361,9 +361,9 @@ public enum JournalRules {
             }
         }
         struct Sums {
-            var net: Int64 = 0
-            var fee: Int64 = 0
-            var gross: Int64 = 0
+            var net = Sum()
+            var fee = Sum()
+            var gross = Sum()
         }
         var groups: [ProcessorDay: [SettlementType: Sums]] = [:]
         for row in input.settlements {
@@ -375,8 +375,8 @@ public enum JournalRules {
             groups[key, default: [:]][record.type, default: Sums()].fee += record.fee
             groups[key, default: [:]][record.type, default: Sums()].gross += record.gross
         }
-        return groups.keys.sorted().compactMap { key -> JournalEntry? in
-            let byType = groups[key]!
+        return try groups.keys.sorted().compactMap { key throws -> JournalEntry? in
+            let byType = groups[key] ?? [:]
             var builder = EntryBuilder()
             // Lines in the order of the types (FORMATS §2's).
             for type in SettlementType.allCases {
@@ -388,12 +388,12 @@ public enum JournalRules {
             }
             guard !builder.isEmpty else { return nil }
             if key.payout.isEmpty {
-                return builder.entry(
+                return try builder.entry(
                     key: .processor(key.date, processor: key.processor), date: key.date,
                     memo: "\(key.processor) activity on \(key.date)", sourceType: "settlements",
                     sourceReference: "\(key.processor) \(key.date)")
             }
-            return builder.entry(
+            return try builder.entry(
                 key: .payout(key.date, processor: key.processor, payout: key.payout), date: key.date,
                 memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
                 sourceReference: "\(key.processor) \(key.payout)")

@@ -62,8 +62,8 @@ import Testing
     // tax on returns 0.76, card 15.00, gift card 2.95, other 4.00; cash 5.52 − 10.26 = −4.74.
     // Debits − credits = 1.00 + 9.50 + 0.76 + 15.00 + 2.95 + 4.00 − 4.74 − 27.00 − 1.52 = −0.05:
     // over/short is debited 0.05.
-    @Test func salesPerDayAndLocation() {
-        let entries = JournalRules.entries(Self.input(
+    @Test func salesPerDayAndLocation() throws {
+        let entries = try JournalRules.entries(Self.input(
             posLines: [
                 Self.line("T1", 1, "SALE", quantity: 2, price: 1000, discount: 100, tax: 152),
                 Self.line("T1", 2, "COMP", quantity: 1, price: 0),
@@ -93,11 +93,11 @@ import Testing
     // valued 5.00, all at S01 on Oct 15: one cost-of-sales entry. GR-1 receives 100.00 at WH1;
     // GR-1R returns goods costing 20.00. Transfer T-1 ships 30.00 from WH1 on the 15th and
     // receives it at S01 on the 16th. Count C-1 loses 6.00 at S01 and finds 2.00 at S02.
-    @Test func stockEntries() {
+    @Test func stockEntries() throws {
         func posting(_ kind: StockPosting.Kind, _ location: String, _ day: Int64, _ document: String, _ value: Int64, provisional: Int64 = 0) -> StockPosting {
             StockPosting(kind: kind, sku: "A", location: location, occurredAt: Self.at(day), documentID: document, value: value, provisional: provisional)
         }
-        let entries = JournalRules.entries(Self.input(stock: [
+        let entries = try JournalRules.entries(Self.input(stock: [
             posting(.purchaseReceipt, "WH1", 15, "GR-1", 10_000), posting(.purchaseReturn, "WH1", 15, "GR-1R", -2_000),
             posting(.sale, "S01", 15, "O1", -1_200, provisional: 400), posting(.complimentary, "S01", 15, "O2", -300),
             posting(.customerReturn, "S01", 15, "O3", 500), posting(.transferShip, "WH1", 15, "T-1", -3_000),
@@ -134,8 +134,8 @@ import Testing
     // Oct 16: a capture of 15.00 with a 0.74 fee (net 14.26), a refund of 5.00, a chargeback of
     // 15.00 with a 15.00 dispute fee (net −30.00) and its reversal (+15.00), a 2.00 fee record, an
     // adjustment of −1.00. Oct 18: payout po_1 of 20.00 to the bank.
-    @Test func processorActivityAndPayouts() {
-        let entries = JournalRules.entries(Self.input(settlements: [
+    @Test func processorActivityAndPayouts() throws {
+        let entries = try JournalRules.entries(Self.input(settlements: [
             Self.settlement("ch_1", "CAPTURE", day: 16, gross: 1_500, fee: 74),
             Self.settlement("re_1", "REFUND", day: 16, gross: -500, fee: 0),
             Self.settlement("dp_1", "CHARGEBACK", day: 16, gross: -1_500, fee: 1_500),
@@ -156,16 +156,16 @@ import Testing
         #expect(Self.lines(entries[1]) == ["1110/stripe -2000 payout", "1010/stripe 2000 payout"])
     }
 
-    @Test func aDayOfOnlyComplimentaryItemsMakesNoSalesEntry() {
-        #expect(JournalRules.entries(Self.input(posLines: [Self.line("T5", 1, "COMP", quantity: 1, price: 0)])).isEmpty)
+    @Test func aDayOfOnlyComplimentaryItemsMakesNoSalesEntry() throws {
+        #expect(try JournalRules.entries(Self.input(posLines: [Self.line("T5", 1, "COMP", quantity: 1, price: 0)])).isEmpty)
     }
 
-    @Test func businessDatesFollowTheReportingZone() {
+    @Test func businessDatesFollowTheReportingZone() throws {
         // 2026-10-16T02:00Z is still the 15th in New York (UTC−4 in October).
         var sale = Self.line("T9", 1, "SALE", quantity: 1, price: 100)
         sale.values[2] = .integer(Self.at(16, 2).nanosecondsSinceEpoch)
         let input = JournalInput(posLines: [sale], posTenders: [], settlements: [], stock: [], chart: Self.chart, offset: { _ in -4 * 3600 })
-        #expect(JournalRules.entries(input).map(\.id) == ["SALES:2026-10-15:S01"])
+        #expect(try JournalRules.entries(input).map(\.id) == ["SALES:2026-10-15:S01"])
     }
 
     @Test func theChartRenamesAccountsEverywhere() throws {
@@ -176,7 +176,19 @@ import Testing
             posLines: [], posTenders: [], settlements: [],
             stock: [StockPosting(kind: .purchaseReceipt, sku: "A", location: "S01", occurredAt: Self.at(1), documentID: "G", value: 100, provisional: 0)],
             chart: chart, offset: { _ in 0 })
-        #expect(JournalRules.entries(input)[0].lines[0].account == Account(code: "1300", name: "Stock"))
+        #expect(try JournalRules.entries(input)[0].lines[0].account == Account(code: "1300", name: "Stock"))
         #expect(Account(code: "1300", name: "Stock: on hand").ledgerName == "Assets:1300 Stock- on hand")
+    }
+
+    /// A day's sums beyond 64 bits are an error that names what overflowed, never a trap.
+    @Test func aSumBeyondSixtyFourBitsIsAnErrorNotATrap() {
+        let huge = Int64.max / 2
+        let lines = ["T1", "T2", "T3"].map { Self.line($0, 1, "SALE", quantity: 1, price: huge) }
+        #expect(throws: OutOfRange.self) { try JournalRules.entries(Self.input(posLines: lines)) }
+        do {
+            _ = try JournalRules.entries(Self.input(posLines: lines))
+        } catch {
+            #expect("\(error)".hasPrefix("journal entry SALES:2026-10-15:S01, account 4000 at S01 is out of range ("))
+        }
     }
 }
