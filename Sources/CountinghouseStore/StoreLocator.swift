@@ -1,0 +1,50 @@
+// The store factory: which store a ledger locator names, and opening it.
+//
+// Place in the pipeline: every command opens its ledger here (`openLedgerStore`); nothing else
+// decides between SQLite and PostgreSQL. Invariant: a locator is PostgreSQL when it is a
+// `postgres://`/`postgresql://` URL or a libpq conninfo, anything else a SQLite path.
+// Errors a user can see: `StoreError.badLocator` for an empty locator, and whatever opening the
+// store throws (see `StoreError`).
+import CountinghouseCore
+
+/// The schema version this program writes and understands.
+public let ledgerSchemaVersion = 5
+
+/// Opens the ledger named by a locator: `postgres://…`, `postgresql://…` or a libpq conninfo
+/// (`host=… dbname=…`) is PostgreSQL; anything else (optionally prefixed `sqlite:`) is a SQLite
+/// file path. The schema is migrated on first use.
+public func openLedgerStore(locator: String) throws -> any LedgerStore {
+    let trimmed = locator.trimmingSpaces
+    if trimmed.isEmpty {
+        throw StoreError.badLocator(
+            "empty ledger locator: give a SQLite file path or a postgresql://… URL")
+    }
+    if isPostgresLocator(trimmed) { return try PostgresStore(conninfo: trimmed) }
+    var path = Substring(trimmed)
+    if path.hasPrefix("sqlite://") {
+        path = path.dropFirst("sqlite://".count)
+    } else if path.hasPrefix("sqlite:") {
+        path = path.dropFirst("sqlite:".count)
+    }
+    if path.isEmpty {
+        throw StoreError.badLocator("the locator \(locator) names no SQLite file")
+    }
+    return try SQLiteStore(path: String(path))
+}
+
+/// Whether a locator names a PostgreSQL server rather than a SQLite file.
+public func isPostgresLocator(_ locator: String) -> Bool {
+    if locator.hasPrefix("postgres://") || locator.hasPrefix("postgresql://") { return true }
+    // A libpq keyword/value conninfo: `host=/tmp dbname=ledger user=…`.
+    let words = locator.split(separator: " ")
+    return words.contains { $0.hasPrefix("host=") || $0.hasPrefix("dbname=") }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}
