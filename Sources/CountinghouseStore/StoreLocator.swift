@@ -7,9 +7,6 @@
 // store throws (see `StoreError`).
 import CountinghouseCore
 
-/// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 5
-
 /// Opens the ledger named by a locator: `postgres://…`, `postgresql://…` or a libpq conninfo
 /// (`host=… dbname=…`) is PostgreSQL; anything else (optionally prefixed `sqlite:`) is a SQLite
 /// file path. The schema is migrated on first use.
