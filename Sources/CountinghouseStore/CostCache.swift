@@ -105,12 +105,12 @@ extension SQLLedgerStore {
     /// Brings the cost cache up to date with every ingested file (see the file comment). The cache
     /// state is read first without a lock: when the cache already includes every file, nothing is
     /// written and no writer is waited for.
-    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh {
         if !rebuild, case (.upToDate, let lastFile) = try costCacheScope(rebuild: false) {
             return CostCacheRefresh(
                 skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
         }
-        return try inWriteTransaction(.costCache) {
+        return try inWriteTransaction(.costCache, wait: lockWait) {
             // Again under the lock: a refresh that held it before may have done the work.
             let (scope, lastFile) = try costCacheScope(rebuild: rebuild)
             switch scope {

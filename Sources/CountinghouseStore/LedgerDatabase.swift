@@ -47,6 +47,9 @@ enum AppendedRows {
 }
 
 protocol LedgerDatabase: AnyObject {
+    /// The ledger as messages name it (a SQLite path; a PostgreSQL locator, password redacted).
+    var ledgerName: String { get }
+
     // MARK: SQL
 
     /// Runs a query and returns its rows; `integerColumns` says how to read each column.
@@ -64,8 +67,9 @@ protocol LedgerDatabase: AnyObject {
 
     // MARK: Transactions (only `SQLLedgerStore.inWriteTransaction` calls these)
 
-    /// Starts a write transaction holding `lock`.
-    func beginWrite(_ lock: WriteLock) throws
+    /// Starts a write transaction holding `lock`, waiting for another writer's lock as `wait`
+    /// says; `StoreError.busy` when the lock is not obtained.
+    func beginWrite(_ lock: WriteLock, wait: LockWait) throws
     func commit() throws
     /// Rolls back the open transaction, if any (never throws: it runs on the way out of a failure).
     func rollback()

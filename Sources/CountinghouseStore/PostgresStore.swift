@@ -18,11 +18,15 @@ public final class PostgresStore: SQLLedgerStore {
     /// The store's connection (tests read the catalog through it).
     var connection: PGConnection { driver.connection }
 
-    /// Connects to the server named by a `postgres://…` URL or a libpq conninfo. The schema is
-    /// migrated on first use.
-    public init(conninfo: String) throws {
-        driver = try PostgresDatabase(conninfo: conninfo)
-        super.init(database: driver)
+    /// Connects to the server named by a `postgres://…` URL or a libpq conninfo. The schema is not
+    /// touched: `openLedgerStore` checks and migrates it (or call `migrate()`). A writer waits up to
+    /// `busyTimeoutSeconds` for another writer's lock.
+    public init(
+        conninfo: String, mode: LedgerOpenMode = .createOrMigrate,
+        busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds
+    ) throws {
+        driver = try PostgresDatabase(conninfo: conninfo, busyTimeoutSeconds: busyTimeoutSeconds)
+        super.init(database: driver, mode: mode)
     }
 }
 
@@ -32,8 +36,11 @@ public final class PostgresStore: SQLLedgerStore {
 final class PostgresDatabase: LedgerDatabase {
     let connection: PGConnection
 
-    init(conninfo: String) throws {
+    var ledgerName: String { connection.locator }
+
+    init(conninfo: String, busyTimeoutSeconds: Double) throws {
         connection = try PGConnection(conninfo: conninfo)
+        connection.busyTimeoutMilliseconds = Int(clamping: Int64((max(0, busyTimeoutSeconds) * 1000).rounded()))
         try connection.execute("SET client_min_messages = warning")
     }
 
@@ -118,10 +125,24 @@ final class PostgresDatabase: LedgerDatabase {
         }
     }
 
-    func beginWrite(_ lock: WriteLock) throws {
+    /// BEGIN, then the writer's table lock: waited for up to the busy timeout (`lock_timeout`, only
+    /// for this statement: later statements of the transaction wait as the server is configured),
+    /// or not at all (NOWAIT); SQLSTATE 55P03 then, which the connection reports as
+    /// `StoreError.busy`.
+    func beginWrite(_ lock: WriteLock, wait: LockWait) throws {
         try connection.execute("BEGIN")
+        let configured = connection.busyTimeoutMilliseconds
         do {
-            try connection.execute(Self.lockStatement(lock))
+            if wait == .noWait || configured == 0 {
+                // (lock_timeout = 0 would mean waiting for ever.)
+                connection.busyTimeoutMilliseconds = 0
+                defer { connection.busyTimeoutMilliseconds = configured }
+                try connection.execute(Self.lockStatement(lock) + " NOWAIT")
+            } else {
+                try connection.execute(
+                    "SET LOCAL lock_timeout = '\(configured)ms'; \(Self.lockStatement(lock)); "
+                        + "SET LOCAL lock_timeout TO DEFAULT")
+            }
         } catch {
             rollback()
             throw error

@@ -24,9 +24,14 @@ import Darwin
 
 public class SQLLedgerStore: LedgerStore {
     let database: any LedgerDatabase
+    /// How the store was opened: `.createOrMigrate` (init) may create and repair the ledger.
+    let mode: LedgerOpenMode
+    /// The schema versions this store applied since it was opened (what `migrate()` reports).
+    private var appliedVersions: [Int] = []
 
-    init(database: any LedgerDatabase) {
+    init(database: any LedgerDatabase, mode: LedgerOpenMode) {
         self.database = database
+        self.mode = mode
     }
 
     /// Runs raw SQL on the store's connection (maintenance and tests; the triggers still apply).
@@ -54,9 +59,10 @@ public class SQLLedgerStore: LedgerStore {
     /// Runs `body` in one write transaction holding `lock`: committed when `body` returns and
     /// `commitWhen` accepts its result, rolled back otherwise and whenever `body` throws.
     func inWriteTransaction<T>(
-        _ lock: WriteLock, commitWhen: (T) -> Bool = { _ in true }, _ body: () throws -> T
+        _ lock: WriteLock, wait: LockWait = .upToBusyTimeout, commitWhen: (T) -> Bool = { _ in true },
+        _ body: () throws -> T
     ) throws -> T {
-        try database.beginWrite(lock)
+        try database.beginWrite(lock, wait: wait)
         let result: T
         do {
             result = try body()
@@ -79,28 +85,52 @@ public class SQLLedgerStore: LedgerStore {
 
     // MARK: Schema
 
-    private var schemaReady = false
+    /// What opening needs of the schema (`openLedgerStore` calls it): a ledger opened existing-only
+    /// must have the ledger's schema; an older schema is migrated; a current one is only read (no
+    /// write lock, no write), so opening never waits for a writer.
+    func prepareSchema() throws {
+        if mode == .existingOnly {
+            guard try tableExists("schema_migrations"), try schemaVersion() > 0 else {
+                throw StoreError.ledgerMissing(ledger: database.ledgerName, reason: .noSchema)
+            }
+        }
+        try migrateSchema()
+    }
 
     @discardableResult
-    public func migrate() throws -> Int {
-        if try !tableExists("schema_migrations") {
+    public func migrate() throws -> MigrationReport {
+        try migrateSchema()
+        return MigrationReport(version: ledgerSchemaVersion, appliedVersions: appliedVersions)
+    }
+
+    /// Applies the versions the ledger lacks. The version is read first without a lock; only a
+    /// ledger that lacks some takes the write lock, and reads it again under the lock (another
+    /// process may have migrated meanwhile).
+    private func migrateSchema() throws {
+        let exists = try tableExists("schema_migrations")
+        let found = exists ? try schemaVersion() : 0
+        if found > ledgerSchemaVersion { throw StoreError.schemaTooNew(found: found, supported: ledgerSchemaVersion) }
+        guard found < ledgerSchemaVersion else { return }
+        if !exists {
             try database.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
         }
-        try inWriteTransaction(.schema) {
+        let applied = try inWriteTransaction(.schema) { () -> [Int] in
             let current = try schemaVersion()
             if current > ledgerSchemaVersion {
                 throw StoreError.schemaTooNew(found: current, supported: ledgerSchemaVersion)
             }
+            var applied: [Int] = []
             for version in stride(from: current + 1, through: ledgerSchemaVersion, by: 1) {
                 for statement in LedgerMigrations.statements(version, database) { try database.execute(statement) }
                 try run(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                     [.integer(Int64(version)), .integer(wallClockNanoseconds())])
+                applied.append(version)
             }
+            return applied
         }
-        schemaReady = true
-        return ledgerSchemaVersion
+        appliedVersions += applied
     }
 
     /// The schema version the ledger records (0 when it records none).
@@ -112,14 +142,9 @@ public class SQLLedgerStore: LedgerStore {
         try database.tableExists(table)
     }
 
-    func ensureSchema() throws {
-        if !schemaReady { try migrate() }
-    }
-
     // MARK: Reading
 
     public func latestRecordedAt() throws -> Instant? {
-        try ensureSchema()
         return try scalar("SELECT max(recorded_at) FROM files").map(Instant.init(nanosecondsSinceEpoch:))
     }
 
@@ -127,7 +152,6 @@ public class SQLLedgerStore: LedgerStore {
     private static let fileIntegerColumns = [true, false, false, false, true, true, true, true]
 
     public func files() throws -> [IngestedFile] {
-        try ensureSchema()
         return try queryRows("SELECT \(Self.fileColumns) FROM files ORDER BY id", integerColumns: Self.fileIntegerColumns)
             .map(Self.ingestedFile)
     }
@@ -161,7 +185,6 @@ public class SQLLedgerStore: LedgerStore {
     /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
     /// escaped literals only), in ledger order.
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
-        try ensureSchema()
         return try database.storedRows(of: kind, where: conditions)
     }
 
@@ -170,7 +193,6 @@ public class SQLLedgerStore: LedgerStore {
     public func append(
         _ file: IngestFileInfo, rows produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
     ) throws -> AppendOutcome {
-        try ensureSchema()
         return try inWriteTransaction(.ledger, commitWhen: \.landed) {
             if let known = try self.file(sha256: file.sha256) { return .knownFile(known) }
             let state = try queryRows(
@@ -211,7 +233,6 @@ public class SQLLedgerStore: LedgerStore {
     static let chainPage = 50_000
 
     public func verifyHashChains() throws -> [ChainBreak] {
-        try ensureSchema()
         var breaks: [ChainBreak] = []
         for kind in LedgerKind.allCases {
             let schema = kind.schema

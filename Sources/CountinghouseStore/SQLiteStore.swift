@@ -4,12 +4,23 @@
 // `./countinghouse.sqlite`); it is `SQLLedgerStore` over `SQLiteDatabase`, the driver below, whose
 // append engine is in SQLiteAppender.swift. Invariants: every write transaction is BEGIN
 // IMMEDIATE, holding SQLite's single writer lock from its start, so the recorded_at check, the hash
-// chain and the file id are decided with nobody else writing; triggers refuse UPDATE and DELETE on
-// ledger tables and `files` (SQLite has no TRUNCATE; DELETE covers it). Statements run only through
+// chain and the file id are decided with nobody else writing; a second writer waits up to the busy
+// timeout for it (or not at all, for a no-wait cost refresh) and then fails with
+// `StoreError.busy`. Readers never wait for a writer: in WAL mode a read sees the last committed
+// snapshot without any lock a writer holds (the busy timeout only covers the rare moments another
+// connection recovers or restarts the WAL). Triggers refuse UPDATE and DELETE on ledger tables and
+// `files` (SQLite has no TRUNCATE; DELETE covers it). Statements run only through
 // `SQLiteConnection` (the one file that touches `sqlite3*`).
-// Errors a user can see: `StoreError` (cannot open the file, SQL failures, recorded_at going
-// backwards, a schema newer than this program) and the `RowError`s of a rejected file.
+// Errors a user can see: `StoreError` (no such file for a command other than init, cannot open the
+// file, busy, read-only, SQL failures, recorded_at going backwards, a schema newer than this
+// program) and the `RowError`s of a rejected file.
 import CountinghouseCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public final class SQLiteStore: SQLLedgerStore {
     public let path: String
@@ -17,12 +28,15 @@ public final class SQLiteStore: SQLLedgerStore {
     /// The store's connection (tests read the catalog through it).
     var connection: SQLiteConnection { driver.connection }
 
-    /// Opens (creating when absent) the SQLite file at `path` in WAL mode. The schema is migrated on
-    /// first use.
-    public init(path: String) throws {
+    /// Opens the SQLite file at `path` in WAL mode: with `.createOrMigrate`, creating it when absent;
+    /// with `.existingOnly`, refusing a missing file (`StoreError.ledgerMissing`) without creating it.
+    /// The schema is not touched: `openLedgerStore` checks and migrates it (or call `migrate()`).
+    public init(
+        path: String, mode: LedgerOpenMode = .createOrMigrate, busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds
+    ) throws {
         self.path = path
-        driver = try SQLiteDatabase(path: path)
-        super.init(database: driver)
+        driver = try SQLiteDatabase(path: path, mode: mode, busyTimeoutSeconds: busyTimeoutSeconds)
+        super.init(database: driver, mode: mode)
     }
 }
 
@@ -33,8 +47,16 @@ final class SQLiteDatabase: LedgerDatabase {
     /// Statements prepared once per kind and reused for every row of every file (SQLiteAppender).
     var appendStatements: [LedgerKind: SQLiteAppendStatements] = [:]
 
-    init(path: String) throws {
-        connection = try SQLiteConnection(path: path)
+    var ledgerName: String { connection.path }
+
+    init(path: String, mode: LedgerOpenMode, busyTimeoutSeconds: Double) throws {
+        // Checked first, because SQLite would otherwise create the file (or say only "unable to open").
+        if mode == .existingOnly && access(path, F_OK) != 0 && errno == ENOENT {
+            throw StoreError.ledgerMissing(ledger: path, reason: .noFile)
+        }
+        connection = try SQLiteConnection(
+            path: path, create: mode == .createOrMigrate,
+            busyTimeoutMilliseconds: Int32(clamping: Int64((max(0, busyTimeoutSeconds) * 1000).rounded())))
         do {
             // A page cache of up to 256 MiB (allocated only as pages are used): a large file's inserts
             // touch every index of its table at scattered places, and with SQLite's default 2 MiB the
@@ -42,8 +64,9 @@ final class SQLiteDatabase: LedgerDatabase {
             try connection.execute(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
                     + "PRAGMA temp_store=MEMORY")
-        } catch {
-            throw StoreError.cannotOpen("\(path) is not a usable SQLite database: \(error)")
+        } catch let error as StoreError {
+            if case .sql = error { throw StoreError.cannotOpen("\(path) is not a usable SQLite database: \(error)") }
+            throw error
         }
     }
 
@@ -112,9 +135,16 @@ final class SQLiteDatabase: LedgerDatabase {
 
     // MARK: Transactions
 
-    /// Every write takes SQLite's one writer lock at its start, whatever it writes.
-    func beginWrite(_ lock: WriteLock) throws {
-        try connection.execute("BEGIN IMMEDIATE")
+    /// Every write takes SQLite's one writer lock at its start, whatever it writes: BEGIN IMMEDIATE
+    /// waits for it up to the busy timeout (no time at all with `.noWait`), then SQLITE_BUSY, which
+    /// the connection reports as `StoreError.busy`.
+    func beginWrite(_ lock: WriteLock, wait: LockWait) throws {
+        switch wait {
+        case .upToBusyTimeout:
+            try connection.execute("BEGIN IMMEDIATE")
+        case .noWait:
+            try connection.withBusyTimeout(milliseconds: 0) { try connection.execute("BEGIN IMMEDIATE") }
+        }
     }
 
     func commit() throws { try connection.execute("COMMIT") }

@@ -79,9 +79,7 @@ struct CommandEnvironment {
 
     /// Opens the ledger and applies pending migrations (first use initialises it).
     func openStore() throws -> any LedgerStore {
-        let store = try openLedgerStore(locator: configuration.database)
-        try store.migrate()
-        return store
+        try openLedgerStore(locator: configuration.database, mode: .createOrMigrate)
     }
 
     /// A time argument: an ISO 8601 instant with an offset, or a bare date meaning the end of that

@@ -9,7 +9,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let environment = try CommandEnvironment(global)
         let store = try openLedgerStoreForCommand(environment)
-        let version = try store.migrate()
+        let version = try store.migrate().version
         print("ledger ready: \(environment.configuration.database) (schema version \(version))")
     }
 }
