@@ -83,6 +83,11 @@ protocol LedgerDatabase: AnyObject {
     /// The statements that make a table append-only (refuse UPDATE, DELETE and, where the database
     /// has it, TRUNCATE).
     func appendOnlyTriggers(_ table: String) -> [String]
+    /// What differs, for each of these tables, from what `appendOnlySetup` and
+    /// `appendOnlyTriggers` create (read from the database's catalog).
+    func appendOnlyProblems(_ tables: [String]) throws -> [AppendOnlyProblem]
+    /// The statements that re-create what these problems name (dropping what is there first).
+    func restoringAppendOnly(_ problems: [AppendOnlyProblem]) -> [String]
 
     // MARK: Appending
 

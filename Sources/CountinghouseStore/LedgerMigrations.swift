@@ -2,7 +2,8 @@
 // driver's dialect where the two differ: the integer primary key and the append-only triggers).
 //
 // Place in the pipeline: `SQLLedgerStore.migrate` applies the versions a ledger lacks, in one
-// write transaction, and records each in `schema_migrations`. Invariants: a version's statements
+// write transaction, and records each in `schema_migrations` (a version that also needs rows
+// computed in Swift gets them there, in the same transaction: version 6's anchors). Invariants: a version's statements
 // never change once released (a ledger migrated by an earlier program must end up identical);
 // the tables that hold what was recorded (the ledger, `files`, the posted periods) are
 // append-only from the version that creates them.
@@ -10,7 +11,7 @@
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 5
+public let ledgerSchemaVersion = 6
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -47,6 +48,9 @@ enum LedgerMigrations {
             return CostCacheSQL.postingsMigration
         case 5:
             return CostCheckpointSQL.migration
+        case 6:
+            // Then `fillAnchors` (the anchors of the files already in the ledger, from their rows).
+            return FileAnchorSQL.migration + database.appendOnlyTriggers("file_anchors")
         default:
             preconditionFailure("no migration \(version)")
         }

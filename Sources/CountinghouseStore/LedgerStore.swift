@@ -207,18 +207,23 @@ public struct MigrationReport: Sendable, Hashable {
     /// The versions applied since the store was opened, in order (from 1 when it was created);
     /// empty when the schema was already current.
     public var appliedVersions: [Int]
+    /// The append-only triggers that were missing, altered or disabled and have been re-created
+    /// (only a store opened `.createOrMigrate` restores them).
+    public var restoredTriggers: [AppendOnlyProblem]
 
-    public init(version: Int, appliedVersions: [Int]) {
+    public init(version: Int, appliedVersions: [Int], restoredTriggers: [AppendOnlyProblem] = []) {
         self.version = version
         self.appliedVersions = appliedVersions
+        self.restoredTriggers = restoredTriggers
     }
 }
 
 /// The append-only, bitemporal ledger with its cost cache and closed periods: everything a command
 /// asks of a ledger. Both implementations pass the same test suite.
 public protocol LedgerStore: AnyObject {
-    /// Applies pending schema migrations (idempotent) and says what it did. Takes the write lock
-    /// only when there is something to do.
+    /// Applies pending schema migrations (idempotent) and says what it did; a store opened
+    /// `.createOrMigrate` (for `init`) also re-creates missing, altered or disabled append-only
+    /// triggers. Takes the write lock only when there is something to do.
     @discardableResult func migrate() throws -> MigrationReport
 
     /// The latest recorded_at of any ingest, or nil for an empty ledger.
@@ -241,6 +246,14 @@ public protocol LedgerStore: AnyObject {
 
     /// Recomputes every table's hash chain and lists the rows where it breaks.
     func verifyHashChains() throws -> [ChainBreak]
+
+    /// Compares each file's anchor (its accepted row count and its table's chain head after it) with
+    /// the ledger, and each table's last row with its last file's anchor: finds rows deleted or added
+    /// behind the program's back, even at the end of a table (see FileAnchors.swift).
+    func verifyAnchors() throws -> [AnchorBreak]
+
+    /// Every append-only table whose trigger is missing, altered or disabled.
+    func verifyAppendOnlyTriggers() throws -> [AppendOnlyProblem]
 
     /// Every row of a kind recorded at or before `knownAt` ("as known at") whose occurred_at is at or
     /// before `occurredAtOrBefore` ("as of"; kinds without occurred_at are not filtered by it), in

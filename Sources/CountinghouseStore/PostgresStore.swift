@@ -157,22 +157,91 @@ final class PostgresDatabase: LedgerDatabase {
 
     let integerPrimaryKey = "BIGINT PRIMARY KEY"
 
-    /// The trigger function every append-only table's trigger runs.
-    let appendOnlySetup = [
-        """
-        CREATE OR REPLACE FUNCTION countinghouse_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    /// The body of the trigger function every append-only table's trigger runs (as `prosrc` holds it).
+    static let refuseChangeBody = """
+
         BEGIN
           RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
         END
-        $$
+
         """
-    ]
+    static let refuseChange = "countinghouse_refuse_change()"
+
+    var appendOnlySetup: [String] {
+        ["CREATE OR REPLACE FUNCTION \(Self.refuseChange) RETURNS trigger LANGUAGE plpgsql AS $$\(Self.refuseChangeBody)$$"]
+    }
 
     /// Statement-level, so even an UPDATE or DELETE that matches no row is refused.
     func appendOnlyTriggers(_ table: String) -> [String] {
         [
             "CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON \(table) "
-                + "FOR EACH STATEMENT EXECUTE FUNCTION countinghouse_refuse_change()"
+                + "FOR EACH STATEMENT EXECUTE FUNCTION \(Self.refuseChange)"
         ]
+    }
+
+    /// `pg_trigger.tgtype` of the program's trigger: BEFORE (2) | DELETE (8) | UPDATE (16) | TRUNCATE
+    /// (32), statement-level (the row bit, 1, clear).
+    private static let appendOnlyTriggerType: Int64 = 58
+
+    /// The trigger function is compared by its body and language; each table's trigger by what it
+    /// fires on, when, for which function, whether it has a condition, a column list or arguments,
+    /// and whether it is enabled (the catalog's fields rather than `pg_get_triggerdef`'s text, which
+    /// qualifies names by the search path).
+    func appendOnlyProblems(_ tables: [String]) throws -> [AppendOnlyProblem] {
+        var problems: [AppendOnlyProblem] = []
+        let function = try queryRows(
+            "SELECT p.prosrc, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                + "WHERE p.oid = to_regprocedure($1)", [.text(Self.refuseChange)], integerColumns: [false, false]
+        ).first
+        if let function {
+            if function[0].description != Self.refuseChangeBody || function[1].description != "plpgsql" {
+                problems.append(AppendOnlyProblem(
+                    table: "every append-only table", trigger: "function \(Self.refuseChange)",
+                    kind: .altered(detail: "its body was changed")))
+            }
+        } else {
+            problems.append(AppendOnlyProblem(
+                table: "every append-only table", trigger: "function \(Self.refuseChange)", kind: .missing))
+        }
+        for table in tables {
+            let name = "\(table)_append_only"
+            let found = try queryRows(
+                "SELECT t.tgtype::int, t.tgenabled::text, CASE WHEN t.tgqual IS NULL THEN 0 ELSE 1 END, t.tgnargs::int, "
+                    + "t.tgattr::text, CASE WHEN t.tgfoid = to_regprocedure($3) THEN 1 ELSE 0 END "
+                    + "FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2 AND NOT t.tgisinternal",
+                [.text(table), .text(name), .text(Self.refuseChange)],
+                integerColumns: [true, false, true, true, false, true]
+            ).first
+            guard let found else {
+                problems.append(AppendOnlyProblem(table: table, trigger: name, kind: .missing))
+                continue
+            }
+            var altered: [String] = []
+            if found[0].integerValue != Self.appendOnlyTriggerType {
+                altered.append("it fires on other operations, at another time or per row")
+            }
+            if found[2].integerValue != 0 { altered.append("it has a WHEN condition") }
+            if found[3].integerValue != 0 { altered.append("it passes arguments") }
+            if !found[4].description.isEmpty { altered.append("it fires on UPDATE of some columns only") }
+            if found[5].integerValue != 1 { altered.append("it runs another function") }
+            if !altered.isEmpty {
+                problems.append(AppendOnlyProblem(
+                    table: table, trigger: name, kind: .altered(detail: altered.joined(separator: "; "))))
+            } else if !["O", "A"].contains(found[1].description) {
+                problems.append(AppendOnlyProblem(table: table, trigger: name, kind: .disabled))
+            }
+        }
+        return problems
+    }
+
+    /// The function first (a trigger needs it), then each table's trigger, dropped and created again.
+    func restoringAppendOnly(_ problems: [AppendOnlyProblem]) -> [String] {
+        var statements: [String] = []
+        if problems.contains(where: { $0.trigger == "function \(Self.refuseChange)" }) { statements += appendOnlySetup }
+        for problem in problems where problem.trigger == "\(problem.table)_append_only" {
+            statements.append("DROP TRIGGER IF EXISTS \(problem.trigger) ON \(problem.table)")
+            statements += appendOnlyTriggers(problem.table)
+        }
+        return statements
     }
 }

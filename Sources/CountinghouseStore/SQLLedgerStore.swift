@@ -8,8 +8,8 @@
 // public and the driver is internal, and a public method cannot be a default implementation
 // constrained on an internal protocol; a public class holding an internal driver can.
 // Invariants: every write runs in `inWriteTransaction` (the one place that begins, commits and
-// rolls back); an append's file record is inserted in the same transaction as its rows, last, once
-// the counts are known (the ledger rows name its id, taken as max(id)+1 under the ledger lock; no
+// rolls back); an append's file record and its anchor (FileAnchors.swift) are inserted in the same
+// transaction as its rows, last, once the counts and the chain head are known (the ledger rows name its id, taken as max(id)+1 under the ledger lock; no
 // foreign key is declared, in either store, as a per-row check would slow bulk appends: the store
 // keeps the link, and the hash chain covers it, since each row's hash includes its file's sha256).
 // Errors a user can see: `StoreError` (recorded_at going backwards, a schema newer than this
@@ -26,8 +26,10 @@ public class SQLLedgerStore: LedgerStore {
     let database: any LedgerDatabase
     /// How the store was opened: `.createOrMigrate` (init) may create and repair the ledger.
     let mode: LedgerOpenMode
-    /// The schema versions this store applied since it was opened (what `migrate()` reports).
+    /// The schema versions this store applied since it was opened, and the append-only triggers it
+    /// restored (what `migrate()` reports).
     private var appliedVersions: [Int] = []
+    private var restoredTriggers: [AppendOnlyProblem] = []
 
     init(database: any LedgerDatabase, mode: LedgerOpenMode) {
         self.database = database
@@ -97,10 +99,15 @@ public class SQLLedgerStore: LedgerStore {
         try migrateSchema()
     }
 
+    /// Applies the versions the ledger lacks; on a store opened for `init` (`.createOrMigrate`),
+    /// also re-creates the append-only triggers that are missing, altered or disabled. Nothing is
+    /// written, and no lock taken, when there is nothing to do.
     @discardableResult
     public func migrate() throws -> MigrationReport {
         try migrateSchema()
-        return MigrationReport(version: ledgerSchemaVersion, appliedVersions: appliedVersions)
+        if mode == .createOrMigrate { restoredTriggers += try restoreAppendOnlyTriggers() }
+        return MigrationReport(
+            version: ledgerSchemaVersion, appliedVersions: appliedVersions, restoredTriggers: restoredTriggers)
     }
 
     /// Applies the versions the ledger lacks. The version is read first without a lock; only a
@@ -123,6 +130,7 @@ public class SQLLedgerStore: LedgerStore {
             var applied: [Int] = []
             for version in stride(from: current + 1, through: ledgerSchemaVersion, by: 1) {
                 for statement in LedgerMigrations.statements(version, database) { try database.execute(statement) }
+                if version == 6 { try fillAnchors() }
                 try run(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                     [.integer(Int64(version)), .integer(wallClockNanoseconds())])
@@ -211,7 +219,7 @@ public class SQLLedgerStore: LedgerStore {
             switch try database.appendRows(file, after: start, produceRows) {
             case .rejected(let errors):
                 return .rejected(errors.sorted { ($0.row ?? 0) < ($1.row ?? 0) })
-            case .landed(let accepted, let duplicates, _):
+            case .landed(let accepted, let duplicates, let chainHead):
                 try run(
                     "INSERT INTO files (\(Self.fileColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     [
@@ -219,6 +227,7 @@ public class SQLLedgerStore: LedgerStore {
                         .integer(file.byteCount), .integer(file.recordedAt.nanosecondsSinceEpoch),
                         .integer(Int64(accepted)), .integer(Int64(duplicates)),
                     ])
+                try insertAnchor(fileID: fileID, kind: file.kind, rowsAccepted: accepted, chainHead: chainHead)
                 return .appended(
                     IngestedFile(
                         id: fileID, name: file.name, sha256: file.sha256, kind: file.kind, byteCount: file.byteCount,

@@ -159,10 +159,51 @@ final class SQLiteDatabase: LedgerDatabase {
     let appendOnlySetup: [String] = []
 
     /// One trigger per refused operation (SQLite's triggers fire per row; DELETE covers TRUNCATE).
-    func appendOnlyTriggers(_ table: String) -> [String] {
+    func appendOnlyTriggers(_ table: String) -> [String] { Self.triggers(table).map(\.sql) }
+
+    private static func triggers(_ table: String) -> [(name: String, sql: String)] {
         ["UPDATE", "DELETE"].map { operation in
-            "CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table) "
-                + "BEGIN SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused'); END"
+            let name = "\(table)_no_\(operation.lowercased())"
+            return (
+                name,
+                "CREATE TRIGGER \(name) BEFORE \(operation) ON \(table) "
+                    + "BEGIN SELECT RAISE(ABORT, '\(table) is append-only: \(operation) refused'); END"
+            )
+        }
+    }
+
+    /// SQLite keeps each trigger's CREATE statement as it was given: a trigger is in place when
+    /// its name is there, on its table, with exactly the program's statement.
+    func appendOnlyProblems(_ tables: [String]) throws -> [AppendOnlyProblem] {
+        var present: [String: (table: String, sql: String)] = [:]
+        for row in try queryRows(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'", [], integerColumns: [false, false, false])
+        {
+            present[row[0].description] = (row[1].description, row[2].description)
+        }
+        var problems: [AppendOnlyProblem] = []
+        for table in tables {
+            for expected in Self.triggers(table) {
+                guard let found = present[expected.name] else {
+                    problems.append(AppendOnlyProblem(table: table, trigger: expected.name, kind: .missing))
+                    continue
+                }
+                if found.table != table {
+                    problems.append(AppendOnlyProblem(
+                        table: table, trigger: expected.name, kind: .altered(detail: "it is on \(found.table)")))
+                } else if found.sql != expected.sql {
+                    problems.append(AppendOnlyProblem(
+                        table: table, trigger: expected.name, kind: .altered(detail: "it reads: \(found.sql.prefix(200))")))
+                }
+            }
+        }
+        return problems
+    }
+
+    func restoringAppendOnly(_ problems: [AppendOnlyProblem]) -> [String] {
+        problems.flatMap { problem -> [String] in
+            guard let expected = Self.triggers(problem.table).first(where: { $0.name == problem.trigger }) else { return [] }
+            return ["DROP TRIGGER IF EXISTS \(problem.trigger)", expected.sql]
         }
     }
 }
