@@ -4,11 +4,14 @@
 // Place in the pipeline: `refreshCostCache` runs before any command that needs costs as known now.
 // It reprices only the SKUs with rows in files ingested since the cache was last brought up to
 // date (SKUs never affect each other), each replayed from its last checkpoint at or before the
-// earliest occurred_at of its new rows (CostCheckpoints.swift; from its first event when it has
-// none, when it has a new catalogue row, or when a new sale or shipment line is one an earlier
-// return or receipt names), and replaces their rows from that checkpoint on in one
-// transaction. The cache is a cache: not a ledger table, not append-only, droppable and rebuilt
-// from nothing with identical results (`verify` checks).
+// earliest occurred_at of its new rows (the plan is CostReplayPlan.swift's pure functions; the
+// checkpoints are CostCheckpoints.swift), and replaces their rows from that checkpoint on in one
+// transaction. A refresh is a writer (SQLite's one writer lock; PostgreSQL's lock on
+// `cost_cache_state`), but it first reads the cache state without a lock: an up-to-date cache costs
+// a read, never a wait; otherwise it waits for another writer up to the busy timeout, or not at all
+// (`LockWait.noWait`: `StoreError.busy` at once, and the caller computes from the ledger rows).
+// The cache is a cache: not a ledger table, not append-only, droppable and rebuilt from nothing
+// with identical results (`verify` checks).
 // Tables: `cost_cache_state` (the last file included, the engine's version), `cost_cache_outflows`
 // (one row per outflow: cogs.csv's columns), `cost_cache_deltas` (per event and location: units,
 // value and pending units, so a valuation at any instant is one SUM … GROUP BY),

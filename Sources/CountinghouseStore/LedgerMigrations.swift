@@ -49,10 +49,15 @@ enum LedgerMigrations {
         case 5:
             return CostCheckpointSQL.migration
         case 6:
-            // Then `fillAnchors` (the anchors of the files already in the ledger, from their rows).
+            // Then `fillRows`: the anchors of the files already in the ledger.
             return FileAnchorSQL.migration + database.appendOnlyTriggers("file_anchors")
         default:
             preconditionFailure("no migration \(version)")
         }
+    }
+
+    /// After a version's statements, in the same transaction: the rows it needs computed in Swift.
+    static func fillRows(_ version: Int, _ store: SQLLedgerStore) throws {
+        if version == 6 { try store.fillAnchors() }
     }
 }

@@ -4,8 +4,10 @@
 // transaction, with the semantics of SEMANTICS §1: a file whose sha256 is known is skipped whole;
 // a row whose natural key is known with identical content is a duplicate; with different content
 // it is a conflict that rejects the file (both versions shown); `recorded_at` never goes backwards.
-// Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE)
-// and every row carries a sha256 chained to the previous row of its table.
+// Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE),
+// every row carries a sha256 chained to the previous row of its table, and every file records its
+// accepted rows and its table's chain head after them (the anchors). One writer at a time; readers
+// never wait for it.
 // Errors a user can see: `StoreError`: the ledger missing (a command other than `init` creates
 // nothing), unreachable, busy (another writer holds the lock), read-only, SQL failures, knowledge
 // going backwards, a schema newer than this program.

@@ -187,13 +187,13 @@ extension PostgresDatabase {
                 var previous = chainStart
                 defer { chainHead = previous }
                 var nextSeq = baseSeq
-                var start = 0
+                var contentStart = 0
                 for (ordinal, end) in canonicalEnds.enumerated() {
-                    defer { start = end }
+                    defer { contentStart = end }
                     let stagingSeq = baseSeq + Int64(ordinal + 1)
                     if duplicates.contains(stagingSeq) { continue }
                     let digest = HashChain.digest(
-                        previous: previous, canonicalContent: canonicalArena[start..<end], recordedAt: recordedAt,
+                        previous: previous, canonicalContent: canonicalArena[contentStart..<end], recordedAt: recordedAt,
                         fileSHA256: file.sha256, sourceRow: sourceRows[ordinal])
                     previous = digest
                     nextSeq += 1

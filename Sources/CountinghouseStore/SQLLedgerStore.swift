@@ -9,9 +9,10 @@
 // constrained on an internal protocol; a public class holding an internal driver can.
 // Invariants: every write runs in `inWriteTransaction` (the one place that begins, commits and
 // rolls back); an append's file record and its anchor (FileAnchors.swift) are inserted in the same
-// transaction as its rows, last, once the counts and the chain head are known (the ledger rows name its id, taken as max(id)+1 under the ledger lock; no
-// foreign key is declared, in either store, as a per-row check would slow bulk appends: the store
-// keeps the link, and the hash chain covers it, since each row's hash includes its file's sha256).
+// transaction as its rows, last, once the counts and the chain head are known (the ledger rows
+// name the file's id, taken as max(id)+1 under the ledger lock; no foreign key is declared, in
+// either store, as a per-row check would slow bulk appends: the store keeps the link, and the hash
+// chain covers it, since each row's hash includes its file's sha256).
 // Errors a user can see: `StoreError` (recorded_at going backwards, a schema newer than this
 // program, and what the drivers map database failures to) and the `RowError`s of a rejected file.
 import CountinghouseCore
@@ -130,7 +131,7 @@ public class SQLLedgerStore: LedgerStore {
             var applied: [Int] = []
             for version in stride(from: current + 1, through: ledgerSchemaVersion, by: 1) {
                 for statement in LedgerMigrations.statements(version, database) { try database.execute(statement) }
-                if version == 6 { try fillAnchors() }
+                try LedgerMigrations.fillRows(version, self)
                 try run(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                     [.integer(Int64(version)), .integer(wallClockNanoseconds())])
@@ -153,14 +154,14 @@ public class SQLLedgerStore: LedgerStore {
     // MARK: Reading
 
     public func latestRecordedAt() throws -> Instant? {
-        return try scalar("SELECT max(recorded_at) FROM files").map(Instant.init(nanosecondsSinceEpoch:))
+        try scalar("SELECT max(recorded_at) FROM files").map(Instant.init(nanosecondsSinceEpoch:))
     }
 
     private static let fileColumns = "id, name, sha256, kind, byte_count, recorded_at, rows_accepted, rows_duplicate"
     private static let fileIntegerColumns = [true, false, false, false, true, true, true, true]
 
     public func files() throws -> [IngestedFile] {
-        return try queryRows("SELECT \(Self.fileColumns) FROM files ORDER BY id", integerColumns: Self.fileIntegerColumns)
+        try queryRows("SELECT \(Self.fileColumns) FROM files ORDER BY id", integerColumns: Self.fileIntegerColumns)
             .map(Self.ingestedFile)
     }
 
@@ -193,7 +194,7 @@ public class SQLLedgerStore: LedgerStore {
     /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
     /// escaped literals only), in ledger order.
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
-        return try database.storedRows(of: kind, where: conditions)
+        try database.storedRows(of: kind, where: conditions)
     }
 
     // MARK: Appending
@@ -201,7 +202,7 @@ public class SQLLedgerStore: LedgerStore {
     public func append(
         _ file: IngestFileInfo, rows produceRows: (_ emit: (LedgerRow) throws -> Void) throws -> Void
     ) throws -> AppendOutcome {
-        return try inWriteTransaction(.ledger, commitWhen: \.landed) {
+        try inWriteTransaction(.ledger, commitWhen: \.landed) {
             if let known = try self.file(sha256: file.sha256) { return .knownFile(known) }
             let state = try queryRows(
                 "SELECT max(recorded_at), coalesce(max(id), 0) + 1 FROM files", integerColumns: [true, true])[0]

@@ -82,6 +82,8 @@ struct LedgerStoreTests {
             #expect(stored[3].fileName == "mixed.csv" && stored[3].sourceRow == 3)
             #expect(try store.files().map(\.rowsDuplicate) == [0, 3, 2])
             #expect(try store.verifyHashChains().isEmpty)
+            // Each file's anchor: a file of duplicates only keeps the head before it.
+            #expect(try store.verifyAnchors().isEmpty)
         }
     }
 
