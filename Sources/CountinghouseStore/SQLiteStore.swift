@@ -58,6 +58,11 @@ final class SQLiteDatabase: LedgerDatabase {
             path: path, create: mode == .createOrMigrate,
             busyTimeoutMilliseconds: Int32(clamping: Int64((max(0, busyTimeoutSeconds) * 1000).rounded())))
         do {
+            // Before the journal mode is set (switching a file to WAL writes to it): a file that is
+            // not a ledger is refused as it is.
+            if mode == .existingOnly, try !tableExists("schema_migrations") {
+                throw StoreError.ledgerMissing(ledger: path, reason: .noSchema)
+            }
             // A page cache of up to 256 MiB (allocated only as pages are used): a large file's inserts
             // touch every index of its table at scattered places, and with SQLite's default 2 MiB the
             // transaction spills dirty pages to the WAL and reads them back many times over.

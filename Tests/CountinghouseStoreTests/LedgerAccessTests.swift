@@ -77,17 +77,23 @@ struct LedgerAccessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ch-foreign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("other.sqlite").path
-        try SQLiteStore(path: path).execute("CREATE TABLE notes (text TEXT)")
-        #expect {
-            try openLedgerStore(locator: path, mode: .existingOnly)
-        } throws: { error in
-            guard case StoreError.ledgerMissing(path, .noSchema) = error else { return false }
-            return "\(error)".hasPrefix("\(path) is not a Countinghouse ledger")
+        // Another program's database (rollback journal, as SQLite makes them by default) and an empty file.
+        let other = directory.appendingPathComponent("other.sqlite").path
+        try SQLiteStore(path: other).execute("PRAGMA journal_mode=DELETE; CREATE TABLE notes (text TEXT)")
+        let empty = directory.appendingPathComponent("empty.sqlite").path
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let before = try [other, empty].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        for path in [other, empty] {
+            #expect {
+                try openLedgerStore(locator: path, mode: .existingOnly)
+            } throws: { error in
+                guard case StoreError.ledgerMissing(path, .noSchema) = error else { return false }
+                return "\(error)".hasPrefix("\(path) is not a Countinghouse ledger")
+            }
         }
-        let tables = try SQLiteStore(path: path, mode: .existingOnly).queryRows(
-            "SELECT name FROM sqlite_master WHERE type = 'table'", integerColumns: [false])
-        #expect(tables == [[.text("notes")]])
+        // Byte for byte as they were (not even switched to WAL), and nothing beside them.
+        #expect(try [other, empty].map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["empty.sqlite", "other.sqlite"])
     }
 
     @Test(.enabled(if: StoreFlavor.postgresURL != nil))
