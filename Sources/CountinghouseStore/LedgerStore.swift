@@ -149,10 +149,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
                 + "upgrade countinghouse"
         case .badLocator(let message): return message
         case .busy(let ledger, let waitedSeconds):
-            let waited = waitedSeconds > 0 ? " for \(Self.seconds(waitedSeconds))" : ""
+            let waited = waitedSeconds > 0 ? " and still held it after waiting for \(Self.seconds(waitedSeconds))" : ""
             return "the ledger \(ledger) is busy: another process (an ingest, a close or a cost refresh) holds its "
-                + "write lock and still held it after waiting\(waited); nothing was written. Run the command "
-                + "again when that process has finished"
+                + "write lock\(waited); nothing was written. Run the command again when that process has finished"
         case .readOnly(let ledger, let detail):
             return "the ledger \(ledger) is read-only: \(detail); nothing was written"
         case .unreachable(let ledger, let detail):

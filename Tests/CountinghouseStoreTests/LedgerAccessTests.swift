@@ -202,6 +202,7 @@ struct LedgerAccessTests {
                 }
             }
             #expect(thrown.map(Self.isBusy) == true, "\(String(describing: thrown))")
+            #expect(thrown.map { "\($0)".contains("holds its write lock; nothing was written. Run the command again") } == true)
             #expect(waited < 1, "waited \(waited) s")
             #expect(try reader.costCacheThroughFileID() == nil)
             try holder.release()
