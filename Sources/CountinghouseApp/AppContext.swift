@@ -11,6 +11,7 @@
 // status `configuration`).
 import CountinghouseCore
 import CountinghouseIngest
+import CountinghouseStore
 import Foundation
 
 public struct AppContext: Sendable {
@@ -18,6 +19,8 @@ public struct AppContext: Sendable {
     public var zone: ReportingZone
     /// The clock: every "now" of the use cases.
     public var now: Instant
+    /// How long a writer waits for another writer's lock before failing (COUNTINGHOUSE_BUSY_TIMEOUT).
+    public var busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds
 
     /// Reads the configuration file (`configPath`, else COUNTINGHOUSE_CONFIG, else
     /// ./countinghouse.toml when it exists), applies the environment and `database`, and reads the
@@ -55,6 +58,12 @@ public struct AppContext: Sendable {
         }
         self.configuration = configuration
         self.zone = zone
+        if let text = environment["COUNTINGHOUSE_BUSY_TIMEOUT"], !text.isEmpty {
+            guard let seconds = Int(text), seconds >= 0, seconds <= 86_400 else {
+                throw AppFailure(.configuration, "COUNTINGHOUSE_BUSY_TIMEOUT=\(text) is not a whole number of seconds from 0 to 86400")
+            }
+            busyTimeoutSeconds = Double(seconds)
+        }
         if let text = environment["COUNTINGHOUSE_NOW"], !text.isEmpty {
             guard let instant = TimestampText.parseInstant(text) else {
                 throw AppFailure(

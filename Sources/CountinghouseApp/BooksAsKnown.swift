@@ -45,7 +45,7 @@ public struct BooksAsKnown {
         }
         let latestClose = closed.last?.closedAt
         let closedUntil = closed.last?.span.endDay
-        let useCache = try Costs.fromCache(store, knownAt: knownAt)
+        let useCache = try Costs.cacheServes(store, knownAt: knownAt)
         var events: [CostEvent] = []
         var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
         var lateRows: [String: [String]] = [:]
@@ -73,7 +73,6 @@ public struct BooksAsKnown {
         firstBusinessDate = firstDate
         phases.mark("load rows")
         if useCache {
-            try Costs.refreshCostCache(store)
             costs = .cached(store)
             postings = try costs.postings()
             phases.mark("cost cache")

@@ -17,11 +17,21 @@ public enum Costs {
 
     /// Costs as known at `knownAt`, of every SKU or of one.
     public static func asKnown(_ store: any LedgerStore, at knownAt: Instant, sku: String? = nil) throws -> CostView {
-        if try fromCache(store, knownAt: knownAt) {
-            try refreshCostCache(store)
-            return .cached(store)
-        }
+        if try cacheServes(store, knownAt: knownAt) { return .cached(store) }
         return .computed(try runs(store, knownAt: knownAt, sku: sku))
+    }
+
+    /// Whether the cache serves costs as known at `knownAt`, brought up to date first. Readers never
+    /// wait for a writer: when another process holds the ledger's write lock (an ingest), the cache
+    /// is not refreshed and the engine computes the costs from the rows this reader sees instead.
+    public static func cacheServes(_ store: any LedgerStore, knownAt: Instant) throws -> Bool {
+        guard try fromCache(store, knownAt: knownAt) else { return false }
+        do {
+            try refreshCostCache(store, lockWait: .noWait)
+            return true
+        } catch StoreError.busy {
+            return false
+        }
     }
 
     /// Engine runs over every stock row recorded by `knownAt`, optionally of one SKU only. One
@@ -49,9 +59,9 @@ public enum Costs {
     }
 
     /// Brings the cost cache up to date; with COUNTINGHOUSE_TIMINGS set, says what that took.
-    public static func refreshCostCache(_ store: any LedgerStore) throws {
+    public static func refreshCostCache(_ store: any LedgerStore, lockWait: LockWait = .upToBusyTimeout) throws {
         var timer = PhaseTimer()
-        let refresh = try store.refreshCostCache(rebuild: false)
+        let refresh = try store.refreshCostCache(rebuild: false, lockWait: lockWait)
         timer.mark(
             "cost cache refresh (\(refresh.skusRepriced) SKUs repriced, \(refresh.skusFromCheckpoint) from a checkpoint, "
                 + "\(refresh.eventsReplayed) events replayed\(refresh.rebuiltFromNothing ? ", rebuilt from nothing" : ""))")

@@ -1,16 +1,32 @@
 // Opening the configured ledger for a use case, and what a failure anywhere below the use cases
 // means for the person and the scheduler (its exit status and message).
+//
+// Only `init` creates a ledger or repairs its triggers; every other command opens an existing one
+// (a mistyped path is refused, not created empty). A second writer waits the busy timeout
+// (COUNTINGHOUSE_BUSY_TIMEOUT seconds, default 10), then fails with exit status `ledgerBusy`.
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseStore
+import Foundation
 
 public enum LedgerAccess {
-    /// Opens the configured ledger and applies pending migrations (first use initialises it).
+    /// Opens the configured ledger, which must exist; an old schema is brought up to date.
     public static func open(_ context: AppContext) throws(AppFailure) -> any LedgerStore {
         do {
-            let store = try openLedgerStore(locator: context.configuration.database)
-            try store.migrate()
-            return store
+            return try openLedgerStore(
+                locator: context.configuration.database, mode: .existingOnly, busyTimeoutSeconds: context.busyTimeoutSeconds)
+        } catch {
+            throw AppFailure.from(error)
+        }
+    }
+
+    /// `init`: creates the ledger, or brings its schema up to date and puts back append-only
+    /// triggers that were dropped or altered.
+    public static func initialise(_ context: AppContext) throws(AppFailure) -> MigrationReport {
+        do {
+            let store = try openLedgerStore(
+                locator: context.configuration.database, mode: .createOrMigrate, busyTimeoutSeconds: context.busyTimeoutSeconds)
+            return try store.migrate()
         } catch {
             throw AppFailure.from(error)
         }
@@ -34,20 +50,12 @@ extension AppFailure {
     /// The exit status of a store error.
     static func status(of error: StoreError) -> ExitStatus {
         switch error {
-        case .cannotOpen: return .databaseUnreachable
+        case .cannotOpen, .unreachable, .ledgerMissing: return .databaseUnreachable
+        case .busy: return .ledgerBusy
+        case .readOnly: return .readOnly
         case .badLocator: return .configuration
-        case .sql, .recordedAtBackwards, .schemaTooNew: return .rejected
-        }
-    }
-}
-
-extension LedgerAccess {
-    /// `init`: creates the ledger, or brings its schema up to date; returns the schema version.
-    public static func initialise(_ context: AppContext) throws(AppFailure) -> Int {
-        do {
-            return try openLedgerStore(locator: context.configuration.database).migrate()
-        } catch {
-            throw AppFailure.from(error)
+        case .recordedAtBackwards, .schemaTooNew: return .rejected
+        case .sql: return .internalError
         }
     }
 }

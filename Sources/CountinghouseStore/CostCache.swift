@@ -4,11 +4,14 @@
 // Place in the pipeline: `refreshCostCache` runs before any command that needs costs as known now.
 // It reprices only the SKUs with rows in files ingested since the cache was last brought up to
 // date (SKUs never affect each other), each replayed from its last checkpoint at or before the
-// earliest occurred_at of its new rows (CostCheckpoints.swift; from its first event when it has
-// none, when it has a new catalogue row, or when a new sale or shipment line is one an earlier
-// return or receipt names), and replaces their rows from that checkpoint on in one
-// transaction. The cache is a cache: not a ledger table, not append-only, droppable and rebuilt
-// from nothing with identical results (`verify` checks).
+// earliest occurred_at of its new rows (the plan is CostReplayPlan.swift's pure functions; the
+// checkpoints are CostCheckpoints.swift), and replaces their rows from that checkpoint on in one
+// transaction. A refresh is a writer (SQLite's one writer lock; PostgreSQL's lock on
+// `cost_cache_state`), but it first reads the cache state without a lock: an up-to-date cache costs
+// a read, never a wait; otherwise it waits for another writer up to the busy timeout, or not at all
+// (`LockWait.noWait`: `StoreError.busy` at once, and the caller computes from the ledger rows).
+// The cache is a cache: not a ledger table, not append-only, droppable and rebuilt from nothing
+// with identical results (`verify` checks).
 // Tables: `cost_cache_state` (the last file included, the engine's version), `cost_cache_outflows`
 // (one row per outflow: cogs.csv's columns), `cost_cache_deltas` (per event and location: units,
 // value and pending units, so a valuation at any instant is one SUM … GROUP BY),
@@ -101,151 +104,191 @@ enum CostCacheSQL {
     }
 }
 
-extension SQLDatabase {
-    /// Brings the cost cache up to date with every ingested file (see the file comment).
-    func sharedRefreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
-        try writeTransaction {
-            try lockCostCache()
-            let lastFile = try queryRows("SELECT coalesce(max(id), 0) FROM files", [], integerColumns: [true])[0][0]
-                .integerValue ?? 0
-            let state = try queryRows(
-                "SELECT through_file_id, engine_version FROM cost_cache_state WHERE id = 1", [],
-                integerColumns: [true, true]
-            ).first
-            let cachedThrough = state?[0].integerValue
-            let fromNothing = rebuild || cachedThrough == nil || state?[1].integerValue != Int64(costEngineVersion)
-            if !fromNothing && cachedThrough == lastFile {
+extension SQLLedgerStore {
+    /// Brings the cost cache up to date with every ingested file (see the file comment). The cache
+    /// state is read first without a lock: when the cache already includes every file, nothing is
+    /// written and no writer is waited for.
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh {
+        if !rebuild, case (.upToDate, let lastFile) = try costCacheScope(rebuild: false) {
+            return CostCacheRefresh(
+                skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
+        }
+        return try inWriteTransaction(.costCache, wait: lockWait) {
+            // Again under the lock: a refresh that held it before may have done the work.
+            let (scope, lastFile) = try costCacheScope(rebuild: rebuild)
+            switch scope {
+            case .upToDate:
                 return CostCacheRefresh(
                     skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: lastFile,
                     rebuiltFromNothing: false)
+            case .fromNothing:
+                for table in CostCacheSQL.tables { try run("DELETE FROM \(table)") }
+                return try reprice(since: nil, lastFile: lastFile, checkpointSpacing: checkpointSpacing)
+            case .since(let cachedThrough):
+                return try reprice(since: cachedThrough, lastFile: lastFile, checkpointSpacing: checkpointSpacing)
             }
-            // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
-            // earliest occurred_at among those rows (a catalogue row reprices its SKU whole: the
-            // standard cost is a fallback anywhere in its history).
-            // Rows are appended file after file with increasing seq, so the new rows are the seq
-            // range after the last row of a file the cache includes: found walking the primary key
-            // down from the top, not by scanning the table.
-            func newRows(_ kind: LedgerKind) throws -> String {
-                guard !fromNothing else { return "l.file_id <= \(lastFile)" }
-                let table = kind.schema.tableName
-                let last = try queryRows(
-                    "SELECT seq FROM \(table) WHERE file_id <= \(cachedThrough ?? 0) ORDER BY seq DESC LIMIT 1", [],
-                    integerColumns: [true]
-                ).first?[0].integerValue ?? 0
-                return "l.seq > \(last) AND l.file_id <= \(lastFile)"
-            }
-            var earliest: [String: Int64] = [:]
-            var whole: Set<String> = []
-            for kind in stockKinds {
-                let rows = try queryRows(
-                    "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE \(try newRows(kind)) GROUP BY l.sku",
-                    [], integerColumns: [false, true])
-                for row in rows {
-                    guard case .text(let sku) = row[0], let occurredAt = row[1].integerValue else { continue }
-                    earliest[sku] = min(earliest[sku] ?? occurredAt, occurredAt)
-                }
-            }
-            for row in try queryRows(
-                "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE \(try newRows(.items))", [],
-                integerColumns: [false])
-            {
-                if case .text(let sku) = row[0] { whole.insert(sku) }
-            }
-            let skus = Set(earliest.keys).union(whole)
-            if fromNothing {
-                for table in CostCacheSQL.tables { try run("DELETE FROM \(table)", []) }
-            }
-            // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
-            var events = 0
-            var repriced = 0
-            var fromCheckpoint = 0
-            for chunk in skus.sorted().chunked(into: 200) {
-                // Each SKU replays from its last checkpoint at or before its earliest new row, if
-                // it has one; else whole.
-                var chosen: [(sku: String, boundary: Int64, offset: Int64)] = []
-                if !fromNothing {
-                    let boundaries = try checkpointBoundaries(skus: chunk.filter { !whole.contains($0) })
-                    for sku in chunk {
-                        guard let bound = earliest[sku], !whole.contains(sku),
-                            let last = boundaries[sku]?.last(where: { $0.boundary <= bound })
-                        else { continue }
-                        chosen.append((sku, last.boundary, last.offset))
-                    }
-                }
-                var openings: [String: CostOpening] = [:]
-                var replayEvents: [CostEvent] = []
-                if !chosen.isEmpty {
-                    let checkpoints = try checkpoints(chosen)
-                    replayEvents = try costEvents(
-                        conditions: ["l.file_id <= \(lastFile)", CostCheckpointSQL.perSKU(
-                            chosen.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku")])
-                    let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
-                    let links = try priorLinks(chosen)
-                    var named: [String: Set<ReferencedLine>] = [:]
-                    for entry in chosen { named[entry.sku] = CostReplay.namedLines(eventsBySKU[entry.sku] ?? []) }
-                    let lines = try priorLines(chosen.map { entry in
-                        (entry.sku, entry.offset, Set(named[entry.sku, default: []].map(\.documentID)).sorted())
-                    })
-                    var replayable: [(sku: String, boundary: Int64, offset: Int64)] = []
-                    for entry in chosen {
-                        let skuLinks = links[entry.sku] ?? []
-                        // A new sale or shipment line named by an earlier return or receipt: whole.
-                        if CostReplay.conflicts(events: eventsBySKU[entry.sku] ?? [], priorLinks: skuLinks) { continue }
-                        guard let checkpoint = checkpoints[CheckpointKey(sku: entry.sku, boundary: entry.boundary)] else { continue }
-                        openings[entry.sku] = CostOpening(
-                            checkpoint: checkpoint,
-                            priorSources: CostReplay.priorSources(
-                                named: named[entry.sku] ?? [], priorLines: lines[entry.sku] ?? [], priorLinks: skuLinks))
-                        replayable.append(entry)
-                    }
-                    replayEvents.removeAll { openings[$0.sku] == nil }
-                    try deleteCachedRows(after: replayable)
-                }
-                let wholeSKUs = chunk.filter { openings[$0] == nil }
-                if !fromNothing && !wholeSKUs.isEmpty {
-                    let list = CostCacheSQL.skuList(wholeSKUs)
-                    for table in CostCacheSQL.tables where table != "cost_cache_state" {
-                        try run("DELETE FROM \(table) WHERE sku IN (\(list))", [])
-                    }
-                }
-                let wholeEvents = try stockEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
-                let standardCosts = try standardCosts(skus: Set(chunk), throughFileID: lastFile)
-                var outflowRows: [[FieldValue]] = []
-                var deltaRows: [[FieldValue]] = []
-                var postingRows: [[FieldValue]] = []
-                var checkpoints: [CostCheckpoint] = []
-                var links: [ReferenceLink] = []
-                for skuRows in CostRuns.rows(
-                    events: wholeEvents + replayEvents, standardCosts: standardCosts, openings: openings,
-                    checkpointSpacing: checkpointSpacing)
-                {
-                    events += skuRows.eventCount
-                    repriced += 1
-                    if skuRows.replayedFrom != nil { fromCheckpoint += 1 }
-                    for line in skuRows.cogsLines { outflowRows.append(Self.row(line)) }
-                    for delta in skuRows.deltas { deltaRows.append(Self.row(delta)) }
-                    for posting in skuRows.postings { postingRows.append(Self.row(posting)) }
-                    checkpoints += skuRows.checkpoints
-                    links += skuRows.links
-                }
-                try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
-                try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
-                try bulkInsert(table: "cost_cache_postings", columns: CostCacheSQL.postingColumns, rows: postingRows)
-                try insertCheckpointsAndLinks(checkpoints, links)
-            }
-            try run("DELETE FROM cost_cache_state", [])
-            try run(
-                "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
-                [.integer(lastFile), .integer(Int64(costEngineVersion))])
-            return CostCacheRefresh(
-                skusRepriced: repriced, skusFromCheckpoint: fromCheckpoint, eventsReplayed: events, throughFileID: lastFile,
-                rebuiltFromNothing: fromNothing)
         }
     }
 
+    /// What a refresh has to do, and the ledger's last file id.
+    private func costCacheScope(rebuild: Bool) throws -> (CostCacheScope, lastFile: Int64) {
+        let lastFile = try scalar("SELECT coalesce(max(id), 0) FROM files") ?? 0
+        let state = try queryRows(
+            "SELECT through_file_id, engine_version FROM cost_cache_state WHERE id = 1", integerColumns: [true, true]
+        ).first
+        let scope = CostReplayPlanning.scope(
+            rebuild: rebuild, cachedThroughFileID: state?[0].integerValue, cachedEngineVersion: state?[1].integerValue,
+            lastFileID: lastFile)
+        return (scope, lastFile)
+    }
+
+    /// Reprices every SKU (`since` nil, the cache emptied) or the SKUs with rows in the files after
+    /// `since`, each from the start `CostReplayPlanning.plan` gives it; inside the refresh's
+    /// transaction.
+    private func reprice(since cachedThrough: Int64?, lastFile: Int64, checkpointSpacing: Int) throws -> CostCacheRefresh {
+        let fromNothing = cachedThrough == nil
+        // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
+        // earliest occurred_at among those rows, and those with new catalogue rows.
+        // Rows are appended file after file with increasing seq, so the new rows are the seq
+        // range after the last row of a file the cache includes: found walking the primary key
+        // down from the top, not by scanning the table.
+        func newRows(_ kind: LedgerKind) throws -> String {
+            guard let cachedThrough else { return "l.file_id <= \(lastFile)" }
+            let last = try scalar(
+                "SELECT seq FROM \(kind.schema.tableName) WHERE file_id <= \(cachedThrough) ORDER BY seq DESC LIMIT 1") ?? 0
+            return "l.seq > \(last) AND l.file_id <= \(lastFile)"
+        }
+        var earliest: [String: Int64] = [:]
+        var catalogueChanged: Set<String> = []
+        for kind in stockKinds {
+            let rows = try queryRows(
+                "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE \(try newRows(kind)) GROUP BY l.sku",
+                integerColumns: [false, true])
+            for row in rows {
+                guard case .text(let sku) = row[0], let occurredAt = row[1].integerValue else { continue }
+                earliest[sku] = min(earliest[sku] ?? occurredAt, occurredAt)
+            }
+        }
+        for row in try queryRows(
+            "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE \(try newRows(.items))",
+            integerColumns: [false])
+        {
+            if case .text(let sku) = row[0] { catalogueChanged.insert(sku) }
+        }
+        let skus = Set(earliest.keys).union(catalogueChanged)
+        // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
+        var events = 0
+        var repriced = 0
+        var fromCheckpoint = 0
+        for chunk in skus.sorted().chunked(into: 200) {
+            var openings: [String: CostOpening] = [:]
+            var replayEvents: [CostEvent] = []
+            if !fromNothing {
+                (openings, replayEvents) = try replayOpenings(
+                    chunk, earliest: earliest, catalogueChanged: catalogueChanged, lastFile: lastFile)
+            }
+            let wholeSKUs = chunk.filter { openings[$0] == nil }
+            if !fromNothing && !wholeSKUs.isEmpty {
+                let list = CostCacheSQL.skuList(wholeSKUs)
+                for table in CostCacheSQL.tables { try run("DELETE FROM \(table) WHERE sku IN (\(list))") }
+            }
+            let wholeEvents = try stockEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
+            let standardCosts = try standardCosts(skus: Set(chunk), throughFileID: lastFile)
+            var outflowRows: [[FieldValue]] = []
+            var deltaRows: [[FieldValue]] = []
+            var postingRows: [[FieldValue]] = []
+            var checkpoints: [CostCheckpoint] = []
+            var links: [ReferenceLink] = []
+            for skuRows in CostRuns.rows(
+                events: wholeEvents + replayEvents, standardCosts: standardCosts, openings: openings,
+                checkpointSpacing: checkpointSpacing)
+            {
+                events += skuRows.eventCount
+                repriced += 1
+                if skuRows.replayedFrom != nil { fromCheckpoint += 1 }
+                for line in skuRows.cogsLines { outflowRows.append(Self.row(line)) }
+                for delta in skuRows.deltas { deltaRows.append(Self.row(delta)) }
+                for posting in skuRows.postings { postingRows.append(Self.row(posting)) }
+                checkpoints += skuRows.checkpoints
+                links += skuRows.links
+            }
+            try bulkInsert(table: "cost_cache_outflows", columns: CostCacheSQL.outflowColumns, rows: outflowRows)
+            try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
+            try bulkInsert(table: "cost_cache_postings", columns: CostCacheSQL.postingColumns, rows: postingRows)
+            try insertCheckpointsAndLinks(checkpoints, links)
+        }
+        try run("DELETE FROM cost_cache_state")
+        try run(
+            "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
+            [.integer(lastFile), .integer(Int64(costEngineVersion))])
+        return CostCacheRefresh(
+            skusRepriced: repriced, skusFromCheckpoint: fromCheckpoint, eventsReplayed: events, throughFileID: lastFile,
+            rebuiltFromNothing: fromNothing)
+    }
+
+    /// For a chunk of SKUs with new rows: the openings of those replayed from a checkpoint (their
+    /// cached rows from the checkpoint on deleted) and the events they replay. The plan is made
+    /// twice: first from the checkpoints, to know which events to load; then with the conflicts
+    /// those events show, which send a SKU back to a whole replay.
+    private func replayOpenings(
+        _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64
+    ) throws -> (openings: [String: CostOpening], events: [CostEvent]) {
+        let inChunk = Set(chunk)
+        let earliestInChunk = earliest.filter { inChunk.contains($0.key) }
+        let changedInChunk = catalogueChanged.intersection(inChunk)
+        let boundaries = try checkpointBoundaries(skus: chunk.filter { !changedInChunk.contains($0) })
+        func chosen(_ plan: [String: ReplayStart]) -> [(sku: String, boundary: Int64, offset: Int64)] {
+            chunk.compactMap { sku in
+                guard case .checkpoint(let start) = plan[sku] else { return nil }
+                return (sku, start.boundary, start.offset)
+            }
+        }
+        let candidates = chosen(
+            CostReplayPlanning.plan(earliestNewRow: earliestInChunk, catalogueChanged: changedInChunk, checkpoints: boundaries))
+        guard !candidates.isEmpty else { return ([:], []) }
+        let checkpoints = try checkpoints(candidates)
+        var replayEvents = try costEvents(
+            conditions: [
+                "l.file_id <= \(lastFile)",
+                CostCheckpointSQL.perSKU(candidates.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku"),
+            ])
+        let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
+        let links = try priorLinks(candidates)
+        // A new sale or shipment line named by an earlier return or receipt: whole.
+        let conflicts = Set(
+            candidates.filter { CostReplay.conflicts(events: eventsBySKU[$0.sku] ?? [], priorLinks: links[$0.sku] ?? []) }
+                .map(\.sku))
+        let replayable = chosen(
+            CostReplayPlanning.plan(
+                earliestNewRow: earliestInChunk, catalogueChanged: changedInChunk, checkpoints: boundaries,
+                conflicts: conflicts)
+        ).filter { checkpoints[CheckpointKey(sku: $0.sku, boundary: $0.boundary)] != nil }
+        var named: [String: Set<ReferencedLine>] = [:]
+        for entry in replayable { named[entry.sku] = CostReplay.namedLines(eventsBySKU[entry.sku] ?? []) }
+        let lines = try priorLines(replayable.map { entry in
+            (entry.sku, entry.offset, Set(named[entry.sku, default: []].map(\.documentID)).sorted())
+        })
+        var openings: [String: CostOpening] = [:]
+        for entry in replayable {
+            guard let checkpoint = checkpoints[CheckpointKey(sku: entry.sku, boundary: entry.boundary)] else { continue }
+            openings[entry.sku] = CostOpening(
+                checkpoint: checkpoint,
+                priorSources: CostReplay.priorSources(
+                    named: named[entry.sku] ?? [], priorLines: lines[entry.sku] ?? [], priorLinks: links[entry.sku] ?? []))
+        }
+        replayEvents.removeAll { openings[$0.sku] == nil }
+        try deleteCachedRows(after: replayable)
+        return (openings, replayEvents)
+    }
+
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
-    func sharedCostRuns(
-        skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>] = [:]
+    public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
+        try costRuns(skus: skus, throughFileID: throughFileID, checkpointBoundaries: [:])
+    }
+
+    /// The same, each SKU's run emitting checkpoints at the given boundaries.
+    public func costRuns(
+        skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]
     ) throws -> [SKUCostRun] {
         if let skus, skus.isEmpty { return [] }
         let (events, standardCosts) = try costEvents(skus: skus, throughFileID: throughFileID)
@@ -291,7 +334,12 @@ extension SQLDatabase {
         return skus.sorted().chunked(into: 500).map { [files, "l.sku IN (\(CostCacheSQL.skuList($0)))"] }
     }
 
-    func sharedCachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
+    /// The last file the cost cache includes, or nil when there is no cache.
+    public func costCacheThroughFileID() throws -> Int64? {
+        try scalar("SELECT through_file_id FROM cost_cache_state WHERE id = 1")
+    }
+
+    public func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
         try queryRows(
             "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
                 + "WHERE occurred_at >= $1 AND occurred_at < $2",
@@ -300,7 +348,7 @@ extension SQLDatabase {
         ).compactMap(Self.cogsLine)
     }
 
-    func sharedCachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
+    public func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
         var sql = "SELECT sku, location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE occurred_at <= $1"
         var parameters: [FieldValue] = [.integer(through.nanosecondsSinceEpoch)]
         if let sku {
@@ -315,7 +363,7 @@ extension SQLDatabase {
         }.sorted { SKULocation(sku: $0.sku, location: $0.location) < SKULocation(sku: $1.sku, location: $1.location) }
     }
 
-    func sharedCachedContents() throws -> CostCacheContents {
+    public func cachedContents() throws -> CostCacheContents {
         let lines = try queryRows(
             "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows", [],
             integerColumns: CostCacheSQL.outflowIntegerColumns
@@ -329,11 +377,11 @@ extension SQLDatabase {
                 occurredAt: Instant(nanosecondsSinceEpoch: row[3].integerValue ?? 0), sequence: row[1].integerValue ?? 0,
                 units: row[4].integerValue ?? 0, value: row[5].integerValue ?? 0, pending: row[6].integerValue ?? 0)
         }
-        return CostCacheContents(lines: lines, deltas: deltas, postings: try sharedCachedPostings())
+        return CostCacheContents(lines: lines, deltas: deltas, postings: try cachedStockPostings())
     }
 
     /// Every cached stock posting, by SKU and sequence.
-    func sharedCachedPostings() throws -> [StockPosting] {
+    public func cachedStockPostings() throws -> [StockPosting] {
         try queryRows(
             "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings ORDER BY sku, sequence", [],
             integerColumns: CostCacheSQL.postingIntegerColumns

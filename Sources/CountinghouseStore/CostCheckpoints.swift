@@ -115,16 +115,17 @@ extension CheckpointKey {
     }
 }
 
-extension SQLDatabase {
+extension SQLLedgerStore {
     /// The checkpoints of the given SKUs: per SKU, (boundary, sequence offset) in boundary order.
-    func checkpointBoundaries(skus: [String]) throws -> [String: [(boundary: Int64, offset: Int64)]] {
+    func checkpointBoundaries(skus: [String]) throws -> [String: [CheckpointBoundary]] {
         guard !skus.isEmpty else { return [:] }
-        var result: [String: [(boundary: Int64, offset: Int64)]] = [:]
+        var result: [String: [CheckpointBoundary]] = [:]
         for row in try queryRows(
             "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints WHERE sku IN (\(CostCacheSQL.skuList(skus))) "
                 + "ORDER BY sku, boundary", [], integerColumns: [false, true, true])
         {
-            result[row[0].description, default: []].append((row[1].integerValue ?? 0, row[2].integerValue ?? 0))
+            result[row[0].description, default: []].append(
+                CheckpointBoundary(boundary: row[1].integerValue ?? 0, offset: row[2].integerValue ?? 0))
         }
         return result
     }
@@ -222,9 +223,9 @@ extension SQLDatabase {
     }
 }
 
-extension SQLDatabase {
+extension SQLLedgerStore {
     /// Every cached checkpoint (by SKU and boundary) and link (by SKU and sequence).
-    func sharedCachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+    public func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
         let headers = try queryRows(
             "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints ORDER BY sku, boundary", [],
             integerColumns: [false, true, true])

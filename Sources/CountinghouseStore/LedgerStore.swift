@@ -4,10 +4,13 @@
 // transaction, with the semantics of SEMANTICS §1: a file whose sha256 is known is skipped whole;
 // a row whose natural key is known with identical content is a duplicate; with different content
 // it is a conflict that rejects the file (both versions shown); `recorded_at` never goes backwards.
-// Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE)
-// and every row carries a sha256 chained to the previous row of its table.
-// Errors a user can see: `StoreError` (connection, SQL, knowledge going backwards, schema newer
-// than this program).
+// Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE),
+// every row carries a sha256 chained to the previous row of its table, and every file records its
+// accepted rows and its table's chain head after them (the anchors). One writer at a time; readers
+// never wait for it.
+// Errors a user can see: `StoreError`: the ledger missing (a command other than `init` creates
+// nothing), unreachable, busy (another writer holds the lock), read-only, SQL failures, knowledge
+// going backwards, a schema newer than this program.
 import CountinghouseCore
 
 /// What the ingest knows about a file before it is appended.
@@ -105,12 +108,33 @@ public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Why a ledger that a command needs is not there (`StoreError.ledgerMissing`).
+public enum MissingLedger: Sendable, Hashable {
+    /// No SQLite file at the path (and none was created).
+    case noFile
+    /// The SQLite file or the PostgreSQL database exists but holds no ledger schema.
+    case noSchema
+    /// The PostgreSQL server has no database of that name.
+    case noDatabase
+}
+
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(String)
     case sql(statement: String, message: String)
     case recordedAtBackwards(latest: Instant, requested: Instant)
     case schemaTooNew(found: Int, supported: Int)
     case badLocator(String)
+    /// Another writer (an ingest, a close or a cost refresh) held the ledger's write lock for longer
+    /// than the store would wait (`waitedSeconds`, 0 for a no-wait refresh).
+    case busy(ledger: String, waitedSeconds: Double)
+    /// The ledger refuses writes (a read-only file or directory, a read-only PostgreSQL server or
+    /// transaction); `detail` says what refused.
+    case readOnly(ledger: String, detail: String)
+    /// The database cannot be reached, or the connection to it was lost mid-run; `detail` says which
+    /// and what the server or the library said.
+    case unreachable(ledger: String, detail: String)
+    /// The ledger a command other than `init` needs does not exist (nothing was created).
+    case ledgerMissing(ledger: String, reason: MissingLedger)
 
     public var description: String {
         switch self {
@@ -124,15 +148,84 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "the ledger's schema is version \(found) but this program knows up to \(supported): "
                 + "upgrade countinghouse"
         case .badLocator(let message): return message
+        case .busy(let ledger, let waitedSeconds):
+            let waited = waitedSeconds > 0 ? " and still held it after waiting for \(Self.seconds(waitedSeconds))" : ""
+            return "the ledger \(ledger) is busy: another process (an ingest, a close or a cost refresh) holds its "
+                + "write lock\(waited); nothing was written. Run the command again when that process has finished"
+        case .readOnly(let ledger, let detail):
+            return "the ledger \(ledger) is read-only: \(detail); nothing was written"
+        case .unreachable(let ledger, let detail):
+            return "the ledger's database \(ledger) cannot be reached: \(detail)"
+        case .ledgerMissing(let ledger, let reason):
+            switch reason {
+            case .noFile:
+                return "no ledger at \(ledger): the file does not exist (nothing was created). Check the database "
+                    + "path (--database, COUNTINGHOUSE_DATABASE or countinghouse.toml), or run `countinghouse init` "
+                    + "to create a ledger there"
+            case .noSchema:
+                return "\(ledger) is not a Countinghouse ledger (it holds no ledger schema; nothing was changed). "
+                    + "Check the database setting, or run `countinghouse init` to create a ledger there"
+            case .noDatabase:
+                return "no ledger at \(ledger): the PostgreSQL server has no such database. Check the database "
+                    + "setting, or create the database (createdb) and run `countinghouse init`"
+            }
         }
+    }
+
+    /// `10 s`, `0.25 s`: whole seconds without a fraction.
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e9 ? "\(Int(value)) s" : "\(value) s"
+    }
+}
+
+/// How a store is opened (`openLedgerStore`).
+public enum LedgerOpenMode: Sendable, Hashable {
+    /// For `init`: creates the ledger when it does not exist (a SQLite file, the schema in an
+    /// existing PostgreSQL database) and migrates an older schema; `migrate()` on such a store also
+    /// re-creates missing or altered append-only triggers.
+    case createOrMigrate
+    /// For every other command: refuses a ledger that does not exist (`StoreError.ledgerMissing`,
+    /// creating nothing); migrates a ledger whose schema is older (that takes the write lock);
+    /// takes no lock at all when the schema is current.
+    case existingOnly
+}
+
+/// How long a writer waits for another writer's lock when the caller does not say.
+public let defaultBusyTimeoutSeconds: Double = 10
+
+/// Whether a write waits for another writer's lock.
+public enum LockWait: Sendable, Hashable {
+    /// Up to the busy timeout the store was opened with, then `StoreError.busy`.
+    case upToBusyTimeout
+    /// `StoreError.busy` at once.
+    case noWait
+}
+
+/// What `migrate()` did.
+public struct MigrationReport: Sendable, Hashable {
+    /// The schema version the ledger has now.
+    public var version: Int
+    /// The versions applied since the store was opened, in order (from 1 when it was created);
+    /// empty when the schema was already current.
+    public var appliedVersions: [Int]
+    /// The append-only triggers that were missing, altered or disabled and have been re-created
+    /// (only a store opened `.createOrMigrate` restores them).
+    public var restoredTriggers: [AppendOnlyProblem]
+
+    public init(version: Int, appliedVersions: [Int], restoredTriggers: [AppendOnlyProblem] = []) {
+        self.version = version
+        self.appliedVersions = appliedVersions
+        self.restoredTriggers = restoredTriggers
     }
 }
 
 /// The append-only, bitemporal ledger with its cost cache and closed periods: everything a command
 /// asks of a ledger. Both implementations pass the same test suite.
 public protocol LedgerStore: AnyObject {
-    /// Applies pending schema migrations (idempotent) and returns the schema version.
-    @discardableResult func migrate() throws -> Int
+    /// Applies pending schema migrations (idempotent) and says what it did; a store opened
+    /// `.createOrMigrate` (for `init`) also re-creates missing, altered or disabled append-only
+    /// triggers. Takes the write lock only when there is something to do.
+    @discardableResult func migrate() throws -> MigrationReport
 
     /// The latest recorded_at of any ingest, or nil for an empty ledger.
     func latestRecordedAt() throws -> Instant?
@@ -155,6 +248,14 @@ public protocol LedgerStore: AnyObject {
     /// Recomputes every table's hash chain and lists the rows where it breaks.
     func verifyHashChains() throws -> [ChainBreak]
 
+    /// Compares each file's anchor (its accepted row count and its table's chain head after it) with
+    /// the ledger, and each table's last row with its last file's anchor: finds rows deleted or added
+    /// behind the program's back, even at the end of a table (see FileAnchors.swift).
+    func verifyAnchors() throws -> [AnchorBreak]
+
+    /// Every append-only table whose trigger is missing, altered or disabled.
+    func verifyAppendOnlyTriggers() throws -> [AppendOnlyProblem]
+
     /// Every row of a kind recorded at or before `knownAt` ("as known at") whose occurred_at is at or
     /// before `occurredAtOrBefore` ("as of"; kinds without occurred_at are not filtered by it), in
     /// ledger order; nil means no limit. Both are index range scans in the stores.
@@ -165,8 +266,11 @@ public protocol LedgerStore: AnyObject {
     /// Brings the cost cache up to date with every ingested file, repricing only the SKUs with
     /// rows in files ingested since, each from its last checkpoint before its earliest new row;
     /// with `rebuild`, drops it and recomputes everything. Checkpoints are kept at settled day
-    /// boundaries at least `checkpointSpacing` events apart.
-    func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh
+    /// boundaries at least `checkpointSpacing` events apart. A refresh is a writer: when the cache
+    /// already includes every file it returns at once without taking the write lock; otherwise it
+    /// waits for another writer as `lockWait` says (`.noWait`: `StoreError.busy` at once, so a
+    /// reader can compute its costs from the ledger rows instead).
+    func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh
     /// The last file the cost cache includes, or nil when there is no cache.
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
@@ -209,8 +313,19 @@ extension LedgerStore {
 }
 
 extension LedgerStore {
-    /// Brings the cost cache up to date with checkpoints at the usual spacing.
+    /// Brings the cost cache up to date with checkpoints at the usual spacing, waiting for another
+    /// writer up to the busy timeout.
     public func refreshCostCache(rebuild: Bool) throws -> CostCacheRefresh {
-        try refreshCostCache(rebuild: rebuild, checkpointSpacing: CostReplay.defaultSpacing)
+        try refreshCostCache(rebuild: rebuild, checkpointSpacing: CostReplay.defaultSpacing, lockWait: .upToBusyTimeout)
+    }
+
+    /// The same, waiting for another writer as `lockWait` says.
+    public func refreshCostCache(rebuild: Bool, lockWait: LockWait) throws -> CostCacheRefresh {
+        try refreshCostCache(rebuild: rebuild, checkpointSpacing: CostReplay.defaultSpacing, lockWait: lockWait)
+    }
+
+    /// The same, with checkpoints at the given spacing, waiting up to the busy timeout.
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
+        try refreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing, lockWait: .upToBusyTimeout)
     }
 }

@@ -5,28 +5,81 @@
 // `copyIn` streams COPY … FROM STDIN data in text format through `PGCopyWriter`, which escapes
 // values and sends them in large chunks (no round trip per row). Invariant: no pointer leaves this
 // file; server notices are swallowed (the store reports what matters as errors).
-// Errors a user can see: `StoreError.cannotOpen` (server unreachable, with what to check) and
-// `StoreError.sql` (the statement and the server's message).
+// Errors a user can see: failures become typed errors here (`failure`): a server that cannot be
+// reached, or a connection lost mid-run (PQstatus CONNECTION_BAD after a failed call, or an
+// SQLSTATE of class 08 or 57P0x), is `StoreError.unreachable`; a database that does not exist is
+// `StoreError.ledgerMissing(.noDatabase)`; SQLSTATE 55P03 (a lock not obtained within
+// lock_timeout, or NOWAIT) is `StoreError.busy`; 25006 (a read-only transaction or server) is
+// `StoreError.readOnly`; any other is `StoreError.sql` (the statement and the server's message).
+// Passwords never appear in a message (`redactPassword`).
 import CLibPQ
 import CountinghouseCore
 
 final class PGConnection {
     private let handle: OpaquePointer
+    /// The locator with its password redacted, as errors name the ledger.
+    let locator: String
+    /// The lock_timeout the store's writers wait with (`StoreError.busy` reports it).
+    var busyTimeoutMilliseconds: Int = 0
 
     init(conninfo: String) throws {
+        locator = redactPassword(conninfo)
         guard let connection = PQconnectdb(conninfo) else {
             throw StoreError.cannotOpen("libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(connection)).trimmingSpaces
+            // The server says so in its own words (English unless lc_messages says otherwise; then
+            // the failure is reported as unreachable, with the server's message).
+            let database = PQdb(connection).map { String(cString: $0) } ?? ""
             PQfinish(connection)
-            throw StoreError.cannotOpen(
-                "cannot connect to PostgreSQL at \(redactPassword(conninfo)): \(message). Check that the "
-                    + "server is running and accepting connections there (is the server running? host or socket "
-                    + "directory, port), and that the database, user and password in the locator are right")
+            if !database.isEmpty && message.contains("database \"\(database)\" does not exist") {
+                throw StoreError.ledgerMissing(ledger: locator, reason: .noDatabase)
+            }
+            throw StoreError.unreachable(
+                ledger: locator,
+                detail: "cannot connect (\(message)). Check that the server is running and accepting connections "
+                    + "there (is the server running? host or socket directory, port), and that the database, user "
+                    + "and password in the locator are right")
         }
         handle = connection
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
+    }
+
+    /// The typed error of a failed call (`result` is its result, when libpq gave one).
+    private func failure(sql: String, result: OpaquePointer?) -> StoreError {
+        let message = result.map { String(cString: PQresultErrorMessage($0)).trimmingSpaces } ?? ""
+        let shown = message.isEmpty ? lastError : message
+        let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
+        if PQstatus(handle) == CONNECTION_BAD || state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
+            return .unreachable(
+                ledger: locator,
+                detail: "the connection was lost mid-run (\(shown)); the server rolled back the open transaction, "
+                    + "so nothing of it was kept. Run the command again once the server is back")
+        }
+        switch state {
+        case "55P03":
+            return .busy(ledger: locator, waitedSeconds: Double(busyTimeoutMilliseconds) / 1000)
+        case "25006":
+            return .readOnly(
+                ledger: locator,
+                detail: "the server refused to write (\(shown)); it is a standby, or the database or user has "
+                    + "default_transaction_read_only on")
+        default:
+            return .sql(statement: sql, message: shown)
+        }
+    }
+
+    /// The result of a call, or its typed error (the result cleared).
+    private func checked(_ raw: OpaquePointer?, sql: String) throws -> PGResult {
+        guard let raw else { throw failure(sql: sql, result: nil) }
+        let status = PQresultStatus(raw)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let error = failure(sql: sql, result: raw)
+            PQclear(raw)
+            throw error
+        }
+        return PGResult(raw)
     }
 
     deinit { PQfinish(handle) }
@@ -36,8 +89,7 @@ final class PGConnection {
     /// Runs SQL (possibly several statements) and returns the last result.
     @discardableResult
     func execute(_ sql: String) throws -> PGResult {
-        guard let raw = PQexec(handle, sql) else { throw StoreError.sql(statement: sql, message: lastError) }
-        return try PGResult(raw, sql: sql)
+        try checked(PQexec(handle, sql), sql: sql)
     }
 
     /// Runs one statement with text parameters ($1, $2, …; nil is NULL).
@@ -50,19 +102,18 @@ final class PGConnection {
         let raw = pointers.withUnsafeBufferPointer { buffer in
             PQexecParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
         }
-        guard let raw else { throw StoreError.sql(statement: sql, message: lastError) }
-        return try PGResult(raw, sql: sql)
+        return try checked(raw, sql: sql)
     }
 
     /// Runs `COPY … FROM STDIN` (text format) and feeds it what `body` writes. If `body` throws, the
     /// COPY is aborted and the error rethrown (the caller rolls back).
     func copyIn(_ sql: String, _ body: (inout PGCopyWriter) throws -> Void) throws {
-        guard let start = PQexec(handle, sql) else { throw StoreError.sql(statement: sql, message: lastError) }
+        guard let start = PQexec(handle, sql) else { throw failure(sql: sql, result: nil) }
         let status = PQresultStatus(start)
         if status != PGRES_COPY_IN {
-            let message = String(cString: PQresultErrorMessage(start)).trimmingSpaces
+            let error = failure(sql: sql, result: start)
             PQclear(start)
-            throw StoreError.sql(statement: sql, message: message)
+            throw error
         }
         PQclear(start)
         var writer = PGCopyWriter(connection: self)
@@ -74,15 +125,13 @@ final class PGConnection {
             drainResults()
             throw error
         }
-        if PQputCopyEnd(handle, nil) != 1 { throw StoreError.sql(statement: sql, message: lastError) }
-        var failure: String?
+        if PQputCopyEnd(handle, nil) != 1 { throw failure(sql: sql, result: nil) }
+        var error: StoreError?
         while let result = PQgetResult(handle) {
-            if PQresultStatus(result) != PGRES_COMMAND_OK && failure == nil {
-                failure = String(cString: PQresultErrorMessage(result)).trimmingSpaces
-            }
+            if PQresultStatus(result) != PGRES_COMMAND_OK && error == nil { error = failure(sql: sql, result: result) }
             PQclear(result)
         }
-        if let failure { throw StoreError.sql(statement: sql, message: failure) }
+        if let error { throw error }
     }
 
     fileprivate func putCopyData(_ bytes: [UInt8]) throws {
@@ -91,7 +140,7 @@ final class PGConnection {
                 PQputCopyData(handle, chars.baseAddress, Int32(chars.count))
             }
         }
-        if status != 1 { throw StoreError.sql(statement: "COPY data", message: lastError) }
+        if status != 1 { throw failure(sql: "COPY data", result: nil) }
     }
 
     private func drainResults() {
@@ -190,13 +239,8 @@ struct PGCopyWriter {
 final class PGResult {
     private let handle: OpaquePointer
 
-    fileprivate init(_ handle: OpaquePointer, sql: String) throws {
-        let status = PQresultStatus(handle)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let message = String(cString: PQresultErrorMessage(handle)).trimmingSpaces
-            PQclear(handle)
-            throw StoreError.sql(statement: sql, message: message)
-        }
+    /// Takes ownership of a successful result (`PGConnection.checked` made sure of it).
+    fileprivate init(_ handle: OpaquePointer) {
         self.handle = handle
     }
 

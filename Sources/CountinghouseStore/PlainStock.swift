@@ -37,9 +37,9 @@ enum PlainStockSQL {
         """
 }
 
-extension SQLDatabase {
+extension SQLLedgerStore {
     /// On-hand units per SKU and location (and in transit) over the files up to `throughFileID`.
-    func sharedPlainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64] {
+    public func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64] {
         var result: [SKULocation: Int64] = [:]
         for row in try queryRows(PlainStockSQL.query, [.integer(throughFileID)], integerColumns: [false, false, true]) {
             result[SKULocation(sku: row[0].description, location: row[1].description)] = row[2].integerValue ?? 0

@@ -69,8 +69,8 @@ public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 
-extension SQLDatabase {
-    func sharedClosedPeriods() throws -> [ClosedPeriod] {
+extension SQLLedgerStore {
+    public func closedPeriods() throws -> [ClosedPeriod] {
         let periods = try queryRows(
             "SELECT period, first_day, last_day, closed_at FROM closed_periods ORDER BY first_day", [],
             integerColumns: [false, false, false, true])
@@ -109,15 +109,17 @@ extension SQLDatabase {
         }
     }
 
-    func sharedPostedFile(period: String, name: String) throws -> PostedFile? {
+    public func postedFile(period: String, name: String) throws -> PostedFile? {
         try queryRows(
             "SELECT content FROM posted_files WHERE period = $1 AND name = $2", [.text(period), .text(name)],
             integerColumns: [false]
         ).first.map { PostedFile(name: name, content: $0[0].description) }
     }
 
-    func sharedPostClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
-        try writeTransaction {
+    /// Posts a close under the ledger lock, so that no file lands between the count of files known
+    /// and the posting.
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
+        try inWriteTransaction(.ledger) {
             let landed = try queryRows(
                 "SELECT count(*) FROM files WHERE recorded_at <= $1", [.integer(period.closedAt.nanosecondsSinceEpoch)],
                 integerColumns: [true])
@@ -152,21 +154,5 @@ extension SQLDatabase {
                     [.text(period.period), .text(file.name), .text(sha256Hex(file.content)), .text(file.content)]
                 })
         }
-    }
-}
-
-extension SQLiteStore {
-    public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
-    public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
-    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
-        try sharedPostClose(period, files: files, filesKnown: filesKnown, programVersion: programVersion)
-    }
-}
-
-extension PostgresStore {
-    public func closedPeriods() throws -> [ClosedPeriod] { try sharedClosedPeriods() }
-    public func postedFile(period: String, name: String) throws -> PostedFile? { try sharedPostedFile(period: period, name: name) }
-    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
-        try sharedPostClose(period, files: files, filesKnown: filesKnown, programVersion: programVersion)
     }
 }

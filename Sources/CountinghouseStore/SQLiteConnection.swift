@@ -4,8 +4,11 @@
 // owns the database handle and closes it in deinit; a `SQLiteStatement` owns a prepared statement,
 // keeps its connection alive and finalizes in deinit, so statements can be prepared once and reused
 // for every row of a file. Invariant: no pointer leaves this file.
-// Errors a user can see: every SQLite failure becomes `StoreError.sql` (statement and SQLite's
-// message) or, when the file cannot be opened, `StoreError.cannotOpen`.
+// Errors a user can see: SQLite's failures become typed errors here (`failure`): SQLITE_BUSY
+// (another connection holds the write lock past the busy timeout) is `StoreError.busy`,
+// SQLITE_READONLY (a read-only file or directory, `?mode=ro`, `PRAGMA query_only`) is
+// `StoreError.readOnly`, any other is `StoreError.sql` (statement and SQLite's message); a file
+// that cannot be opened is `StoreError.cannotOpen`.
 import CSQLite
 import CountinghouseCore
 
@@ -16,10 +19,18 @@ private func transientDestructor() -> sqlite3_destructor_type {
 
 final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
+    /// The file, as errors name it.
+    let path: String
+    /// How long a lock request waits for another connection before SQLITE_BUSY.
+    private(set) var busyTimeoutMilliseconds: Int32
 
-    init(path: String) throws {
+    /// Opens the file read-write (SQLite falls back to read-only when the file refuses writes; a
+    /// write then fails as `StoreError.readOnly`), creating it only when `create` is set.
+    init(path: String, create: Bool, busyTimeoutMilliseconds: Int32) throws {
+        self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
         guard status == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -30,7 +41,34 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    /// Runs `body` with another busy timeout (0: a lock request fails at once), then restores it.
+    func withBusyTimeout<T>(milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
+        let saved = busyTimeoutMilliseconds
+        sqlite3_busy_timeout(handle, milliseconds)
+        busyTimeoutMilliseconds = milliseconds
+        defer {
+            sqlite3_busy_timeout(handle, saved)
+            busyTimeoutMilliseconds = saved
+        }
+        return try body()
+    }
+
+    /// The typed error of a failed call: busy, read-only, or a plain SQL failure.
+    fileprivate func failure(_ status: Int32, sql: String, message: String) -> StoreError {
+        switch status & 0xff {
+        case SQLITE_BUSY:
+            return .busy(ledger: path, waitedSeconds: Double(busyTimeoutMilliseconds) / 1000)
+        case SQLITE_READONLY:
+            return .readOnly(
+                ledger: path,
+                detail: "SQLite refused to write (\(message)); check that this user may write the file, its -wal "
+                    + "and -shm files and its directory")
+        default:
+            return .sql(statement: sql, message: message)
+        }
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -42,7 +80,7 @@ final class SQLiteConnection {
         if status != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errorMessage)
-            throw StoreError.sql(statement: sql, message: message)
+            throw failure(status, sql: sql, message: message)
         }
     }
 
@@ -50,7 +88,7 @@ final class SQLiteConnection {
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else {
-            throw StoreError.sql(statement: sql, message: String(cString: sqlite3_errmsg(handle)))
+            throw failure(status, sql: sql, message: String(cString: sqlite3_errmsg(handle)))
         }
         return SQLiteStatement(connection: self, handle: statement, sql: sql)
     }
@@ -133,7 +171,7 @@ final class SQLiteStatement {
         default:
             let message = connection.lastError
             sqlite3_reset(handle)
-            throw StoreError.sql(statement: sql, message: message)
+            throw connection.failure(status, sql: sql, message: message)
         }
     }
 
@@ -154,7 +192,7 @@ final class SQLiteStatement {
         let message = connection.lastError
         sqlite3_reset(handle)
         if status & 0xff == SQLITE_CONSTRAINT { return false }
-        throw StoreError.sql(statement: sql, message: message)
+        throw connection.failure(status, sql: sql, message: message)
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
@@ -192,6 +230,6 @@ final class SQLiteStatement {
     }
 
     private func check(_ status: Int32) throws {
-        if status != SQLITE_OK { throw StoreError.sql(statement: sql, message: connection.lastError) }
+        if status != SQLITE_OK { throw connection.failure(status, sql: sql, message: connection.lastError) }
     }
 }

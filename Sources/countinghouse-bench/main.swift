@@ -174,7 +174,7 @@ func benchIngest(parseOnly: Bool) throws {
         name: String, locator: String, baseline: (label: String, run: () throws -> Void),
         floor: (label: String, run: () throws -> Void)
     ) throws {
-        let store = try openLedgerStore(locator: locator)
+        let store = try openLedgerStore(locator: locator, mode: .createOrMigrate)
         try store.migrate()
         let (_, firstSeconds, firstCPU, firstServerCPU) = try timedCPU {
             try ingest(store, path: csvPath, recordedAt: Instant(nanosecondsSinceEpoch: 1))
@@ -211,7 +211,7 @@ func benchIngest(parseOnly: Bool) throws {
         name: "SQLite", locator: sqlitePath,
         baseline: ("sqlite3 .import", { try shell(["sqlite3", barePath, "-cmd", ".mode csv", ".import \(csvPath) bare"]) }),
         floor: ("floor (INSERT … SELECT of the ingested rows into an empty ledger table with its indexes)", {
-            guard let floor = try openLedgerStore(locator: floorPath) as? SQLiteStore else { return }
+            guard let floor = try openLedgerStore(locator: floorPath, mode: .createOrMigrate) as? SQLiteStore else { return }
             try floor.migrate()
             try floor.execute(
                 "ATTACH '\(sqlitePath)' AS src; BEGIN; INSERT INTO main.ledger_pos_lines SELECT * FROM src.ledger_pos_lines "

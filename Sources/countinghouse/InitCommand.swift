@@ -9,7 +9,8 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        let version = try LedgerAccess.initialise(context)
-        print("ledger ready: \(context.configuration.database) (schema version \(version))")
+        let migration = try LedgerAccess.initialise(context)
+        for problem in migration.restoredTriggers { print("restored: \(problem)") }
+        print("ledger ready: \(context.configuration.database) (schema version \(migration.version))")
     }
 }

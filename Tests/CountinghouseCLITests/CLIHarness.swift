@@ -14,8 +14,9 @@ final class CLI {
     }
 
     /// A fresh working directory with a SQLite ledger in it, or — with `postgres` — a fresh
-    /// PostgreSQL database on the server the test run started.
-    init(postgres: Bool = false) throws {
+    /// PostgreSQL database on the server the test run started; the ledger is created with `init`
+    /// (as a new user or the nightly job does) unless `initialised` is false.
+    init(postgres: Bool = false, initialised: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
@@ -26,6 +27,14 @@ final class CLI {
             environment["COUNTINGHOUSE_DATABASE"] = try TestDatabase.createFreshDatabase(adminURL: url)
         }
         self.environment = environment
+        if initialised {
+            let created = try run(["init"])
+            guard created.status == 0 else { throw CLIError(message: "countinghouse init failed: \(created.error)") }
+        }
+    }
+
+    struct CLIError: Error {
+        var message: String
     }
 
     deinit {

@@ -41,6 +41,8 @@ struct BulkAppendTests {
             try append(store, fileInfo("c.csv", at: 3), Self.lines("E", 65))
             #expect(try store.rows(of: .posLines, knownAt: nil).count == 415)
             #expect(try store.verifyHashChains().isEmpty)
+            // The anchors of a first load, a file whose batches fell back and one after it.
+            #expect(try store.verifyAnchors().isEmpty)
         }
     }
 

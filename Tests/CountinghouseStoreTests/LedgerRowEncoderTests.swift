@@ -1,6 +1,5 @@
 // The stores' per-row encoder writes exactly Core's bytes (`LedgerRow.naturalKey`,
-// `canonicalContent`) and the same chained hash as `HashChain.digest`; the in-file key finder
-// reports a repeat only for equal key bytes, with the first row.
+// `canonicalContent`) and the same chained hash as `HashChain.digest`.
 import CountinghouseCore
 import Testing
 
@@ -36,24 +35,5 @@ struct LedgerRowEncoderTests {
             #expect(String(decoding: hex, as: UTF8.self) == HashChain.hex(expected))
             previous = digest
         }
-    }
-
-    @Test func finderReportsOnlyEqualKeysWithTheFirstRow() {
-        var finder = RepeatedKeyFinder(expectedKeys: 0)
-        for index in 0..<5000 {
-            #expect(finder.earlierRow(of: Array("key-\(index)".utf8), row: index + 2) == nil)
-        }
-        #expect(finder.earlierRow(of: [], row: 9000) == nil)
-        #expect(finder.earlierRow(of: [], row: 9001) == 9000)
-        for index in stride(from: 0, to: 5000, by: 97) {
-            #expect(finder.earlierRow(of: Array("key-\(index)".utf8), row: 99_999) == index + 2)
-            #expect(finder.row(of: Array("key-\(index)".utf8)) == index + 2)
-        }
-        #expect(finder.row(of: Array("key-5000".utf8)) == nil)
-        var empty = RepeatedKeyFinder(expectedKeys: 10)
-        #expect(empty.row(of: Array("x".utf8)) == nil)
-        empty.remember(Array("x".utf8), row: 3)
-        empty.remember(Array("x".utf8), row: 4)
-        #expect(empty.row(of: Array("x".utf8)) == 3)
     }
 }

@@ -25,30 +25,38 @@ enum StoreFlavor: String, CustomTestStringConvertible, Sendable {
 
 /// Runs `body` with a store on a fresh, empty database and its locator, then removes the database.
 func withStore(_ flavor: StoreFlavor, _ body: (any LedgerStore, String) throws -> Void) throws {
+    try withFreshDatabase(flavor) { locator in
+        try body(try openLedgerStore(locator: locator, mode: .createOrMigrate), locator)
+    }
+}
+
+/// Runs `body` with the locator of a fresh, empty database (a SQLite path where no file is yet, a
+/// PostgreSQL schema on the search path, empty), then removes the database.
+func withFreshDatabase(_ flavor: StoreFlavor, _ body: (String) throws -> Void) throws {
     let tag = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
     switch flavor {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ch-store-\(tag)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("ledger.sqlite").path
-        try body(try openLedgerStore(locator: path), path)
+        try body(directory.appendingPathComponent("ledger.sqlite").path)
     case .postgres:
         let admin = try PostgresStore(conninfo: StoreFlavor.postgresURL!)
         let schema = "ch_test_\(tag)"
         try admin.execute("CREATE SCHEMA \(schema)")
         defer { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
         let url = StoreFlavor.postgresURL!
-        let locator = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-        try body(try openLedgerStore(locator: locator), locator)
+        try body(url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
     }
 }
 
 /// Runs raw SQL on either store (the escape hatch tests need to attack the ledger).
 func execute(_ store: any LedgerStore, _ sql: String) throws {
-    if let sqlite = store as? SQLiteStore { try sqlite.execute(sql) }
-    else if let postgres = store as? PostgresStore { try postgres.execute(sql) }
-    else { Issue.record("unknown store type") }
+    guard let store = store as? SQLLedgerStore else {
+        Issue.record("unknown store type")
+        return
+    }
+    try store.execute(sql)
 }
 
 let day: Int64 = 86_400 * Instant.nanosecondsPerSecond
@@ -63,6 +71,7 @@ func fileInfo(_ name: String, _ kind: LedgerKind = .posLines, at dayNumber: Int6
         name: name, sha256: sha ?? "sha-of-\(name)", kind: kind, byteCount: 100, recordedAt: instant(dayNumber))
 }
 
+/// A pos_lines row as ingest stores it (discount and tax default to 0, the currency to USD).
 func posLine(
     _ order: String, _ line: Int64, row: Int, price: Int64 = 1250, quantity: Int64 = 1, occurredDay: Int64 = 0
 ) -> LedgerRow {
@@ -70,7 +79,7 @@ func posLine(
         kind: .posLines,
         values: [
             .text(order), .integer(line), .integer(baseTime + occurredDay * day), .text("S1"), .text("SKU-1"),
-            .text("SALE"), .integer(quantity), .integer(price), .null, .null, .text("USD"), .null, .null, .null,
+            .text("SALE"), .integer(quantity), .integer(price), .integer(0), .integer(0), .text("USD"), .null, .null, .null,
         ],
         sourceRow: row)
 }

@@ -1,0 +1,69 @@
+// The SQL both stores generate from `KindSchema`: ledger columns, indexes, the stored-row select and
+// literals, identical in SQLite and PostgreSQL.
+//
+// Place in the pipeline: migrations create the ledger tables from these pieces; reads select
+// through them. Invariant: only SQL both databases understand (no dialect-specific syntax here).
+// Errors a user can see: none.
+import CountinghouseCore
+
+/// The SQL that both stores generate from `KindSchema`.
+enum LedgerDDL {
+    /// "As known at" and "as of" conditions on the ledger alias `l`.
+    static func knowledgeConditions(_ schema: KindSchema, _ knownAt: Instant?, _ occurredAtOrBefore: Instant?) -> [String] {
+        var conditions: [String] = []
+        if let knownAt { conditions.append("l.recorded_at <= \(knownAt.nanosecondsSinceEpoch)") }
+        if let occurredAtOrBefore, schema.occurredAt != nil {
+            conditions.append("l.occurred_at <= \(occurredAtOrBefore.nanosecondsSinceEpoch)")
+        }
+        return conditions
+    }
+
+    /// `seq, <columns>, recorded_at, file_id, file name, source_row` of the ledger alias `l` and
+    /// the files alias `f`: what both stores' `readStored` read.
+    static func storedColumns(_ schema: KindSchema) -> String {
+        "l.seq, \(columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
+    }
+
+    /// The stored rows of a kind matching conditions on `l`, in ledger order.
+    static func selectStored(_ schema: KindSchema, where conditions: [String]) -> String {
+        "SELECT \(storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY l.seq"
+    }
+
+    /// A SQL string literal (single quotes doubled), the same in both stores.
+    static func literal(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
+    /// The schema columns, then the bookkeeping columns, as `rows()` selects them.
+    static func columnList(_ schema: KindSchema, prefix: String = "") -> String {
+        schema.columns.map { prefix + $0.name }.joined(separator: ", ")
+    }
+
+    /// `name TYPE [NOT NULL]` for each schema column.
+    static func columnDefinitions(_ schema: KindSchema) -> [String] {
+        schema.columns.map { column in
+            "\(column.name) \(column.type.isInteger ? "BIGINT" : "TEXT")\(column.requiredInFile ? " NOT NULL" : "")"
+        }
+    }
+
+    /// Secondary indexes on a ledger table (the natural key, knowledge time, occurrence time and,
+    /// for transfers, the transfer line), identical in both stores.
+    static func indexes(_ schema: KindSchema) -> [String] {
+        let table = schema.tableName
+        var statements: [String] = []
+        if schema.versioned {
+            statements.append("CREATE INDEX \(table)_natural_key ON \(table) (natural_key, seq)")
+        } else {
+            statements.append("CREATE UNIQUE INDEX \(table)_natural_key ON \(table) (natural_key)")
+        }
+        statements.append("CREATE INDEX \(table)_recorded_at ON \(table) (recorded_at)")
+        if schema.occurredAt != nil {
+            statements.append("CREATE INDEX \(table)_occurred_at ON \(table) (occurred_at)")
+        }
+        if schema.kind == .transfers {
+            statements.append("CREATE INDEX \(table)_line ON \(table) (transfer_id, line_no)")
+        }
+        return statements
+    }
+}

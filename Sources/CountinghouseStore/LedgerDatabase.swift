@@ -1,0 +1,118 @@
+// The database driver: the few operations in which SQLite and PostgreSQL differ, behind one
+// internal protocol, so that everything else a store does is written once (SQLLedgerStore and its
+// extensions: the append frame, migrations, verify, the cost cache, closed periods).
+//
+// Place in the pipeline: `SQLiteDatabase` (SQLiteStore.swift) and `PostgresDatabase`
+// (PostgresStore.swift) implement it on their connection; `SQLLedgerStore` holds one and is the
+// only caller. Placeholders are `$1`, `$2`, … in both (SQLite reads them as `?1`, `?2`, …).
+// Invariants: a driver only runs SQL its own database understands; the shared SQL passed to it is
+// portable (plain tables, indexes, joins, `coalesce`, `ORDER BY … LIMIT`), so the PostgreSQL path
+// stays open to PostgreSQL-compatible distributed engines.
+// Errors a user can see: the `StoreError`s each driver maps its failures to.
+import CountinghouseCore
+
+/// The producer of a file's rows, as `LedgerStore.append` takes it.
+typealias RowProducer = (_ emit: (LedgerRow) throws -> Void) throws -> Void
+
+/// Which writers a write transaction keeps out. SQLite has one writer lock for the whole file, so
+/// there every write transaction excludes every other; PostgreSQL takes one table lock per kind,
+/// so an ingest and a cost refresh run side by side there, each on its own MVCC snapshot.
+enum WriteLock {
+    /// Appending a file or posting a close: the next file id, the chain heads and the count of
+    /// files known are decided with no other file landing.
+    case ledger
+    /// Migrating the schema or restoring its triggers.
+    case schema
+    /// Refreshing the cost cache.
+    case costCache
+}
+
+/// Where a file's rows start: decided by the shared append frame under the ledger lock.
+struct AppendStart {
+    var fileID: Int64
+    /// The table's last seq (0 when it holds no row).
+    var lastSequence: Int64
+    /// The digest the first new row chains from (the last row's, or `HashChain.genesis`).
+    var chainHead: [UInt8]
+    var tableIsEmpty: Bool { lastSequence == 0 }
+}
+
+/// What a driver's append engine did with a file's rows (inside the transaction).
+enum AppendedRows {
+    /// Some rows were refused: the caller rolls back.
+    case rejected([RowError])
+    /// Every row is in (new rows inserted, duplicates skipped); the table's chain now ends at
+    /// `chainHead`.
+    case landed(accepted: Int, duplicates: Int, chainHead: [UInt8])
+}
+
+protocol LedgerDatabase: AnyObject {
+    /// The ledger as messages name it (a SQLite path; a PostgreSQL locator, password redacted).
+    var ledgerName: String { get }
+
+    // MARK: SQL
+
+    /// Runs a query and returns its rows; `integerColumns` says how to read each column.
+    func queryRows(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool]) throws -> [[FieldValue]]
+    /// Runs a statement that returns no rows.
+    func run(_ sql: String, _ parameters: [FieldValue]) throws
+    /// Runs raw SQL, possibly several statements, without parameters.
+    func execute(_ sql: String) throws
+    /// Inserts many rows into a table in one go (prepared statement on SQLite, COPY on PostgreSQL).
+    func bulkInsert(table: String, columns: [String], rows: [[FieldValue]]) throws
+    /// Ledger rows of a kind matching SQL conditions on the ledger alias `l`, in ledger order.
+    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow]
+    /// Whether a table of this name exists where the store's unqualified names resolve.
+    func tableExists(_ table: String) throws -> Bool
+
+    // MARK: Transactions (only `SQLLedgerStore.inWriteTransaction` calls these)
+
+    /// Starts a write transaction holding `lock`, waiting for another writer's lock as `wait`
+    /// says; `StoreError.busy` when the lock is not obtained.
+    func beginWrite(_ lock: WriteLock, wait: LockWait) throws
+    func commit() throws
+    /// Rolls back the open transaction, if any (never throws: it runs on the way out of a failure).
+    func rollback()
+
+    // MARK: Dialect
+
+    /// The type of an integer primary key that numbers rows in insert order (`seq`, `files.id`).
+    var integerPrimaryKey: String { get }
+    /// Statements run once before the first append-only trigger is created.
+    var appendOnlySetup: [String] { get }
+    /// The statements that make a table append-only (refuse UPDATE, DELETE and, where the database
+    /// has it, TRUNCATE).
+    func appendOnlyTriggers(_ table: String) -> [String]
+    /// What differs, for each of these tables, from what `appendOnlySetup` and
+    /// `appendOnlyTriggers` create (read from the database's catalog).
+    func appendOnlyProblems(_ tables: [String]) throws -> [AppendOnlyProblem]
+    /// The statements that re-create what these problems name (dropping what is there first).
+    func restoringAppendOnly(_ problems: [AppendOnlyProblem]) -> [String]
+
+    // MARK: Appending
+
+    /// Streams a file's rows into its ledger table after `start`, deciding each row with
+    /// `AppendRules`; called inside the ledger write transaction, before the file's record exists.
+    func appendRows(_ file: IngestFileInfo, after start: AppendStart, _ produceRows: RowProducer) throws -> AppendedRows
+}
+
+extension String {
+    /// `$1` → `?1` for SQLite (outside string literals, which the shared SQL does not put them in).
+    func replacingDollarPlaceholders() -> String {
+        var result = ""
+        var previousWasDollar = false
+        for character in self {
+            if character == "$" {
+                previousWasDollar = true
+                continue
+            }
+            if previousWasDollar {
+                result.append(character.isNumber ? "?" : "$")
+                previousWasDollar = false
+            }
+            result.append(character)
+        }
+        if previousWasDollar { result.append("$") }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+// The ledger's schema, version by version, for both databases (each version's statements in the
+// driver's dialect where the two differ: the integer primary key and the append-only triggers).
+//
+// Place in the pipeline: `SQLLedgerStore.migrate` applies the versions a ledger lacks, in one
+// write transaction, and records each in `schema_migrations` (a version that also needs rows
+// computed in Swift gets them there, in the same transaction: version 6's anchors). Invariants: a version's statements
+// never change once released (a ledger migrated by an earlier program must end up identical);
+// the tables that hold what was recorded (the ledger, `files`, the posted periods) are
+// append-only from the version that creates them.
+// Errors a user can see: none here (`StoreError.schemaTooNew` is thrown by the caller).
+import CountinghouseCore
+
+/// The schema version this program writes and understands.
+public let ledgerSchemaVersion = 6
+
+enum LedgerMigrations {
+    /// The statements of one schema version, in the driver's dialect.
+    static func statements(_ version: Int, _ database: any LedgerDatabase) -> [String] {
+        switch version {
+        case 1:
+            var statements = database.appendOnlySetup
+            statements += [
+                """
+                CREATE TABLE files (id \(database.integerPrimaryKey), name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL, byte_count BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+                rows_accepted BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL)
+                """,
+                "CREATE INDEX files_recorded_at ON files (recorded_at)",
+            ]
+            statements += database.appendOnlyTriggers("files")
+            for kind in LedgerKind.allCases {
+                let schema = kind.schema
+                let columns =
+                    ["seq \(database.integerPrimaryKey)"] + LedgerDDL.columnDefinitions(schema) + [
+                        "natural_key TEXT NOT NULL", "recorded_at BIGINT NOT NULL", "file_id BIGINT NOT NULL",
+                        "source_row BIGINT NOT NULL", "row_hash TEXT NOT NULL",
+                    ]
+                statements.append("CREATE TABLE \(schema.tableName) (\(columns.joined(separator: ", ")))")
+                statements += LedgerDDL.indexes(schema)
+                statements += database.appendOnlyTriggers(schema.tableName)
+            }
+            return statements
+        case 2:
+            return CostCacheSQL.migration
+        case 3:
+            return PostedPeriodSQL.migration + PostedPeriodSQL.tables.flatMap(database.appendOnlyTriggers)
+        case 4:
+            return CostCacheSQL.postingsMigration
+        case 5:
+            return CostCheckpointSQL.migration
+        case 6:
+            // Then `fillRows`: the anchors of the files already in the ledger.
+            return FileAnchorSQL.migration + database.appendOnlyTriggers("file_anchors")
+        default:
+            preconditionFailure("no migration \(version)")
+        }
+    }
+
+    /// After a version's statements, in the same transaction: the rows it needs computed in Swift.
+    static func fillRows(_ version: Int, _ store: SQLLedgerStore) throws {
+        if version == 6 { try store.fillAnchors() }
+    }
+}

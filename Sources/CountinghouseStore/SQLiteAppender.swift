@@ -1,0 +1,306 @@
+// The SQLite driver's append engine: a file's rows streamed into its ledger table through
+// statements prepared once per kind, each row decided by `AppendRules`.
+//
+// Place in the pipeline: `SQLLedgerStore.append` calls `appendRows` inside the BEGIN IMMEDIATE
+// transaction, after deciding the file id and the chain head; it inserts the file's record after.
+// How: while rows are new, 64 of them go per multi-row INSERT (one statement run per row opened and
+// closed a cursor on the table and each of its indexes for every row; sqlite3_step's instructions
+// fell by a fifth on a 30k-row pos_lines ingest and re-ingest); a batch that meets a taken key is
+// undone by SQLite and its rows go again one by one, each key taken looked up to tell a duplicate,
+// a conflict and a key repeated in the file apart (`AppendRules.decide`).
+// Errors a user can see: the `RowError`s of a rejected file; `StoreError` for SQL failures.
+import CountinghouseCore
+
+/// Statements prepared once per kind and reused for every row.
+struct SQLiteAppendStatements {
+    let lookup: SQLiteStatement
+    let insert: SQLiteStatement
+    let transferLine: SQLiteStatement?
+    /// For a kind with one version per key: `batchRows` rows in one INSERT (see `appendRows`).
+    let batchInsert: SQLiteStatement?
+    let batchRows: Int
+
+    /// Rows per multi-row INSERT (see the file comment).
+    static let rowsPerInsert = 64
+}
+
+extension SQLiteDatabase {
+    private func statements(_ kind: LedgerKind) throws -> SQLiteAppendStatements {
+        if let prepared = appendStatements[kind] { return prepared }
+        let schema = kind.schema
+        let table = schema.tableName
+        let selectStored = "SELECT \(LedgerDDL.storedColumns(schema)) FROM \(table) l LEFT JOIN files f ON f.id = l.file_id"
+        let lookup = try connection.prepare(
+            selectStored + " WHERE l.natural_key = ?1"
+                + (schema.versioned ? " ORDER BY l.seq DESC LIMIT 1" : ""))
+        let count = schema.columns.count
+        let placeholders = (1...(count + 5)).map { "?\($0)" }.joined(separator: ", ")
+        // A natural key is unique in a table that keeps one version per key: the insert is tried first
+        // and the unique index itself says whether the key was there (then the row is looked up).
+        let insert = try connection.prepare(
+            "INSERT INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, source_row, "
+                + "row_hash) VALUES (\(placeholders))"
+                + (schema.versioned ? "" : " ON CONFLICT (natural_key) DO NOTHING"))
+        var transferLine: SQLiteStatement?
+        if kind == .transfers {
+            transferLine = try connection.prepare(
+                selectStored
+                    + " WHERE l.transfer_id = ?1 AND l.line_no = ?2 AND l.natural_key <> ?3 AND l.file_id <> ?4"
+                    + " AND (l.sku <> ?5 OR l.from_location <> ?6 OR l.to_location <> ?7) ORDER BY l.seq LIMIT 1")
+        }
+        var batchInsert: SQLiteStatement?
+        var batchRows = 1
+        if !schema.versioned {
+            // No ON CONFLICT: a key already taken aborts the statement, SQLite undoes its rows, and the
+            // batch goes again row by row through `insert`.
+            batchRows = max(1, min(SQLiteAppendStatements.rowsPerInsert, connection.variableLimit / (count + 5)))
+            let tuples = (0..<batchRows).map { row in
+                "(" + (1...(count + 5)).map { "?\(row * (count + 5) + $0)" }.joined(separator: ", ") + ")"
+            }
+            batchInsert = try connection.prepare(
+                "INSERT INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, "
+                    + "source_row, row_hash) VALUES " + tuples.joined(separator: ", "))
+        }
+        let prepared = SQLiteAppendStatements(
+            lookup: lookup, insert: insert, transferLine: transferLine, batchInsert: batchInsert, batchRows: batchRows)
+        appendStatements[kind] = prepared
+        return prepared
+    }
+
+    func appendRows(_ file: IngestFileInfo, after start: AppendStart, _ produceRows: RowProducer) throws
+        -> AppendedRows
+    {
+        let prepared = try statements(file.kind)
+        let schema = file.kind.schema
+        let fileID = start.fileID
+        var previous = start.chainHead
+
+        let recordedAt = file.recordedAt.nanosecondsSinceEpoch
+        let columnCount = schema.columns.count
+        var errors: [RowError] = []
+        var accepted = 0
+        var duplicates = 0
+        let lookup = prepared.lookup
+        let insert = prepared.insert
+
+        // Each row's key, content and hash are encoded once into reused buffers (LedgerRowEncoder).
+        var encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
+        var hexDigest: [UInt8] = []
+        hexDigest.reserveCapacity(64)
+
+        /// Binds a new row (encoded by `encoder`) with its chained hash as the `slot`th row of a
+        /// statement's VALUES.
+        func bindRow(_ row: LedgerRow, digest: [UInt8], into statement: SQLiteStatement, slot: Int) throws {
+            let first = Int32(slot * (columnCount + 5))
+            for index in 0..<columnCount { try statement.bind(row.values[index], at: first + Int32(index + 1)) }
+            let base = first + Int32(columnCount)
+            try statement.bind(utf8: encoder.key, at: base + 1)
+            try statement.bind(recordedAt, at: base + 2)
+            try statement.bind(fileID, at: base + 3)
+            try statement.bind(Int64(row.sourceRow), at: base + 4)
+            hexDigest.removeAll(keepingCapacity: true)
+            HashChain.appendHex(digest, to: &hexDigest)
+            try statement.bind(utf8: hexDigest, at: base + 5)
+        }
+
+        /// Binds a new row and runs the one-row insert; true when the row went in (false only for an
+        /// upsert that found its natural key taken).
+        func insertRow(_ row: LedgerRow, digest: [UInt8]) throws -> Bool {
+            insert.rewind()
+            try bindRow(row, digest: digest, into: insert, slot: 0)
+            let before = connection.totalChanges
+            try insert.run()
+            return connection.totalChanges != before
+        }
+
+        /// Whether the row read by `statement` (at the front of its columns) has this row's content.
+        func identical(_ statement: SQLiteStatement, _ row: LedgerRow) -> Bool {
+            for index in 0..<columnCount where !statement.equals(Int32(index + 1), row.values[index]) {
+                return false
+            }
+            return true
+        }
+
+        /// Records the row error of a refused row.
+        func refuse(_ row: LedgerRow, _ decision: AppendDecision) {
+            if let error = decision.rowError(fileName: file.name, incoming: row) { errors.append(error) }
+        }
+
+        /// For transfers: a row of the same transfer line in an earlier file with another SKU or
+        /// other locations (SEMANTICS §3.3).
+        func checkTransferLine(_ row: LedgerRow, key: String) throws {
+            guard let transferLine = prepared.transferLine else { return }
+            transferLine.reset()
+            try transferLine.bind(row["transfer_id"], at: 1)
+            try transferLine.bind(row["line_no"], at: 2)
+            try transferLine.bind(key, at: 3)
+            try transferLine.bind(fileID, at: 4)
+            try transferLine.bind(row["sku"], at: 5)
+            try transferLine.bind(row["from_location"], at: 6)
+            try transferLine.bind(row["to_location"], at: 7)
+            if try transferLine.step() {
+                // The row went in already (its batch or insert ran first); the refusal rolls it back.
+                let facts = AppendFacts(transferLineMismatch: Self.readStored(transferLine, schema))
+                refuse(row, AppendRules.decide(versioned: false, facts))
+            }
+            transferLine.reset()
+        }
+
+        if !schema.versioned {
+            // One version per key: every row is inserted at once, as if new (the common case), and only
+            // a row whose key the unique index finds taken is looked up. The taken key is this file's
+            // (a repeated key), or the ledger's with the same content (a duplicate, skipped) or with
+            // other content (a conflict). Rows keep going in after a row error, for the unique index to
+            // keep finding repeats; the rollback discards them. `skippedRows` holds the keys that did
+            // not go in, so that a repeat of a duplicate or a conflict is still found.
+            let baseColumn = Int32(columnCount + 1)
+            var skippedRows = RepeatedKeyFinder(expectedKeys: 0)
+            // While rows keep being skipped (a re-sent file), probing first is cheaper than an insert
+            // that the index refuses; the first new row switches back to inserting first.
+            var probeFirst = false
+
+            /// Handles a row whose key is taken, the lookup positioned on the row holding it.
+            func skip(_ row: LedgerRow) {
+                let facts: AppendFacts
+                if lookup.int64(baseColumn + 1) == fileID {
+                    facts = AppendFacts(earlierRowInFile: Int(lookup.int64(baseColumn + 3)))
+                } else {
+                    skippedRows.remember(encoder.key, row: row.sourceRow)
+                    facts = AppendFacts(
+                        ledger: identical(lookup, row) ? .identical : .different(Self.readStored(lookup, schema)))
+                }
+                let decision = AppendRules.decide(versioned: false, facts)
+                if decision == .duplicate { duplicates += 1 } else { refuse(row, decision) }
+            }
+
+            /// One row by itself (encoded by `encoder`): the insert first, or the probe first while
+            /// rows keep being skipped.
+            func appendSingly(_ row: LedgerRow) throws {
+                if let first = skippedRows.row(of: encoder.key) {
+                    refuse(row, AppendRules.decide(versioned: false, AppendFacts(earlierRowInFile: first)))
+                    return
+                }
+                if probeFirst {
+                    lookup.reset()
+                    defer { lookup.reset() }
+                    try lookup.bind(utf8: encoder.key, at: 1)
+                    if try lookup.step() {
+                        skip(row)
+                        return
+                    }
+                }
+                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
+                if try insertRow(row, digest: digest) {
+                    previous = digest
+                    accepted += 1
+                    probeFirst = false
+                    if prepared.transferLine != nil { try checkTransferLine(row, key: encoder.keyString) }
+                    return
+                }
+                probeFirst = true
+                lookup.reset()
+                defer { lookup.reset() }
+                try lookup.bind(utf8: encoder.key, at: 1)
+                guard try lookup.step() else {
+                    throw StoreError.sql(
+                        statement: lookup.sql,
+                        message: "the natural key \(encoder.keyString) is taken but no row holds it")
+                }
+                skip(row)
+            }
+
+            // While rows are inserted first, they gather into one multi-row INSERT (`batchInsert`),
+            // bound as they arrive with the hashes they chain to if all of them are new. When the
+            // statement runs, either every row went in (the chain stands) or a taken key aborted it and
+            // SQLite undid its rows; then the same rows go again one by one, in order, each checked as
+            // above, and the chain is taken up from before the batch.
+            var batch: [LedgerRow] = []
+            batch.reserveCapacity(prepared.batchRows)
+            var batchChain = previous
+
+            func flushBatch() throws {
+                guard !batch.isEmpty else { return }
+                if let batchInsert = prepared.batchInsert, batch.count == prepared.batchRows {
+                    if try batchInsert.runUnlessConstraintFails() {
+                        previous = batchChain
+                        accepted += batch.count
+                        if prepared.transferLine != nil {
+                            for row in batch {
+                                encoder.encode(row)
+                                try checkTransferLine(row, key: encoder.keyString)
+                            }
+                        }
+                        batch.removeAll(keepingCapacity: true)
+                        return
+                    }
+                }
+                let rows = batch
+                batch.removeAll(keepingCapacity: true)
+                for row in rows {
+                    encoder.encode(row)
+                    try appendSingly(row)
+                }
+            }
+
+            try produceRows { row in
+                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+                encoder.encode(row)
+                guard let batchInsert = prepared.batchInsert, !probeFirst else {
+                    // (The batch is empty here: probing starts only inside `appendSingly`.)
+                    try appendSingly(row)
+                    return
+                }
+                if let first = skippedRows.row(of: encoder.key) {
+                    refuse(row, AppendRules.decide(versioned: false, AppendFacts(earlierRowInFile: first)))
+                    return
+                }
+                if batch.isEmpty {
+                    batchChain = previous
+                    batchInsert.rewind()
+                }
+                let digest = encoder.digest(previous: batchChain, sourceRow: Int64(row.sourceRow))
+                try bindRow(row, digest: digest, into: batchInsert, slot: batch.count)
+                batchChain = digest
+                batch.append(row)
+                if batch.count == prepared.batchRows { try flushBatch() }
+            }
+            try flushBatch()
+        } else {
+            // Versioned (items): a row whose key is in the ledger is compared with the latest version;
+            // the same content is a duplicate, other content a new version.
+            var repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
+            try produceRows { row in
+                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+                encoder.encode(row)
+                if let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) {
+                    refuse(row, AppendRules.decide(versioned: true, AppendFacts(earlierRowInFile: first)))
+                    return
+                }
+
+                lookup.reset()
+                try lookup.bind(utf8: encoder.key, at: 1)
+                var latest = LedgerMatch.absent
+                if try lookup.step() {
+                    latest = identical(lookup, row) ? .identical : .different(Self.readStored(lookup, schema))
+                }
+                lookup.reset()
+                let decision = AppendRules.decide(versioned: true, AppendFacts(ledger: latest))
+                if decision == .duplicate {
+                    duplicates += 1
+                    return
+                }
+                if prepared.transferLine != nil { try checkTransferLine(row, key: encoder.keyString) }
+                // Once the file is doomed, only keep checking: nothing more is written.
+                guard errors.isEmpty else { return }
+
+                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
+                previous = digest
+                _ = try insertRow(row, digest: digest)
+                accepted += 1
+            }
+        }
+
+        if !errors.isEmpty { return .rejected(errors) }
+        return .landed(accepted: accepted, duplicates: duplicates, chainHead: previous)
+    }
+}

@@ -1,0 +1,201 @@
+// What `verify` finds that the hash chain alone does not, on both stores: a table's last row
+// deleted behind the program's back, rows added with a file's id, an append-only trigger dropped,
+// altered or disabled; `init` (a store opened `.createOrMigrate`, then `migrate()`) re-creates the
+// triggers and says which; schema version 6 fills the anchors of the files already in the ledger.
+import CountinghouseCore
+import Testing
+
+@testable import CountinghouseStore
+
+@Suite("Ledger integrity")
+struct LedgerIntegrityTests {
+    /// Two pos_lines files (a.csv: 3 rows, b.csv: 2 rows) and a catalogue.
+    static func fill(_ store: any LedgerStore) throws {
+        try append(
+            store, fileInfo("a.csv", at: 1), [posLine("A1", 1, row: 2), posLine("A1", 2, row: 3), posLine("A2", 1, row: 4)])
+        try append(store, fileInfo("items.csv", .items, at: 2), [item("SKU-1", cost: 100, row: 2)])
+        try append(store, fileInfo("b.csv", at: 3), [posLine("B1", 1, row: 2), posLine("B1", 2, row: 3)])
+    }
+
+    /// Lets changes through a table's protection, as an owner with the database's keys could.
+    static func unprotect(_ store: any LedgerStore, _ flavor: StoreFlavor, _ table: String) throws {
+        switch flavor {
+        case .sqlite:
+            try execute(store, "DROP TRIGGER \(table)_no_delete")
+            try execute(store, "DROP TRIGGER \(table)_no_update")
+        case .postgres:
+            try execute(store, "ALTER TABLE \(table) DISABLE TRIGGER USER")
+        }
+    }
+
+    static func anchors(_ store: any LedgerStore) throws -> [[FieldValue]] {
+        try #require(store as? SQLLedgerStore).queryRows(
+            "SELECT file_id, ledger_table, rows_accepted, chain_head FROM file_anchors ORDER BY file_id",
+            integerColumns: [true, false, true, false])
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func aDeletedLastRowIsFoundNamingTheTableAndTheFile(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            try Self.fill(store)
+            #expect(try LedgerVerifier.verify(store).passed)
+            let head = try #require(try Self.anchors(store).last?[3].description)
+            try Self.unprotect(store, flavor, "ledger_pos_lines")
+            try execute(store, "DELETE FROM ledger_pos_lines WHERE seq = (SELECT max(seq) FROM ledger_pos_lines)")
+            // What is left still chains: the hash chain alone cannot see it.
+            #expect(try store.verifyHashChains().isEmpty)
+            #expect(try store.verifyAnchors().map(\.description) == [
+                "ledger_pos_lines: file b.csv (id 3) recorded 2 rows and chain head \(head.prefix(12))…; the ledger "
+                    + "holds 1 row of it (a row was deleted behind the program's back)"
+            ])
+            let report = try LedgerVerifier.verify(store)
+            #expect(report.findings.contains {
+                $0.check == "ledger hash chains" && $0.message.hasPrefix("ledger_pos_lines: file b.csv (id 3) recorded 2 rows")
+            })
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func rowsAddedWithAFilesIdOrWithNoFileAreFound(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            try Self.fill(store)
+            try Self.unprotect(store, flavor, "ledger_pos_lines")
+            let columns = "order_id, line_no, occurred_at, location, sku, type, quantity, unit_price, discount, tax, "
+                + "currency, original_order_id, original_line_no, fulfilled_at, natural_key, recorded_at, file_id, "
+                + "source_row, row_hash"
+            // A copy of a.csv's first row under another key, chained as if it belonged: given b's id,
+            // then a file id the ledger has no record of.
+            for fileID in [3, 99] {
+                try execute(
+                    store,
+                    "INSERT INTO ledger_pos_lines (seq, \(columns)) SELECT (SELECT max(seq) FROM ledger_pos_lines) + 1, "
+                        + columns.replacingOccurrences(of: "natural_key", with: "natural_key || '#\(fileID)'")
+                            .replacingOccurrences(of: "file_id", with: "\(fileID)")
+                        + " FROM ledger_pos_lines WHERE seq = 1")
+            }
+            let found = try store.verifyAnchors().map(\.description)
+            #expect(found.count == 2)
+            #expect(found.first?.hasPrefix("ledger_pos_lines: file b.csv (id 3) recorded 2 rows and chain head ") == true)
+            #expect(found.first?.hasSuffix("the ledger holds 3 rows of it (a row was added behind the program's back)") == true)
+            #expect(found.last == "ledger_pos_lines: 1 row name file id 99, which the ledger has no pos_lines file of "
+                + "(added behind the program's back)")
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func aDroppedTriggerIsReportedAndInitRestoresIt(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try Self.fill(store)
+            #expect(try store.verifyAppendOnlyTriggers().isEmpty)
+            let dropped = flavor == .sqlite ? "ledger_counts_no_delete" : "ledger_counts_append_only"
+            try execute(store, flavor == .sqlite ? "DROP TRIGGER \(dropped)" : "DROP TRIGGER \(dropped) ON ledger_counts")
+            let expected = AppendOnlyProblem(table: "ledger_counts", trigger: dropped, kind: .missing)
+            #expect(try store.verifyAppendOnlyTriggers() == [expected])
+            #expect(
+                expected.description
+                    == "ledger_counts: the append-only trigger \(dropped) is missing, so the database no longer refuses "
+                    + "every change to what was recorded (done behind the program's back); `countinghouse init` restores it")
+            let report = try LedgerVerifier.verify(store)
+            #expect(report.checks.contains { $0.name == "ledger hash chains" && $0.failures == 1 })
+            #expect(report.findings.map(\.message) == [expected.description])
+
+            // Opening for any other command leaves it as it is, for verify to see.
+            let reader = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reader.migrate().restoredTriggers.isEmpty)
+            #expect(try reader.verifyAppendOnlyTriggers() == [expected])
+
+            // init restores it, says so, and is idempotent.
+            let initialised = try openLedgerStore(locator: locator, mode: .createOrMigrate)
+            #expect(try initialised.migrate().restoredTriggers == [expected])
+            #expect(try openLedgerStore(locator: locator, mode: .createOrMigrate).migrate().restoredTriggers.isEmpty)
+            #expect(try store.verifyAppendOnlyTriggers().isEmpty)
+            #expect(try LedgerVerifier.verify(store).passed)
+            try append(store, fileInfo("count.csv", .counts, at: 4), [
+                LedgerRow(kind: .counts, values: [.text("C1"), .integer(baseTime), .text("S1"), .text("SKU-1"), .integer(3), .null], sourceRow: 2)
+            ])
+            #expect(throws: StoreError.self) { try execute(store, "DELETE FROM ledger_counts") }
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func anAlteredOrDisabledTriggerIsReportedAndInitRestoresIt(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try Self.fill(store)
+            let expected: [AppendOnlyProblem]
+            switch flavor {
+            case .sqlite:
+                // The same name, a trigger that lets the update through.
+                try execute(store, "DROP TRIGGER files_no_update")
+                try execute(store, "CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT 1; END")
+                expected = [
+                    AppendOnlyProblem(
+                        table: "files", trigger: "files_no_update",
+                        kind: .altered(detail: "it reads: CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT 1; END"))
+                ]
+            case .postgres:
+                // A trigger that fires on TRUNCATE only, and another table's disabled.
+                try execute(store, "DROP TRIGGER files_append_only ON files")
+                try execute(
+                    store,
+                    "CREATE TRIGGER files_append_only BEFORE TRUNCATE ON files FOR EACH STATEMENT "
+                        + "EXECUTE FUNCTION countinghouse_refuse_change()")
+                try execute(store, "ALTER TABLE posted_files DISABLE TRIGGER posted_files_append_only")
+                expected = [
+                    AppendOnlyProblem(
+                        table: "files", trigger: "files_append_only",
+                        kind: .altered(detail: "it fires on other operations, at another time or per row")),
+                    AppendOnlyProblem(table: "posted_files", trigger: "posted_files_append_only", kind: .disabled),
+                ]
+            }
+            #expect(try store.verifyAppendOnlyTriggers() == expected)
+            #expect(try openLedgerStore(locator: locator, mode: .createOrMigrate).migrate().restoredTriggers == expected)
+            #expect(try store.verifyAppendOnlyTriggers().isEmpty)
+            #expect(throws: StoreError.self) { try execute(store, "UPDATE files SET rows_accepted = 0") }
+        }
+    }
+
+    /// PostgreSQL: every table's trigger runs one function; a function that lets changes through is
+    /// reported once, and init puts the program's body back.
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func anAlteredTriggerFunctionIsReportedAndInitRestoresIt() throws {
+        try withStore(.postgres) { store, locator in
+            try Self.fill(store)
+            try execute(
+                store,
+                "CREATE OR REPLACE FUNCTION countinghouse_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+                    + "$$ BEGIN RETURN NULL; END $$")
+            try execute(store, "UPDATE ledger_items SET name = 'changed'")
+            let expected = AppendOnlyProblem(
+                table: "every append-only table", trigger: "function countinghouse_refuse_change()",
+                kind: .altered(detail: "its body was changed"))
+            #expect(try store.verifyAppendOnlyTriggers() == [expected])
+            #expect(try openLedgerStore(locator: locator, mode: .createOrMigrate).migrate().restoredTriggers == [expected])
+            #expect(try store.verifyAppendOnlyTriggers().isEmpty)
+            #expect(throws: StoreError.self) { try execute(store, "UPDATE ledger_items SET name = 'again'") }
+        }
+    }
+
+    /// A ledger of schema version 5 (no anchors) opened for any command is migrated, and its files'
+    /// anchors are what an append would have recorded: for a file of duplicates only, the head
+    /// before it.
+    @Test(arguments: StoreFlavor.all)
+    func theMigrationFillsTheAnchorsOfTheFilesAlreadyInTheLedger(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try Self.fill(store)
+            try append(store, fileInfo("b-again.csv", at: 4), [posLine("B1", 2, row: 2)])
+            try append(store, fileInfo("items2.csv", .items, at: 5), [item("SKU-2", cost: 5, row: 2)])
+            let recorded = try Self.anchors(store)
+            #expect(recorded.map { $0[2] } == [.integer(3), .integer(1), .integer(2), .integer(0), .integer(1)])
+            #expect(recorded[3][3] == recorded[2][3])
+            // Back to version 5, as an earlier program left it.
+            try execute(store, "DROP TABLE file_anchors")
+            try execute(store, "DELETE FROM schema_migrations WHERE version = 6")
+
+            let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reopened.migrate().appliedVersions == [6])
+            #expect(try Self.anchors(reopened) == recorded)
+            #expect(try reopened.verifyAnchors().isEmpty)
+            #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)
+        }
+    }
+}
