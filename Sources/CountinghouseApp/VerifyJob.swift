@@ -40,7 +40,7 @@ public enum VerifyJob {
     public static func verify(_ session: Session, rebuildCache: Bool) throws -> VerifyOutcome {
         let store = session.store
         if rebuildCache { _ = try store.refreshCostCache(rebuild: true) }
-        let report = try LedgerVerifier.verify(store)
+        let report = try LedgerVerifier.verify(store, exponent: session.context.currencyExponent)
         var checks = report.checks.map { VerifyCheck(name: $0.name, failures: $0.failures, messages: []) }
         for finding in report.findings {
             if let index = checks.firstIndex(where: { $0.name == finding.check }) { checks[index].messages.append(finding.message) }

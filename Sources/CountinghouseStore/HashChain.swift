@@ -120,14 +120,17 @@ struct ChainVerifier {
     /// Checks the next row; the chain continues from the stored hash so that one altered row is
     /// one break, not a cascade.
     mutating func check(
-        sequence: Int64, row: LedgerRow, recordedAt: Int64, fileSHA256: String, storedHash: String
+        sequence: Int64, row: LedgerRow, recordedAt: Int64, fileSHA256: String, fileName: String, storedHash: String
     ) {
         let expected = HashChain.digest(
             previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
             fileSHA256: fileSHA256, sourceRow: Int64(row.sourceRow))
         let expectedHex = HashChain.hex(expected)
         if expectedHex != storedHash {
-            breaks.append(ChainBreak(table: table, sequence: sequence, expected: expectedHex, found: storedHash))
+            breaks.append(
+                ChainBreak(
+                    table: table, sequence: sequence, fileName: fileName, sourceRow: row.sourceRow,
+                    naturalKey: LedgerMessages.keyText(row), expected: expectedHex, found: storedHash))
         }
         previous = HashChain.bytes(hex: storedHash) ?? expected
     }

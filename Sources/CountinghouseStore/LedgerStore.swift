@@ -89,22 +89,34 @@ public struct StoredRow: Sendable, Hashable {
     }
 }
 
-/// A break in a ledger table's hash chain: the row whose stored hash does not match.
+/// A break in a ledger table's hash chain: the row whose stored hash does not match, named by its
+/// source file, row and natural key (what a person can look up), and its place in the table.
 public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
     public var table: String
     public var sequence: Int64
+    /// The row's file as the ledger names it ("(unknown file)" when its file row is gone), its row
+    /// in that file, and its natural key as `column=value` pairs.
+    public var fileName: String
+    public var sourceRow: Int
+    public var naturalKey: String
     public var expected: String
     public var found: String
 
-    public init(table: String, sequence: Int64, expected: String, found: String) {
+    public init(
+        table: String, sequence: Int64, fileName: String, sourceRow: Int, naturalKey: String, expected: String, found: String
+    ) {
         self.table = table
         self.sequence = sequence
+        self.fileName = fileName
+        self.sourceRow = sourceRow
+        self.naturalKey = naturalKey
         self.expected = expected
         self.found = found
     }
 
     public var description: String {
-        "\(table) row \(sequence): stored hash \(found) but the chain gives \(expected)"
+        "\(table): the row of \(fileName) row \(sourceRow) \(naturalKey) (ledger sequence \(sequence)) was altered behind the "
+            + "program's back: its stored hash \(found.prefix(12))… is not the chain's \(expected.prefix(12))…"
     }
 }
 

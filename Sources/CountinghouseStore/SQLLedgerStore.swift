@@ -248,12 +248,12 @@ public class SQLLedgerStore: LedgerStore {
             let schema = kind.schema
             let count = schema.columns.count
             var verifier = ChainVerifier(table: schema.tableName)
-            let integerColumns = [true] + schema.columns.map(\.type.isInteger) + [true, false, true, false]
+            let integerColumns = [true] + schema.columns.map(\.type.isInteger) + [true, false, true, false, false]
             var after = Int64.min
             while true {
                 let page = try queryRows(
                     "SELECT l.seq, \(LedgerDDL.columnList(schema, prefix: "l.")), l.recorded_at, "
-                        + "coalesce(f.sha256, ''), l.source_row, l.row_hash FROM \(schema.tableName) l "
+                        + "coalesce(f.sha256, ''), l.source_row, l.row_hash, coalesce(f.name, '(unknown file)') FROM \(schema.tableName) l "
                         + "LEFT JOIN files f ON f.id = l.file_id WHERE l.seq > $1 ORDER BY l.seq LIMIT \(Self.chainPage)",
                     [.integer(after)], integerColumns: integerColumns)
                 for row in page {
@@ -262,7 +262,8 @@ public class SQLLedgerStore: LedgerStore {
                         kind: kind, values: Array(row[1...count]), sourceRow: Int(row[count + 3].integerValue ?? 0))
                     verifier.check(
                         sequence: after, row: ledgerRow, recordedAt: row[count + 1].integerValue ?? 0,
-                        fileSHA256: row[count + 2].description, storedHash: row[count + 4].description)
+                        fileSHA256: row[count + 2].description, fileName: row[count + 5].description,
+                        storedHash: row[count + 4].description)
                 }
                 if page.count < Self.chainPage { break }
             }

@@ -29,7 +29,8 @@ public enum LedgerVerifier {
     /// At most this many findings are listed per check (the count says how many there were).
     static let listedPerCheck = 20
 
-    public static func verify(_ store: any LedgerStore) throws -> VerifyReport {
+    /// `exponent`: the functional currency's decimals, for amounts in the messages.
+    public static func verify(_ store: any LedgerStore, exponent: Int = 2) throws -> VerifyReport {
         var report = VerifyReport()
         func record(_ check: String, _ messages: [String]) {
             report.checks.append((check, messages.count))
@@ -56,11 +57,11 @@ public enum LedgerVerifier {
         for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }
         let rebuilt = try store.costRuns(skus: nil, throughFileID: through, checkpointBoundaries: boundaries)
         let cached = try store.cachedContents()
-        record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt))
+        record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt, exponent: exponent))
         record(
             "cost checkpoints = rebuild",
-            compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt))
-        report.valueConservation = BooksChecks.valueConservation(rebuilt)
+            compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt, exponent: exponent))
+        report.valueConservation = BooksChecks.valueConservation(rebuilt, exponent: exponent)
 
         var engineUnits: [SKULocation: Int64] = [:]
         for position in CostDelta.positions(rebuilt.flatMap(\.deltas)) {
@@ -79,7 +80,9 @@ public enum LedgerVerifier {
         return report
     }
 
-    static func compare(cached: CostCacheContents, rebuilt: [SKUCostRun]) -> [String] {
+    static func compare(cached: CostCacheContents, rebuilt: [SKUCostRun], exponent: Int) -> [String] {
+        func summary(_ line: CogsLine) -> String { Self.summary(line, exponent: exponent) }
+        func summary(_ delta: CostDelta) -> String { Self.summary(delta, exponent: exponent) }
         var messages: [String] = []
         let cachedLines = Dictionary(cached.lines.map { ("\($0.sku)#\($0.sequence)", $0) }, uniquingKeysWith: { a, _ in a })
         let rebuiltLines = Dictionary(
@@ -115,13 +118,15 @@ public enum LedgerVerifier {
             let shown = rebuiltPostings[postingKey] ?? cachedPostings[postingKey]!
             messages.append(
                 "stock posting \(shown.sequence) of \(shown.sku) (\(shown.source)): cached "
-                    + (cachedPostings[postingKey].map { "value \($0.value)" } ?? "nothing") + ", rebuilt "
-                    + (rebuiltPostings[postingKey].map { "value \($0.value)" } ?? "nothing"))
+                    + (cachedPostings[postingKey].map { "value \(formatMinorUnits($0.value, exponent: exponent))" } ?? "nothing")
+                    + ", rebuilt "
+                    + (rebuiltPostings[postingKey].map { "value \(formatMinorUnits($0.value, exponent: exponent))" } ?? "nothing"))
         }
         return messages
     }
 
-    static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun]) -> [String] {
+    static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun], exponent: Int) -> [String] {
+        func summary(_ checkpoint: CostCheckpoint) -> String { Self.summary(checkpoint, exponent: exponent) }
         var messages: [String] = []
         let rebuiltCheckpoints = Dictionary(
             rebuilt.flatMap(\.checkpoints).map { (CheckpointKey($0), $0) }, uniquingKeysWith: { a, _ in a })
@@ -150,16 +155,19 @@ public enum LedgerVerifier {
         return messages
     }
 
-    static func summary(_ checkpoint: CostCheckpoint) -> String {
-        "event \(checkpoint.sequenceOffset), \(checkpoint.layers.count) open layers of \(checkpoint.layers.map(\.units).reduce(0, +)) units "
-            + "worth \(checkpoint.layers.map(\.value).reduce(0, +))"
+    static func summary(_ checkpoint: CostCheckpoint, exponent: Int) -> String {
+        var worth = Sum()
+        for layer in checkpoint.layers { worth += layer.value }
+        return "event \(checkpoint.sequenceOffset), \(checkpoint.layers.count) open layers of \(checkpoint.layers.map(\.units).reduce(0, +)) units "
+            + "worth \(formatMinorUnits(sum: worth.total, exponent: exponent))"
     }
 
-    static func summary(_ line: CogsLine) -> String {
-        "cost \(line.cost) (\(line.costedQuantity) units) + provisional \(line.provisionalCost) (\(line.pendingQuantity) units), flags [\(line.flags)]"
+    static func summary(_ line: CogsLine, exponent: Int) -> String {
+        "cost \(formatMinorUnits(line.cost, exponent: exponent)) (\(line.costedQuantity) units) + provisional "
+            + "\(formatMinorUnits(line.provisionalCost, exponent: exponent)) (\(line.pendingQuantity) units), flags [\(line.flags)]"
     }
 
-    static func summary(_ delta: CostDelta) -> String {
-        "units \(delta.units), value \(delta.value), pending \(delta.pending)"
+    static func summary(_ delta: CostDelta, exponent: Int) -> String {
+        "units \(delta.units), value \(formatMinorUnits(delta.value, exponent: exponent)), pending \(delta.pending)"
     }
 }

@@ -289,6 +289,9 @@ import Testing
         #expect(tamperedPosting.status == 1)
         #expect(tamperedPosting.output.contains("FAILED cost cache = rebuild (1)"))
         #expect(tamperedPosting.output.contains("cost cache = rebuild: stock posting 0 of A ("))
+        // Amounts in decimals, as a person reads them: one minor unit apart.
+        let postingLine = tamperedPosting.output.split(separator: "\n").first { $0.contains("stock posting 0 of A") } ?? ""
+        #expect(postingLine.hasSuffix("): cached value 60.01, rebuilt value 60.00"), "\(postingLine)")
         try Self.sqlite(database, "DELETE FROM cost_cache_outflows")
         let afterDelete = try cli.run(["verify"], now: now)
         #expect(afterDelete.status == 1)

@@ -206,7 +206,9 @@ struct LedgerStoreTests {
             let breaks = try store.verifyHashChains()
             #expect(breaks.map(\.table) == ["ledger_pos_lines", "ledger_pos_lines"])
             #expect(breaks.map(\.sequence) == [2, 4])
-            #expect(breaks.first.map { "\($0)".hasPrefix("ledger_pos_lines row 2: stored hash ") } == true)
+            // Named by file, row and natural key, as a person looks it up.
+            #expect(breaks.first.map { "\($0)".hasPrefix("ledger_pos_lines: the row of a.csv row 3 (order_id=A1, line_no=2) (ledger sequence 2) was altered behind the program's back: its stored hash ") } == true)
+            #expect(breaks.map(\.fileName) == ["a.csv", "b.csv"])
         }
     }
 

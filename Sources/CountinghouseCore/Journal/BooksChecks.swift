@@ -50,23 +50,25 @@ public enum BooksChecks {
 
     /// §7.3 (§3.5): per SKU, the inflows' values = the outflows' final costs + what remains in the
     /// layers + what provisional layers handed out or self-dependent fills took (the unresolved part).
-    public static func valueConservation(_ runs: [SKUCostRun]) -> [String] {
+    public static func valueConservation(_ runs: [SKUCostRun], exponent: Int) -> [String] {
         var messages: [String] = []
         for run in runs {
-            var inflows: Int64 = 0
-            var allocated = [Int64](repeating: 0, count: run.layers.count)
-            var unresolved: Int64 = 0
+            var inflows = Sum()
+            var allocated = [Sum](repeating: Sum(), count: run.layers.count)
+            var unresolved = Sum()
             for layer in run.layers { inflows += layer.value }
             for allocation in run.allocations {
                 allocated[allocation.layer] += allocation.value
                 if run.layers[allocation.layer].provisional || allocation.selfDependent { unresolved += allocation.value }
             }
-            var remaining: Int64 = 0
-            for (index, layer) in run.layers.enumerated() { remaining += layer.value - allocated[index] }
-            let finalCosts = run.outflows.reduce(Int64(0)) { $0 + $1.finalCost }
+            var remaining = Sum()
+            for (index, layer) in run.layers.enumerated() { remaining += Sum(layer.value) - allocated[index] }
+            var finalCosts = Sum()
+            for outflow in run.outflows { finalCosts += outflow.finalCost }
             if inflows != finalCosts + remaining + unresolved {
+                func money(_ sum: Sum) -> String { formatMinorUnits(sum: sum.total, exponent: exponent) }
                 messages.append(
-                    "\(run.sku): inflow values \(inflows) ≠ final costs \(finalCosts) + remaining layers \(remaining) + unresolved \(unresolved)")
+                    "\(run.sku): inflow values \(money(inflows)) ≠ final costs \(money(finalCosts)) + remaining layers \(money(remaining)) + unresolved \(money(unresolved))")
             }
         }
         return messages
