@@ -48,7 +48,7 @@ public struct BooksAsKnown {
         let useCache = try Costs.cacheServes(store, knownAt: knownAt)
         var events: [CostEvent] = []
         var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
-        var lateRows: [String: [String]] = [:]
+        var lateRows: [Period: [String]] = [:]
         var firstDate: CivilDate?
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
             let rows = try store.rows(of: kind, knownAt: knownAt)
@@ -57,7 +57,7 @@ public struct BooksAsKnown {
                     let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
                     if firstDate.map({ date < $0 }) ?? true { firstDate = date }
                     if let latestClose, let closedUntil, stored.recordedAt > latestClose, date < closedUntil {
-                        lateRows[Books.period(of: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
+                        lateRows[Period(containing: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
                     }
                 }
                 // The engine's events come from the rows read here anyway (not read twice).

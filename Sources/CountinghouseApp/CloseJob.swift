@@ -11,29 +11,27 @@ import CountinghouseStore
 
 /// What a close posted.
 public struct CloseOutcome: Sendable {
-    public var period: String
+    public var period: Period
     public var closedAt: Instant
     public var entries: [JournalEntry]
     public var files: ReportFolder
 
     /// The closed periods adjusted by prior-period adjustments posted with this close.
-    public var adjustedPeriods: [String] { entries.filter { !$0.aboutPeriod.isEmpty }.map(\.aboutPeriod) }
+    public var adjustedPeriods: [Period] { entries.compactMap(\.aboutPeriod) }
 
     /// The line `close` prints.
     public func summary(context: AppContext) -> String {
         "closed \(period) as known at \(context.display(closedAt)): \(entries.count) entries, "
             + "\(entries.reduce(0) { $0 + $1.lines.count }) lines posted"
-            + (adjustedPeriods.isEmpty ? "" : ", with prior-period adjustments for \(adjustedPeriods.joined(separator: ", "))")
+            + (adjustedPeriods.isEmpty ? "" : ", with prior-period adjustments for \(adjustedPeriods.map(\.description).joined(separator: ", "))")
     }
 }
 
 public enum CloseJob {
     /// Closes `period` (a month, `2026-10`) as known at the context's clock.
-    public static func close(_ session: Session, period: String) throws -> CloseOutcome {
+    public static func close(_ session: Session, period: Period) throws -> CloseOutcome {
         let (store, context) = (session.store, session.context)
-        guard let span = ReportSpan.period(period) else {
-            throw AppFailure(.usage, "--period \(period): expected a month YYYY-MM, e.g. 2026-10")
-        }
+        let span = period.span
         let now = context.now
         let closed = try store.closedPeriods()
         if closed.contains(where: { $0.period == period }) {
@@ -48,7 +46,7 @@ public enum CloseJob {
                 throw AppFailure.rejected(
                     "the clock (\(context.display(now))) is before the close of \(last.period) (\(context.display(last.closedAt))): knowledge never goes backwards")
             }
-            let next = Books.period(of: last.span.endDay)
+            let next = last.period.next
             guard next == period else {
                 throw AppFailure.rejected(
                     span.firstDay < last.span.firstDay
@@ -59,7 +57,7 @@ public enum CloseJob {
         let books = try BooksAsKnown(session, knownAt: context.knownNow)
         if closed.isEmpty, let first = books.firstBusinessDate, first < span.firstDay {
             throw AppFailure.rejected(
-                "\(Books.period(of: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")
+                "\(Period(containing: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")
         }
         // What is posted: the period's own entries and the adjustments for the periods before it
         // (which the books date on its first day).
@@ -68,7 +66,7 @@ public enum CloseJob {
             throw AppFailure.rejected(
                 "\(unbalanced.id) does not balance (debits − credits = \(formatMinorUnits(sum: unbalanced.imbalance, exponent: context.currencyExponent))): the posted periods were altered; run countinghouse verify")
         }
-        let closedPeriod = ClosedPeriod(period: period, span: span, closedAt: now, entries: posted)
+        let closedPeriod = ClosedPeriod(period: period, closedAt: now, entries: posted)
         let files = try booksFolder(books, span: span, context: context)
         do {
             try store.postClose(

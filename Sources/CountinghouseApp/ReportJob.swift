@@ -125,7 +125,7 @@ public enum ReportJob {
         json += "  \"time_zone\": \(quoted(context.configuration.timeZone)),\n"
         json += "  \"input_files\": \(books.fileCount),\n"
         json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
-        json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period) }.joined(separator: ", ") + "],\n"
+        json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period.description) }.joined(separator: ", ") + "],\n"
         json += "  \"outputs\": {\n"
         json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.rendered)))" }.joined(separator: ",\n")
         json += "\n  }\n}\n"

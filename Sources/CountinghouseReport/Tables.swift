@@ -32,7 +32,7 @@ public enum JournalTables {
                     .text(entry.id), .date(entry.date), .text(line.account.code), .text(line.account.name),
                     .money(line.debit, exponent: exponent), .money(line.credit, exponent: exponent), .inputText(line.location),
                     .inputText(memo), .text(entry.sourceType), .inputText(entry.sourceReference), .inputText(line.processor),
-                    .text(entry.aboutPeriod),
+                    .text(entry.aboutPeriod?.description ?? ""),
                 ])
             }
         }

@@ -308,7 +308,7 @@ public protocol LedgerStore: AnyObject {
     /// Every closed period with its posted entries, in period order.
     func closedPeriods() throws -> [ClosedPeriod]
     /// A file posted with a period's close, or nil.
-    func postedFile(period: String, name: String) throws -> PostedFile?
+    func postedFile(period: Period, name: String) throws -> PostedFile?
     /// Posts a close: the period, its entries and files, in one transaction. `filesKnown` is how
     /// many ingested files the close was computed from; if the ledger now has another number of
     /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).

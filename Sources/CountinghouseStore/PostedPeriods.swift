@@ -52,11 +52,11 @@ public struct PostedFile: Sendable, Hashable {
 }
 
 public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertible {
-    case alreadyClosed(String)
+    case alreadyClosed(Period)
     case unreadable(String)
     /// Files landed while the close was being computed: it would post figures that are not the
     /// ledger's as known at the close.
-    case ledgerChanged(period: String)
+    case ledgerChanged(period: Period)
 
     public var description: String {
         switch self {
@@ -79,6 +79,12 @@ extension SQLLedgerStore {
                 + " FROM posted_journal_lines ORDER BY period, line_no", [],
             integerColumns: PostedPeriodSQL.lineColumns.map { $0 == "line_no" || $0 == "amount" })
         var entriesOfPeriod: [String: [JournalEntry]] = [:]
+        /// An about_period column: empty for a period's own entries.
+        func about(_ text: String) throws -> Period? {
+            if text.isEmpty { return nil }
+            guard let period = Period(text) else { throw PostedPeriodError.unreadable("a posted line is about the period \(text)") }
+            return period
+        }
         for row in lines {
             let text = row.map(\.description)
             guard let date = CivilDate(text: text[3]) else {
@@ -94,24 +100,23 @@ extension SQLLedgerStore {
                 entries.append(
                     JournalEntry(
                         id: text[2], date: date, memo: text[4], sourceType: text[5], sourceReference: text[6], lines: [line],
-                        aboutPeriod: text[7]))
+                        aboutPeriod: try about(text[7])))
             }
             entriesOfPeriod[text[0]] = entries
         }
         return try periods.map { row in
             let text = row.map(\.description)
-            guard let first = CivilDate(text: text[1]), let last = CivilDate(text: text[2]),
-                let span = ReportSpan(firstDay: first, lastDay: last), let closedAt = row[3].integerValue
+            guard let period = Period(text[0]), period.span.firstDay.description == text[1],
+                period.span.lastDay.description == text[2], let closedAt = row[3].integerValue
             else { throw PostedPeriodError.unreadable("closed period \(text[0]) has the span \(text[1])..\(text[2])") }
             return ClosedPeriod(
-                period: text[0], span: span, closedAt: Instant(nanosecondsSinceEpoch: closedAt),
-                entries: entriesOfPeriod[text[0]] ?? [])
+                period: period, closedAt: Instant(nanosecondsSinceEpoch: closedAt), entries: entriesOfPeriod[text[0]] ?? [])
         }
     }
 
-    public func postedFile(period: String, name: String) throws -> PostedFile? {
+    public func postedFile(period: Period, name: String) throws -> PostedFile? {
         try queryRows(
-            "SELECT content FROM posted_files WHERE period = $1 AND name = $2", [.text(period), .text(name)],
+            "SELECT content FROM posted_files WHERE period = $1 AND name = $2", [.text(period.description), .text(name)],
             integerColumns: [false]
         ).first.map { PostedFile(name: name, content: $0[0].description) }
     }
@@ -125,12 +130,12 @@ extension SQLLedgerStore {
                 integerColumns: [true])
             if (landed.first?[0].integerValue ?? 0) != Int64(filesKnown) { throw PostedPeriodError.ledgerChanged(period: period.period) }
             let existing = try queryRows(
-                "SELECT count(*) FROM closed_periods WHERE period = $1", [.text(period.period)], integerColumns: [true])
+                "SELECT count(*) FROM closed_periods WHERE period = $1", [.text(period.period.description)], integerColumns: [true])
             if (existing.first?[0].integerValue ?? 0) > 0 { throw PostedPeriodError.alreadyClosed(period.period) }
             try run(
                 "INSERT INTO closed_periods (period, first_day, last_day, closed_at, program_version) VALUES ($1, $2, $3, $4, $5)",
                 [
-                    .text(period.period), .text(period.span.firstDay.description), .text(period.span.lastDay.description),
+                    .text(period.period.description), .text(period.span.firstDay.description), .text(period.span.lastDay.description),
                     .integer(period.closedAt.nanosecondsSinceEpoch), .text(programVersion),
                 ])
             var rows: [[FieldValue]] = []
@@ -140,8 +145,8 @@ extension SQLLedgerStore {
                 for line in entry.lines {
                     lineNumber += 1
                     rows.append([
-                        .text(period.period), .integer(lineNumber), .text(entry.id), .text(entry.date.description),
-                        .text(entry.memo), .text(entry.sourceType), .text(entry.sourceReference), .text(entry.aboutPeriod),
+                        .text(period.period.description), .integer(lineNumber), .text(entry.id), .text(entry.date.description),
+                        .text(entry.memo), .text(entry.sourceType), .text(entry.sourceReference), .text(entry.aboutPeriod?.description ?? ""),
                         .text(line.account.code), .text(line.account.name), .integer(line.amount), .text(line.location),
                         .text(line.processor), .text(line.memo),
                     ])
@@ -151,7 +156,7 @@ extension SQLLedgerStore {
             try bulkInsert(
                 table: "posted_files", columns: ["period", "name", "sha256", "content"],
                 rows: files.map { file in
-                    [.text(period.period), .text(file.name), .text(sha256Hex(file.content)), .text(file.content)]
+                    [.text(period.period.description), .text(file.name), .text(sha256Hex(file.content)), .text(file.content)]
                 })
         }
     }

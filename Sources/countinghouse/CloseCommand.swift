@@ -14,15 +14,16 @@ struct CloseCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The month to close, e.g. 2026-10.") var period: String
 
-    func validate() throws {
-        guard ReportSpan.period(period) != nil else {
-            throw ValidationError("--period \(period): expected a month YYYY-MM, e.g. 2026-10")
-        }
+    func validate() throws { _ = try month() }
+
+    func month() throws -> Period {
+        guard let month = Period(period) else { throw ValidationError("--period \(period): expected a month YYYY-MM, e.g. 2026-10") }
+        return month
     }
 
     func run() throws {
         let context = try global.context()
         let session = try Session(context)
-        print(try CloseJob.close(session, period: period).summary(context: context))
+        print(try CloseJob.close(session, period: try month()).summary(context: context))
     }
 }

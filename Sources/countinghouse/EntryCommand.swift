@@ -26,7 +26,7 @@ struct EntryCommand: ParsableCommand {
         let entry = drillDown.entry
         if format == .table {
             print("\(entry.id)  \(entry.date)  \(entry.memo)")
-            print("source: \(entry.sourceType) \(entry.sourceReference)\(entry.aboutPeriod.isEmpty ? "" : ", about \(entry.aboutPeriod)")")
+            print("source: \(entry.sourceType) \(entry.sourceReference)\(entry.aboutPeriod.map { ", about \($0)" } ?? "")")
             print()
             print(TextTableWriter.render(drillDown.lines))
             print()

@@ -24,9 +24,9 @@ import CountinghouseStore
                 lines: [
                     JournalLine(account: chart[.processorBalance], amount: 5, processor: "stripe"),
                     JournalLine(account: chart[.processingFees], amount: -5, processor: "stripe"),
-                ], aboutPeriod: "2026-09"),
+                ], aboutPeriod: Period("2026-09")),
         ]
-        return ClosedPeriod(period: "2026-10", span: october, closedAt: Instant(nanosecondsSinceEpoch: 42), entries: entries)
+        return ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 42), entries: entries)
     }
 
     @Test(arguments: StoreFlavor.all)
@@ -38,14 +38,14 @@ import CountinghouseStore
             let journal = PostedFile(name: "journal.csv", content: "entry_id,date\nA,2026-10-05\n\"quoted, with\nline\",x\n")
             try store.postClose(closed, files: [journal], filesKnown: 0, programVersion: "test")
             #expect(try store.closedPeriods() == [closed])
-            #expect(try store.postedFile(period: "2026-10", name: "journal.csv") == journal)
-            #expect(try store.postedFile(period: "2026-10", name: "valuation.csv") == nil)
-            #expect(throws: PostedPeriodError.alreadyClosed("2026-10")) {
+            #expect(try store.postedFile(period: Period("2026-10")!, name: "journal.csv") == journal)
+            #expect(try store.postedFile(period: Period("2026-10")!, name: "valuation.csv") == nil)
+            #expect(throws: PostedPeriodError.alreadyClosed(Period("2026-10")!)) {
                 try store.postClose(closed, files: [], filesKnown: 0, programVersion: "test")
             }
             var november = closed
-            november.period = "2026-11"
-            #expect(throws: PostedPeriodError.ledgerChanged(period: "2026-11")) {
+            november.period = Period("2026-11")!
+            #expect(throws: PostedPeriodError.ledgerChanged(period: Period("2026-11")!)) {
                 try store.postClose(november, files: [], filesKnown: 1, programVersion: "test")
             }
             #expect(try store.closedPeriods() == [closed])

@@ -12,29 +12,25 @@
 
 /// A period that was closed: its span, the knowledge time it was closed at, and what was posted.
 public struct ClosedPeriod: Sendable, Hashable {
-    /// `2026-10`.
-    public var period: String
-    public var span: ReportSpan
+    public var period: Period
+    /// The period's days.
+    public var span: ReportSpan { period.span }
     public var closedAt: Instant
     /// The posted entries: the period's own and the prior-period adjustments posted with it.
     public var entries: [JournalEntry]
 
-    public init(period: String, span: ReportSpan, closedAt: Instant, entries: [JournalEntry]) {
+    public init(period: Period, closedAt: Instant, entries: [JournalEntry]) {
         self.period = period
-        self.span = span
         self.closedAt = closedAt
         self.entries = entries
     }
 }
 
 public enum Books {
-    /// The month a date falls in, `2026-10`: the period an entry belongs to.
-    public static func period(of date: CivilDate) -> String { String(date.description.prefix(7)) }
-
     /// The books: posted entries of the closed periods (in order), then the prior-period
     /// adjustments, then the computed entries dated after the last closed period.
     /// `lateRows[P]` lists the rows learnt since the latest close that are dated in P (for memos).
-    public static func assemble(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [String: [String]]) -> [JournalEntry] {
+    public static func assemble(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) -> [JournalEntry] {
         guard let last = closed.last else { return computed }
         let openFrom = last.span.endDay
         var books = closed.flatMap(\.entries)
@@ -56,20 +52,20 @@ public enum Books {
 
     /// The prior-period adjustment entries for the first open period (none when nothing is closed
     /// or nothing changed).
-    public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [String: [String]]) -> [JournalEntry] {
+    public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) -> [JournalEntry] {
         guard let last = closed.last else { return [] }
         let openFrom = last.span.endDay
-        var held: [String: [AccountLineKey: Int64]] = [:]
+        var held: [Period: [AccountLineKey: Int64]] = [:]
         var names: [String: String] = [:]
         for closedPeriod in closed {
             for entry in closedPeriod.entries {
-                let about = entry.aboutPeriod.isEmpty ? closedPeriod.period : entry.aboutPeriod
+                let about = entry.aboutPeriod ?? closedPeriod.period
                 add(entry, to: &held[about, default: [:]], names: &names, keepingFirstName: true)
             }
         }
-        var now: [String: [AccountLineKey: Int64]] = [:]
+        var now: [Period: [AccountLineKey: Int64]] = [:]
         for entry in computed where entry.date < openFrom {
-            add(entry, to: &now[period(of: entry.date), default: [:]], names: &names)
+            add(entry, to: &now[Period(containing: entry.date), default: [:]], names: &names)
         }
         var entries: [JournalEntry] = []
         for about in Set(held.keys).union(now.keys).sorted() {
@@ -93,10 +89,9 @@ public enum Books {
                 memo += "late rows " + rows.prefix(10).joined(separator: ", ")
                 if rows.count > 10 { memo += " and \(rows.count - 10) more" }
             }
-            guard let aboutPeriod = Period(about) else { preconditionFailure("a closed period is a month: \(about)") }
             let entry = JournalEntry(
-                key: .adjustment(openFrom, about: aboutPeriod), date: openFrom, memo: memo, sourceType: "prior_period_adjustment",
-                sourceReference: about, lines: lines, aboutPeriod: about)
+                key: .adjustment(openFrom, about: about), date: openFrom, memo: memo, sourceType: "prior_period_adjustment",
+                sourceReference: about.description, lines: lines, aboutPeriod: about)
             // Balanced whenever the posted entries are (both sides are sums of balanced entries);
             // posted lines altered behind the program's back can unbalance it, which `verify`
             // reports and `close` refuses to post.
@@ -112,7 +107,7 @@ public enum Books {
         var adjustedLater: [AccountLineKey: Int64] = [:]
         var nowSums: [AccountLineKey: Int64] = [:]
         var names: [String: String] = [:]
-        for entry in closedPeriod.entries where entry.aboutPeriod.isEmpty { add(entry, to: &posted, names: &names) }
+        for entry in closedPeriod.entries where entry.aboutPeriod == nil { add(entry, to: &posted, names: &names) }
         for later in closed where later.span.firstDay > closedPeriod.span.lastDay {
             for entry in later.entries where entry.aboutPeriod == closedPeriod.period {
                 add(entry, to: &adjustedLater, names: &names)

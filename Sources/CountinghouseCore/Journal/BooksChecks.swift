@@ -77,7 +77,7 @@ public enum BooksChecks {
     /// §7.6: what was posted for a period against the same period recomputed as known at its close.
     /// Entries are compared by account code, amount, location, processor and memo (account names
     /// are the chart's, which may have been renamed since).
-    public static func postedEqualsRecomputed(period: String, posted: [JournalEntry], recomputed: [JournalEntry]) -> [String] {
+    public static func postedEqualsRecomputed(period: Period, posted: [JournalEntry], recomputed: [JournalEntry]) -> [String] {
         func key(_ entry: JournalEntry) -> String { "\(entry.date) \(entry.id)" }
         func withoutNames(_ entry: JournalEntry) -> JournalEntry {
             var copy = entry

@@ -36,13 +36,13 @@ public struct JournalEntry: Sendable, Hashable {
     public var sourceType: String
     public var sourceReference: String
     public var lines: [JournalLine]
-    /// For prior-period adjustments: the closed period whose late knowledge this is. Empty for
-    /// the entries of the period the entry is dated in.
-    public var aboutPeriod: String
+    /// For prior-period adjustments: the closed period whose late knowledge this is; nil for the
+    /// entries of the period the entry is dated in.
+    public var aboutPeriod: Period?
 
     public init(
         key: EntryKey, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
-        aboutPeriod: String = ""
+        aboutPeriod: Period? = nil
     ) {
         self.key = key
         self.id = key.description
@@ -57,7 +57,7 @@ public struct JournalEntry: Sendable, Hashable {
     /// An entry read back from where it was posted, its id as text.
     public init(
         id: String, date: CivilDate, memo: String, sourceType: String, sourceReference: String, lines: [JournalLine],
-        aboutPeriod: String = ""
+        aboutPeriod: Period? = nil
     ) {
         self.init(
             key: EntryKey(parsing: id), date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference,

@@ -77,7 +77,7 @@ public enum JournalOutputs {
         for entry in Self.entries(allEntries, in: span) {
             text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(descriptionText(entry.memo))\n"
             text += "    ; source:\(tagValue(entry.sourceType + " " + entry.sourceReference))"
-            if !entry.aboutPeriod.isEmpty { text += ", about:\(entry.aboutPeriod)" }
+            if let about = entry.aboutPeriod { text += ", about:\(about)" }
             text += "\n"
             for line in entry.lines {
                 text += "    \(ledgerName(line.account))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"

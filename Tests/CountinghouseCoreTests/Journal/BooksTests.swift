@@ -19,24 +19,24 @@ import Testing
     // GRNI −30.00 (balanced: 6 + 24 − 30 = 0).
     @Test func lateKnowledgeAboutAClosedPeriodLandsInTheFirstOpenPeriod() {
         let posted = [Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_000, "S01"), (.inventory, -2_000, "S01")])]
-        let closed = [ClosedPeriod(period: "2026-10", span: Self.october, closedAt: Instant(nanosecondsSinceEpoch: 1), entries: posted)]
+        let closed = [ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 1), entries: posted)]
         let now = [
             Self.entry("GOODS:2026-10-12:GR", "2026-10-12", [(.inventory, 3_000, "S01"), (.goodsReceivedNotInvoiced, -3_000, "S01")]),
             Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_600, "S01"), (.inventory, -2_600, "S01")]),
             Self.entry("COGS:2026-11-03:S01", "2026-11-03", [(.costOfGoodsSold, 600, "S01"), (.inventory, -600, "S01")]),
         ]
-        let books = Books.assemble(closed: closed, computed: now, lateRows: ["2026-10": ["purchases.csv:2"]])
+        let books = Books.assemble(closed: closed, computed: now, lateRows: [Period("2026-10")!: ["purchases.csv:2"]])
         #expect(books.map(\.id) == ["COGS:2026-10-15:S01", "ADJUST:2026-11-01:2026-10", "COGS:2026-11-03:S01"])
         let adjustment = books[1]
         #expect(adjustment.date == CivilDate(text: "2026-11-01"))
-        #expect(adjustment.aboutPeriod == "2026-10")
+        #expect(adjustment.aboutPeriod == Period("2026-10"))
         #expect(adjustment.memo == "prior-period adjustment for 2026-10: late rows purchases.csv:2")
         #expect(adjustment.lines.map { "\($0.account.code)@\($0.location) \($0.amount)" } == ["1200@S01 2400", "2000@S01 -3000", "5000@S01 600"])
         // Books as a whole = the journal as known now.
         #expect(Self.sums(books) == Self.sums(now))
         // Once November closes with the adjustment, nothing more is due for October.
         let novemberPosted = JournalOutputs.entries(books, in: Self.november)
-        let both = closed + [ClosedPeriod(period: "2026-11", span: Self.november, closedAt: Instant(nanosecondsSinceEpoch: 2), entries: novemberPosted)]
+        let both = closed + [ClosedPeriod(period: Period("2026-11")!, closedAt: Instant(nanosecondsSinceEpoch: 2), entries: novemberPosted)]
         #expect(Books.adjustments(closed: both, computed: now, lateRows: [:]).isEmpty)
         #expect(Self.sums(both.flatMap(\.entries)) == Self.sums(now))
         // October's drift: posted 20.00 of COGS, adjusted later by 6.00, now 26.00.
@@ -116,7 +116,7 @@ import Testing
             "inventory (1200) at S01: the books say 10.00, the valuation 9.00",
         ])
         let posted = [receipt]
-        #expect(BooksChecks.postedEqualsRecomputed(period: "2026-10", posted: posted, recomputed: []) == [
+        #expect(BooksChecks.postedEqualsRecomputed(period: Period("2026-10")!, posted: posted, recomputed: []) == [
             "2026-10: entry 2026-10-05 G was posted but is not in a recomputation as known at the close",
         ])
     }
