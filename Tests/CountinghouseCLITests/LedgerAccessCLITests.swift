@@ -62,3 +62,18 @@ import Testing
         }
     }
 }
+
+/// A PostgreSQL ledger whose server does not answer: its own exit status, distinct from a rejected
+/// file, and a message that says the database cannot be reached.
+@Suite struct UnreachableDatabaseTests {
+    @Test func aServerThatDoesNotAnswerExitsWithItsOwnStatus() throws {
+        let cli = try CLI(initialised: false)
+        cli.environment["COUNTINGHOUSE_DATABASE"] = "postgresql://postgres@/ledger?host=\(cli.directory.path)/no-server"
+        for arguments in [["files"], ["ingest", try cli.write("items.csv", "sku\nA\n")]] {
+            let result = try cli.run(arguments)
+            #expect(result.status == 69, "\(arguments)")
+            #expect(result.error.hasPrefix("error: the ledger's database postgresql://postgres@/ledger?host="), "\(arguments)")
+            #expect(result.error.contains("cannot be reached"), "\(arguments)")
+        }
+    }
+}
