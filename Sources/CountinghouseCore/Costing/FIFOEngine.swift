@@ -7,9 +7,10 @@
 //     layers and a queue of deficits; every match is an `Allocation` of a layer's units to an
 //     outflow, recorded in the order it was made;
 //  2. values: a graph where an outflow depends on the layers it took from and a derived layer on
-//     its source outflow. Allocations inside a strongly connected component are self-dependent
-//     (their units are pending, valued at the provisional cost); what remains is acyclic and is
-//     evaluated once, in topological order, without iteration.
+//     its source outflow. The allocations of its cycles that §3.4 cuts (fills on a cycle, then
+//     takes still on one) are self-dependent (their units are pending, valued at the provisional
+//     cost); what remains is acyclic and is evaluated once, in topological order, without
+//     iteration (FIFOValues.swift).
 // Invariants (asserted): a layer never hands out more units than it has; a used-up layer has
 // handed out exactly its value (the remainder rule); quantity = costed + pending + cancelled.
 
@@ -630,7 +631,7 @@ public struct SKUCostRun: Sendable {
 }
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
-public let costEngineVersion = 2
+public let costEngineVersion = 3
 
 /// FNV-1a over a string's UTF-8 bytes, from `start`: a cheap unseeded hash for tables the engine
 /// builds per run. The bytes are read from contiguous storage (small strings included) where
