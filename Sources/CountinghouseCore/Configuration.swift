@@ -135,6 +135,14 @@ extension Configuration {
                     file: fileName, line: entry.line, message: "unknown key \(key) in [[accounts]] (expected role, code, name)")
             }
         }
+        // journal.ledger puts the earlier result into it and hledger takes an account's type from
+        // the first digit of its code: anything but equity would mix it into assets, liabilities
+        // or the income statement.
+        if role == .retainedEarnings && account.type != .equity {
+            throw ConfigurationError(
+                file: fileName, line: table.values["code"]?.line ?? table.line,
+                message: "account code \(account.code) for retained_earnings: it is equity, so its code starts with 3 (e.g. \"3900\")")
+        }
         chart.setUnchecked(role, to: account)
     }
 }

@@ -38,10 +38,17 @@ import Testing
             [[accounts]]
             role = "bank"
             name = "Operating account"
+
+            [[accounts]]
+            role = "retained_earnings"
+            code = "3100"
+            name = "Earlier results"
             """, fileName: "c.toml")
         #expect(configuration.chart[.inventory] == Account(code: "1300", name: "Merchandise"))
         #expect(configuration.chart[.bank] == Account(code: "1010", name: "Operating account"))
         #expect(configuration.chart[.sales] == Account(code: "4000", name: "Sales"))
+        #expect(configuration.chart[.retainedEarnings] == Account(code: "3100", name: "Earlier results"))
+        #expect(Configuration().chart[.retainedEarnings] == Account(code: "3900", name: "Retained earnings"))
         #expect(Configuration().chart.all.count == AccountRole.allCases.count)
         // Two codes swapped: each is taken by the other until both are set.
         let swapped = try Configuration.parse(
@@ -51,11 +58,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[[accounts]]\ncode = \"1\"", "c.toml:1: an account needs role = \"…\" (one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
-        ("[[accounts]]\nrole = \"stock\"", "c.toml:2: unknown account role (expected one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
+        ("[[accounts]]\ncode = \"1\"", "c.toml:1: an account needs role = \"…\" (one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, retained_earnings, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
+        ("[[accounts]]\nrole = \"stock\"", "c.toml:2: unknown account role (expected one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, retained_earnings, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
         ("[[accounts]]\nrole = \"bank\"\ncode = \"1000\"", "c.toml:1: account code 1000 is both cash_on_hand's and bank's: each role needs its own code"),
         ("[[accounts]]\nrole = \"bank\"\ncode = \"10 10\"", "c.toml:3: account code \"10 10\": use letters, digits, - or . (e.g. \"1200\")"),
         ("[[accounts]]\nrole = \"bank\"\ncolour = \"red\"", "c.toml:3: unknown key colour in [[accounts]] (expected role, code, name)"),
+        ("[[accounts]]\nrole = \"retained_earnings\"\ncode = \"4900\"", "c.toml:3: account code 4900 for retained_earnings: it is equity, so its code starts with 3 (e.g. \"3900\")"),
     ])
     func chartErrorsSayWhatToFix(text: String, message: String) {
         do {
