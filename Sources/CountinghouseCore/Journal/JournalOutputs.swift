@@ -175,7 +175,7 @@ public enum JournalOutputs {
     /// A transaction's payee: its entry's source type, made safe for the payee field (no `|`,
     /// `;` or line break), never empty.
     static func payee(of entry: JournalEntry) -> String {
-        let text = descriptionText(entry.sourceType).trimmingSpaces()
+        let text = descriptionText(entry.sourceType).split(separator: " ").joined(separator: " ")
         return text.isEmpty ? "countinghouse" : text
     }
 
