@@ -77,7 +77,7 @@ demo: deps build
 	cmp $(DEMO_DIR)/reports/2026-10/journal.csv $(DEMO_DIR)/reports-at-close/2026-10/journal.csv
 	$(DEMO_ENV) "$(RELEASE_BIN)" report --period 2026-11 --out $(DEMO_DIR)/reports/2026-11
 	grep -c '^ADJUST:' $(DEMO_DIR)/reports/2026-11/journal.csv | sed 's/^/prior-period adjustment lines in November: /'
-	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger check
+	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger check -s
 	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger bal --flat --no-total Assets:1200
 	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo

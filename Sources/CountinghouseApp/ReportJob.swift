@@ -32,7 +32,7 @@ func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, c
             books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
             header: [
                 "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
-                "Check it with: hledger -f journal.ledger check; hledger -f journal.ledger bal",
+                "Check it with: hledger -f journal.ledger check -s; hledger -f journal.ledger bal",
             ]))
     return folder
 }

@@ -236,31 +236,90 @@ import Testing
         #expect(try cli.run(["close", "--period", "2026-13"]).status == 2)
     }
 
-    /// hledger accepts the exported journal and its balances are the trial balance's.
+    /// hledger accepts the exported journal in strict mode, and reads it as the trial balance says:
+    /// its income statement for November is November's activity of the income and expense
+    /// accounts (October's result is brought forward in retained earnings, not in them), its
+    /// balance sheet the closing balances of the balance-sheet accounts with retained earnings
+    /// holding the result before November, and its balances of everything the trial balance's
+    /// closing balances wherever those are the file's (balance-sheet accounts).
     @Test func hledgerAgreesWithTheTrialBalance() throws {
         let cli = try CLI()
         try Self.ingest(cli)
         #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-11-01T12:00:00Z").status == 0)
         #expect(try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: "2026-12-01T12:00:00Z").status == 0)
         let ledger = cli.directory.appendingPathComponent("nov/journal.ledger").path
-        let check = try Self.hledger(["-f", ledger, "check"])
+        let check = try Self.hledger(["-f", ledger, "check", "-s"])
         #expect(check.status == 0, "\(check.output)")
-        let balance = try Self.hledger(["-f", ledger, "bal", "--flat", "--no-total", "-O", "csv"])
-        #expect(balance.status == 0)
-        // "account","balance" rows: the account name carries the code; amounts like "24.00 USD".
-        var fromHledger: [String: String] = [:]
-        for row in balance.output.split(separator: "\n").dropFirst() {
-            let cells = row.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-            let code = cells[0].split(separator: ":")[1].split(separator: " ")[0]
-            fromHledger[String(code)] = cells[1].replacingOccurrences(of: " USD", with: "")
-        }
-        var fromTrialBalance: [String: String] = [:]
+        // Payees are declared too (a check strict mode leaves out).
+        let payees = try Self.hledger(["-f", ledger, "check", "payees"])
+        #expect(payees.status == 0, "\(payees.output)")
+
+        // trial_balance.csv: account, account_name, opening, debit, credit, balance.
+        var trialBalance: [String: (opening: Int64, activity: Int64, balance: Int64)] = [:]
         for row in try Self.read(cli, "nov/trial_balance.csv").split(separator: "\n").dropFirst() {
-            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
-            if cells[5] != "0.00" { fromTrialBalance[String(cells[0])] = String(cells[5]) }
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let (opening, debit, credit, balance) = (Self.cents(cells[2]), Self.cents(cells[3]), Self.cents(cells[4]), Self.cents(cells[5]))
+            trialBalance[cells[0]] = (opening, debit - credit, balance)
         }
-        #expect(!fromTrialBalance.isEmpty)
-        #expect(fromHledger == fromTrialBalance)
+        #expect(trialBalance["3900"].map { $0 == (0, 0, 0) } == true, "3900 is a row like every chart account, and no entry posts to it")
+        func isBalanceSheet(_ code: String) -> Bool { ["1", "2", "3"].contains(code.first) }
+        let earlierResult = trialBalance.filter { !isBalanceSheet($0.key) }.values.reduce(Int64(0)) { $0 + $1.opening }
+        #expect(earlierResult != 0, "October had a result to bring forward")
+        func nonZero(_ sums: [String: Int64]) -> [String: Int64] { sums.filter { $0.value != 0 } }
+
+        let incomeStatement = try Self.hledgerReport(["-f", ledger, "is", "-p", "2026-11", "--flat", "-O", "csv"])
+        #expect(incomeStatement == nonZero(trialBalance.filter { !isBalanceSheet($0.key) }.mapValues(\.activity)))
+        #expect(!incomeStatement.isEmpty)
+
+        var balanceSheet = nonZero(trialBalance.filter { isBalanceSheet($0.key) }.mapValues(\.balance))
+        balanceSheet["3900", default: 0] += earlierResult
+        // hledger's bs leaves equity out; bse is the same balance sheet with it.
+        let withEquity = try Self.hledgerReport(["-f", ledger, "bse", "--flat", "-O", "csv"])
+        #expect(withEquity == balanceSheet)
+        #expect(withEquity["3900"] == earlierResult)
+        let withoutEquity = try Self.hledgerReport(["-f", ledger, "bs", "--flat", "-O", "csv"])
+        #expect(withoutEquity == balanceSheet.filter { !$0.key.hasPrefix("3") })
+
+        // Everything: balance-sheet accounts as the trial balance closes them, income and expenses
+        // November's activity, retained earnings the result before it.
+        let everything = try Self.hledgerReport(["-f", ledger, "bal", "--flat", "--no-total", "-O", "csv"])
+        #expect(everything.filter { isBalanceSheet($0.key) } == balanceSheet)
+        #expect(everything.filter { isBalanceSheet($0.key) && $0.key != "3900" }
+            == nonZero(trialBalance.filter { isBalanceSheet($0.key) && $0.key != "3900" }.mapValues(\.balance)))
+        #expect(everything.filter { !isBalanceSheet($0.key) } == incomeStatement)
+    }
+
+    /// Minor units of a decimal with two places, as the CSV files and hledger write them.
+    static func cents(_ text: String) -> Int64 {
+        let trimmed = text.replacingOccurrences(of: " USD", with: "")
+        let negative = trimmed.hasPrefix("-")
+        let digits = trimmed.filter(\.isNumber)
+        let value = Int64(digits) ?? Int64.min
+        return negative ? -value : value
+    }
+
+    /// An hledger report as CSV (`bal`, `is`, `bs`, `bse` with `--flat -O csv`): account code →
+    /// amount in minor units, signed debit positive. `is`, `bs` and `bse` show revenues,
+    /// liabilities and equity with their sign flipped (as positive numbers when normal): flipped
+    /// back here.
+    static func hledgerReport(_ arguments: [String]) throws -> [String: Int64] {
+        let result = try hledger(arguments)
+        #expect(result.status == 0, "\(result.output)")
+        var sums: [String: Int64] = [:]
+        var flipped = false
+        for row in result.output.split(separator: "\n") {
+            let cells = row.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            guard cells.count == 2 else { continue }
+            if cells[1].isEmpty {
+                flipped = ["Revenues", "Liabilities", "Equity"].contains(cells[0])
+                continue
+            }
+            let name = cells[0].split(separator: ":")
+            guard name.count == 2, let code = name[1].split(separator: " ").first else { continue }
+            let amount = cents(cells[1])
+            sums[String(code)] = flipped ? -amount : amount
+        }
+        return sums
     }
 
     static func hledger(_ arguments: [String]) throws -> CLI.Result {

@@ -38,10 +38,17 @@ import Testing
             [[accounts]]
             role = "bank"
             name = "Operating account"
+
+            [[accounts]]
+            role = "retained_earnings"
+            code = "3100"
+            name = "Earlier results"
             """, fileName: "c.toml")
         #expect(configuration.chart[.inventory] == Account(code: "1300", name: "Merchandise"))
         #expect(configuration.chart[.bank] == Account(code: "1010", name: "Operating account"))
         #expect(configuration.chart[.sales] == Account(code: "4000", name: "Sales"))
+        #expect(configuration.chart[.retainedEarnings] == Account(code: "3100", name: "Earlier results"))
+        #expect(Configuration().chart[.retainedEarnings] == Account(code: "3900", name: "Retained earnings"))
         #expect(Configuration().chart.all.count == AccountRole.allCases.count)
         // Two codes swapped: each is taken by the other until both are set.
         let swapped = try Configuration.parse(
@@ -51,11 +58,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[[accounts]]\ncode = \"1\"", "c.toml:1: an account needs role = \"…\" (one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
-        ("[[accounts]]\nrole = \"stock\"", "c.toml:2: unknown account role (expected one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
+        ("[[accounts]]\ncode = \"1\"", "c.toml:1: an account needs role = \"…\" (one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, retained_earnings, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
+        ("[[accounts]]\nrole = \"stock\"", "c.toml:2: unknown account role (expected one of cash_on_hand, bank, card_clearing, processor_balance, other_tenders_receivable, inventory, inventory_in_transit, goods_received_not_invoiced, sales_tax_payable, gift_card_liability, retained_earnings, sales, sales_returns, sales_discounts, cost_of_goods_sold, inventory_shrinkage, complimentary_goods, payment_processing_fees, chargebacks, reconciliation_write_offs, pos_over_short)"),
         ("[[accounts]]\nrole = \"bank\"\ncode = \"1000\"", "c.toml:1: account code 1000 is both cash_on_hand's and bank's: each role needs its own code"),
         ("[[accounts]]\nrole = \"bank\"\ncode = \"10 10\"", "c.toml:3: account code \"10 10\": use letters, digits, - or . (e.g. \"1200\")"),
         ("[[accounts]]\nrole = \"bank\"\ncolour = \"red\"", "c.toml:3: unknown key colour in [[accounts]] (expected role, code, name)"),
+        ("[[accounts]]\nrole = \"retained_earnings\"\ncode = \"4900\"", "c.toml:3: account code 4900 for retained_earnings: it is equity, so its code starts with 3 (e.g. \"3900\")"),
     ])
     func chartErrorsSayWhatToFix(text: String, message: String) {
         do {
@@ -75,7 +83,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone or [[locations]])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, [[locations]], [[accounts]])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
@@ -91,6 +99,114 @@ import Testing
             _ = try Configuration.parse(text, fileName: "c.toml")
         } catch {
             #expect(error.description == message)
+        }
+    }
+
+    // MARK: - Read by a real TOML library (TOMLKit)
+
+    /// TOML the hand-written subset could not read: literal strings, comments after a header and
+    /// inside arrays, arrays of tables written inline over several lines, quoted keys, multi-line
+    /// strings, unicode escapes, CRLF line ends.
+    @Test func validTOMLTheSubsetCouldNotRead() throws {
+        let text = """
+            database = 'C:\\ledgers\\chain.sqlite'   # a literal string: no escapes
+            "currency" = "USD"
+            timezone = \"\"\"
+            Europe/Berlin\"\"\"
+
+            locations = [  # written inline, over several lines
+                { code = "WH1", name = 'Central "main" warehouse', kind = "warehouse" },
+                # a comment between the tables
+                { code = "S01", name = "Caf\\u00e9 one" },
+            ]
+
+            [[accounts]]  # a comment after the header
+            role = "inventory"
+            code = '1300'
+            """
+        let configuration = try Configuration.parse(text.replacingOccurrences(of: "\n", with: "\r\n"), fileName: "c.toml")
+        #expect(configuration.database == #"C:\ledgers\chain.sqlite"#)
+        #expect(configuration.currency == "USD")
+        #expect(configuration.timeZone == "Europe/Berlin")
+        #expect(configuration.locations == [
+            LocationConfiguration(code: "WH1", name: #"Central "main" warehouse"#, kind: "warehouse"),
+            LocationConfiguration(code: "S01", name: "Café one"),
+        ])
+        #expect(configuration.chart[.inventory].code == "1300")
+    }
+
+    @Test(arguments: [
+        // A syntax error: toml++'s description, at its line.
+        ("currency = \"USD\"\n\n[[locations]\ncode = \"WH1\"", "c.toml:3: Error while parsing table header: expected ']', saw '\\n'"),
+        // An unknown top-level table, after a multi-line string holding a line that looks like one.
+        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]] and [[accounts]] are not used; put settings at the top of the file"),
+        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]] or [[accounts]])"),
+        // Our words for the usual mistakes, wherever they are.
+        ("currency = 'EUR'\r\ndatabase = \"x.sqlite\r\ntimezone = \"UTC\"", "c.toml:2: unterminated string"),
+        ("name = 'Café'\ndatabase = x.sqlite # a comment", "c.toml:2: cannot read value x.sqlite (strings need double quotes)"),
+        ("[[locations]]\ncode = \"WH1\"\n[locations]", "c.toml:3: locations is set twice"),
+        // An unknown key in the second of two [[locations]], after a multi-line string holding lines
+        // that look like a third one.
+        ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
+        ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, [[locations]], [[accounts]])"),
+        // Values of the wrong type, named with their key.
+        ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
+        ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),
+        ("timezone = ['UTC']", "c.toml:1: timezone must be a quoted string, not an array"),
+        ("[locations]\ncode = \"WH1\"", "c.toml:1: locations must be tables written [[locations]], not a table"),
+        ("database = 'a'\n\"x\" = \"a\u{0}b\"", "c.toml:2: the file holds a NUL byte"),
+    ])
+    func tomlErrorsNameTheLineAndTheKey(text: String, message: String) {
+        do {
+            _ = try Configuration.parse(text, fileName: "c.toml")
+            Issue.record("no error for \(text)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    /// A table the next issues add is a schema entry: `[reconciliation]` with a key and
+    /// `[[reconciliation.fees]]` under it are read and checked with no parser work.
+    @Test func aNewTableIsDeclaredNotParsed() throws {
+        let schema = ConfigurationSchema(
+            keys: [.init("database", .string)],
+            tables: [
+                "reconciliation": ConfigurationSchema(
+                    keys: [.init("tolerance_days", .integer), .init("strict", .boolean)],
+                    arrays: ["fees": ConfigurationSchema(keys: [.init("processor", .string), .init("percent_basis_points", .integer)])],
+                    order: ["fees"]),
+            ],
+            order: ["reconciliation"])
+        let text = """
+            database = "x"
+
+            [reconciliation]
+            tolerance_days = 3
+            strict = true
+
+            [[reconciliation.fees]]
+            processor = "stripe"
+            percent_basis_points = 290
+            """
+        let document = try ConfigurationDocument(text, fileName: "c.toml", schema: schema)
+        let reconciliation = try #require(document.root.tables["reconciliation"])
+        #expect(reconciliation.integer("tolerance_days") == 3 && reconciliation.boolean("strict") == true)
+        #expect(reconciliation.arrays["fees"]?.map { $0.string("processor") } == ["stripe"])
+        #expect(reconciliation.arrays["fees"]?.first?.integer("percent_basis_points") == 290)
+        let errors = [
+            (text + "\nfixed = 30", "c.toml:10: unknown key fixed in [[reconciliation.fees]] (expected processor, percent_basis_points)"),
+            (text.replacingOccurrences(of: "strict = true", with: "strict = 1"), "c.toml:5: strict in [reconciliation] must be true or false, not a whole number"),
+            (text.replacingOccurrences(of: "strict = true", with: "window = 1"), "c.toml:5: unknown key window in [reconciliation] (expected tolerance_days, strict, [[reconciliation.fees]])"),
+            (text + "\n[reconciliation.rules]", "c.toml:10: unknown table [reconciliation.rules] (expected [[reconciliation.fees]])"),
+        ]
+        for (text, message) in errors {
+            do {
+                _ = try ConfigurationDocument(text, fileName: "c.toml", schema: schema)
+                Issue.record("no error for \(text)")
+            } catch {
+                #expect(error.description == message)
+            }
         }
     }
 }

@@ -1,10 +1,9 @@
-import Dispatch
-
 // Cost runs over the whole ledger and what they feed (FORMATS §4: cogs.csv, valuation.csv).
 //
 // Place in the pipeline: rows → `CostRuns.run` (one engine run per SKU; SKUs never affect each
 // other) → outflows and deltas → tables. A period's report *selects* from the run over everything
-// known (§3.2): it never cuts the sequence at the period end.
+// known (§3.2): it never cuts the sequence at the period end. The grouping's fast paths (SKU
+// numbering, byte order, the parallel hand-out of each SKU's events) are in FastPaths.swift.
 
 public enum CostRuns {
     /// The catalogue's standard cost per SKU as known: the latest items row of each SKU wins
@@ -81,87 +80,21 @@ public enum CostRuns {
         var orderedEvents = order.map { bySKU[$0] }
         bySKU = []
         let orderedSKUs = order.map { skus[$0] }
-        return orderedEvents.withUnsafeMutableBufferPointer { eventBuffer in
-            let eventSlots = Slots(buffer: eventBuffer)
-            @Sendable func runSKU(_ index: Int) -> Result {
-                // Taken out of its slot, so that the SKU's events are freed on the thread that ran
-                // it (freeing every event of a parallel run afterwards was serial work).
-                let skuEvents = eventSlots.buffer[index]
-                eventSlots.buffer[index] = []
-                return body(FIFOEngine.run(
-                    sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil,
-                    opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing,
-                    checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[orderedSKUs[index]] ?? []))
-            }
-            // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each
-            // iteration reads and writes only its own slots.
-            guard orderedSKUs.count > 1 && events.count >= parallelThreshold else { return orderedSKUs.indices.map(runSKU) }
-            var results = [Result?](repeating: nil, count: orderedSKUs.count)
-            results.withUnsafeMutableBufferPointer { buffer in
-                let slots = Slots(buffer: buffer)
-                DispatchQueue.concurrentPerform(iterations: orderedSKUs.count) { index in
-                    slots.buffer[index] = runSKU(index)
-                }
-            }
-            return results.map { $0! }
+        // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each SKU's
+        // events are taken out of the array for its run, so that they are freed on the thread that
+        // ran it (freeing every event of a parallel run afterwards was serial work).
+        let parallel = orderedSKUs.count > 1 && events.count >= parallelThreshold
+        return takingEach(of: &orderedEvents, leaving: [], parallel: parallel) { index, skuEvents in
+            body(FIFOEngine.run(
+                sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil,
+                opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing,
+                checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[orderedSKUs[index]] ?? []))
         }
     }
 
     /// Below this many events a run stays on one thread (the hand-off costs more than it saves).
     static let parallelThreshold = 20_000
 
-    /// A buffer the concurrent iterations share, each reading and writing its own index only.
-    private struct Slots<Element>: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<Element>
-    }
-
-    /// Whether `a` precedes `b` in byte order (how every output sorts SKUs), comparing their
-    /// contiguous UTF-8 storage where there is some: iterating `utf8` costs several times more.
-    static func precedesInByteOrder(_ a: String, _ b: String) -> Bool {
-        let fast = a.utf8.withContiguousStorageIfAvailable { aBytes in
-            b.utf8.withContiguousStorageIfAvailable { bBytes -> Bool in
-                for index in 0..<min(aBytes.count, bBytes.count) where aBytes[index] != bBytes[index] {
-                    return aBytes[index] < bBytes[index]
-                }
-                return aBytes.count < bBytes.count
-            }
-        }
-        if let fast, let result = fast { return result }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
-    }
-}
-
-/// SKU codes numbered 0, 1, 2… in order of first appearance: an open-addressing table hashed with
-/// FNV-1a over the code's bytes. Numbering every event's SKU is the serial part of a parallel run,
-/// and a `Dictionary`'s seeded SipHash cost several times more per lookup. (Unseeded, so codes
-/// crafted to collide could slow a run down; SKU codes come from the chain's own files.)
-struct SKUNumbering {
-    private(set) var skus: [String] = []
-    /// Per slot, 1 + the SKU's number (0: empty); a power of two in size, at most half full.
-    private var slots = [Int32](repeating: 0, count: 1024)
-
-    mutating func number(of sku: String) -> Int {
-        var hash = fnv1a(sku, 0xcbf2_9ce4_8422_2325)
-        hash ^= hash >> 29
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 {
-            let number = Int(slots[slot]) - 1
-            if skus[number] == sku { return number }
-            slot = (slot + 1) & mask
-        }
-        slots[slot] = Int32(skus.count + 1)
-        skus.append(sku)
-        if skus.count * 2 > slots.count { rehash() }
-        return skus.count - 1
-    }
-
-    private mutating func rehash() {
-        slots = [Int32](repeating: 0, count: slots.count * 2)
-        let known = skus
-        skus = []
-        for sku in known { _ = number(of: sku) }
-    }
 }
 
 /// One SKU's results as the cost cache stores them: its outflows as cogs lines and what each event

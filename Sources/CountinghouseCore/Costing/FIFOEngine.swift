@@ -7,9 +7,10 @@
 //     layers and a queue of deficits; every match is an `Allocation` of a layer's units to an
 //     outflow, recorded in the order it was made;
 //  2. values: a graph where an outflow depends on the layers it took from and a derived layer on
-//     its source outflow. Allocations inside a strongly connected component are self-dependent
-//     (their units are pending, valued at the provisional cost); what remains is acyclic and is
-//     evaluated once, in topological order, without iteration.
+//     its source outflow. The allocations of its cycles that §3.4 cuts (fills on a cycle, then
+//     takes still on one) are self-dependent (their units are pending, valued at the provisional
+//     cost); what remains is acyclic and is evaluated once, in topological order, without
+//     iteration (FIFOValues.swift).
 // Invariants (asserted): a layer never hands out more units than it has; a used-up layer has
 // handed out exactly its value (the remainder rule); quantity = costed + pending + cancelled.
 
@@ -88,40 +89,6 @@ public struct FIFOEngine {
         return run
     }
 
-    /// The events in the order of §3.2, sorted only if they are not in order already (as events
-    /// read from the ledger usually are). The instant and the rank (direction, then source kind)
-    /// decide almost every comparison without touching a string; only ties compare the whole
-    /// `SequenceKey`, and events equal in it keep their input order (a stable sort).
-    static func inSequenceOrder(_ events: [CostEvent]) -> [CostEvent] {
-        var entries: [SequenceEntry] = []
-        entries.reserveCapacity(events.count)
-        var ascending = true
-        for index in events.indices {
-            let entry = SequenceEntry(
-                time: events[index].occurredAt.nanosecondsSinceEpoch,
-                rank: events[index].directionRank * 8 + SequenceKey.sourceKindRank(events[index].source.kind), index: index)
-            if ascending, let last = entries.last, (last.time, last.rank) >= (entry.time, entry.rank) { ascending = false }
-            entries.append(entry)
-        }
-        if ascending { return events }
-        entries.sort { a, b in
-            if a.time != b.time { return a.time < b.time }
-            if a.rank != b.rank { return a.rank < b.rank }
-            let keyA = events[a.index].sequenceKey
-            let keyB = events[b.index].sequenceKey
-            if keyA < keyB { return true }
-            if keyB < keyA { return false }
-            return a.index < b.index
-        }
-        return entries.map { events[$0.index] }
-    }
-
-    /// An event's index with the leading fields of its `SequenceKey`.
-    struct SequenceEntry {
-        var time: Int64
-        var rank: Int
-        var index: Int
-    }
 }
 
 public struct SKUCostRun: Sendable {
@@ -514,13 +481,6 @@ public struct SKUCostRun: Sendable {
         changeStarts[events.count] = changes.count
     }
 
-    /// A 12-bit fingerprint of a sale line's key (FNV-1a over the document's bytes and the line):
-    /// equal keys have equal fingerprints.
-    static func fingerprint(_ document: String, _ line: Int64) -> Int {
-        let hash = fnv1a(document, 0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: line))
-        return Int(truncatingIfNeeded: (hash ^ (hash >> 32)) & 0xFFF)
-    }
-
     /// A new layer first fills the oldest deficits at its location; what is left joins the queue.
     private mutating func fill(_ layer: Int, at position: Int, queues: inout LocationQueues) {
         let place = layers[layer].location
@@ -630,19 +590,4 @@ public struct SKUCostRun: Sendable {
 }
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
-public let costEngineVersion = 2
-
-/// FNV-1a over a string's UTF-8 bytes, from `start`: a cheap unseeded hash for tables the engine
-/// builds per run. The bytes are read from contiguous storage (small strings included) where
-/// there is some: iterating `utf8` costs several times more per byte.
-func fnv1a(_ text: String, _ start: UInt64) -> UInt64 {
-    let hash = text.utf8.withContiguousStorageIfAvailable { bytes in
-        var hash = start
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
-    }
-    if let hash { return hash }
-    var slow = start
-    for byte in text.utf8 { slow = (slow ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return slow
-}
+public let costEngineVersion = 3

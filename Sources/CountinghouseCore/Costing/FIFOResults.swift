@@ -65,59 +65,6 @@ extension SKUCostRun {
         }
     }
 
-    /// `KIND:DOCUMENT:LINE` (LINE empty when nil), written in one pass into a string of the exact
-    /// length: one per outflow, so it is worth not going through interpolation.
-    static func lineID(_ kind: String, _ document: String, _ line: Int64?) -> String {
-        var digits = 0
-        if let line {
-            var rest = line.magnitude
-            repeat {
-                digits += 1
-                rest /= 10
-            } while rest > 0
-            if line < 0 { digits += 1 }
-        }
-        let length = kind.utf8.count + 1 + document.utf8.count + 1 + digits
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var offset = copyUTF8(kind, into: buffer, at: 0)
-            buffer[offset] = UInt8(ascii: ":")
-            offset = copyUTF8(document, into: buffer, at: offset + 1)
-            buffer[offset] = UInt8(ascii: ":")
-            offset += 1
-            if let line {
-                if line < 0 { buffer[offset] = UInt8(ascii: "-") }
-                var rest = line.magnitude
-                var position = length - 1
-                repeat {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    position -= 1
-                    rest /= 10
-                } while rest > 0
-            }
-            return length
-        }
-    }
-
-    /// Copies a string's UTF-8 bytes into `buffer` at `offset` and returns the offset after them:
-    /// from contiguous storage (small strings included) in one copy where there is some, since
-    /// iterating `utf8` costs several times more per byte.
-    static func copyUTF8(_ text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
-        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
-            precondition(offset + bytes.count <= buffer.count, "the bytes fit the buffer")
-            if let source = bytes.baseAddress, bytes.count > 0 {
-                (buffer.baseAddress! + offset).update(from: source, count: bytes.count)
-            }
-            return offset + bytes.count
-        }
-        if let copied { return copied }
-        var position = offset
-        for byte in text.utf8 {
-            buffer[position] = byte
-            position += 1
-        }
-        return position
-    }
-
     public func outflowCost(_ index: Int) -> OutflowCost {
         let outflow = outflows[index]
         let event = events[outflow.event]

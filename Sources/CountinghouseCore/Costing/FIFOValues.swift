@@ -2,9 +2,13 @@
 //
 // The value graph has a node per layer and per outflow; an edge runs from a layer to each outflow
 // it allocated units to, and from a source outflow (a sale, a shipment) to each layer derived from
-// it. Tarjan's algorithm finds the strongly connected components; an allocation whose layer and
-// outflow share one is self-dependent. Components are evaluated sources first; inside one,
-// outflows before layers (their remaining edges run only from outflows to derived layers).
+// it. Tarjan's algorithm finds the strongly connected components. Which allocations are cut as
+// self-dependent follows §3.4 exactly: first every fill (an allocation made at the inflow's event)
+// whose layer and outflow share a component; then every take that still lies on a cycle once those
+// fills are cut — in a component without a cut fill, every take inside it; in one with a cut fill,
+// the takes inside the components a second search finds there (rare, so that search runs only over
+// such components). Components are evaluated sources first; inside one, outflows before layers
+// (every allocation inside is cut, so the remaining edges run only from outflows to derived layers).
 
 extension SKUCostRun {
     /// The fallback unit cost of this SKU at a location and instant (§3.4): the latest purchase
@@ -71,80 +75,56 @@ extension SKUCostRun {
             derivedLayers[derivedFill[sourceOfLayer[index]]] = index
             derivedFill[sourceOfLayer[index]] += 1
         }
-        // Tarjan's strongly connected components, iteratively. A node's edges are walked with a
-        // cursor: for a layer, its next allocation (−1: none left); for an outflow, an index into
-        // `derivedLayers`. Components are kept as one flat array of members with boundaries.
-        var order = Array(repeating: -1, count: nodeCount)
-        var lowLink = Array(repeating: 0, count: nodeCount)
-        var onStack = Array(repeating: false, count: nodeCount)
-        var component = Array(repeating: -1, count: nodeCount)
-        var stack: [Int] = []
-        var members: [Int] = []
-        members.reserveCapacity(nodeCount)
-        var componentEnds: [Int] = []
-        componentEnds.reserveCapacity(nodeCount)
-        var counter = 0
-        func firstCursor(_ node: Int) -> Int {
-            node < layerCount ? layers[node].firstAllocation : derivedStarts[node - layerCount]
+        let graph = ValueGraph(layerCount: layerCount, derivedStarts: derivedStarts, derivedLayers: derivedLayers)
+        var whole = ComponentSearch(nodeCount: nodeCount)
+        whole.search(graph, layers, allocations, roots: 0..<nodeCount)
+        // §3.4, which allocations of a cycle are cut: first every fill whose layer shares a
+        // component with the filling outflow (a fill is made at the inflow's event, a take at the
+        // outflow's). Only the components with such a fill need a second look.
+        var cutFillComponents: [Int] = []
+        for index in allocations.indices
+        where allocations[index].event != outflows[allocations[index].outflow].event
+            && whole.component[allocations[index].layer] == whole.component[layerCount + allocations[index].outflow]
+        {
+            allocations[index].selfDependent = true
+            let component = whole.component[allocations[index].layer]
+            if !cutFillComponents.contains(component) { cutFillComponents.append(component) }
         }
-        var work: [(node: Int, cursor: Int)] = []
-        for root in 0..<nodeCount where order[root] < 0 {
-            work.append((root, firstCursor(root)))
-            order[root] = counter
-            lowLink[root] = counter
-            counter += 1
-            stack.append(root)
-            onStack[root] = true
-            while let (node, cursor) = work.last {
-                var target = -1
-                if node < layerCount {
-                    if cursor >= 0 {
-                        target = layerCount + allocations[cursor].outflow
-                        work[work.count - 1].cursor = allocations[cursor].nextOfLayer
-                    }
-                } else if cursor < derivedStarts[node - layerCount + 1] {
-                    target = derivedLayers[cursor]
-                    work[work.count - 1].cursor = cursor + 1
-                }
-                if target >= 0 {
-                    if order[target] < 0 {
-                        order[target] = counter
-                        lowLink[target] = counter
-                        counter += 1
-                        stack.append(target)
-                        onStack[target] = true
-                        work.append((target, firstCursor(target)))
-                    } else if onStack[target] {
-                        lowLink[node] = min(lowLink[node], order[target])
-                    }
-                } else {
-                    work.removeLast()
-                    if let parent = work.last { lowLink[parent.node] = min(lowLink[parent.node], lowLink[node]) }
-                    if lowLink[node] == order[node] {
-                        while true {
-                            let member = stack.removeLast()
-                            onStack[member] = false
-                            component[member] = componentEnds.count
-                            members.append(member)
-                            if member == node { break }
-                        }
-                        componentEnds.append(members.count)
-                    }
-                }
+        // Then every take that still lies on a cycle once those fills are cut: in a component
+        // without a cut fill, every take inside it; in one with, a take inside one of the
+        // components a second search finds there without the cut fills (and without leaving it).
+        var within = ComponentSearch(nodeCount: cutFillComponents.isEmpty ? 0 : nodeCount)
+        var subcomponents: [Int: Range<Int>] = [:]
+        for component in cutFillComponents {
+            let first = within.componentEnds.count
+            within.search(graph, layers, allocations, roots: whole.members(of: component), inside: (whole.component, component))
+            subcomponents[component] = first..<within.componentEnds.count
+        }
+        for index in allocations.indices where !allocations[index].selfDependent {
+            let layer = allocations[index].layer
+            let outflow = layerCount + allocations[index].outflow
+            guard whole.component[layer] == whole.component[outflow] else { continue }
+            if subcomponents[whole.component[layer]] == nil || within.component[layer] == within.component[outflow] {
+                allocations[index].selfDependent = true
             }
         }
-        for index in allocations.indices
-        where component[allocations[index].layer] == component[layerCount + allocations[index].outflow] {
-            allocations[index].selfDependent = true
+        // Tarjan emits sinks first: walk the components backwards, sources first. Inside a component
+        // every allocation is cut, so its remaining edges run only from outflows to derived layers:
+        // outflows first. A component with a cut fill is walked as the components found inside it.
+        for component in whole.componentEnds.indices.reversed() {
+            // (Most runs have no cut fill: no lookup then.)
+            if !subcomponents.isEmpty, let inside = subcomponents[component] {
+                for subcomponent in inside.reversed() { valueComponent(within.members(of: subcomponent), layerCount: layerCount) }
+            } else {
+                valueComponent(whole.members(of: component), layerCount: layerCount)
+            }
         }
-        // Tarjan emits sinks first: walk the components backwards, sources first.
-        var end = members.count
-        for componentIndex in componentEnds.indices.reversed() {
-            let start = componentIndex > 0 ? componentEnds[componentIndex - 1] : 0
-            for node in members[start..<end] where node >= layerCount { valueOutflow(node - layerCount) }
-            for node in members[start..<end] where node < layerCount { valueLayer(node) }
-            end = start
-        }
+    }
+
+    /// Values one component whose allocations inside it are all cut: outflows, then layers.
+    private mutating func valueComponent(_ members: ArraySlice<Int>, layerCount: Int) {
+        for node in members where node >= layerCount { valueOutflow(node - layerCount) }
+        for node in members where node < layerCount { valueLayer(node) }
     }
 
     private mutating func valueOutflow(_ index: Int) {
@@ -246,5 +226,105 @@ extension SKUCostRun {
     /// The value a layer still holds after its allocations.
     public func remainingValue(ofLayer index: Int) -> Int64 {
         allocations(ofLayer: index).reduce(layers[index].value) { $0 - allocations[$1].value }
+    }
+}
+
+/// The value graph's edges besides the allocations: an outflow's derived layers, as one flat array
+/// (outflow o's are `derivedLayers[derivedStarts[o]..<derivedStarts[o + 1]]`). Nodes are the
+/// layers (0..<layerCount), then the outflows.
+struct ValueGraph {
+    var layerCount: Int
+    var derivedStarts: [Int]
+    var derivedLayers: [Int]
+}
+
+/// Tarjan's strongly connected components of the value graph, iteratively. A node's edges are
+/// walked with a cursor: for a layer, its next allocation (−1: none left); for an outflow, an index
+/// into `derivedLayers`. Components are kept as one flat array of members with boundaries, in the
+/// order Tarjan emits them (sinks first).
+struct ComponentSearch {
+    var order: [Int]
+    var lowLink: [Int]
+    var onStack: [Bool]
+    /// Each node's component (−1: not reached).
+    var component: [Int]
+    var members: [Int] = []
+    var componentEnds: [Int] = []
+    private var stack: [Int] = []
+    private var work: [(node: Int, cursor: Int)] = []
+    private var counter = 0
+
+    init(nodeCount: Int) {
+        order = Array(repeating: -1, count: nodeCount)
+        lowLink = Array(repeating: 0, count: nodeCount)
+        onStack = Array(repeating: false, count: nodeCount)
+        component = Array(repeating: -1, count: nodeCount)
+        members.reserveCapacity(nodeCount)
+        componentEnds.reserveCapacity(nodeCount)
+    }
+
+    func members(of index: Int) -> ArraySlice<Int> {
+        members[(index > 0 ? componentEnds[index - 1] : 0)..<componentEnds[index]]
+    }
+
+    /// Finds the components reachable from `roots`. With `inside`, only the nodes of one component
+    /// of an earlier search are walked, and cut (self-dependent) allocations are not edges.
+    mutating func search(
+        _ graph: ValueGraph, _ layers: [SKUCostRun.Layer], _ allocations: [SKUCostRun.Allocation],
+        roots: some Sequence<Int>, inside: (component: [Int], index: Int)? = nil
+    ) {
+        let layerCount = graph.layerCount
+        func firstCursor(_ node: Int) -> Int {
+            node < layerCount ? layers[node].firstAllocation : graph.derivedStarts[node - layerCount]
+        }
+        for root in roots where order[root] < 0 {
+            work.append((root, firstCursor(root)))
+            order[root] = counter
+            lowLink[root] = counter
+            counter += 1
+            stack.append(root)
+            onStack[root] = true
+            while let (node, cursor) = work.last {
+                var target = -1
+                if node < layerCount {
+                    if cursor >= 0 {
+                        work[work.count - 1].cursor = allocations[cursor].nextOfLayer
+                        target = layerCount + allocations[cursor].outflow
+                        if let inside, allocations[cursor].selfDependent || inside.component[target] != inside.index {
+                            continue
+                        }
+                    }
+                } else if cursor < graph.derivedStarts[node - layerCount + 1] {
+                    work[work.count - 1].cursor = cursor + 1
+                    target = graph.derivedLayers[cursor]
+                    if let inside, inside.component[target] != inside.index { continue }
+                }
+                if target >= 0 {
+                    if order[target] < 0 {
+                        order[target] = counter
+                        lowLink[target] = counter
+                        counter += 1
+                        stack.append(target)
+                        onStack[target] = true
+                        work.append((target, firstCursor(target)))
+                    } else if onStack[target] {
+                        lowLink[node] = min(lowLink[node], order[target])
+                    }
+                } else {
+                    work.removeLast()
+                    if let parent = work.last { lowLink[parent.node] = min(lowLink[parent.node], lowLink[node]) }
+                    if lowLink[node] == order[node] {
+                        while true {
+                            let member = stack.removeLast()
+                            onStack[member] = false
+                            component[member] = componentEnds.count
+                            members.append(member)
+                            if member == node { break }
+                        }
+                        componentEnds.append(members.count)
+                    }
+                }
+            }
+        }
     }
 }

@@ -17,6 +17,9 @@ public enum AccountRole: String, CaseIterable, Sendable, Hashable {
     case goodsReceivedNotInvoiced = "goods_received_not_invoiced"
     case salesTaxPayable = "sales_tax_payable"
     case giftCardLiability = "gift_card_liability"
+    /// Where journal.ledger's opening puts the result (income less expenses) before its span, so
+    /// that hledger's income statement shows the span's result only. No journal rule posts to it.
+    case retainedEarnings = "retained_earnings"
     case sales
     case salesReturns = "sales_returns"
     case salesDiscounts = "sales_discounts"
@@ -41,6 +44,7 @@ public enum AccountRole: String, CaseIterable, Sendable, Hashable {
         case .goodsReceivedNotInvoiced: return Account(code: "2000", name: "Goods received not invoiced")
         case .salesTaxPayable: return Account(code: "2100", name: "Sales tax payable")
         case .giftCardLiability: return Account(code: "2200", name: "Gift card liability")
+        case .retainedEarnings: return Account(code: "3900", name: "Retained earnings")
         case .sales: return Account(code: "4000", name: "Sales")
         case .salesReturns: return Account(code: "4010", name: "Sales returns")
         case .salesDiscounts: return Account(code: "4020", name: "Sales discounts")
@@ -71,18 +75,12 @@ public struct Account: Sendable, Hashable, Comparable {
         return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
     }
 
-    /// The hledger account name: the top-level type from the code's first digit (1 assets,
-    /// 2 liabilities, 3 equity, 4 income, others expenses), then `code name`, e.g.
+    /// The account's type, from its code's first digit.
+    public var type: AccountType { AccountType(code: code) }
+
+    /// The hledger account name: the top-level type (`AccountType`), then `code name`, e.g.
     /// `Assets:1200 Inventory`. hledger infers the account type from these top-level names.
     public var ledgerName: String {
-        let type: String
-        switch code.first {
-        case "1": type = "Assets"
-        case "2": type = "Liabilities"
-        case "3": type = "Equity"
-        case "4": type = "Income"
-        default: type = "Expenses"
-        }
         // A colon would start a sub-account, two spaces or a tab would end the name, `;` starts
         // a comment: none may appear inside one account name.
         let cleaned = "\(code) \(name)".map { character -> Character in
@@ -94,8 +92,32 @@ public struct Account: Sendable, Hashable, Comparable {
         }
         var name = ""
         for character in cleaned where !(character == " " && name.last == " ") { name.append(character) }
-        return "\(type):\(name)"
+        return "\(type.rawValue):\(name)"
     }
+}
+
+/// An account's type, from its code's first digit: 1 assets, 2 liabilities, 3 equity, 4 income,
+/// anything else expenses. The raw value is hledger's top-level account name for it.
+public enum AccountType: String, Sendable, Hashable {
+    case assets = "Assets"
+    case liabilities = "Liabilities"
+    case equity = "Equity"
+    case income = "Income"
+    case expenses = "Expenses"
+
+    public init(code: String) {
+        switch code.first {
+        case "1": self = .assets
+        case "2": self = .liabilities
+        case "3": self = .equity
+        case "4": self = .income
+        default: self = .expenses
+        }
+    }
+
+    /// Assets, liabilities and equity: balances carried from one period to the next. Income and
+    /// expenses are a period's result.
+    public var isBalanceSheet: Bool { self == .assets || self == .liabilities || self == .equity }
 }
 
 public struct ChartOfAccounts: Sendable, Hashable {

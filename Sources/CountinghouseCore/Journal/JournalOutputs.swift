@@ -39,26 +39,21 @@ public enum JournalOutputs {
         return rows.values.sorted { $0.account < $1.account }
     }
 
-    /// The span's entries in hledger / ledger-cli journal syntax. It opens with the balances
-    /// brought forward (per account, location and processor, dated the span's first day) so that
-    /// `hledger bal` gives the trial balance's closing balances. Location and processor are
-    /// posting tags; the entry's source is a transaction tag.
+    /// The span's entries in hledger / ledger-cli journal syntax, as hledger reads a year's file
+    /// after `hledger close --retain`: it opens with the balance-sheet accounts brought forward
+    /// (per account, location and processor, dated the span's first day) and the result of the
+    /// income and expense accounts before the span in the retained-earnings account, so that
+    /// `hledger is` shows the span's result, `hledger bs` the balance sheet at its end, and
+    /// `hledger bal` the trial balance's closing balances of balance-sheet accounts (the retained
+    /// earnings there hold the earlier result; income and expenses the span's activity).
+    /// Accounts, the commodity and payees are declared, so `hledger check -s` passes. A
+    /// transaction's payee is its source type (`pos`, `cost_of_sales`, …; `opening` for the
+    /// balances brought forward), its note the entry's memo. Location and processor are posting
+    /// tags; the entry's source is a transaction tag.
     public static func ledgerText(
         _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, chart: ChartOfAccounts,
         header: [String]
     ) -> String {
-        // One hledger account per code, named as the trial balance names it (the chart's name,
-        // else the name it was posted with), so `hledger bal` and trial_balance.csv agree.
-        func ledgerName(_ account: Account) -> String {
-            Account(code: account.code, name: chart.name(ofCode: account.code, fallback: account.name)).ledgerName
-        }
-        var text = header.map { "; \($0)\n" }.joined()
-        // The commodity directive fixes how hledger shows amounts: no thousands separators, the
-        // currency's decimals.
-        text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
-        var opening: [AccountLineKey: Int64] = [:]
-        var postedNames: [String: String] = [:]
-        for entry in allEntries where entry.date < span.firstDay { Books.add(entry, to: &opening, names: &postedNames) }
         func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
         func tags(location: String, processor: String) -> String {
             var tags: [String] = []
@@ -66,24 +61,73 @@ public enum JournalOutputs {
             if !processor.isEmpty { tags.append("processor:\(tagValue(processor))") }
             return tags.isEmpty ? "" : "  ; " + tags.joined(separator: ", ")
         }
-        let openingLines = opening.keys.sorted().filter { opening[$0] != 0 }
-        if !openingLines.isEmpty {
-            text += "\n\(span.firstDay) * Balances brought forward\n    ; source:opening\n"
-            for key in openingLines {
-                let account = Account(code: key.code, name: postedNames[key.code] ?? "")
-                text += "    \(ledgerName(account))  \(amount(opening[key]!))\(tags(location: key.location, processor: key.processor))\n"
+        var earlier: [AccountLineKey: Int64] = [:]
+        var postedNames: [String: String] = [:]
+        for entry in allEntries where entry.date < span.firstDay {
+            Books.add(entry, to: &earlier, names: &postedNames, keepingFirstName: true)
+        }
+        // Balance-sheet accounts come forward as they are; income and expenses (their result before
+        // the span) go into the retained-earnings account, at the same location and processor.
+        let retained = chart[.retainedEarnings]
+        var opening: [AccountLineKey: Int64] = [:]
+        for (key, sum) in earlier {
+            if AccountType(code: key.code).isBalanceSheet {
+                opening[key, default: 0] += sum
+            } else {
+                opening[AccountLineKey(code: retained.code, location: key.location, processor: key.processor), default: 0] += sum
             }
         }
-        for entry in Self.entries(allEntries, in: span) {
-            text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(descriptionText(entry.memo))\n"
+        let openingLines = opening.keys.sorted().filter { opening[$0] != 0 }
+        let entries = Self.entries(allEntries, in: span)
+        for entry in entries {
+            for line in entry.lines where postedNames[line.account.code] == nil { postedNames[line.account.code] = line.account.name }
+        }
+        // One hledger account per code, named as the trial balance names it (the chart's name,
+        // else the first name it was posted with), so `hledger bal` and trial_balance.csv agree
+        // and every posting's account is one of those declared.
+        var ledgerNames: [String: String] = [:]
+        for (code, name) in postedNames { ledgerNames[code] = Account(code: code, name: name).ledgerName }
+        for account in chart.all { ledgerNames[account.code] = account.ledgerName }
+        func ledgerName(_ code: String) -> String { ledgerNames[code] ?? Account(code: code, name: "").ledgerName }
+
+        var text = header.map { "; \($0)\n" }.joined()
+        // The commodity directive fixes how hledger shows amounts: no thousands separators, the
+        // currency's decimals.
+        text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
+        // Every account of the chart and any other the file posts to, by code.
+        text += "\n"
+        for code in ledgerNames.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            text += "account \(ledgerName(code))\n"
+        }
+        let payees = Set((openingLines.isEmpty ? [] : [openingPayee]) + entries.map(payee(of:)))
+        text += "\n"
+        for name in payees.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { text += "payee \(name)\n" }
+        if !openingLines.isEmpty {
+            text += "\n\(span.firstDay) * \(openingPayee) | Balances brought forward, the result before \(span.firstDay)"
+            text += " in retained earnings\n    ; source:opening\n"
+            for key in openingLines {
+                text += "    \(ledgerName(key.code))  \(amount(opening[key] ?? 0))\(tags(location: key.location, processor: key.processor))\n"
+            }
+        }
+        for entry in entries {
+            text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(payee(of: entry)) | \(descriptionText(entry.memo))\n"
             text += "    ; source:\(tagValue(entry.sourceType + " " + entry.sourceReference))"
             if let about = entry.aboutPeriod { text += ", about:\(about)" }
             text += "\n"
             for line in entry.lines {
-                text += "    \(ledgerName(line.account))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
+                text += "    \(ledgerName(line.account.code))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
             }
         }
         return text
+    }
+
+    static let openingPayee = "opening"
+
+    /// A transaction's payee: its entry's source type, made safe for the payee field (no `|`,
+    /// `;` or line break), never empty.
+    static func payee(of entry: JournalEntry) -> String {
+        let text = descriptionText(entry.sourceType).split(separator: " ").joined(separator: " ")
+        return text.isEmpty ? "countinghouse" : text
     }
 
     /// A tag value may not hold a comma (it ends the value) or a line break.

@@ -69,23 +69,4 @@ import Testing
             #expect(skuRows.deltas == run.deltas, "\(run.sku)")
         }
     }
-
-    /// SKU codes are numbered in order of first appearance, the same code always the same number,
-    /// past the table's growth (it starts with room for 512).
-    @Test func skuNumbersFollowFirstAppearance() {
-        var numbering = SKUNumbering()
-        let codes = (0..<3_000).map { "SKU-\($0 * 7919 % 3_000)" }
-        #expect(codes.map { numbering.number(of: $0) } == Array(0..<3_000))
-        #expect(codes.reversed().map { numbering.number(of: $0) } == Array((0..<3_000).reversed()))
-        #expect(numbering.skus == codes)
-    }
-
-    /// SKUs sort in byte order: a prefix first, then by the first differing byte (not by Unicode
-    /// collation, where "é" and "e\u{301}" are equal).
-    @Test func skusSortInByteOrder() {
-        let codes = ["b", "a", "ab", "", "B", "é", "e\u{301}", "SKU-10", "SKU-9", "SKU-1"]
-        let sorted = codes.sorted { CostRuns.precedesInByteOrder($0, $1) }
-        #expect(sorted == codes.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
-        #expect(sorted == ["", "B", "SKU-1", "SKU-10", "SKU-9", "a", "ab", "b", "e\u{301}", "é"])
-    }
 }

@@ -172,12 +172,13 @@ import Testing
     @Test func goodsShippedAToBToAFillTheirOwnDeficit() {
         // A (WH1) is empty and ships 2 to B (S01): a deficit at A. B receives them (a layer derived
         // from the shipment) and ships them back; A receives them (derived from B's shipment), and
-        // that receipt fills A's deficit — the shipment is filled by its own goods: self-dependent.
-        // Its 2 units are pending at the fallback: standard 5.00 → 10.00. B's shipment is in the
-        // same cycle (B's receipt depends on the first shipment, which took A's receipt, which
-        // depends on B's shipment), so its allocation is self-dependent too: 2 units pending at the
-        // fallback, 10.00. The layers: B's receipt C(2) of 10.00 = 10.00, A's receipt 10.00, both
-        // provisional. Nothing outside flowed in, so nothing is final.
+        // that receipt fills A's deficit — the shipment is filled by its own goods: the fill lies on
+        // a cycle, so it is cut (§3.4). Its 2 units are pending at the fallback: standard 5.00 →
+        // 10.00. With the fill cut, B's take from its receipt is on no cycle: an ordinary take from
+        // a provisional layer (its receipt is C(2) of 10.00 = 10.00, provisional while the first
+        // shipment is pending), so B's shipment is 2 units pending at 10.00, not self-dependent.
+        // A's receipt is C(2) of 10.00 = 10.00, provisional. Nothing outside flowed in, so nothing
+        // is final.
         var story = CostStory()
         story.standardCost = 500
         story.ship("T1", from: "WH1", to: "S01", day: 1, quantity: 2)
@@ -190,11 +191,78 @@ import Testing
         #expect(first.flags == ["FALLBACK_STANDARD_COST", "SELF_DEPENDENT"])
         #expect(first.allocations.count == 1 && first.allocations[0].selfDependent)
         let second = run.outflow("T2")!
-        #expect(second.pendingQuantity == 2 && second.provisionalCost == 1000)
-        #expect(second.flags == ["FALLBACK_STANDARD_COST", "SELF_DEPENDENT"])
+        #expect(second.pendingQuantity == 2 && second.provisionalCost == 1000 && second.cost == 0)
+        #expect(second.flags == ["FROM_PROVISIONAL_LAYER"])
+        #expect(second.allocations.map(\.selfDependent) == [false])
         #expect(run.layers.allSatisfy { $0.provisional && $0.value == 1000 })
         // WH1: −2 then +2 units; value −10.00 + 10.00 = 0. In transit: 0.
         #expect(run.position("WH1", day: 4) == StockPosition(sku: "SKU1", location: "WH1", quantityOnHand: 0, value: 0, pendingQuantity: 0))
+    }
+
+    @Test func theSpecsCycleCutsTheFillAndKeepsTheTakeFromTheProvisionalLayer() {
+        // SEMANTICS §3.4's example. A (WH1) bought 1 unit for 7.00 and sent it back to the supplier:
+        // empty, with a fallback of its own (7.00 a unit). B (S01) bought 2 units for 9.00.
+        // Day 2: A ships 3 from empty stock to B (T1: a deficit of 3). Day 3: B receives them.
+        // Day 4: B ships all 5 back (T2). Day 5: A receives them, and that receipt fills T1's deficit.
+        var story = CostStory()
+        story.receive("GR0", at: "WH1", day: 1, quantity: 1, value: 700)
+        story.returnToSupplier("RN0", original: "GR0", at: "WH1", day: 1, quantity: 1)
+        story.receive("GR1", at: "S01", day: 1, quantity: 2, value: 900)
+        story.ship("T1", from: "WH1", to: "S01", day: 2, quantity: 3)
+        story.receiveTransfer("T1", from: "WH1", to: "S01", day: 3, quantity: 3)
+        story.ship("T2", from: "S01", to: "WH1", day: 4, quantity: 5)
+        story.receiveTransfer("T2", from: "S01", to: "WH1", day: 5, quantity: 5)
+        let run = story.run()
+
+        // The fill of T1's deficit by T2's receipt lies on the cycle T1 → B's receipt → T2 → A's
+        // receipt → T1: it is cut. T1's 3 units are pending at A's fallback: round(3 × 7.00) = 21.00.
+        let first = run.outflow("T1")!
+        #expect(first.costedQuantity == 0 && first.cost == 0)
+        #expect(first.pendingQuantity == 3 && first.provisionalCost == 2100)
+        #expect(first.flags == ["FALLBACK_PURCHASE_HERE", "SELF_DEPENDENT"])
+        #expect(first.allocations.map(\.units) == [3] && first.allocations.map(\.selfDependent) == [true])
+        // B's receipt: C(3) = round(21.00 × 3/3) = 21.00, provisional (T1 has pending units).
+        let receiptAtB = run.layer("T1")!
+        #expect(receiptAtB.value == 2100 && receiptAtB.provisional)
+        // T2 takes B's own 2 units at their value (9.00, final) and 3 from B's receipt, a provisional
+        // layer: round(21.00 × 3/3) = 21.00, pending — an ordinary take, not a self-dependent one.
+        let second = run.outflow("T2")!
+        #expect(second.costedQuantity == 2 && second.cost == 900)
+        #expect(second.pendingQuantity == 3 && second.provisionalCost == 2100)
+        #expect(second.flags == ["FROM_PROVISIONAL_LAYER"])
+        #expect(second.allocations.map(\.layerSource.documentID) == ["GR1", "T1"])
+        #expect(second.allocations.map(\.units) == [2, 3] && second.allocations.map(\.value) == [900, 2100])
+        #expect(second.allocations.map(\.provisionalLayer) == [false, true])
+        #expect(second.allocations.map(\.selfDependent) == [false, false])
+        // A's receipt: C(5) = 9.00 + 21.00 = 30.00, provisional (T2 has pending units). Its fill of
+        // T1 keeps the layer's bookkeeping: round(30.00 × 3/5) = 18.00; 2 units worth 12.00 stay.
+        let receiptAtA = run.layer("T2")!
+        #expect(receiptAtA.units == 5 && receiptAtA.value == 3000 && receiptAtA.provisional)
+        #expect(first.allocations.map(\.value) == [1800])
+        let receiptAtAIndex = run.layers.indices.first { run.layerSource($0).documentID == "T2" }!
+        #expect(run.remainingValue(ofLayer: receiptAtAIndex) == 1200)
+
+        // Value conservation (§3.5): receipts 7.00 + 9.00 + derived 21.00 + 30.00 = 67.00 = final
+        // costs (RN0 7.00 + T2 9.00) + what layers hold (12.00) + the unresolved part (21.00 handed
+        // out by B's provisional receipt, 18.00 taken by the self-dependent fill).
+        let inflows = run.layers.reduce(Int64(0)) { $0 + $1.value }
+        let finalCosts = run.outflowCosts.reduce(Int64(0)) { $0 + $1.cost }
+        let remaining = run.layers.indices.reduce(Int64(0)) { $0 + run.remainingValue(ofLayer: $1) }
+        let unresolved = run.outflowCosts.flatMap(\.allocations).filter { $0.provisionalLayer || $0.selfDependent }
+            .reduce(Int64(0)) { $0 + $1.value }
+        #expect(inflows == 6700 && finalCosts == 1600 && remaining == 1200 && unresolved == 3900)
+        #expect(inflows == finalCosts + remaining + unresolved)
+
+        // Positions (§3.5). After T2 left B: A is −3 units worth −21.00 (its pending deficit), B is
+        // empty, T2's 5 units (30.00) are in transit and pending.
+        #expect(run.position("WH1", day: 4) == StockPosition(sku: "SKU1", location: "WH1", quantityOnHand: -3, value: -2100, pendingQuantity: 3))
+        #expect(run.position("S01", day: 4) == StockPosition(sku: "SKU1", location: "S01", quantityOnHand: 0, value: 0, pendingQuantity: 0))
+        #expect(run.position("IN_TRANSIT", day: 4) == StockPosition(sku: "SKU1", location: "IN_TRANSIT", quantityOnHand: 5, value: 3000, pendingQuantity: 5))
+        // At the end: A holds 2 units, value 7.00 − 7.00 − 21.00 + 30.00 = 9.00 (its layer's 12.00
+        // less the 3.00 by which T1's provisional cost exceeds the fill's 18.00), both pending.
+        #expect(run.position("WH1", day: 5) == StockPosition(sku: "SKU1", location: "WH1", quantityOnHand: 2, value: 900, pendingQuantity: 2))
+        #expect(run.position("S01", day: 5) == StockPosition(sku: "SKU1", location: "S01", quantityOnHand: 0, value: 0, pendingQuantity: 0))
+        #expect(run.position("IN_TRANSIT", day: 5) == StockPosition(sku: "SKU1", location: "IN_TRANSIT", quantityOnHand: 0, value: 0, pendingQuantity: 0))
     }
 
     @Test func aSaleAndItsOwnReturnAtOneInstantAreSelfDependent() {

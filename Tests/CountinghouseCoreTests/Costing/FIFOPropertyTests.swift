@@ -61,7 +61,7 @@ import Testing
             "count gain at fallback", "shrinkage", "count fills a deficit", "FALLBACK_PURCHASE_HERE",
             "FALLBACK_PURCHASE_ELSEWHERE", "FALLBACK_STANDARD_COST", "FALLBACK_ZERO", "FROM_PROVISIONAL_LAYER",
             "provisional layer at a position", "fill across a later instant", "tie at one instant",
-            "late rows change a final cost", "three locations", "A→B→A",
+            "late rows change a final cost", "three locations", "A→B→A", "take on a cycle of a cut fill",
         ]
         for feature in expected {
             #expect(seen[feature, default: 0] >= 10, "\(feature): \(seen[feature, default: 0]) times")
@@ -71,9 +71,13 @@ import Testing
     static func features(of model: ReferenceModel) -> [String] {
         var features: [String] = []
         let events = model.events
-        for (index, match) in model.matches.enumerated() where model.selfDependent[index] {
-            let fill = model.layers[match.layer].event > model.outflows[match.outflow].event
-            features.append(fill ? "self-dependent fill" : "self-dependent take")
+        for (index, match) in model.matches.enumerated() {
+            if model.selfDependent[index] {
+                features.append(match.isFill ? "self-dependent fill" : "self-dependent take")
+            } else if model.layer(match.layer, dependsOn: match.outflow) {
+                // On a cycle only through a fill that was cut (§3.4's A→B→A example).
+                features.append("take on a cycle of a cut fill")
+            }
         }
         for match in model.matches where model.layers[match.layer].event > model.outflows[match.outflow].event {
             if events[model.layers[match.layer].event].occurredAt > events[model.outflows[match.outflow].event].occurredAt {

@@ -8,7 +8,9 @@
 //  - quantity matching walks the events one by one over plain arrays: a location's layer queue is
 //    "its layers in the order they were made, with units left", its deficit queue "its outflows in
 //    the order they were made, with open deficit units";
-//  - self-dependency is brute-force reachability in the value graph, one search per allocation;
+//  - self-dependency is brute-force reachability in the value graph, one search per allocation,
+//    in the two steps of §3.4: a fill is cut when its layer depends on its outflow in the whole
+//    graph; a take when its layer still depends on its outflow with those fills removed;
 //  - values are a memoised recursion over what remains of the graph (which is acyclic by
 //    construction; a cycle would be an oracle bug and traps);
 //  - positions at an instant read snapshots of every layer's and outflow's units taken after each
@@ -159,6 +161,9 @@ struct ReferenceModel {
         var layer: Int
         var outflow: Int
         var units: Int64
+        /// Made when the inflow arrived and filled the outflow's deficit (else the outflow took
+        /// units from a layer already there).
+        var isFill: Bool
     }
 
     let events: [CostEvent]
@@ -289,7 +294,7 @@ struct ReferenceModel {
         for outflow in outflows.indices where outflows[outflow].location == location {
             let units = min(outflows[outflow].openDeficit, layers[layer].remaining)
             if units > 0 {
-                matches.append(Match(layer: layer, outflow: outflow, units: units))
+                matches.append(Match(layer: layer, outflow: outflow, units: units, isFill: true))
                 outflows[outflow].openDeficit -= units
                 layers[layer].remaining -= units
             }
@@ -307,7 +312,7 @@ struct ReferenceModel {
         func take(_ layer: Int) {
             let units = min(wanted, layers[layer].remaining)
             if units > 0 {
-                matches.append(Match(layer: layer, outflow: outflow, units: units))
+                matches.append(Match(layer: layer, outflow: outflow, units: units, isFill: false))
                 layers[layer].remaining -= units
                 wanted -= units
             }
@@ -335,8 +340,9 @@ struct ReferenceModel {
     }
 
     /// Whether the layer's value depends, directly or through other layers and outflows, on the
-    /// outflow: a plain search over "layer → its source outflow → the layers it took from".
-    func layer(_ start: Int, dependsOn target: Int) -> Bool {
+    /// outflow: a plain search over "layer → its source outflow → the layers it took from", not
+    /// through the matches marked in `removed`.
+    func layer(_ start: Int, dependsOn target: Int, without removed: [Bool]? = nil) -> Bool {
         var layersToVisit = [start]
         var visitedOutflows = Set<Int>()
         var visitedLayers: Set<Int> = [start]
@@ -344,15 +350,23 @@ struct ReferenceModel {
             guard let source = sourceOutflow(ofLayer: layer) else { continue }
             if source == target { return true }
             guard visitedOutflows.insert(source).inserted else { continue }
-            for match in matches where match.outflow == source && visitedLayers.insert(match.layer).inserted {
+            for (index, match) in matches.enumerated()
+            where match.outflow == source && removed?[index] != true && visitedLayers.insert(match.layer).inserted {
                 layersToVisit.append(match.layer)
             }
         }
         return false
     }
 
+    /// §3.4: "first every fill whose layer lies on a cycle with the filling outflow (in the whole
+    /// graph); then every take that still lies on a cycle once those fills are cut. Nothing else."
+    /// A match from L to O lies on a cycle exactly when L depends on O.
     private mutating func findSelfDependency() {
-        selfDependent = matches.map { layer($0.layer, dependsOn: $0.outflow) }
+        let cutFills = matches.map { $0.isFill && layer($0.layer, dependsOn: $0.outflow) }
+        selfDependent = matches.indices.map { index in
+            if matches[index].isFill { return cutFills[index] }
+            return layer(matches[index].layer, dependsOn: matches[index].outflow, without: cutFills)
+        }
     }
 
     // MARK: - §3.4 Values

@@ -65,28 +65,52 @@ import Testing
         #expect(rows.reduce(0) { $0 + $1.balance } == 0)
     }
 
-    @Test func ledgerTextBringsBalancesForward() {
+    /// Balance-sheet accounts come forward per account, location and processor; the earlier
+    /// result of income and expenses (here sales 10.00 and 0.75 of fees, a result of −9.25 as a
+    /// credit) is one retained-earnings line per location and processor, so hledger's income
+    /// statement shows November alone.
+    @Test func ledgerTextBringsBalanceSheetAccountsForwardAndTheEarlierResultAsRetainedEarnings() throws {
         let entries = [
             Self.entry("A", "2026-10-05", [(.cashOnHand, 1_000, "S01"), (.sales, -1_000, "S01")]),
+            JournalEntry(
+                id: "F", date: CivilDate(text: "2026-10-06")!, memo: "fee", sourceType: "settlements", sourceReference: "F",
+                lines: [
+                    JournalLine(account: Self.chart[.processingFees], amount: 75, processor: "stripe"),
+                    JournalLine(account: Self.chart[.processorBalance], amount: -75, processor: "stripe"),
+                ]),
             Self.entry("B;|(x)", "2026-11-05", [(.cashOnHand, 250, "S01"), (.sales, -250, "S01")]),
         ]
         let text = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, chart: Self.chart, header: ["h"])
+        let accounts = Self.chart.all.map { "account \($0.ledgerName)\n" }.joined()
         #expect(text == """
             ; h
 
             commodity 1000.00 USD
 
-            2026-11-01 * Balances brought forward
+            \(accounts)
+            payee opening
+            payee test
+
+            2026-11-01 * opening | Balances brought forward, the result before 2026-11-01 in retained earnings
                 ; source:opening
                 Assets:1000 Cash on hand  10.00 USD  ; location:S01
-                Income:4000 Sales  -10.00 USD  ; location:S01
+                Assets:1110 Processor balance  -0.75 USD  ; processor:stripe
+                Equity:3900 Retained earnings  0.75 USD  ; processor:stripe
+                Equity:3900 Retained earnings  -10.00 USD  ; location:S01
 
-            2026-11-05 * (B  [x]) B  [x]
+            2026-11-05 * (B  [x]) test | B  [x]
                 ; source:test B;|(x)
                 Assets:1000 Cash on hand  2.50 USD  ; location:S01
                 Income:4000 Sales  -2.50 USD  ; location:S01
 
             """)
+        #expect(accounts.contains("account Equity:3900 Retained earnings\n"))
+        // The retained-earnings account is the chart's, whatever it is called there.
+        var renamed = ChartOfAccounts()
+        try renamed.set(.retainedEarnings, to: Account(code: "3100", name: "Earlier results"))
+        let renamedText = JournalOutputs.ledgerText(entries, span: Self.november, currency: "USD", exponent: 2, chart: renamed, header: [])
+        #expect(renamedText.contains("    Equity:3100 Earlier results  -10.00 USD  ; location:S01\n"))
+        #expect(!renamedText.contains("3900"))
     }
 
     /// Posted under the old name, shown under the chart's: one hledger account per code.
