@@ -4,7 +4,8 @@
 // goes through `RowValidator.validate`. It parses each column by its rule (FieldParsing.swift),
 // applies defaults so identical content means identical values, and checks the rules that span
 // columns (a RETURN's two reference columns, a RECEIVE's costs, net = gross − fee) and rows of the
-// same file (a natural key repeated; a transfer line's SKU and locations).
+// same file (a natural key repeated; a transfer line's SKU and locations). The slots it parses
+// into, the key encoding and the IN_TRANSIT test are raw-pointer code kept in FastRowSlots.swift.
 //
 // Decisions where FORMATS is silent (documented in the README's ingest section too):
 // - Every text value is trimmed; an empty optional value is `.null`, except the defaults: discount
@@ -104,53 +105,6 @@ struct CodeSet {
             if equal { return index }
         }
         return nil
-    }
-}
-
-/// One column's parsed value while its record is in the buffer: no `String` is built until a row
-/// is handed out, so pass 1 allocates nothing per row but its key.
-enum Slot {
-    case null
-    /// Text: the trimmed bytes in the reader's buffer.
-    case bytes(UnsafePointer<UInt8>, Int)
-    /// Text to store lower-cased.
-    case lowercased(UnsafePointer<UInt8>, Int)
-    case integer(Int64)
-    /// The code at this index of the column's code set.
-    case code(Int)
-    case functionalCurrency
-    /// A date as days since the epoch.
-    case date(Int64)
-
-    var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-}
-
-/// The slots of the record being validated: written through a pointer the buffer owns, so the hot
-/// loop pays no copy-on-write check per column. A validator has one and never shares it.
-final class SlotBuffer {
-    let count: Int
-    private let base: UnsafeMutablePointer<Slot>
-
-    init(count: Int) {
-        self.count = count
-        base = .allocate(capacity: count)
-        base.initialize(repeating: .null, count: count)
-    }
-
-    deinit { base.deallocate() }
-
-    subscript(index: Int) -> Slot {
-        @inline(__always) get {
-            precondition(index >= 0 && index < count, "slot index out of range")
-            return base[index]
-        }
-        @inline(__always) set {
-            precondition(index >= 0 && index < count, "slot index out of range")
-            base[index] = newValue
-        }
     }
 }
 
@@ -587,64 +541,10 @@ struct RowValidator {
     }
 
     /// A natural key repeated inside the file is a row error, even when the rows are identical.
-    /// The key is encoded straight into the collector's arena: a tag byte per column, then the
-    /// value (text as a 4-byte length and its bytes, numbers as 8 little-endian bytes).
+    /// The key is encoded straight into the collector's arena (`KeyEncoding`).
     private mutating func checkKey(row: Int) {
-        var length = 0
-        for column in keyColumns {
-            switch slots[column] {
-            case .null, .functionalCurrency: length += 1
-            case .bytes(_, let count), .lowercased(_, let count): length += 5 + count
-            case .integer, .date: length += 9
-            case .code: length += 2
-            }
-        }
-        var out = keysSeen.reserve(length)
-        @inline(__always) func put(_ byte: UInt8) {
-            out.pointee = byte
-            out += 1
-        }
-        @inline(__always) func put(_ number: UInt64, bytes: Int) {
-            UnsafeMutableRawPointer(out).storeBytes(of: number.littleEndian, toByteOffset: 0, as: UInt64.self)
-            out += bytes
-        }
-        for column in keyColumns {
-            switch slots[column] {
-            case .null:
-                put(0)
-            case .bytes(let start, let count):
-                put(1)
-                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
-                // Keys' text is short: whole words, then the last few bytes, beat a call to memcpy.
-                let source = UnsafeRawPointer(start)
-                let target = UnsafeMutableRawPointer(out)
-                var offset = 0
-                while offset + 8 <= count {
-                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
-                    offset += 8
-                }
-                while offset < count {
-                    out[offset] = start[offset]
-                    offset += 1
-                }
-                out += count
-            case .lowercased(let start, let count):
-                put(1)
-                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
-                for offset in 0..<count { put(asciiLowercase(start[offset])) }
-            case .integer(let number):
-                put(2)
-                put(UInt64(bitPattern: number), bytes: 8)
-            case .code(let index):
-                put(3)
-                put(UInt8(truncatingIfNeeded: index))
-            case .functionalCurrency:
-                put(4)
-            case .date(let days):
-                put(5)
-                put(UInt64(bitPattern: days), bytes: 8)
-            }
-        }
+        let length = KeyEncoding.length(of: slots, columns: keyColumns)
+        KeyEncoding.encode(slots, columns: keyColumns, into: keysSeen.reserve(length))
         keysSeen.commit(length, row: row)
     }
 
@@ -713,17 +613,6 @@ private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     case .nonNegative: return number < 0 ? "must not be negative" : nil
     case .positive: return number <= 0 ? "must be greater than 0" : nil
     }
-}
-
-/// Whether the bytes are `IN_TRANSIT`, compared as two words (no lazy global array to reach per
-/// row).
-@inline(__always)
-private func isInTransit(_ bytes: Bytes) -> Bool {
-    guard bytes.count == 10 else { return false }
-    let raw = UnsafeRawPointer(bytes.baseAddress!)
-    // "IN_TRANS" and "IT" in little-endian byte order.
-    return raw.loadUnaligned(as: UInt64.self).littleEndian == 0x534E_4152_545F_4E49
-        && raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian == 0x5449
 }
 
 /// `A, B or C`.
