@@ -418,17 +418,6 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     ])
 }
 
-/// The duplicate-key check sorts hashes by radix: it must order like a comparison sort.
-@Test func radixSortOrdersLikeSort() {
-    var generator = SystemRandomNumberGenerator()
-    for count in [0, 1, 2, 3, 100, 5000] {
-        var values = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) }
-        values += values.prefix(count / 3)  // repeats
-        values += [0, UInt64.max, 1 << 63, 2047, 2048]
-        #expect(values.withUnsafeBufferPointer(radixSorted) == values.sorted())
-    }
-}
-
 @Test func unitsTimesAUnitAmountMustFitInMinorUnits() {
     // 10^10 units × 10^10.00 would be 10^22 minor units: costing it would overflow, so the row is refused.
     #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,10000000000,10000000000.00,,,,\n") == [
