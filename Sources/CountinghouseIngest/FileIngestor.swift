@@ -20,9 +20,14 @@ import Dispatch
 public struct IngestSettings: Sendable {
     /// The ledger's one currency (ISO 4217); amounts in any other are row errors.
     public var functionalCurrency: String
+    /// The chain's location codes (the configuration's `[[locations]]`): a `location`,
+    /// `from_location` or `to_location` naming any other code is a row error, reported with the
+    /// file's other row errors. Empty: any location is accepted.
+    public var locationCodes: [String]
 
-    public init(functionalCurrency: String = "USD") {
+    public init(functionalCurrency: String = "USD", locationCodes: [String] = []) {
         self.functionalCurrency = functionalCurrency
+        self.locationCodes = locationCodes
     }
 }
 
@@ -201,7 +206,7 @@ public struct FileIngestor: Sendable {
                         kind = headerKind
                         validator = RowValidator(
                             kind: headerKind, header: header, headerNames: names, file: displayName,
-                            functionalCurrency: settings.functionalCurrency)
+                            settings: settings)
                         if expectedBytes > 0 { validator!.reserveKeyCapacity(forRowBytes: expectedBytes) }
                         return
                     case .failure(let failure):
@@ -321,7 +326,7 @@ public struct FileIngestor: Sendable {
         let results = HalfResults(
             secondValidator: RowValidator(
                 kind: header.kind, header: header.columns, headerNames: header.names, file: displayName,
-                functionalCurrency: settings.functionalCurrency))
+                settings: settings))
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             if half == 0 {
                 results.first = Result { () throws(ReadFailure) -> RunOutcome in

@@ -22,7 +22,8 @@
 //   columns that parsed.
 // Errors a user can see (beyond FieldParsing's): "required", "must be greater than 0", "must not be
 // negative", "unknown type X (expected SALE, RETURN or COMP)", "IN_TRANSIT is a reserved location
-// code", "invalid UTF-8", "has N fields but the header has M", "original_order_id and
+// code", "unknown location (countinghouse.toml lists S01, WH1)" (when the configuration lists
+// locations), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
 // RECEIVE needs unit_cost or total_cost", "quantity × unit_cost is out of range" (and
 // counted_quantity × unit_cost: costing the row would overflow; quantity × unit_price: the
@@ -108,6 +109,43 @@ struct CodeSet {
     }
 }
 
+/// The location codes the configuration lists, in byte order, and the words that list them. A
+/// validator looks each location field up here, so a file naming a location the chain does not
+/// have is rejected in the same pass as its other row errors.
+struct KnownLocations {
+    private let codes: [[UInt8]]
+    /// `S01, WH1`: every code, for the error.
+    let listed: String
+    /// The code the last lookup found: a file's rows mostly name the same location one after another.
+    private var lastFound = 0
+
+    init(_ codes: [String]) {
+        self.codes = Set(codes.map { Array($0.utf8) }).sorted { $0.lexicographicallyPrecedes($1) }
+        listed = self.codes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+    }
+
+    var isEmpty: Bool { codes.isEmpty }
+
+    /// Whether `bytes` are one of the codes, compared byte for byte.
+    mutating func contains(_ bytes: Bytes) -> Bool {
+        if codes.isEmpty { return true }
+        if codes[lastFound].elementsEqual(bytes) { return true }
+        // Binary search in byte order: a chain of thousands of stores costs a dozen comparisons.
+        var low = 0
+        var high = codes.count
+        while low < high {
+            let middle = (low + high) / 2
+            let code = codes[middle]
+            if code.elementsEqual(bytes) {
+                lastFound = middle
+                return true
+            }
+            if code.lexicographicallyPrecedes(bytes) { low = middle + 1 } else { high = middle }
+        }
+        return false
+    }
+}
+
 /// Validates the records of one file of one kind.
 struct RowValidator {
     let kind: LedgerKind
@@ -151,6 +189,8 @@ struct RowValidator {
     private var keysSeen = KeyCollector()
     /// transfers: (transfer_id, line_no) → the first row of that transfer line.
     private var transferLines: [String: TransferLine] = [:]
+    /// The locations the configuration lists (none: any location is accepted).
+    private var knownLocations: KnownLocations
 
     private struct TransferLine {
         var row: Int
@@ -160,10 +200,12 @@ struct RowValidator {
         var toLocation: String
     }
 
-    init(kind: LedgerKind, header: HeaderColumns, headerNames: [String], file: String, functionalCurrency: String) {
+    init(kind: LedgerKind, header: HeaderColumns, headerNames: [String], file: String, settings: IngestSettings) {
         self.kind = kind
         self.file = file
+        let functionalCurrency = settings.functionalCurrency
         self.functionalCurrency = functionalCurrency
+        knownLocations = KnownLocations(settings.locationCodes)
         self.currencyExponent = CurrencyTable.exponent(of: functionalCurrency) ?? 2
         self.headerNames = headerNames
         let schema = kind.schema
@@ -379,6 +421,10 @@ struct RowValidator {
                 case .location:
                     if isInTransit(bytes) {
                         fail(column, bytes, "IN_TRANSIT is a reserved location code", row: row, errors: &errors)
+                    } else if !knownLocations.isEmpty && !knownLocations.contains(bytes) {
+                        fail(
+                            column, bytes, "unknown location (countinghouse.toml lists \(knownLocations.listed))", row: row,
+                            errors: &errors)
                     } else {
                         slots[column] = .bytes(bytes.baseAddress!, bytes.count)
                     }

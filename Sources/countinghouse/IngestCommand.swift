@@ -40,8 +40,10 @@ struct IngestCommand: ParsableCommand {
             throw CommandFailure(
                 "recorded at \(environment.display(recordedAt ?? environment.now)) would not be after the close of \(lastClose.period) (\(environment.display(lastClose.closedAt))): knowledge never goes backwards")
         }
-        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: environment.configuration.currency))
-        let knownLocations = Set(environment.configuration.locations.map(\.code))
+        let ingestor = FileIngestor(
+            settings: IngestSettings(
+                functionalCurrency: environment.configuration.currency,
+                locationCodes: environment.configuration.locations.map(\.code)))
         var anyRejected = false
         for path in files {
             let check = ingestor.check(path: path, displayName: path, kind: kind)
@@ -54,15 +56,6 @@ struct IngestCommand: ParsableCommand {
                 continue
             case .valid(let file):
                 valid = file
-            }
-            if !knownLocations.isEmpty {
-                let errors = try unknownLocations(path: path, valid: valid, ingestor: ingestor, known: knownLocations)
-                if !errors.isEmpty {
-                    anyRejected = true
-                    print("\(path): REJECTED (\(valid.kind.rawValue)): \(errors.count) error\(errors.count == 1 ? "" : "s"); nothing of it entered the ledger")
-                    for error in errors { print("  \(error)") }
-                    continue
-                }
             }
             let info = IngestFileInfo(
                 name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount,
@@ -92,29 +85,6 @@ struct IngestCommand: ParsableCommand {
             }
         }
         if anyRejected { throw ExitCode.failure }
-    }
-
-    /// With locations configured, a row naming another location is a row error.
-    private func unknownLocations(path: String, valid: ValidFile, ingestor: FileIngestor, known: Set<String>)
-        throws -> [RowError]
-    {
-        let columns = valid.kind.schema.columns.map(\.name).filter {
-            $0 == "location" || $0 == "from_location" || $0 == "to_location"
-        }
-        guard !columns.isEmpty else { return [] }
-        var errors: [RowError] = []
-        try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
-            for column in columns {
-                let code = row[column].description
-                if !known.contains(code) {
-                    errors.append(
-                        RowError(
-                            file: path, row: row.sourceRow, column: column, value: code,
-                            reason: "unknown location (countinghouse.toml lists \(known.sorted().joined(separator: ", ")))"))
-                }
-            }
-        }
-        return errors
     }
 }
 

@@ -432,3 +432,53 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     // A product that fits is fine.
     #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000000,1000000.00,,,,\n") == [])
 }
+
+// MARK: - Configured locations
+
+/// The error messages of validating `csv` with the configuration's locations.
+func errorMessages(_ csv: String, locations: [String]) -> [String] {
+    let configured = FileIngestor(settings: IngestSettings(locationCodes: locations))
+    switch configured.validate(bytes: Array(csv.utf8), displayName: "in.csv", kind: nil) {
+    case .success: return []
+    case .failure(let failure): return failure.errors.map(\.description)
+    }
+}
+
+@Test func anUnknownLocationIsReportedWithTheFilesOtherRowErrorsInOnePass() {
+    let csv = linesHeader + "T1,1,\(at),S09,A,SALE,2,1.00,,,,,,\n" + "T1,2,\(at),S01,A,SALE,1.5,1.00,,,,,,\n"
+        + "T1,3,\(at),WH2,A,SALE,x,1.00,,,,,,\n" + "T1,1,\(at),S01,A,SALE,1,1.00,,,,,,\n"
+    #expect(errorMessages(csv, locations: ["WH1", "S01"]) == [
+        "in.csv:2: column location \"S09\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column quantity \"1.5\": fraction in a quantity",
+        "in.csv:4: column location \"WH2\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:4: column quantity \"x\": not a number",
+        "in.csv:5: duplicate key order_id T1, line_no 1 (first on row 2)",
+    ])
+    // Without configured locations, any code is a location.
+    #expect(errorMessages(csv, locations: []).count == 3)
+}
+
+@Test func bothLocationsOfATransferAreChecked() {
+    let csv = transfersHeader + "X1,1,SHIP,\(at),WH1,S07,A,5,\nX1,1,RECEIVE,\(at),WH9,S07,A,5,\nX2,1,SHIP,\(at), WH1 ,S01,A,5,\n"
+    #expect(errorMessages(csv, locations: ["S01", "WH1"]) == [
+        "in.csv:2: column to_location \"S07\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column from_location \"WH9\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column to_location \"S07\": unknown location (countinghouse.toml lists S01, WH1)",
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),s01,A,1,\n", locations: ["S01"]) == [
+        "in.csv:2: column location \"s01\": unknown location (countinghouse.toml lists S01)"
+    ])
+}
+
+/// Lookups in a long list: every configured code is found, codes next to them in byte order are not.
+@Test func knownLocationsFindEveryCodeOfALongList() {
+    let codes = (0..<500).map { "S\($0 * 3)" } + ["WH1", "Ω-7"]
+    var known = KnownLocations(codes)
+    var random = SeededGenerator(seed: 0x10C)
+    for code in codes.shuffled(using: &random) {
+        #expect(code.withBytes { known.contains($0) }, "\(code)")
+        for neighbour in ["\(code)0", String(code.dropLast()), code + " "] where !codes.contains(neighbour) {
+            #expect(!neighbour.withBytes { known.contains($0) }, "\(neighbour)")
+        }
+    }
+}
