@@ -146,7 +146,7 @@ func parseWholeNumber(_ bytes: Bytes) -> Result<Int64, FieldProblem> {
         return .failure(FieldProblem("not a number"))
     }
     if index != count { return .failure(FieldProblem("not a number")) }
-    if overflow { return .failure(FieldProblem("number out of range")) }
+    if overflow { return .failure(.numberOutOfRange) }
     return .success(negative ? -value : value)
 }
 

@@ -17,6 +17,9 @@ import CountinghouseCore
 struct FieldProblem: Error, Hashable {
     let reason: String
     init(_ reason: String) { self.reason = reason }
+
+    /// A whole number past Int64 (the validator words it with the quantity limit).
+    static let numberOutOfRange = FieldProblem("number out of range")
 }
 
 typealias Bytes = UnsafeBufferPointer<UInt8>

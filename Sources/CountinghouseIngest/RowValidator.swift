@@ -25,12 +25,12 @@
 // code", "unknown location (countinghouse.toml lists S01, WH1)" (when the configuration lists
 // locations), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
-// RECEIVE needs unit_cost or total_cost", "quantity × unit_cost is out of range" (and
-// counted_quantity × unit_cost: costing the row would overflow; quantity × unit_price: the
-// journal's gross sales would), "net must equal gross - fee
-// (10.00 - 0.30 = 9.70)", "an
-// override must name a payment_ref, order_id or record_id", "duplicate key order_id A1, line_no 3
-// (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
+// RECEIVE needs unit_cost or total_cost", "amount out of range (at most 10000000000.00)",
+// "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
+// 10000000000.00)" (and counted_quantity × unit_cost, quantity × unit_price: the costing and the
+// journal multiply them; the limits are IngestLimits'), "net must equal gross - fee (10.00 - 0.30 =
+// 9.70)", "an override must name a payment_ref, order_id or record_id", "duplicate key order_id A1,
+// line_no 3 (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
 
 import CountinghouseCore
 
@@ -191,6 +191,23 @@ struct RowValidator {
     private var transferLines: [String: TransferLine] = [:]
     /// The locations the configuration lists (none: any location is accepted).
     private var knownLocations: KnownLocations
+    /// The reasons of values past `IngestLimits`, worded once in the functional currency.
+    private let limitReasons: LimitReasons
+
+    private struct LimitReasons {
+        /// The money limit in major units (`10000000000.00`).
+        let moneyLimit: String
+        let quantity = "quantity out of range (at most \(IngestLimits.quantityUnits))"
+
+        init(exponent: Int) { moneyLimit = formatMinorUnits(IngestLimits.moneyMinorUnits, exponent: exponent) }
+
+        func amount(_ sign: QuantitySign) -> String {
+            switch sign {
+            case .any: return "amount out of range (between -\(moneyLimit) and \(moneyLimit))"
+            case .nonNegative, .positive: return "amount out of range (at most \(moneyLimit))"
+            }
+        }
+    }
 
     private struct TransferLine {
         var row: Int
@@ -206,6 +223,7 @@ struct RowValidator {
         let functionalCurrency = settings.functionalCurrency
         self.functionalCurrency = functionalCurrency
         knownLocations = KnownLocations(settings.locationCodes)
+        limitReasons = LimitReasons(exponent: CurrencyTable.exponent(of: functionalCurrency) ?? 2)
         self.currencyExponent = CurrencyTable.exponent(of: functionalCurrency) ?? 2
         self.headerNames = headerNames
         let schema = kind.schema
@@ -335,13 +353,13 @@ struct RowValidator {
     /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
     @inline(__always)
 
-    /// Whether a POS line's quantity × unit_price does not fit in minor units: the one rule across
+    /// Whether a POS line's quantity × unit_price is past the money limit: the one rule across
     /// columns a SALE or COMP line has, checked here without the general path (which reports it).
-    private func posLineGrossOverflows() -> Bool {
+    private func posLineGrossOutOfRange() -> Bool {
         guard case .integer(let quantity) = slots[posLines.quantity],
             case .integer(let price) = slots[posLines.unitPrice]
         else { return false }
-        return quantity.multipliedReportingOverflow(by: price).overflow
+        return isPastTheMoneyLimit(quantity, price)
     }
 
     private func typeIs(_ index: Int) -> Bool {
@@ -446,15 +464,21 @@ struct RowValidator {
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
                 case .quantity(let sign):
+                    // Past the limit (or past Int64) is out of range before its sign is looked at.
                     switch parseWholeNumber(bytes) {
-                    case .success(let number):
+                    case .success(let number) where number.magnitude <= IngestLimits.quantityUnits:
                         if let reason = signProblem(number, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(number) }
-                    case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
+                    case .success:
+                        fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
+                    case .failure(let problem):
+                        fail(column, bytes, problem == .numberOutOfRange ? limitReasons.quantity : problem.reason, row: row, errors: &errors)
                     }
                 case .money(let sign):
                     switch parseMinorUnits(bytes, exponent: currencyExponent) {
-                    case .success(let amount):
+                    case .success(let amount) where amount.magnitude <= IngestLimits.moneyMinorUnits:
                         if let reason = signProblem(amount, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(amount) }
+                    case .success, .failure(.outOfRange):
+                        fail(column, bytes, limitReasons.amount(sign), row: row, errors: &errors)
                     case .failure(let problem):
                         let reason = problem.fieldProblem(currency: functionalCurrency, exponent: currencyExponent).reason
                         fail(column, bytes, reason, row: row, errors: &errors)
@@ -483,7 +507,7 @@ struct RowValidator {
         }
 
         var failed = failedMask
-        if kind != .posLines || typeIs(returnType) || posLineGrossOverflows() {
+        if kind != .posLines || typeIs(returnType) || posLineGrossOutOfRange() {
             checkAcrossColumns(row: row, failed: &failed, errors: &errors)
         }
         if failed & keyMask == 0 { checkKey(row: row) }
@@ -499,14 +523,15 @@ struct RowValidator {
             failed |= 1 << UInt64(index)
         }
         func slot(_ name: String) -> Slot { slots[column(name)] }
-        /// Units × a unit amount must fit in minor units, or costing it later would overflow.
+        /// Units × a unit amount is within the money limit, like the amounts: the journal and the
+        /// costing multiply them and sum the products.
         func checkProductFits(_ units: String, _ amount: String) {
             guard case .integer(let count) = slot(units), case .integer(let price) = slot(amount) else { return }
-            if count.multipliedReportingOverflow(by: price).overflow {
+            if isPastTheMoneyLimit(count, price) {
                 errors.append(
                     RowError(
                         file: file, row: row, column: amount, value: formatMinorUnits(price, exponent: currencyExponent),
-                        reason: "\(units) × \(amount) is out of range"))
+                        reason: "\(units) × \(amount) is out of range (at most \(limitReasons.moneyLimit))"))
                 failed |= 1 << UInt64(column(amount))
             }
         }
@@ -524,7 +549,7 @@ struct RowValidator {
                 }
             }
             // The journal takes the line's gross, quantity × unit_price, in minor units.
-            if posLineGrossOverflows() { checkProductFits("quantity", "unit_price") }
+            if posLineGrossOutOfRange() { checkProductFits("quantity", "unit_price") }
         case .purchases:
             if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
                 && !isFailed("unit_cost") && !isFailed("total_cost")
@@ -651,6 +676,13 @@ struct RowValidator {
         }
         return parts.joined(separator: ", ")
     }
+}
+
+/// Whether units × a unit amount is past the money limit (an Int64 overflow included).
+@inline(__always)
+private func isPastTheMoneyLimit(_ units: Int64, _ amount: Int64) -> Bool {
+    let (product, overflow) = units.multipliedReportingOverflow(by: amount)
+    return overflow || product.magnitude > IngestLimits.moneyMinorUnits
 }
 
 private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {

@@ -418,19 +418,73 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     ])
 }
 
-@Test func unitsTimesAUnitAmountMustFitInMinorUnits() {
-    // 10^10 units × 10^10.00 would be 10^22 minor units: costing it would overflow, so the row is refused.
-    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,10000000000,10000000000.00,,,,\n") == [
-        "in.csv:2: column unit_cost \"10000000000.00\": quantity × unit_cost is out of range"
+// MARK: - Limits (IngestLimits)
+
+@Test func unitsTimesAUnitAmountMustStayWithinTheMoneyLimit() {
+    // 1,000 units × 10,000,000,000.00 would be 10^15 minor units: past the limit of 10^12.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000,10000000000.00,,,,\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": quantity × unit_cost is out of range (at most 10000000000.00)"
     ])
-    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,10000000000,10000000000.00\n") == [
-        "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range"
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,1000,10000000000.00\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range (at most 10000000000.00)"
     ])
-    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,10000000000,10000000000.00,,,,,,\n") == [
-        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range"
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000,10000000000.00,,,,,,\n") == [
+        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range (at most 10000000000.00)"
     ])
-    // A product that fits is fine.
-    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000000,1000000.00,,,,\n") == [])
+    // Past Int64 too: 10^9 units × 10^12 minor units.
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,COMP,1000000000,10000000000.00,,,,,,\n") == [
+        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range (at most 10000000000.00)"
+    ])
+    // At the limit exactly, and one minor unit past it.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,100,100000000.00,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,RETURN,100,100000000.01,,,,,,\n") == [
+        "in.csv:2: column unit_price \"100000000.01\": quantity × unit_price is out of range (at most 10000000000.00)"
+    ])
+}
+
+@Test func anAmountPastTheMoneyLimitIsARowErrorNamingIt() {
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1,10000000000.00,10000000000.01,,,,,\n") == [
+        "in.csv:2: column discount \"10000000000.01\": amount out of range (at most 10000000000.00)"
+    ])
+    // Past Int64 as well: the same words.
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CASH,PAYMENT,99999999999999999999.00,,,\n") == [
+        "in.csv:2: column amount \"99999999999999999999.00\": amount out of range (at most 10000000000.00)"
+    ])
+    // Signed columns say both bounds; a negative past the limit is out of range before it is negative.
+    #expect(errorMessages(settlementsHeader + "stripe,r1,PAYOUT,\(at),USD,-10000000000.01,0,-10000000000.01,,,,\n") == [
+        "in.csv:2: column gross \"-10000000000.01\": amount out of range (between -10000000000.00 and 10000000000.00)",
+        "in.csv:2: column net \"-10000000000.01\": amount out of range (between -10000000000.00 and 10000000000.00)",
+    ])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1,-20000000000.00,,-10000000000.00,,,,\n") == [
+        "in.csv:2: column unit_price \"-20000000000.00\": amount out of range (at most 10000000000.00)"
+    ])
+    #expect(errorMessages(settlementsHeader + "stripe,r1,PAYOUT,\(at),USD,-10000000000.00,0,-10000000000.00,,,,\n") == [])
+    // The limit is in minor units: 10^12 yen.
+    let yen = FileIngestor(settings: IngestSettings(functionalCurrency: "JPY"))
+    guard case .failure(let failure) = yen.validate(bytes: Array((itemsHeader + "A,Apple,,1000000000001,,\n").utf8), displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == [
+        "in.csv:2: column standard_cost \"1000000000001\": amount out of range (at most 1000000000000)"
+    ])
+}
+
+@Test func aQuantityPastTheLimitIsARowErrorNamingIt() {
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000000000,0.01,,,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000000001,0.00,,,,,,\n") == [
+        "in.csv:2: column quantity \"1000000001\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,99999999999999999999,\n") == [
+        "in.csv:2: column counted_quantity \"99999999999999999999\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),A,B,SKU,-5000000000,\n") == [
+        "in.csv:2: column quantity \"-5000000000\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(itemsHeader + "A,Apple,,,1000000001,2000000000\n") == [
+        "in.csv:2: column reorder_point \"1000000001\": quantity out of range (at most 1000000000)",
+        "in.csv:2: column reorder_quantity \"2000000000\": quantity out of range (at most 1000000000)",
+    ])
 }
 
 // MARK: - Configured locations
