@@ -12,7 +12,9 @@
 // UTF-8 byte-order mark is skipped (it is still hashed: the sha256 is of the file's bytes).
 // Errors a user can see from here (as row errors, via `CSVProblem`): "quote inside an unquoted
 // field", "unexpected character after a closing quote", "quoted field not closed before the end of
-// the file", "record longer than N bytes (is a quote not closed?)"; a failed read(2) is thrown.
+// the file", "record longer than N bytes, the most one record may take (is a quote not closed?);
+// the rest of the file was not read" (64 MiB by default: no field may be longer than 2,000 bytes
+// anyway, so only a runaway quote gets there); a failed read(2) is thrown.
 
 import Crypto
 
@@ -231,7 +233,9 @@ struct CSVReader<Source: ByteSource> {
                         recordNumber += 1
                         let problem = CSVProblem(
                             fieldIndex: nil,
-                            reason: "record longer than \(maximumRecordBytes) bytes (is a quote not closed?)")
+                            reason:
+                                "record longer than \(maximumRecordBytes) bytes, the most one record may take (is a quote not closed?); the rest of the file was not read"
+                        )
                         recordCount = recordNumber
                         try body(
                             CSVRecord(

@@ -81,6 +81,46 @@ func parseCurrency(_ bytes: Bytes, functionalCurrency: String) -> Result<String,
     byte &- UInt8(ascii: "A") < 26 ? byte + 32 : byte
 }
 
+/// Whether an identifier is what a spreadsheet makes of a long number, FORMATS §3.0's
+/// `^[+-]?\d+(\.\d+)?[eE][+-]?\d+$` (`7.56E+15`, `1E5`): the digits it stood for are lost. With
+/// `strict` (codes a chain may write as `12E3`: sku and locations) only the unmistakable form
+/// counts, with a decimal point and a signed exponent (`1.23457E+11`).
+func looksLikeSpreadsheetNumber(_ bytes: Bytes, strict: Bool) -> Bool {
+    let count = bytes.count
+    var index = 0
+    if count > 0 && (bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-")) { index = 1 }
+    func skipDigits() -> Bool {
+        let start = index
+        while index < count && bytes[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+        return index > start
+    }
+    guard skipDigits() else { return false }
+    var hasDecimalPoint = false
+    if index < count && bytes[index] == UInt8(ascii: ".") {
+        index += 1
+        guard skipDigits() else { return false }
+        hasDecimalPoint = true
+    }
+    guard index < count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) else { return false }
+    index += 1
+    var hasSignedExponent = false
+    if index < count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+        index += 1
+        hasSignedExponent = true
+    }
+    guard skipDigits(), index == count else { return false }
+    return !strict || (hasDecimalPoint && hasSignedExponent)
+}
+
+/// False when `bytes` cannot be a spreadsheet's number because of their first byte, which is not
+/// `+` to `9` (the signs, the digits, and `,./`): most identifiers start with a letter, and are done
+/// with here in one comparison on the path every row takes.
+@inline(__always)
+func mayBeSpreadsheetNumber(_ bytes: Bytes) -> Bool {
+    guard let first = bytes.first else { return false }
+    return first &- UInt8(ascii: "+") <= UInt8(ascii: "9") - UInt8(ascii: "+")
+}
+
 /// Whether `bytes` are valid UTF-8.
 func isValidUTF8(_ bytes: Bytes) -> Bool {
     var iterator = bytes.makeIterator()

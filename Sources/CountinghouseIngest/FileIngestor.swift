@@ -72,6 +72,9 @@ public struct FileIngestor: Sendable {
     public let settings: IngestSettings
     /// Bytes read per read(2); tests make it tiny to put chunk boundaries everywhere.
     var chunkSize: Int = 1 << 20
+    /// The longest record the reader buffers; a longer one ends the file with an error. Tests make
+    /// it small.
+    var maximumRecordBytes: Int = CSVReader<MemorySource>.defaultMaximumRecordBytes
     /// A file with this many errors stops being read: the user has enough to go on.
     var maximumErrorCount = 100_000
 
@@ -189,7 +192,7 @@ public struct FileIngestor: Sendable {
         source: Source, displayName: String, kind requestedKind: LedgerKind?, stopAtFirstError: Bool,
         emitsRows: Bool, parseLimit: Int64 = .max, expectedBytes: Int64 = 0, emit: (LedgerRow) throws -> Void
     ) throws -> RunOutcome {
-        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        var reader = CSVReader(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         reader.parseLimit = parseLimit
         var validator: RowValidator?
         var kind = requestedKind
@@ -392,7 +395,7 @@ public struct FileIngestor: Sendable {
     /// Validates the records of a source that starts just after a line break mid-file (no header,
     /// no byte-order mark); stops once it holds `maximumErrorCount` errors.
     private func checkSecondHalf(source: FileDescriptorSource, validator: RowValidator) throws(ReadFailure) -> SecondHalf {
-        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        var reader = CSVReader(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         reader.skipsByteOrderMark = false
         var half = SecondHalf(validator: validator)
         do {

@@ -23,7 +23,10 @@
 // Errors a user can see (beyond FieldParsing's): "required", "must be greater than 0", "must not be
 // negative", "unknown type X (expected SALE, RETURN or COMP)", "IN_TRANSIT is a reserved location
 // code", "unknown location (countinghouse.toml lists S01, WH1)" (when the configuration lists
-// locations), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
+// locations), "looks like a number a spreadsheet rewrote; export the file again without opening it
+// in a spreadsheet" (FORMATS §3.0: any such form in an identifier, only `1.23457E+11` in a sku or
+// location), "too long: 5000 bytes (at most 200)" (identifiers and codes; free text 2,000; a value
+// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
 // RECEIVE needs unit_cost or total_cost", "amount out of range (at most 10000000000.00)",
 // "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
@@ -36,9 +39,16 @@ import CountinghouseCore
 
 /// How one column's text becomes a value. Trivial (no references) so the hot loop copies it freely.
 enum ColumnRule {
-    /// Trimmed text: identifiers and free text.
+    /// Trimmed text: free text and codes kept as given.
     case text
-    /// An identifier naming a location; `IN_TRANSIT` is reserved.
+    /// An identifier (order_id, document_id, …): a number a spreadsheet rewrote (`7.56E+15`) is
+    /// refused.
+    case identifier
+    /// An item code (sku): only the unmistakable spreadsheet form (`1.23457E+11`) is refused, since
+    /// a chain may write a code as `12E3`.
+    case itemCode
+    /// An identifier naming a location; `IN_TRANSIT` is reserved; the unmistakable spreadsheet
+    /// form is refused, and a code the configuration does not list.
     case location
     /// One of a fixed set of upper-case codes: an index into `CodeSet.all`.
     case code(Int)
@@ -156,6 +166,8 @@ struct RowValidator {
     private let rules: [ColumnRule]
     private let defaults: [Slot]
     private let required: [Bool]
+    /// The most bytes a column's trimmed value may have (IngestLimits).
+    private let maximumBytes: [Int]
     /// Column (schema order) → 0-based field index in the record, or -1 when the file lacks it.
     private let fieldIndex: [Int]
     private let headerNames: [String]
@@ -231,6 +243,9 @@ struct RowValidator {
         let rules = schema.columns.map { RowValidator.rule(kind: kind, column: $0) }
         self.rules = rules
         required = schema.columns.map(\.requiredInFile)
+        maximumBytes = schema.columns.map {
+            RowValidator.freeTextColumns.contains($0.name) ? IngestLimits.freeTextBytes : IngestLimits.valueBytes
+        }
         defaults = schema.columns.map { column -> Slot in
             switch column.name {
             case "discount", "tax": return .integer(0)
@@ -261,6 +276,13 @@ struct RowValidator {
     }
 
     private static let locationColumns: Set<String> = ["location", "from_location", "to_location"]
+    /// The columns FORMATS calls identifiers (besides original_order_id, a RETURN's reference).
+    private static let identifierColumns: Set<String> = [
+        "order_id", "document_id", "transfer_id", "count_id", "record_id", "payment_ref", "payout_id", "override_id",
+        "original_document_id",
+    ]
+    /// Free text, which may be longer than identifiers and codes (IngestLimits.freeTextBytes).
+    private static let freeTextColumns: Set<String> = ["name", "category", "note", "supplier", "author"]
 
     private static func rule(kind: LedgerKind, column: ColumnSpec) -> ColumnRule {
         switch (kind, column.name) {
@@ -278,11 +300,13 @@ struct RowValidator {
         case (.settlements, "gross"), (.settlements, "fee"), (.settlements, "net"), (.posLines, "tax"):
             return .money(.any)
         case (.overrides, "action"): return .code(CodeSet.actions)
+        case (_, "sku"): return .itemCode
         case (_, "processor"): return .lowercaseCode
         case (_, "currency"): return .currency
         case (_, "line_no"), (_, "tender_no"): return .lineNumber
         default:
             if locationColumns.contains(column.name) { return .location }
+            if identifierColumns.contains(column.name) { return .identifier }
             switch column.type {
             case .text: return .text
             case .integer: return .quantity(.nonNegative)
@@ -344,10 +368,41 @@ struct RowValidator {
     private var instantDateMemo = DatePrefixMemo()
 
     private mutating func fail(_ column: Int, _ bytes: Bytes, _ reason: String, row: Int, errors: inout [RowError]) {
-        errors.append(
-            RowError(file: file, row: row, column: columnNames[column], value: String(decoding: bytes, as: UTF8.self), reason: reason))
+        errors.append(RowError(file: file, row: row, column: columnNames[column], value: shownValue(bytes), reason: reason))
         failedMask |= 1 << UInt64(column)
         slots[column] = .null
+    }
+
+    /// An identifier, item code or location off the usual path: fails it for its length, for
+    /// IN_TRANSIT, for what a spreadsheet made of a number, for a location the configuration does
+    /// not list (in this order, one error per field), else stores it.
+    @inline(never)
+    private mutating func checkIdentifier(_ column: Int, _ bytes: Bytes, rule: ColumnRule, row: Int, errors: inout [RowError]) {
+        var isLocation = false
+        var strict = true
+        switch rule {
+        case .location: isLocation = true
+        case .identifier, .returnReference: strict = false
+        default: break
+        }
+        if failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
+        } else if isLocation && isInTransit(bytes) {
+            fail(column, bytes, "IN_TRANSIT is a reserved location code", row: row, errors: &errors)
+        } else if looksLikeSpreadsheetNumber(bytes, strict: strict) {
+            fail(column, bytes, spreadsheetNumberReason, row: row, errors: &errors)
+        } else if isLocation && !knownLocations.contains(bytes) {
+            fail(column, bytes, "unknown location (countinghouse.toml lists \(knownLocations.listed))", row: row, errors: &errors)
+        } else {
+            slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+        }
+    }
+
+    /// Fails a value longer than `limit` bytes; returns whether it did.
+    @inline(__always)
+    private mutating func failIfTooLong(_ column: Int, _ bytes: Bytes, limit: Int, row: Int, errors: inout [RowError]) -> Bool {
+        if bytes.count <= limit { return false }
+        fail(column, bytes, "too long: \(bytes.count) bytes (at most \(limit))", row: row, errors: &errors)
+        return true
     }
 
     /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
@@ -387,8 +442,8 @@ struct RowValidator {
             for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
                 errors.append(
                     RowError(
-                        file: file, row: row, column: headerNames[index],
-                        value: String(decoding: record.bytes(index), as: UTF8.self), reason: "invalid UTF-8"))
+                        file: file, row: row, column: headerNames[index], value: shownValue(record.bytes(index)),
+                        reason: "invalid UTF-8"))
                 valid = false
             }
             if !valid { return false }
@@ -434,30 +489,42 @@ struct RowValidator {
                 }
 
                 switch rule {
-                case .text, .returnReference(isLineNumber: false):
-                    slots[column] = .bytes(bytes.baseAddress!, bytes.count)
-                case .location:
-                    if isInTransit(bytes) {
-                        fail(column, bytes, "IN_TRANSIT is a reserved location code", row: row, errors: &errors)
-                    } else if !knownLocations.isEmpty && !knownLocations.contains(bytes) {
-                        fail(
-                            column, bytes, "unknown location (countinghouse.toml lists \(knownLocations.listed))", row: row,
-                            errors: &errors)
-                    } else {
+                // Text is stored, so its length is checked (IngestLimits); a number, a time or a
+                // code too long to be one fails its own rule, and errors show any value cut short.
+                case .text:
+                    if !failIfTooLong(column, bytes, limit: maximumBytes[column], row: row, errors: &errors) {
                         slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    }
+                // The usual identifier or code is short and starts with a letter: stored after two
+                // comparisons; anything else takes `checkIdentifier`.
+                case .identifier, .itemCode, .returnReference(isLineNumber: false):
+                    if bytes.count <= IngestLimits.valueBytes && !mayBeSpreadsheetNumber(bytes) {
+                        slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    } else {
+                        checkIdentifier(column, bytes, rule: rule, row: row, errors: &errors)
+                    }
+                case .location:
+                    if bytes.count <= IngestLimits.valueBytes && !mayBeSpreadsheetNumber(bytes) && !isInTransit(bytes)
+                        && (knownLocations.isEmpty || knownLocations.contains(bytes))
+                    {
+                        slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    } else {
+                        checkIdentifier(column, bytes, rule: rule, row: row, errors: &errors)
                     }
                 case .code(let set):
                     let codes = codeSets[set]
                     if let index = codes.match(bytes) {
                         slots[column] = .code(index)
-                    } else {
+                    } else if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
                         fail(
                             column, bytes,
                             "unknown \(codes.noun) \(String(decoding: bytes, as: UTF8.self)) (expected \(listed(codes.codes)))",
                             row: row, errors: &errors)
                     }
                 case .lowercaseCode:
-                    slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
+                    if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
+                        slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
+                    }
                 case .lineNumber, .receiptNumber, .returnReference(isLineNumber: true):
                     switch parseLineNumber(bytes) {
                     case .success(let number): slots[column] = .integer(number)
@@ -577,7 +644,10 @@ struct RowValidator {
                 }
             }
         case .overrides:
-            if slot("payment_ref").isNull && slot("order_id").isNull && slot("record_id").isNull {
+            // A reference column that failed names something, just not validly: its own error says so.
+            if slot("payment_ref").isNull && slot("order_id").isNull && slot("record_id").isNull
+                && !isFailed("payment_ref") && !isFailed("order_id") && !isFailed("record_id")
+            {
                 fail("payment_ref", "an override must name a payment_ref, order_id or record_id")
             }
         case .transfers:
@@ -691,6 +761,22 @@ private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     case .nonNegative: return number < 0 ? "must not be negative" : nil
     case .positive: return number <= 0 ? "must be greater than 0" : nil
     }
+}
+
+/// FORMATS §3.0's words for an identifier a spreadsheet turned into a number (computed, not a
+/// global constant: a lazy global's access would cost its check on the path every row takes).
+private var spreadsheetNumberReason: String {
+    "looks like a number a spreadsheet rewrote; export the file again without opening it in a spreadsheet"
+}
+
+/// A field's text as an error shows it: whole up to the limit of a value, else its first bytes and
+/// an ellipsis, so that a field of megabytes does not become a message of megabytes.
+func shownValue(_ bytes: Bytes) -> String {
+    if bytes.count <= IngestLimits.valueBytes { return String(decoding: bytes, as: UTF8.self) }
+    var end = 40
+    // Cut before a character, not inside one: back over UTF-8 continuation bytes (10xxxxxx).
+    while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+    return String(decoding: Bytes(rebasing: bytes[..<end]), as: UTF8.self) + "…"
 }
 
 /// `A, B or C`.
