@@ -139,20 +139,35 @@ struct KnownLocations {
     /// Whether `bytes` are one of the codes, compared byte for byte.
     mutating func contains(_ bytes: Bytes) -> Bool {
         if codes.isEmpty { return true }
-        if codes[lastFound].elementsEqual(bytes) { return true }
+        if KnownLocations.order(of: codes[lastFound], against: bytes) == 0 { return true }
         // Binary search in byte order: a chain of thousands of stores costs a dozen comparisons.
         var low = 0
         var high = codes.count
         while low < high {
             let middle = (low + high) / 2
-            let code = codes[middle]
-            if code.elementsEqual(bytes) {
+            let order = KnownLocations.order(of: codes[middle], against: bytes)
+            if order == 0 {
                 lastFound = middle
                 return true
             }
-            if code.lexicographicallyPrecedes(bytes) { low = middle + 1 } else { high = middle }
+            if order < 0 { low = middle + 1 } else { high = middle }
         }
         return false
+    }
+
+    /// `code` against `bytes` in byte order: negative, zero or positive. A plain loop: codes are a
+    /// few bytes, and the generic `elementsEqual` cost more than the rest of a row's location.
+    @inline(__always)
+    private static func order(of code: [UInt8], against bytes: Bytes) -> Int {
+        code.withUnsafeBufferPointer { code in
+            let shared = min(code.count, bytes.count)
+            var index = 0
+            while index < shared {
+                if code[index] != bytes[index] { return Int(code[index]) - Int(bytes[index]) }
+                index += 1
+            }
+            return code.count - bytes.count
+        }
     }
 }
 
