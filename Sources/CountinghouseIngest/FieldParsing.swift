@@ -9,7 +9,9 @@
 // Invariants: money is Int64 minor units and never passes through binary floating point; an
 // overflow is a problem, never a trap.
 // Errors a user can see from here: "not a number", "too many decimals for USD (at most 2)", "amount
-// out of range", "unknown currency", "foreign currency EUR (the ledger's currency is USD)".
+// out of range" (past Int64; the validator words any amount past IngestLimits with the limit),
+// "unknown currency", "foreign currency EUR (the ledger's currency is USD)"; and FORMATS §3.0's
+// test for an identifier a spreadsheet rewrote, worded by the validator.
 
 import CountinghouseCore
 
