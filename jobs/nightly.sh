@@ -7,7 +7,9 @@
 # root of such folders, processed in date order (a replay of history, as `make demo` does with
 # sample-data/). Files in a day folder are ingested in one run of `countinghouse ingest`, kinds in
 # the order catalogue, purchases, transfers, counts, POS lines, POS tenders, settlements, then any
-# other *.csv (vendor exports, detected by header) by name.
+# other CSV file (vendor exports, detected by header) by name. A CSV file is one whose name ends in
+# .csv in any case (`POS_LINES.CSV` is the POS lines); every other entry of a day folder (and of a
+# root, beside its day folders) is skipped and named on standard error, never silently.
 #
 # Knowledge time: a folder YYYY-MM-DD is delivered the next morning, so its rows are recorded at
 # (YYYY-MM-DD + 1 day)T06:00:00Z (change the time of day with NIGHTLY_DELIVERY_TIME=HH:MM:SSZ).
@@ -19,9 +21,11 @@
 # executable (default: `countinghouse` on PATH); COUNTINGHOUSE_NOW and COUNTINGHOUSE_CONFIG are
 # passed through to it.
 #
-# Exit status: 0 when every file landed or was a known duplicate; 1 when any file was rejected
-# (the other files and days still land; every rejection is listed at the end); 2 when the job
-# could not run at all (usage, missing executable, ledger or inbox).
+# Exit status: 0 when every file landed or was a known duplicate; 1 when any file was rejected or a
+# day folder held no CSV file ("no files delivered for 2026-10-05": an empty delivery is a failure
+# someone must look at, not a quiet success; the other files and days still land, and every
+# failed day is listed at the end); 2 when the job could not run at all (usage, missing executable,
+# ledger or inbox).
 set -euo pipefail
 
 program=$(basename "$0")
@@ -69,6 +73,12 @@ else
     if [[ ${#days[@]} -eq 0 ]]; then
         # A plain inbox of files, not named by date: one delivery, recorded by the clock.
         days=("${inbox%/}")
+    else
+        # Beside the day folders, nothing is read: say so for each entry.
+        while IFS= read -r -d '' entry; do
+            is_day "$entry" && [[ -d $entry ]] && continue
+            note "skipped $entry: not a day folder (YYYY-MM-DD)"
+        done < <(find "$inbox" -mindepth 1 -maxdepth 1 -print0 | sort -z)
     fi
 fi
 
@@ -76,18 +86,44 @@ fi
 
 kind_order=(items purchases transfers counts pos_lines pos_tenders settlements)
 rejected_days=()
+empty_days=()
 ingested_days=0
 for day in "${days[@]}"; do
+    # The day's CSV files (.csv in any case); every other entry is named and skipped.
+    csvs=()
+    while IFS= read -r -d '' entry; do
+        name=$(basename "$entry")
+        if [[ ${name,,} == *.csv && -f $entry ]]; then
+            csvs+=("$entry")
+        elif [[ -d $entry ]]; then
+            note "$day: skipped $name/: a folder (only the day folder's own CSV files are read)"
+        elif [[ ${name,,} == *.csv ]]; then
+            note "$day: skipped $name: not a regular file"
+        else
+            note "$day: skipped $name: not a CSV file (its name does not end in .csv)"
+        fi
+    done < <(find "$day" -mindepth 1 -maxdepth 1 -print0 | sort -z)
+    # Known kinds first, in their order, then the others by name.
     files=()
     for kind in "${kind_order[@]}"; do
-        [[ -f $day/$kind.csv ]] && files+=("$day/$kind.csv")
+        for file in "${csvs[@]}"; do
+            name=$(basename "$file")
+            [[ ${name,,} == "$kind.csv" ]] && files+=("$file")
+        done
     done
-    while IFS= read -r -d '' other; do
-        name=$(basename "$other" .csv)
-        [[ " ${kind_order[*]} " == *" $name "* ]] || files+=("$other")
-    done < <(find "$day" -mindepth 1 -maxdepth 1 -type f -name '*.csv' -print0 | sort -z)
+    for file in "${csvs[@]}"; do
+        name=$(basename "$file")
+        name=${name,,}
+        [[ " ${kind_order[*]} " == *" ${name%.csv} "* ]] || files+=("$file")
+    done
     if [[ ${#files[@]} -eq 0 ]]; then
-        note "$day: no files"
+        if is_day "$day"; then
+            note "no files delivered for $(basename "$day")"
+            empty_days+=("$(basename "$day")")
+        else
+            note "no files delivered in $day"
+            empty_days+=("$day")
+        fi
         continue
     fi
 
@@ -113,10 +149,15 @@ echo
 echo "== Stock (on hand, as known now)"
 "$bin" stock
 
-if [[ ${#rejected_days[@]} -gt 0 ]]; then
+if [[ ${#rejected_days[@]} -gt 0 || ${#empty_days[@]} -gt 0 ]]; then
     echo >&2
-    note "FAILED: files were rejected on ${#rejected_days[@]} day(s): ${rejected_days[*]}"
-    note "nothing of a rejected file entered the ledger; fix the source and deliver a corrected file"
+    if [[ ${#empty_days[@]} -gt 0 ]]; then
+        note "FAILED: no files delivered for ${#empty_days[@]} day(s): ${empty_days[*]}"
+    fi
+    if [[ ${#rejected_days[@]} -gt 0 ]]; then
+        note "FAILED: files were rejected on ${#rejected_days[@]} day(s): ${rejected_days[*]}"
+        note "nothing of a rejected file entered the ledger; fix the source and deliver a corrected file"
+    fi
     exit 1
 fi
 note "done: ${#days[@]} day(s), every file landed or was already ingested"

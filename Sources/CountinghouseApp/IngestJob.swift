@@ -113,14 +113,15 @@ public enum IngestJob {
             throw AppFailure.rejected(
                 "recorded at \(context.display(recordedAt)) would not be after the close of \(lastClose.period) (\(context.display(lastClose.closedAt))): knowledge never goes backwards")
         }
-        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: context.configuration.currency))
-        let knownLocations = Set(context.configuration.locations.map(\.code))
+        // With locations configured, a row naming another one is a row error, found with the others.
+        let ingestor = FileIngestor(
+            settings: IngestSettings(
+                functionalCurrency: context.configuration.currency, locationCodes: context.configuration.locations.map(\.code)))
         var outcomes: [IngestFileOutcome] = []
         for path in paths {
             let outcome = IngestFileOutcome(
                 path: path,
-                fate: try ingestFile(
-                    path, store: store, ingestor: ingestor, kind: kind, recordedAt: recordedAt, knownLocations: knownLocations))
+                fate: try ingestFile(path, store: store, ingestor: ingestor, kind: kind, recordedAt: recordedAt))
             report(outcome)
             outcomes.append(outcome)
         }
@@ -128,17 +129,12 @@ public enum IngestJob {
     }
 
     static func ingestFile(
-        _ path: String, store: any LedgerStore, ingestor: FileIngestor, kind: LedgerKind?, recordedAt: Instant,
-        knownLocations: Set<String>
+        _ path: String, store: any LedgerStore, ingestor: FileIngestor, kind: LedgerKind?, recordedAt: Instant
     ) throws -> IngestFate {
         let valid: ValidFile
         switch ingestor.check(path: path, displayName: path, kind: kind) {
         case .invalid(let detected, let errors): return .rejected(kind: detected, errors: errors)
         case .valid(let file): valid = file
-        }
-        if !knownLocations.isEmpty {
-            let errors = try unknownLocations(path: path, valid: valid, ingestor: ingestor, known: knownLocations)
-            if !errors.isEmpty { return .rejected(kind: valid.kind, errors: errors) }
         }
         let info = IngestFileInfo(name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount, recordedAt: recordedAt)
         let outcome: AppendOutcome
@@ -159,27 +155,6 @@ public enum IngestJob {
         case .appended(let file): return .landed(file)
         case .rejected(let errors): return .rejected(kind: valid.kind, errors: errors)
         }
-    }
-
-    /// With locations configured, a row naming another location is a row error.
-    private static func unknownLocations(path: String, valid: ValidFile, ingestor: FileIngestor, known: Set<String>) throws -> [RowError] {
-        let columns = valid.kind.schema.columns.map(\.name).filter {
-            $0 == "location" || $0 == "from_location" || $0 == "to_location"
-        }
-        guard !columns.isEmpty else { return [] }
-        var errors: [RowError] = []
-        try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
-            for column in columns {
-                let code = row[column].description
-                if !known.contains(code) {
-                    errors.append(
-                        RowError(
-                            file: path, row: row.sourceRow, column: column, value: code,
-                            reason: "unknown location (countinghouse.toml lists \(known.sorted().joined(separator: ", ")))"))
-                }
-            }
-        }
-        return errors
     }
 }
 

@@ -20,9 +20,14 @@ import Dispatch
 public struct IngestSettings: Sendable {
     /// The ledger's one currency (ISO 4217); amounts in any other are row errors.
     public var functionalCurrency: String
+    /// The chain's location codes (the configuration's `[[locations]]`): a `location`,
+    /// `from_location` or `to_location` naming any other code is a row error, reported with the
+    /// file's other row errors. Empty: any location is accepted.
+    public var locationCodes: [String]
 
-    public init(functionalCurrency: String = "USD") {
+    public init(functionalCurrency: String = "USD", locationCodes: [String] = []) {
         self.functionalCurrency = functionalCurrency
+        self.locationCodes = locationCodes
     }
 }
 
@@ -67,6 +72,9 @@ public struct FileIngestor: Sendable {
     public let settings: IngestSettings
     /// Bytes read per read(2); tests make it tiny to put chunk boundaries everywhere.
     var chunkSize: Int = 1 << 20
+    /// The longest record the reader buffers; a longer one ends the file with an error. Tests make
+    /// it small.
+    var maximumRecordBytes: Int = CSVReader<MemorySource>.defaultMaximumRecordBytes
     /// A file with this many errors stops being read: the user has enough to go on.
     var maximumErrorCount = 100_000
 
@@ -184,7 +192,7 @@ public struct FileIngestor: Sendable {
         source: Source, displayName: String, kind requestedKind: LedgerKind?, stopAtFirstError: Bool,
         emitsRows: Bool, parseLimit: Int64 = .max, expectedBytes: Int64 = 0, emit: (LedgerRow) throws -> Void
     ) throws -> RunOutcome {
-        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        var reader = CSVReader(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         reader.parseLimit = parseLimit
         var validator: RowValidator?
         var kind = requestedKind
@@ -201,7 +209,7 @@ public struct FileIngestor: Sendable {
                         kind = headerKind
                         validator = RowValidator(
                             kind: headerKind, header: header, headerNames: names, file: displayName,
-                            functionalCurrency: settings.functionalCurrency)
+                            settings: settings)
                         if expectedBytes > 0 { validator!.reserveKeyCapacity(forRowBytes: expectedBytes) }
                         return
                     case .failure(let failure):
@@ -321,7 +329,7 @@ public struct FileIngestor: Sendable {
         let results = HalfResults(
             secondValidator: RowValidator(
                 kind: header.kind, header: header.columns, headerNames: header.names, file: displayName,
-                functionalCurrency: settings.functionalCurrency))
+                settings: settings))
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             if half == 0 {
                 results.first = Result { () throws(ReadFailure) -> RunOutcome in
@@ -387,7 +395,7 @@ public struct FileIngestor: Sendable {
     /// Validates the records of a source that starts just after a line break mid-file (no header,
     /// no byte-order mark); stops once it holds `maximumErrorCount` errors.
     private func checkSecondHalf(source: FileDescriptorSource, validator: RowValidator) throws(ReadFailure) -> SecondHalf {
-        var reader = CSVReader(source: source, chunkSize: chunkSize)
+        var reader = CSVReader(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         reader.skipsByteOrderMark = false
         var half = SecondHalf(validator: validator)
         do {

@@ -4,7 +4,8 @@
 // goes through `RowValidator.validate`. It parses each column by its rule (FieldParsing.swift),
 // applies defaults so identical content means identical values, and checks the rules that span
 // columns (a RETURN's two reference columns, a RECEIVE's costs, net = gross − fee) and rows of the
-// same file (a natural key repeated; a transfer line's SKU and locations).
+// same file (a natural key repeated; a transfer line's SKU and locations). The slots it parses
+// into, the key encoding and the IN_TRANSIT test are raw-pointer code kept in FastRowSlots.swift.
 //
 // Decisions where FORMATS is silent (documented in the README's ingest section too):
 // - Every text value is trimmed; an empty optional value is `.null`, except the defaults: discount
@@ -21,22 +22,33 @@
 //   columns that parsed.
 // Errors a user can see (beyond FieldParsing's): "required", "must be greater than 0", "must not be
 // negative", "unknown type X (expected SALE, RETURN or COMP)", "IN_TRANSIT is a reserved location
-// code", "invalid UTF-8", "has N fields but the header has M", "original_order_id and
+// code", "unknown location (countinghouse.toml lists S01, WH1)" (when the configuration lists
+// locations), "looks like a number a spreadsheet rewrote; export the file again without opening it
+// in a spreadsheet" (FORMATS §3.0: any such form in an identifier, only `1.23457E+11` in a sku or
+// location), "too long: 5000 bytes (at most 200)" (identifiers and codes; free text 2,000; a value
+// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
 // original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
-// RECEIVE needs unit_cost or total_cost", "quantity × unit_cost is out of range" (and
-// counted_quantity × unit_cost: costing the row would overflow; quantity × unit_price: the
-// journal's gross sales would), "net must equal gross - fee
-// (10.00 - 0.30 = 9.70)", "an
-// override must name a payment_ref, order_id or record_id", "duplicate key order_id A1, line_no 3
-// (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
+// RECEIVE needs unit_cost or total_cost", "amount out of range (at most 10000000000.00)",
+// "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
+// 10000000000.00)" (and counted_quantity × unit_cost, quantity × unit_price: the costing and the
+// journal multiply them; the limits are IngestLimits'), "net must equal gross - fee (10.00 - 0.30 =
+// 9.70)", "an override must name a payment_ref, order_id or record_id", "duplicate key order_id A1,
+// line_no 3 (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
 
 import CountinghouseCore
 
 /// How one column's text becomes a value. Trivial (no references) so the hot loop copies it freely.
 enum ColumnRule {
-    /// Trimmed text: identifiers and free text.
+    /// Trimmed text: free text and codes kept as given.
     case text
-    /// An identifier naming a location; `IN_TRANSIT` is reserved.
+    /// An identifier (order_id, document_id, …): a number a spreadsheet rewrote (`7.56E+15`) is
+    /// refused.
+    case identifier
+    /// An item code (sku): only the unmistakable spreadsheet form (`1.23457E+11`) is refused, since
+    /// a chain may write a code as `12E3`.
+    case itemCode
+    /// An identifier naming a location; `IN_TRANSIT` is reserved; the unmistakable spreadsheet
+    /// form is refused, and a code the configuration does not list.
     case location
     /// One of a fixed set of upper-case codes: an index into `CodeSet.all`.
     case code(Int)
@@ -107,49 +119,54 @@ struct CodeSet {
     }
 }
 
-/// One column's parsed value while its record is in the buffer: no `String` is built until a row
-/// is handed out, so pass 1 allocates nothing per row but its key.
-enum Slot {
-    case null
-    /// Text: the trimmed bytes in the reader's buffer.
-    case bytes(UnsafePointer<UInt8>, Int)
-    /// Text to store lower-cased.
-    case lowercased(UnsafePointer<UInt8>, Int)
-    case integer(Int64)
-    /// The code at this index of the column's code set.
-    case code(Int)
-    case functionalCurrency
-    /// A date as days since the epoch.
-    case date(Int64)
+/// The location codes the configuration lists, in byte order, and the words that list them. A
+/// validator looks each location field up here, so a file naming a location the chain does not
+/// have is rejected in the same pass as its other row errors.
+struct KnownLocations {
+    private let codes: [[UInt8]]
+    /// `S01, WH1`: every code, for the error.
+    let listed: String
+    /// The code the last lookup found: a file's rows mostly name the same location one after another.
+    private var lastFound = 0
 
-    var isNull: Bool {
-        if case .null = self { return true }
+    init(_ codes: [String]) {
+        self.codes = Set(codes.map { Array($0.utf8) }).sorted { $0.lexicographicallyPrecedes($1) }
+        listed = self.codes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+    }
+
+    var isEmpty: Bool { codes.isEmpty }
+
+    /// Whether `bytes` are one of the codes, compared byte for byte.
+    mutating func contains(_ bytes: Bytes) -> Bool {
+        if codes.isEmpty { return true }
+        if KnownLocations.order(of: codes[lastFound], against: bytes) == 0 { return true }
+        // Binary search in byte order: a chain of thousands of stores costs a dozen comparisons.
+        var low = 0
+        var high = codes.count
+        while low < high {
+            let middle = (low + high) / 2
+            let order = KnownLocations.order(of: codes[middle], against: bytes)
+            if order == 0 {
+                lastFound = middle
+                return true
+            }
+            if order < 0 { low = middle + 1 } else { high = middle }
+        }
         return false
     }
-}
 
-/// The slots of the record being validated: written through a pointer the buffer owns, so the hot
-/// loop pays no copy-on-write check per column. A validator has one and never shares it.
-final class SlotBuffer {
-    let count: Int
-    private let base: UnsafeMutablePointer<Slot>
-
-    init(count: Int) {
-        self.count = count
-        base = .allocate(capacity: count)
-        base.initialize(repeating: .null, count: count)
-    }
-
-    deinit { base.deallocate() }
-
-    subscript(index: Int) -> Slot {
-        @inline(__always) get {
-            precondition(index >= 0 && index < count, "slot index out of range")
-            return base[index]
-        }
-        @inline(__always) set {
-            precondition(index >= 0 && index < count, "slot index out of range")
-            base[index] = newValue
+    /// `code` against `bytes` in byte order: negative, zero or positive. A plain loop: codes are a
+    /// few bytes, and the generic `elementsEqual` cost more than the rest of a row's location.
+    @inline(__always)
+    private static func order(of code: [UInt8], against bytes: Bytes) -> Int {
+        code.withUnsafeBufferPointer { code in
+            let shared = min(code.count, bytes.count)
+            var index = 0
+            while index < shared {
+                if code[index] != bytes[index] { return Int(code[index]) - Int(bytes[index]) }
+                index += 1
+            }
+            return code.count - bytes.count
         }
     }
 }
@@ -164,6 +181,8 @@ struct RowValidator {
     private let rules: [ColumnRule]
     private let defaults: [Slot]
     private let required: [Bool]
+    /// The most bytes a column's trimmed value may have (IngestLimits).
+    private let maximumBytes: [Int]
     /// Column (schema order) → 0-based field index in the record, or -1 when the file lacks it.
     private let fieldIndex: [Int]
     private let headerNames: [String]
@@ -197,6 +216,25 @@ struct RowValidator {
     private var keysSeen = KeyCollector()
     /// transfers: (transfer_id, line_no) → the first row of that transfer line.
     private var transferLines: [String: TransferLine] = [:]
+    /// The locations the configuration lists (none: any location is accepted).
+    private var knownLocations: KnownLocations
+    /// The reasons of values past `IngestLimits`, worded once in the functional currency.
+    private let limitReasons: LimitReasons
+
+    private struct LimitReasons {
+        /// The money limit in major units (`10000000000.00`).
+        let moneyLimit: String
+        let quantity = "quantity out of range (at most \(IngestLimits.quantityUnits))"
+
+        init(exponent: Int) { moneyLimit = formatMinorUnits(IngestLimits.moneyMinorUnits, exponent: exponent) }
+
+        func amount(_ sign: QuantitySign) -> String {
+            switch sign {
+            case .any: return "amount out of range (between -\(moneyLimit) and \(moneyLimit))"
+            case .nonNegative, .positive: return "amount out of range (at most \(moneyLimit))"
+            }
+        }
+    }
 
     private struct TransferLine {
         var row: Int
@@ -206,10 +244,13 @@ struct RowValidator {
         var toLocation: String
     }
 
-    init(kind: LedgerKind, header: HeaderColumns, headerNames: [String], file: String, functionalCurrency: String) {
+    init(kind: LedgerKind, header: HeaderColumns, headerNames: [String], file: String, settings: IngestSettings) {
         self.kind = kind
         self.file = file
+        let functionalCurrency = settings.functionalCurrency
         self.functionalCurrency = functionalCurrency
+        knownLocations = KnownLocations(settings.locationCodes)
+        limitReasons = LimitReasons(exponent: CurrencyTable.exponent(of: functionalCurrency) ?? 2)
         self.currencyExponent = CurrencyTable.exponent(of: functionalCurrency) ?? 2
         self.headerNames = headerNames
         let schema = kind.schema
@@ -217,6 +258,9 @@ struct RowValidator {
         let rules = schema.columns.map { RowValidator.rule(kind: kind, column: $0) }
         self.rules = rules
         required = schema.columns.map(\.requiredInFile)
+        maximumBytes = schema.columns.map {
+            RowValidator.freeTextColumns.contains($0.name) ? IngestLimits.freeTextBytes : IngestLimits.valueBytes
+        }
         defaults = schema.columns.map { column -> Slot in
             switch column.name {
             case "discount", "tax": return .integer(0)
@@ -247,6 +291,13 @@ struct RowValidator {
     }
 
     private static let locationColumns: Set<String> = ["location", "from_location", "to_location"]
+    /// The columns FORMATS calls identifiers (besides original_order_id, a RETURN's reference).
+    private static let identifierColumns: Set<String> = [
+        "order_id", "document_id", "transfer_id", "count_id", "record_id", "payment_ref", "payout_id", "override_id",
+        "original_document_id",
+    ]
+    /// Free text, which may be longer than identifiers and codes (IngestLimits.freeTextBytes).
+    private static let freeTextColumns: Set<String> = ["name", "category", "note", "supplier", "author"]
 
     private static func rule(kind: LedgerKind, column: ColumnSpec) -> ColumnRule {
         switch (kind, column.name) {
@@ -264,11 +315,13 @@ struct RowValidator {
         case (.settlements, "gross"), (.settlements, "fee"), (.settlements, "net"), (.posLines, "tax"):
             return .money(.any)
         case (.overrides, "action"): return .code(CodeSet.actions)
+        case (_, "sku"): return .itemCode
         case (_, "processor"): return .lowercaseCode
         case (_, "currency"): return .currency
         case (_, "line_no"), (_, "tender_no"): return .lineNumber
         default:
             if locationColumns.contains(column.name) { return .location }
+            if identifierColumns.contains(column.name) { return .identifier }
             switch column.type {
             case .text: return .text
             case .integer: return .quantity(.nonNegative)
@@ -330,22 +383,53 @@ struct RowValidator {
     private var instantDateMemo = DatePrefixMemo()
 
     private mutating func fail(_ column: Int, _ bytes: Bytes, _ reason: String, row: Int, errors: inout [RowError]) {
-        errors.append(
-            RowError(file: file, row: row, column: columnNames[column], value: String(decoding: bytes, as: UTF8.self), reason: reason))
+        errors.append(RowError(file: file, row: row, column: columnNames[column], value: shownValue(bytes), reason: reason))
         failedMask |= 1 << UInt64(column)
         slots[column] = .null
+    }
+
+    /// An identifier, item code or location off the usual path: fails it for its length, for
+    /// IN_TRANSIT, for what a spreadsheet made of a number, for a location the configuration does
+    /// not list (in this order, one error per field), else stores it.
+    @inline(never)
+    private mutating func checkIdentifier(_ column: Int, _ bytes: Bytes, rule: ColumnRule, row: Int, errors: inout [RowError]) {
+        var isLocation = false
+        var strict = true
+        switch rule {
+        case .location: isLocation = true
+        case .identifier, .returnReference: strict = false
+        default: break
+        }
+        if failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
+        } else if isLocation && isInTransit(bytes) {
+            fail(column, bytes, "IN_TRANSIT is a reserved location code", row: row, errors: &errors)
+        } else if looksLikeSpreadsheetNumber(bytes, strict: strict) {
+            fail(column, bytes, spreadsheetNumberReason, row: row, errors: &errors)
+        } else if isLocation && !knownLocations.contains(bytes) {
+            fail(column, bytes, "unknown location (countinghouse.toml lists \(knownLocations.listed))", row: row, errors: &errors)
+        } else {
+            slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+        }
+    }
+
+    /// Fails a value longer than `limit` bytes; returns whether it did.
+    @inline(__always)
+    private mutating func failIfTooLong(_ column: Int, _ bytes: Bytes, limit: Int, row: Int, errors: inout [RowError]) -> Bool {
+        if bytes.count <= limit { return false }
+        fail(column, bytes, "too long: \(bytes.count) bytes (at most \(limit))", row: row, errors: &errors)
+        return true
     }
 
     /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
     @inline(__always)
 
-    /// Whether a POS line's quantity × unit_price does not fit in minor units: the one rule across
+    /// Whether a POS line's quantity × unit_price is past the money limit: the one rule across
     /// columns a SALE or COMP line has, checked here without the general path (which reports it).
-    private func posLineGrossOverflows() -> Bool {
+    private func posLineGrossOutOfRange() -> Bool {
         guard case .integer(let quantity) = slots[posLines.quantity],
             case .integer(let price) = slots[posLines.unitPrice]
         else { return false }
-        return quantity.multipliedReportingOverflow(by: price).overflow
+        return isPastTheMoneyLimit(quantity, price)
     }
 
     private func typeIs(_ index: Int) -> Bool {
@@ -373,8 +457,8 @@ struct RowValidator {
             for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
                 errors.append(
                     RowError(
-                        file: file, row: row, column: headerNames[index],
-                        value: String(decoding: record.bytes(index), as: UTF8.self), reason: "invalid UTF-8"))
+                        file: file, row: row, column: headerNames[index], value: shownValue(record.bytes(index)),
+                        reason: "invalid UTF-8"))
                 valid = false
             }
             if !valid { return false }
@@ -420,41 +504,63 @@ struct RowValidator {
                 }
 
                 switch rule {
-                case .text, .returnReference(isLineNumber: false):
-                    slots[column] = .bytes(bytes.baseAddress!, bytes.count)
-                case .location:
-                    if isInTransit(bytes) {
-                        fail(column, bytes, "IN_TRANSIT is a reserved location code", row: row, errors: &errors)
-                    } else {
+                // Text is stored, so its length is checked (IngestLimits); a number, a time or a
+                // code too long to be one fails its own rule, and errors show any value cut short.
+                case .text:
+                    if !failIfTooLong(column, bytes, limit: maximumBytes[column], row: row, errors: &errors) {
                         slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    }
+                // The usual identifier or code is short and starts with a letter: stored after two
+                // comparisons; anything else takes `checkIdentifier`.
+                case .identifier, .itemCode, .returnReference(isLineNumber: false):
+                    if bytes.count <= IngestLimits.valueBytes && !mayBeSpreadsheetNumber(bytes) {
+                        slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    } else {
+                        checkIdentifier(column, bytes, rule: rule, row: row, errors: &errors)
+                    }
+                case .location:
+                    if bytes.count <= IngestLimits.valueBytes && !mayBeSpreadsheetNumber(bytes) && !isInTransit(bytes)
+                        && (knownLocations.isEmpty || knownLocations.contains(bytes))
+                    {
+                        slots[column] = .bytes(bytes.baseAddress!, bytes.count)
+                    } else {
+                        checkIdentifier(column, bytes, rule: rule, row: row, errors: &errors)
                     }
                 case .code(let set):
                     let codes = codeSets[set]
                     if let index = codes.match(bytes) {
                         slots[column] = .code(index)
-                    } else {
+                    } else if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
                         fail(
                             column, bytes,
                             "unknown \(codes.noun) \(String(decoding: bytes, as: UTF8.self)) (expected \(listed(codes.codes)))",
                             row: row, errors: &errors)
                     }
                 case .lowercaseCode:
-                    slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
+                    if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
+                        slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
+                    }
                 case .lineNumber, .receiptNumber, .returnReference(isLineNumber: true):
                     switch parseLineNumber(bytes) {
                     case .success(let number): slots[column] = .integer(number)
                     case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
                     }
                 case .quantity(let sign):
+                    // Past the limit (or past Int64) is out of range before its sign is looked at.
                     switch parseWholeNumber(bytes) {
-                    case .success(let number):
+                    case .success(let number) where number.magnitude <= IngestLimits.quantityUnits:
                         if let reason = signProblem(number, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(number) }
-                    case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
+                    case .success:
+                        fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
+                    case .failure(let problem):
+                        fail(column, bytes, problem == .numberOutOfRange ? limitReasons.quantity : problem.reason, row: row, errors: &errors)
                     }
                 case .money(let sign):
                     switch parseMinorUnits(bytes, exponent: currencyExponent) {
-                    case .success(let amount):
+                    case .success(let amount) where amount.magnitude <= IngestLimits.moneyMinorUnits:
                         if let reason = signProblem(amount, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(amount) }
+                    case .success, .failure(.outOfRange):
+                        fail(column, bytes, limitReasons.amount(sign), row: row, errors: &errors)
                     case .failure(let problem):
                         let reason = problem.fieldProblem(currency: functionalCurrency, exponent: currencyExponent).reason
                         fail(column, bytes, reason, row: row, errors: &errors)
@@ -483,7 +589,7 @@ struct RowValidator {
         }
 
         var failed = failedMask
-        if kind != .posLines || typeIs(returnType) || posLineGrossOverflows() {
+        if kind != .posLines || typeIs(returnType) || posLineGrossOutOfRange() {
             checkAcrossColumns(row: row, failed: &failed, errors: &errors)
         }
         if failed & keyMask == 0 { checkKey(row: row) }
@@ -499,14 +605,15 @@ struct RowValidator {
             failed |= 1 << UInt64(index)
         }
         func slot(_ name: String) -> Slot { slots[column(name)] }
-        /// Units × a unit amount must fit in minor units, or costing it later would overflow.
+        /// Units × a unit amount is within the money limit, like the amounts: the journal and the
+        /// costing multiply them and sum the products.
         func checkProductFits(_ units: String, _ amount: String) {
             guard case .integer(let count) = slot(units), case .integer(let price) = slot(amount) else { return }
-            if count.multipliedReportingOverflow(by: price).overflow {
+            if isPastTheMoneyLimit(count, price) {
                 errors.append(
                     RowError(
                         file: file, row: row, column: amount, value: formatMinorUnits(price, exponent: currencyExponent),
-                        reason: "\(units) × \(amount) is out of range"))
+                        reason: "\(units) × \(amount) is out of range (at most \(limitReasons.moneyLimit))"))
                 failed |= 1 << UInt64(column(amount))
             }
         }
@@ -524,7 +631,7 @@ struct RowValidator {
                 }
             }
             // The journal takes the line's gross, quantity × unit_price, in minor units.
-            if posLineGrossOverflows() { checkProductFits("quantity", "unit_price") }
+            if posLineGrossOutOfRange() { checkProductFits("quantity", "unit_price") }
         case .purchases:
             if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
                 && !isFailed("unit_cost") && !isFailed("total_cost")
@@ -552,7 +659,10 @@ struct RowValidator {
                 }
             }
         case .overrides:
-            if slot("payment_ref").isNull && slot("order_id").isNull && slot("record_id").isNull {
+            // A reference column that failed names something, just not validly: its own error says so.
+            if slot("payment_ref").isNull && slot("order_id").isNull && slot("record_id").isNull
+                && !isFailed("payment_ref") && !isFailed("order_id") && !isFailed("record_id")
+            {
                 fail("payment_ref", "an override must name a payment_ref, order_id or record_id")
             }
         case .transfers:
@@ -587,64 +697,10 @@ struct RowValidator {
     }
 
     /// A natural key repeated inside the file is a row error, even when the rows are identical.
-    /// The key is encoded straight into the collector's arena: a tag byte per column, then the
-    /// value (text as a 4-byte length and its bytes, numbers as 8 little-endian bytes).
+    /// The key is encoded straight into the collector's arena (`KeyEncoding`).
     private mutating func checkKey(row: Int) {
-        var length = 0
-        for column in keyColumns {
-            switch slots[column] {
-            case .null, .functionalCurrency: length += 1
-            case .bytes(_, let count), .lowercased(_, let count): length += 5 + count
-            case .integer, .date: length += 9
-            case .code: length += 2
-            }
-        }
-        var out = keysSeen.reserve(length)
-        @inline(__always) func put(_ byte: UInt8) {
-            out.pointee = byte
-            out += 1
-        }
-        @inline(__always) func put(_ number: UInt64, bytes: Int) {
-            UnsafeMutableRawPointer(out).storeBytes(of: number.littleEndian, toByteOffset: 0, as: UInt64.self)
-            out += bytes
-        }
-        for column in keyColumns {
-            switch slots[column] {
-            case .null:
-                put(0)
-            case .bytes(let start, let count):
-                put(1)
-                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
-                // Keys' text is short: whole words, then the last few bytes, beat a call to memcpy.
-                let source = UnsafeRawPointer(start)
-                let target = UnsafeMutableRawPointer(out)
-                var offset = 0
-                while offset + 8 <= count {
-                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
-                    offset += 8
-                }
-                while offset < count {
-                    out[offset] = start[offset]
-                    offset += 1
-                }
-                out += count
-            case .lowercased(let start, let count):
-                put(1)
-                put(UInt64(UInt32(truncatingIfNeeded: count)), bytes: 4)
-                for offset in 0..<count { put(asciiLowercase(start[offset])) }
-            case .integer(let number):
-                put(2)
-                put(UInt64(bitPattern: number), bytes: 8)
-            case .code(let index):
-                put(3)
-                put(UInt8(truncatingIfNeeded: index))
-            case .functionalCurrency:
-                put(4)
-            case .date(let days):
-                put(5)
-                put(UInt64(bitPattern: days), bytes: 8)
-            }
-        }
+        let length = KeyEncoding.length(of: slots, columns: keyColumns)
+        KeyEncoding.encode(slots, columns: keyColumns, into: keysSeen.reserve(length))
         keysSeen.commit(length, row: row)
     }
 
@@ -707,6 +763,13 @@ struct RowValidator {
     }
 }
 
+/// Whether units × a unit amount is past the money limit (an Int64 overflow included).
+@inline(__always)
+private func isPastTheMoneyLimit(_ units: Int64, _ amount: Int64) -> Bool {
+    let (product, overflow) = units.multipliedReportingOverflow(by: amount)
+    return overflow || product.magnitude > IngestLimits.moneyMinorUnits
+}
+
 private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     switch sign {
     case .any: return nil
@@ -715,15 +778,20 @@ private func signProblem(_ number: Int64, _ sign: QuantitySign) -> String? {
     }
 }
 
-/// Whether the bytes are `IN_TRANSIT`, compared as two words (no lazy global array to reach per
-/// row).
-@inline(__always)
-private func isInTransit(_ bytes: Bytes) -> Bool {
-    guard bytes.count == 10 else { return false }
-    let raw = UnsafeRawPointer(bytes.baseAddress!)
-    // "IN_TRANS" and "IT" in little-endian byte order.
-    return raw.loadUnaligned(as: UInt64.self).littleEndian == 0x534E_4152_545F_4E49
-        && raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian == 0x5449
+/// FORMATS §3.0's words for an identifier a spreadsheet turned into a number (computed, not a
+/// global constant: a lazy global's access would cost its check on the path every row takes).
+private var spreadsheetNumberReason: String {
+    "looks like a number a spreadsheet rewrote; export the file again without opening it in a spreadsheet"
+}
+
+/// A field's text as an error shows it: whole up to the limit of a value, else its first bytes and
+/// an ellipsis, so that a field of megabytes does not become a message of megabytes.
+func shownValue(_ bytes: Bytes) -> String {
+    if bytes.count <= IngestLimits.valueBytes { return String(decoding: bytes, as: UTF8.self) }
+    var end = 40
+    // Cut before a character, not inside one: back over UTF-8 continuation bytes (10xxxxxx).
+    while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+    return String(decoding: Bytes(rebasing: bytes[..<end]), as: UTF8.self) + "…"
 }
 
 /// `A, B or C`.

@@ -166,6 +166,20 @@ import Testing
         ("row-net-not-gross-minus-fee", "settlements.csv", settlementsHeader + "stripe,txn_1,CAPTURE,\(at),USD,10.00,0.30,9.60,,,,\n"),
         ("row-override-names-nothing", "overrides.csv", "override_id,action,payment_ref,order_id,record_id,note,author\nOV1,IGNORE,,,,because,ana\n"),
         ("file-not-found", "missing.csv", "-"),
+        ("row-amount-past-the-limit", "pos_tenders.csv", tendersHeader + "O1,1,\(at),S01,CASH,PAYMENT,10000000000.01,,,\n"),
+        ("row-quantity-past-the-limit", "pos_lines.csv", linesHeader + "O1,1,\(at),S01,A,SALE,1000000001,1.00,,,,,\n"),
+        ("row-gross-past-the-money-limit", "pos_lines.csv", linesHeader + "O1,1,\(at),S01,A,SALE,1000,10000000000.00,,,,,\n"),
+        ("row-receipt-cost-past-the-money-limit", "purchases.csv", purchasesHeader + "GR1,1,\(at),S01,A,RECEIVE,2,6000000000.00,,,,\n"),
+        ("row-count-value-past-the-money-limit", "counts.csv",
+         "count_id,occurred_at,location,sku,counted_quantity,unit_cost\nC1,\(at),S01,A,2,6000000000.00\n"),
+        ("row-settlement-amount-past-the-limit", "settlements.csv",
+         settlementsHeader + "stripe,po_1,PAYOUT,\(at),USD,-10000000000.01,0,-10000000000.01,,,,\n"),
+        ("row-identifier-from-a-spreadsheet", "pos_tenders.csv", tendersHeader + "7.56E+15,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,\n"),
+        ("row-sku-from-a-spreadsheet", "pos_lines.csv", linesHeader + "O1,1,\(at),S01,1.23457E+11,SALE,1,1.00,,,,,\n"),
+        ("row-value-too-long", "pos_lines.csv",
+         linesHeader + "O1,1,\(at),S01,\(String(repeating: "A", count: 201)),SALE,1,1.00,,,,,\n"),
+        ("row-free-text-too-long", "purchases.csv",
+         purchasesHeader + "GR1,1,\(at),S01,A,RECEIVE,2,1.00,,,\(String(repeating: "Acme ", count: 401)),\n"),
     ]
 
     /// Every reason a file is rejected, with the exact message a user sees.

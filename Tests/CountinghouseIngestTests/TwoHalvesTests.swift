@@ -34,11 +34,11 @@ private enum CheckResult: Hashable {
 /// the same result each time. Returns how many positions were really checked in two halves.
 private func expectSameInTwoHalves(
     _ bytes: [UInt8], kind: LedgerKind? = nil, maximumErrorCount: Int = 100_000, chunkSize: Int = 1 << 20,
-    sourceLocation: SourceLocation = #_sourceLocation
+    settings: IngestSettings = IngestSettings(), sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> Int {
     let path = try temporaryFile(bytes)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    var onePass = FileIngestor(settings: IngestSettings())
+    var onePass = FileIngestor(settings: settings)
     onePass.maximumErrorCount = maximumErrorCount
     onePass.chunkSize = chunkSize
     onePass.twoHalvesMinimumBytes = .max
@@ -124,4 +124,20 @@ private func line(_ order: String, _ number: String, type: String = "SALE", quan
     let text = "order_id,nothing_else\n" + line("O1", "1")
     #expect(try expectSameInTwoHalves(Array(text.utf8)) == 0)
     #expect(try expectSameInTwoHalves(Array(text.utf8), kind: .posLines) == 0)
+}
+
+@Test func unknownLocationsOnBothSidesOfTheSplitKeepTheirOrder() throws {
+    var text = linesHeader
+    for order in 1...12 {
+        let location = order % 4 == 0 ? "S09" : "S01"
+        text += line("O\(order)", "1", quantity: order % 5 == 0 ? "x" : "1").replacingOccurrences(of: ",S01,", with: ",\(location),")
+    }
+    let settings = IngestSettings(locationCodes: ["S01", "WH1"])
+    #expect(try expectSameInTwoHalves(Array(text.utf8), settings: settings) > 0)
+    let configured = FileIngestor(settings: settings)
+    guard case .failure(let failure) = configured.validate(bytes: Array(text.utf8), displayName: "f.csv", kind: nil) else {
+        Issue.record("expected unknown locations")
+        return
+    }
+    #expect(failure.errors.map(\.row) == [5, 6, 9, 11, 13])
 }

@@ -418,28 +418,245 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     ])
 }
 
-/// The duplicate-key check sorts hashes by radix: it must order like a comparison sort.
-@Test func radixSortOrdersLikeSort() {
-    var generator = SystemRandomNumberGenerator()
-    for count in [0, 1, 2, 3, 100, 5000] {
-        var values = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) }
-        values += values.prefix(count / 3)  // repeats
-        values += [0, UInt64.max, 1 << 63, 2047, 2048]
-        #expect(values.withUnsafeBufferPointer(radixSorted) == values.sorted())
+// MARK: - Limits (IngestLimits)
+
+@Test func unitsTimesAUnitAmountMustStayWithinTheMoneyLimit() {
+    // 1,000 units × 10,000,000,000.00 would be 10^15 minor units: past the limit of 10^12.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000,10000000000.00,,,,\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": quantity × unit_cost is out of range (at most 10000000000.00)"
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,1000,10000000000.00\n") == [
+        "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range (at most 10000000000.00)"
+    ])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000,10000000000.00,,,,,,\n") == [
+        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range (at most 10000000000.00)"
+    ])
+    // Past Int64 too: 10^9 units × 10^12 minor units.
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,COMP,1000000000,10000000000.00,,,,,,\n") == [
+        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range (at most 10000000000.00)"
+    ])
+    // At the limit exactly, and one minor unit past it.
+    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,100,100000000.00,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,RETURN,100,100000000.01,,,,,,\n") == [
+        "in.csv:2: column unit_price \"100000000.01\": quantity × unit_price is out of range (at most 10000000000.00)"
+    ])
+}
+
+@Test func anAmountPastTheMoneyLimitIsARowErrorNamingIt() {
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1,10000000000.00,10000000000.01,,,,,\n") == [
+        "in.csv:2: column discount \"10000000000.01\": amount out of range (at most 10000000000.00)"
+    ])
+    // Past Int64 as well: the same words.
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CASH,PAYMENT,99999999999999999999.00,,,\n") == [
+        "in.csv:2: column amount \"99999999999999999999.00\": amount out of range (at most 10000000000.00)"
+    ])
+    // Signed columns say both bounds; a negative past the limit is out of range before it is negative.
+    #expect(errorMessages(settlementsHeader + "stripe,r1,PAYOUT,\(at),USD,-10000000000.01,0,-10000000000.01,,,,\n") == [
+        "in.csv:2: column gross \"-10000000000.01\": amount out of range (between -10000000000.00 and 10000000000.00)",
+        "in.csv:2: column net \"-10000000000.01\": amount out of range (between -10000000000.00 and 10000000000.00)",
+    ])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1,-20000000000.00,,-10000000000.00,,,,\n") == [
+        "in.csv:2: column unit_price \"-20000000000.00\": amount out of range (at most 10000000000.00)"
+    ])
+    #expect(errorMessages(settlementsHeader + "stripe,r1,PAYOUT,\(at),USD,-10000000000.00,0,-10000000000.00,,,,\n") == [])
+    // The limit is in minor units: 10^12 yen.
+    let yen = FileIngestor(settings: IngestSettings(functionalCurrency: "JPY"))
+    guard case .failure(let failure) = yen.validate(bytes: Array((itemsHeader + "A,Apple,,1000000000001,,\n").utf8), displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == [
+        "in.csv:2: column standard_cost \"1000000000001\": amount out of range (at most 1000000000000)"
+    ])
+}
+
+@Test func aQuantityPastTheLimitIsARowErrorNamingIt() {
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000000000,0.01,,,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,1000000001,0.00,,,,,,\n") == [
+        "in.csv:2: column quantity \"1000000001\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,99999999999999999999,\n") == [
+        "in.csv:2: column counted_quantity \"99999999999999999999\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),A,B,SKU,-5000000000,\n") == [
+        "in.csv:2: column quantity \"-5000000000\": quantity out of range (at most 1000000000)"
+    ])
+    #expect(errorMessages(itemsHeader + "A,Apple,,,1000000001,2000000000\n") == [
+        "in.csv:2: column reorder_point \"1000000001\": quantity out of range (at most 1000000000)",
+        "in.csv:2: column reorder_quantity \"2000000000\": quantity out of range (at most 1000000000)",
+    ])
+}
+
+// MARK: - Configured locations
+
+/// The error messages of validating `csv` with the configuration's locations.
+func errorMessages(_ csv: String, locations: [String]) -> [String] {
+    let configured = FileIngestor(settings: IngestSettings(locationCodes: locations))
+    switch configured.validate(bytes: Array(csv.utf8), displayName: "in.csv", kind: nil) {
+    case .success: return []
+    case .failure(let failure): return failure.errors.map(\.description)
     }
 }
 
-@Test func unitsTimesAUnitAmountMustFitInMinorUnits() {
-    // 10^10 units × 10^10.00 would be 10^22 minor units: costing it would overflow, so the row is refused.
-    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,10000000000,10000000000.00,,,,\n") == [
-        "in.csv:2: column unit_cost \"10000000000.00\": quantity × unit_cost is out of range"
+@Test func anUnknownLocationIsReportedWithTheFilesOtherRowErrorsInOnePass() {
+    let csv = linesHeader + "T1,1,\(at),S09,A,SALE,2,1.00,,,,,,\n" + "T1,2,\(at),S01,A,SALE,1.5,1.00,,,,,,\n"
+        + "T1,3,\(at),WH2,A,SALE,x,1.00,,,,,,\n" + "T1,1,\(at),S01,A,SALE,1,1.00,,,,,,\n"
+    #expect(errorMessages(csv, locations: ["WH1", "S01"]) == [
+        "in.csv:2: column location \"S09\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column quantity \"1.5\": fraction in a quantity",
+        "in.csv:4: column location \"WH2\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:4: column quantity \"x\": not a number",
+        "in.csv:5: duplicate key order_id T1, line_no 1 (first on row 2)",
     ])
-    #expect(errorMessages(countsHeader + "C1,\(at),S01,A,10000000000,10000000000.00\n") == [
-        "in.csv:2: column unit_cost \"10000000000.00\": counted_quantity × unit_cost is out of range"
+    // Without configured locations, any code is a location.
+    #expect(errorMessages(csv, locations: []).count == 3)
+}
+
+@Test func bothLocationsOfATransferAreChecked() {
+    let csv = transfersHeader + "X1,1,SHIP,\(at),WH1,S07,A,5,\nX1,1,RECEIVE,\(at),WH9,S07,A,5,\nX2,1,SHIP,\(at), WH1 ,S01,A,5,\n"
+    #expect(errorMessages(csv, locations: ["S01", "WH1"]) == [
+        "in.csv:2: column to_location \"S07\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column from_location \"WH9\": unknown location (countinghouse.toml lists S01, WH1)",
+        "in.csv:3: column to_location \"S07\": unknown location (countinghouse.toml lists S01, WH1)",
     ])
-    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,A,SALE,10000000000,10000000000.00,,,,,,\n") == [
-        "in.csv:2: column unit_price \"10000000000.00\": quantity × unit_price is out of range"
+    #expect(errorMessages(countsHeader + "C1,\(at),s01,A,1,\n", locations: ["S01"]) == [
+        "in.csv:2: column location \"s01\": unknown location (countinghouse.toml lists S01)"
     ])
-    // A product that fits is fine.
-    #expect(errorMessages(purchasesHeader + "D1,1,\(at),S01,A,RECEIVE,1000000,1000000.00,,,,\n") == [])
+}
+
+/// Lookups in a long list: every configured code is found, codes next to them in byte order are not.
+@Test func knownLocationsFindEveryCodeOfALongList() {
+    let codes = (0..<500).map { "S\($0 * 3)" } + ["WH1", "Ω-7"]
+    var known = KnownLocations(codes)
+    var random = SeededGenerator(seed: 0x10C)
+    for code in codes.shuffled(using: &random) {
+        #expect(code.withBytes { known.contains($0) }, "\(code)")
+        for neighbour in ["\(code)0", String(code.dropLast()), code + " "] where !codes.contains(neighbour) {
+            #expect(!neighbour.withBytes { known.contains($0) }, "\(neighbour)")
+        }
+    }
+}
+
+// MARK: - Values a spreadsheet mangled or nobody meant
+
+private let spreadsheetWords =
+    "looks like a number a spreadsheet rewrote; export the file again without opening it in a spreadsheet"
+
+@Test func anIdentifierInScientificNotationIsARowError() {
+    #expect(errorMessages(tendersHeader + "7.56E+15,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,1.23e22\n") == [
+        "in.csv:2: column order_id \"7.56E+15\": \(spreadsheetWords)",
+        "in.csv:2: column payment_ref \"1.23e22\": \(spreadsheetWords)",
+    ])
+    #expect(errorMessages(settlementsHeader + "stripe,1E5,PAYOUT,\(at),USD,-1.00,0,-1.00,,-2.5E-3,,+4E+07\n") == [
+        "in.csv:2: column record_id \"1E5\": \(spreadsheetWords)",
+        "in.csv:2: column order_id \"-2.5E-3\": \(spreadsheetWords)",
+        "in.csv:2: column payout_id \"+4E+07\": \(spreadsheetWords)",
+    ])
+    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,4.1E+9,1,\n") == [
+        "in.csv:2: column original_order_id \"4.1E+9\": \(spreadsheetWords)"
+    ])
+    #expect(errorMessages(purchasesHeader + "9E9,1,\(at),S01,A,RETURN,1,,,,,1.0E+1\n").count == 2)
+    #expect(errorMessages(transfersHeader + "2e3,1,SHIP,\(at),A,B,SKU,5,\n").count == 1)
+    #expect(errorMessages(countsHeader + "3E1,\(at),S01,A,1,\n").count == 1)
+    #expect(errorMessages(overridesHeader + "1E1,IGNORE,,,5E5,why,ana\n").count == 2)
+    // Ids that only look a little like numbers are ids.
+    #expect(errorMessages(tendersHeader + "O-7.56E+15,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,pi_1E5\n") == [])
+    #expect(errorMessages(tendersHeader + "1E,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,E5\n") == [])
+    #expect(errorMessages(tendersHeader + "7.56E+15x,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,1.2.3E4\n") == [])
+    #expect(errorMessages(tendersHeader + "12345678901234,1,\(at),S01,CARD,PAYMENT,1.00,,stripe,1,5E3\n".replacingOccurrences(of: "1,5E3", with: "\"1,5E3\"")) == [])
+}
+
+@Test func skusAndLocationsRefuseOnlyTheUnmistakableSpreadsheetForm() {
+    // A chain may name an item or a store 12E3; a spreadsheet writes 1.23457E+11.
+    #expect(errorMessages(linesHeader + "O1,1,\(at),12E3,12E3,SALE,1,1.00,,,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),1.5E3,12E+3,SALE,1,1.00,,,,,,\n") == [])
+    #expect(errorMessages(linesHeader + "O1,1,\(at),S01,1.23457E+11,SALE,1,1.00,,,,,,\n") == [
+        "in.csv:2: column sku \"1.23457E+11\": \(spreadsheetWords)"
+    ])
+    #expect(errorMessages(transfersHeader + "X1,1,SHIP,\(at),1.2E+3,-4.5e-1,SKU,5,\n") == [
+        "in.csv:2: column from_location \"1.2E+3\": \(spreadsheetWords)",
+        "in.csv:2: column to_location \"-4.5e-1\": \(spreadsheetWords)",
+    ])
+}
+
+/// The identifier check is FORMATS §3.0's regular expression (and the strict one for codes),
+/// compared on generated texts of the characters that matter.
+@Test func theSpreadsheetNumberTestIsTheRegularExpression() throws {
+    let loose = try Regex("^[+-]?[0-9]+(\\.[0-9]+)?[eE][+-]?[0-9]+$")
+    let strict = try Regex("^[+-]?[0-9]+\\.[0-9]+[eE][+-][0-9]+$")
+    var random = SeededGenerator(seed: 0xE5)
+    let alphabet: [Character] = ["0", "1", "9", "+", "-", ".", "e", "E", "x", " "]
+    var matched = (loose: 0, strict: 0)
+    func digits(_ random: inout SeededGenerator) -> String { String((0..<random.below(3)).map { _ in random.pick(["0", "7"] as [Character]) }) }
+    for _ in 0..<50_000 {
+        var text = String((0..<random.below(9)).map { _ in random.pick(alphabet) })
+        if random.percent(50) {
+            // Near the shape: a sign, digits, a fraction, an exponent, each there or not.
+            text = random.pick(["", "+", "-"]) + digits(&random) + random.pick(["", ".", "."]) + digits(&random)
+                + random.pick(["e", "E", "", "x"]) + random.pick(["", "+", "-"]) + digits(&random)
+        }
+        let isLoose = (try? loose.wholeMatch(in: text)) != nil
+        let isStrict = (try? strict.wholeMatch(in: text)) != nil
+        #expect(text.withBytes { looksLikeSpreadsheetNumber($0, strict: false) } == isLoose, "\(text)")
+        #expect(text.withBytes { looksLikeSpreadsheetNumber($0, strict: true) } == isStrict, "\(text)")
+        if isLoose { matched.loose += 1 }
+        if isStrict { matched.strict += 1 }
+    }
+    #expect(matched.loose > 100 && matched.strict > 20)
+}
+
+@Test func aValuePastItsLengthIsARowErrorShownCut() {
+    let long = String(repeating: "7", count: 201)
+    // Identifiers and codes have a length; a number fails its own rule, shown cut as well.
+    #expect(errorMessages(linesHeader + "\(long),1,\(at),S01,A,SALE,1,\(long),,,,,,\n") == [
+        "in.csv:2: column order_id \"\(String(repeating: "7", count: 40))…\": too long: 201 bytes (at most 200)",
+        "in.csv:2: column unit_price \"\(String(repeating: "7", count: 40))…\": amount out of range (at most 10000000000.00)",
+    ])
+    let code = String(repeating: "X", count: 300)
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),\(code),\(code),PAYMENT,1.00,,\(code),\(code)\n") == [
+        "in.csv:2: column location \"\(String(repeating: "X", count: 40))…\": too long: 300 bytes (at most 200)",
+        "in.csv:2: column tender \"\(String(repeating: "X", count: 40))…\": too long: 300 bytes (at most 200)",
+        "in.csv:2: column processor \"\(String(repeating: "X", count: 40))…\": too long: 300 bytes (at most 200)",
+        "in.csv:2: column payment_ref \"\(String(repeating: "X", count: 40))…\": too long: 300 bytes (at most 200)",
+    ])
+    #expect(errorMessages(linesHeader + "T1,1,\(at),S01,\(code),SALE,1,1.00,,,,,,\n") == [
+        "in.csv:2: column sku \"\(String(repeating: "X", count: 40))…\": too long: 300 bytes (at most 200)"
+    ])
+    #expect(errorMessages(linesHeader + "\(String(repeating: "7", count: 200)),1,\(at),S01,A,SALE,1,1.00,,,,,,\n") == [])
+    // Free text may hold a paragraph: 2,000 bytes.
+    let paragraph = String(repeating: "é", count: 1000)
+    #expect(errorMessages(overridesHeader + "O1,IGNORE,pi_1,,,\(paragraph),ana\n") == [])
+    #expect(errorMessages(overridesHeader + "O1,IGNORE,pi_1,,,\(paragraph)x,ana\n") == [
+        "in.csv:2: column note \"\(String(repeating: "é", count: 20))…\": too long: 2001 bytes (at most 2000)"
+    ])
+    // A value of a megabyte gives a message of a line, and never reaches the ledger.
+    let megabyte = String(repeating: "a", count: 1 << 20)
+    let messages = errorMessages(itemsHeader + "A,\"\(megabyte)\",,,,\n")
+    #expect(messages == ["in.csv:2: column name \"\(String(repeating: "a", count: 40))…\": too long: 1048576 bytes (at most 2000)"])
+}
+
+@Test func invalidUTF8InALongFieldIsShownCut() {
+    var bytes = Array((itemsHeader + "A,").utf8)
+    bytes += [UInt8](repeating: 0x41, count: 300) + [0xFF]
+    bytes += Array(",,,,\n".utf8)
+    guard case .failure(let failure) = ingestor.validate(bytes: bytes, displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"\(String(repeating: "A", count: 40))…\": invalid UTF-8"])
+}
+
+@Test func aRecordTooLongToBufferEndsTheFileWithANamedError() {
+    var small = FileIngestor(settings: IngestSettings())
+    small.maximumRecordBytes = 64
+    small.chunkSize = 8
+    let csv = itemsHeader + "A,Apple,,x,,\n" + "B,\"never closed,,,,\n" + String(repeating: "C,Cherry,,,,\n", count: 20)
+    guard case .failure(let failure) = small.validate(bytes: Array(csv.utf8), displayName: "in.csv", kind: nil) else {
+        Issue.record("expected a failure")
+        return
+    }
+    #expect(failure.errors.map(\.description) == [
+        "in.csv:2: column standard_cost \"x\": not a number",
+        "in.csv:3: record longer than 64 bytes, the most one record may take (is a quote not closed?); the rest of the file was not read",
+    ])
 }
