@@ -91,18 +91,16 @@ struct CodeSet {
     static let transferTypes = 4
     static let settlementTypes = 5
     static let actions = 6
+    /// The codes of each code column, from the core's enums (LedgerCodes.swift): one list, in
+    /// FORMATS' order, that the validator accepts and the rules switch over.
     static let all: [CodeSet] = [
-        CodeSet(["SALE", "RETURN", "COMP"], noun: "type"),
-        CodeSet(["CARD", "CASH", "GIFT_CARD", "OTHER"], noun: "tender"),
-        CodeSet(["PAYMENT", "REFUND"], noun: "type"),
-        CodeSet(["RECEIVE", "RETURN"], noun: "type"),
-        CodeSet(["SHIP", "RECEIVE"], noun: "type"),
-        CodeSet(
-            [
-                "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "PAYOUT",
-                "PAYOUT_FAILURE", "ADJUSTMENT",
-            ], noun: "type"),
-        CodeSet(["MATCH", "WRITE_OFF", "IGNORE"], noun: "action"),
+        CodeSet(POSLineType.codes, noun: "type"),
+        CodeSet(TenderKind.codes, noun: "tender"),
+        CodeSet(TenderType.codes, noun: "type"),
+        CodeSet(PurchaseType.codes, noun: "type"),
+        CodeSet(TransferType.codes, noun: "type"),
+        CodeSet(SettlementType.codes, noun: "type"),
+        CodeSet(OverrideAction.codes, noun: "action"),
     ]
 
     /// The index of the code equal to `bytes` compared in upper case, or nil.
@@ -274,9 +272,10 @@ struct RowValidator {
         let typeColumn = schema.index(of: "type")
         self.typeColumn = typeColumn
         if let typeColumn, case .code(let set) = rules[typeColumn] { typeCodes = CodeSet.all[set] } else { typeCodes = nil }
-        returnType = typeCodes?.codes.firstIndex(of: "RETURN") ?? -1
-        shipType = typeCodes?.codes.firstIndex(of: "SHIP") ?? -1
-        receiveType = typeCodes?.codes.firstIndex(of: "RECEIVE") ?? -1
+        // pos_lines' RETURN and purchases' RETURN are the same word; transfers' and purchases' RECEIVE too.
+        returnType = typeCodes?.codes.firstIndex(of: POSLineType.customerReturn.rawValue) ?? -1
+        shipType = typeCodes?.codes.firstIndex(of: TransferType.ship.rawValue) ?? -1
+        receiveType = typeCodes?.codes.firstIndex(of: TransferType.receive.rawValue) ?? -1
         slots = SlotBuffer(count: schema.columns.count)
         if kind == .posLines {
             posLines = PosLinesColumns(
@@ -537,7 +536,10 @@ struct RowValidator {
                             row: row, errors: &errors)
                     }
                 case .lowercaseCode:
-                    if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
+                    if bytes.contains(UInt8(ascii: ":")) {
+                        // Journal entry ids (PAYOUT:date:processor:payout) use `:` between their parts.
+                        fail(column, bytes, "a processor code cannot contain ':'", row: row, errors: &errors)
+                    } else if !failIfTooLong(column, bytes, limit: IngestLimits.valueBytes, row: row, errors: &errors) {
                         slots[column] = .lowercased(bytes.baseAddress!, bytes.count)
                     }
                 case .lineNumber, .receiptNumber, .returnReference(isLineNumber: true):
@@ -633,7 +635,7 @@ struct RowValidator {
             // The journal takes the line's gross, quantity × unit_price, in minor units.
             if posLineGrossOutOfRange() { checkProductFits("quantity", "unit_price") }
         case .purchases:
-            if typeText == "RECEIVE" && slot("unit_cost").isNull && slot("total_cost").isNull
+            if typeText == PurchaseType.receive.rawValue && slot("unit_cost").isNull && slot("total_cost").isNull
                 && !isFailed("unit_cost") && !isFailed("total_cost")
             {
                 fail("unit_cost", "a RECEIVE needs unit_cost or total_cost")

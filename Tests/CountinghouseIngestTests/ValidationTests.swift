@@ -660,3 +660,13 @@ private let spreadsheetWords =
         "in.csv:3: record longer than 64 bytes, the most one record may take (is a quote not closed?); the rest of the file was not read",
     ])
 }
+
+/// A processor code is a word (`stripe`): a colon would make the journal's payout ids ambiguous.
+@Test func aProcessorCodeWithAColonIsARowError() {
+    #expect(errorMessages(tendersHeader + "T1,1,\(at),S01,CARD,PAYMENT,10.00,,stripe:eu,\n") == [
+        "in.csv:2: column processor \"stripe:eu\": a processor code cannot contain ':'"
+    ])
+    #expect(errorMessages(settlementsHeader + "a:b,txn_1,CAPTURE,\(at),USD,10.00,0.30,9.70,,,,\n") == [
+        "in.csv:2: column processor \"a:b\": a processor code cannot contain ':'"
+    ])
+}
