@@ -7,7 +7,7 @@ import CountinghouseStore
 import Foundation
 
 /// The program version recorded with every close and in run.json.
-public let countinghouseVersion = "0.4.0"
+public let countinghouseVersion = "0.5.0"
 
 public struct BooksAsKnown {
     /// The knowledge time, as it was given.

@@ -66,12 +66,12 @@ public enum CloseJob {
             throw AppFailure.rejected(
                 "\(unbalanced.id) does not balance (debits − credits = \(formatMinorUnits(sum: unbalanced.imbalance, exponent: context.currencyExponent))): the posted periods were altered; run countinghouse verify")
         }
-        let closedPeriod = ClosedPeriod(period: period, closedAt: now, entries: posted)
+        let closedPeriod = ClosedPeriod(period: period, closedAt: now, entries: posted, programVersion: countinghouseVersion)
         let files = try booksFolder(books, span: span, context: context)
         do {
             try store.postClose(
                 closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.rendered) },
-                filesKnown: books.fileCount, programVersion: countinghouseVersion)
+                filesKnown: books.fileCount)
         } catch let error as PostedPeriodError {
             throw AppFailure.rejected(error.description)
         }

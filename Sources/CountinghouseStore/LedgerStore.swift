@@ -312,7 +312,7 @@ public protocol LedgerStore: AnyObject {
     /// Posts a close: the period, its entries and files, in one transaction. `filesKnown` is how
     /// many ingested files the close was computed from; if the ledger now has another number of
     /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
-    func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws
+    func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int) throws
 }
 
 extension LedgerStore {

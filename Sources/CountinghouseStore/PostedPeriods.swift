@@ -72,8 +72,8 @@ public enum PostedPeriodError: Error, Sendable, Hashable, CustomStringConvertibl
 extension SQLLedgerStore {
     public func closedPeriods() throws -> [ClosedPeriod] {
         let periods = try queryRows(
-            "SELECT period, first_day, last_day, closed_at FROM closed_periods ORDER BY first_day", [],
-            integerColumns: [false, false, false, true])
+            "SELECT period, first_day, last_day, closed_at, program_version FROM closed_periods ORDER BY first_day", [],
+            integerColumns: [false, false, false, true, false])
         let lines = try queryRows(
             "SELECT " + PostedPeriodSQL.lineColumns.joined(separator: ", ")
                 + " FROM posted_journal_lines ORDER BY period, line_no", [],
@@ -110,7 +110,8 @@ extension SQLLedgerStore {
                 period.span.lastDay.description == text[2], let closedAt = row[3].integerValue
             else { throw PostedPeriodError.unreadable("closed period \(text[0]) has the span \(text[1])..\(text[2])") }
             return ClosedPeriod(
-                period: period, closedAt: Instant(nanosecondsSinceEpoch: closedAt), entries: entriesOfPeriod[text[0]] ?? [])
+                period: period, closedAt: Instant(nanosecondsSinceEpoch: closedAt), entries: entriesOfPeriod[text[0]] ?? [],
+                programVersion: text[4])
         }
     }
 
@@ -123,7 +124,7 @@ extension SQLLedgerStore {
 
     /// Posts a close under the ledger lock, so that no file lands between the count of files known
     /// and the posting.
-    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int, programVersion: String) throws {
+    public func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int) throws {
         try inWriteTransaction(.ledger) {
             let landed = try queryRows(
                 "SELECT count(*) FROM files WHERE recorded_at <= $1", [.integer(period.closedAt.nanosecondsSinceEpoch)],
@@ -136,7 +137,7 @@ extension SQLLedgerStore {
                 "INSERT INTO closed_periods (period, first_day, last_day, closed_at, program_version) VALUES ($1, $2, $3, $4, $5)",
                 [
                     .text(period.period.description), .text(period.span.firstDay.description), .text(period.span.lastDay.description),
-                    .integer(period.closedAt.nanosecondsSinceEpoch), .text(programVersion),
+                    .integer(period.closedAt.nanosecondsSinceEpoch), .text(period.programVersion),
                 ])
             var rows: [[FieldValue]] = []
             var lineNumber: Int64 = 0

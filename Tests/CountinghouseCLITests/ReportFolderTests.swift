@@ -79,3 +79,28 @@ import Testing
         #expect(json.output.hasPrefix("[\n  {\n    \"file\": \"\(file)\",\n    \"kind\": \"pos_lines\",\n    \"status\": \"rejected\",\n"))
     }
 }
+
+/// A period closed by an earlier version of the program: its posted files keep that version's
+/// layout, so verify compares its entries with a recomputation but not its files byte for byte;
+/// the same version's files are compared.
+@Suite struct ClosedByAnotherVersionTests {
+    @Test func verifyComparesTheFilesOfItsOwnVersionOnly() throws {
+        let cli = try CLI()
+        try ReportCommandTests.ingest(cli)
+        let now = "2026-12-01T12:00:00Z"
+        #expect(try cli.run(["close", "--period", "2026-10"], now: now).status == 0)
+        let database = try #require(cli.environment["COUNTINGHOUSE_DATABASE"])
+        try ReportCommandTests.sqlite(
+            database, "DROP TRIGGER posted_files_no_update; UPDATE posted_files SET content = content || '; laid out otherwise' WHERE name = 'journal.ledger'")
+        let sameVersion = try cli.run(["verify"], now: now)
+        #expect(sameVersion.status == 1)
+        #expect(sameVersion.output.contains("2026-10: the posted journal.ledger differs from a recomputation as known at the close"))
+        try ReportCommandTests.sqlite(
+            database, "DROP TRIGGER closed_periods_no_update; UPDATE closed_periods SET program_version = '0.4.0'")
+        // The dropped triggers are verify's to report, and init's to put back.
+        let restored = try cli.run(["init"], now: now)
+        #expect(restored.output.contains("posted_files_no_update") && restored.output.contains("closed_periods_no_update"), "\(restored.output)")
+        let otherVersion = try cli.run(["verify"], now: now)
+        #expect(otherVersion.status == 0, "\(otherVersion.output)")
+    }
+}

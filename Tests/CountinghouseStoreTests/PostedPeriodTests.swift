@@ -26,7 +26,7 @@ import CountinghouseStore
                     JournalLine(account: chart[.processingFees], amount: -5, processor: "stripe"),
                 ], aboutPeriod: Period("2026-09")),
         ]
-        return ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 42), entries: entries)
+        return ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 42), entries: entries, programVersion: "test")
     }
 
     @Test(arguments: StoreFlavor.all)
@@ -36,17 +36,17 @@ import CountinghouseStore
             #expect(try store.closedPeriods().isEmpty)
             let closed = Self.closedOctober()
             let journal = PostedFile(name: "journal.csv", content: "entry_id,date\nA,2026-10-05\n\"quoted, with\nline\",x\n")
-            try store.postClose(closed, files: [journal], filesKnown: 0, programVersion: "test")
+            try store.postClose(closed, files: [journal], filesKnown: 0)
             #expect(try store.closedPeriods() == [closed])
             #expect(try store.postedFile(period: Period("2026-10")!, name: "journal.csv") == journal)
             #expect(try store.postedFile(period: Period("2026-10")!, name: "valuation.csv") == nil)
             #expect(throws: PostedPeriodError.alreadyClosed(Period("2026-10")!)) {
-                try store.postClose(closed, files: [], filesKnown: 0, programVersion: "test")
+                try store.postClose(closed, files: [], filesKnown: 0)
             }
             var november = closed
             november.period = Period("2026-11")!
             #expect(throws: PostedPeriodError.ledgerChanged(period: Period("2026-11")!)) {
-                try store.postClose(november, files: [], filesKnown: 1, programVersion: "test")
+                try store.postClose(november, files: [], filesKnown: 1)
             }
             #expect(try store.closedPeriods() == [closed])
             for sql in [

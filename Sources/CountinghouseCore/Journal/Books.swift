@@ -18,8 +18,11 @@ public struct ClosedPeriod: Sendable, Hashable {
     public var closedAt: Instant
     /// The posted entries: the period's own and the prior-period adjustments posted with it.
     public var entries: [JournalEntry]
+    /// The program (`countinghouse 0.5.0`'s version part) that posted them, and so wrote the files.
+    public var programVersion: String
 
-    public init(period: Period, closedAt: Instant, entries: [JournalEntry]) {
+    public init(period: Period, closedAt: Instant, entries: [JournalEntry], programVersion: String) {
+        self.programVersion = programVersion
         self.period = period
         self.closedAt = closedAt
         self.entries = entries

@@ -19,7 +19,7 @@ import Testing
     // GRNI −30.00 (balanced: 6 + 24 − 30 = 0).
     @Test func lateKnowledgeAboutAClosedPeriodLandsInTheFirstOpenPeriod() {
         let posted = [Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_000, "S01"), (.inventory, -2_000, "S01")])]
-        let closed = [ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 1), entries: posted)]
+        let closed = [ClosedPeriod(period: Period("2026-10")!, closedAt: Instant(nanosecondsSinceEpoch: 1), entries: posted, programVersion: "test")]
         let now = [
             Self.entry("GOODS:2026-10-12:GR", "2026-10-12", [(.inventory, 3_000, "S01"), (.goodsReceivedNotInvoiced, -3_000, "S01")]),
             Self.entry("COGS:2026-10-15:S01", "2026-10-15", [(.costOfGoodsSold, 2_600, "S01"), (.inventory, -2_600, "S01")]),
@@ -36,7 +36,7 @@ import Testing
         #expect(Self.sums(books) == Self.sums(now))
         // Once November closes with the adjustment, nothing more is due for October.
         let novemberPosted = JournalOutputs.entries(books, in: Self.november)
-        let both = closed + [ClosedPeriod(period: Period("2026-11")!, closedAt: Instant(nanosecondsSinceEpoch: 2), entries: novemberPosted)]
+        let both = closed + [ClosedPeriod(period: Period("2026-11")!, closedAt: Instant(nanosecondsSinceEpoch: 2), entries: novemberPosted, programVersion: "test")]
         #expect(Books.adjustments(closed: both, computed: now, lateRows: [:]).isEmpty)
         #expect(Self.sums(both.flatMap(\.entries)) == Self.sums(now))
         // October's drift: posted 20.00 of COGS, adjusted later by 6.00, now 26.00.
