@@ -19,8 +19,9 @@ public struct AppContext: Sendable {
     public var zone: ReportingZone
     /// The clock: every "now" of the use cases.
     public var now: Instant
-    /// How long a writer waits for another writer's lock before failing (COUNTINGHOUSE_BUSY_TIMEOUT).
-    public var busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds
+    /// How long a writer waits for another writer's lock before failing: the configuration's
+    /// `busy_timeout_seconds`, or COUNTINGHOUSE_BUSY_TIMEOUT.
+    public var busyTimeoutSeconds: Double { Double(configuration.busyTimeoutSeconds) }
 
     /// Reads the configuration file (`configPath`, else COUNTINGHOUSE_CONFIG, else
     /// ./countinghouse.toml when it exists), applies the environment and `database`, and reads the
@@ -51,6 +52,12 @@ public struct AppContext: Sendable {
             configuration.currency = currency.uppercased()
         }
         if let zone = environment["COUNTINGHOUSE_TIMEZONE"], !zone.isEmpty { configuration.timeZone = zone }
+        if let text = environment["COUNTINGHOUSE_BUSY_TIMEOUT"], !text.isEmpty {
+            guard let seconds = Int(text), seconds >= 0, seconds <= 86_400 else {
+                throw AppFailure(.configuration, "COUNTINGHOUSE_BUSY_TIMEOUT=\(text) is not a whole number of seconds from 0 to 86400")
+            }
+            configuration.busyTimeoutSeconds = Int64(seconds)
+        }
         if let database { configuration.database = database }
         guard let zone = ReportingZone(identifier: configuration.timeZone) else {
             throw AppFailure(
@@ -58,12 +65,6 @@ public struct AppContext: Sendable {
         }
         self.configuration = configuration
         self.zone = zone
-        if let text = environment["COUNTINGHOUSE_BUSY_TIMEOUT"], !text.isEmpty {
-            guard let seconds = Int(text), seconds >= 0, seconds <= 86_400 else {
-                throw AppFailure(.configuration, "COUNTINGHOUSE_BUSY_TIMEOUT=\(text) is not a whole number of seconds from 0 to 86400")
-            }
-            busyTimeoutSeconds = Double(seconds)
-        }
         if let text = environment["COUNTINGHOUSE_NOW"], !text.isEmpty {
             guard let instant = TimestampText.parseInstant(text) else {
                 throw AppFailure(

@@ -35,6 +35,9 @@ public struct Configuration: Sendable, Hashable {
     public var locations: [LocationConfiguration] = []
     /// The chart of accounts: §5's defaults, with the codes and names `[[accounts]]` changes.
     public var chart = ChartOfAccounts()
+    /// How long a writer (an ingest, a close, a cost refresh) waits for another one's lock on the
+    /// ledger before it fails, in whole seconds.
+    public var busyTimeoutSeconds: Int64 = 10
 
     public init() {}
 
@@ -43,7 +46,7 @@ public struct Configuration: Sendable, Hashable {
     static let schema = ConfigurationSchema(
         keys: [
             .init("database", .string), .init("currency", .string), .init("timezone", .string),
-            .init("time_zone", .string, listed: false),
+            .init("time_zone", .string, listed: false), .init("busy_timeout_seconds", .integer),
         ],
         arrays: [
             "locations": ConfigurationSchema(keys: [.init("code", .string), .init("name", .string), .init("kind", .string)]),
@@ -63,6 +66,12 @@ public struct Configuration: Sendable, Hashable {
                 throw root.error(at: "currency", "currency \(code) is not an ISO 4217 code")
             }
             configuration.currency = code
+        }
+        if let seconds = root.integer("busy_timeout_seconds") {
+            guard (0...86_400).contains(seconds) else {
+                throw root.error(at: "busy_timeout_seconds", "busy_timeout_seconds \(seconds) is not a whole number of seconds from 0 to 86400")
+            }
+            configuration.busyTimeoutSeconds = seconds
         }
         // Either spelling; when both are there, the later line wins (as it always has).
         for key in root.present(["timezone", "time_zone"]) { configuration.timeZone = root.string(key) ?? configuration.timeZone }

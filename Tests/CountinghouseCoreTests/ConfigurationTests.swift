@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, [[locations]], [[accounts]])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
@@ -149,7 +149,7 @@ import Testing
         // that look like a third one.
         ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
         ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
-        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, [[locations]], [[accounts]])"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]])"),
         // Values of the wrong type, named with their key.
         ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
         ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),
@@ -208,5 +208,13 @@ import Testing
                 #expect(error.description == message)
             }
         }
+    }
+}
+
+@Test func theBusyTimeoutIsAWholeNumberOfSeconds() throws {
+    #expect(try Configuration.parse("busy_timeout_seconds = 30\n", fileName: "c.toml").busyTimeoutSeconds == 30)
+    #expect(Configuration().busyTimeoutSeconds == 10)
+    #expect(throws: ConfigurationError(file: "c.toml", line: 2, message: "busy_timeout_seconds -1 is not a whole number of seconds from 0 to 86400")) {
+        try Configuration.parse("currency = \"USD\"\nbusy_timeout_seconds = -1\n", fileName: "c.toml")
     }
 }
