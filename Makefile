@@ -59,6 +59,8 @@ demo: deps build
 	mkdir -p $(DEMO_DIR)/inbox-october $(DEMO_DIR)/inbox-november
 	cp -R sample-data/2026-10-* $(DEMO_DIR)/inbox-october/
 	cp -R sample-data/2026-11-* $(DEMO_DIR)/inbox-november/
+	@echo "== A new ledger (only init creates one)"
+	$(DEMO_ENV_AT_CLOSE) "$(RELEASE_BIN)" init
 	@echo "== October's deliveries, day by day as they were learnt; October closes on the morning of November 1"
 	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
 	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_CLOSE_NOW) jobs/nightly.sh $(DEMO_DIR)/inbox-october > $(DEMO_DIR)/nightly-october.log

@@ -24,8 +24,9 @@
 # Exit status: 0 when every file landed or was a known duplicate; 1 when any file was rejected or a
 # day folder held no CSV file ("no files delivered for 2026-10-05": an empty delivery is a failure
 # someone must look at, not a quiet success; the other files and days still land, and every
-# failed day is listed at the end); 2 when the job could not run at all (usage, missing executable,
-# ledger or inbox).
+# failed day is listed at the end); 2 when the job could not run at all (usage, missing executable
+# or inbox); countinghouse's own status when the ledger cannot be used (69 missing or unreachable,
+# 75 busy, 77 read-only, 78 configuration: see `countinghouse --help`), before later days.
 set -euo pipefail
 
 program=$(basename "$0")
@@ -82,7 +83,13 @@ else
     fi
 fi
 
-"$bin" init >/dev/null || fail "cannot open or create the ledger '$COUNTINGHOUSE_DATABASE' (countinghouse init failed)"
+# The ledger must exist (`countinghouse init` creates it once): a mistyped COUNTINGHOUSE_DATABASE
+# stops the job here, with countinghouse's own exit status (69), instead of filling a new ledger.
+"$bin" files >/dev/null || {
+    status=$?
+    note "error: cannot use the ledger '$COUNTINGHOUSE_DATABASE' (exit $status; see the message above)"
+    exit "$status"
+}
 
 kind_order=(items purchases transfers counts pos_lines pos_tenders settlements)
 rejected_days=()
@@ -138,7 +145,12 @@ for day in "${days[@]}"; do
     case $status in
         0) ingested_days=$((ingested_days + 1)) ;;
         1) rejected_days+=("$day") ;;
-        *) fail "$day: countinghouse ingest failed (exit $status); stopped before later days" ;;
+        # The ledger busy (75), unreachable (69), read-only (77), the configuration wrong (78): the
+        # job stops with countinghouse's status, so that a scheduler can retry or page someone.
+        *)
+            note "error: $day: countinghouse ingest failed (exit $status); stopped before later days"
+            exit "$status"
+            ;;
     esac
 done
 

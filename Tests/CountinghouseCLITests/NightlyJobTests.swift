@@ -56,4 +56,16 @@ import Testing
         #expect(again.status == 1)
         #expect(again.error == "error: 2026-10 is already closed; what is learnt about it now goes into the first open period\n")
     }
+
+    /// A mistyped ledger stops the job with countinghouse's own status and fills no new ledger.
+    @Test func aLedgerThatDoesNotExistStopsTheJob() throws {
+        let cli = try CLI(initialised: false)
+        try cli.write("inbox/2026-10-01/purchases.csv", IngestCommandTests.purchases)
+        let typo = cli.directory.appendingPathComponent("ledgr.sqlite").path
+        cli.environment["COUNTINGHOUSE_DATABASE"] = typo
+        let result = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
+        #expect(result.status == 69)
+        #expect(result.error.contains("error: no ledger at \(typo): the file does not exist (nothing was created)"))
+        #expect(!FileManager.default.fileExists(atPath: typo))
+    }
 }
