@@ -7,11 +7,11 @@
 // COUNTINGHOUSE_NOW (an ISO 8601 instant) replaces it, so tests, backfills and demos can replay
 // history.
 // Errors a user can see: a configuration file that cannot be read or parsed (its file, line and
-// key), an unknown currency or time zone, a COUNTINGHOUSE_NOW that is not an instant (all exit
-// status `configuration`).
+// key), an unknown currency or time zone, a COUNTINGHOUSE_NOW or COUNTINGHOUSE_BUSY_TIMEOUT that is
+// not what it should be (all exit status `configuration`); a knowledge time typed in the future
+// (`usage`).
 import CountinghouseCore
 import CountinghouseIngest
-import CountinghouseStore
 import Foundation
 
 public struct AppContext: Sendable {
@@ -59,12 +59,8 @@ public struct AppContext: Sendable {
             configuration.busyTimeoutSeconds = Int64(seconds)
         }
         if let database { configuration.database = database }
-        guard let zone = ReportingZone(identifier: configuration.timeZone) else {
-            throw AppFailure(
-                .configuration, "unknown time zone \(configuration.timeZone): use an IANA name such as UTC or America/New_York")
-        }
         self.configuration = configuration
-        self.zone = zone
+        self.zone = try Self.zone(of: configuration)
         if let text = environment["COUNTINGHOUSE_NOW"], !text.isEmpty {
             guard let instant = TimestampText.parseInstant(text) else {
                 throw AppFailure(
@@ -120,13 +116,17 @@ public struct AppContext: Sendable {
     /// A context with a configuration already made and a fixed clock (tests, and callers that
     /// build their configuration themselves).
     public init(configuration: Configuration, now: Instant) throws(AppFailure) {
+        self.configuration = configuration
+        self.zone = try Self.zone(of: configuration)
+        self.now = now
+    }
+
+    private static func zone(of configuration: Configuration) throws(AppFailure) -> ReportingZone {
         guard let zone = ReportingZone(identifier: configuration.timeZone) else {
             throw AppFailure(
                 .configuration, "unknown time zone \(configuration.timeZone): use an IANA name such as UTC or America/New_York")
         }
-        self.configuration = configuration
-        self.zone = zone
-        self.now = now
+        return zone
     }
 
     /// Decimals of the functional currency.

@@ -89,7 +89,7 @@ public struct BooksAsKnown {
                 settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,
                 chart: context.configuration.chart, offset: offset))
         phases.mark("journal")
-        entries = Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
+        entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
         self.rowsOfKind = rowsOfKind
         let files = try store.files().filter { $0.recordedAt <= knownAt }
         fileCount = files.count

@@ -87,7 +87,7 @@ public enum CostView {
         case .cached(let store): return try store.cachedPositions(through: instant, sku: sku)
         case .computed(let runs):
             let selected = runs.filter { sku == nil || $0.sku == sku }
-            return CostDelta.positions(selected.flatMap(\.deltas).filter { $0.occurredAt <= instant })
+            return try CostDelta.positions(selected.flatMap(\.deltas).filter { $0.occurredAt <= instant })
         }
     }
 

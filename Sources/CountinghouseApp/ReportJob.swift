@@ -21,14 +21,14 @@ func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, c
     let chart = context.configuration.chart
     var folder = ReportFolder()
     folder.add(csv: JournalTables.journal(JournalOutputs.entries(books.entries, in: span), exponent: exponent))
-    folder.add(csv: JournalTables.trialBalance(JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent))
+    folder.add(csv: JournalTables.trialBalance(try JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent))
     let end = context.startOfDay(span.endDay)
     folder.add(
         csv: CostTables.valuation(
             try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent))
     folder.add(
         name: "journal.ledger",
-        text: JournalOutputs.ledgerText(
+        text: try JournalOutputs.ledgerText(
             books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
             header: [
                 "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
@@ -42,6 +42,8 @@ public struct Report: Sendable {
     public var span: ReportSpan
     public var knownAt: KnowledgeTime
     public var files: ReportFolder
+    /// Each file's bytes, rendered once (run.json's checksums and the folder are made from them).
+    public var rendered: [(name: String, content: String)]
     /// Journal entries dated in the span.
     public var entryCount: Int
     /// What the person should know about where the figures come from (a closed period's posted
@@ -70,7 +72,7 @@ public enum ReportJob {
             }
             let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
             cogs = try cogsTable(atClose.costs, span: span, context: context)
-            let drift = Books.drift(of: closed, closed: books.closed, computed: books.computed)
+            let drift = try Books.drift(of: closed, closed: books.closed, computed: books.computed)
             files.add(csv: JournalTables.drift(drift, exponent: context.currencyExponent))
             let asKnown = knownAt.isNow ? "as known now" : "as known at \(context.describe(knownAt))"
             note = "; \(closed.period) is closed (as known at \(context.display(closed.closedAt))): posted figures, "
@@ -88,7 +90,10 @@ public enum ReportJob {
             cogs = try cogsTable(books.costs, span: span, context: context)
         }
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
-        files.add(name: "run.json", text: runJSON(span: span, books: books, files: files, context: context))
+        var rendered = files.files.map { (name: $0.name, content: $0.rendered) }
+        let run = runJSON(span: span, books: books, files: rendered, context: context)
+        files.add(name: "run.json", text: run)
+        rendered.append((name: "run.json", content: run))
         let entryCount = JournalOutputs.entries(books.entries, in: span).count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {
@@ -100,7 +105,7 @@ public enum ReportJob {
         } else if entryCount == 0 && cogs.rows.isEmpty {
             note += "; no journal entry and no stock outflow is dated in \(span)"
         }
-        return Report(span: span, knownAt: knownAt, files: files, entryCount: entryCount, note: note)
+        return Report(span: span, knownAt: knownAt, files: files, rendered: rendered, entryCount: entryCount, note: note)
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.
@@ -113,7 +118,7 @@ public enum ReportJob {
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
     /// same bytes.
-    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: ReportFolder, context: AppContext) -> String {
+    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: [(name: String, content: String)], context: AppContext) -> String {
         func quoted(_ text: String) -> String { JSONWriter.string(text) }
         var json = "{\n"
         json += "  \"program\": \(quoted("countinghouse \(countinghouseVersion)")),\n"
@@ -127,14 +132,14 @@ public enum ReportJob {
         json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
         json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period.description) }.joined(separator: ", ") + "],\n"
         json += "  \"outputs\": {\n"
-        json += files.files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.rendered)))" }.joined(separator: ",\n")
+        json += files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.content)))" }.joined(separator: ",\n")
         json += "\n  }\n}\n"
         return json
     }
 
-    /// Writes a report folder in one step, replacing an earlier one whole (see `FolderWriter`).
-    public static func write(_ files: ReportFolder, to folder: String) throws(AppFailure) {
-        try FolderWriter.replace(folder, with: files.files.map { ($0.name, $0.rendered) })
+    /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`).
+    public static func write(_ report: Report, to folder: String) throws(AppFailure) {
+        try FolderWriter.replace(folder, with: report.rendered)
     }
 }
 

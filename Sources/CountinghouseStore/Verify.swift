@@ -64,7 +64,7 @@ public enum LedgerVerifier {
         report.valueConservation = BooksChecks.valueConservation(rebuilt, exponent: exponent)
 
         var engineUnits: [SKULocation: Int64] = [:]
-        for position in CostDelta.positions(rebuilt.flatMap(\.deltas)) {
+        for position in try CostDelta.positions(rebuilt.flatMap(\.deltas)) {
             engineUnits[SKULocation(sku: position.sku, location: position.location)] = position.quantityOnHand
         }
         let plain = try store.plainOnHand(throughFileID: through)

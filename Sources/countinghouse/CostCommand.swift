@@ -24,7 +24,7 @@ struct CostCommand: ParsableCommand {
         let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let (cogs, valuation) = try CostJobs.costFiles(session, span: span, knownAt: knownAt)
-        try ReportJob.write(ReportFolder(files: [ReportFile(name: "cogs.csv", content: .csv(cogs)), ReportFile(name: "valuation.csv", content: .csv(valuation))]), to: out)
+        try FolderWriter.replace(out, with: [("cogs.csv", CSVWriter.render(cogs)), ("valuation.csv", CSVWriter.render(valuation))])
         print("\(span): \(cogs.rows.count) outflows in \(out)/cogs.csv, \(valuation.rows.count) positions in \(out)/valuation.csv (as known at \(context.describe(knownAt)))")
     }
 }

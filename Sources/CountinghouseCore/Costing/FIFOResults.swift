@@ -181,8 +181,8 @@ extension SKUCostRun {
 
     /// Positions at every location with any event by `instant` (inclusive), and in transit
     /// (location `IN_TRANSIT`) when any transfer happened by then.
-    public func positions(through instant: Instant) -> [StockPosition] {
-        CostDelta.positions(deltas.filter { $0.occurredAt <= instant })
+    public func positions(through instant: Instant) throws(OutOfRange) -> [StockPosition] {
+        try CostDelta.positions(deltas.filter { $0.occurredAt <= instant })
     }
 }
 
@@ -208,18 +208,28 @@ public struct CostDelta: Sendable, Hashable {
     }
 
     /// Sums deltas per SKU and location, sorted by SKU then location (byte order).
-    public static func positions(_ deltas: [CostDelta]) -> [StockPosition] {
-        var sums: [SKULocation: StockPosition] = [:]
+    /// Sums without overflow; a position beyond 64 bits is an error naming the SKU and location.
+    public static func positions(_ deltas: [CostDelta]) throws(OutOfRange) -> [StockPosition] {
+        var sums: [SKULocation: (units: Sum, value: Sum, pending: Sum)] = [:]
         for delta in deltas {
             let key = SKULocation(sku: delta.sku, location: delta.location)
-            var position = sums[key] ?? StockPosition(
-                sku: delta.sku, location: delta.location, quantityOnHand: 0, value: 0, pendingQuantity: 0)
-            position.quantityOnHand += delta.units
-            position.value += delta.value
-            position.pendingQuantity += delta.pending
-            sums[key] = position
+            var sum = sums[key] ?? (Sum(), Sum(), Sum())
+            sum.units += delta.units
+            sum.value += delta.value
+            sum.pending += delta.pending
+            sums[key] = sum
         }
-        return sums.keys.sorted().map { sums[$0]! }
+        var positions: [StockPosition] = []
+        positions.reserveCapacity(sums.count)
+        for key in sums.keys.sorted() {
+            guard let sum = sums[key] else { continue }
+            let what = "the stock of \(key.sku) at \(key.location)"
+            positions.append(
+                StockPosition(
+                    sku: key.sku, location: key.location, quantityOnHand: try sum.units.value(what), value: try sum.value.value(what),
+                    pendingQuantity: try sum.pending.value(what)))
+        }
+        return positions
     }
 }
 

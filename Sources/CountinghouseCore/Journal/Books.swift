@@ -33,32 +33,37 @@ public enum Books {
     /// The books: posted entries of the closed periods (in order), then the prior-period
     /// adjustments, then the computed entries dated after the last closed period.
     /// `lateRows[P]` lists the rows learnt since the latest close that are dated in P (for memos).
-    public static func assemble(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) -> [JournalEntry] {
+    public static func assemble(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) throws(OutOfRange)
+        -> [JournalEntry]
+    {
         guard let last = closed.last else { return computed }
         let openFrom = last.span.endDay
         var books = closed.flatMap(\.entries)
-        books += adjustments(closed: closed, computed: computed, lateRows: lateRows)
+        books += try adjustments(closed: closed, computed: computed, lateRows: lateRows)
         books += computed.filter { $0.date >= openFrom }
         return books
     }
 
-    /// Adds an entry's lines to net sums per account code, location and processor, and records
-    /// each code's name (the latest line's, or with `keepingFirstName` the first one's).
+    /// Adds an entry's lines to net sums per account code, location and processor (without
+    /// overflow), and records each code's name (the latest line's, or with `keepingFirstName` the
+    /// first one's).
     static func add(
-        _ entry: JournalEntry, to sums: inout [AccountLineKey: Int64], names: inout [String: String], keepingFirstName: Bool = false
+        _ entry: JournalEntry, to sums: inout [AccountLineKey: Sum], names: inout [String: String], keepingFirstName: Bool = false
     ) {
         for line in entry.lines {
-            sums[AccountLineKey(line), default: 0] += line.amount
+            sums[AccountLineKey(line), default: Sum()] += line.amount
             if !keepingFirstName || names[line.account.code] == nil { names[line.account.code] = line.account.name }
         }
     }
 
     /// The prior-period adjustment entries for the first open period (none when nothing is closed
     /// or nothing changed).
-    public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) -> [JournalEntry] {
+    public static func adjustments(closed: [ClosedPeriod], computed: [JournalEntry], lateRows: [Period: [String]]) throws(OutOfRange)
+        -> [JournalEntry]
+    {
         guard let last = closed.last else { return [] }
         let openFrom = last.span.endDay
-        var held: [Period: [AccountLineKey: Int64]] = [:]
+        var held: [Period: [AccountLineKey: Sum]] = [:]
         var names: [String: String] = [:]
         for closedPeriod in closed {
             for entry in closedPeriod.entries {
@@ -66,7 +71,7 @@ public enum Books {
                 add(entry, to: &held[about, default: [:]], names: &names, keepingFirstName: true)
             }
         }
-        var now: [Period: [AccountLineKey: Int64]] = [:]
+        var now: [Period: [AccountLineKey: Sum]] = [:]
         for entry in computed where entry.date < openFrom {
             add(entry, to: &now[Period(containing: entry.date), default: [:]], names: &names)
         }
@@ -76,11 +81,12 @@ public enum Books {
             let after = now[about] ?? [:]
             var lines: [JournalLine] = []
             for key in Set(before.keys).union(after.keys).sorted() {
-                let difference = (after[key] ?? 0) - (before[key] ?? 0)
-                guard difference != 0 else { continue }
+                let difference = (after[key] ?? Sum()) - (before[key] ?? Sum())
+                guard !difference.isZero else { continue }
                 lines.append(
                     JournalLine(
-                        account: Account(code: key.code, name: names[key.code] ?? ""), amount: difference,
+                        account: Account(code: key.code, name: names[key.code] ?? ""),
+                        amount: try difference.value("the prior-period adjustment for \(about), account \(key.code)"),
                         location: key.location, processor: key.processor))
             }
             guard !lines.isEmpty else { continue }
@@ -105,10 +111,12 @@ public enum Books {
 
     /// The closed periods' own posted entries about P against P as known now, per account,
     /// location and processor: what would differ as known now (drift).
-    public static func drift(of closedPeriod: ClosedPeriod, closed: [ClosedPeriod], computed: [JournalEntry]) -> [DriftRow] {
-        var posted: [AccountLineKey: Int64] = [:]
-        var adjustedLater: [AccountLineKey: Int64] = [:]
-        var nowSums: [AccountLineKey: Int64] = [:]
+    public static func drift(of closedPeriod: ClosedPeriod, closed: [ClosedPeriod], computed: [JournalEntry]) throws(OutOfRange)
+        -> [DriftRow]
+    {
+        var posted: [AccountLineKey: Sum] = [:]
+        var adjustedLater: [AccountLineKey: Sum] = [:]
+        var nowSums: [AccountLineKey: Sum] = [:]
         var names: [String: String] = [:]
         for entry in closedPeriod.entries where entry.aboutPeriod == nil { add(entry, to: &posted, names: &names) }
         for later in closed where later.span.firstDay > closedPeriod.span.lastDay {
@@ -121,11 +129,14 @@ public enum Books {
         }
         var rows: [DriftRow] = []
         for key in Set(posted.keys).union(adjustedLater.keys).union(nowSums.keys).sorted() {
-            let row = DriftRow(
-                account: Account(code: key.code, name: names[key.code] ?? ""), location: key.location,
-                processor: key.processor, posted: posted[key] ?? 0, adjustedLater: adjustedLater[key] ?? 0,
-                asKnownNow: nowSums[key] ?? 0)
-            if row.posted != row.asKnownNow || row.adjustedLater != 0 { rows.append(row) }
+            let what = "the drift of \(closedPeriod.period), account \(key.code)"
+            let (postedSum, laterSum, nowSum) = (posted[key] ?? Sum(), adjustedLater[key] ?? Sum(), nowSums[key] ?? Sum())
+            guard postedSum != nowSum || !laterSum.isZero else { continue }
+            rows.append(
+                DriftRow(
+                    account: Account(code: key.code, name: names[key.code] ?? ""), location: key.location,
+                    processor: key.processor, posted: try postedSum.value(what), adjustedLater: try laterSum.value(what),
+                    asKnownNow: try nowSum.value(what), pendingAdjustment: try (nowSum - postedSum - laterSum).value(what)))
         }
         return rows
     }
@@ -142,8 +153,9 @@ public struct DriftRow: Sendable, Hashable {
     public var adjustedLater: Int64
     /// Net of the period's entries as known now.
     public var asKnownNow: Int64
-    /// What the next close will post as a prior-period adjustment.
-    public var pendingAdjustment: Int64 { asKnownNow - posted - adjustedLater }
+    /// What the next close will post as a prior-period adjustment (as known now − posted −
+    /// adjusted later, summed without overflow).
+    public var pendingAdjustment: Int64
 }
 
 extension CivilDate {

@@ -24,25 +24,25 @@ public enum BooksChecks {
     public static func inventoryEqualsValuation(
         _ entries: [JournalEntry], positions: [StockPosition], chart: ChartOfAccounts, exponent: Int
     ) -> [String] {
-        var books: [String: Int64] = [:]
-        var valuation: [String: Int64] = [:]
+        var books: [String: Sum] = [:]
+        var valuation: [String: Sum] = [:]
         let inventory = chart[.inventory].code
         let transit = chart[.inventoryInTransit].code
         for entry in entries {
             for line in entry.lines {
-                if line.account.code == inventory { books[line.location, default: 0] += line.amount }
-                if line.account.code == transit { books[inTransitLocation, default: 0] += line.amount }
+                if line.account.code == inventory { books[line.location, default: Sum()] += line.amount }
+                if line.account.code == transit { books[inTransitLocation, default: Sum()] += line.amount }
             }
         }
-        for position in positions { valuation[position.location, default: 0] += position.value }
+        for position in positions { valuation[position.location, default: Sum()] += position.value }
         var messages: [String] = []
         for location in Set(books.keys).union(valuation.keys).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let account = books[location] ?? 0
-            let value = valuation[location] ?? 0
+            let account = books[location] ?? Sum()
+            let value = valuation[location] ?? Sum()
             if account != value {
                 let name = location == inTransitLocation ? "inventory in transit (\(transit))" : "inventory (\(inventory)) at \(location)"
                 messages.append(
-                    "\(name): the books say \(formatMinorUnits(account, exponent: exponent)), the valuation \(formatMinorUnits(value, exponent: exponent))")
+                    "\(name): the books say \(formatMinorUnits(sum: account.total, exponent: exponent)), the valuation \(formatMinorUnits(sum: value.total, exponent: exponent))")
             }
         }
         return messages

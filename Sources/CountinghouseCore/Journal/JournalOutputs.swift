@@ -11,7 +11,8 @@ public struct TrialBalanceRow: Sendable, Hashable {
     public var opening: Int64
     public var debit: Int64
     public var credit: Int64
-    public var balance: Int64 { opening + debit - credit }
+    /// opening + debit − credit.
+    public var balance: Int64
 }
 
 public enum JournalOutputs {
@@ -20,23 +21,34 @@ public enum JournalOutputs {
         entries.filter { $0.date >= span.firstDay && $0.date <= span.lastDay }.sorted(by: JournalEntry.precedes)
     }
 
-    /// Every account of the chart, and any other account the entries use, by code.
-    public static func trialBalance(_ entries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) -> [TrialBalanceRow] {
-        var rows: [String: TrialBalanceRow] = [:]
-        for account in chart.all { rows[account.code] = TrialBalanceRow(account: account, opening: 0, debit: 0, credit: 0) }
+    /// Every account of the chart, and any other account the entries use, by code. Sums are made
+    /// without overflow; one beyond 64 bits is an error naming the account.
+    public static func trialBalance(_ entries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) throws(OutOfRange)
+        -> [TrialBalanceRow]
+    {
+        var sums: [String: (account: Account, opening: Sum, debit: Sum, credit: Sum)] = [:]
+        for account in chart.all { sums[account.code] = (account, Sum(), Sum(), Sum()) }
         for entry in entries where entry.date <= span.lastDay {
             for line in entry.lines {
-                var row = rows[line.account.code] ?? TrialBalanceRow(account: line.account, opening: 0, debit: 0, credit: 0)
+                var sum = sums[line.account.code] ?? (line.account, Sum(), Sum(), Sum())
                 if entry.date < span.firstDay {
-                    row.opening += line.amount
+                    sum.opening += line.amount
                 } else {
-                    row.debit += line.debit
-                    row.credit += line.credit
+                    sum.debit += line.debit
+                    sum.credit += line.credit
                 }
-                rows[line.account.code] = row
+                sums[line.account.code] = sum
             }
         }
-        return rows.values.sorted { $0.account < $1.account }
+        var rows: [TrialBalanceRow] = []
+        for sum in sums.values.sorted(by: { $0.account < $1.account }) {
+            let what = "the trial balance's account \(sum.account.code)"
+            rows.append(
+                TrialBalanceRow(
+                    account: sum.account, opening: try sum.opening.value(what), debit: try sum.debit.value(what),
+                    credit: try sum.credit.value(what), balance: try (sum.opening + sum.debit - sum.credit).value(what)))
+        }
+        return rows
     }
 
     /// The span's entries in hledger / ledger-cli journal syntax, as hledger reads a year's file
@@ -53,7 +65,7 @@ public enum JournalOutputs {
     public static func ledgerText(
         _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, chart: ChartOfAccounts,
         header: [String]
-    ) -> String {
+    ) throws(OutOfRange) -> String {
         func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
         func tags(location: String, processor: String) -> String {
             var tags: [String] = []
@@ -61,7 +73,7 @@ public enum JournalOutputs {
             if !processor.isEmpty { tags.append("processor:\(tagValue(processor))") }
             return tags.isEmpty ? "" : "  ; " + tags.joined(separator: ", ")
         }
-        var earlier: [AccountLineKey: Int64] = [:]
+        var earlier: [AccountLineKey: Sum] = [:]
         var postedNames: [String: String] = [:]
         for entry in allEntries where entry.date < span.firstDay {
             Books.add(entry, to: &earlier, names: &postedNames, keepingFirstName: true)
@@ -69,15 +81,15 @@ public enum JournalOutputs {
         // Balance-sheet accounts come forward as they are; income and expenses (their result before
         // the span) go into the retained-earnings account, at the same location and processor.
         let retained = chart[.retainedEarnings]
-        var opening: [AccountLineKey: Int64] = [:]
+        var opening: [AccountLineKey: Sum] = [:]
         for (key, sum) in earlier {
             if AccountType(code: key.code).isBalanceSheet {
-                opening[key, default: 0] += sum
+                opening[key, default: Sum()] += sum
             } else {
-                opening[AccountLineKey(code: retained.code, location: key.location, processor: key.processor), default: 0] += sum
+                opening[AccountLineKey(code: retained.code, location: key.location, processor: key.processor), default: Sum()] += sum
             }
         }
-        let openingLines = opening.keys.sorted().filter { opening[$0] != 0 }
+        let openingLines = opening.keys.sorted().filter { opening[$0]?.isZero == false }
         let entries = Self.entries(allEntries, in: span)
         for entry in entries {
             for line in entry.lines where postedNames[line.account.code] == nil { postedNames[line.account.code] = line.account.name }
@@ -106,7 +118,8 @@ public enum JournalOutputs {
             text += "\n\(span.firstDay) * \(openingPayee) | Balances brought forward, the result before \(span.firstDay)"
             text += " in retained earnings\n    ; source:opening\n"
             for key in openingLines {
-                text += "    \(ledgerName(key.code))  \(amount(opening[key] ?? 0))\(tags(location: key.location, processor: key.processor))\n"
+                let balance = try (opening[key] ?? Sum()).value("the balance of \(key.code) brought forward")
+                text += "    \(ledgerName(key.code))  \(amount(balance))\(tags(location: key.location, processor: key.processor))\n"
             }
         }
         for entry in entries {

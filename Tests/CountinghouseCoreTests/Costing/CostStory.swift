@@ -84,7 +84,7 @@ extension SKUCostRun {
     }
 
     func position(_ location: String, day: Int64, hour: Int64 = 23) -> StockPosition? {
-        positions(through: CostStory.at(day, hour)).first { $0.location == location }
+        (try? positions(through: CostStory.at(day, hour)))?.first { $0.location == location }
     }
 
     func layer(_ document: String) -> Layer? {

@@ -180,7 +180,7 @@ import Testing
             sku: history.story.sku, events: rng.shuffled(all), standardCost: history.story.standardCost)
         if engine.outflowCosts != engineShuffled.outflowCosts { problems.append("engine: shuffled input changes outflows") }
         if engine.layers != engineShuffled.layers { problems.append("engine: shuffled input changes layers") }
-        if let last = instants.last, engine.positions(through: last) != engineShuffled.positions(through: last) {
+        if let last = instants.last, (try? engine.positions(through: last)) != (try? engineShuffled.positions(through: last)) {
             problems.append("engine: shuffled input changes positions at \(last)")
         }
         return problems
@@ -226,7 +226,7 @@ import Testing
             engineCosts = FIFOPropertyTests.engineOutflows(engine)
             enginePositions = instants.map { instant in
                 var positions: [String: ReferenceModel.Position] = [:]
-                for position in engine.positions(through: instant) {
+                for position in (try? engine.positions(through: instant)) ?? [] {
                     positions[position.location] = ReferenceModel.Position(
                         units: position.quantityOnHand, value: position.value, pending: position.pendingQuantity)
                 }
