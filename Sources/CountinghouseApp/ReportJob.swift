@@ -28,8 +28,9 @@ func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, c
             try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent))
     folder.add(
         name: "journal.ledger",
-        text: try JournalOutputs.ledgerText(
-            books.entries, span: span, currency: context.configuration.currency, exponent: exponent, chart: chart,
+        text: LedgerWriter.render(
+            try JournalOutputs.spanJournal(books.entries, span: span, chart: chart), currency: context.configuration.currency,
+            exponent: exponent,
             header: [
                 "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
                 "Check it with: hledger -f journal.ledger check -s; hledger -f journal.ledger bal",

@@ -51,28 +51,16 @@ public enum JournalOutputs {
         return rows
     }
 
-    /// The span's entries in hledger / ledger-cli journal syntax, as hledger reads a year's file
-    /// after `hledger close --retain`: it opens with the balance-sheet accounts brought forward
-    /// (per account, location and processor, dated the span's first day) and the result of the
-    /// income and expense accounts before the span in the retained-earnings account, so that
-    /// `hledger is` shows the span's result, `hledger bs` the balance sheet at its end, and
-    /// `hledger bal` the trial balance's closing balances of balance-sheet accounts (the retained
-    /// earnings there hold the earlier result; income and expenses the span's activity).
-    /// Accounts, the commodity and payees are declared, so `hledger check -s` passes. A
-    /// transaction's payee is its source type (`pos`, `cost_of_sales`, …; `opening` for the
-    /// balances brought forward), its note the entry's memo. Location and processor are posting
-    /// tags; the entry's source is a transaction tag.
-    public static func ledgerText(
-        _ allEntries: [JournalEntry], span: ReportSpan, currency: String, exponent: Int, chart: ChartOfAccounts,
-        header: [String]
-    ) throws(OutOfRange) -> String {
-        func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
-        func tags(location: String, processor: String) -> String {
-            var tags: [String] = []
-            if !location.isEmpty { tags.append("location:\(tagValue(location))") }
-            if !processor.isEmpty { tags.append("processor:\(tagValue(processor))") }
-            return tags.isEmpty ? "" : "  ; " + tags.joined(separator: ", ")
-        }
+    /// The journal of a span as a journal file (hledger's) holds it, the way hledger reads a
+    /// year's file after `hledger close --retain`: the balance-sheet accounts brought forward (per
+    /// account, location and processor, dated the span's first day), the result of the income and
+    /// expense accounts before the span in the retained-earnings account, and the span's entries;
+    /// so `hledger is` shows the span's result, `hledger bs` the balance sheet at its end, and
+    /// `hledger bal` the trial balance's closing balances of balance-sheet accounts. The report
+    /// module's `LedgerWriter` renders it.
+    public static func spanJournal(_ allEntries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) throws(OutOfRange)
+        -> SpanJournal
+    {
         var earlier: [AccountLineKey: Sum] = [:]
         var postedNames: [String: String] = [:]
         for entry in allEntries where entry.date < span.firstDay {
@@ -89,84 +77,48 @@ public enum JournalOutputs {
                 opening[AccountLineKey(code: retained.code, location: key.location, processor: key.processor), default: Sum()] += sum
             }
         }
-        let openingLines = opening.keys.sorted().filter { opening[$0]?.isZero == false }
         let entries = Self.entries(allEntries, in: span)
         for entry in entries {
             for line in entry.lines where postedNames[line.account.code] == nil { postedNames[line.account.code] = line.account.name }
         }
-        // One hledger account per code, named as the trial balance names it (the chart's name,
-        // else the first name it was posted with), so `hledger bal` and trial_balance.csv agree
-        // and every posting's account is one of those declared.
-        var ledgerNames: [String: String] = [:]
-        for (code, name) in postedNames { ledgerNames[code] = Account(code: code, name: name).ledgerName }
-        for account in chart.all { ledgerNames[account.code] = account.ledgerName }
-        func ledgerName(_ code: String) -> String { ledgerNames[code] ?? Account(code: code, name: "").ledgerName }
-
-        var text = header.map { "; \($0)\n" }.joined()
-        // The commodity directive fixes how hledger shows amounts: no thousands separators, the
-        // currency's decimals.
-        text += "\ncommodity " + formatMinorUnits(1000 * pow10(exponent), exponent: exponent) + " \(currency)\n"
-        // Every account of the chart and any other the file posts to, by code.
-        text += "\n"
-        for code in ledgerNames.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            text += "account \(ledgerName(code))\n"
+        // One account per code, named as the trial balance names it (the chart's name, else the
+        // first name it was posted with), so `hledger bal` and trial_balance.csv agree and every
+        // posting's account is one of those declared.
+        var names = postedNames
+        for account in chart.all { names[account.code] = account.name }
+        var balances: [OpeningBalance] = []
+        for key in opening.keys.sorted() {
+            guard let sum = opening[key], !sum.isZero else { continue }
+            balances.append(
+                OpeningBalance(
+                    account: Account(code: key.code, name: names[key.code] ?? ""), location: key.location, processor: key.processor,
+                    amount: try sum.value("the balance of \(key.code) brought forward")))
         }
-        let payees = Set((openingLines.isEmpty ? [] : [openingPayee]) + entries.map(payee(of:)))
-        text += "\n"
-        for name in payees.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { text += "payee \(name)\n" }
-        if !openingLines.isEmpty {
-            text += "\n\(span.firstDay) * \(openingPayee) | Balances brought forward, the result before \(span.firstDay)"
-            text += " in retained earnings\n    ; source:opening\n"
-            for key in openingLines {
-                let balance = try (opening[key] ?? Sum()).value("the balance of \(key.code) brought forward")
-                text += "    \(ledgerName(key.code))  \(amount(balance))\(tags(location: key.location, processor: key.processor))\n"
-            }
-        }
-        for entry in entries {
-            text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(payee(of: entry)) | \(descriptionText(entry.memo))\n"
-            text += "    ; source:\(tagValue(entry.sourceType + " " + entry.sourceReference))"
-            if let about = entry.aboutPeriod { text += ", about:\(about)" }
-            text += "\n"
-            for line in entry.lines {
-                text += "    \(ledgerName(line.account.code))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
-            }
-        }
-        return text
+        let accounts = names.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { Account(code: $0, name: names[$0] ?? "") }
+        return SpanJournal(firstDay: span.firstDay, accounts: accounts, opening: balances, entries: entries)
     }
+}
 
-    static let openingPayee = "opening"
+/// The journal of a span as a journal file holds it (see `JournalOutputs.spanJournal`).
+public struct SpanJournal: Sendable, Hashable {
+    /// The day the balances are brought forward on.
+    public var firstDay: CivilDate
+    /// Every account the file names (the chart's and any other posted), by code, with the name the
+    /// trial balance shows.
+    public var accounts: [Account]
+    /// The balances brought forward, by account code, location and processor.
+    public var opening: [OpeningBalance]
+    /// The span's entries, in journal order.
+    public var entries: [JournalEntry]
 
-    /// A transaction's payee: its entry's source type, made safe for the payee field (no `|`,
-    /// `;` or line break), never empty.
-    static func payee(of entry: JournalEntry) -> String {
-        let text = descriptionText(entry.sourceType).split(separator: " ").joined(separator: " ")
-        return text.isEmpty ? "countinghouse" : text
-    }
+    /// The name a code is shown with.
+    public func name(ofCode code: String) -> String { accounts.first { $0.code == code }?.name ?? "" }
+}
 
-    /// A tag value may not hold a comma (it ends the value) or a line break.
-    static func tagValue(_ text: String) -> String {
-        String(text.map { character -> Character in
-            switch character {
-            case ",", "\n", "\r", "\t": return " "
-            default: return character
-            }
-        })
-    }
-
-    /// A description stays on one line; `;` would start a comment, `|` split payee and note.
-    static func descriptionText(_ text: String) -> String {
-        String(text.map { character -> Character in
-            switch character {
-            case ";", "|", "\n", "\r", "\t": return " "
-            case "(", ")": return character == "(" ? "[" : "]"
-            default: return character
-            }
-        })
-    }
-
-    private static func pow10(_ exponent: Int) -> Int64 {
-        var value: Int64 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
+/// One balance brought forward: an account at a location and processor.
+public struct OpeningBalance: Sendable, Hashable {
+    public var account: Account
+    public var location: String
+    public var processor: String
+    public var amount: Int64
 }
