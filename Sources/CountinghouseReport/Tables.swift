@@ -15,7 +15,8 @@ func unitCostCell(_ amount: Int64, _ units: Int64, exponent: Int) -> ReportCell 
 func input(_ text: String?) -> ReportCell { text.map(ReportCell.inputText) ?? .empty }
 
 public enum JournalTables {
-    /// journal.csv: every line of the entries, in their order.
+    /// journal.csv: every line of the entries, in their order; the total row (for people) sums the
+    /// debits and credits.
     public static func journal(_ entries: [JournalEntry], exponent: Int) -> ReportTable {
         var table = ReportTable(
             name: "journal",
@@ -36,10 +37,38 @@ public enum JournalTables {
                 ])
             }
         }
+        table.totals = totals(of: table, summing: ["debit", "credit"], exponent: exponent)
         return table
     }
 
-    /// trial_balance.csv: every account, opening, the span's debits and credits, closing balance.
+    /// A total row: "total" in the first column, the sum of each named money column (as a SUM
+    /// formula over the column, with its value), empty elsewhere.
+    static func totals(of table: ReportTable, summing names: Set<String>, exponent: Int) -> [ReportCell] {
+        table.columns.enumerated().map { index, column -> ReportCell in
+            if index == 0 { return .text("total") }
+            guard names.contains(column.name) else { return .empty }
+            var sum = Sum()
+            for row in table.rows { if case .money(let amount, _) = row[index] { sum += amount } }
+            let value: ReportCell = sum.total <= Int128(Int64.max) && sum.total >= Int128(Int64.min)
+                ? .money(Int64(sum.total), exponent: exponent) : .text(formatMinorUnits(sum: sum.total, exponent: exponent))
+            return .formula("SUM(\(columnLetter(index))2:\(columnLetter(index))\(table.rows.count + 1))", value: value)
+        }
+    }
+
+    /// A spreadsheet column's letters: 0 → A, 25 → Z, 26 → AA.
+    static func columnLetter(_ index: Int) -> String {
+        var letters = ""
+        var rest = index + 1
+        while rest > 0 {
+            let digit = (rest - 1) % 26
+            letters = String(UnicodeScalar(UInt8(65 + digit))) + letters
+            rest = (rest - 1) / 26
+        }
+        return letters
+    }
+
+    /// trial_balance.csv: every account, opening, the span's debits and credits, closing balance;
+    /// the total row sums each (the balances sum to zero when the books balance).
     public static func trialBalance(_ rows: [TrialBalanceRow], exponent: Int) -> ReportTable {
         var table = ReportTable(
             name: "trial_balance",
@@ -53,6 +82,7 @@ public enum JournalTables {
                 .money(row.debit, exponent: exponent), .money(row.credit, exponent: exponent), .money(row.balance, exponent: exponent),
             ])
         }
+        table.totals = totals(of: table, summing: ["opening", "debit", "credit", "balance"], exponent: exponent)
         return table
     }
 

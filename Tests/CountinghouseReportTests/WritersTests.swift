@@ -87,3 +87,21 @@ import Testing
         #expect(CSVWriter.render(table) == "d,t,f,l\n2026-10-20,2026-10-20T11:15:00-04:00,0.00,12.50\n")
     }
 }
+
+/// The trial balance's total row: each money column summed, as a formula with its value (for the
+/// workbook), never in the CSV file.
+@Test func theTrialBalanceTotalsAreFormulasWithTheirValues() {
+    let chart = ChartOfAccounts()
+    let rows = [
+        TrialBalanceRow(account: chart[.cashOnHand], opening: 1_000, debit: 250, credit: 50, balance: 1_200),
+        TrialBalanceRow(account: chart[.sales], opening: -1_000, debit: 0, credit: 200, balance: -1_200),
+    ]
+    let table = JournalTables.trialBalance(rows, exponent: 2)
+    let expected: [ReportCell] = [
+        .text("total"), .empty, .formula("SUM(C2:C3)", value: .money(0, exponent: 2)), .formula("SUM(D2:D3)", value: .money(250, exponent: 2)),
+        .formula("SUM(E2:E3)", value: .money(250, exponent: 2)), .formula("SUM(F2:F3)", value: .money(0, exponent: 2)),
+    ]
+    #expect(table.totals == expected)
+    #expect(!CSVWriter.render(table).contains("total"))
+    #expect(JournalTables.columnLetter(0) == "A" && JournalTables.columnLetter(25) == "Z" && JournalTables.columnLetter(26) == "AA")
+}

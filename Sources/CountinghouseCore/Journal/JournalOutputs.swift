@@ -13,6 +13,14 @@ public struct TrialBalanceRow: Sendable, Hashable {
     public var credit: Int64
     /// opening + debit − credit.
     public var balance: Int64
+
+    public init(account: Account, opening: Int64, debit: Int64, credit: Int64, balance: Int64) {
+        self.account = account
+        self.opening = opening
+        self.debit = debit
+        self.credit = credit
+        self.balance = balance
+    }
 }
 
 public enum JournalOutputs {
