@@ -13,14 +13,7 @@ public struct ReportSpan: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `2026-11` → November 2026.
-    public static func period(_ text: String) -> ReportSpan? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int64(parts[0]),
-            let month = Int64(parts[1]), let first = CivilDate(year: year, month: month, day: 1)
-        else { return nil }
-        let last = CivilDate(year: year, month: month, day: CivilDate.daysIn(month: month, year: year))!
-        return ReportSpan(firstDay: first, lastDay: last)
-    }
+    public static func period(_ text: String) -> ReportSpan? { Period(text)?.span }
 
     /// The day after the last day: the span's end is the first instant of this day.
     public var endDay: CivilDate { lastDay.adding(days: 1) }

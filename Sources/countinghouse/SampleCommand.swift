@@ -72,19 +72,11 @@ struct SampleCommand: ParsableCommand {
     }
 
     private func parameters() throws -> SampleChain.Parameters {
-        guard let startDate = SampleCommand.parseDate(start) else {
+        guard let startDate = CivilDate(text: start) else {
             throw ValidationError("--start must be a date YYYY-MM-DD (got \(start))")
         }
         return SampleChain.Parameters(
             seed: seed, storeCount: stores, skuCount: skus, dayCount: days, linesPerDay: linesPerDay,
             startDate: startDate)
-    }
-
-    private static func parseDate(_ text: String) -> CivilDate? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2])
-        else { return nil }
-        return CivilDate(year: year, month: month, day: day)
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CountinghouseCore
-import CountinghouseIngest
 
 /// `--period 2026-11 | --date D | --from D --to D`: the span a report covers.
 struct SpanOptions: ParsableArguments {
@@ -13,7 +12,7 @@ struct SpanOptions: ParsableArguments {
 
     func span() throws -> ReportSpan {
         func day(_ text: String, _ option: String) throws -> CivilDate {
-            guard let date = TimestampText.parseDate(text) else {
+            guard let date = CivilDate(text: text) else {
                 throw ValidationError("\(option) \(text): expected a date YYYY-MM-DD")
             }
             return date
