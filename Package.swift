@@ -56,7 +56,7 @@ let package = Package(
             name: "countinghouse-bench",
             dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample"]),
         .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
-        .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest"]),
+        .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest", "CountinghouseSample"]),
         .testTarget(name: "CountinghouseSampleTests", dependencies: ["CountinghouseSample"]),
         .testTarget(name: "CountinghouseReportTests", dependencies: ["CountinghouseReport"]),
         .testTarget(

@@ -108,7 +108,7 @@ import Testing
         // Items stay first: a later catalogue row supersedes an earlier one by knowledge time, so the
         // order of catalogue versions is part of what is known. Every other file comes in a
         // shuffled order (fixed seed), each at its own later recorded_at.
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let catalogue = Self.deliveries.filter { $0.kind == .items }
         let others = Self.deliveries.filter { $0.kind != .items }.shuffled(using: &generator)
         var sortedContents: CostCacheContents?
@@ -175,15 +175,3 @@ import Testing
     }
 }
 
-/// A small seeded generator for shuffles (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

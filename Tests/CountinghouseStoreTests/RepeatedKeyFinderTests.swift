@@ -2,6 +2,7 @@
 // obvious version, a `[[UInt8]: Int]` dictionary, on generated keys (fixed seed): keys of every
 // length around the hash's 8-byte steps, keys that are prefixes of others, empty keys, and enough
 // keys for the table to grow several times.
+import CountinghouseSample
 import Testing
 
 @testable import CountinghouseStore
@@ -10,7 +11,7 @@ import Testing
 struct RepeatedKeyFinderTests {
     /// Keys from a small alphabet (so that repeats and shared prefixes are common) of length 0…40.
     static func generatedKeys(count: Int, seed: UInt64) -> [[UInt8]] {
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var keys: [[UInt8]] = []
         keys.reserveCapacity(count)
         for _ in 0..<count {
