@@ -44,27 +44,20 @@ extension PostgresDatabase {
         var errors: [RowError] = []
         // Sized up front from the file's bytes (a ledger row is rarely under 64 bytes of CSV): growing
         // a table of a million keys rehashes every key several times over.
-        var repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
+        var stream = StreamedRows(file: file, recordedAt: recordedAt, versioned: schema.versioned)
         var canonicalArena: [UInt8] = []
         var canonicalEnds: [Int] = []
         var sourceRows: [Int64] = []
         var previous = chainStart
-        var encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
         try connection.copyIn(
             "COPY ch_staging (seq, \(columns), natural_key, source_row, row_hash) FROM STDIN"
         ) { writer in
             try produceRows { row in
-                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-                encoder.encode(row)
-                if let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) {
-                    let decision = AppendRules.decide(versioned: schema.versioned, AppendFacts(earlierRowInFile: first))
-                    if let error = decision.rowError(fileName: file.name, incoming: row) { errors.append(error) }
-                    return
-                }
-                canonicalArena.append(contentsOf: encoder.canonical)
+                guard stream.admit(row, errors: &errors) else { return }
+                canonicalArena.append(contentsOf: stream.encoder.canonical)
                 canonicalEnds.append(canonicalArena.count)
                 sourceRows.append(Int64(row.sourceRow))
-                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
+                let digest = stream.encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
 
                 writer.field(baseSeq + Int64(sourceRows.count))
@@ -73,7 +66,7 @@ extension PostgresDatabase {
                     writer.field(value)
                 }
                 writer.separator()
-                writer.field(bytes: encoder.key)
+                writer.field(bytes: stream.encoder.key)
                 writer.separator()
                 writer.field(Int64(row.sourceRow))
                 writer.separator()
@@ -242,25 +235,18 @@ extension PostgresDatabase {
         }
 
         var errors: [RowError] = []
-        var repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
+        var stream = StreamedRows(file: file, recordedAt: recordedAt, versioned: schema.versioned)
         var previous = HashChain.genesis
         var accepted: Int64 = 0
-        var encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
         try connection.copyIn(
             "COPY \(table) (seq, \(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, source_row, "
                 + "row_hash) FROM STDIN"
         ) { writer in
             try produceRows { row in
-                precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
-                encoder.encode(row)
-                if let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) {
-                    let decision = AppendRules.decide(versioned: schema.versioned, AppendFacts(earlierRowInFile: first))
-                    if let error = decision.rowError(fileName: file.name, incoming: row) { errors.append(error) }
-                    return
-                }
+                guard stream.admit(row, errors: &errors) else { return }
                 // Once the file is doomed, only keep finding repeats: nothing more is sent.
                 guard errors.isEmpty else { return }
-                let digest = encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
+                let digest = stream.encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
                 accepted += 1
                 writer.field(accepted)
@@ -269,7 +255,7 @@ extension PostgresDatabase {
                     writer.field(value)
                 }
                 writer.separator()
-                writer.field(bytes: encoder.key)
+                writer.field(bytes: stream.encoder.key)
                 writer.separator()
                 writer.field(recordedAt)
                 writer.separator()
@@ -286,5 +272,34 @@ extension PostgresDatabase {
         try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for definition in definitions { try connection.execute(definition) }
         return .landed(accepted: Int(accepted), duplicates: 0, chainHead: previous)
+    }
+}
+
+/// A file's rows as they stream into a COPY: each encoded once (key, content, chain suffix) and
+/// refused with its row error when its natural key repeats an earlier row of the same file.
+struct StreamedRows {
+    /// The last admitted row's key, content and hash (`digest` is the encoder's, for its buffers).
+    var encoder: LedgerRowEncoder
+    private var repeatedKeys: RepeatedKeyFinder
+    private let file: IngestFileInfo
+    private let versioned: Bool
+
+    init(file: IngestFileInfo, recordedAt: Int64, versioned: Bool) {
+        self.file = file
+        self.versioned = versioned
+        encoder = LedgerRowEncoder(kind: file.kind, recordedAt: recordedAt, fileSHA256: file.sha256)
+        // Sized up front from the file's bytes (a ledger row is rarely under 64 bytes of CSV): growing
+        // a table of a million keys rehashes every key several times over.
+        repeatedKeys = RepeatedKeyFinder(expectedKeys: Int(min(file.byteCount / 64, 4_000_000)))
+    }
+
+    /// Encodes the row; false (with its error) when its key repeats an earlier row of the file.
+    mutating func admit(_ row: LedgerRow, errors: inout [RowError]) -> Bool {
+        precondition(row.kind == file.kind, "a \(row.kind.rawValue) row in a \(file.kind.rawValue) file")
+        encoder.encode(row)
+        guard let first = repeatedKeys.earlierRow(of: encoder.key, row: row.sourceRow) else { return true }
+        let decision = AppendRules.decide(versioned: versioned, AppendFacts(earlierRowInFile: first))
+        if let error = decision.rowError(fileName: file.name, incoming: row) { errors.append(error) }
+        return false
     }
 }
