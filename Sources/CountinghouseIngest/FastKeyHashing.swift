@@ -22,6 +22,8 @@
 // its first row) on generated keys (fixed seed) with many repeats, split into parts at every kind
 // of offset as two-halves checking joins them, and `radixSorted` against `sorted()`.
 
+import CountinghouseCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -31,32 +33,11 @@
 #endif
 
 extension KeyCollector {
-    /// A 64-bit hash of a key, a word at a time; equal bytes give equal hashes.
+    /// A 64-bit hash of a key (the core's `FastKeyHash`, shared with the store); equal bytes give
+    /// equal hashes.
     @inline(__always)
     static func hash(_ start: UnsafePointer<UInt8>, count: Int) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
-        let raw = UnsafeRawPointer(start)
-        var offset = 0
-        while offset + 8 <= count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            hash = (hash ^ word) &* 0x9e37_79b9_7f4a_7c15
-            hash ^= hash >> 29
-            offset += 8
-        }
-        if offset < count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                word |= UInt64(start[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ word) &* 0x9e37_79b9_7f4a_7c15
-        }
-        hash ^= hash >> 33
-        hash = hash &* 0xff51_afd7_ed55_8ccd
-        hash ^= hash >> 33
-        return hash
+        FastKeyHash.hash(UnsafeRawPointer(start), count: count)
     }
 }
 

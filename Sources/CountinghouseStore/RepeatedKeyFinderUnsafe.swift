@@ -2,12 +2,14 @@
 //
 // Place in the pipeline: both stores' append loops ask it, for every row of a file, whether the
 // row's key came earlier in the same file (a row error, SEMANTICS §1).
-// Why it is unsafe and fast: the hash reads the key's bytes eight at a time through
-// `UnsafeRawBufferPointer.loadUnaligned`, and keys live back to back in one byte arena instead of
-// one String per key. Invariants: a repeat is reported only for byte-equal keys (equal hashes are
+// Why it is unsafe and fast: the hash (the core's FastKeyHash, shared with ingest) reads the key's
+// bytes eight at a time through unaligned loads, and keys live back to back in one byte arena
+// instead of one String per key. Invariants: a repeat is reported only for byte-equal keys (equal hashes are
 // confirmed by comparing the bytes), always with the row where the key first appeared.
 // RepeatedKeyFinderTests holds it equal to a plain `[[UInt8]: Int]` dictionary on generated keys.
 // Errors a user can see: none (the store turns a repeat into `LedgerMessages.repeatedKey`).
+
+import CountinghouseCore
 
 /// Finds a natural key repeated inside one file (a row error, SEMANTICS §1).
 ///
@@ -94,28 +96,7 @@ struct RepeatedKeyFinder {
         }
     }
 
-    /// A fast 64-bit mix of the bytes, eight at a time (not for adversaries: a collision only costs a
-    /// byte comparison).
-    private static func hash(_ key: [UInt8]) -> UInt64 {
-        key.withUnsafeBytes { raw in
-            var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(raw.count)
-            var offset = 0
-            while offset + 8 <= raw.count {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
-                hash ^= hash >> 32
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail) &* 0xc4ce_b9fe_1a85_ec53
-            hash ^= hash >> 29
-            hash = hash &* 0xff51_afd7_ed55_8ccd
-            return hash ^ (hash >> 32)
-        }
-    }
+    /// The key's hash: the core's `FastKeyHash`, shared with ingest's duplicate check (not for
+    /// adversaries: a collision only costs a byte comparison).
+    private static func hash(_ key: [UInt8]) -> UInt64 { FastKeyHash.hash(key) }
 }
