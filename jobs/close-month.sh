@@ -13,7 +13,9 @@
 # COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH).
 #
 # Exit status: 0 closed and verified; 1 the close was refused or verify found a broken invariant
-# (the message says which); 2 the job could not run (usage, missing executable).
+# (the message says which); 2 the job could not run (usage, missing executable); otherwise
+# countinghouse's own status (69 unreachable, 73 cannot write the reports, 75 busy: retry later,
+# 77 read-only, 78 configuration: see `countinghouse --help`).
 set -euo pipefail
 
 program=$(basename "$0")
@@ -21,8 +23,11 @@ fail() {
     echo "$program: error: $*" >&2
     exit 2
 }
+# The comment above, as the help text: on standard output for --help (exit 0), on standard error
+# for a usage mistake (exit 2).
+help_text() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 usage() {
-    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+    help_text >&2
     exit 2
 }
 
@@ -32,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --period) [[ $# -ge 2 ]] || usage; period=$2; shift 2 ;;
         --reports) [[ $# -ge 2 ]] || usage; reports=$2; shift 2 ;;
-        -h | --help) usage ;;
+        -h | --help) help_text; exit 0 ;;
         *) echo "$program: unknown argument $1" >&2; usage ;;
     esac
 done
@@ -44,6 +49,8 @@ if [[ -z $period ]]; then
     period=$(date -u -d "$today - 1 month" +%Y-%m)
 fi
 
-"$bin" close --period "$period" || exit 1
-"$bin" report --period "$period" --out "$reports/$period" || exit 1
-"$bin" verify || exit 1
+# Each step's own exit status goes to the scheduler: 1 refused, 75 the ledger busy (retry), 69
+# unreachable, 73 the report folder cannot be written, 77 read-only, 78 configuration.
+"$bin" close --period "$period"
+"$bin" report --period "$period" --out "$reports/$period"
+"$bin" verify

@@ -36,8 +36,11 @@ fail() {
 }
 note() { echo "$program: $*" >&2; }
 
+# The comment above, as the help text: on standard output for --help (exit 0), on standard error
+# for a usage mistake (exit 2).
+help_text() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 usage() {
-    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+    help_text >&2
     exit 2
 }
 
@@ -48,7 +51,7 @@ while [[ $# -gt 0 ]]; do
         --database) [[ $# -ge 2 ]] || usage; export COUNTINGHOUSE_DATABASE=$2; shift 2 ;;
         --database=*) export COUNTINGHOUSE_DATABASE=${1#--database=}; shift ;;
         --clock) use_clock=true; shift ;;
-        -h | --help) usage ;;
+        -h | --help) help_text; exit 0 ;;
         -*) echo "$program: unknown option $1" >&2; usage ;;
         *) [[ -z $inbox ]] || usage; inbox=$1; shift ;;
     esac

@@ -32,7 +32,12 @@ public enum FolderWriter {
         let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
         if exists {
             guard isDirectory.boolValue else { throw AppFailure.rejected("\(folder) exists and is not a folder") }
-            let present = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
+            let present: [String]
+            do {
+                present = try manager.contentsOfDirectory(atPath: target.path)
+            } catch {
+                throw AppFailure(.cannotWrite, "\(folder): cannot read the folder: \(reason(error))")
+            }
             let foreign = present.filter { !ownFileNames.contains($0) }.sorted()
             if !foreign.isEmpty {
                 throw AppFailure.rejected(

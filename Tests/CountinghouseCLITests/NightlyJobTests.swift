@@ -68,4 +68,35 @@ import Testing
         #expect(result.error.contains("error: no ledger at \(typo): the file does not exist (nothing was created)"))
         #expect(!FileManager.default.fileExists(atPath: typo))
     }
+
+    /// The month-end job passes countinghouse's own status on: a scheduler can tell a refused close
+    /// (1) from a ledger that cannot be used (69 here, 75 when busy).
+    @Test func theMonthEndJobPassesTheLedgersStatusOn() throws {
+        let cli = try CLI(initialised: false)
+        let closeScript = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("close-month.sh").path
+        cli.environment["COUNTINGHOUSE_DATABASE"] = cli.directory.appendingPathComponent("ledgr.sqlite").path
+        let result = try runJob(cli, ["--period", "2026-10", "--reports", "books"], script: closeScript)
+        #expect(result.status == 69)
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("books").path))
+    }
+
+    /// Both jobs print their help on standard output and succeed; a usage mistake prints it on
+    /// standard error with exit 2.
+    @Test func theJobsHelpIsItsOpeningComment() throws {
+        let cli = try CLI()
+        let closeScript = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("close-month.sh").path
+        for (script, firstLine) in [
+            (Self.script, "Countinghouse nightly job: "), (closeScript, "Countinghouse month-end close: "),
+        ] {
+            let help = try runJob(cli, ["--help"], script: script)
+            #expect(help.status == 0)
+            #expect(help.output.hasPrefix(firstLine))
+            #expect(help.output.contains("Exit status: 0 "))
+            #expect(help.error.isEmpty)
+            let wrong = try runJob(cli, ["--no-such-option"], script: script)
+            #expect(wrong.status == 2)
+            #expect(wrong.output.isEmpty)
+            #expect(wrong.error.contains(firstLine))
+        }
+    }
 }
