@@ -22,14 +22,17 @@ public enum Costs {
     }
 
     /// Whether the cache serves costs as known at `knownAt`, brought up to date first. Readers never
-    /// wait for a writer: when another process holds the ledger's write lock (an ingest), the cache
-    /// is not refreshed and the engine computes the costs from the rows this reader sees instead.
+    /// wait for a writer, and need not be able to write: when another process holds the ledger's
+    /// write lock (an ingest), or this user may only read it, the cache is not refreshed and the
+    /// engine computes the costs from the rows this reader sees instead.
     public static func cacheServes(_ store: any LedgerStore, knownAt: Instant) throws -> Bool {
         guard try fromCache(store, knownAt: knownAt) else { return false }
         do {
             try refreshCostCache(store, lockWait: .noWait)
             return true
         } catch StoreError.busy {
+            return false
+        } catch StoreError.readOnly {
             return false
         }
     }

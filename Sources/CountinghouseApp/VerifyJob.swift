@@ -25,10 +25,10 @@ public struct VerifyOutcome: Sendable {
         var lines: [String] = cacheRebuilt ? ["cost cache rebuilt from the ledger"] : []
         for check in checks {
             lines.append("\(check.failures == 0 ? "ok    " : "FAILED") \(check.name)\(check.failures == 0 ? "" : " (\(check.failures))")")
+            // The store's checks arrive with their first 20 messages (the failures count them
+            // all); the books' checks with every message.
             for message in check.messages.prefix(20) { lines.append("  \(check.name): \(message)") }
-            if check.messages.count > 20, let last = check.messages.last, !last.hasPrefix("… and") {
-                lines.append("  \(check.name): … and \(check.messages.count - 20) more")
-            }
+            if check.failures > 20 { lines.append("  \(check.name): … and \(check.failures - 20) more") }
         }
         return lines
     }

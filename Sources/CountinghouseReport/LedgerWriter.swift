@@ -62,25 +62,34 @@ public enum LedgerWriter {
         return text.isEmpty ? "countinghouse" : text
     }
 
-    /// A tag value may not hold a comma (it ends the value) or a line break.
+    /// A tag value may not hold a comma (it ends the value) or a line break. (Code points, not
+    /// characters: CRLF, or a `,` with a combining mark, is one character but still two bytes
+    /// hledger reads.)
     static func tagValue(_ text: String) -> String {
-        String(text.map { character -> Character in
-            switch character {
+        mapScalars(text) { scalar in
+            switch scalar {
             case ",", "\n", "\r", "\t": return " "
-            default: return character
+            default: return scalar
             }
-        })
+        }
     }
 
     /// A description stays on one line; `;` would start a comment, `|` split payee and note.
     static func descriptionText(_ text: String) -> String {
-        String(text.map { character -> Character in
-            switch character {
+        mapScalars(text) { scalar in
+            switch scalar {
             case ";", "|", "\n", "\r", "\t": return " "
-            case "(", ")": return character == "(" ? "[" : "]"
-            default: return character
+            case "(": return "["
+            case ")": return "]"
+            default: return scalar
             }
-        })
+        }
+    }
+
+    private static func mapScalars(_ text: String, _ transform: (Unicode.Scalar) -> Unicode.Scalar) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { scalars.append(transform(scalar)) }
+        return String(scalars)
     }
 
     private static func pow10(_ exponent: Int) -> Int64 {

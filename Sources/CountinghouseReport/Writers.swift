@@ -44,12 +44,16 @@ public enum CSVWriter {
         guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
             return text
         }
-        var quoted = "\""
-        for character in text {
-            if character == "\"" { quoted += "\"" }
-            quoted.append(character)
+        // Code points, not characters: a `"` followed by a combining mark is one character, and
+        // its quote must still be doubled.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { quoted.append("\"") }
+            quoted.append(scalar)
         }
-        return quoted + "\""
+        quoted.append("\"")
+        return String(quoted)
     }
 }
 
@@ -126,7 +130,6 @@ public enum TextTableWriter {
         if let totals {
             output += rule + line(totals)
         }
-        bodies.removeAll()
         return output
     }
 }

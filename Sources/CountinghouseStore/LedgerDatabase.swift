@@ -97,22 +97,44 @@ protocol LedgerDatabase: AnyObject {
 }
 
 extension String {
-    /// `$1` → `?1` for SQLite (outside string literals, which the shared SQL does not put them in).
+    /// `$1` → `?1` for SQLite, outside quoted text: a SKU or document id the cost cache writes into
+    /// the SQL as a literal ('PROMO$1') and quoted identifiers stay as they are, as do comments
+    /// (`--` to the end of the line, `/* … */`), which may hold an apostrophe.
     func replacingDollarPlaceholders() -> String {
-        var result = ""
-        var previousWasDollar = false
-        for character in self {
-            if character == "$" {
-                previousWasDollar = true
-                continue
+        let scalars = Array(unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        func isDigit(_ at: Int) -> Bool { at < scalars.count && scalars[at] >= "0" && scalars[at] <= "9" }
+        /// Copies from `index` up to and including the end of the quoted text, comment or line.
+        func copy(through end: (Int) -> Bool) {
+            while index < scalars.count {
+                result.append(scalars[index])
+                index += 1
+                if end(index - 1) { return }
             }
-            if previousWasDollar {
-                result.append(character.isNumber ? "?" : "$")
-                previousWasDollar = false
-            }
-            result.append(character)
         }
-        if previousWasDollar { result.append("$") }
-        return result
+        while index < scalars.count {
+            let scalar = scalars[index]
+            let next = index + 1 < scalars.count ? scalars[index + 1] : nil
+            if scalar == "'" || scalar == "\"" {
+                // The quote itself, then up to its closing quote (a doubled quote closes and
+                // reopens, which copies it the same).
+                result.append(scalar)
+                index += 1
+                copy { scalars[$0] == scalar }
+            } else if scalar == "-" && next == "-" {
+                copy { scalars[$0] == "\n" }
+            } else if scalar == "/" && next == "*" {
+                let opened = index
+                copy { $0 >= opened + 3 && scalars[$0 - 1] == "*" && scalars[$0] == "/" }
+            } else if scalar == "$" && isDigit(index + 1) {
+                result.append("?")
+                index += 1
+            } else {
+                result.append(scalar)
+                index += 1
+            }
+        }
+        return String(result)
     }
 }

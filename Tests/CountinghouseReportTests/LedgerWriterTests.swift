@@ -80,4 +80,14 @@ import Testing
         #expect(Account(code: "1000", name: "Two\nlines").ledgerName == "Assets:1000 Two lines")
     }
 
+    /// Line breaks and separators are replaced per code point: CRLF, or a `;` or `:` carrying a
+    /// combining mark, is one Swift character but still bytes hledger reads as a break or a
+    /// separator.
+    @Test func crlfAndMarkedSeparatorsCannotSplitALine() {
+        #expect(Array(LedgerWriter.tagValue("S01\r\nx,y").utf8) == Array("S01  x y".utf8))
+        #expect(Array(LedgerWriter.descriptionText("pos\r\n;\u{301}|(a)").utf8) == Array("pos   \u{301} [a]".utf8))
+        #expect(Array(Account(code: "1000", name: "Two\r\nlines").ledgerName.utf8) == Array("Assets:1000 Two lines".utf8))
+        #expect(Array(Account(code: "1000", name: "a:\u{301}b").ledgerName.utf8) == Array("Assets:1000 a-\u{301}b".utf8))
+    }
+
 }

@@ -43,6 +43,14 @@ import Testing
                 """#)
     }
 
+    /// Quotes are doubled per code point: a `"` with a combining mark is one Swift character but
+    /// still a quote a CSV reader sees.
+    @Test func aQuoteWithACombiningMarkIsStillDoubled() {
+        let text = "a\"\u{301}b"
+        #expect(Array(CSVWriter.field(text).utf8) == Array("\"a\"\"\u{301}b\"".utf8))
+        #expect(Array(CSVWriter.field("x\r\ny").utf8) == Array("\"x\r\ny\"".utf8))
+    }
+
     @Test func jsonKeepsMoneyAsDecimalStrings() {
         #expect(
             JSONWriter.render(table) == #"""

@@ -83,16 +83,20 @@ public struct Account: Sendable, Hashable, Comparable {
     public var ledgerName: String {
         // A colon would start a sub-account, two spaces or a tab would end the name, `;` starts
         // a comment: none may appear inside one account name.
-        let cleaned = "\(code) \(name)".map { character -> Character in
-            switch character {
-            case ":", ";": return "-"
-            case "\t", "\n", "\r", "\r\n": return " "
-            default: return character
+        // Code points, not characters: a `:` with a combining mark is one character but still the
+        // byte hledger splits on.
+        var text = String.UnicodeScalarView()
+        for scalar in "\(code) \(name)".unicodeScalars {
+            let cleaned: Unicode.Scalar
+            switch scalar {
+            case ":", ";": cleaned = "-"
+            case "\t", "\n", "\r": cleaned = " "
+            default: cleaned = scalar
             }
+            if cleaned == " " && text.last == " " { continue }
+            text.append(cleaned)
         }
-        var name = ""
-        for character in cleaned where !(character == " " && name.last == " ") { name.append(character) }
-        return "\(type.rawValue):\(name)"
+        return "\(type.rawValue):\(String(text))"
     }
 }
 
