@@ -77,7 +77,7 @@ public struct BooksAsKnown {
             postings = try costs.postings()
             phases.mark("cost cache")
         } else {
-            let runs = Costs.runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+            let runs = try Costs.runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
             phases.mark("cost runs")
             costs = .computed(runs)
             postings = try costs.postings()

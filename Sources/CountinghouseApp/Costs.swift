@@ -53,12 +53,12 @@ public enum Costs {
                 if let event = CostEvents.event(of: sourced) { events.append(event) }
             }
         }
-        return runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+        return try runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
     }
 
     /// Engine runs over events already read, with the catalogue rows known at the same time.
-    public static func runs(events: [CostEvent], items: [LedgerRow]) -> [SKUCostRun] {
-        CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
+    public static func runs(events: [CostEvent], items: [LedgerRow]) throws(OutOfRange) -> [SKUCostRun] {
+        try CostRuns.run(events: events, standardCosts: CostRuns.standardCosts(items: items))
     }
 
     /// Brings the cost cache up to date; with COUNTINGHOUSE_TIMINGS set, says what that took.

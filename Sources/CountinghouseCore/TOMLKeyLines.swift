@@ -234,6 +234,9 @@ struct TOMLKeyLines {
                 continue
             }
             if byte == UInt8(ascii: "\n") {
+                // A single-line string cannot hold a line break: an unclosed one ends here (the
+                // TOML parser reports it), and the lines after it keep their numbers.
+                if !multiLine { break }
                 advanceLine()
                 content.append(byte)
                 continue
@@ -264,6 +267,8 @@ struct TOMLKeyLines {
     /// What is left of a header's line: its closing brackets, blanks and a comment.
     private mutating func skipToEndOfLine() {
         while let byte = peek(), byte != UInt8(ascii: "\n") {
+            // A comment runs to the end of the line, whatever quotes it holds ("the store's code").
+            if byte == UInt8(ascii: "#") { return skipComment() }
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { _ = scanString() } else { position += 1 }
         }
     }

@@ -13,8 +13,9 @@
 // Errors a user can see from here (as row errors, via `CSVProblem`): "quote inside an unquoted
 // field", "unexpected character after a closing quote", "quoted field not closed before the end of
 // the file", "record longer than N bytes, the most one record may take (is a quote not closed?);
-// the rest of the file was not read" (64 MiB by default: no field may be longer than 2,000 bytes
-// anyway, so only a runaway quote gets there); a failed read(2) is thrown.
+// the rest of the file was not read" (64 MiB by default: far past any real row, whose known fields
+// are at most 2,000 bytes each, so in practice only a runaway quote, or a column the program
+// ignores holding megabytes, gets there); a failed read(2) is thrown.
 
 import Crypto
 

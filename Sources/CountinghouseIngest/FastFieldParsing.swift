@@ -36,7 +36,8 @@ private let decimalPoint = UInt8(ascii: ".")
 
 @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- digitZero < 10 }
 
-/// `parseMoney` without the words: minor units, or which problem.
+/// Money in major units (`12.50`, `-3`, `0.07`) to minor units of a currency with `exponent`
+/// decimals, or which problem (worded by `MoneyProblem.fieldProblem` only when it is shown).
 @inline(__always)
 func parseMinorUnits(_ bytes: Bytes, exponent: Int) -> Result<Int64, MoneyProblem> {
     let count = bytes.count

@@ -36,15 +36,6 @@ func trimmed(_ bytes: Bytes) -> Bytes {
     return Bytes(start: start, count: end - start)
 }
 
-/// Money in major units (`12.50`, `-3`, `0.07`) to minor units of a currency with `exponent`
-/// decimals. `currency` only names the currency in the "too many decimals" reason.
-func parseMoney(_ bytes: Bytes, exponent: Int, currency: String) -> Result<Int64, FieldProblem> {
-    switch parseMinorUnits(bytes, exponent: exponent) {
-    case .success(let amount): return .success(amount)
-    case .failure(let problem): return .failure(problem.fieldProblem(currency: currency, exponent: exponent))
-    }
-}
-
 /// Why money text is not an amount; worded by `fieldProblem` only when it is shown, so the hot
 /// path passes no currency name around.
 enum MoneyProblem: Error {
@@ -56,6 +47,7 @@ enum MoneyProblem: Error {
         switch self {
         case .notANumber: return FieldProblem("not a number")
         case .tooManyDecimals: return FieldProblem("too many decimals for \(currency) (at most \(exponent))")
+        // The validator words this one with the money limit itself (IngestLimits).
         case .outOfRange: return FieldProblem("amount out of range")
         }
     }

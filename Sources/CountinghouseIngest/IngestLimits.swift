@@ -1,5 +1,7 @@
-// The limits ingest puts on values, so that nothing a row holds can make the program's arithmetic
+// The limits ingest puts on values, so that no row's own arithmetic and no sum of rows can
 // overflow and nothing absurd reaches the append-only ledger (where it would stay forever).
+// Costing multiplies one row's units by another row's unit cost: the core's `CostBounds` refuses a
+// SKU whose run could leave 64 bits, which these limits alone cannot rule out.
 //
 // Place in the pipeline: the row validator checks every money field, quantity and product against
 // these as it parses them; the README's "Limits" states them for users and the other parts of the

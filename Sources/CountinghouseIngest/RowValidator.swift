@@ -122,14 +122,18 @@ struct CodeSet {
 /// have is rejected in the same pass as its other row errors.
 struct KnownLocations {
     private let codes: [[UInt8]]
-    /// `S01, WH1`: every code, for the error.
+    /// `S01, WH1`: every code, for the error; for a chain of more than ten, how many and the
+    /// first and last few (every row error carries it: a file from a new store has one per row).
     let listed: String
     /// The code the last lookup found: a file's rows mostly name the same location one after another.
     private var lastFound = 0
 
     init(_ codes: [String]) {
         self.codes = Set(codes.map { Array($0.utf8) }).sorted { $0.lexicographicallyPrecedes($1) }
-        listed = self.codes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+        let names = self.codes.map { String(decoding: $0, as: UTF8.self) }
+        listed = names.count <= 10
+            ? names.joined(separator: ", ")
+            : "\(names.count) locations: " + names.prefix(5).joined(separator: ", ") + ", … " + names.suffix(2).joined(separator: ", ")
     }
 
     var isEmpty: Bool { codes.isEmpty }
@@ -419,9 +423,6 @@ struct RowValidator {
         return true
     }
 
-    /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
-    @inline(__always)
-
     /// Whether a POS line's quantity × unit_price is past the money limit: the one rule across
     /// columns a SALE or COMP line has, checked here without the general path (which reports it).
     private func posLineGrossOutOfRange() -> Bool {
@@ -431,6 +432,8 @@ struct RowValidator {
         return isPastTheMoneyLimit(quantity, price)
     }
 
+    /// Whether the row's type is the code at `index` of the type column's code set (-1: none).
+    @inline(__always)
     private func typeIs(_ index: Int) -> Bool {
         guard let typeColumn, case .code(let found) = slots[typeColumn] else { return false }
         return found == index

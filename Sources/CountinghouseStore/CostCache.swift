@@ -199,7 +199,7 @@ extension SQLLedgerStore {
             var postingRows: [[FieldValue]] = []
             var checkpoints: [CostCheckpoint] = []
             var links: [ReferenceLink] = []
-            for skuRows in CostRuns.rows(
+            for skuRows in try CostRuns.rows(
                 events: wholeEvents + replayEvents, standardCosts: standardCosts, openings: openings,
                 checkpointSpacing: checkpointSpacing)
             {
@@ -292,7 +292,7 @@ extension SQLLedgerStore {
     ) throws -> [SKUCostRun] {
         if let skus, skus.isEmpty { return [] }
         let (events, standardCosts) = try costEvents(skus: skus, throughFileID: throughFileID)
-        return CostRuns.run(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries)
+        return try CostRuns.run(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries)
     }
 
     /// The stock events of ledger rows matching SQL conditions on the ledger alias `l`.

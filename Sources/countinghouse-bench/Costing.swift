@@ -100,7 +100,7 @@ func resetPeakResident() -> Bool {
     return (try? handle.write(contentsOf: Data("5".utf8))) != nil
 }
 
-func benchCosting() {
+func benchCosting() throws {
     let skuCount = Int(ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_SKUS"] ?? "") ?? 2000
     let eventCounts = (ProcessInfo.processInfo.environment["COUNTINGHOUSE_BENCH_EVENTS"] ?? "")
         .split(separator: ",").compactMap { Int($0) }
@@ -121,8 +121,8 @@ func benchCosting() {
         for first in stride(from: 0, to: skuCount, by: skusPerChunk) {
             let events = chain.events(skus: first..<min(first + skusPerChunk, skuCount))
             let cpuStart = processCPUSeconds()
-            let (rows, seconds) = timed { () -> [SKUCostRows] in
-                let rows = CostRuns.rows(events: events, standardCosts: [:])
+            let (rows, seconds) = try timed { () throws -> [SKUCostRows] in
+                let rows = try CostRuns.rows(events: events, standardCosts: [:])
                 var checksum: Int64 = 0
                 for skuRows in rows {
                     for line in skuRows.cogsLines { checksum &+= line.cost &+ line.provisionalCost }
@@ -149,8 +149,8 @@ func benchCosting() {
             kind: .purchaseReceipt(value: 12_345), sku: sku, location: first.location, occurredAt: first.occurredAt,
             quantity: 50, source: SourceReference(kind: .purchases, documentID: "LATE", lineNumber: 1, receiptNumber: nil,
                                                   fileName: "late.csv", fileRow: 2, recordedAt: first.occurredAt)))
-        let (_, incrementalSeconds) = timed { () -> Int in
-            let run = CostRuns.run(events: skuEvents, standardCosts: [:])[0]
+        let (_, incrementalSeconds) = try timed { () throws -> Int in
+            let run = try CostRuns.run(events: skuEvents, standardCosts: [:])[0]
             return run.cogsLines.count + run.deltas.count
         }
         print("costing \(eventCount) events: backdated purchase of \(sku) (\(skuEvents.count) events) repriced in "

@@ -79,7 +79,7 @@ func format(_ value: Double, _ decimals: Int = 1) -> String { String(format: "%.
 let environment = ProcessInfo.processInfo.environment
 let parts = Set(CommandLine.arguments.dropFirst())
 if parts.isEmpty || parts.contains("ingest") || parts.contains("parse") { try benchIngest(parseOnly: !parts.isEmpty && !parts.contains("ingest")) }
-if parts.isEmpty || parts.contains("costing") { benchCosting() }
+if parts.isEmpty || parts.contains("costing") { try benchCosting() }
 
 func benchIngest(parseOnly: Bool) throws {
     let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000

@@ -37,4 +37,23 @@ import Testing
         #expect(report.status == 0, "\(report.error)")
         #expect(try cli.run(["verify"], now: "2026-11-02T00:00:00Z").status == 0)
     }
+
+    /// Rows within the limits whose product over a SKU leaves 64 bits (a sale of 10^9 units with no
+    /// stock, priced at a standard cost of 10^12 minor units): the commands that cost it refuse with
+    /// an error naming the SKU, instead of crashing on every run.
+    @Test func aSKUWhoseCostsCouldOverflowIsAnErrorNotACrash() throws {
+        let cli = try CLI()
+        let items = try cli.write("items.csv", "sku,name,standard_cost\nA,big,10000000000.00\nB,small,1.00\n")
+        let sales = try cli.write(
+            "pos_lines.csv",
+            "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price\n"
+                + "O1,1,2026-10-05T10:00:00Z,S01,A,SALE,1000000000,0.00\nO2,1,2026-10-05T10:00:00Z,S01,B,SALE,1,2.00\n")
+        #expect(try cli.run(["ingest", items, sales], now: "2026-10-06T06:00:00Z").status == 0)
+        for arguments in [["stock"], ["report", "--period", "2026-10", "--out", "books"]] {
+            let result = try cli.run(arguments, now: "2026-11-02T00:00:00Z")
+            #expect(result.status == 1, "\(arguments): \(result.error)")
+            #expect(result.error.hasPrefix(
+                "error: the stock value SKU A could reach (its receipts plus its other units times its highest unit cost) is out of range ("))
+        }
+    }
 }

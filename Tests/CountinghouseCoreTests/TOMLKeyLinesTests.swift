@@ -57,6 +57,24 @@ import Testing
         #expect(lines[[.key("q"), .index(1), .key("s"), .index(0), .key("t")]] == 27)
     }
 
+    /// A header's comment may hold a quote ("the store's code"); an unclosed single-line string
+    /// ends at its line. The keys after either keep their lines.
+    @Test func quotesInAHeadersCommentDoNotHideTheKeysBelow() {
+        let text = """
+            [[locations]]  # the store's code
+            code = "S01"
+            [chart]  # "accounts
+            sales = "4000"
+            bad = "unclosed
+            after = 1
+            """
+        let lines = TOMLKeyLines(text)
+        #expect(lines[[.key("locations"), .index(0), .key("code")]] == 2)
+        #expect(lines[[.key("chart")]] == 3)
+        #expect(lines[[.key("chart"), .key("sales")]] == 4)
+        #expect(lines[[.key("chart"), .key("after")]] == 6)
+    }
+
     /// Generated configuration files: values in every kind of string, blank lines and comments,
     /// multi-line strings holding lines that look like headers and keys, locations as `[[locations]]`
     /// or as one inline array over several lines. Each file is read (its values must come back)

@@ -5,8 +5,12 @@ import Testing
 
 @testable import CountinghouseIngest
 
+/// Money as the validator parses it, with the words a row error would carry (before the validator
+/// replaces "amount out of range" with the money limit).
 private func money(_ text: String, _ exponent: Int = 2, _ currency: String = "USD") -> Result<Int64, FieldProblem> {
-    text.withBytes { parseMoney($0, exponent: exponent, currency: currency) }
+    text.withBytes { bytes in
+        parseMinorUnits(bytes, exponent: exponent).mapError { $0.fieldProblem(currency: currency, exponent: exponent) }
+    }
 }
 private func whole(_ text: String) -> Result<Int64, FieldProblem> { text.withBytes(parseWholeNumber) }
 private func line(_ text: String) -> Result<Int64, FieldProblem> { text.withBytes(parseLineNumber) }

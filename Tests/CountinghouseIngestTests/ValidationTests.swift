@@ -524,6 +524,20 @@ func errorMessages(_ csv: String, locations: [String]) -> [String] {
     ])
 }
 
+/// A chain of thousands of stores: the error says how many and shows a few, not every code on every
+/// row (a file from a store missing from the configuration has one error per row).
+@Test func aLongListOfLocationsIsShortenedInTheError() {
+    let codes = (1...3_000).map { "S" + String(repeating: "0", count: 4 - String($0).count) + String($0) }
+    let csv = linesHeader + "T1,1,\(at),S9999,A,SALE,2,1.00,,,,,,\n"
+    #expect(errorMessages(csv, locations: codes) == [
+        "in.csv:2: column location \"S9999\": unknown location (countinghouse.toml lists 3000 locations: S0001, S0002, S0003, S0004, S0005, … S2999, S3000)"
+    ])
+    let ten = Array(codes.prefix(10))
+    #expect(errorMessages(csv, locations: ten) == [
+        "in.csv:2: column location \"S9999\": unknown location (countinghouse.toml lists \(ten.joined(separator: ", ")))"
+    ])
+}
+
 /// Lookups in a long list: every configured code is found, codes next to them in byte order are not.
 @Test func knownLocationsFindEveryCodeOfALongList() {
     let codes = (0..<500).map { "S\($0 * 3)" } + ["WH1", "Ω-7"]

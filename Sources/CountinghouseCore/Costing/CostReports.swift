@@ -21,8 +21,8 @@ public enum CostRuns {
     /// With `checkpointBoundaries`, each SKU's run emits checkpoints at its listed boundaries.
     public static func run(
         events: [CostEvent], standardCosts: [String: Int64?], checkpointBoundaries: [String: Set<Instant>] = [:]
-    ) -> [SKUCostRun] {
-        perSKU(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries) { $0 }
+    ) throws(OutOfRange) -> [SKUCostRun] {
+        try perSKU(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries) { $0 }
     }
 
     /// Each SKU's cogs lines, deltas and stock postings, in SKU byte order: what the cost cache stores. The rows
@@ -34,8 +34,8 @@ public enum CostRuns {
     public static func rows(
         events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
         checkpointSpacing: Int? = nil
-    ) -> [SKUCostRows] {
-        perSKU(events: events, standardCosts: standardCosts, openings: openings, checkpointSpacing: checkpointSpacing) { run in
+    ) throws(OutOfRange) -> [SKUCostRows] {
+        try perSKU(events: events, standardCosts: standardCosts, openings: openings, checkpointSpacing: checkpointSpacing) { run in
             SKUCostRows(
                 sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas,
                 postings: run.stockPostings, checkpoints: run.checkpoints, links: run.links,
@@ -44,12 +44,13 @@ public enum CostRuns {
     }
 
     /// Groups events by SKU, runs the engine for each and hands each run to `body` (on the thread
-    /// that ran it), returning what `body` made in SKU byte order.
+    /// that ran it), returning what `body` made in SKU byte order. A SKU whose values could leave
+    /// 64 bits (`CostBounds`) is refused before anything runs.
     static func perSKU<Result: Sendable>(
         events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
         checkpointSpacing: Int? = nil, checkpointBoundaries: [String: Set<Instant>] = [:],
         _ body: @escaping @Sendable (SKUCostRun) -> Result
-    ) -> [Result] {
+    ) throws(OutOfRange) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
         // array, reading the ledger in order: writing to a couple of thousand growing arrays
         // stays in cache, where gathering one SKU's events from all over the ledger would not.
@@ -61,7 +62,7 @@ public enum CostRuns {
         // Only the SKU is read here: binding the whole event would copy every field.
         for index in events.indices {
             let sku = events[index].sku
-            if sku != lastSKU {
+            if lastSKU.map({ !$0.utf8.elementsEqual(sku.utf8) }) ?? true {
                 lastNumber = skuNumbers.number(of: sku)
                 if lastNumber == counts.count { counts.append(0) }
                 lastSKU = sku
@@ -80,6 +81,10 @@ public enum CostRuns {
         var orderedEvents = order.map { bySKU[$0] }
         bySKU = []
         let orderedSKUs = order.map { skus[$0] }
+        for (index, sku) in orderedSKUs.enumerated() {
+            try CostBounds.check(
+                sku: sku, events: orderedEvents[index], standardCost: standardCosts[sku] ?? nil, opening: openings[sku])
+        }
         // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each SKU's
         // events are taken out of the array for its run, so that they are freed on the thread that
         // ran it (freeing every event of a parallel run afterwards was serial work).
@@ -123,7 +128,7 @@ extension CogsLine {
     public static func occurring(_ lines: [CogsLine], from: Instant, to: Instant) -> [CogsLine] {
         lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
             if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-            if a.sku != b.sku { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
+            if !a.sku.utf8.elementsEqual(b.sku.utf8) { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
             return a.sequence < b.sequence
         }
     }

@@ -184,7 +184,9 @@ struct SKUNumbering {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 {
             let number = Int(slots[slot]) - 1
-            if skus[number] == sku { return number }
+            // Bytes, not `==` (canonical equivalence): "é" and "e\u{301}" are two SKUs, as the
+            // store's SQL and FORMATS §1 compare them.
+            if skus[number].utf8.elementsEqual(sku.utf8) { return number }
             slot = (slot + 1) & mask
         }
         slots[slot] = Int32(skus.count + 1)

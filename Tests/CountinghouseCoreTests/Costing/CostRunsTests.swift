@@ -41,10 +41,10 @@ import Testing
         return events
     }
 
-    @Test func aLargeRunOnSeveralCoresEqualsEachSKURunAlone() {
+    @Test func aLargeRunOnSeveralCoresEqualsEachSKURunAlone() throws {
         let events = Self.events(count: CostRuns.parallelThreshold + 5_000)
         let standardCosts: [String: Int64?] = ["SKU-3": 250, "SKU-7": nil]
-        let together = CostRuns.run(events: events, standardCosts: standardCosts)
+        let together = try CostRuns.run(events: events, standardCosts: standardCosts)
         let skus = Set(events.map(\.sku)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         #expect(together.map(\.sku) == skus)
         for run in together {
@@ -57,16 +57,64 @@ import Testing
 
     /// `CostRuns.rows` (what the cost cache stores, built on the worker threads) lists the same
     /// cogs lines and deltas as the runs, SKU by SKU.
-    @Test func rowsEqualTheRunsRows() {
+    @Test func rowsEqualTheRunsRows() throws {
         let events = Self.events(count: CostRuns.parallelThreshold + 5_000)
         let standardCosts: [String: Int64?] = ["SKU-3": 250]
-        let runs = CostRuns.run(events: events, standardCosts: standardCosts)
-        let rows = CostRuns.rows(events: events, standardCosts: standardCosts)
+        let runs = try CostRuns.run(events: events, standardCosts: standardCosts)
+        let rows = try CostRuns.rows(events: events, standardCosts: standardCosts)
         #expect(rows.map(\.sku) == runs.map(\.sku))
         for (skuRows, run) in zip(rows, runs) {
             #expect(skuRows.eventCount == run.events.count, "\(run.sku)")
             #expect(skuRows.cogsLines == run.cogsLines, "\(run.sku)")
             #expect(skuRows.deltas == run.deltas, "\(run.sku)")
         }
+    }
+
+    /// SKUs are their bytes (FORMATS §1): "é" (NFC) and "e\u{301}" (NFD) are two SKUs with two
+    /// runs, whatever order their events come in, as the store's SQL keeps them apart.
+    @Test func skusThatDifferOnlyInNormalisationAreTwoRuns() throws {
+        let base = Self.events(count: 400).filter { $0.sku == "SKU-1" || $0.sku == "SKU-2" }
+        let events = base.map { event -> CostEvent in
+            var event = event
+            event.sku = event.sku == "SKU-1" ? "caf\u{E9}" : "cafe\u{301}"
+            return event
+        }
+        for ordered in [events, events.reversed(), events.sorted { $0.sku.utf8.count < $1.sku.utf8.count }] {
+            let runs = try CostRuns.run(events: Array(ordered), standardCosts: [:])
+            #expect(runs.map { Array($0.sku.utf8) } == [Array("cafe\u{301}".utf8), Array("caf\u{E9}".utf8)])
+            for run in runs {
+                let own = ordered.filter { $0.sku.utf8.elementsEqual(run.sku.utf8) }
+                #expect(run.events.count == own.count)
+                let alone = FIFOEngine.run(sku: run.sku, events: own, standardCost: nil)
+                #expect(run.cogsLines == alone.cogsLines)
+            }
+        }
+    }
+
+    /// A SKU whose run could leave 64 bits is refused with an error that names it, before anything
+    /// runs (instead of a trap inside the engine); the same units at an ordinary cost run.
+    @Test func aSKUWhoseValuesCouldLeaveSixtyFourBitsIsRefused() throws {
+        func event(_ kind: CostEvent.Kind, _ sku: String, _ quantity: Int64, _ minute: Int64) -> CostEvent {
+            CostEvent(
+                kind: kind, sku: sku, location: "S01", occurredAt: Instant(nanosecondsSinceEpoch: minute * 60 * Instant.nanosecondsPerSecond),
+                quantity: quantity,
+                source: SourceReference(kind: .posLines, documentID: "D\(minute)", lineNumber: 1, receiptNumber: nil, fileName: "f.csv", fileRow: 2, recordedAt: .init(nanosecondsSinceEpoch: 0)))
+        }
+        // A sale of 10^9 units with no stock, priced at a standard cost of 10^12 minor units: 10^21.
+        let huge = [event(.sale, "BIG", 1_000_000_000, 1), event(.sale, "OK", 3, 2)]
+        let error = #expect(throws: OutOfRange.self) {
+            try CostRuns.run(events: huge, standardCosts: ["BIG": 1_000_000_000_000, "OK": 100])
+        }
+        #expect(error?.what == "the stock value SKU BIG could reach (its receipts plus its other units times its highest unit cost)")
+        #expect(throws: OutOfRange.self) { try CostRuns.rows(events: huge, standardCosts: ["BIG": 1_000_000_000_000]) }
+        // A receipt worth 10^12 for one unit prices the same sale as a fallback: refused too.
+        let fallback = [event(.purchaseReceipt(value: 1_000_000_000_000), "BIG", 1, 0), event(.sale, "BIG", 1_000_000_000, 1)]
+        #expect(throws: OutOfRange.self) { try CostRuns.run(events: fallback, standardCosts: [:]) }
+        // Receipts at the limits with no other units, and the big sale at an ordinary cost, run.
+        let receipts = [event(.purchaseReceipt(value: 1_000_000_000_000), "BIG", 1_000_000_000, 0),
+                        event(.purchaseReceipt(value: 1_000_000_000_000), "BIG", 100, 1)]
+        #expect(try CostRuns.run(events: receipts, standardCosts: [:]).count == 1)
+        let ordinary = try CostRuns.run(events: huge, standardCosts: ["BIG": 250, "OK": 100])
+        #expect(ordinary.first { $0.sku == "BIG" }?.cogsLines.first?.provisionalCost == 250_000_000_000)
     }
 }
