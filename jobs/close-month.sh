@@ -12,10 +12,13 @@
 # Environment: COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CONFIG, COUNTINGHOUSE_NOW as for every command;
 # COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH).
 #
-# Exit status: 0 closed and verified; 1 the close was refused or verify found a broken invariant
-# (the message says which); 2 the job could not run (usage, missing executable); otherwise
-# countinghouse's own status (69 unreachable, 73 cannot write the reports, 75 busy: retry later,
-# 77 read-only, 78 configuration: see `countinghouse --help`).
+# Run again for a month already closed, it writes that month's posted report again and verifies
+# (a rerun after a failed report or verify finishes the job).
+#
+# Exit status: 0 closed (or already closed) and verified; 1 the close was refused or verify found
+# a broken invariant (the message says which); 2 the job could not run (usage, missing
+# executable); otherwise countinghouse's own status (69 unreachable, 73 cannot write the reports,
+# 75 busy: retry later, 77 read-only, 78 configuration: see `countinghouse --help`).
 set -euo pipefail
 
 program=$(basename "$0")
@@ -23,6 +26,7 @@ fail() {
     echo "$program: error: $*" >&2
     exit 2
 }
+note() { echo "$program: $*" >&2; }
 # The comment above, as the help text: on standard output for --help (exit 0), on standard error
 # for a usage mistake (exit 2).
 help_text() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -51,6 +55,17 @@ fi
 
 # Each step's own exit status goes to the scheduler: 1 refused, 75 the ledger busy (retry), 69
 # unreachable, 73 the report folder cannot be written, 77 read-only, 78 configuration.
-"$bin" close --period "$period"
+# A period already closed (a rerun after the report or verify failed, or a second start of the
+# timer) is not an error: its posted report is written again, byte for byte, and verified.
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+status=0
+"$bin" close --period "$period" 2>"$errors" || status=$?
+if [[ $status -eq 1 ]] && grep -q "^error: $period is already closed" "$errors"; then
+    note "$period is already closed: writing its posted report again and verifying"
+else
+    cat "$errors" >&2
+    [[ $status -eq 0 ]] || exit "$status"
+fi
 "$bin" report --period "$period" --out "$reports/$period"
 "$bin" verify

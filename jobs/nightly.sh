@@ -67,13 +67,14 @@ delivery_time=${NIGHTLY_DELIVERY_TIME:-06:00:00Z}
 
 is_day() { [[ $(basename "$1") =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]]; }
 
-# The day folders to process, in date order (names sort as dates).
+# The day folders to process, in date order (names sort as dates); a symbolic link to a folder is
+# a folder.
 days=()
 if is_day "$inbox"; then
     days=("${inbox%/}")
 else
     while IFS= read -r -d '' folder; do days+=("$folder"); done \
-        < <(find "$inbox" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' -print0 | sort -z)
+        < <(find "$inbox" -mindepth 1 -maxdepth 1 -xtype d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' -print0 | sort -z)
     if [[ ${#days[@]} -eq 0 ]]; then
         # A plain inbox of files, not named by date: one delivery, recorded by the clock.
         days=("${inbox%/}")
@@ -95,9 +96,14 @@ fi
 }
 
 kind_order=(items purchases transfers counts pos_lines pos_tenders settlements)
+# Whether a file name (any case) is one of the known kinds' names, exactly.
+is_known_kind() {
+    local name=${1,,} kind
+    for kind in "${kind_order[@]}"; do [[ $name == "$kind.csv" ]] && return 0; done
+    return 1
+}
 rejected_days=()
 empty_days=()
-ingested_days=0
 for day in "${days[@]}"; do
     # The day's CSV files (.csv in any case); every other entry is named and skipped.
     csvs=()
@@ -112,7 +118,7 @@ for day in "${days[@]}"; do
         else
             note "$day: skipped $name: not a CSV file (its name does not end in .csv)"
         fi
-    done < <(find "$day" -mindepth 1 -maxdepth 1 -print0 | sort -z)
+    done < <(find -H "$day" -mindepth 1 -maxdepth 1 -print0 | sort -z)
     # Known kinds first, in their order, then the others by name.
     files=()
     for kind in "${kind_order[@]}"; do
@@ -122,9 +128,7 @@ for day in "${days[@]}"; do
         done
     done
     for file in "${csvs[@]}"; do
-        name=$(basename "$file")
-        name=${name,,}
-        [[ " ${kind_order[*]} " == *" ${name%.csv} "* ]] || files+=("$file")
+        is_known_kind "$(basename "$file")" || files+=("$file")
     done
     if [[ ${#files[@]} -eq 0 ]]; then
         if is_day "$day"; then
@@ -146,7 +150,7 @@ for day in "${days[@]}"; do
     status=0
     "$bin" ingest "${recorded[@]}" "${files[@]}" || status=$?
     case $status in
-        0) ingested_days=$((ingested_days + 1)) ;;
+        0) ;;
         1) rejected_days+=("$day") ;;
         # The ledger busy (75), unreachable (69), read-only (77), the configuration wrong (78): the
         # job stops with countinghouse's status, so that a scheduler can retry or page someone.

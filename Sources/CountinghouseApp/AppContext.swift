@@ -30,7 +30,8 @@ public struct AppContext: Sendable {
         throws(AppFailure)
     {
         var configuration = Configuration()
-        let explicitPath = configPath ?? environment["COUNTINGHOUSE_CONFIG"]
+        // An empty variable is unset, as for the other variables.
+        let explicitPath = configPath ?? environment["COUNTINGHOUSE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicitPath ?? "countinghouse.toml"
         if FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -1,5 +1,5 @@
 // How a use case ends, for a person and for a scheduler: one table of exit statuses shared by
-// every command (and extended by the nightly `run`), and the failure every use case throws.
+// every command (the nightly `run` to come will share it), and the failure every use case throws.
 //
 // Place in the pipeline: the use cases throw `AppFailure` with the status that says what kind of
 // failure it is; the command prints the message to standard error and exits with the status. The

@@ -3,8 +3,10 @@
 // folder goes whole (no stale file of an earlier run survives).
 //
 // The swap is Linux's renameat2(RENAME_EXCHANGE), atomic: at every instant the target is either
-// the old folder or the new one. Where the kernel or file system cannot exchange, the old folder is
-// renamed aside first (the target is then briefly absent, never partial). A folder that holds
+// the old folder or the new one. Where the kernel or file system cannot exchange (ENOSYS, EINVAL),
+// the old folder is renamed aside first (the target is then briefly absent, never partial); any
+// other failure leaves the old folder as it was. The files are fsync'd before the swap, so a power
+// cut leaves the old folder or the whole new one. A folder that holds
 // anything Countinghouse does not write is refused rather than replaced: `--out ~/Documents` must
 // not delete a person's documents.
 // Errors a user can see: the folder cannot be created or written (exit status `cannotWrite`); the
@@ -56,6 +58,10 @@ public enum FolderWriter {
             for file in files {
                 try Data(file.content.utf8).write(to: temporary.appendingPathComponent(file.name))
             }
+            // On disk before the swap: after a power cut the folder is the old one or the whole
+            // new one, never new names with empty files.
+            for file in files { try sync(temporary.appendingPathComponent(file.name).path) }
+            try sync(temporary.path)
         } catch {
             try? manager.removeItem(at: temporary)
             throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
@@ -66,12 +72,20 @@ public enum FolderWriter {
                 try? manager.removeItem(at: temporary)
                 throw AppFailure(.cannotWrite, "\(folder): cannot move the report into place: \(message)")
             }
+            try? sync(parent.path)
             return
         }
-        if exchange(temporary.path, target.path) {
+        switch exchange(temporary.path, target.path) {
+        case .exchanged:
             // `temporary` now holds the old folder.
+            try? sync(parent.path)
             try? manager.removeItem(at: temporary)
             return
+        case .failed(let code):
+            try? manager.removeItem(at: temporary)
+            throw AppFailure(.cannotWrite, "\(folder): cannot replace the earlier report: \(String(cString: strerror(code)))")
+        case .unsupported:
+            break
         }
         let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard rename(target.path, old.path) == 0 else {
@@ -85,10 +99,20 @@ public enum FolderWriter {
             try? manager.removeItem(at: temporary)
             throw AppFailure(.cannotWrite, "\(folder): cannot move the report into place: \(message)")
         }
+        try? sync(parent.path)
         try? manager.removeItem(at: old)
     }
 
+    /// fsync(2) of a file or folder.
+    private static func sync(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
     private static func reason(_ error: any Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         if let cocoa = error as? CocoaError, let underlying = cocoa.underlying as? POSIXError {
             return String(cString: strerror(underlying.code.rawValue))
         }
@@ -104,10 +128,20 @@ public enum FolderWriter {
         return unsafeBitCast(symbol, to: RenameAt2.self)
     }()
 
-    /// Swaps two paths in one step; false when this system cannot.
-    private static func exchange(_ a: String, _ b: String) -> Bool {
-        guard let renameAt2 else { return false }
+    private enum Exchange {
+        case exchanged
+        /// The kernel, the C library or the file system cannot exchange (ENOSYS, EINVAL).
+        case unsupported
+        /// Anything else (no permission, a folder busy): the earlier report stays as it is.
+        case failed(Int32)
+    }
+
+    /// Swaps two paths in one step.
+    private static func exchange(_ a: String, _ b: String) -> Exchange {
+        guard let renameAt2 else { return .unsupported }
         let renameExchange: UInt32 = 1 << 1
-        return renameAt2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
+        if renameAt2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0 { return .exchanged }
+        let code = errno
+        return code == ENOSYS || code == EINVAL ? .unsupported : .failed(code)
     }
 }

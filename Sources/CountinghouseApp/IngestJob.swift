@@ -136,6 +136,14 @@ public enum IngestJob {
         case .invalid(let detected, let errors): return .rejected(kind: detected, errors: errors)
         case .valid(let file): valid = file
         }
+        return try load(path, checked: valid, store: store, ingestor: ingestor, recordedAt: recordedAt)
+    }
+
+    /// Pass 2: loads a file `check` found valid, in one store transaction. A file that changed or
+    /// became unreadable since the check is rejected (nothing of it kept), like any other.
+    static func load(
+        _ path: String, checked valid: ValidFile, store: any LedgerStore, ingestor: FileIngestor, recordedAt: Instant
+    ) throws -> IngestFate {
         let info = IngestFileInfo(name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount, recordedAt: recordedAt)
         let outcome: AppendOutcome
         do {
@@ -149,6 +157,10 @@ public enum IngestJob {
             }
         } catch let error as StoreError {
             throw AppFailure(AppFailure.status(of: error), "\(path): \(error.description)")
+        } catch let failure as IngestFailure {
+            // The second pass found the file changed or unreadable since the check: this file is
+            // rejected (rolled back whole), the others still land.
+            return .rejected(kind: failure.kind ?? valid.kind, errors: failure.errors)
         }
         switch outcome {
         case .knownFile(let earlier): return .alreadyIngested(kind: valid.kind, earlier: earlier)

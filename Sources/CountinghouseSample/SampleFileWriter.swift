@@ -1,5 +1,5 @@
 // Writing generated files to disk: the only part of the sample library that touches the file
-// system. Errors a user can see: the operating system's, naming the path.
+// system. Errors a user can see: `WriteError`, naming the path and the operating system's reason.
 import CountinghouseCore
 import Foundation
 
@@ -20,8 +20,18 @@ public enum SampleFileWriter {
         let manager = FileManager.default
         try createDirectory(directory)
         if replacingDays {
-            for name in try manager.contentsOfDirectory(atPath: directory).sorted() where isDayFolderName(name) {
-                try manager.removeItem(atPath: directory + "/" + name)
+            let names: [String]
+            do {
+                names = try manager.contentsOfDirectory(atPath: directory).sorted()
+            } catch {
+                throw WriteError(path: directory, reason: "cannot list the folder (\(reason(error)))")
+            }
+            for name in names where isDayFolderName(name) {
+                do {
+                    try manager.removeItem(atPath: directory + "/" + name)
+                } catch {
+                    throw WriteError(path: directory + "/" + name, reason: "cannot remove the day folder (\(reason(error)))")
+                }
             }
         }
         var count = 0
@@ -76,8 +86,17 @@ public enum SampleFileWriter {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw WriteError(path: path, reason: "cannot create the directory (\(error.localizedDescription))")
+            throw WriteError(path: path, reason: "cannot create the directory (\(reason(error)))")
         }
+    }
+
+    /// The operating system's words for a file-system error ("Not a directory"), not Foundation's
+    /// "The operation could not be completed".
+    private static func reason(_ error: any Error) -> String {
+        if let cocoa = error as? CocoaError, let underlying = cocoa.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return error.localizedDescription
     }
 
     private static func write(_ bytes: [UInt8], to path: String) throws {

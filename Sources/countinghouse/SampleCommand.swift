@@ -1,6 +1,7 @@
 // `countinghouse sample`: writes the generated sample chain (day folders), or one big file of a
 // kind for benchmarks. All of it is `CountinghouseSample`; this file only parses and prints.
 import ArgumentParser
+import CountinghouseApp
 import CountinghouseCore
 import CountinghouseSample
 
@@ -62,12 +63,17 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let parameters = try parameters()
-        if let bulk, let kind = LedgerKind(rawValue: bulk), let rows {
-            let bytes = try SampleFileWriter.writeBulkFile(kind: kind, rows: rows, parameters: parameters, to: out)
-            print("wrote \(out): \(rows) \(kind.rawValue) rows, \(bytes) bytes")
-        } else {
-            let written = try SampleFileWriter.writeDailyFolders(parameters, to: out, replacingDays: replace)
-            print("wrote \(out): \(parameters.dayCount) days, \(written.files) files, \(written.bytes) bytes")
+        // A file or folder that cannot be written is exit status 73, like a report's.
+        do {
+            if let bulk, let kind = LedgerKind(rawValue: bulk), let rows {
+                let bytes = try SampleFileWriter.writeBulkFile(kind: kind, rows: rows, parameters: parameters, to: out)
+                print("wrote \(out): \(rows) \(kind.rawValue) rows, \(bytes) bytes")
+            } else {
+                let written = try SampleFileWriter.writeDailyFolders(parameters, to: out, replacingDays: replace)
+                print("wrote \(out): \(parameters.dayCount) days, \(written.files) files, \(written.bytes) bytes")
+            }
+        } catch let error as SampleFileWriter.WriteError {
+            throw AppFailure(.cannotWrite, error.description)
         }
     }
 

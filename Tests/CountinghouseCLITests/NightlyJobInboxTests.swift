@@ -48,6 +48,22 @@ import Testing
         #expect(result.error.contains("ingesting 1 files"))
     }
 
+    /// A CSV file whose name holds spaces is still read (as a vendor export, detected by header),
+    /// and a day folder that is a symbolic link is a day folder.
+    @Test func namesWithSpacesAndLinkedDayFoldersAreRead() throws {
+        let cli = try CLI()
+        try cli.write("inbox/2026-10-01/counts pos_lines.csv", IngestCommandTests.purchases)
+        try cli.write("elsewhere/2026-10-02/pos_lines.csv", IngestCommandTests.sales)
+        try FileManager.default.createSymbolicLink(
+            at: cli.directory.appendingPathComponent("inbox/2026-10-02"),
+            withDestinationURL: cli.directory.appendingPathComponent("elsewhere/2026-10-02"))
+        let result = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        #expect(result.output.contains("counts pos_lines.csv: purchases: 2 accepted"))
+        #expect(result.output.contains("pos_lines.csv: pos_lines: 2 accepted"))
+        #expect(!result.error.contains("skipped"))
+    }
+
     @Test func anEmptyDayFolderFailsTheJobAndTheOtherDaysStillLand() throws {
         let cli = try CLI()
         try cli.write("inbox/2026-10-01/purchases.csv", IngestCommandTests.purchases)

@@ -24,6 +24,19 @@ import Testing
         #expect(try ReportCommandTests.read(cli, "mine/notes.txt") == "keep\n")
     }
 
+    /// An output that cannot be written is exit status 73, with the operating system's reason, for
+    /// a report folder and for the sample generator alike.
+    @Test func anOutputThatCannotBeWrittenIsStatus73() throws {
+        let cli = try CLI()
+        try cli.write("plain-file", "x\n")
+        let report = try cli.run(["report", "--period", "2026-10", "--out", "plain-file/books"], now: "2026-12-01T12:00:00Z")
+        #expect(report.status == 73)
+        #expect(report.error.hasSuffix("/plain-file: cannot create the folder: File exists\n"), "\(report.error)")
+        let sample = try cli.run(["sample", "--out", "plain-file/chain"])
+        #expect(sample.status == 73)
+        #expect(sample.error == "error: plain-file/chain: cannot create the directory (Not a directory)\n")
+    }
+
     @Test func anEmptySpanOrAnEmptyLedgerSaysSo() throws {
         let cli = try CLI()
         let empty = try cli.run(["report", "--period", "2026-10", "--out", "a"], now: "2026-12-01T12:00:00Z")
