@@ -32,7 +32,7 @@ public enum CostJobs {
             throw AppFailure.rejected("no stock movements of SKU \(sku) are known")
         }
         return CostTables.trail(
-            CostTrail.lines(run, location: location, through: asOf), exponent: context.currencyExponent, offset: context.offset)
+            try CostTrail.lines(run, location: location, through: asOf), exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// One outflow's cost taken apart (a cogs.csv outflow_id), as known at `knownAt`.

@@ -60,6 +60,18 @@ import Testing
         #expect(PurchaseLine(Self.row(.purchases, values)).receiptValue == nil)
     }
 
+    /// An override (the reconciliation's input) reads its action as a code and its references as
+    /// optional.
+    @Test func anOverrideByProperty() {
+        let override = Override(Self.row(.overrides, [
+            "override_id": .text("OV-1"), "action": .text("WRITE_OFF"), "payment_ref": .text("ch_1"),
+            "note": .text("fee dispute settled"), "author": .text("ana"),
+        ]))
+        #expect(override.overrideID == "OV-1" && override.action == .writeOff)
+        #expect(override.paymentRef == "ch_1" && override.orderID == nil && override.recordID == nil)
+        #expect(override.note == "fee dispute settled" && override.author == "ana")
+    }
+
     @Test func everyCodeColumnOfTheSchemaNamesItsCodes() {
         #expect(LedgerKind.posLines.schema.columns.first { $0.name == "type" }?.codes == ["SALE", "RETURN", "COMP"])
         #expect(LedgerKind.settlements.schema.columns.first { $0.name == "type" }?.codes == SettlementType.codes)

@@ -32,7 +32,8 @@ public struct TrailLine: Sendable, Hashable {
     public var runningUnits: Int64?
     public var runningValue: Int64?
     public var runningPending: Int64?
-    /// In byte order within each group: the inflow's, then the outflow's flags.
+    /// The inflow's flags, then the outflow's, then the layer's fallback source and
+    /// PROVISIONAL_LAYER (each group in the order the engine records them).
     public var flags: [String]
     /// When the row behind the line was learnt, and where it is (`file.csv:12`).
     public var recordedAt: Instant?
@@ -41,11 +42,13 @@ public struct TrailLine: Sendable, Hashable {
 
 public enum CostTrail {
     /// The trail of `run`'s SKU at `location` (IN_TRANSIT for goods in transit), through `through`.
-    public static func lines(_ run: SKUCostRun, location: String, through: Instant?) -> [TrailLine] {
+    public static func lines(_ run: SKUCostRun, location: String, through: Instant?) throws(OutOfRange) -> [TrailLine] {
         var lines: [TrailLine] = []
-        var units: Int64 = 0
-        var value: Int64 = 0
-        var pending: Int64 = 0
+        // Checked like every other sum of positions (CostBounds already keeps a run's values far
+        // below 64 bits; the running sums must not trap if that ever changes).
+        var units = Sum()
+        var value = Sum()
+        var pending = Sum()
         for delta in run.deltas where delta.location == location {
             if let through, delta.occurredAt > through { break }
             let position = Int(delta.sequence - run.sequenceOffset)
@@ -65,7 +68,9 @@ public enum CostTrail {
                 TrailLine(
                     kind: .movement(eventName(run, position, location: location)), occurredAt: event.occurredAt,
                     documentID: event.source.documentID, lineNumber: event.source.lineNumber, quantity: delta.units,
-                    value: delta.value, runningUnits: units, runningValue: value, runningPending: pending, flags: flags,
+                    value: delta.value, runningUnits: try units.value("the units of \(run.sku) at \(location)"),
+                    runningValue: try value.value("the value of \(run.sku) at \(location)"),
+                    runningPending: try pending.value("the pending units of \(run.sku) at \(location)"), flags: flags,
                     recordedAt: event.source.recordedAt, source: event.source.fileLocation))
             guard let outflow else { continue }
             for allocation in outflow.allocations {

@@ -82,13 +82,14 @@ extension SKUCostRun {
         // component with the filling outflow (a fill is made at the inflow's event, a take at the
         // outflow's). Only the components with such a fill need a second look.
         var cutFillComponents: [Int] = []
+        var hasCutFill = Set<Int>()
         for index in allocations.indices
         where allocations[index].event != outflows[allocations[index].outflow].event
             && whole.component[allocations[index].layer] == whole.component[layerCount + allocations[index].outflow]
         {
             allocations[index].selfDependent = true
             let component = whole.component[allocations[index].layer]
-            if !cutFillComponents.contains(component) { cutFillComponents.append(component) }
+            if hasCutFill.insert(component).inserted { cutFillComponents.append(component) }
         }
         // Then every take that still lies on a cycle once those fills are cut: in a component
         // without a cut fill, every take inside it; in one with, a take inside one of the

@@ -64,8 +64,9 @@ public enum JournalOutputs {
     /// account, location and processor, dated the span's first day), the result of the income and
     /// expense accounts before the span in the retained-earnings account, and the span's entries;
     /// so `hledger is` shows the span's result, `hledger bs` the balance sheet at its end, and
-    /// `hledger bal` the trial balance's closing balances of balance-sheet accounts. The report
-    /// module's `LedgerWriter` renders it.
+    /// `hledger bal` the trial balance's closing balances of the balance-sheet accounts other than
+    /// retained earnings (which holds the earlier result here; the trial balance keeps it in the
+    /// income and expense accounts' opening column). The report module's `LedgerWriter` renders it.
     public static func spanJournal(_ allEntries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) throws(OutOfRange)
         -> SpanJournal
     {
@@ -118,9 +119,6 @@ public struct SpanJournal: Sendable, Hashable {
     public var opening: [OpeningBalance]
     /// The span's entries, in journal order.
     public var entries: [JournalEntry]
-
-    /// The name a code is shown with.
-    public func name(ofCode code: String) -> String { accounts.first { $0.code == code }?.name ?? "" }
 }
 
 /// One balance brought forward: an account at a location and processor.
