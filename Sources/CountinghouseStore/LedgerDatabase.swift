@@ -65,11 +65,13 @@ protocol LedgerDatabase: AnyObject {
     /// Whether a table of this name exists where the store's unqualified names resolve.
     func tableExists(_ table: String) throws -> Bool
 
-    // MARK: Transactions (only `SQLLedgerStore.inWriteTransaction` calls these)
+    // MARK: Transactions (only `SQLLedgerStore.inWriteTransaction` and `readingOneSnapshot` call these)
 
     /// Starts a write transaction holding `lock`, waiting for another writer's lock as `wait`
     /// says; `StoreError.busy` when the lock is not obtained.
     func beginWrite(_ lock: WriteLock, wait: LockWait) throws
+    /// Starts a read-only transaction whose reads all see one snapshot (ended by `rollback`).
+    func beginReadSnapshot() throws
     func commit() throws
     /// Rolls back the open transaction, if any (never throws: it runs on the way out of a failure).
     func rollback()

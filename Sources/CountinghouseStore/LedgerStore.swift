@@ -268,6 +268,12 @@ public protocol LedgerStore: AnyObject {
     /// Every append-only table whose trigger is missing, altered or disabled.
     func verifyAppendOnlyTriggers() throws -> [AppendOnlyProblem]
 
+    /// Runs `body`'s reads on one snapshot of the ledger (a read-only transaction): a file landing
+    /// meanwhile is either wholly seen or not at all, so checks that read several tables (verify's
+    /// chains and anchors) never mistake an ingest in progress for tampering. Never waits for a
+    /// writer.
+    func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T
+
     /// Every row of a kind recorded at or before `knownAt` ("as known at") whose occurred_at is at or
     /// before `occurredAtOrBefore` ("as of"; kinds without occurred_at are not filtered by it), in
     /// ledger order; nil means no limit. Both are index range scans in the stores.

@@ -149,6 +149,9 @@ final class PostgresDatabase: LedgerDatabase {
         }
     }
 
+    /// REPEATABLE READ: every statement of the transaction sees the snapshot of its first.
+    func beginReadSnapshot() throws { try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") }
+
     func commit() throws { try connection.execute("COMMIT") }
 
     func rollback() { _ = try? connection.execute("ROLLBACK") }

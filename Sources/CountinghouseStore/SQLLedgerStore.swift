@@ -59,6 +59,19 @@ public class SQLLedgerStore: LedgerStore {
 
     // MARK: Transactions
 
+    public func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
+        try database.beginReadSnapshot()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            database.rollback()
+            throw error
+        }
+        database.rollback()
+        return result
+    }
+
     /// Runs `body` in one write transaction holding `lock`: committed when `body` returns and
     /// `commitWhen` accepts its result, rolled back otherwise and whenever `body` throws.
     func inWriteTransaction<T>(

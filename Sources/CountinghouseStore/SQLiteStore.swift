@@ -152,6 +152,10 @@ final class SQLiteDatabase: LedgerDatabase {
         }
     }
 
+    /// A deferred transaction: in WAL mode its first read fixes the snapshot every later read of
+    /// it sees, and it takes no write lock.
+    func beginReadSnapshot() throws { try connection.execute("BEGIN DEFERRED") }
+
     func commit() throws { try connection.execute("COMMIT") }
 
     func rollback() { try? connection.execute("ROLLBACK") }

@@ -129,6 +129,28 @@ struct LedgerAccessTests {
 
     // MARK: Readers and writers
 
+    /// Verify's chain and anchor checks read several tables; on one snapshot, a file that lands
+    /// between their reads is not seen at all (before, verify reported it as rows "added behind the
+    /// program's back"), and the next verify sees it whole.
+    @Test(arguments: StoreFlavor.all)
+    func checksOnOneSnapshotDoNotSeeAFileLandingMidway(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try append(store, fileInfo("a.csv", at: 1), [posLine("A1", 1, row: 2)])
+            let reader = try openLedgerStore(locator: locator, mode: .existingOnly)
+            let (filesSeen, breaks) = try reader.readingOneSnapshot { () throws -> ([Int], [AnchorBreak]) in
+                let before = try reader.files().count
+                // Another process lands a file after the snapshot's first read.
+                try append(store, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2), posLine("B1", 2, row: 3)])
+                return ([before, try reader.files().count], try reader.verifyAnchors())
+            }
+            #expect(filesSeen == [1, 1])
+            #expect(breaks.isEmpty, "\(breaks)")
+            #expect(try reader.files().count == 2)
+            #expect(try reader.verifyAnchors().isEmpty)
+            #expect(try LedgerVerifier.verify(reader).passed)
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func readersAndOpeningNeverWaitForAWriter(_ flavor: StoreFlavor) throws {
         try withStore(flavor) { store, locator in
