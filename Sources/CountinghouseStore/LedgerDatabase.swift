@@ -80,6 +80,9 @@ protocol LedgerDatabase: AnyObject {
 
     /// The type of an integer primary key that numbers rows in insert order (`seq`, `files.id`).
     var integerPrimaryKey: String { get }
+    /// What follows a text expression in ORDER BY to order it by its bytes, as SEMANTICS §3.2 orders
+    /// document ids (SQLite's default; PostgreSQL's default follows the database's locale).
+    var byteOrder: String { get }
     /// Statements run once before the first append-only trigger is created.
     var appendOnlySetup: [String] { get }
     /// The statements that make a table append-only (refuse UPDATE, DELETE and, where the database

@@ -5,7 +5,10 @@
 import CountinghouseCore
 
 enum PlainStockSQL {
-    static let query = """
+    /// `byteOrder`: the driver's suffix that orders count ids by their bytes (two counts of a SKU at
+    /// one location and instant: the greater id is the later, as the engine orders them).
+    static func query(byteOrder: String) -> String {
+        """
         WITH moves AS (
           SELECT sku, location, occurred_at, CASE WHEN type = 'RECEIVE' THEN quantity ELSE -quantity END AS units
             FROM ledger_purchases WHERE file_id <= $1
@@ -23,7 +26,7 @@ enum PlainStockSQL {
           SELECT c.sku, c.location, c.counted_at,
             (SELECT k.counted_quantity FROM ledger_counts k
               WHERE k.sku = c.sku AND k.location = c.location AND k.occurred_at = c.counted_at AND k.file_id <= $1
-              ORDER BY k.count_id DESC LIMIT 1) AS quantity
+              ORDER BY k.count_id\(byteOrder) DESC LIMIT 1) AS quantity
           FROM last_counts c
         ),
         keys AS (SELECT sku, location FROM moves UNION SELECT sku, location FROM counted)
@@ -35,13 +38,14 @@ enum PlainStockSQL {
         LEFT JOIN moves m ON m.sku = k.sku AND m.location = k.location
         GROUP BY k.sku, k.location, q.quantity
         """
+    }
 }
 
 extension SQLLedgerStore {
     /// On-hand units per SKU and location (and in transit) over the files up to `throughFileID`.
     public func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64] {
         var result: [SKULocation: Int64] = [:]
-        for row in try queryRows(PlainStockSQL.query, [.integer(throughFileID)], integerColumns: [false, false, true]) {
+        for row in try queryRows(PlainStockSQL.query(byteOrder: database.byteOrder), [.integer(throughFileID)], integerColumns: [false, false, true]) {
             result[SKULocation(sku: row[0].description, location: row[1].description)] = row[2].integerValue ?? 0
         }
         return result

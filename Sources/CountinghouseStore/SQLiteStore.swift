@@ -165,6 +165,9 @@ final class SQLiteDatabase: LedgerDatabase {
     /// An alias of the rowid: the row's number in the table's B-tree, so inserts in seq order append.
     let integerPrimaryKey = "INTEGER PRIMARY KEY"
 
+    /// BINARY, SQLite's default collation, compares bytes.
+    let byteOrder = ""
+
     let appendOnlySetup: [String] = []
 
     /// One trigger per refused operation (SQLite's triggers fire per row; DELETE covers TRUNCATE).

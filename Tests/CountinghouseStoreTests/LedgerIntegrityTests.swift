@@ -198,4 +198,25 @@ struct LedgerIntegrityTests {
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)
         }
     }
+
+    /// Two counts of a SKU at one location and instant: the later is the greater count id in byte
+    /// order (SEMANTICS §3.2), as the engine orders them, whatever collation the database's locale
+    /// gives text; here a PostgreSQL column collated by ICU, where "a" sorts before "B".
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func thePlainSumsTakeTheLaterCountInByteOrderUnderAnyCollation() throws {
+        try withStore(.postgres) { store, _ in
+            try execute(store, "ALTER TABLE ledger_counts ALTER COLUMN count_id TYPE text COLLATE \"und-x-icu\"")
+            func count(_ id: String, _ quantity: Int64, row: Int) -> LedgerRow {
+                LedgerRow(
+                    kind: .counts,
+                    values: [.text(id), .integer(baseTime), .text("S1"), .text("SKU-1"), .integer(quantity), .integer(100)],
+                    sourceRow: row)
+            }
+            // In byte order "B" < "a": the count "a" (7 units) is the later one.
+            try append(store, fileInfo("counts.csv", .counts, at: 1), [count("a", 7, row: 2), count("B", 3, row: 3)])
+            let plain = try (store as? SQLLedgerStore)?.plainOnHand(throughFileID: 1)
+            #expect(plain?[SKULocation(sku: "SKU-1", location: "S1")] == 7)
+            #expect(try LedgerVerifier.verify(store).passed)
+        }
+    }
 }
