@@ -49,9 +49,6 @@ enum AppendDecision: Equatable {
     case conflict(existing: StoredRow)
     case transferMismatch(existing: StoredRow)
 
-    /// Whether the row goes into the ledger.
-    var inserts: Bool { self == .new || self == .newVersion }
-
     /// The row error of a refused row; nil for a row that goes in or is skipped.
     func rowError(fileName: String, incoming: LedgerRow) -> RowError? {
         switch self {

@@ -161,9 +161,11 @@ extension SQLLedgerStore {
                         description: "\(table): the anchor of \(named) names the table \(anchor.table) (file_anchors "
                             + "was altered behind the program's back)"))
                 } else if held != anchor.rows {
-                    let what = held < anchor.rows
-                        ? (anchor.rows - held == 1 ? "a row was deleted" : "rows were deleted")
-                        : (held - anchor.rows == 1 ? "a row was added" : "rows were added")
+                    // In 128 bits: a tampered anchor may hold any 64-bit count.
+                    let difference = Int128(held) - Int128(anchor.rows)
+                    let what = difference < 0
+                        ? (difference == -1 ? "a row was deleted" : "rows were deleted")
+                        : (difference == 1 ? "a row was added" : "rows were added")
                     tableBreaks.append(AnchorBreak(
                         table: table, fileID: id,
                         description: "\(table): \(named) recorded \(anchor.rows) row\(anchor.rows == 1 ? "" : "s") and "

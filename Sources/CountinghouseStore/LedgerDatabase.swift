@@ -16,13 +16,18 @@ typealias RowProducer = (_ emit: (LedgerRow) throws -> Void) throws -> Void
 
 /// Which writers a write transaction keeps out. SQLite has one writer lock for the whole file, so
 /// there every write transaction excludes every other; PostgreSQL takes one table lock per kind,
-/// so an ingest and a cost refresh run side by side there, each on its own MVCC snapshot.
+/// so an ingest and a cost refresh run side by side there (under READ COMMITTED each statement
+/// sees what was committed when it began: a refresh reads only the files up to the last one it
+/// covers, `file_id <= lastFile`, so a file landing meanwhile is left for the next refresh).
 enum WriteLock {
     /// Appending a file or posting a close: the next file id, the chain heads and the count of
     /// files known are decided with no other file landing.
     case ledger
     /// Migrating the schema or restoring its triggers.
     case schema
+    /// Migrating a ledger that holds files: the schema lock and the ledger's, so that no file lands
+    /// while a migration fills rows derived from the files.
+    case schemaAndLedger
     /// Refreshing the cost cache.
     case costCache
 }

@@ -7,7 +7,8 @@
 // Ledger tables are append-only in the database itself (triggers refuse UPDATE, DELETE, TRUNCATE),
 // every row carries a sha256 chained to the previous row of its table, and every file records its
 // accepted rows and its table's chain head after them (the anchors). One writer at a time; readers
-// never wait for it.
+// never wait for it (except on PostgreSQL during the first load into an empty table, whose indexes
+// are dropped and rebuilt under an exclusive lock: see PostgresAppender).
 // Errors a user can see: `StoreError`: the ledger missing (a command other than `init` creates
 // nothing), unreachable, busy (another writer holds the lock), read-only, SQL failures, knowledge
 // going backwards, a schema newer than this program.

@@ -52,6 +52,14 @@ final class PGConnection {
         let shown = message.isEmpty ? lastError : message
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         if PQstatus(handle) == CONNECTION_BAD || state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
+            if sql.trimmingSpaces.uppercased() == "COMMIT" {
+                // The server may have committed before the connection went: the outcome is unknown.
+                return .unreachable(
+                    ledger: locator,
+                    detail: "the connection was lost while committing (\(shown)); whether the change was kept is "
+                        + "unknown. Run the command again once the server is back: a file already in the ledger is "
+                        + "skipped as already ingested, a cost refresh redoes only what is missing")
+            }
             return .unreachable(
                 ledger: locator,
                 detail: "the connection was lost mid-run (\(shown)); the server rolled back the open transaction, "
@@ -156,20 +164,51 @@ private func strdupSwift(_ text: String) -> UnsafeMutablePointer<CChar> {
     return pointer
 }
 
-/// A locator with any password replaced by `***`, fit for an error message.
+/// A locator with any password replaced by `***`, fit for an error message. libpq reads the
+/// locator (`PQconninfoParse`), so every form it accepts is covered: a URL's user info, a URL's
+/// `?password=`, `password=x`, `password = 'a b'`. A URL keeps its form when its only password is
+/// in the user info; otherwise the locator is shown as libpq's settings, the password as `***`. A
+/// locator libpq cannot read is shown as `(a connection string libpq cannot read)`.
 func redactPassword(_ locator: String) -> String {
+    guard let settings = connectionSettings(locator) else { return "(a connection string libpq cannot read)" }
+    guard settings.contains(where: { $0.keyword == "password" }) else { return locator }
     if let scheme = locator.range(of: "://") {
         let rest = locator[scheme.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-            return String(locator[..<rest.index(after: colon)]) + "***" + String(locator[at...])
+            let redacted = String(locator[..<rest.index(after: colon)]) + "***" + String(locator[at...])
+            if connectionSettings(redacted)?.first(where: { $0.keyword == "password" })?.value == "***" { return redacted }
         }
-        return locator
     }
-    return locator.split(separator: " ").map { word in
-        word.hasPrefix("password=") ? "password=***" : String(word)
+    return settings.map { setting in
+        setting.keyword == "password" ? "password=***" : "\(setting.keyword)=\(quotedSetting(setting.value))"
     }.joined(separator: " ")
+}
+
+/// The settings a locator gives libpq (keyword and value, in libpq's order), or nil when libpq
+/// cannot read it.
+private func connectionSettings(_ locator: String) -> [(keyword: String, value: String)]? {
+    var message: UnsafeMutablePointer<CChar>?
+    guard let options = PQconninfoParse(locator, &message) else {
+        if let message { PQfreemem(message) }
+        return nil
+    }
+    defer { PQconninfoFree(options) }
+    var settings: [(keyword: String, value: String)] = []
+    var option = options
+    while let keyword = option.pointee.keyword {
+        if let value = option.pointee.val { settings.append((String(cString: keyword), String(cString: value))) }
+        option += 1
+    }
+    return settings
+}
+
+/// A setting's value as a key=value connection string writes it: quoted when it holds a space, a
+/// quote or a backslash, or is empty.
+private func quotedSetting(_ value: String) -> String {
+    guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" }) else { return value }
+    return "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
 }
 
 /// Text-format COPY data, buffered and sent in chunks of about 256 KiB.
@@ -254,24 +293,40 @@ final class PGResult {
         String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
-    /// An integer column (text format) without building a String.
-    func int64(_ row: Int, _ column: Int) -> Int64 {
-        guard var pointer = PQgetvalue(handle, Int32(row), Int32(column)) else { return 0 }
+    /// An integer column (text format) without building a String. A value that is not a 64-bit
+    /// integer (a sum past 64 bits, which PostgreSQL computes as `numeric`) is an error, never a
+    /// wrapped number.
+    func int64(_ row: Int, _ column: Int) throws(StoreError) -> Int64 {
+        guard let start = PQgetvalue(handle, Int32(row), Int32(column)) else { return 0 }
+        var pointer = start
         var negative = false
         if pointer.pointee == CChar(UInt8(ascii: "-")) {
             negative = true
             pointer += 1
         }
+        // Accumulated negatively, so Int64.min reads too.
         var value: Int64 = 0
+        var digits = 0
         while pointer.pointee >= CChar(UInt8(ascii: "0")) && pointer.pointee <= CChar(UInt8(ascii: "9")) {
-            value = value &* 10 &+ Int64(pointer.pointee - CChar(UInt8(ascii: "0")))
+            let (times10, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = times10.subtractingReportingOverflow(Int64(pointer.pointee - CChar(UInt8(ascii: "0"))))
+            guard !overflowA && !overflowB else { throw notAnInteger(start) }
+            value = next
+            digits += 1
             pointer += 1
         }
-        return negative ? 0 &- value : value
+        guard digits > 0, pointer.pointee == 0 else { throw notAnInteger(start) }
+        if negative { return value }
+        guard value != .min else { throw notAnInteger(start) }
+        return -value
     }
 
-    func value(_ row: Int, _ column: Int, integer: Bool) -> FieldValue {
+    private func notAnInteger(_ text: UnsafePointer<CChar>) -> StoreError {
+        .sql(statement: "", message: "the server returned \(String(cString: text)) where a 64-bit integer was expected")
+    }
+
+    func value(_ row: Int, _ column: Int, integer: Bool) throws(StoreError) -> FieldValue {
         if isNull(row, column) { return .null }
-        return integer ? .integer(int64(row, column)) : .text(text(row, column))
+        return integer ? .integer(try int64(row, column)) : .text(text(row, column))
     }
 }

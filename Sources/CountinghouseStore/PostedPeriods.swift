@@ -80,10 +80,12 @@ extension SQLLedgerStore {
             integerColumns: PostedPeriodSQL.lineColumns.map { $0 == "line_no" || $0 == "amount" })
         var entriesOfPeriod: [String: [JournalEntry]] = [:]
         /// An about_period column: empty for a period's own entries.
-        func about(_ text: String) throws -> Period? {
+        func about(_ text: String, line: String, of period: String) throws -> Period? {
             if text.isEmpty { return nil }
-            guard let period = Period(text) else { throw PostedPeriodError.unreadable("a posted line is about the period \(text)") }
-            return period
+            guard let about = Period(text) else {
+                throw PostedPeriodError.unreadable("posted line \(line) of \(period) is about the period \(text), which is not a month")
+            }
+            return about
         }
         for row in lines {
             let text = row.map(\.description)
@@ -100,7 +102,7 @@ extension SQLLedgerStore {
                 entries.append(
                     JournalEntry(
                         id: text[2], date: date, memo: text[4], sourceType: text[5], sourceReference: text[6], lines: [line],
-                        aboutPeriod: try about(text[7])))
+                        aboutPeriod: try about(text[7], line: text[1], of: text[0])))
             }
             entriesOfPeriod[text[0]] = entries
         }

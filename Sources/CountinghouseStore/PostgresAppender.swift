@@ -99,7 +99,7 @@ extension PostgresDatabase {
                 "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key\(latestVersion) "
                     + "WHERE \(identical)")
             duplicates.reserveCapacity(duplicateResult.rowCount)
-            for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
+            for index in 0..<duplicateResult.rowCount { duplicates.insert(try duplicateResult.int64(index, 0)) }
         } else {
             // One join counts, among the staged rows whose key the ledger holds, those with the
             // same content (duplicates) and those without (conflicts); only when a file mixes new
@@ -109,8 +109,8 @@ extension PostgresDatabase {
             let counts = try connection.execute(
                 "SELECT count(*) FILTER (WHERE \(identical)), count(*) FILTER (WHERE NOT (\(identical))) "
                     + "FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key")
-            let identicalCount = counts.int64(0, 0)
-            let anyConflict = counts.int64(0, 1) > 0
+            let identicalCount = try counts.int64(0, 0)
+            let anyConflict = try counts.int64(0, 1) > 0
             if identicalCount == Int64(sourceRows.count) {
                 // The natural key is unique in the ledger, so every staged row is a duplicate.
                 duplicates.reserveCapacity(sourceRows.count)
@@ -120,7 +120,7 @@ extension PostgresDatabase {
                     "SELECT s.seq FROM ch_staging s JOIN \(table) l ON l.natural_key = s.natural_key "
                         + "WHERE \(identical)")
                 duplicates.reserveCapacity(duplicateResult.rowCount)
-                for index in 0..<duplicateResult.rowCount { duplicates.insert(duplicateResult.int64(index, 0)) }
+                for index in 0..<duplicateResult.rowCount { duplicates.insert(try duplicateResult.int64(index, 0)) }
             }
             if anyConflict {
                 let conflicts = try connection.execute(
@@ -128,10 +128,10 @@ extension PostgresDatabase {
                         + "LEFT JOIN files f ON f.id = l.file_id WHERE NOT (\(identical)) ORDER BY s.seq")
                 for index in 0..<conflicts.rowCount {
                     let incoming = LedgerRow(
-                        kind: file.kind, values: Self.readValues(conflicts, index, schema, from: 1),
-                        sourceRow: Int(conflicts.int64(index, count + 1)))
-                    let existing = Self.readStored(conflicts, index, schema, from: count + 3)
-                    refused.insert(conflicts.int64(index, 0))
+                        kind: file.kind, values: try Self.readValues(conflicts, index, schema, from: 1),
+                        sourceRow: Int(try conflicts.int64(index, count + 1)))
+                    let existing = try Self.readStored(conflicts, index, schema, from: count + 3)
+                    refused.insert(try conflicts.int64(index, 0))
                     let decision = AppendRules.decide(versioned: false, AppendFacts(ledger: .different(existing)))
                     if let error = decision.rowError(fileName: file.name, incoming: incoming) { errors.append(error) }
                 }
@@ -145,15 +145,15 @@ extension PostgresDatabase {
                     + "WHERE l.sku <> s.sku OR l.from_location <> s.from_location OR l.to_location <> s.to_location "
                     + "ORDER BY s.seq, l.seq")
             for index in 0..<mismatches.rowCount {
-                let stagingSeq = mismatches.int64(index, 0)
+                let stagingSeq = try mismatches.int64(index, 0)
                 // A conflict is reported once, as a conflict.
                 if refused.contains(stagingSeq) { continue }
                 let incoming = LedgerRow(
-                    kind: file.kind, values: Self.readValues(mismatches, index, schema, from: 1),
-                    sourceRow: Int(mismatches.int64(index, count + 1)))
+                    kind: file.kind, values: try Self.readValues(mismatches, index, schema, from: 1),
+                    sourceRow: Int(try mismatches.int64(index, count + 1)))
                 let facts = AppendFacts(
                     ledger: duplicates.contains(stagingSeq) ? .identical : .absent,
-                    transferLineMismatch: Self.readStored(mismatches, index, schema, from: count + 3))
+                    transferLineMismatch: try Self.readStored(mismatches, index, schema, from: count + 3))
                 if let error = AppendRules.decide(versioned: false, facts).rowError(fileName: file.name, incoming: incoming) {
                     refused.insert(stagingSeq)
                     errors.append(error)

@@ -58,8 +58,8 @@ final class PostgresDatabase: LedgerDatabase {
 
     func queryRows(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool]) throws -> [[FieldValue]] {
         let result = try connection.query(sql, Self.text(parameters))
-        return (0..<result.rowCount).map { row in
-            integerColumns.enumerated().map { result.value(row, $0.offset, integer: $0.element) }
+        return try (0..<result.rowCount).map { row in
+            try integerColumns.enumerated().map { try result.value(row, $0.offset, integer: $0.element) }
         }
     }
 
@@ -85,7 +85,7 @@ final class PostgresDatabase: LedgerDatabase {
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
         let schema = kind.schema
         let result = try connection.execute(LedgerDDL.selectStored(schema, where: conditions))
-        return (0..<result.rowCount).map { Self.readStored(result, $0, schema, from: 1) }
+        return try (0..<result.rowCount).map { try Self.readStored(result, $0, schema, from: 1) }
     }
 
     /// Whether the name resolves to a table through the search path, as the store's statements do.
@@ -96,20 +96,23 @@ final class PostgresDatabase: LedgerDatabase {
     }
 
     /// Reads what `LedgerDDL.storedColumns` selects, its first schema column at `first`.
-    static func readStored(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int) -> StoredRow {
-        let values = readValues(result, row, schema, from: first)
+    static func readStored(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int) throws(StoreError) -> StoredRow {
+        let values = try readValues(result, row, schema, from: first)
         let base = first + schema.columns.count
         return StoredRow(
-            row: LedgerRow(kind: schema.kind, values: values, sourceRow: Int(result.int64(row, base + 3))),
-            recordedAt: Instant(nanosecondsSinceEpoch: result.int64(row, base)),
-            fileID: result.int64(row, base + 1),
+            row: LedgerRow(kind: schema.kind, values: values, sourceRow: Int(try result.int64(row, base + 3))),
+            recordedAt: Instant(nanosecondsSinceEpoch: try result.int64(row, base)),
+            fileID: try result.int64(row, base + 1),
             fileName: result.isNull(row, base + 2) ? "(unknown file)" : result.text(row, base + 2))
     }
 
-    static func readValues(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int) -> [FieldValue] {
-        schema.columns.enumerated().map { index, column in
-            result.value(row, first + index, integer: column.type.isInteger)
+    static func readValues(_ result: PGResult, _ row: Int, _ schema: KindSchema, from first: Int) throws(StoreError) -> [FieldValue] {
+        var values: [FieldValue] = []
+        values.reserveCapacity(schema.columns.count)
+        for (index, column) in schema.columns.enumerated() {
+            values.append(try result.value(row, first + index, integer: column.type.isInteger))
         }
+        return values
     }
 
     // MARK: Transactions
@@ -117,11 +120,14 @@ final class PostgresDatabase: LedgerDatabase {
     /// The table each kind of writer locks, and how. SHARE ROW EXCLUSIVE on `files` conflicts with
     /// itself (one ingest or close at a time) but not with readers' ACCESS SHARE; EXCLUSIVE on
     /// `schema_migrations` and `cost_cache_state` lets readers of those tables read their snapshot.
-    private static func lockStatement(_ lock: WriteLock) -> String {
+    private static func lockStatements(_ lock: WriteLock) -> [String] {
         switch lock {
-        case .ledger: return "LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"
-        case .schema: return "LOCK TABLE schema_migrations IN EXCLUSIVE MODE"
-        case .costCache: return "LOCK TABLE cost_cache_state IN EXCLUSIVE MODE"
+        case .ledger: return ["LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"]
+        case .schema: return ["LOCK TABLE schema_migrations IN EXCLUSIVE MODE"]
+        // A migration that fills rows from the files (the anchors of version 6) also keeps out
+        // ingests of processes that opened the ledger before it.
+        case .schemaAndLedger: return ["LOCK TABLE schema_migrations IN EXCLUSIVE MODE", "LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"]
+        case .costCache: return ["LOCK TABLE cost_cache_state IN EXCLUSIVE MODE"]
         }
     }
 
@@ -137,10 +143,10 @@ final class PostgresDatabase: LedgerDatabase {
                 // (lock_timeout = 0 would mean waiting for ever.)
                 connection.busyTimeoutMilliseconds = 0
                 defer { connection.busyTimeoutMilliseconds = configured }
-                try connection.execute(Self.lockStatement(lock) + " NOWAIT")
+                try connection.execute(Self.lockStatements(lock).map { $0 + " NOWAIT" }.joined(separator: "; "))
             } else {
                 try connection.execute(
-                    "SET LOCAL lock_timeout = '\(configured)ms'; \(Self.lockStatement(lock)); "
+                    "SET LOCAL lock_timeout = '\(configured)ms'; \(Self.lockStatements(lock).joined(separator: "; ")); "
                         + "SET LOCAL lock_timeout TO DEFAULT")
             }
         } catch {

@@ -136,7 +136,8 @@ public class SQLLedgerStore: LedgerStore {
             try database.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
         }
-        let applied = try inWriteTransaction(.schema) { () -> [Int] in
+        let holdsFiles = try tableExists("files")
+        let applied = try inWriteTransaction(holdsFiles ? .schemaAndLedger : .schema) { () -> [Int] in
             let current = try schemaVersion()
             if current > ledgerSchemaVersion {
                 throw StoreError.schemaTooNew(found: current, supported: ledgerSchemaVersion)

@@ -204,7 +204,9 @@ extension SQLiteDatabase {
                 guard try lookup.step() else {
                     throw StoreError.sql(
                         statement: lookup.sql,
-                        message: "the natural key \(encoder.keyString) is taken but no row holds it")
+                        message: "\(file.name):\(row.sourceRow): the natural key \(encoder.keyString) is taken in "
+                            + "\(schema.tableName) but no row holds it (the table's key index disagrees with its rows: run "
+                            + "countinghouse verify)")
                 }
                 skip(row)
             }
@@ -289,7 +291,7 @@ extension SQLiteDatabase {
                     duplicates += 1
                     return
                 }
-                if prepared.transferLine != nil { try checkTransferLine(row, key: encoder.keyString) }
+                // (Only items are versioned, and they have no transfer lines to check.)
                 // Once the file is doomed, only keep checking: nothing more is written.
                 guard errors.isEmpty else { return }
 

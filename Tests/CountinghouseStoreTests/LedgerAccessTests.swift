@@ -30,6 +30,7 @@ struct LedgerAccessTests {
                 switch lock {
                 case .ledger: table = "files IN SHARE ROW EXCLUSIVE MODE"
                 case .schema: table = "schema_migrations IN EXCLUSIVE MODE"
+                case .schemaAndLedger: table = "schema_migrations IN EXCLUSIVE MODE; LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"
                 case .costCache: table = "cost_cache_state IN EXCLUSIVE MODE"
                 }
                 try store.execute("BEGIN; LOCK TABLE \(table)")
@@ -311,5 +312,44 @@ struct LedgerAccessTests {
                 return detail.contains("the connection was lost mid-run")
             }
         }
+    }
+
+    /// Lost while committing, the outcome is unknown, and the message says so (and that a rerun is
+    /// safe) instead of promising that nothing was kept.
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func aConnectionLostAtCommitSaysTheOutcomeIsUnknown() throws {
+        try withStore(.postgres) { store, _ in
+            let postgres = try #require(store as? PostgresStore)
+            let pid = try #require(try postgres.scalar("SELECT pg_backend_pid()"))
+            let admin = try PostgresStore(conninfo: try #require(StoreFlavor.postgresURL))
+            #expect {
+                try postgres.inWriteTransaction(.costCache) {
+                    try admin.execute("SELECT pg_terminate_backend(\(pid))")
+                }
+            } throws: { error in
+                guard case StoreError.unreachable(_, let detail) = error else { return false }
+                return detail.contains("the connection was lost while committing")
+                    && detail.contains("whether the change was kept is unknown")
+            }
+        }
+    }
+
+    /// Passwords never reach a message, in any form libpq reads: a URL's user info (the URL keeps
+    /// its form), a URL parameter, key=value with spaces or quotes.
+    @Test func passwordsAreRedactedInEveryFormLibpqReads() {
+        #expect(redactPassword("postgresql://ana:s3cret@db.example/books") == "postgresql://ana:***@db.example/books")
+        #expect(redactPassword("postgresql://ana@db.example/books") == "postgresql://ana@db.example/books")
+        #expect(redactPassword("host=/tmp dbname=books") == "host=/tmp dbname=books")
+        for locator in [
+            "postgresql://ana@db.example/books?password=s3cret", "postgresql://ana:s3cret@db.example/books?password=s3cret",
+            "host=db.example dbname=books user=ana password=s3cret", "host=db.example dbname=books user=ana password = s3cret",
+            "host=db.example dbname=books user=ana password='s3cret word'",
+        ] {
+            let shown = redactPassword(locator)
+            #expect(!shown.contains("s3cret"), "\(locator) → \(shown)")
+            #expect(shown.contains("password=***") || shown.contains(":***@"), "\(locator) → \(shown)")
+            #expect(shown.contains("db.example") && shown.contains("books"), "\(locator) → \(shown)")
+        }
+        #expect(redactPassword("host=x password='unclosed") == "(a connection string libpq cannot read)")
     }
 }

@@ -55,6 +55,22 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// An anchor whose count was set to the extreme of 64 bits is a finding, not a crash of verify.
+    @Test(arguments: StoreFlavor.all)
+    func anAnchorTamperedToAnExtremeCountIsAFinding(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            try Self.fill(store)
+            try Self.unprotect(store, flavor, "file_anchors")
+            try execute(store, "UPDATE file_anchors SET rows_accepted = -9223372036854775807 - 1 WHERE file_id = 1")
+            try execute(store, "UPDATE file_anchors SET rows_accepted = 9223372036854775807 WHERE file_id = 3")
+            let found = try store.verifyAnchors().map(\.description)
+            #expect(found.count == 2)
+            #expect(found.first?.contains("recorded -9223372036854775808 rows") == true)
+            #expect(found.first?.hasSuffix("(rows were added behind the program's back)") == true)
+            #expect(found.last?.hasSuffix("(rows were deleted behind the program's back)") == true)
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func rowsAddedWithAFilesIdOrWithNoFileAreFound(_ flavor: StoreFlavor) throws {
         try withStore(flavor) { store, _ in
@@ -191,6 +207,17 @@ struct LedgerIntegrityTests {
             try execute(store, "DROP TABLE file_anchors")
             try execute(store, "DELETE FROM schema_migrations WHERE version = 6")
 
+            // While a file is landing (a process that opened the ledger before the upgrade), the
+            // migration waits for it: it must not fill the anchors with that file half-there.
+            let ingest = try LedgerAccessTests.LockHolder(flavor, locator: locator, lock: .ledger)
+            #expect {
+                try openLedgerStore(locator: locator, mode: .existingOnly, busyTimeoutSeconds: 0)
+            } throws: { error in
+                guard case StoreError.busy = error else { return false }
+                return true
+            }
+            try ingest.release()
+
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
             #expect(try reopened.migrate().appliedVersions == [6])
             #expect(try Self.anchors(reopened) == recorded)
@@ -217,6 +244,20 @@ struct LedgerIntegrityTests {
             let plain = try (store as? SQLLedgerStore)?.plainOnHand(throughFileID: 1)
             #expect(plain?[SKULocation(sku: "SKU-1", location: "S1")] == 7)
             #expect(try LedgerVerifier.verify(store).passed)
+        }
+    }
+
+    /// An integer PostgreSQL returns past 64 bits (a sum it computes as `numeric`) is an error, not
+    /// a wrapped number; the extremes of 64 bits read exactly.
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func integersPastSixtyFourBitsFromPostgreSQLAreErrors() throws {
+        try withStore(.postgres) { store, _ in
+            let sql = try #require(store as? SQLLedgerStore)
+            #expect(try sql.queryRows("SELECT '-9223372036854775808'::bigint, 9223372036854775807::bigint, 0", [], integerColumns: [true, true, true])
+                == [[.integer(.min), .integer(.max), .integer(0)]])
+            for text in ["9223372036854775807::numeric + 1", "-9223372036854775809::numeric", "1.5::numeric"] {
+                #expect(throws: StoreError.self) { try sql.queryRows("SELECT \(text)", [], integerColumns: [true]) }
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
-// UNSAFE FAST PATH: the open-addressing table that finds a natural key repeated inside one file.
+// FAST PATH: the open-addressing table that finds a natural key repeated inside one file.
 //
 // Place in the pipeline: both stores' append loops ask it, for every row of a file, whether the
 // row's key came earlier in the same file (a row error, SEMANTICS §1).
-// Why it is unsafe and fast: the hash (the core's FastKeyHash, shared with ingest) reads the key's
-// bytes eight at a time through unaligned loads, and keys live back to back in one byte arena
-// instead of one String per key. Invariants: a repeat is reported only for byte-equal keys (equal hashes are
+// Why it is fast: keys live back to back in one byte arena instead of one String per key, hashed by
+// the core's FastKeyHash (the unsafe part, unaligned loads, lives there, in its own named file,
+// shared with ingest). Invariants: a repeat is reported only for byte-equal keys (equal hashes are
 // confirmed by comparing the bytes), always with the row where the key first appeared.
 // RepeatedKeyFinderTests holds it equal to a plain `[[UInt8]: Int]` dictionary on generated keys.
 // Errors a user can see: none (the store turns a repeat into `LedgerMessages.repeatedKey`).
@@ -37,7 +37,6 @@ struct RepeatedKeyFinder {
         arena.reserveCapacity(expectedKeys * 24)
     }
 
-    var isEmpty: Bool { firstRows.isEmpty }
 
     /// The row `key` was remembered at, if it was.
     func row(of key: [UInt8]) -> Int? {
