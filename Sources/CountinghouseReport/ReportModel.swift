@@ -155,6 +155,4 @@ public struct ReportFolder: Sendable, Hashable {
         let index = files.firstIndex { $0.name == earlier }.map { $0 + 1 } ?? files.count
         files.insert(file, at: index)
     }
-
-    public func file(named name: String) -> ReportFile? { files.first { $0.name == name } }
 }

@@ -30,16 +30,18 @@ public enum CostBounds {
             let divisor = Int128(max(quantity.magnitude, 1))
             return (Int128(value.magnitude) + divisor - 1) / divisor
         }
-        for event in events {
-            switch event.kind {
+        // By index, reading two fields: binding each event would copy (retain) all its strings.
+        for index in events.indices {
+            let quantity = events[index].quantity
+            switch events[index].kind {
             case .purchaseReceipt(let value):
                 values += Int128(value.magnitude)
-                unitCost = max(unitCost, perUnit(value, event.quantity))
+                unitCost = max(unitCost, perUnit(value, quantity))
             case .count(let cost):
                 if let cost { unitCost = max(unitCost, Int128(cost.magnitude)) }
-                pricedUnits += Int128(event.quantity.magnitude)
+                pricedUnits += Int128(quantity.magnitude)
             default:
-                pricedUnits += Int128(event.quantity.magnitude)
+                pricedUnits += Int128(quantity.magnitude)
             }
         }
         if let checkpoint = opening?.checkpoint {

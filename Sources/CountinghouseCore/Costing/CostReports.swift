@@ -45,7 +45,7 @@ public enum CostRuns {
 
     /// Groups events by SKU, runs the engine for each and hands each run to `body` (on the thread
     /// that ran it), returning what `body` made in SKU byte order. A SKU whose values could leave
-    /// 64 bits (`CostBounds`) is refused before anything runs.
+    /// 64 bits (`CostBounds`) is not run, and the first such SKU is thrown.
     static func perSKU<Result: Sendable>(
         events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
         checkpointSpacing: Int? = nil, checkpointBoundaries: [String: Set<Instant>] = [:],
@@ -62,7 +62,7 @@ public enum CostRuns {
         // Only the SKU is read here: binding the whole event would copy every field.
         for index in events.indices {
             let sku = events[index].sku
-            if lastSKU.map({ !$0.utf8.elementsEqual(sku.utf8) }) ?? true {
+            if lastSKU.map({ !sameBytes($0, sku) }) ?? true {
                 lastNumber = skuNumbers.number(of: sku)
                 if lastNumber == counts.count { counts.append(0) }
                 lastSKU = sku
@@ -81,20 +81,40 @@ public enum CostRuns {
         var orderedEvents = order.map { bySKU[$0] }
         bySKU = []
         let orderedSKUs = order.map { skus[$0] }
-        for (index, sku) in orderedSKUs.enumerated() {
-            try CostBounds.check(
-                sku: sku, events: orderedEvents[index], standardCost: standardCosts[sku] ?? nil, opening: openings[sku])
-        }
         // SKUs never affect each other (§3.2): a large run spreads them over the cores. Each SKU's
         // events are taken out of the array for its run, so that they are freed on the thread that
-        // ran it (freeing every event of a parallel run afterwards was serial work).
+        // ran it (freeing every event of a parallel run afterwards was serial work). Each SKU is
+        // checked against `CostBounds` on its thread before its run; a SKU out of range is not run,
+        // and the first (in SKU byte order) is thrown once every thread is done.
         let parallel = orderedSKUs.count > 1 && events.count >= parallelThreshold
-        return takingEach(of: &orderedEvents, leaving: [], parallel: parallel) { index, skuEvents in
-            body(FIFOEngine.run(
-                sku: orderedSKUs[index], events: skuEvents, standardCost: standardCosts[orderedSKUs[index]] ?? nil,
-                opening: openings[orderedSKUs[index]], checkpointSpacing: checkpointSpacing,
-                checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[orderedSKUs[index]] ?? []))
+        let outcomes = takingEach(of: &orderedEvents, leaving: [], parallel: parallel) { index, skuEvents -> RunOutcome<Result> in
+            let sku = orderedSKUs[index]
+            let standardCost = standardCosts[sku] ?? nil
+            do throws(OutOfRange) {
+                try CostBounds.check(sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[sku])
+            } catch {
+                return .refused(error)
+            }
+            return .ran(body(FIFOEngine.run(
+                sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[sku],
+                checkpointSpacing: checkpointSpacing,
+                checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[sku] ?? [])))
         }
+        var results: [Result] = []
+        results.reserveCapacity(outcomes.count)
+        for outcome in outcomes {
+            switch outcome {
+            case .ran(let result): results.append(result)
+            case .refused(let error): throw error
+            }
+        }
+        return results
+    }
+
+    /// A SKU's run, or why it was not run.
+    private enum RunOutcome<Result: Sendable>: Sendable {
+        case ran(Result)
+        case refused(OutOfRange)
     }
 
     /// Below this many events a run stays on one thread (the hand-off costs more than it saves).
@@ -128,7 +148,7 @@ extension CogsLine {
     public static func occurring(_ lines: [CogsLine], from: Instant, to: Instant) -> [CogsLine] {
         lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
             if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-            if !a.sku.utf8.elementsEqual(b.sku.utf8) { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
+            if !CostRuns.sameBytes(a.sku, b.sku) { return CostRuns.precedesInByteOrder(a.sku, b.sku) }
             return a.sequence < b.sequence
         }
     }

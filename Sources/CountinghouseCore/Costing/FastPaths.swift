@@ -166,6 +166,19 @@ extension CostRuns {
         if let fast, let result = fast { return result }
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
+
+    /// Whether `a` and `b` have the same bytes (FORMATS §1: "é" and "e\u{301}" are two codes,
+    /// where `==` calls them equal), on their contiguous UTF-8 storage where there is some.
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { aBytes in
+            b.utf8.withContiguousStorageIfAvailable { bBytes -> Bool in
+                aBytes.count == bBytes.count && aBytes.elementsEqual(bBytes)
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.utf8.elementsEqual(b.utf8)
+    }
 }
 
 /// SKU codes numbered 0, 1, 2… in order of first appearance: an open-addressing table hashed with
@@ -186,7 +199,7 @@ struct SKUNumbering {
             let number = Int(slots[slot]) - 1
             // Bytes, not `==` (canonical equivalence): "é" and "e\u{301}" are two SKUs, as the
             // store's SQL and FORMATS §1 compare them.
-            if skus[number].utf8.elementsEqual(sku.utf8) { return number }
+            if CostRuns.sameBytes(skus[number], sku) { return number }
             slot = (slot + 1) & mask
         }
         slots[slot] = Int32(skus.count + 1)
