@@ -6,9 +6,9 @@
 // the old folder or the new one. Where the kernel or file system cannot exchange (ENOSYS, EINVAL),
 // the old folder is renamed aside first (the target is then briefly absent, never partial); any
 // other failure leaves the old folder as it was. The files are fsync'd before the swap, so a power
-// cut leaves the old folder or the whole new one. A folder that holds
-// anything Countinghouse does not write is refused rather than replaced: `--out ~/Documents` must
-// not delete a person's documents.
+// cut leaves the old folder or the whole new one. A folder that holds anything Countinghouse does
+// not write is refused rather than replaced: `--out ~/Documents` must not delete a person's
+// documents.
 // Errors a user can see: the folder cannot be created or written (exit status `cannotWrite`); the
 // target holds other files (`rejected`).
 import Foundation
