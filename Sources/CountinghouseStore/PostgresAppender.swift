@@ -60,18 +60,8 @@ extension PostgresDatabase {
                 let digest = stream.encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
 
-                writer.field(baseSeq + Int64(sourceRows.count))
-                for value in row.values {
-                    writer.separator()
-                    writer.field(value)
-                }
-                writer.separator()
-                writer.field(bytes: stream.encoder.key)
-                writer.separator()
-                writer.field(Int64(row.sourceRow))
-                writer.separator()
-                writer.hexField(digest)
-                try writer.endLine()
+                try writer.ledgerLine(
+                    seq: baseSeq + Int64(sourceRows.count), row: row, key: stream.encoder.key, file: nil, digest: digest)
             }
         }
 
@@ -249,22 +239,8 @@ extension PostgresDatabase {
                 let digest = stream.encoder.digest(previous: previous, sourceRow: Int64(row.sourceRow))
                 previous = digest
                 accepted += 1
-                writer.field(accepted)
-                for value in row.values {
-                    writer.separator()
-                    writer.field(value)
-                }
-                writer.separator()
-                writer.field(bytes: stream.encoder.key)
-                writer.separator()
-                writer.field(recordedAt)
-                writer.separator()
-                writer.field(fileID)
-                writer.separator()
-                writer.field(Int64(row.sourceRow))
-                writer.separator()
-                writer.hexField(digest)
-                try writer.endLine()
+                try writer.ledgerLine(
+                    seq: accepted, row: row, key: stream.encoder.key, file: (recordedAt, fileID), digest: digest)
             }
         }
         if !errors.isEmpty { return .rejected(errors) }
@@ -301,5 +277,33 @@ struct StreamedRows {
         let decision = AppendRules.decide(versioned: versioned, AppendFacts(earlierRowInFile: first))
         if let error = decision.rowError(fileName: file.name, incoming: row) { errors.append(error) }
         return false
+    }
+}
+
+extension PGCopyWriter {
+    /// One row as both COPYs send it: seq, the row's values, its natural key, then recorded_at and
+    /// file_id when the target is the ledger table itself (the staging table leaves them out), the
+    /// source row and the row hash.
+    mutating func ledgerLine(
+        seq: Int64, row: LedgerRow, key: [UInt8], file: (recordedAt: Int64, id: Int64)?, digest: [UInt8]
+    ) throws {
+        field(seq)
+        for value in row.values {
+            separator()
+            field(value)
+        }
+        separator()
+        field(bytes: key)
+        if let file {
+            separator()
+            field(file.recordedAt)
+            separator()
+            field(file.id)
+        }
+        separator()
+        field(Int64(row.sourceRow))
+        separator()
+        hexField(digest)
+        try endLine()
     }
 }

@@ -59,17 +59,10 @@ public class SQLLedgerStore: LedgerStore {
 
     // MARK: Transactions
 
+    /// A read-only snapshot, ended by a rollback (it wrote nothing to keep).
     public func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
         try database.beginReadSnapshot()
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            database.rollback()
-            throw error
-        }
-        database.rollback()
-        return result
+        return try ending(commitWhen: { _ in false }, body)
     }
 
     /// Runs `body` in one write transaction holding `lock`: committed when `body` returns and
@@ -79,6 +72,12 @@ public class SQLLedgerStore: LedgerStore {
         _ body: () throws -> T
     ) throws -> T {
         try database.beginWrite(lock, wait: wait)
+        return try ending(commitWhen: commitWhen, body)
+    }
+
+    /// Runs `body` in the transaction just begun, then commits it when `commitWhen` accepts the
+    /// result, rolls it back otherwise and whenever `body` or the commit throws.
+    private func ending<T>(commitWhen: (T) -> Bool, _ body: () throws -> T) throws -> T {
         let result: T
         do {
             result = try body()
