@@ -11,14 +11,9 @@ import Testing
 
 @Suite struct IngestJobTests {
     @Test func aFileThatChangedSinceItsCheckIsRejectedNotThrown() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-ingestjob-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        var configuration = Configuration()
-        configuration.database = root.appendingPathComponent("ledger.sqlite").path
-        let context = try AppContext(configuration: configuration, now: Instant(date: CivilDate(year: 2026, month: 11, day: 5)!))
-        _ = try LedgerAccess.initialise(context)
-        let session = try Session(context)
+        let ledger = try TestLedger("ingestjob")
+        defer { ledger.remove() }
+        let (root, context, session) = (ledger.root, ledger.context, ledger.session)
         let header = "document_id,line_no,occurred_at,location,sku,type,quantity,unit_cost\n"
         let path = root.appendingPathComponent("purchases.csv").path
         try (header + "GR1,1,2026-10-05T09:00:00Z,S01,A,RECEIVE,1,1.00\n").write(toFile: path, atomically: false, encoding: .utf8)

@@ -10,14 +10,9 @@ import Testing
 
 @Suite struct ReadOnlyReaderTests {
     @Test func aReaderThatCannotWriteComputesCostsInsteadOfRefreshingTheCache() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-readonly-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        var configuration = Configuration()
-        configuration.database = root.appendingPathComponent("ledger.sqlite").path
-        let context = try AppContext(configuration: configuration, now: Instant(date: CivilDate(year: 2026, month: 11, day: 5)!))
-        _ = try LedgerAccess.initialise(context)
-        let writer = try Session(context)
+        let ledger = try TestLedger("readonly")
+        defer { ledger.remove() }
+        let (context, writer) = (ledger.context, ledger.session)
         let day = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sample-data/2026-10-01")
         let outcomes = try IngestJob.ingest(
