@@ -389,6 +389,8 @@ public struct SettlementRecord: Sendable, Hashable {
     public var payoutID: String?
     /// The processor's own category of the record (Stripe reporting_category, Adyen Type).
     public var vendorCategory: String?
+    /// The card scheme or method, lower case (`visa`, `mc`): chooses the fee schedule entry.
+    public var paymentMethod: String?
 
     private static let columns = Columns()
     private struct Columns {
@@ -405,6 +407,7 @@ public struct SettlementRecord: Sendable, Hashable {
         let available: Int
         let payout: Int
         let category: Int
+        let method: Int
 
         init() {
             let index = ColumnIndex(.settlements)
@@ -420,7 +423,8 @@ public struct SettlementRecord: Sendable, Hashable {
             order = index["order_id"]
             available = index["available_on"]
             payout = index["payout_id"]
-            category = index["original_category"]
+            category = index["vendor_category"]
+            method = index["payment_method"]
         }
     }
 
@@ -440,6 +444,7 @@ public struct SettlementRecord: Sendable, Hashable {
         availableOn = read.optionalText(columns.available).flatMap(CivilDate.init(text:))
         payoutID = read.optionalText(columns.payout)
         vendorCategory = read.optionalText(columns.category)
+        paymentMethod = read.optionalText(columns.method)
     }
 
     /// The payout this record belongs to: a PAYOUT's own (its record_id when payout_id is empty),
@@ -497,6 +502,12 @@ public struct Override: Sendable, Hashable {
     public var recordID: String?
     public var note: String
     public var author: String
+    /// Narrows what the other columns name to this processor (lower case).
+    public var processor: String?
+    /// With `orderID`: that one tender of the ticket.
+    public var tenderNumber: Int64?
+    /// A WRITE_OFF's day, when given (SEMANTICS §6.3).
+    public var effectiveOn: CivilDate?
 
     private static let columns = Columns()
     private struct Columns {
@@ -507,6 +518,9 @@ public struct Override: Sendable, Hashable {
         let record: Int
         let note: Int
         let author: Int
+        let processor: Int
+        let tender: Int
+        let effective: Int
 
         init() {
             let index = ColumnIndex(.overrides)
@@ -517,6 +531,9 @@ public struct Override: Sendable, Hashable {
             record = index["record_id"]
             note = index["note"]
             author = index["author"]
+            processor = index["processor"]
+            tender = index["tender_no"]
+            effective = index["effective_on"]
         }
     }
 
@@ -530,5 +547,8 @@ public struct Override: Sendable, Hashable {
         recordID = read.optionalText(columns.record)
         note = read.text(columns.note)
         author = read.text(columns.author)
+        processor = read.optionalText(columns.processor)
+        tenderNumber = read.optionalInteger(columns.tender)
+        effectiveOn = read.optionalText(columns.effective).flatMap(CivilDate.init(text:))
     }
 }

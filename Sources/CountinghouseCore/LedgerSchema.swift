@@ -47,27 +47,39 @@ public enum ColumnType: Sendable, Hashable {
 }
 
 public struct ColumnSpec: Sendable, Hashable {
-    /// The CSV header name and the database column name.
+    /// The CSV header name (FORMATS §2).
     public let name: String
+    /// The database column name: `name`, except where FORMATS renamed a column after the ledger
+    /// table was created (a stored column is never renamed: ledgers already hold it).
+    public let storedName: String
     public let type: ColumnType
     /// Whether the CSV must have this column (FORMATS' bold columns).
     public let requiredInFile: Bool
     /// For a code column, its codes in FORMATS' order (see LedgerCodes.swift); nil otherwise.
     public let codes: [String]?
+    /// The ledger schema version that added the column (1: the table's first columns). Columns
+    /// added later are optional, come after the first ones, and leave the canonical content of a
+    /// row that does not use them as it was (`LedgerRow.canonicalContent`).
+    public let sinceSchema: Int
 
-    public init(_ name: String, _ type: ColumnType, required: Bool = false) {
+    public init(_ name: String, _ type: ColumnType, required: Bool = false, stored: String? = nil, since: Int = 1) {
+        precondition(since == 1 || !required, "a column added to a ledger table later is optional")
         self.name = name
+        self.storedName = stored ?? name
         self.type = type
         self.requiredInFile = required
         self.codes = nil
+        self.sinceSchema = since
     }
 
     /// A required code column whose values are `Code`'s.
     public init<Code: LedgerCode>(_ name: String, codes: Code.Type) {
         self.name = name
+        self.storedName = name
         self.type = .text
         self.requiredInFile = true
         self.codes = Code.codes
+        self.sinceSchema = 1
     }
 }
 
@@ -81,6 +93,9 @@ public struct KindSchema: Sendable {
     public let occurredAt: Int?
     /// A later row with the same key supersedes the earlier one (items) instead of conflicting.
     public let versioned: Bool
+    /// Index of the first column a later schema version added (`columns.count` when none): the
+    /// canonical content drops the trailing empty values from here on.
+    public let firstLaterColumn: Int
 
     public var tableName: String { "ledger_" + kind.rawValue }
 
@@ -92,6 +107,22 @@ public struct KindSchema: Sendable {
         self.naturalKey = key.map { name in columns.firstIndex { $0.name == name }! }
         self.occurredAt = columns.firstIndex { $0.name == "occurred_at" }
         self.versioned = versioned
+        let firstLater = columns.firstIndex { $0.sinceSchema > 1 } ?? columns.count
+        precondition(columns[firstLater...].allSatisfy { $0.sinceSchema > 1 }, "later columns come last")
+        self.firstLaterColumn = firstLater
+    }
+
+    /// The columns a ledger table had at schema version `version`.
+    public func columns(atSchema version: Int) -> [ColumnSpec] { columns.filter { $0.sinceSchema <= version } }
+
+    /// How many of `values` the canonical content encodes: every first column, then the later
+    /// columns up to the last that is not empty. So a row that uses no later column has the
+    /// content (and the hash chain) it had before those columns existed, and since the first
+    /// columns' count is fixed per kind the encoding stays unambiguous.
+    public func canonicalValueCount(_ values: [FieldValue]) -> Int {
+        var count = values.count
+        while count > firstLaterColumn, values[count - 1].isNull { count -= 1 }
+        return count
     }
 
     static let all: [LedgerKind: KindSchema] = Dictionary(
@@ -166,7 +197,8 @@ public struct KindSchema: Sendable {
                     .init("currency", .text, required: true), .init("gross", .money, required: true),
                     .init("fee", .money, required: true), .init("net", .money, required: true),
                     .init("payment_ref", .text), .init("order_id", .text), .init("available_on", .date),
-                    .init("payout_id", .text), .init("original_category", .text),
+                    .init("payout_id", .text), .init("vendor_category", .text, stored: "original_category"),
+                    .init("payment_method", .text, since: 7),
                 ],
                 key: ["processor", "record_id"])
         case .items:
@@ -185,6 +217,8 @@ public struct KindSchema: Sendable {
                     .init("override_id", .text, required: true), .init("action", codes: OverrideAction.self),
                     .init("payment_ref", .text), .init("order_id", .text), .init("record_id", .text),
                     .init("note", .text, required: true), .init("author", .text, required: true),
+                    .init("processor", .text, since: 7), .init("tender_no", .integer, since: 7),
+                    .init("effective_on", .date, since: 7),
                 ],
                 key: ["override_id"])
         }
@@ -267,7 +301,7 @@ public struct LedgerRow: Hashable, Sendable {
     public var canonicalContent: [UInt8] {
         var bytes: [UInt8] = Array(kind.rawValue.utf8)
         bytes.append(UInt8(ascii: "|"))
-        for value in values { value.appendCanonical(to: &bytes) }
+        for value in values[..<kind.schema.canonicalValueCount(values)] { value.appendCanonical(to: &bytes) }
         return bytes
     }
 

@@ -14,7 +14,7 @@
 //   SALE and COMP lines, as FORMATS says; on purchases, tenders and settlements optional columns are
 //   kept as given.
 // - Codes (`type`, `tender`, `action`, currency) are upper-cased; `processor` is lower-cased so POS
-//   and settlement files agree on `stripe`; a CARD tender may leave `processor` empty (the
+//   and settlement files agree on `stripe` (a settlement's `payment_method` too); a CARD tender may leave `processor` empty (the
 //   reconciliation shows it unmatched rather than the file being rejected).
 // - tax may be negative; COMP lines are not forced to price 0; an override must name at least one
 //   of payment_ref, order_id, record_id.
@@ -32,7 +32,8 @@
 // "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
 // 10000000000.00)" (and counted_quantity × unit_cost, quantity × unit_price: the costing and the
 // journal multiply them; the limits are IngestLimits'), "net must equal gross - fee (10.00 - 0.30 =
-// 9.70)", "an override must name a payment_ref, order_id or record_id", "duplicate key order_id A1,
+// 9.70)", "an override must name a payment_ref, order_id or record_id", "tender_no names a tender
+// of the ticket in order_id, which is empty", "duplicate key order_id A1,
 // line_no 3 (first on row 2)", "differs from row 2, the SHIP of transfer T1 line 1 (\"SKU-A\")".
 
 import CountinghouseCore
@@ -319,7 +320,7 @@ struct RowValidator {
             return .money(.any)
         case (.overrides, "action"): return .code(CodeSet.actions)
         case (_, "sku"): return .itemCode
-        case (_, "processor"): return .lowercaseCode
+        case (_, "processor"), (.settlements, "payment_method"): return .lowercaseCode
         case (_, "currency"): return .currency
         case (_, "line_no"), (_, "tender_no"): return .lineNumber
         default:
@@ -669,6 +670,9 @@ struct RowValidator {
                 && !isFailed("payment_ref") && !isFailed("order_id") && !isFailed("record_id")
             {
                 fail("payment_ref", "an override must name a payment_ref, order_id or record_id")
+            }
+            if !slot("tender_no").isNull && slot("order_id").isNull && !isFailed("order_id") {
+                fail("tender_no", "tender_no names a tender of the ticket in order_id, which is empty")
             }
         case .transfers:
             checkTransferLine(row: row, failed: failed, errors: &errors)

@@ -37,13 +37,24 @@ enum LedgerDDL {
 
     /// The schema columns, then the bookkeeping columns, as `rows()` selects them.
     static func columnList(_ schema: KindSchema, prefix: String = "") -> String {
-        schema.columns.map { prefix + $0.name }.joined(separator: ", ")
+        schema.columns.map { prefix + $0.storedName }.joined(separator: ", ")
     }
 
-    /// `name TYPE [NOT NULL]` for each schema column.
-    static func columnDefinitions(_ schema: KindSchema) -> [String] {
-        schema.columns.map { column in
-            "\(column.name) \(column.type.isInteger ? "BIGINT" : "TEXT")\(column.requiredInFile ? " NOT NULL" : "")"
+    /// `name TYPE [NOT NULL]` for each schema column (those a table had at `version`, when given).
+    static func columnDefinitions(_ schema: KindSchema, atSchema version: Int? = nil) -> [String] {
+        (version.map(schema.columns(atSchema:)) ?? schema.columns).map(columnDefinition)
+    }
+
+    static func columnDefinition(_ column: ColumnSpec) -> String {
+        "\(column.storedName) \(column.type.isInteger ? "BIGINT" : "TEXT")\(column.requiredInFile ? " NOT NULL" : "")"
+    }
+
+    /// The statements that add the columns of schema `version` to the ledger tables.
+    static func addedColumns(atSchema version: Int) -> [String] {
+        LedgerKind.allCases.flatMap { kind in
+            kind.schema.columns.filter { $0.sinceSchema == version }.map { column in
+                "ALTER TABLE \(kind.schema.tableName) ADD COLUMN \(columnDefinition(column))"
+            }
         }
     }
 

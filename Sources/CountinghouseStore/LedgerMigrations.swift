@@ -11,7 +11,7 @@
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 6
+public let ledgerSchemaVersion = 7
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -31,7 +31,7 @@ enum LedgerMigrations {
             for kind in LedgerKind.allCases {
                 let schema = kind.schema
                 let columns =
-                    ["seq \(database.integerPrimaryKey)"] + LedgerDDL.columnDefinitions(schema) + [
+                    ["seq \(database.integerPrimaryKey)"] + LedgerDDL.columnDefinitions(schema, atSchema: 1) + [
                         "natural_key TEXT NOT NULL", "recorded_at BIGINT NOT NULL", "file_id BIGINT NOT NULL",
                         "source_row BIGINT NOT NULL", "row_hash TEXT NOT NULL",
                     ]
@@ -51,6 +51,10 @@ enum LedgerMigrations {
         case 6:
             // Then `fillRows`: the anchors of the files already in the ledger.
             return FileAnchorSQL.migration + database.appendOnlyTriggers("file_anchors")
+        case 7:
+            // The reconciliation's columns: settlements' payment_method, overrides' processor,
+            // tender_no and effective_on (FORMATS §2). Existing rows hold them empty.
+            return LedgerDDL.addedColumns(atSchema: 7)
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -20,6 +20,7 @@ struct LedgerRowEncoder {
     /// The canonical content of the last encoded row (`LedgerRow.canonicalContent`).
     private(set) var canonical: [UInt8] = []
     private let keyColumns: [Int]
+    private let schema: KindSchema
     private let contentPrefix: [UInt8]
     /// `|r<recordedAt>;f<fileSHA256>;s`, the same for every row of a file.
     private let chainSuffix: [UInt8]
@@ -27,6 +28,7 @@ struct LedgerRowEncoder {
 
     init(kind: LedgerKind, recordedAt: Int64, fileSHA256: String) {
         keyColumns = kind.schema.naturalKey
+        schema = kind.schema
         contentPrefix = Array(kind.rawValue.utf8) + [UInt8(ascii: "|")]
         chainSuffix = HashChain.fileSuffix(recordedAt: recordedAt, fileSHA256: fileSHA256)
         key.reserveCapacity(256)
@@ -40,7 +42,7 @@ struct LedgerRowEncoder {
         for index in keyColumns { Self.appendCanonical(row.values[index], to: &key) }
         canonical.removeAll(keepingCapacity: true)
         canonical.append(contentsOf: contentPrefix)
-        for value in row.values { Self.appendCanonical(value, to: &canonical) }
+        for value in row.values[..<schema.canonicalValueCount(row.values)] { Self.appendCanonical(value, to: &canonical) }
     }
 
     /// The natural key as Core's string.

@@ -77,7 +77,7 @@ extension PostgresDatabase {
         // (0.6 s of a 200k-row re-ingest) and no plan depends on them.
         try connection.execute(
             "ANALYZE ch_staging (natural_key\(file.kind == .transfers ? ", transfer_id, line_no" : ""))")
-        let identical = schema.columns.map { "s.\($0.name) IS NOT DISTINCT FROM l.\($0.name)" }
+        let identical = schema.columns.map { "s.\($0.storedName) IS NOT DISTINCT FROM l.\($0.storedName)" }
             .joined(separator: " AND ")
         let detail = "s.seq, \(stagedColumns), s.source_row, \(LedgerDDL.storedColumns(schema))"
         let count = schema.columns.count

@@ -372,6 +372,26 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     #expect(errorMessages(overridesHeader + "O1,IGNORE,pi_1,,,,ana\n") == ["in.csv:2: column note \"\": required"])
 }
 
+/// Schema 7's override columns: processor (lower-cased), tender_no (only with order_id) and
+/// effective_on; and a settlement's payment_method and vendor_category.
+@Test func theReconciliationColumnsOfOverridesAndSettlements() throws {
+    let header = "override_id,action,order_id,tender_no,processor,effective_on,note,author\n"
+    let rows = try #require(validRows(header + "O1,WRITE_OFF,T1,2,Stripe,2026-10-31,short,ana\n"))
+    let decided = Override(rows[0])
+    #expect(decided.processor == "stripe")
+    #expect(decided.tenderNumber == 2)
+    #expect(decided.effectiveOn == CivilDate(year: 2026, month: 10, day: 31))
+    #expect(errorMessages("override_id,action,record_id,tender_no,note,author\nO1,IGNORE,r1,2,why,ana\n") == [
+        "in.csv:2: column tender_no \"2\": tender_no names a tender of the ticket in order_id, which is empty"
+    ])
+    let settled = try #require(
+        validRows(
+            "processor,record_id,type,occurred_at,currency,gross,fee,net,payment_method,vendor_category\n"
+                + "stripe,txn_1,CAPTURE,\(at),USD,10.00,0.59,9.41,Visa,charge\n"))
+    #expect(SettlementRecord(settled[0]).paymentMethod == "visa")
+    #expect(SettlementRecord(settled[0]).vendorCategory == "charge")
+}
+
 @Test func malformedQuotingIsARowError() {
     #expect(errorMessages(itemsHeader + "A,Ap\"ple,,,,\nB,\"Banana\"s,,,,\n") == [
         "in.csv:2: column name: quote inside an unquoted field",

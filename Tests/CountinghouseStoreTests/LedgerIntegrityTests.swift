@@ -28,6 +28,63 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// Takes a ledger back to schema version 6, as an earlier program left it: without the columns
+    /// version 7 added.
+    static func revertSchema7(_ store: any LedgerStore) throws {
+        for kind in LedgerKind.allCases {
+            for column in kind.schema.columns where column.sinceSchema == 7 {
+                try execute(store, "ALTER TABLE \(kind.schema.tableName) DROP COLUMN \(column.storedName)")
+            }
+        }
+        try execute(store, "DELETE FROM schema_migrations WHERE version = 7")
+    }
+
+    /// Settlements and overrides of schema version 6, stored before version 7 added columns to
+    /// their tables, keep their hash chains through the migration: a row that leaves the new
+    /// columns empty has the canonical content it had. A row landed after it that uses them
+    /// chains on from them, and reads back whole.
+    @Test(arguments: StoreFlavor.all)
+    func version7AddsColumnsWithoutBreakingTheChains(_ flavor: StoreFlavor) throws {
+        func settlement(_ id: String, method: String?, row: Int) -> LedgerRow {
+            LedgerRow(
+                kind: .settlements,
+                values: [
+                    .text("stripe"), .text(id), .text("CAPTURE"), .integer(baseTime), .text("USD"), .integer(1000),
+                    .integer(59), .integer(941), .text("ch_\(id)"), .null, .null, .null, .text("charge"),
+                    method.map { .text($0) } ?? .null,
+                ],
+                sourceRow: row)
+        }
+        func override(_ id: String, tender: Int64?, row: Int) -> LedgerRow {
+            LedgerRow(
+                kind: .overrides,
+                values: [
+                    .text(id), .text("IGNORE"), .null, .text("A1"), .null, .text("why"), .text("me"), .null,
+                    tender.map { .integer($0) } ?? .null, .null,
+                ],
+                sourceRow: row)
+        }
+        try withStore(flavor) { store, locator in
+            try append(store, fileInfo("s1.csv", .settlements, at: 1), [settlement("r1", method: nil, row: 2)])
+            try append(store, fileInfo("o1.csv", .overrides, at: 2), [override("O1", tender: nil, row: 2)])
+            try Self.revertSchema7(store)
+
+            let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reopened.migrate().appliedVersions == [7])
+            #expect(try reopened.verifyHashChains().isEmpty)
+            try append(reopened, fileInfo("s2.csv", .settlements, at: 3), [settlement("r2", method: "visa", row: 2)])
+            try append(reopened, fileInfo("o2.csv", .overrides, at: 4), [override("O2", tender: 2, row: 2)])
+            #expect(try reopened.verifyHashChains().isEmpty)
+            let settlements = try reopened.rows(of: .settlements, knownAt: nil).map { SettlementRecord($0.row) }
+            #expect(settlements.map(\.paymentMethod) == [nil, "visa"])
+            #expect(settlements.map(\.vendorCategory) == ["charge", "charge"])
+            let overrides = try reopened.rows(of: .overrides, knownAt: nil).map { Override($0.row) }
+            #expect(overrides.map(\.tenderNumber) == [nil, 2])
+            // The same row with and without the new column's value are different content.
+            #expect(settlement("x", method: nil, row: 2).canonicalContent != settlement("x", method: "visa", row: 2).canonicalContent)
+        }
+    }
+
     static func anchors(_ store: any LedgerStore) throws -> [[FieldValue]] {
         try #require(store as? SQLLedgerStore).queryRows(
             "SELECT file_id, ledger_table, rows_accepted, chain_head FROM file_anchors ORDER BY file_id",
@@ -204,6 +261,7 @@ struct LedgerIntegrityTests {
             #expect(recorded.map { $0[2] } == [.integer(3), .integer(1), .integer(2), .integer(0), .integer(1)])
             #expect(recorded[3][3] == recorded[2][3])
             // Back to version 5, as an earlier program left it.
+            try Self.revertSchema7(store)
             try execute(store, "DROP TABLE file_anchors")
             try execute(store, "DELETE FROM schema_migrations WHERE version = 6")
 
@@ -219,7 +277,7 @@ struct LedgerIntegrityTests {
             try ingest.release()
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [6])
+            #expect(try reopened.migrate().appliedVersions == [6, 7])
             #expect(try Self.anchors(reopened) == recorded)
             #expect(try reopened.verifyAnchors().isEmpty)
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)
