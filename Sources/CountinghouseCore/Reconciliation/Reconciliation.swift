@@ -1,0 +1,712 @@
+// The reconciliation (SEMANTICS §6): card money followed from the till to the bank, derived from
+// the ledger rows as known at T every time it is asked for.
+//
+// Place in the pipeline: pure. The application hands in the CARD tenders, settlement records and
+// overrides recorded by T with the configuration's settings and the reporting zone's offsets; this
+// returns, for the end of any business day L, the match groups with their residuals, every item's
+// status, the payouts, the disputes and each payment's life (`ReconciliationState`), the write-offs'
+// clearings for the journal, and a span's report (ReconciliationReport.swift).
+// Invariants: the reconciliation at the end of day L uses exactly the rows whose business date is
+// at most L (those that occurred before the first instant of L + 1); per processor, card clearing
+// (card tenders − card-clearing gross − write-offs dated by L) = the sum of the groups' residuals,
+// and processor balance (all nets) = the nets not paid out + the payouts' residuals (§6.7), which
+// `verify` checks against the journal. Money is summed in `Sum` (128 bits) and only narrowed when
+// shown.
+// Errors a user can see: `OutOfRange` when a sum passes 64 bits (a ledger beyond what the program
+// adds up).
+
+/// An override with the instant it was recorded (a WRITE_OFF without effective_on takes that day).
+public struct RecordedOverride: Sendable, Hashable {
+    public var override: Override
+    public var recordedAt: Instant
+
+    public init(_ override: Override, recordedAt: Instant) {
+        self.override = override
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Everything a reconciliation is made from, as known at one time.
+public struct ReconciliationInput: Sendable {
+    /// POS tenders of any kind (only CARD tenders are reconciled).
+    public var tenders: [POSTender]
+    public var records: [SettlementRecord]
+    public var overrides: [RecordedOverride]
+    public var settings: ReconciliationSettings
+    /// The reporting time zone: business dates are occurred_at's date at this offset.
+    public var offset: OffsetAtInstant
+
+    public init(
+        tenders: [POSTender], records: [SettlementRecord], overrides: [RecordedOverride], settings: ReconciliationSettings,
+        offset: @escaping OffsetAtInstant
+    ) {
+        self.tenders = tenders
+        self.records = records
+        self.overrides = overrides
+        self.settings = settings
+        self.offset = offset
+    }
+}
+
+/// The statuses of SEMANTICS §6.5.
+public enum ReconciliationStatus: String, Sendable, Hashable, CaseIterable {
+    case overridden = "OVERRIDDEN"
+    case ambiguous = "AMBIGUOUS"
+    case inTransit = "IN_TRANSIT"
+    case unsettled = "UNSETTLED"
+    case duplicateSettlement = "DUPLICATE_SETTLEMENT"
+    case amountMismatch = "AMOUNT_MISMATCH"
+    case matched = "MATCHED"
+    case payoutFailed = "PAYOUT_FAILED"
+    case payoutOK = "PAYOUT_OK"
+    case payoutMismatch = "PAYOUT_MISMATCH"
+    case unmatchedSettlement = "UNMATCHED_SETTLEMENT"
+    case fee = "FEE"
+    case chargebackReversed = "CHARGEBACK_REVERSED"
+    case chargebackOpen = "CHARGEBACK_OPEN"
+    case refundFailed = "REFUND_FAILED"
+    case adjustment = "ADJUSTMENT"
+    case feeVariance = "FEE_VARIANCE"
+
+    /// Whether the status asks for a person (an exception), as opposed to a normal state.
+    public var isException: Bool {
+        switch self {
+        case .matched, .payoutOK, .fee, .chargebackReversed, .overridden, .inTransit, .refundFailed: return false
+        case .ambiguous, .unsettled, .duplicateSettlement, .amountMismatch, .payoutFailed, .payoutMismatch,
+            .unmatchedSettlement, .chargebackOpen, .adjustment, .feeVariance:
+            return true
+        }
+    }
+}
+
+/// A payment's life (SEMANTICS §6.8).
+public enum PaymentLife: String, Sendable, Hashable, CaseIterable {
+    case disputeLost = "DISPUTE_LOST"
+    case disputed = "DISPUTED"
+    case disputeWon = "DISPUTE_WON"
+    case refunded = "REFUNDED"
+    case partiallyRefunded = "PARTIALLY_REFUNDED"
+    case paidOut = "PAID_OUT"
+    case settled = "SETTLED"
+    case captured = "CAPTURED"
+}
+
+/// What a WRITE_OFF cleared of one match group on its day (SEMANTICS §6.3).
+public struct WriteOffClearing: Sendable, Hashable {
+    public var overrideID: String
+    public var day: CivilDate
+    public var processor: String
+    /// The residual cleared (negative when it clears a credit).
+    public var amount: Int64
+    /// The lead item of the group cleared (a tender `order_id#tender_no` or a record id).
+    public var lead: ReconciliationItem
+}
+
+/// One item: a CARD tender or a settlement record, by its index in the reconciliation's order.
+public enum ReconciliationItem: Sendable, Hashable, Comparable {
+    case tender(Int)
+    case record(Int)
+}
+
+/// A payout: its PAYOUT record, its items and its residual at the end of a day.
+public struct PayoutState: Sendable, Hashable {
+    public var processor: String
+    public var payoutID: String
+    /// PAYOUT records carrying this id (normally one), in record order.
+    public var payoutRecords: [Int]
+    /// The other records naming it in payout_id.
+    public var items: [Int]
+    /// Σ nets of the items + the PAYOUT record's net.
+    public var residual: Sum
+    public var itemsNet: Sum
+    /// A PAYOUT_FAILURE names it.
+    public var failed: Bool
+}
+
+/// One payment (SEMANTICS §6.8): a group with a PAYMENT tender or a CAPTURE, and what carries one
+/// of its payment_refs.
+public struct PaymentState: Sendable, Hashable {
+    public var group: Int
+    public var processor: String
+    /// The payment's PAYMENT tenders and CAPTUREs (its group's), then the REFUND tenders and the
+    /// refund and dispute records that carry one of its payment_refs.
+    public var paymentTenders: [Int]
+    public var captures: [Int]
+    public var refundTenders: [Int]
+    public var refunds: [Int]
+    public var refundFailures: [Int]
+    public var chargebacks: [Int]
+    public var chargebackReversals: [Int]
+    public var paymentRefs: [String]
+    public var life: PaymentLife
+    public var refundedAmount: Sum
+    public var chargebackAmount: Sum
+}
+
+public struct Reconciliation: Sendable {
+    let items: ReconciliationItems
+    let settings: ReconciliationSettings
+    let overrides: [RecordedOverride]
+    /// What each override names (whatever the day), by index into `overrides`.
+    let targets: [OverrideTargets]
+    /// Each WRITE_OFF's day, nil for the other actions.
+    let writeOffDays: [Int64?]
+    let offset: OffsetAtInstant
+
+    public init(_ input: ReconciliationInput) {
+        items = ReconciliationItems(tenders: input.tenders, records: input.records, offset: input.offset)
+        settings = input.settings
+        offset = input.offset
+        overrides = input.overrides.sorted { $0.override.overrideID.utf8.lexicographicallyPrecedes($1.override.overrideID.utf8) }
+        // Lookups for what overrides name.
+        var tendersByOrder: [String: [Int]] = [:]
+        var tendersByRef: [String: [Int]] = [:]
+        for (index, tender) in items.tenders.enumerated() {
+            tendersByOrder[tender.orderID, default: []].append(index)
+            if let ref = tender.paymentRef, !ref.isEmpty { tendersByRef[ref, default: []].append(index) }
+        }
+        var recordsByRef: [String: [Int]] = [:]
+        var recordsByID: [String: [Int]] = [:]
+        for (index, record) in items.records.enumerated() {
+            recordsByID[record.recordID, default: []].append(index)
+            if let ref = record.paymentRef, !ref.isEmpty, record.type == .capture || record.type == .refund {
+                recordsByRef[ref, default: []].append(index)
+            }
+        }
+        let items = items
+        targets = overrides.map { recorded in
+            let decision = recorded.override
+            func tenderFits(_ index: Int) -> Bool {
+                decision.processor.map { items.processor(ofTender: index) == $0 } ?? true
+            }
+            func recordFits(_ index: Int) -> Bool { decision.processor.map { items.records[index].processor == $0 } ?? true }
+            var tenders = Set<Int>()
+            var records = Set<Int>()
+            if let order = decision.orderID {
+                for index in tendersByOrder[order] ?? []
+                where tenderFits(index) && (decision.tenderNumber.map { items.tenders[index].tenderNumber == $0 } ?? true) {
+                    tenders.insert(index)
+                }
+            }
+            if let ref = decision.paymentRef {
+                for index in tendersByRef[ref] ?? [] where tenderFits(index) { tenders.insert(index) }
+                for index in recordsByRef[ref] ?? [] where recordFits(index) { records.insert(index) }
+            }
+            if let id = decision.recordID {
+                for index in recordsByID[id] ?? [] where recordFits(index) { records.insert(index) }
+            }
+            return OverrideTargets(tenders: tenders.sorted(), records: records.sorted())
+        }
+        let offset = input.offset
+        writeOffDays = overrides.map { recorded in
+            guard recorded.override.action == .writeOff else { return nil }
+            let day = recorded.override.effectiveOn ?? recorded.recordedAt.civilDate(offsetSeconds: offset(recorded.recordedAt))
+            return day.daysSinceEpoch
+        }
+    }
+
+    public var tenders: [POSTender] { items.tenders }
+    public var records: [SettlementRecord] { items.records }
+    /// The input index of a tender or record (for its source file and row).
+    public func inputIndex(ofTender index: Int) -> Int { items.tenderInputIndex[index] }
+    public func inputIndex(ofRecord index: Int) -> Int { items.recordInputIndex[index] }
+    public var overrideList: [RecordedOverride] { overrides }
+
+    /// The grouping at the end of a day, with the MATCH overrides known.
+    func grouping(lastDay: Int64) -> Grouping {
+        let matches = overrides.indices.filter { overrides[$0].override.action == .match }.map { ($0, targets[$0]) }
+        return MatchGrouping.group(items: items, lastDay: lastDay, matchOverrides: matches, settings: settings)
+    }
+
+    /// The clearings of every WRITE_OFF whose day is at most `lastDay`, in (day, override_id) order
+    /// (SEMANTICS §6.3): each clears, for every group holding an item it names, the group's
+    /// residual at the end of its day, after the clearings before it.
+    func clearings(throughDay lastDay: Int64) -> [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] {
+        let writeOffs = overrides.indices.compactMap { index -> (Int, Int64)? in
+            guard let day = writeOffDays[index], day <= lastDay else { return nil }
+            return (index, day)
+        }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        var result: [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] = []
+        var cachedDay: Int64?
+        var cached: Grouping?
+        for (index, day) in writeOffs {
+            if cachedDay != day {
+                cached = grouping(lastDay: day)
+                cachedDay = day
+            }
+            guard let grouping = cached else { continue }
+            var hit = Set<Int>()
+            for tender in targets[index].tenders where grouping.knownTenders[tender] && grouping.tenderGroup[tender] >= 0 {
+                hit.insert(grouping.tenderGroup[tender])
+            }
+            for record in targets[index].records where grouping.knownRecords[record] && grouping.recordGroup[record] >= 0 {
+                hit.insert(grouping.recordGroup[record])
+            }
+            for group in hit.sorted(by: { lead(grouping.groups[$0]) < lead(grouping.groups[$1]) }) {
+                var residual = baseResidual(grouping.groups[group])
+                for earlier in result where contains(grouping, group, earlier.lead) { residual = residual - earlier.amount }
+                if residual.isZero { continue }
+                let leadItem = lead(grouping.groups[group])
+                result.append((index, day, processor(of: leadItem), leadItem, residual))
+            }
+        }
+        return result
+    }
+
+    /// The write-offs' clearings for the journal: every WRITE_OFF whose day is at most `lastDay`.
+    public func writeOffClearings(throughDay lastDay: CivilDate) throws(OutOfRange) -> [WriteOffClearing] {
+        try clearings(throughDay: lastDay.daysSinceEpoch).map { (clearing) throws(OutOfRange) -> WriteOffClearing in
+            WriteOffClearing(
+                overrideID: overrides[clearing.override].override.overrideID, day: CivilDate(daysSinceEpoch: clearing.day),
+                processor: clearing.processor, amount: try clearing.amount.value("a write-off"), lead: clearing.lead)
+        }
+    }
+
+    /// The reconciliation at the end of business day `lastDay`.
+    public func state(atEndOf lastDay: CivilDate) -> ReconciliationState {
+        ReconciliationState(self, lastDay: lastDay.daysSinceEpoch)
+    }
+
+    // MARK: Helpers shared with the state
+
+    func lead(_ group: MatchGroup) -> ReconciliationItem {
+        if let tender = group.tenders.first { return .tender(tender) }
+        return .record(group.records.first ?? 0)
+    }
+
+    func processor(of item: ReconciliationItem) -> String {
+        switch item {
+        case .tender(let index): return items.processor(ofTender: index)
+        case .record(let index): return items.records[index].processor
+        }
+    }
+
+    func contains(_ grouping: Grouping, _ group: Int, _ item: ReconciliationItem) -> Bool {
+        switch item {
+        case .tender(let index): return grouping.tenderGroup[index] == group
+        case .record(let index): return grouping.recordGroup[index] == group
+        }
+    }
+
+    /// Σ POS amounts − Σ gross, before write-offs.
+    func baseResidual(_ group: MatchGroup) -> Sum {
+        var residual = Sum()
+        for tender in group.tenders { residual += items.tenders[tender].signedAmount }
+        for record in group.records { residual -= items.records[record].gross }
+        return residual
+    }
+
+    func businessDate(_ instant: Instant) -> CivilDate { instant.civilDate(offsetSeconds: offset(instant)) }
+}
+
+/// The reconciliation at the end of one business day L (SEMANTICS §6.2–§6.8).
+public struct ReconciliationState: Sendable {
+    public let lastDay: CivilDate
+    let reconciliation: Reconciliation
+    let grouping: Grouping
+    /// Per group: Σ cleared by write-offs whose lead it holds, and the residual after them.
+    public private(set) var writtenOff: [Sum]
+    public private(set) var residuals: [Sum]
+    /// The write-offs (override indices) whose clearings a group holds.
+    var writeOffsOfGroup: [Int: [Int]] = [:]
+    public private(set) var tenderStatus: [ReconciliationStatus?]
+    public private(set) var recordStatus: [ReconciliationStatus?]
+    /// Overrides that apply at L, by the items they name.
+    var overridesOfTender: [Int: [Int]] = [:]
+    var overridesOfRecord: [Int: [Int]] = [:]
+    /// Payouts by (processor, payout id), and each record's payout when it is paid out.
+    public private(set) var payouts: [PayoutState] = []
+    var payoutOfRecord: [Int: Int] = [:]
+    /// Each PAYOUT record's payout.
+    var payoutOfPayoutRecord: [Int: Int] = [:]
+    /// Chargebacks reversed, reversals that reversed one, and second chargebacks.
+    var reversedChargebacks: Set<Int> = []
+    var reversingReversals: Set<Int> = []
+    var secondChargebacks: Set<Int> = []
+    public private(set) var payments: [PaymentState] = []
+    /// The payment of each tender or record that belongs to one.
+    var paymentOfTender: [Int: Int] = [:]
+    var paymentOfRecord: [Int: Int] = [:]
+
+    init(_ reconciliation: Reconciliation, lastDay: Int64) {
+        self.lastDay = CivilDate(daysSinceEpoch: lastDay)
+        self.reconciliation = reconciliation
+        let grouping = reconciliation.grouping(lastDay: lastDay)
+        self.grouping = grouping
+        let items = reconciliation.items
+        let records = items.records
+
+        // Write-offs cleared up to L, each subtracted from the group now holding the cleared lead.
+        var writtenOff = Array(repeating: Sum(), count: grouping.groups.count)
+        var writeOffsOfGroup: [Int: [Int]] = [:]
+        for clearing in reconciliation.clearings(throughDay: lastDay) {
+            let group: Int
+            switch clearing.lead {
+            case .tender(let index): group = grouping.tenderGroup[index]
+            case .record(let index): group = grouping.recordGroup[index]
+            }
+            guard group >= 0 else { continue }
+            writtenOff[group] += clearing.amount
+            writeOffsOfGroup[group, default: []].append(clearing.override)
+        }
+        residuals = grouping.groups.indices.map { reconciliation.baseResidual(grouping.groups[$0]) - writtenOff[$0] }
+        self.writtenOff = writtenOff
+        self.writeOffsOfGroup = writeOffsOfGroup
+
+        // Overrides that apply: MATCH (when applied) and IGNORE as soon as known, WRITE_OFF from its day.
+        for (index, recorded) in reconciliation.overrides.enumerated() {
+            switch recorded.override.action {
+            case .match: if !grouping.appliedMatches.contains(index) { continue }
+            case .ignore: break
+            case .writeOff: if (reconciliation.writeOffDays[index] ?? Int64.max) > lastDay { continue }
+            }
+            for tender in reconciliation.targets[index].tenders where grouping.knownTenders[tender] {
+                overridesOfTender[tender, default: []].append(index)
+            }
+            for record in reconciliation.targets[index].records where grouping.knownRecords[record] {
+                overridesOfRecord[record, default: []].append(index)
+            }
+        }
+
+        // Payouts (SEMANTICS §6.4): a PAYOUT record's id, its items, its residual.
+        struct PayoutKey: Hashable {
+            var processor: String
+            var id: String
+        }
+        var payoutIndex: [PayoutKey: Int] = [:]
+        for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type == .payout {
+            let key = PayoutKey(processor: record.processor, id: record.payout ?? record.recordID)
+            if let existing = payoutIndex[key] {
+                payouts[existing].payoutRecords.append(index)
+                payouts[existing].residual += record.net
+            } else {
+                payoutIndex[key] = payouts.count
+                payouts.append(
+                    PayoutState(
+                        processor: key.processor, payoutID: key.id, payoutRecords: [index], items: [], residual: Sum(record.net),
+                        itemsNet: Sum(), failed: false))
+            }
+            payoutOfPayoutRecord[index] = payoutIndex[key]
+        }
+        for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type != .payout {
+            if let id = record.payoutID, let payout = payoutIndex[PayoutKey(processor: record.processor, id: id)] {
+                payouts[payout].items.append(index)
+                payouts[payout].residual += record.net
+                payouts[payout].itemsNet += record.net
+                payoutOfRecord[index] = payout
+            }
+            if record.type == .payoutFailure, let failed = record.paymentRef,
+                let payout = payoutIndex[PayoutKey(processor: record.processor, id: failed)]
+            {
+                payouts[payout].failed = true
+            }
+        }
+
+        // Chargebacks (SEMANTICS §6.4): per processor and payment_ref, in record order.
+        struct DisputeKey: Hashable {
+            var processor: String
+            var ref: String
+        }
+        var openChargebacks: [DisputeKey: [Int]] = [:]
+        var reversedPayments = Set<DisputeKey>()
+        for (index, record) in records.enumerated() where grouping.knownRecords[index] {
+            guard let ref = record.paymentRef, !ref.isEmpty else { continue }
+            let key = DisputeKey(processor: record.processor, ref: ref)
+            switch record.type {
+            case .chargeback:
+                if reversedPayments.contains(key) { secondChargebacks.insert(index) }
+                openChargebacks[key, default: []].append(index)
+            case .chargebackReversal:
+                if var open = openChargebacks[key], !open.isEmpty {
+                    reversedChargebacks.insert(open.removeFirst())
+                    openChargebacks[key] = open
+                    reversingReversals.insert(index)
+                }
+                reversedPayments.insert(key)
+            default:
+                break
+            }
+        }
+
+        tenderStatus = Array(repeating: nil, count: items.tenders.count)
+        recordStatus = Array(repeating: nil, count: records.count)
+        for index in items.tenders.indices where grouping.knownTenders[index] { tenderStatus[index] = statusOf(tender: index) }
+        for index in records.indices where grouping.knownRecords[index] { recordStatus[index] = statusOf(record: index) }
+        findPayments()
+    }
+
+    // MARK: Statuses (SEMANTICS §6.5)
+
+    var tolerance: UInt64 { UInt64(reconciliation.settings.tolerance) }
+
+    func group(of item: ReconciliationItem) -> Int? {
+        let group: Int
+        switch item {
+        case .tender(let index): group = grouping.tenderGroup[index]
+        case .record(let index): group = grouping.recordGroup[index]
+        }
+        return group >= 0 ? group : nil
+    }
+
+    /// Whole days from the item's business date to L.
+    public func age(of item: ReconciliationItem) -> Int64 {
+        switch item {
+        case .tender(let index): return grouping.lastDay - reconciliation.items.tenderDays[index]
+        case .record(let index): return grouping.lastDay - reconciliation.items.recordDays[index]
+        }
+    }
+
+    private func statusOf(tender index: Int) -> ReconciliationStatus {
+        let group = grouping.tenderGroup[index]
+        if overridesOfTender[index] != nil || writeOffsOfGroup[group] != nil { return .overridden }
+        if grouping.ambiguousTenders.contains(index) { return .ambiguous }
+        let members = grouping.groups[group]
+        if members.records.isEmpty {
+            return age(of: .tender(index)) <= reconciliation.settings.lagDays ? .inTransit : .unsettled
+        }
+        if members.records.contains(where: grouping.secondCaptures.contains) { return .duplicateSettlement }
+        if reconciliation.baseResidual(members).total.magnitude > UInt128(tolerance) { return .amountMismatch }
+        return .matched
+    }
+
+    private func statusOf(record index: Int) -> ReconciliationStatus {
+        let record = reconciliation.items.records[index]
+        let group = grouping.recordGroup[index]
+        if overridesOfRecord[index] != nil || (group >= 0 && writeOffsOfGroup[group] != nil) { return .overridden }
+        switch record.type {
+        case .payout:
+            guard let payout = payoutOfPayoutRecord[index] else { return .payoutMismatch }
+            if payouts[payout].failed { return .payoutFailed }
+            return payouts[payout].residual.isZero ? .payoutOK : .payoutMismatch
+        case .payoutFailure:
+            let named = record.paymentRef.map { ref in
+                payouts.contains { $0.processor == record.processor && $0.payoutID == ref }
+            } ?? false
+            return named ? .matched : .unmatchedSettlement
+        case .fee:
+            return .fee
+        case .chargeback:
+            return reversedChargebacks.contains(index) ? .chargebackReversed : .chargebackOpen
+        case .chargebackReversal:
+            return reversingReversals.contains(index) ? .chargebackReversed : .unmatchedSettlement
+        case .refundFailure:
+            return grouping.cancellingFailures.contains(index) ? .refundFailed : .unmatchedSettlement
+        case .adjustment:
+            return .adjustment
+        case .capture, .refund:
+            if grouping.cancelledRefunds.contains(index) { return .refundFailed }
+            if grouping.ambiguousRecords.contains(index) { return .ambiguous }
+            if grouping.secondCaptures.contains(index) { return .duplicateSettlement }
+            if group < 0 || grouping.groups[group].tenders.isEmpty { return .unmatchedSettlement }
+            if record.type == .capture, let expected = expectedFee(ofRecord: index),
+                (Int128(record.fee) - expected).magnitude > UInt128(tolerance)
+            {
+                return .feeVariance
+            }
+            return .matched
+        }
+    }
+
+    /// A CAPTURE's expected fee from the schedule, when it has an entry (SEMANTICS §6.5).
+    public func expectedFee(ofRecord index: Int) -> Int128? {
+        let record = reconciliation.items.records[index]
+        guard record.type == .capture,
+            let entry = reconciliation.settings.feeEntry(processor: record.processor, paymentMethod: record.paymentMethod)
+        else { return nil }
+        return entry.expectedFee(gross: record.gross)
+    }
+
+    // MARK: Open items (SEMANTICS §6.7)
+
+    /// Whether an item is open at the end of L: its group's residual is not 0, or (a record) it is
+    /// not paid out and its net is not 0, or (a PAYOUT record) its payout's residual is not 0.
+    public func isOpen(_ item: ReconciliationItem) -> Bool {
+        if let group = group(of: item), !residuals[group].isZero { return true }
+        guard case .record(let index) = item else { return false }
+        let record = reconciliation.items.records[index]
+        if record.type == .payout { return !(payoutOfPayoutRecord[index].map { payouts[$0].residual.isZero } ?? true) }
+        return payoutOfRecord[index] == nil && record.net != 0
+    }
+
+    public func isKnown(_ item: ReconciliationItem) -> Bool {
+        switch item {
+        case .tender(let index): return grouping.knownTenders[index]
+        case .record(let index): return grouping.knownRecords[index]
+        }
+    }
+
+    public func status(of item: ReconciliationItem) -> ReconciliationStatus? {
+        switch item {
+        case .tender(let index): return tenderStatus[index]
+        case .record(let index): return recordStatus[index]
+        }
+    }
+
+    /// The members of an item's match group (itself alone when it has none), in item order.
+    public func groupMembers(of item: ReconciliationItem) -> [ReconciliationItem] {
+        guard let group = group(of: item) else { return [item] }
+        return grouping.groups[group].tenders.map(ReconciliationItem.tender) + grouping.groups[group].records.map(ReconciliationItem.record)
+    }
+
+    /// The lead of an item's group (itself when it has none).
+    public func lead(of item: ReconciliationItem) -> ReconciliationItem {
+        guard let group = group(of: item) else { return item }
+        return reconciliation.lead(grouping.groups[group])
+    }
+
+    public func residual(ofGroupOf item: ReconciliationItem) -> Sum? { group(of: item).map { residuals[$0] } }
+    public func writtenOff(ofGroupOf item: ReconciliationItem) -> Sum? {
+        guard let group = group(of: item), writeOffsOfGroup[group] != nil else { return nil }
+        return writtenOff[group]
+    }
+    public func formation(ofGroupOf item: ReconciliationItem) -> MatchFormation? {
+        group(of: item).map { grouping.groups[$0].formation }
+    }
+    /// The payout a record is paid out in (for a PAYOUT record: its own).
+    public func payout(of record: Int) -> PayoutState? {
+        if let payout = payoutOfPayoutRecord[record] ?? payoutOfRecord[record] { return payouts[payout] }
+        return nil
+    }
+    public func isPaidOut(record: Int) -> Bool { payoutOfRecord[record] != nil }
+
+    /// The overrides that apply to an item (by their index in `Reconciliation.overrideList`), and
+    /// the write-offs that cleared its group.
+    public func overrides(of item: ReconciliationItem) -> [Int] {
+        var found: [Int]
+        switch item {
+        case .tender(let index): found = overridesOfTender[index] ?? []
+        case .record(let index): found = overridesOfRecord[index] ?? []
+        }
+        if let group = group(of: item) { found += writeOffsOfGroup[group] ?? [] }
+        return Array(Set(found)).sorted()
+    }
+
+    /// Whether step 3 saw more than one candidate for the item.
+    public func isAmbiguous(_ item: ReconciliationItem) -> Bool {
+        switch item {
+        case .tender(let index): return grouping.ambiguousTenders.contains(index)
+        case .record(let index): return grouping.ambiguousRecords.contains(index)
+        }
+    }
+
+    /// Overrides known (as known at T) that name nothing known at L, or a MATCH naming two
+    /// processors (not applied).
+    public var overridesNamingNothing: [Int] {
+        reconciliation.overrides.indices.filter { index in
+            !reconciliation.targets[index].tenders.contains { grouping.knownTenders[$0] }
+                && !reconciliation.targets[index].records.contains { grouping.knownRecords[$0] }
+        }
+    }
+    public var refusedMatches: [Int] { grouping.refusedMatches.sorted() }
+
+    /// The groups of L with a residual (open card-clearing items), by their lead.
+    public var openGroups: [(lead: ReconciliationItem, residual: Sum)] {
+        grouping.groups.indices.filter { !residuals[$0].isZero }.map { (reconciliation.lead(grouping.groups[$0]), residuals[$0]) }
+    }
+
+    // MARK: Payments (SEMANTICS §6.8)
+
+    private mutating func findPayments() {
+        let items = reconciliation.items
+        let records = items.records
+        struct RefKey: Hashable {
+            var processor: String
+            var ref: String
+        }
+        var paymentOfRef: [RefKey: Int] = [:]
+        // Groups in the order of their leads, so a ref shared by two payments belongs to the first.
+        let order = grouping.groups.indices.sorted { reconciliation.lead(grouping.groups[$0]) < reconciliation.lead(grouping.groups[$1]) }
+        for group in order {
+            let members = grouping.groups[group]
+            let paymentTenders = members.tenders.filter { items.tenders[$0].type == .payment }
+            let captures = members.records.filter { records[$0].type == .capture }
+            if paymentTenders.isEmpty && captures.isEmpty { continue }
+            let processor = reconciliation.processor(of: reconciliation.lead(members))
+            var refs: [String] = []
+            for tender in paymentTenders { if let ref = items.tenders[tender].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
+            for record in captures { if let ref = records[record].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
+            let payment = payments.count
+            for ref in refs where paymentOfRef[RefKey(processor: processor, ref: ref)] == nil {
+                paymentOfRef[RefKey(processor: processor, ref: ref)] = payment
+            }
+            payments.append(
+                PaymentState(
+                    group: group, processor: processor, paymentTenders: paymentTenders, captures: captures, refundTenders: [],
+                    refunds: [], refundFailures: [], chargebacks: [], chargebackReversals: [], paymentRefs: refs, life: .captured,
+                    refundedAmount: Sum(), chargebackAmount: Sum()))
+            for tender in members.tenders { paymentOfTender[tender] = payment }
+            for record in members.records { paymentOfRecord[record] = payment }
+        }
+        for (index, tender) in items.tenders.enumerated()
+        where grouping.knownTenders[index] && tender.type == .refund && paymentOfTender[index] == nil {
+            guard let ref = tender.paymentRef, let payment = paymentOfRef[RefKey(processor: items.processor(ofTender: index), ref: ref)] else {
+                continue
+            }
+            payments[payment].refundTenders.append(index)
+            paymentOfTender[index] = payment
+        }
+        for (index, record) in records.enumerated() where grouping.knownRecords[index] {
+            guard let ref = record.paymentRef, let payment = paymentOfRef[RefKey(processor: record.processor, ref: ref)] else { continue }
+            switch record.type {
+            case .refund: payments[payment].refunds.append(index)
+            case .refundFailure: payments[payment].refundFailures.append(index)
+            case .chargeback: payments[payment].chargebacks.append(index)
+            case .chargebackReversal: payments[payment].chargebackReversals.append(index)
+            default: continue
+            }
+            if paymentOfRecord[index] == nil { paymentOfRecord[index] = payment }
+        }
+        // Refunds of a payment also sit in groups of their own (a POS refund matched with its
+        // REFUND): those groups' refund tenders belong to the payment too.
+        for payment in payments.indices {
+            for refund in payments[payment].refunds {
+                let group = grouping.recordGroup[refund]
+                guard group >= 0 else { continue }
+                for tender in grouping.groups[group].tenders
+                where items.tenders[tender].type == .refund && !payments[payment].refundTenders.contains(tender) {
+                    payments[payment].refundTenders.append(tender)
+                    paymentOfTender[tender] = payment
+                }
+            }
+            payments[payment].refundTenders.sort()
+            payments[payment].life = life(of: payments[payment])
+        }
+    }
+
+    private mutating func life(of payment: PaymentState) -> PaymentLife {
+        let records = reconciliation.items.records
+        let unreversed = payment.chargebacks.filter { !reversedChargebacks.contains($0) }
+        var chargebackAmount = Sum()
+        for chargeback in unreversed { chargebackAmount -= records[chargeback].gross }
+        var refunded = Sum()
+        for refund in payment.refunds where !grouping.cancelledRefunds.contains(refund) { refunded -= records[refund].gross }
+        if let index = payments.firstIndex(where: { $0.group == payment.group }) {
+            payments[index].refundedAmount = refunded
+            payments[index].chargebackAmount = chargebackAmount
+        }
+        let accepted = unreversed.contains { chargeback in
+            (overridesOfRecord[chargeback] ?? []).contains { reconciliation.overrides[$0].override.action != .match }
+        }
+        if unreversed.contains(where: secondChargebacks.contains) || accepted { return .disputeLost }
+        if !unreversed.isEmpty { return .disputed }
+        if !payment.chargebacks.isEmpty { return .disputeWon }
+        var captured = Sum()
+        for capture in payment.captures { captured += records[capture].gross }
+        if payment.captures.isEmpty {
+            for tender in payment.paymentTenders { captured += reconciliation.items.tenders[tender].signedAmount }
+        }
+        if !refunded.isZero && refunded.total >= captured.total { return .refunded }
+        if !refunded.isZero { return .partiallyRefunded }
+        if !payment.captures.isEmpty && payment.captures.allSatisfy({ payoutOfRecord[$0] != nil }) { return .paidOut }
+        if !payment.captures.isEmpty { return .settled }
+        return .captured
+    }
+
+    /// The payment an item belongs to (a refund tender or record: the payment it refunds).
+    public func payment(of item: ReconciliationItem) -> PaymentState? {
+        switch item {
+        case .tender(let index): return paymentOfTender[index].map { payments[$0] }
+        case .record(let index): return paymentOfRecord[index].map { payments[$0] }
+        }
+    }
+}

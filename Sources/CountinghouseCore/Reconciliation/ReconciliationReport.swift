@@ -1,0 +1,417 @@
+// A span's reconciliation (SEMANTICS §6.9, FORMATS §4): the rows of reconciliation.csv, the
+// roll-forward of card clearing and processor balance, and the payments.
+//
+// Place in the pipeline: pure, after `Reconciliation`; the report module lays the rows out as
+// tables. The span's reconciliation is the one at the end of its last day L; the reconciliation at
+// the end of the day before its first day gives the opening balances and the items open at the
+// start. Invariants: summed over one processor's rows (PAYOUT rows aside), `difference` is that
+// processor's card clearing at the end (each group's residual is on its lead row, and every group
+// with a residual is listed); the roll-forward's ITEM lines add up to its CLOSING line, which is
+// OPENING + the ACTIVITY lines.
+// Errors a user can see: `OutOfRange` when a sum passes 64 bits.
+
+/// One row of reconciliation.csv (FORMATS §4): a tender row or a record row.
+public struct ReconciliationRow: Sendable, Hashable {
+    public var item: ReconciliationItem
+    public var status: ReconciliationStatus
+    /// `POS_PAYMENT`, `POS_REFUND`, or the record's type.
+    public var category: String
+    public var processor: String
+    public var orderID: String?
+    public var paymentRef: String?
+    /// A tender row: its group's records, `;`-separated in record order; a record row: its own id.
+    public var recordID: String?
+    public var posAmount: Int64?
+    public var settledAmount: Int64?
+    public var difference: Int64?
+    public var fee: Int64?
+    public var occurredAt: Instant
+    public var settledOn: CivilDate?
+    public var payoutID: String?
+    public var ageDays: Int64?
+    public var note: String
+    public var tenderNumber: Int64?
+    public var matchStep: String
+    public var expectedFee: Int64?
+    public var writtenOff: Int64?
+    public var paymentLife: PaymentLife?
+    public var vendorCategory: String?
+}
+
+/// One line of rollforward.csv.
+public struct RollforwardLine: Sendable, Hashable {
+    public enum Account: String, Sendable { case cardClearing = "card_clearing", processorBalance = "processor_balance" }
+    public enum Kind: String, Sendable { case opening = "OPENING", activity = "ACTIVITY", closing = "CLOSING", item = "ITEM" }
+    public var account: Account
+    public var processor: String
+    public var line: Kind
+    public var category: String
+    public var amount: Int64
+    public var status: ReconciliationStatus?
+    public var orderID: String?
+    public var tenderNumber: Int64?
+    public var recordID: String?
+    public var payoutID: String?
+    public var occurredAt: Instant?
+    public var ageDays: Int64?
+}
+
+/// One row of payments.csv.
+public struct PaymentRow: Sendable, Hashable {
+    public var orderID: String?
+    /// The payment's tenders' numbers and its payment_refs, `;`-separated.
+    public var tenderNumbers: String
+    public var processor: String
+    public var paymentRefs: String
+    public var posAmount: Int64?
+    public var settledAmount: Int64?
+    public var fee: Int64?
+    public var settledOn: CivilDate?
+    public var payoutIDs: String?
+    public var refundedAmount: Int64
+    public var chargebackAmount: Int64
+    public var life: PaymentLife
+    public var firstOccurredAt: Instant
+}
+
+public struct ReconciliationReport: Sendable {
+    public var span: ReportSpan
+    public var rows: [ReconciliationRow]
+    public var rollforward: [RollforwardLine]
+    public var payments: [PaymentRow]
+    /// Overrides that name nothing known at the span's end (`override_id`s), and MATCH overrides not
+    /// applied because they name items of two processors.
+    public var overridesNamingNothing: [String]
+    public var matchesRefused: [String]
+}
+
+extension Reconciliation {
+    /// The reconciliation of a span: as of the end of its last day (SEMANTICS §6.9).
+    public func report(_ span: ReportSpan) throws(OutOfRange) -> ReconciliationReport {
+        let end = state(atEndOf: span.lastDay)
+        let start = state(atEndOf: span.firstDay.adding(days: -1))
+        let first = span.firstDay.daysSinceEpoch
+        let last = span.lastDay.daysSinceEpoch
+
+        // Which items: those dated in the span, those open at its start or end, and the other
+        // members of their groups (at the end).
+        var listed = Set<ReconciliationItem>()
+        func list(_ item: ReconciliationItem) {
+            for member in end.groupMembers(of: item) { listed.insert(member) }
+        }
+        for index in items.tenders.indices where end.isKnown(.tender(index)) {
+            let item = ReconciliationItem.tender(index)
+            if (first...last).contains(items.tenderDays[index]) || end.isOpen(item) || (start.isKnown(item) && start.isOpen(item)) {
+                list(item)
+            }
+        }
+        for index in items.records.indices where end.isKnown(.record(index)) {
+            let item = ReconciliationItem.record(index)
+            if (first...last).contains(items.recordDays[index]) || end.isOpen(item) || (start.isKnown(item) && start.isOpen(item)) {
+                list(item)
+            }
+        }
+        var rows: [ReconciliationRow] = []
+        for item in listed { rows.append(try row(item, end)) }
+        rows.sort(by: Self.rowPrecedes)
+
+        let rollforward = try rollforward(start: start, end: end, first: first, last: last)
+        var payments: [PaymentRow] = []
+        var paymentsListed = Set<Int>()
+        for item in listed {
+            if let payment = end.payment(of: item), !paymentsListed.contains(payment.group) {
+                paymentsListed.insert(payment.group)
+                payments.append(try paymentRow(payment, end))
+            }
+        }
+        payments.sort { a, b in
+            if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+            if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
+            if (a.orderID ?? "") != (b.orderID ?? "") { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
+            return a.tenderNumbers.utf8.lexicographicallyPrecedes(b.tenderNumbers.utf8)
+        }
+        return ReconciliationReport(
+            span: span, rows: rows, rollforward: rollforward, payments: payments,
+            overridesNamingNothing: end.overridesNamingNothing.map { overrides[$0].override.overrideID },
+            matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
+    }
+
+    /// FORMATS §4: processor, occurred_at, tender rows before record rows at one instant, then
+    /// order_id and tender_no (tender rows) or record_id (record rows).
+    static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool {
+        if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+        if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
+        switch (a.tenderNumber != nil, b.tenderNumber != nil) {
+        case (true, false): return true
+        case (false, true): return false
+        case (true, true):
+            if a.orderID != b.orderID { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
+            return (a.tenderNumber ?? 0) < (b.tenderNumber ?? 0)
+        case (false, false):
+            return (a.recordID ?? "").utf8.lexicographicallyPrecedes((b.recordID ?? "").utf8)
+        }
+    }
+
+    /// One item's row, as of the state's day.
+    func row(_ item: ReconciliationItem, _ state: ReconciliationState) throws(OutOfRange) -> ReconciliationRow {
+        guard let status = state.status(of: item) else { preconditionFailure("a listed item is known") }
+        let members = state.groupMembers(of: item)
+        let isLead = state.lead(of: item) == item
+        let groupTenders = members.compactMap { member -> Int? in
+            if case .tender(let index) = member { return index }
+            return nil
+        }
+        let groupRecords = members.compactMap { member -> Int? in
+            if case .record(let index) = member { return index }
+            return nil
+        }
+        let residual = state.residual(ofGroupOf: item)
+        let open = state.isOpen(item)
+        var notes: [String] = []
+        if let formation = state.formation(ofGroupOf: item) {
+            switch formation {
+            case .matchOverride: notes.append("matched by override")
+            case .failedRefund: notes.append("refund and its failure")
+            case .step(1): notes.append("matched by payment_ref")
+            case .step(2): notes.append("matched by order_id")
+            case .step(_): notes.append("matched by amount and time")
+            case .alone: break
+            }
+        }
+        if state.isAmbiguous(item) { notes.append("several candidates by amount and time") }
+        for index in state.overrides(of: item) {
+            let decision = overrides[index].override
+            notes.append("\(decision.action.rawValue) \(decision.overrideID) by \(decision.author): \(decision.note)")
+        }
+        let writtenOff = try isLead ? state.writtenOff(ofGroupOf: item)?.value("a write-off") : nil
+        let life = state.payment(of: item)?.life
+
+        switch item {
+        case .tender(let index):
+            let tender = items.tenders[index]
+            var gross = Sum()
+            var fee = Sum()
+            for record in groupRecords {
+                gross += items.records[record].gross
+                fee += items.records[record].fee
+            }
+            let payouts = Set(groupRecords.compactMap { items.records[$0].payoutID }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return ReconciliationRow(
+                item: item, status: status, category: tender.type == .payment ? "POS_PAYMENT" : "POS_REFUND",
+                processor: items.processor(ofTender: index), orderID: tender.orderID, paymentRef: tender.paymentRef,
+                recordID: groupRecords.isEmpty ? nil : groupRecords.map { items.records[$0].recordID }.joined(separator: ";"),
+                posAmount: tender.signedAmount, settledAmount: groupRecords.isEmpty ? nil : try gross.value("a group's gross"),
+                difference: isLead ? try residual?.value("a group's residual") : nil,
+                fee: groupRecords.isEmpty ? nil : try fee.value("a group's fee"), occurredAt: tender.occurredAt,
+                settledOn: groupRecords.first.map { businessDate(items.records[$0].occurredAt) },
+                payoutID: payouts.isEmpty ? nil : payouts.joined(separator: ";"), ageDays: open ? state.age(of: item) : nil,
+                note: notes.joined(separator: "; "), tenderNumber: tender.tenderNumber,
+                matchStep: state.formation(ofGroupOf: item)?.matchStep ?? "", expectedFee: nil, writtenOff: writtenOff,
+                paymentLife: life, vendorCategory: nil)
+        case .record(let index):
+            let record = items.records[index]
+            var posAmount: Int64?
+            var difference: Int64?
+            var settled = record.gross
+            if record.type == .payout {
+                if let payout = state.payout(of: index) {
+                    posAmount = try payout.itemsNet.value("a payout's items")
+                    difference = try payout.residual.value("a payout's residual")
+                }
+                settled = -record.net
+            } else if record.type.isCardClearing {
+                if !groupTenders.isEmpty {
+                    var total = Sum()
+                    for tender in groupTenders { total += items.tenders[tender].signedAmount }
+                    posAmount = try total.value("a group's POS amount")
+                }
+                difference = isLead ? try residual?.value("a group's residual") : nil
+            }
+            if record.type == .payout, state.payout(of: index)?.failed == true { notes.append("a payout failure names it") }
+            let expected = try state.expectedFee(ofRecord: index).map { (fee) throws(OutOfRange) -> Int64 in
+                guard let value = Int64(exactly: fee) else { throw OutOfRange(what: "an expected fee", total: fee) }
+                return value
+            }
+            return ReconciliationRow(
+                item: item, status: status, category: record.type.rawValue, processor: record.processor, orderID: record.orderID,
+                paymentRef: record.paymentRef, recordID: record.recordID, posAmount: posAmount, settledAmount: settled,
+                difference: difference, fee: record.fee, occurredAt: record.occurredAt, settledOn: businessDate(record.occurredAt),
+                payoutID: record.type == .payout ? record.payout : record.payoutID, ageDays: open ? state.age(of: item) : nil,
+                note: notes.joined(separator: "; "), tenderNumber: nil, matchStep: state.formation(ofGroupOf: item)?.matchStep ?? "",
+                expectedFee: expected, writtenOff: writtenOff, paymentLife: life, vendorCategory: record.vendorCategory)
+        }
+    }
+
+    // MARK: Roll-forward (SEMANTICS §6.7)
+
+    static let cardClearingCategories = ["POS_PAYMENT", "POS_REFUND", "CAPTURE", "REFUND", "REFUND_FAILURE", "ADJUSTMENT", "WRITE_OFF"]
+    static let processorBalanceCategories = [
+        "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "ADJUSTMENT", "PAYOUT", "PAYOUT_FAILURE",
+    ]
+
+    func rollforward(start: ReconciliationState, end: ReconciliationState, first: Int64, last: Int64) throws(OutOfRange)
+        -> [RollforwardLine]
+    {
+        // Card clearing, per processor: opening (before the span), activity by category, closing.
+        var clearingProcessors = Set<String>()
+        var balanceProcessors = Set<String>()
+        var opening: [String: Sum] = [:]
+        var activity: [String: [String: Sum]] = [:]
+        for (index, tender) in items.tenders.enumerated() where items.tenderDays[index] <= last {
+            let processor = items.processor(ofTender: index)
+            clearingProcessors.insert(processor)
+            if items.tenderDays[index] < first {
+                opening[processor, default: Sum()] += tender.signedAmount
+            } else {
+                activity[processor, default: [:]][tender.type == .payment ? "POS_PAYMENT" : "POS_REFUND", default: Sum()] +=
+                    tender.signedAmount
+            }
+        }
+        var balanceOpening: [String: Sum] = [:]
+        var balanceActivity: [String: [String: Sum]] = [:]
+        for (index, record) in items.records.enumerated() where items.recordDays[index] <= last {
+            balanceProcessors.insert(record.processor)
+            if items.recordDays[index] < first {
+                balanceOpening[record.processor, default: Sum()] += record.net
+            } else {
+                balanceActivity[record.processor, default: [:]][record.type.rawValue, default: Sum()] += record.net
+            }
+            guard record.type.isCardClearing else { continue }
+            clearingProcessors.insert(record.processor)
+            if items.recordDays[index] < first {
+                opening[record.processor, default: Sum()] -= record.gross
+            } else {
+                activity[record.processor, default: [:]][record.type.rawValue, default: Sum()] -= record.gross
+            }
+        }
+        for clearing in clearings(throughDay: last) {
+            if clearing.day < first {
+                opening[clearing.processor, default: Sum()] = opening[clearing.processor, default: Sum()] - clearing.amount
+            } else {
+                activity[clearing.processor, default: [:]]["WRITE_OFF", default: Sum()] =
+                    activity[clearing.processor, default: [:]]["WRITE_OFF", default: Sum()] - clearing.amount
+            }
+        }
+
+        var lines: [RollforwardLine] = []
+        func line(_ account: RollforwardLine.Account, _ processor: String, _ kind: RollforwardLine.Kind, _ category: String, _ amount: Sum)
+            throws(OutOfRange) -> RollforwardLine
+        {
+            RollforwardLine(
+                account: account, processor: processor, line: kind, category: category, amount: try amount.value("a roll-forward line"))
+        }
+        let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for processor in clearingProcessors.sorted(by: byteOrder) {
+            let open = opening[processor] ?? Sum()
+            lines.append(try line(.cardClearing, processor, .opening, "", open))
+            var closing = open
+            for category in Self.cardClearingCategories {
+                let amount = activity[processor]?[category] ?? Sum()
+                closing += amount
+                lines.append(try line(.cardClearing, processor, .activity, category, amount))
+            }
+            lines.append(try line(.cardClearing, processor, .closing, "", closing))
+            var items: [RollforwardLine] = []
+            for (lead, residual) in end.openGroups where self.processor(of: lead) == processor {
+                var item = try line(.cardClearing, processor, .item, category(of: lead), residual)
+                describe(&item, lead, end)
+                items.append(item)
+            }
+            lines += items.sorted(by: Self.itemPrecedes)
+        }
+        for processor in balanceProcessors.sorted(by: byteOrder) {
+            let open = balanceOpening[processor] ?? Sum()
+            lines.append(try line(.processorBalance, processor, .opening, "", open))
+            var closing = open
+            for category in Self.processorBalanceCategories {
+                let amount = balanceActivity[processor]?[category] ?? Sum()
+                closing += amount
+                lines.append(try line(.processorBalance, processor, .activity, category, amount))
+            }
+            lines.append(try line(.processorBalance, processor, .closing, "", closing))
+            var items: [RollforwardLine] = []
+            for (index, record) in self.items.records.enumerated()
+            where record.processor == processor && end.isKnown(.record(index)) && record.type != .payout && !end.isPaidOut(record: index)
+                && record.net != 0
+            {
+                var item = try line(.processorBalance, processor, .item, record.type.rawValue, Sum(record.net))
+                describe(&item, .record(index), end)
+                items.append(item)
+            }
+            for payout in end.payouts where payout.processor == processor && !payout.residual.isZero {
+                guard let first = payout.payoutRecords.first else { continue }
+                var item = try line(.processorBalance, processor, .item, "PAYOUT", payout.residual)
+                describe(&item, .record(first), end)
+                items.append(item)
+            }
+            lines += items.sorted(by: Self.itemPrecedes)
+        }
+        return lines
+    }
+
+    func category(of item: ReconciliationItem) -> String {
+        switch item {
+        case .tender(let index): return items.tenders[index].type == .payment ? "POS_PAYMENT" : "POS_REFUND"
+        case .record(let index): return items.records[index].type.rawValue
+        }
+    }
+
+    func describe(_ line: inout RollforwardLine, _ item: ReconciliationItem, _ state: ReconciliationState) {
+        line.status = state.status(of: item)
+        line.ageDays = state.age(of: item)
+        switch item {
+        case .tender(let index):
+            line.orderID = items.tenders[index].orderID
+            line.tenderNumber = items.tenders[index].tenderNumber
+            line.occurredAt = items.tenders[index].occurredAt
+        case .record(let index):
+            let record = items.records[index]
+            line.orderID = record.orderID
+            line.recordID = record.recordID
+            line.payoutID = record.type == .payout ? record.payout : record.payoutID
+            line.occurredAt = record.occurredAt
+        }
+    }
+
+    /// ITEM lines: by occurred_at, then tender lines (order_id, tender_no) before record lines (record_id).
+    static func itemPrecedes(_ a: RollforwardLine, _ b: RollforwardLine) -> Bool {
+        if a.occurredAt != b.occurredAt { return (a.occurredAt ?? Instant(nanosecondsSinceEpoch: 0)) < (b.occurredAt ?? Instant(nanosecondsSinceEpoch: 0)) }
+        switch (a.tenderNumber != nil, b.tenderNumber != nil) {
+        case (true, false): return true
+        case (false, true): return false
+        case (true, true):
+            if a.orderID != b.orderID { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
+            return (a.tenderNumber ?? 0) < (b.tenderNumber ?? 0)
+        case (false, false):
+            return (a.recordID ?? "").utf8.lexicographicallyPrecedes((b.recordID ?? "").utf8)
+        }
+    }
+
+    // MARK: Payments (SEMANTICS §6.8)
+
+    func paymentRow(_ payment: PaymentState, _ state: ReconciliationState) throws(OutOfRange) -> PaymentRow {
+        let tenders = payment.paymentTenders.map { items.tenders[$0] }
+        var pos = Sum()
+        for tender in tenders { pos += tender.signedAmount }
+        var settled = Sum()
+        var fee = Sum()
+        for capture in payment.captures {
+            settled += items.records[capture].gross
+            fee += items.records[capture].fee
+        }
+        let payouts = Set(payment.captures.compactMap { state.isPaidOut(record: $0) ? items.records[$0].payoutID : nil })
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let firstTender = tenders.first
+        let firstCapture = payment.captures.first.map { items.records[$0] }
+        let first = [firstTender?.occurredAt, firstCapture?.occurredAt].compactMap { $0 }.min() ?? Instant(nanosecondsSinceEpoch: 0)
+        return PaymentRow(
+            orderID: firstTender?.orderID ?? firstCapture?.orderID,
+            tenderNumbers: tenders.map { String($0.tenderNumber) }.joined(separator: ";"), processor: payment.processor,
+            paymentRefs: payment.paymentRefs.joined(separator: ";"), posAmount: tenders.isEmpty ? nil : try pos.value("a payment's POS amount"),
+            settledAmount: payment.captures.isEmpty ? nil : try settled.value("a payment's gross"),
+            fee: payment.captures.isEmpty ? nil : try fee.value("a payment's fee"),
+            settledOn: firstCapture.map { businessDate($0.occurredAt) }, payoutIDs: payouts.isEmpty ? nil : payouts.joined(separator: ";"),
+            refundedAmount: try payment.refundedAmount.value("a payment's refunds"),
+            chargebackAmount: try payment.chargebackAmount.value("a payment's chargebacks"), life: payment.life, firstOccurredAt: first)
+    }
+}
