@@ -38,6 +38,8 @@ public struct Configuration: Sendable, Hashable {
     /// How long a writer (an ingest, a close, a cost refresh) waits for another one's lock on the
     /// ledger before it fails, in whole seconds.
     public var busyTimeoutSeconds: Int64 = 10
+    /// `[reconciliation]`: tolerance, window, lag and the fee schedule (SEMANTICS §6.10).
+    public var reconciliation = ReconciliationSettings()
 
     public init() {}
 
@@ -52,7 +54,8 @@ public struct Configuration: Sendable, Hashable {
             "locations": ConfigurationSchema(keys: [.init("code", .string), .init("name", .string), .init("kind", .string)]),
             "accounts": ConfigurationSchema(keys: [.init("role", .string), .init("code", .string), .init("name", .string)]),
         ],
-        order: ["locations", "accounts"])
+        tables: ["reconciliation": reconciliationSchema],
+        order: ["locations", "accounts", "reconciliation"])
 
     /// Parses `countinghouse.toml`.
     public static func parse(_ text: String, fileName: String) throws(ConfigurationError) -> Configuration {
@@ -90,6 +93,7 @@ public struct Configuration: Sendable, Hashable {
             if let kind = table.string("kind") { location.kind = kind }
             configuration.locations.append(location)
         }
+        if let table = root.tables["reconciliation"] { try configuration.applyReconciliation(table) }
         return configuration
     }
 }

@@ -74,6 +74,57 @@ import Testing
         }
     }
 
+    @Test func theReconciliationTableAndItsFeeSchedule() throws {
+        let configuration = try Configuration.parse(
+            """
+            [reconciliation]
+            tolerance = "0.05"
+            window_minutes = 30
+            lag_days = 5
+
+            [[reconciliation.fees]]
+            processor = "Stripe"
+            percent = "2.9"
+            fixed = "0.30"
+
+            [[reconciliation.fees]]
+            processor = "adyen"
+            payment_method = "AMEX"
+            percent = "3.5"
+            """, fileName: "c.toml")
+        let settings = configuration.reconciliation
+        #expect(settings.tolerance == 5)
+        #expect(settings.windowMinutes == 30)
+        #expect(settings.lagDays == 5)
+        #expect(settings.fees == [
+            FeeScheduleEntry(processor: "stripe", percentNumerator: 29, percentScale: 1, fixed: 30),
+            FeeScheduleEntry(processor: "adyen", paymentMethod: "amex", percentNumerator: 35, percentScale: 1, fixed: 0),
+        ])
+        #expect(settings.fees[0].expectedFee(gross: 1999) == 88)  // 0.57971 → 0.58, + 0.30
+        #expect(settings.fees[0].expectedFee(gross: -1000) == 1)  // −0.29 + 0.30
+        #expect(Configuration().reconciliation == ReconciliationSettings(tolerance: 0, windowMinutes: 15, lagDays: 3))
+    }
+
+    @Test(arguments: [
+        ("[reconciliation]\ntolerance = \"0.005\"", "c.toml:2: tolerance in [reconciliation] must be money like \"0.05\" (at most 2 decimals, not negative)"),
+        ("[reconciliation]\ntolerance = 0.05", "c.toml:2: tolerance in [reconciliation] must be a quoted string, not a number with a fraction"),
+        ("[reconciliation]\nwindow_minutes = -1", "c.toml:2: window_minutes in [reconciliation] must be 0 to 10080 (a week)"),
+        ("[reconciliation]\nlag_days = 400", "c.toml:2: lag_days in [reconciliation] must be 0 to 366"),
+        ("[reconciliation]\nlag = 4", "c.toml:2: unknown key lag in [reconciliation] (expected tolerance, window_minutes, lag_days, [[reconciliation.fees]])"),
+        ("[[reconciliation.fees]]\npercent = \"2\"", "c.toml:1: a fee needs processor = \"…\" (as the settlements name it, e.g. \"stripe\")"),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\npercent = \"2,9\"", "c.toml:3: percent must be a decimal from 0 to 100 like \"2.9\" (at most 6 decimals)"),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\nfixed = \"0.305\"", "c.toml:3: fixed must be money like \"0.30\" (at most 2 decimals)"),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\n[[reconciliation.fees]]\nprocessor = \"Stripe\"", "c.toml:3: the fee schedule has stripe twice"),
+    ])
+    func reconciliationErrorsNameTheLineAndTheKey(text: String, message: String) {
+        #expect(throws: ConfigurationError.self) { try Configuration.parse(text, fileName: "c.toml") }
+        do {
+            _ = try Configuration.parse(text, fileName: "c.toml")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
     @Test func defaultsWhenEmpty() throws {
         let configuration = try Configuration.parse("", fileName: "c.toml")
         #expect(configuration == Configuration())
@@ -83,13 +134,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [reconciliation])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
         ("\n[[locations]]\nname = \"x\"", "c.toml:2: a location needs code = \"…\""),
         ("[[locations]]\ncode = \"IN_TRANSIT\"", "c.toml:1: the location code IN_TRANSIT is reserved"),
-        ("[store]", "c.toml:1: tables other than [[locations]] and [[accounts]] are not used; put settings at the top of the file"),
+        ("[store]", "c.toml:1: tables other than [[locations]], [[accounts]] and [reconciliation] are not used; put settings at the top of the file"),
         ("database \"x\"", "c.toml:1: expected key = value"),
         ("database = \"x", "c.toml:1: unterminated string"),
     ])
@@ -139,8 +190,8 @@ import Testing
         // A syntax error: toml++'s description, at its line.
         ("currency = \"USD\"\n\n[[locations]\ncode = \"WH1\"", "c.toml:3: Error while parsing table header: expected ']', saw '\\n'"),
         // An unknown top-level table, after a multi-line string holding a line that looks like one.
-        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]] and [[accounts]] are not used; put settings at the top of the file"),
-        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]] or [[accounts]])"),
+        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]], [[accounts]] and [reconciliation] are not used; put settings at the top of the file"),
+        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]], [[accounts]] or [reconciliation])"),
         // Our words for the usual mistakes, wherever they are.
         ("currency = 'EUR'\r\ndatabase = \"x.sqlite\r\ntimezone = \"UTC\"", "c.toml:2: unterminated string"),
         ("name = 'Café'\ndatabase = x.sqlite # a comment", "c.toml:2: cannot read value x.sqlite (strings need double quotes)"),
@@ -149,7 +200,7 @@ import Testing
         // that look like a third one.
         ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
         ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
-        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]])"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [reconciliation])"),
         // Values of the wrong type, named with their key.
         ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
         ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),
