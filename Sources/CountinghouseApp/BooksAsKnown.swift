@@ -31,6 +31,10 @@ public struct BooksAsKnown {
     public let inputsDigest: String
     /// The rows the journal was made from, by kind (for the drill-down of `entry`).
     public let rowsOfKind: [LedgerKind: [StoredRow]]
+    /// The card money as known at `knownAt` (SEMANTICS §6), from the same rows.
+    public let reconciliation: Reconciliation
+    /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
+    public let writeOffs: [WriteOffClearing]
 
     /// `closesBefore`: only the closes of periods before this one count (the books as they stood
     /// when that period was closed, for checking what was posted then).
@@ -70,6 +74,7 @@ public struct BooksAsKnown {
             }
             rowsOfKind[kind] = rows
         }
+        rowsOfKind[.overrides] = try store.rows(of: .overrides, knownAt: knownAt)
         firstBusinessDate = firstDate
         phases.mark("load rows")
         if useCache {
@@ -83,11 +88,19 @@ public struct BooksAsKnown {
             postings = try costs.postings()
             phases.mark("stock postings")
         }
+        reconciliation = Reconciliation(
+            ReconciliationInput(
+                tenders: (rowsOfKind[.posTenders] ?? []).map { POSTender($0.row) },
+                records: (rowsOfKind[.settlements] ?? []).map { SettlementRecord($0.row) },
+                overrides: (rowsOfKind[.overrides] ?? []).map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
+                settings: context.configuration.reconciliation, offset: offset))
+        writeOffs = try reconciliation.writeOffClearings(throughDay: reconciliation.lastWriteOffDay ?? CivilDate(daysSinceEpoch: 0))
+        phases.mark("reconciliation")
         computed = try JournalRules.entries(
             JournalInput(
                 posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
                 settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,
-                chart: context.configuration.chart, offset: offset))
+                chart: context.configuration.chart, offset: offset, writeOffs: writeOffs))
         phases.mark("journal")
         entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
         self.rowsOfKind = rowsOfKind

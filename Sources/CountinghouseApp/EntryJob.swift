@@ -118,6 +118,34 @@ public enum EntryJob {
                     .inputText(posting.sku), .integer(posting.quantity), .money(posting.value, exponent: exponent),
                 ])
             }
+        case .writeOff(let day, let override):
+            // The override, then the lead item of each group it cleared, with the amount.
+            for stored in rows(.overrides) where Override(stored.row).overrideID == override {
+                let decision = Override(stored.row)
+                table.append([
+                    source(stored), .text(LedgerKind.overrides.rawValue), .inputText(decision.overrideID), .empty,
+                    .text(decision.action.rawValue), .empty, .empty, .empty,
+                ])
+            }
+            let reconciliation = books.reconciliation
+            for clearing in books.writeOffs where clearing.day == day && clearing.overrideID == override {
+                switch clearing.lead {
+                case .tender(let index):
+                    let tender = reconciliation.tenders[index]
+                    let stored = rows(.posTenders)[reconciliation.inputIndex(ofTender: index)]
+                    table.append([
+                        source(stored), .text(LedgerKind.posTenders.rawValue), .inputText(tender.orderID),
+                        .text(String(tender.tenderNumber)), .text("cleared"), .empty, .empty, .money(clearing.amount, exponent: exponent),
+                    ])
+                case .record(let index):
+                    let record = reconciliation.records[index]
+                    let stored = rows(.settlements)[reconciliation.inputIndex(ofRecord: index)]
+                    table.append([
+                        source(stored), .text(LedgerKind.settlements.rawValue), .inputText(record.recordID), .empty, .text("cleared"),
+                        .empty, .empty, .money(clearing.amount, exponent: exponent),
+                    ])
+                }
+            }
         case .unrecognised:
             break
         }

@@ -1,6 +1,6 @@
 // `report`: the folder of a span as known at a time — journal.csv, trial_balance.csv,
-// journal.ledger, cogs.csv, valuation.csv, drift.csv for a closed period, run.json — and the same
-// files a close posts.
+// journal.ledger, cogs.csv, valuation.csv, drift.csv for a closed period, reconciliation.csv,
+// rollforward.csv, payments.csv, run.json — and the same files a close posts.
 //
 // Rules: a closed period's report is what was posted at its close, byte for byte, with the cost
 // lines as known at the close and the drift as known now; a span ending inside a closed period
@@ -60,6 +60,8 @@ public enum ReportJob {
         var files: ReportFolder
         let cogs: ReportTable
         var note = ""
+        // A closed period's reconciliation is the one as known at its close, like its books.
+        var reconciliationBooks = books
         if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
@@ -73,6 +75,7 @@ public enum ReportJob {
             }
             let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
             cogs = try cogsTable(atClose.costs, span: span, context: context)
+            reconciliationBooks = atClose
             let drift = try Books.drift(of: closed, closed: books.closed, computed: books.computed)
             files.add(csv: JournalTables.drift(drift, exponent: context.currencyExponent))
             let asKnown = knownAt.isNow ? "as known now" : "as known at \(context.describe(knownAt))"
@@ -91,6 +94,7 @@ public enum ReportJob {
             cogs = try cogsTable(books.costs, span: span, context: context)
         }
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
+        for table in try ReconcileJob.files(reconciliationBooks, span: span, context: context).tables { files.add(csv: table) }
         var rendered = files.files.map { (name: $0.name, content: $0.rendered) }
         let run = runJSON(span: span, books: books, files: rendered, context: context)
         files.add(name: "run.json", text: run)

@@ -95,6 +95,22 @@ public enum VerifyJob {
             }
         }
         results.append(("closed periods = recomputed at their close", closedMessages))
+        // §7.8 at every month end from the first card item's month to the last one's (or the last
+        // write-off's).
+        var periodEnds: [CivilDate] = []
+        if let days = books.reconciliation.itemDays {
+            let last = max(days.upperBound, books.reconciliation.lastWriteOffDay ?? days.upperBound)
+            var period = Period(containing: days.lowerBound)
+            while period.span.firstDay <= last {
+                periodEnds.append(period.span.lastDay)
+                period = period.next
+            }
+        }
+        results.append((
+            "card clearing and processor balance = open reconciliation items",
+            BooksChecks.cardMoneyTies(
+                books.computed, reconciliation: books.reconciliation, periodEnds: periodEnds, chart: chart, exponent: exponent)
+        ))
         return results
     }
 }

@@ -66,6 +66,8 @@ public enum EntryKey: Hashable, Sendable, CustomStringConvertible {
     case payout(CivilDate, processor: String, payout: String)
     /// `ADJUST:date:period` — prior-period adjustments about a closed period.
     case adjustment(CivilDate, about: Period)
+    /// `WRITEOFF:date:override` — what a WRITE_OFF override cleared on its day (SEMANTICS §6.3).
+    case writeOff(CivilDate, override: String)
     /// An id this program did not make (kept as read, e.g. a row planted in a posted period).
     case unrecognised(String)
 
@@ -79,6 +81,7 @@ public enum EntryKey: Hashable, Sendable, CustomStringConvertible {
         case .processor(let date, let processor): return "PROCESSOR:\(date):\(processor)"
         case .payout(let date, let processor, let payout): return "PAYOUT:\(date):\(processor):\(payout)"
         case .adjustment(let date, let about): return "ADJUST:\(date):\(about)"
+        case .writeOff(let date, let override): return "WRITEOFF:\(date):\(override)"
         case .unrecognised(let text): return text
         }
     }
@@ -102,6 +105,7 @@ public enum EntryKey: Hashable, Sendable, CustomStringConvertible {
         case "COGS": return .costOfSales(date, location: rest)
         case "GOODS": return .goods(date, document: rest)
         case "COUNT": return .count(date, count: rest)
+        case "WRITEOFF": return .writeOff(date, override: rest)
         case "PROCESSOR": return .processor(date, processor: rest)
         case "TRANSFER":
             guard let last = rest.lastIndex(of: ":"), let side = TransferType(rawValue: String(rest[rest.index(after: last)...]))

@@ -1,7 +1,8 @@
 // The invariants of SEMANTICS §7 about the books, each checked apart from the code that keeps it,
 // every failure listed: entries balance and the trial balance sums to zero (§7.1); the inventory
 // account per location equals the valuation, and in transit likewise (§7.2); value conservation of
-// every cost run (§7.3); closed periods equal a recomputation as known at their close (§7.6).
+// every cost run (§7.3); closed periods equal a recomputation as known at their close (§7.6); at
+// every period end the card accounts tie to the reconciliation's open items (§7.8).
 
 public enum BooksChecks {
     /// §7.1: every entry's lines sum to zero; all lines together (the trial balance) too.
@@ -105,5 +106,57 @@ public enum BooksChecks {
         entry.lines.map { line in
             "\(line.account.code)\(line.location.isEmpty ? "" : "@" + line.location) \(line.amount)"
         }.joined(separator: ", ")
+    }
+
+    /// §7.8: at the end of each day in `periodEnds`, per processor, the journal's card clearing =
+    /// the sum of the match groups' residuals, and its processor balance = the nets not paid out +
+    /// the payouts' residuals (SEMANTICS §6.7). `entries`: the journal as computed (no closes).
+    public static func cardMoneyTies(
+        _ entries: [JournalEntry], reconciliation: Reconciliation, periodEnds: [CivilDate], chart: ChartOfAccounts, exponent: Int
+    ) -> [String] {
+        let clearingCode = chart[.cardClearing].code
+        let balanceCode = chart[.processorBalance].code
+        let sorted = entries.sorted { $0.date < $1.date }
+        var messages: [String] = []
+        var position = 0
+        var clearing: [String: Sum] = [:]
+        var balance: [String: Sum] = [:]
+        func money(_ sum: Sum) -> String { formatMinorUnits(sum: sum.total, exponent: exponent) }
+        for end in periodEnds.sorted() {
+            while position < sorted.count && sorted[position].date <= end {
+                for line in sorted[position].lines {
+                    if line.account.code == clearingCode { clearing[line.processor, default: Sum()] += line.amount }
+                    if line.account.code == balanceCode { balance[line.processor, default: Sum()] += line.amount }
+                }
+                position += 1
+            }
+            let state = reconciliation.state(atEndOf: end)
+            var residuals: [String: Sum] = [:]
+            for (lead, residual) in state.openGroups { residuals[reconciliation.processor(of: lead), default: Sum()] += residual }
+            var itemised: [String: Sum] = [:]
+            for (index, record) in reconciliation.records.enumerated()
+            where state.isKnown(.record(index)) && record.type != .payout && !state.isPaidOut(record: index) {
+                itemised[record.processor, default: Sum()] += record.net
+            }
+            for payout in state.payouts { itemised[payout.processor, default: Sum()] += payout.residual }
+            let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for processor in Set(clearing.keys).union(residuals.keys).sorted(by: byteOrder) {
+                let books = clearing[processor] ?? Sum()
+                let open = residuals[processor] ?? Sum()
+                if books != open {
+                    messages.append(
+                        "\(end), \(processor.isEmpty ? "card tenders without a processor" : processor): card clearing (\(clearingCode)) is \(money(books)) in the journal, the open match groups add up to \(money(open))")
+                }
+            }
+            for processor in Set(balance.keys).union(itemised.keys).sorted(by: byteOrder) {
+                let books = balance[processor] ?? Sum()
+                let open = itemised[processor] ?? Sum()
+                if books != open {
+                    messages.append(
+                        "\(end), \(processor): processor balance (\(balanceCode)) is \(money(books)) in the journal, the nets not paid out and the payouts' residuals add up to \(money(open))")
+                }
+            }
+        }
+        return messages
     }
 }

@@ -90,11 +90,14 @@ public struct JournalInput: Sendable {
     public var chart: ChartOfAccounts
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     public var offset: OffsetAtInstant
+    /// What WRITE_OFF overrides cleared, from the reconciliation (SEMANTICS §6.3).
+    public var writeOffs: [WriteOffClearing]
 
     public init(
         posLines: [LedgerRow], posTenders: [LedgerRow], settlements: [LedgerRow], stock: [StockPosting],
-        chart: ChartOfAccounts, offset: @escaping OffsetAtInstant
+        chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
     ) {
+        self.writeOffs = writeOffs
         self.posLines = posLines
         self.posTenders = posTenders
         self.settlements = settlements
@@ -109,7 +112,7 @@ public struct JournalInput: Sendable {
 public enum JournalRules {
     /// Every entry, sorted by date then id.
     public static func entries(_ input: JournalInput) throws -> [JournalEntry] {
-        var entries = try salesEntries(input) + stockEntries(input) + processorEntries(input)
+        var entries = try salesEntries(input) + stockEntries(input) + processorEntries(input) + writeOffEntries(input)
         entries.sort(by: JournalEntry.precedes)
         return entries
     }
@@ -398,6 +401,38 @@ public enum JournalRules {
                 memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
                 sourceReference: "\(key.processor) \(key.payout)")
         }
+    }
+}
+
+extension JournalRules {
+    /// One entry per WRITE_OFF and day: Dr reconciliation write-offs, Cr card clearing, per
+    /// processor, the residuals it cleared (negative when it clears a credit).
+    static func writeOffEntries(_ input: JournalInput) throws(OutOfRange) -> [JournalEntry] {
+        struct Key: Hashable {
+            var day: CivilDate
+            var override: String
+        }
+        var order: [Key] = []
+        var byKey: [Key: [WriteOffClearing]] = [:]
+        for clearing in input.writeOffs {
+            let key = Key(day: clearing.day, override: clearing.overrideID)
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(clearing)
+        }
+        var entries: [JournalEntry] = []
+        for key in order {
+            var builder = EntryBuilder()
+            for clearing in byKey[key] ?? [] {
+                builder.post(input.chart[.reconciliationWriteOffs], clearing.amount, processor: clearing.processor, memo: "written off")
+                builder.post(input.chart[.cardClearing], -clearing.amount, processor: clearing.processor, memo: "written off")
+            }
+            guard !builder.isEmpty else { continue }
+            entries.append(
+                try builder.entry(
+                    key: .writeOff(key.day, override: key.override), date: key.day, memo: "write-off \(key.override)",
+                    sourceType: "overrides", sourceReference: key.override))
+        }
+        return entries
     }
 }
 

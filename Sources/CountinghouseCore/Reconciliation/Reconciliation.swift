@@ -262,6 +262,16 @@ public struct Reconciliation: Sendable {
         }
     }
 
+    /// The business dates of the earliest and latest tender or record (nil when there is none).
+    public var itemDays: ClosedRange<CivilDate>? {
+        let days = items.tenderDays + items.recordDays
+        guard let first = days.min(), let last = days.max() else { return nil }
+        return CivilDate(daysSinceEpoch: first)...CivilDate(daysSinceEpoch: last)
+    }
+
+    /// The latest day of any WRITE_OFF (nil when there is none): every clearing is dated by then.
+    public var lastWriteOffDay: CivilDate? { writeOffDays.compactMap { $0 }.max().map(CivilDate.init(daysSinceEpoch:)) }
+
     /// The reconciliation at the end of business day `lastDay`.
     public func state(atEndOf lastDay: CivilDate) -> ReconciliationState {
         ReconciliationState(self, lastDay: lastDay.daysSinceEpoch)

@@ -136,6 +136,9 @@ extension Reconciliation {
             matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
     }
 
+    /// reconciliation.csv's order, for listings that sort by something else first.
+    public static func rowPrecedesForSummary(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool { rowPrecedes(a, b) }
+
     /// FORMATS §4: processor, occurred_at, tender rows before record rows at one instant, then
     /// order_id and tender_no (tender rows) or record_id (record rows).
     static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool {

@@ -1,0 +1,127 @@
+// The reconciliation's tables (FORMATS §4): reconciliation.csv, rollforward.csv, payments.csv, and
+// the summary `reconcile` prints. Columns and their order are FORMATS §4's (public interfaces: a
+// column may be added, never renamed or removed); rows come sorted from the core.
+import CountinghouseCore
+
+public enum ReconciliationTables {
+    static func money(_ amount: Int64?, _ exponent: Int) -> ReportCell { amount.map { .money($0, exponent: exponent) } ?? .empty }
+
+    public static func reconciliation(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "reconciliation",
+            columns: [
+                ReportColumn("status", .text), ReportColumn("category", .text), ReportColumn("processor", .inputText),
+                ReportColumn("order_id", .inputText), ReportColumn("payment_ref", .inputText), ReportColumn("record_id", .inputText),
+                ReportColumn("pos_amount", .money), ReportColumn("settled_amount", .money), ReportColumn("difference", .money),
+                ReportColumn("fee", .money), ReportColumn("occurred_at", .dateTime), ReportColumn("settled_on", .date),
+                ReportColumn("payout_id", .inputText), ReportColumn("age_days", .number), ReportColumn("note", .inputText),
+                ReportColumn("tender_no", .number), ReportColumn("match_step", .text), ReportColumn("expected_fee", .money),
+                ReportColumn("written_off", .money), ReportColumn("payment_life", .text), ReportColumn("vendor_category", .inputText),
+            ])
+        for row in report.rows {
+            table.append([
+                .text(row.status.rawValue), .text(row.category), .inputText(row.processor), input(row.orderID), input(row.paymentRef),
+                input(row.recordID), money(row.posAmount, exponent), money(row.settledAmount, exponent), money(row.difference, exponent),
+                money(row.fee, exponent), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
+                row.settledOn.map(ReportCell.date) ?? .empty, input(row.payoutID), row.ageDays.map(ReportCell.integer) ?? .empty,
+                .inputText(row.note), row.tenderNumber.map(ReportCell.integer) ?? .empty, .text(row.matchStep),
+                money(row.expectedFee, exponent), money(row.writtenOff, exponent), .text(row.paymentLife?.rawValue ?? ""),
+                input(row.vendorCategory),
+            ])
+        }
+        return table
+    }
+
+    public static func rollforward(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "rollforward",
+            columns: [
+                ReportColumn("account", .text), ReportColumn("processor", .inputText), ReportColumn("line", .text),
+                ReportColumn("category", .text), ReportColumn("amount", .money), ReportColumn("status", .text),
+                ReportColumn("order_id", .inputText), ReportColumn("tender_no", .number), ReportColumn("record_id", .inputText),
+                ReportColumn("payout_id", .inputText), ReportColumn("occurred_at", .dateTime), ReportColumn("age_days", .number),
+            ])
+        for line in report.rollforward {
+            table.append([
+                .text(line.account.rawValue), .inputText(line.processor), .text(line.line.rawValue), .text(line.category),
+                .money(line.amount, exponent: exponent), .text(line.status?.rawValue ?? ""), input(line.orderID),
+                line.tenderNumber.map(ReportCell.integer) ?? .empty, input(line.recordID), input(line.payoutID),
+                line.occurredAt.map { .dateTime($0, offsetSeconds: offset($0)) } ?? .empty, line.ageDays.map(ReportCell.integer) ?? .empty,
+            ])
+        }
+        return table
+    }
+
+    public static func payments(_ report: ReconciliationReport, exponent: Int) -> ReportTable {
+        var table = ReportTable(
+            name: "payments",
+            columns: [
+                ReportColumn("order_id", .inputText), ReportColumn("tender_no", .inputText), ReportColumn("processor", .inputText),
+                ReportColumn("payment_ref", .inputText), ReportColumn("pos_amount", .money), ReportColumn("settled_amount", .money),
+                ReportColumn("fee", .money), ReportColumn("settled_on", .date), ReportColumn("payout_id", .inputText),
+                ReportColumn("refunded_amount", .money), ReportColumn("chargeback_amount", .money), ReportColumn("life", .text),
+            ])
+        for payment in report.payments {
+            table.append([
+                input(payment.orderID), .inputText(payment.tenderNumbers), .inputText(payment.processor), .inputText(payment.paymentRefs),
+                money(payment.posAmount, exponent), money(payment.settledAmount, exponent), money(payment.fee, exponent),
+                payment.settledOn.map(ReportCell.date) ?? .empty, input(payment.payoutIDs), .money(payment.refundedAmount, exponent: exponent),
+                .money(payment.chargebackAmount, exponent: exponent), .text(payment.life.rawValue),
+            ])
+        }
+        return table
+    }
+
+    /// What `reconcile` prints: counts and amounts by status, the card clearing and processor
+    /// balance per processor at the end, then the exceptions, largest and oldest first (at most
+    /// `limit`).
+    public static func summary(_ report: ReconciliationReport, exponent: Int, limit: Int = 20) -> String {
+        var text = "reconciliation \(report.span): \(report.rows.count) items\n"
+        var byStatus: [ReconciliationStatus: (count: Int, amount: Sum)] = [:]
+        for row in report.rows {
+            var entry = byStatus[row.status] ?? (0, Sum())
+            entry.count += 1
+            entry.amount += row.difference ?? 0
+            byStatus[row.status] = entry
+        }
+        let statusTable = ReportTable(
+            name: "statuses", columns: [ReportColumn("status", .text), ReportColumn("items", .number), ReportColumn("open", .money)],
+            rows: ReconciliationStatus.allCases.compactMap { status in
+                guard let entry = byStatus[status] else { return nil }
+                let amount = Int64(exactly: entry.amount.total).map { ReportCell.money($0, exponent: exponent) }
+                    ?? .text(formatMinorUnits(sum: entry.amount.total, exponent: exponent))
+                return [.text(status.rawValue), .integer(Int64(entry.count)), amount]
+            })
+        text += TextTableWriter.render(statusTable)
+        let closing = report.rollforward.filter { $0.line == .closing }
+        if !closing.isEmpty {
+            text += "\nat the end:\n"
+            for line in closing {
+                text += "  \(line.account.rawValue) \(line.processor.isEmpty ? "(no processor)" : line.processor): "
+                    + formatMinorUnits(line.amount, exponent: exponent) + "\n"
+            }
+        }
+        let exceptions = report.rows.filter { $0.status.isException }.sorted { a, b in
+            let x = (a.difference ?? a.settledAmount ?? a.posAmount ?? 0).magnitude
+            let y = (b.difference ?? b.settledAmount ?? b.posAmount ?? 0).magnitude
+            if x != y { return x > y }
+            if (a.ageDays ?? 0) != (b.ageDays ?? 0) { return (a.ageDays ?? 0) > (b.ageDays ?? 0) }
+            return Reconciliation.rowPrecedesForSummary(a, b)
+        }
+        if exceptions.isEmpty {
+            text += "\nno exceptions\n"
+        } else {
+            text += "\nexceptions, largest and oldest first (\(exceptions.count)):\n"
+            for row in exceptions.prefix(limit) {
+                let amount = row.difference ?? row.settledAmount ?? row.posAmount ?? 0
+                let what = row.tenderNumber.map { "order \(row.orderID ?? "") tender \($0)" } ?? "record \(row.recordID ?? "")"
+                text += "  \(row.status.rawValue) \(row.processor.isEmpty ? "(no processor)" : row.processor) \(what) "
+                    + "\(formatMinorUnits(amount, exponent: exponent))\(row.ageDays.map { ", \($0) days" } ?? "")\n"
+            }
+            if exceptions.count > limit { text += "  … \(exceptions.count - limit) more in reconciliation.csv\n" }
+        }
+        for id in report.overridesNamingNothing { text += "override \(id) names nothing known at the end of \(report.span.lastDay)\n" }
+        for id in report.matchesRefused { text += "override \(id) (MATCH) names items of two processors: not applied\n" }
+        return text
+    }
+}
