@@ -95,6 +95,7 @@ import Testing
             ok     inventory account = valuation
             ok     value conservation
             ok     closed periods = recomputed at their close
+            ok     card clearing and processor balance = open reconciliation items
 
             """)
     }

@@ -101,6 +101,10 @@ import Testing
         for entry in ["SALES:2026-10-20:S02", "COGS:2026-10-20:S02", "ADJUST:2026-11-01:2026-10"] {
             try Golden.check("sample/entry-\(entry.replacingOccurrences(of: ":", with: "_")).txt", try Self.transcript(cli, ["entry", entry]))
         }
+        // November's card money, and one order's story.
+        try Golden.check(
+            "sample/reconcile-2026-11.txt", try Self.transcript(cli, ["reconcile", "--period", "2026-11", "--out", "reconciled/2026-11"]))
+        try Golden.check("sample/payment-S03-100047.txt", try Self.transcript(cli, ["payment", "S03-100047"]))
         try Golden.check("sample/files.txt", try Self.transcript(cli, ["files"]))
         try Golden.check("sample/verify.txt", try Self.transcript(cli, ["verify"]))
     }
@@ -109,7 +113,7 @@ import Testing
     @Test func help() throws {
         let cli = try CLI()
         cli.environment["COLUMNS"] = "100"
-        let commands = ["", "init", "ingest", "files", "stock", "trail", "cost", "report", "close", "entry", "explain", "verify", "sample"]
+        let commands = ["", "init", "ingest", "files", "stock", "trail", "cost", "report", "reconcile", "payment", "close", "entry", "explain", "verify", "sample"]
         for command in commands {
             let arguments = command.isEmpty ? ["--help"] : [command, "--help"]
             let result = try cli.run(arguments)
