@@ -679,21 +679,21 @@ public struct ReconciliationState: Sendable {
                 }
             }
             payments[payment].refundTenders.sort()
-            payments[payment].life = life(of: payments[payment])
+            payments[payment].life = life(of: payment)
         }
     }
 
-    private mutating func life(of payment: PaymentState) -> PaymentLife {
+    /// The payment's life (SEMANTICS §6.8); records its refunded and chargeback amounts on the way.
+    private mutating func life(of index: Int) -> PaymentLife {
+        let payment = payments[index]
         let records = reconciliation.items.records
         let unreversed = payment.chargebacks.filter { !reversedChargebacks.contains($0) }
         var chargebackAmount = Sum()
         for chargeback in unreversed { chargebackAmount -= records[chargeback].gross }
         var refunded = Sum()
         for refund in payment.refunds where !grouping.cancelledRefunds.contains(refund) { refunded -= records[refund].gross }
-        if let index = payments.firstIndex(where: { $0.group == payment.group }) {
-            payments[index].refundedAmount = refunded
-            payments[index].chargebackAmount = chargebackAmount
-        }
+        payments[index].refundedAmount = refunded
+        payments[index].chargebackAmount = chargebackAmount
         let accepted = unreversed.contains { chargeback in
             (overridesOfRecord[chargeback] ?? []).contains { reconciliation.overrides[$0].override.action != .match }
         }
