@@ -247,6 +247,37 @@ import Testing
             == FIFOCheckpointTests.After(full, from: checkpoint.sequenceOffset))
     }
 
+    @Test func aLateReturnOfTheOrderMovesALaterOneToTheNextLine() {
+        // GR1: 1 unit for 1.00 and GR2: 1 unit for 2.00 (Oct 1); O1 sells 1 on line 1 (GR1: 1.00)
+        // and 1 on line 2 (GR2: 2.00), Oct 1. GR3 (Oct 2, 08:00): 1 unit for 5.00. R2 (Oct 3, only
+        // O1, 1 unit): known on Oct 3, line 1 → 1.00. R1 (Oct 2, 15:00, only O1, 1 unit) is learnt
+        // on Oct 4: it comes first and takes line 1 (1.00), so R2 now takes line 2 → 2.00. The
+        // cache replays from the Oct 2 checkpoint, with both lines of O1 before it, and gets the
+        // full run's results.
+        var story = CostStory()
+        story.receive("GR1", day: 1, quantity: 1, value: 100)
+        story.receive("GR2", day: 1, quantity: 1, value: 200)
+        story.sell("O1", day: 1, quantity: 1, line: 1)
+        story.sell("O1", day: 1, quantity: 1, line: 2)
+        story.receive("GR3", day: 2, quantity: 1, value: 500)
+        story.customerReturn("R2", of: "O1", line: nil, day: 3, quantity: 1)
+        story.customerReturn("R1", of: "O1", line: nil, day: 2, quantity: 1, recordedDay: 4)
+        let first = FIFOEngine.run(
+            sku: story.sku, events: story.events.filter { $0.source.recordedAt <= CostStory.at(3, 23) }, standardCost: nil,
+            checkpointSpacing: 1)
+        #expect(first.layer("R2")?.value == 100)
+        let full = FIFOEngine.run(sku: story.sku, events: story.events, standardCost: nil, checkpointSpacing: 1)
+        #expect(["R1", "R2"].map { full.layer($0)?.value } == [100, 200])
+        #expect(Self.links(full) == [["SALE_OF_ORDER", "O1", "1", "1", "1"], ["SALE_OF_ORDER", "O1", "2", "1", "1"]])
+        let checkpoint = first.checkpoints.last { $0.boundary <= CostStory.at(2, 15) }!
+        #expect(checkpoint.boundary == CostStory.at(2, 0))
+        let after = story.events.filter { $0.occurredAt >= checkpoint.boundary }
+        let replay = FIFOCheckpointTests.replay(after, from: checkpoint, earlier: first)
+        #expect(replay?.priorSources.map(\.lineNumber) == [1, 2])
+        #expect(replay.map { FIFOCheckpointTests.After($0, from: checkpoint.sequenceOffset) }
+            == FIFOCheckpointTests.After(full, from: checkpoint.sequenceOffset))
+    }
+
     @Test func aLateLowerNumberedLineOfTheOrderSendsTheSKUBackToAWholeReplay() {
         // O1 line 2 sells 1 on Oct 1 (GR1: 1.00 a unit); R1 (Oct 2, only O1) resolves to line 2.
         // O1 line 1, sold on Oct 3 and learnt late, is a line R1 names in a full run (the lowest
