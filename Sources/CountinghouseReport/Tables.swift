@@ -170,6 +170,7 @@ public enum CostTables {
             case .fromLayer: name = "  from layer"
             case .pending: name = "  pending"
             case .cancelledByReturn: name = "  cancelled by return"
+            case .returnOfSaleLine: name = "  of sale line"
             }
             table.append([
                 time(line.occurredAt), .text(name), input(line.documentID), line.lineNumber.map(ReportCell.integer) ?? .empty,

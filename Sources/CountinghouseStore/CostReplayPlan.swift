@@ -8,8 +8,8 @@
 // on the plan these return. Invariants: a SKU replays from its last checkpoint at or before the
 // earliest occurred_at of its new rows, and whole when it has none, when it has a new catalogue row
 // (a standard cost is a fallback anywhere in its history) or when a new sale or shipment line is one
-// an earlier return or receipt names (`CostReplay.conflicts`); SKUs without new rows are not
-// repriced at all.
+// an earlier return or receipt names, or one an earlier return naming only its order could resolve
+// to (`CostReplay.conflicts`); SKUs without new rows are not repriced at all.
 // Errors a user can see: none.
 import CountinghouseCore
 
@@ -40,7 +40,8 @@ enum WholeReplayReason: Equatable {
     case noCheckpointBefore
     /// A new catalogue row of the SKU.
     case catalogueChanged
-    /// A new sale or shipment line that an earlier return or receipt names.
+    /// A new sale or shipment line that an earlier return or receipt names (or, for a return that
+    /// named only its order, could name).
     case conflict
 }
 

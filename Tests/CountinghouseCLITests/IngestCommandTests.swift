@@ -49,6 +49,32 @@ import Testing
     }
 
     @Test(arguments: storeKinds)
+    func aReturnNamingOnlyItsOrderLandsAndTheTrailShowsTheLineItResolvedTo(postgres: Bool) throws {
+        // As Square refunds give them: each return names only order O1. O1 sold SKU1 on line 1 and
+        // SKU2 on line 2, so the SKU1 return resolves to O1:1 and the SKU2 one to O1:2.
+        let cli = try CLI(postgres: postgres)
+        let purchases = try cli.write("purchases.csv", Self.purchases)
+        let sales = try cli.write("pos_lines.csv", Self.sales)
+        let refunds = try cli.write("refunds.csv", """
+            order_id,line_no,occurred_at,location,sku,type,quantity,unit_price,original_order_id
+            R1,1,2026-10-07T10:00:00Z,S01,SKU1,RETURN,1,5.00,O1
+            R1,2,2026-10-07T10:00:00Z,S01,SKU2,RETURN,2,2.00,O1
+
+            """)
+        #expect(try cli.run(["init"]).status == 0)
+        let ingest = try cli.run(["ingest", purchases, sales, refunds], now: "2026-10-07T20:00:00Z")
+        #expect(ingest.status == 0, "\(ingest.output)\(ingest.error)")
+        let trail = try cli.run(["trail", "--sku", "SKU1", "--location", "S01", "--format", "csv"])
+        #expect(trail.output.hasSuffix("""
+            2026-10-07T10:00:00+00:00,CUSTOMER_RETURN,R1,1,1,2.50,2.5000,8,20.00,0,,2026-10-07T20:00:00+00:00,\(refunds):2
+            ,  of sale line,O1,1,1,,,,,,,,
+
+            """), "\(trail.output)")
+        let other = try cli.run(["trail", "--sku", "SKU2", "--location", "S01", "--format", "csv"])
+        #expect(other.output.contains(",  of sale line,O1,2,2,,,,,,,,\n"), "\(other.output)")
+    }
+
+    @Test(arguments: storeKinds)
     func theSameFileTwiceIsSkippedAndTheSameRowsElsewhereAreDuplicates(postgres: Bool) throws {
         let cli = try CLI(postgres: postgres)
         let first = try cli.write("day1/purchases.csv", Self.purchases)

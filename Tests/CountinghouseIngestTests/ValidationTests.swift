@@ -314,14 +314,24 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
     ])
 }
 
-@Test func aReturnWithHalfItsReference() {
-    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,,\nR1,2,\(at),S01,A,RETURN,1,1.00,,,,,1,\n") == [
-        "in.csv:2: column original_line_no \"\": original_order_id and original_line_no go together (both or neither)",
-        "in.csv:3: column original_order_id \"\": original_order_id and original_line_no go together (both or neither)",
+@Test func aReturnWithALineButNoOrder() {
+    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,,1,\nR1,2,\(at),S01,A,RETURN,1,1.00,,,,,3,\n") == [
+        "in.csv:2: column original_line_no \"1\": original_line_no needs original_order_id",
+        "in.csv:3: column original_line_no \"3\": original_line_no needs original_order_id",
     ])
     #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,01,\n") == [
         "in.csv:2: column original_line_no \"01\": not a positive integer without leading zeros"
     ])
+}
+
+@Test func aReturnNamingOnlyItsOrderIsAccepted() throws {
+    // As Square refunds give it (FORMATS §2): the costing resolves the order to one of its lines.
+    let rows = try #require(validRows(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,,\n"))
+    #expect(rows.count == 1)
+    #expect(rows[0]["original_order_id"] == .text("T1"))
+    #expect(rows[0]["original_line_no"] == .null)
+    // And with both columns, or neither, as before.
+    #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,2,\nR1,2,\(at),S01,A,RETURN,1,1.00,,,,,,\n") == [])
 }
 
 @Test func receiptNumberOnAShip() {

@@ -146,6 +146,68 @@ import Testing
         #expect(oddContents.deltas.map(\.value) == plain.deltas.map(\.value))
     }
 
+    /// Returns naming only their order (Square refunds), with the sale learnt after the return and
+    /// then another return of the same order: each refresh equals a rebuild from nothing.
+    @Test(arguments: StoreFlavor.all)
+    func returnsNamingOnlyTheirOrderRefreshLikeARebuild(flavor: StoreFlavor) throws {
+        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
+        func delivery(_ name: String, _ csv: String) throws -> (name: String, kind: LedgerKind, rows: [LedgerRow]) {
+            switch ingestor.validate(bytes: Array(csv.utf8), displayName: name, kind: nil) {
+            case .success(let (valid, rows)): return (name, valid.kind, rows)
+            case .failure(let failure):
+                Issue.record("\(name) does not validate: \(failure)")
+                throw ProducerFailure()
+            }
+        }
+        let lines = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price,original_order_id,original_line_no\n"
+        // GR1: 2 units for 2.00 (Oct 1); GR2: 1 for 3.00 (Oct 2). R1 (Oct 2, 15:00) returns 1 naming
+        // only O1, which is learnt a delivery later (sold 2 on Oct 4); O2 sells 1 on Oct 3.
+        let deliveries = [
+            try delivery("purchases.csv", "document_id,line_no,occurred_at,location,sku,type,quantity,unit_cost\n"
+                + "GR1,1,2026-10-01T08:00:00Z,S01,SKU1,RECEIVE,2,1.00\nGR2,1,2026-10-02T08:00:00Z,S01,SKU1,RECEIVE,1,3.00\n"),
+            try delivery("day1.csv", lines
+                + "R1,1,2026-10-02T15:00:00Z,S01,SKU1,RETURN,1,5.00,O1,\nO2,1,2026-10-03T12:00:00Z,S01,SKU1,SALE,1,5.00,,\n"),
+            try delivery("day2.csv", lines
+                + "O1,1,2026-10-04T10:00:00Z,S01,SKU1,SALE,2,5.00,,\nO3,1,2026-10-05T12:00:00Z,S01,SKU1,SALE,1,5.00,,\n"),
+            try delivery("day3.csv", lines + "R3,1,2026-10-06T12:00:00Z,S01,SKU1,RETURN,1,5.00,O1,\n"),
+        ]
+        try withStore(flavor) { store, _ in
+            func returnValues() throws -> [String: Int64] {
+                var values: [String: Int64] = [:]
+                for posting in try store.cachedContents().postings where posting.kind == .customerReturn {
+                    values[posting.documentID] = posting.value
+                }
+                return values
+            }
+            func costs() throws -> [String: Int64] {
+                Dictionary(try store.cachedContents().lines.map { ($0.documentID, $0.cost + $0.provisionalCost) }, uniquingKeysWith: +)
+            }
+            var refreshes: [CostCacheRefresh] = []
+            for (index, delivery) in deliveries.enumerated() {
+                try Self.append(store, delivery, at: index)
+                if index == 0 { continue }
+                refreshes.append(try store.refreshCostCache(rebuild: false, checkpointSpacing: 1))
+                // Each refresh equals a rebuild from nothing, checkpoints and links included.
+                #expect(try LedgerVerifier.verify(store).passed, "after \(delivery.name)")
+                // Known after day 1: O1 is unknown, R1 unusable at the latest purchase (GR2): 3.00.
+                if index == 1 { #expect(try returnValues() == ["R1": 300]) }
+            }
+            // After day 2: R1 resolves to O1:1 (it comes before its sale, and cancels nothing); O1
+            // takes GR1's last unit and GR2, 4.00, and R1 = round(4.00 × 1 / 2) = 2.00. The cached
+            // checkpoint of Oct 3 has R1 before it with no line: the SKU is replayed whole.
+            #expect(refreshes[1].skusRepriced == 1 && refreshes[1].skusFromCheckpoint == 0)
+            // After day 3: R3 (only O1) replays from Oct 5, with O1:1 before the checkpoint and R1's
+            // unit counted against it: C(2) − C(1) = 4.00 − 2.00 = 2.00.
+            #expect(refreshes[2].skusRepriced == 1 && refreshes[2].skusFromCheckpoint == 1)
+            #expect(try returnValues() == ["R1": 200, "R3": 200])
+            #expect(try costs() == ["O1": 400, "O2": 100, "O3": 200])
+            let incremental = Self.sorted(try store.cachedContents())
+            _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: 1)
+            #expect(Self.sorted(try store.cachedContents()) == incremental)
+            #expect(try LedgerVerifier.verify(store).passed)
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func shuffledIngestOrderGivesIdenticalCosts(flavor: StoreFlavor) throws {
         // Items stay first: a later catalogue row supersedes an earlier one by knowledge time, so the

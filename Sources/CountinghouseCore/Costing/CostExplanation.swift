@@ -131,11 +131,12 @@ public struct CostExplanation: Sendable {
             let name = source?.outflowID ?? run.events[sale].source.documentID
             let total = (source?.cost ?? 0) + (source?.provisionalCost ?? 0)
             let quantity = isReturn ? (source.map { $0.quantity - $0.cancelledQuantity } ?? 0) : run.events[sale].quantity
-            return (isReturn ? "customer return of \(name)" : "transfer receipt of \(name)")
+            return (isReturn ? "customer return of \(name)" : "transfer receipt of \(name)") + orderOnly(run, layer)
                 + ": its cost \(money(total)) shared over \(units(quantity)), units \(layer.cumulativeBefore + 1)–\(layer.cumulativeAfter) "
                 + "of them = \(money(layer.value))"
         case .unusableReturn:
-            return "customer return without a usable sale reference: \(units(layer.units)) valued \(money(layer.value))\(fallback)"
+            return "customer return without a usable sale reference\(orderOnly(run, layer)): \(units(layer.units)) valued "
+                + "\(money(layer.value))\(fallback)"
         case .unmatchedTransferReceipt(let over):
             return (over ? "received more than was shipped" : "received without a known shipment")
                 + ": \(units(layer.units)) valued \(money(layer.value))\(fallback), provisional until the shipment is known"
@@ -144,7 +145,23 @@ public struct CostExplanation: Sendable {
         case .priorCustomerReturn(let source), .priorTransferReceipt(let source):
             let prior = run.priorSources[source]
             return "\(prior.kind == .sale ? "customer return" : "transfer receipt") of \(prior.documentID):\(prior.lineNumber) "
-                + "(before a checkpoint): \(money(layer.value))"
+                + "(before a checkpoint)\(orderOnly(run, layer)): \(money(layer.value))"
         }
+    }
+
+    /// For the layer of a return that named only its order: which sale line that resolved to, and
+    /// why (SEMANTICS §3.3); empty for any other layer.
+    static func orderOnly(_ run: SKUCostRun, _ layer: SKUCostRun.Layer) -> String {
+        guard layer.event >= 0, case .customerReturn(let order?, nil) = run.events[layer.event].kind else { return "" }
+        let sequence = run.sequenceOffset + Int64(layer.event)
+        guard let link = run.links.first(where: { $0.sequence == sequence }), link.lineNumber > 0 else {
+            return " (it named only order \(order), which had no SALE line of \(run.sku) with units not yet returned)"
+        }
+        if link.countedUnits == 0 {
+            return " (it named only order \(order); its first SALE line of \(run.sku) with units not yet returned, line "
+                + "\(link.lineNumber), had fewer units left than it brought back)"
+        }
+        return " (it named only order \(order): line \(link.lineNumber) is its first SALE line of \(run.sku) with units not yet "
+            + "returned)"
     }
 }

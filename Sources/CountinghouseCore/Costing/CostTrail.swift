@@ -1,7 +1,8 @@
 // The trail of one item at one location: the bank statement an accountant reads to answer "why
 // is this cost 12.34?". Every movement in sequence order with its units and value, the running
-// units, value and pending units, and under each outflow the layers it took from (document, file
-// and row, units, value) and the units still pending at the provisional cost.
+// units, value and pending units, under each outflow the layers it took from (document, file
+// and row, units, value) and the units still pending at the provisional cost, and under a return
+// that named only its order the sale line it resolved to.
 //
 // Place in the pipeline: pure; a cost run → `CostTrail.lines` → the report module's trail table.
 
@@ -16,6 +17,9 @@ public struct TrailLine: Sendable, Hashable {
         case pending
         /// An outflow's units cancelled by a customer return.
         case cancelledByReturn
+        /// The sale line a customer return naming only its order resolved to (SEMANTICS §3.3), with
+        /// the units counted against it (0 when they did not fit: the return is then unusable).
+        case returnOfSaleLine
     }
 
     public var kind: Kind
@@ -49,6 +53,8 @@ public enum CostTrail {
         var units = Sum()
         var value = Sum()
         var pending = Sum()
+        var linkOfSequence: [Int64: ReferenceLink] = [:]
+        for link in run.links where link.kind == .saleOfOrder && link.lineNumber > 0 { linkOfSequence[link.sequence] = link }
         for delta in run.deltas where delta.location == location {
             if let through, delta.occurredAt > through { break }
             let position = Int(delta.sequence - run.sequenceOffset)
@@ -72,6 +78,11 @@ public enum CostTrail {
                     runningValue: try value.value("the value of \(run.sku) at \(location)"),
                     runningPending: try pending.value("the pending units of \(run.sku) at \(location)"), flags: flags,
                     recordedAt: event.source.recordedAt, source: event.source.fileLocation))
+            if let link = linkOfSequence[delta.sequence] {
+                lines.append(
+                    TrailLine(kind: .returnOfSaleLine, documentID: link.documentID, lineNumber: link.lineNumber,
+                              quantity: link.countedUnits, flags: []))
+            }
             guard let outflow else { continue }
             for allocation in outflow.allocations {
                 var notes: [String] = []

@@ -15,8 +15,10 @@
 // the earlier run's `ReferenceLink`s).
 // One case a checkpoint cannot see: an event after the boundary that is a sale or shipment line a
 // return or receipt *before* the boundary names (a sale delivered later than the return that names
-// it; or a second line with the same key, which wins the reference, §3.3), which changes that
-// earlier layer. `CostReplay.conflicts` finds it, and the caller replays the SKU whole.
+// it; or a second line with the same key, which wins the reference, §3.3), or a sale line of an
+// order that a return before the boundary named alone and that it could have resolved to instead,
+// which changes that earlier layer. `CostReplay.conflicts` finds it, and the caller replays the
+// SKU whole.
 // Invariant (tested against full runs on generated histories): a replay from a checkpoint gives
 // the full run's outflows, deltas and postings for every event after the boundary, at the same
 // sequence numbers, and the same later checkpoints.
@@ -85,14 +87,20 @@ public struct OpeningReceipt: Sendable, Hashable {
     }
 }
 
-/// What a customer return or a transfer receipt names: a sale line or a shipment line.
+/// What a customer return or a transfer receipt names: a sale line or a shipment line; or, for a
+/// return naming only its order, that order's sale lines, of which it resolved to one.
 public enum ReferenceKind: String, Sendable, Hashable {
     case sale = "SALE"
     case shipment = "SHIPMENT"
+    /// A return naming only its order: a link's `lineNumber` is the sale line it resolved to (0 when
+    /// none had units left); in `CostReplay.namedLines`, line 0 stands for every sale line of the
+    /// order.
+    case saleOfOrder = "SALE_OF_ORDER"
 }
 
-/// A return naming a sale line, or a transfer receipt naming a shipment line, and the units it
-/// counted against that line (0 when the reference was not usable).
+/// A return naming a sale line (or only its order, resolved to a line), or a transfer receipt
+/// naming a shipment line, and the units it counted against that line (0 when the reference was
+/// not usable).
 public struct ReferenceLink: Sendable, Hashable {
     public var sku: String
     /// The return's or receipt's place in its SKU's sequence.
@@ -155,12 +163,14 @@ public enum CostReplay {
     public static let defaultSpacing = 64
 
     /// The sale and shipment lines the events name: returns with both reference columns, and
-    /// transfer receipts.
+    /// transfer receipts; a return naming only its order names all its sale lines, as
+    /// (`saleOfOrder`, order, 0).
     public static func namedLines(_ events: [CostEvent]) -> Set<ReferencedLine> {
         var named = Set<ReferencedLine>()
         for event in events {
             switch event.kind {
             case .customerReturn(let order?, let line?): named.insert(ReferencedLine(kind: .sale, documentID: order, lineNumber: line))
+            case .customerReturn(let order?, nil): named.insert(ReferencedLine(kind: .saleOfOrder, documentID: order, lineNumber: 0))
             case .transferReceive:
                 named.insert(ReferencedLine(kind: .shipment, documentID: event.source.documentID, lineNumber: event.source.lineNumber ?? 0))
             default: break
@@ -170,10 +180,24 @@ public enum CostReplay {
     }
 
     /// Whether a replay from the checkpoint would differ from a full run: an event after the
-    /// boundary is a sale or shipment line that a return or receipt before it names.
+    /// boundary is a sale or shipment line that a return or receipt before it names; or a sale
+    /// line of an order that a return before it named alone, numbered no higher than the line that
+    /// return resolved to (or any, when it resolved to none), which the return could have named
+    /// instead. (A higher-numbered line never changes what such a return resolved to: it tries
+    /// the lowest numbers first. A lower one may have had no units left for it; a whole replay
+    /// is then merely not needed.)
     public static func conflicts(events: [CostEvent], priorLinks: [ReferenceLink]) -> Bool {
         guard !priorLinks.isEmpty else { return false }
-        let named = Set(priorLinks.map { ReferencedLine(kind: $0.kind, documentID: $0.documentID, lineNumber: $0.lineNumber) })
+        var named = Set<ReferencedLine>()
+        var highestLineOfOrder: [String: Int64] = [:]
+        for link in priorLinks {
+            if link.kind == .saleOfOrder {
+                let highest = link.lineNumber == 0 ? Int64.max : link.lineNumber
+                highestLineOfOrder[link.documentID] = max(highestLineOfOrder[link.documentID] ?? 0, highest)
+            } else {
+                named.insert(ReferencedLine(kind: link.kind, documentID: link.documentID, lineNumber: link.lineNumber))
+            }
+        }
         for event in events {
             let kind: ReferenceKind
             switch event.kind {
@@ -181,15 +205,19 @@ public enum CostReplay {
             case .transferShip: kind = .shipment
             default: continue
             }
-            if named.contains(ReferencedLine(kind: kind, documentID: event.source.documentID, lineNumber: event.source.lineNumber ?? 0)) {
+            let line = event.source.lineNumber ?? 0
+            if named.contains(ReferencedLine(kind: kind, documentID: event.source.documentID, lineNumber: line)) {
                 return true
             }
+            if kind == .sale, let highest = highestLineOfOrder[event.source.documentID], line <= highest { return true }
         }
         return false
     }
 
-    /// The earlier lines that the replayed events name, from the earlier run's cogs lines before
-    /// the boundary (the latest line with a key wins, as in a full run) and its links.
+    /// The earlier lines that the replayed events name (every sale line of an order named alone),
+    /// from the earlier run's cogs lines before the boundary (the latest line with a key wins, as
+    /// in a full run) and its links (a return naming only its order counts against the line it
+    /// resolved to).
     public static func priorSources(named: Set<ReferencedLine>, priorLines: [CogsLine], priorLinks: [ReferenceLink]) -> [PriorSource] {
         var latest: [ReferencedLine: CogsLine] = [:]
         for line in priorLines {
@@ -200,13 +228,16 @@ public enum CostReplay {
             default: continue
             }
             let key = ReferencedLine(kind: kind, documentID: line.documentID, lineNumber: line.lineNumber ?? 0)
-            guard named.contains(key) else { continue }
+            guard named.contains(key)
+                || kind == .sale && named.contains(ReferencedLine(kind: .saleOfOrder, documentID: line.documentID, lineNumber: 0))
+            else { continue }
             if let known = latest[key], known.sequence > line.sequence { continue }
             latest[key] = line
         }
         var counted: [ReferencedLine: (units: Int64, layer: Int64)] = [:]
         for link in priorLinks {
-            let key = ReferencedLine(kind: link.kind, documentID: link.documentID, lineNumber: link.lineNumber)
+            let key = ReferencedLine(
+                kind: link.kind == .saleOfOrder ? .sale : link.kind, documentID: link.documentID, lineNumber: link.lineNumber)
             guard latest[key] != nil else { continue }
             counted[key, default: (0, 0)].units += link.countedUnits
             counted[key, default: (0, 0)].layer += link.layerUnits

@@ -301,21 +301,30 @@ public struct SKUCostRun: Sendable {
         changes.reserveCapacity(events.count + events.count / 2)
 
         // Sources of derived layers, known up front: the sale lines and shipment lines of this
-        // SKU that a return or a receipt names (a later line with the same key wins).
+        // SKU that a return or a receipt names (a later line with the same key wins), and every
+        // sale line of an order that a return names without a line.
         var saleByLine: [LineKey: Int] = [:]
         var shipByLine: [LineKey: Int] = [:]
+        var saleLinesOfOrder: [String: [Int64]] = [:]
         if needsLines {
             var namedSales = Set<LineKey>()
             var namedShipments = Set<LineKey>()
+            var namedOrders = Set<String>()
             // Most sales are never returned: a bit per fingerprint of the named sale lines lets
-            // them skip hashing their key into `namedSales`.
+            // them skip hashing their key into `namedSales` (and of the named orders, taken as
+            // line 0, which no line has, into `namedOrders`).
             var namedSaleBits = [UInt64](repeating: 0, count: 64)
+            var namedOrderBits = [UInt64](repeating: 0, count: 64)
             for index in events.indices {
                 switch events[index].kind {
                 case .customerReturn(let order?, let line?):
                     namedSales.insert(LineKey(order, line))
                     let bit = Self.fingerprint(order, line)
                     namedSaleBits[bit >> 6] |= 1 << UInt64(bit & 63)
+                case .customerReturn(let order?, nil):
+                    namedOrders.insert(order)
+                    let bit = Self.fingerprint(order, 0)
+                    namedOrderBits[bit >> 6] |= 1 << UInt64(bit & 63)
                 case .transferReceive:
                     namedShipments.insert(LineKey(events[index].source.documentID, events[index].source.lineNumber))
                 default: break
@@ -323,13 +332,23 @@ public struct SKUCostRun: Sendable {
             }
             for index in events.indices {
                 switch events[index].kind {
-                case .sale where !namedSales.isEmpty:
+                case .sale where !namedSales.isEmpty || !namedOrders.isEmpty:
                     let document = events[index].source.documentID
                     let line = events[index].source.lineNumber ?? 0
-                    let bit = Self.fingerprint(document, line)
-                    guard namedSaleBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { break }
-                    let key = LineKey(document, line)
-                    if namedSales.contains(key) { saleByLine[key] = index }
+                    if !namedSales.isEmpty {
+                        let bit = Self.fingerprint(document, line)
+                        if namedSaleBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 {
+                            let key = LineKey(document, line)
+                            if namedSales.contains(key) { saleByLine[key] = index }
+                        }
+                    }
+                    if !namedOrders.isEmpty {
+                        let bit = Self.fingerprint(document, 0)
+                        if namedOrderBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 && namedOrders.contains(document) {
+                            saleByLine[LineKey(document, line)] = index
+                            saleLinesOfOrder[document, default: []].append(line)
+                        }
+                    }
                 case .transferShip where !namedShipments.isEmpty:
                     let key = LineKey(events[index].source.documentID, events[index].source.lineNumber)
                     if namedShipments.contains(key) { shipByLine[key] = index }
@@ -347,7 +366,13 @@ public struct SKUCostRun: Sendable {
         for index in priorSources.indices {
             let source = priorSources[index]
             priorByLine[ReferencedLine(kind: source.kind, documentID: source.documentID, lineNumber: source.lineNumber)] = index
+            // A sale line before the checkpoint is a candidate for the returns that name only its order.
+            if source.kind == .sale { saleLinesOfOrder[source.documentID, default: []].append(source.lineNumber) }
         }
+        // Each order's candidate lines in the order a return naming only the order tries them:
+        // lowest number first, each once (a line both in this run and before the checkpoint is
+        // this run's, as for a return naming it).
+        for order in saleLinesOfOrder.keys { saleLinesOfOrder[order] = Array(Set(saleLinesOfOrder[order] ?? [])).sorted() }
         // The latest event whose value a layer made so far depends on (a return entered before
         // its sale, a receipt before its shipment): the SKU is not settled before it.
         var dependsUntil = -1
@@ -385,10 +410,34 @@ public struct SKUCostRun: Sendable {
                 take(
                     newOutflow(position, place, .purchaseReturn, quantity: quantity), preferring: original,
                     at: position, queues: &queues[place])
-            case .customerReturn(let originalOrder, let originalLine):
+            case .customerReturn(let originalOrder, let namedLine):
                 var units = quantity
                 var origin = LayerOrigin.unusableReturn
                 var before: Int64 = 0
+                // A return naming only its order (FORMATS §2: Square refunds) names, here in the
+                // sequence, the lowest-numbered SALE line of that order (of this SKU) that still
+                // has units not returned by the usable returns before it; from here on it is a
+                // return naming that line. Reading of the spec: the reference names one line, so
+                // when q is more than that line has left it is unusable (too many units), even if
+                // a later line of the order has units: it is not split across lines, nor does it
+                // skip to a line q fits.
+                var originalLine = namedLine
+                if let originalOrder, namedLine == nil {
+                    for line in saleLinesOfOrder[originalOrder] ?? [] {
+                        let left: Int64
+                        if let sale = saleByLine[LineKey(originalOrder, line)] {
+                            left = events[sale].quantity - returnedUnits[sale, default: 0]
+                        } else if let prior = priorByLine[ReferencedLine(kind: .sale, documentID: originalOrder, lineNumber: line)] {
+                            left = priorSources[prior].quantity - priorCounted[prior]
+                        } else {
+                            continue
+                        }
+                        if left > 0 {
+                            originalLine = line
+                            break
+                        }
+                    }
+                }
                 // A sale line among this run's events wins; else one before the replay's checkpoint.
                 var prior: Int?
                 if let originalOrder, let originalLine, saleByLine[LineKey(originalOrder, originalLine)] == nil {
@@ -423,11 +472,15 @@ public struct SKUCostRun: Sendable {
                 } else {
                     inflowFlags[position, default: []].append("UNUSABLE_RETURN_REFERENCE")
                 }
-                if let originalOrder, let originalLine {
+                if let originalOrder {
+                    // A return naming only its order links the line it resolved to (0: none), so a
+                    // replay can count it against that line and see when a later sale line of the
+                    // order could change what it resolved to (`CostReplay.conflicts`).
                     let usable = inflowFlags[position] == nil
                     links.append(ReferenceLink(
-                        sku: sku, sequence: sequenceOffset + Int64(position), kind: .sale, documentID: originalOrder,
-                        lineNumber: originalLine, countedUnits: usable ? quantity : 0, layerUnits: usable ? units : 0))
+                        sku: sku, sequence: sequenceOffset + Int64(position), kind: namedLine == nil ? .saleOfOrder : .sale,
+                        documentID: originalOrder, lineNumber: originalLine ?? 0, countedUnits: usable ? quantity : 0,
+                        layerUnits: usable ? units : 0))
                 }
                 if units > 0 {
                     let layer = newLayer(position, place, origin, units: units)
@@ -590,4 +643,6 @@ public struct SKUCostRun: Sendable {
 }
 
 /// The version of the engine's rules: a cost cache made by another version is rebuilt.
-public let costEngineVersion = 3
+/// 4: a return naming only its order resolves to a sale line, and its link (`SALE_OF_ORDER`) is
+/// one a program of version 3 cannot read.
+public let costEngineVersion = 4

@@ -151,6 +151,8 @@ import Testing
         var compared = 0
         var withPriorSources = 0
         var withProvisionalLayers = 0
+        /// Replays where a return naming only its order resolved to a sale line before the checkpoint.
+        var withOrderOnlyReturnsOfPriorLines = 0
         var failures: [String] = []
 
         /// Compares a replay from `checkpoint` with the full run (nothing when there is no replay).
@@ -159,6 +161,14 @@ import Testing
             compared += 1
             if !replay.priorSources.isEmpty { withPriorSources += 1 }
             if replay.openingLayers.contains(where: \.provisional) { withProvisionalLayers += 1 }
+            if replay.layers.contains(where: { layer in
+                guard case .priorCustomerReturn = layer.origin, case .customerReturn(_, nil) = replay.events[layer.event].kind else {
+                    return false
+                }
+                return true
+            }) {
+                withOrderOnlyReturnsOfPriorLines += 1
+            }
             if After(replay, from: checkpoint.sequenceOffset) != After(full, from: checkpoint.sequenceOffset) {
                 failures.append("\(label), checkpoint \(checkpoint.boundary)")
             }
@@ -180,6 +190,7 @@ import Testing
         // Returns and receipts after a checkpoint naming lines before it, and provisional layers
         // carried across it, are met often enough to count.
         #expect(tally.withPriorSources > 100 && tally.withProvisionalLayers > 50, "\(tally)")
+        #expect(tally.withOrderOnlyReturnsOfPriorLines > 30, "\(tally)")
     }
 
     @Test func lateRowsReplayedFromTheLastCheckpointBeforeThemEqualAFullRun() {
@@ -206,5 +217,6 @@ import Testing
         #expect(tally.failures.isEmpty, "\(tally.failures.count) replays differ: \(tally.failures.prefix(10))")
         #expect(tally.compared > 300, "only \(tally.compared) late-row replays")
         #expect(tally.withPriorSources > 30 && tally.withProvisionalLayers > 15, "\(tally)")
+        #expect(tally.withOrderOnlyReturnsOfPriorLines > 30, "\(tally)")
     }
 }

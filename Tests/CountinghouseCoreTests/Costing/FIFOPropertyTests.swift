@@ -62,6 +62,8 @@ import Testing
             "FALLBACK_PURCHASE_ELSEWHERE", "FALLBACK_STANDARD_COST", "FALLBACK_ZERO", "FROM_PROVISIONAL_LAYER",
             "provisional layer at a position", "fill across a later instant", "tie at one instant",
             "late rows change a final cost", "three locations", "A→B→A", "take on a cycle of a cut fill",
+            "order-only return", "order-only return of a later line", "unusable order-only return of a sold order",
+            "unusable order-only return: no sale line",
         ]
         for feature in expected {
             #expect(seen[feature, default: 0] >= 10, "\(feature): \(seen[feature, default: 0]) times")
@@ -97,9 +99,19 @@ import Testing
                 features.append("usable return layer")
                 if sale > model.layers[layer].event { features.append("return before its sale") }
                 if events[sale].location != event.location { features.append("return at another location") }
+                if case .customerReturn(_, nil) = event.kind {
+                    features.append("order-only return")
+                    if events[sale].source.lineNumber != 1 { features.append("order-only return of a later line") }
+                }
             case .returnAtFallback:
                 guard case .customerReturn(let order, let line) = event.kind else { break }
-                if let sale = events.first(where: { $0.source.kind == .posLines && $0.source.documentID == order && $0.source.lineNumber == line }) {
+                if order != nil && line == nil {
+                    let named = events.contains {
+                        if case .sale = $0.kind { return $0.source.documentID == order }
+                        return false
+                    }
+                    features.append(named ? "unusable order-only return of a sold order" : "unusable order-only return: no sale line")
+                } else if let sale = events.first(where: { $0.source.kind == .posLines && $0.source.documentID == order && $0.source.lineNumber == line }) {
                     if case .complimentary = sale.kind { features.append("unusable return: a COMP") }
                     if case .sale = sale.kind { features.append("unusable return: too many units") }
                 } else if order == nil {
@@ -492,11 +504,21 @@ struct RandomHistory {
                                        recordedDay: recordedDay)
             } else if roll < 45 {
                 let order = next("O")
-                for line in 1...(chance(0.25) ? Int64(2) : 1) {
+                let lineCount: Int64 = chance(0.25) ? 2 : 1
+                for line in 1...lineCount {
                     let quantity = int(1...4)
                     let recordedDay = recorded(day)
                     story.sell(order, at: location, day: day, hour: hour, quantity: quantity, recordedDay: recordedDay, line: line)
                     sales.append(SaleLine(order: order, line: line, quantity: quantity, location: location, day: day, hour: hour))
+                }
+                // A whole two-line order refunded as Square gives it: one return per line, each
+                // naming only the order, so the second one resolves to line 2 once line 1 is back.
+                if lineCount == 2 && chance(0.35) {
+                    for sale in sales.suffix(2) {
+                        let returnDay = min(lastDay, day + int(0...2))
+                        story.customerReturn(next("O"), of: order, line: nil, at: location, day: returnDay, hour: pick(hours),
+                                             quantity: sale.quantity, recordedDay: recorded(returnDay))
+                    }
                 }
             } else if roll < 50 {
                 let order = next("O")
@@ -506,7 +528,7 @@ struct RandomHistory {
             } else if roll < 65 {
                 let order = next("O")
                 var original: String?
-                var originalLine: Int64 = 1
+                var originalLine: Int64? = 1
                 var quantity = int(1...3)
                 var at = location
                 var (returnDay, returnHour) = (day, hour)
@@ -524,11 +546,14 @@ struct RandomHistory {
                     } else if chance(0.6) {
                         returnDay = min(lastDay, sale.day + int(0...2))
                     }
+                    // Only the order named (Square refunds): its first SALE line with units left.
+                    if chance(0.3) { originalLine = nil }
                 } else if kind < 93 {
                     original = pick(sales).order
                     originalLine = 7  // an unknown line of a known order
                 } else {
                     original = "O999"
+                    if chance(0.5) { originalLine = nil }  // an order with no SALE line of this SKU
                 }
                 let recordedDay = recorded(returnDay)
                 story.customerReturn(order, of: original, line: originalLine, at: at, day: returnDay, hour: returnHour,
@@ -609,7 +634,7 @@ struct RandomHistory {
             case .complimentary:
                 lines.append("story.giveAway(\(quoted(source.documentID)), at: \(quoted(event.location)), \(common), quantity: \(event.quantity))")
             case .customerReturn(let order, let originalLine):
-                lines.append("story.customerReturn(\(quoted(source.documentID)), of: \(quoted(order)), line: \(originalLine ?? 1), at: \(quoted(event.location)), \(common), quantity: \(event.quantity), \(recorded))")
+                lines.append("story.customerReturn(\(quoted(source.documentID)), of: \(quoted(order)), line: \(originalLine.map(String.init) ?? "nil"), at: \(quoted(event.location)), \(common), quantity: \(event.quantity), \(recorded))")
             case .transferShip(let destination):
                 lines.append("story.ship(\(quoted(source.documentID)), from: \(quoted(event.location)), to: \(quoted(destination)), \(common), quantity: \(event.quantity), \(recorded))")
             case .transferReceive(let origin):

@@ -17,6 +17,9 @@
 //    event, and sum the values of the inflows and outflows so far.
 //
 // Readings of the spec where its words leave a choice (each one agrees with the engine today):
+//  - A return naming only its order names one line, the lowest-numbered SALE line of the order
+//    with units left at the return's place; when its units do not fit that line it is unusable
+//    (it is neither split over lines nor moved to a line it fits).
 //  - Flags are cogs.csv's vocabulary (the spec names flags, not their spelling): CANCELLED_BY_RETURN,
 //    FALLBACK_<which fallback> whenever unfilled or self-dependent units were priced at the
 //    fallback, FROM_PROVISIONAL_LAYER, SELF_DEPENDENT. A purchase return naming an unknown receipt,
@@ -230,14 +233,24 @@ struct ReferenceModel {
                 } else if event.quantity < onHand {
                     addOutflow(i, kind: "SHRINKAGE", units: onHand - event.quantity, preferring: nil)
                 }
-            case .customerReturn(let order, let line):
-                let sale = events.indices.first { j in
-                    if case .sale = events[j].kind, let order, let line {
+            case .customerReturn(let order, let namedLine):
+                func isSale(_ j: Int, of order: String?) -> Bool {
+                    if case .sale = events[j].kind, let order {
                         return events[j].sku == event.sku && events[j].source.kind == .posLines
-                            && events[j].source.documentID == order && events[j].source.lineNumber == line
+                            && events[j].source.documentID == order
                     }
                     return false
                 }
+                // Only the order named: the lowest-numbered SALE line of it with units not yet
+                // returned by the usable returns before this one (FORMATS §2); none, unusable.
+                var line = namedLine
+                if namedLine == nil {
+                    let lines = events.indices.filter { isSale($0, of: order) }
+                        .filter { events[$0].quantity - usableReturnedUnits[$0, default: 0] > 0 }
+                        .compactMap { events[$0].source.lineNumber }
+                    line = lines.min()
+                }
+                let sale = events.indices.first { j in isSale(j, of: order) && events[j].source.lineNumber == line && line != nil }
                 if let sale, event.quantity <= events[sale].quantity - usableReturnedUnits[sale, default: 0] {
                     usableReturnedUnits[sale, default: 0] += event.quantity
                     var rest = event.quantity
