@@ -2,16 +2,18 @@
 // the end of a business day, as known at T.
 //
 // Place in the pipeline: pure, inside `Reconciliation`. The items are numbered once, tenders in
-// tender order then records in record order (`ReconciliationItems`); a grouping at the end of day
-// L takes the items whose business date is at most L (those that occurred before the first instant
-// of L + 1) and forms the groups in §6.2's order: MATCH overrides, failed refunds, the three
-// matching steps, second captures, then everything else alone.
+// tender order then records in record order (`ReconciliationItems`, which also hashes their keys
+// once); a grouping at the end of day L takes the items whose business date is at most L (those
+// that occurred before the first instant of L + 1) and forms the groups in §6.2's order: MATCH
+// overrides, failed refunds, the three matching steps, second captures, then everything else alone.
 // Invariants: every known card tender and card-clearing record is in exactly one group; a group's
-// members are in item order; a group's lead is its first tender, else its first record.
+// members are listed in item order; a group's lead is its first tender, else its first record.
+// Joins go through `HashChains` (a key's hash, then the key itself compared), never a dictionary of
+// arrays per key: a million tenders against a million captures is the bench's case.
 // Errors a user can see: none (what cannot be matched is a status, not an error).
 
 /// The items of one reconciliation, sorted and numbered once.
-struct ReconciliationItems {
+struct ReconciliationItems: Sendable {
     /// CARD tenders in tender order (occurred_at, order_id bytes, tender_no).
     let tenders: [POSTender]
     /// Each tender's index in the input.
@@ -22,17 +24,63 @@ struct ReconciliationItems {
     /// Business dates (days since the epoch) of each tender's and record's occurred_at.
     let tenderDays: [Int64]
     let recordDays: [Int64]
+    /// Processors numbered (lower-case codes as ingest stores them; "" for a tender without one).
+    let processorNames: [String]
+    let tenderProcessor: [Int32]
+    let recordProcessor: [Int32]
+    /// Hashes of (processor, direction, payment_ref) and (processor, direction, order id); 0 when
+    /// the identifier is empty. Direction: a PAYMENT tender and a CAPTURE are 0, a REFUND of either
+    /// side 1 (only those pair, §6.2 step 3).
+    let tenderRefHash: [UInt64]
+    let tenderOrderHash: [UInt64]
+    let recordRefHash: [UInt64]
+    let recordOrderHash: [UInt64]
 
     init(tenders input: [POSTender], records inputRecords: [SettlementRecord], offset: OffsetAtInstant) {
         let card = input.indices.filter { input[$0].tender == .card }
-        let sortedTenders = card.sorted { a, b in Self.tenderPrecedes(input[a], input[b]) }
+        // Instants first: comparing whole rows would copy each (and retain its strings) per comparison.
+        let sortedTenders = card.sorted { a, b in
+            let first = input[a].occurredAt
+            let second = input[b].occurredAt
+            return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
+        }
         tenderInputIndex = sortedTenders
-        tenders = sortedTenders.map { input[$0] }
-        let sortedRecords = inputRecords.indices.sorted { a, b in Self.recordPrecedes(inputRecords[a], inputRecords[b]) }
+        let tenders = sortedTenders.map { input[$0] }
+        self.tenders = tenders
+        let sortedRecords = inputRecords.indices.sorted { a, b in
+            let first = inputRecords[a].occurredAt
+            let second = inputRecords[b].occurredAt
+            return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
+        }
         recordInputIndex = sortedRecords
-        records = sortedRecords.map { inputRecords[$0] }
+        let records = sortedRecords.map { inputRecords[$0] }
+        self.records = records
         tenderDays = tenders.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
         recordDays = records.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
+
+        var names: [String] = []
+        var numbers: [String: Int32] = [:]
+        func number(_ name: String) -> Int32 {
+            if let known = numbers[name] { return known }
+            let new = Int32(names.count)
+            names.append(name)
+            numbers[name] = new
+            return new
+        }
+        let tenderProcessor = tenders.map { number($0.processor ?? "") }
+        let recordProcessor = records.map { number($0.processor) }
+        self.tenderProcessor = tenderProcessor
+        self.recordProcessor = recordProcessor
+        processorNames = names
+        func keyHash(_ value: String?, _ processor: Int32, _ direction: UInt64) -> UInt64 {
+            guard let value, !value.isEmpty else { return 0 }
+            let hash = FastKeyHash.combine(FastKeyHash.hash(value), UInt64(processor), direction)
+            return hash == 0 ? 1 : hash
+        }
+        tenderRefHash = tenders.indices.map { keyHash(tenders[$0].paymentRef, tenderProcessor[$0], tenders[$0].type == .refund ? 1 : 0) }
+        tenderOrderHash = tenders.indices.map { keyHash(tenders[$0].orderID, tenderProcessor[$0], tenders[$0].type == .refund ? 1 : 0) }
+        recordRefHash = records.indices.map { keyHash(records[$0].paymentRef, recordProcessor[$0], records[$0].type == .refund ? 1 : 0) }
+        recordOrderHash = records.indices.map { keyHash(records[$0].orderID, recordProcessor[$0], records[$0].type == .refund ? 1 : 0) }
     }
 
     /// Tender order: occurred_at, order_id (byte order), tender_no (numerically).
@@ -51,6 +99,16 @@ struct ReconciliationItems {
 
     /// A tender's processor as identifiers are compared (empty when the tender has none).
     func processor(ofTender index: Int) -> String { tenders[index].processor ?? "" }
+
+    /// Whether a tender and a record may pair in a matching step: same processor, and a PAYMENT
+    /// with a CAPTURE or a REFUND with a REFUND.
+    func pairable(tender: Int, record: Int) -> Bool {
+        guard tenderProcessor[tender] == recordProcessor[record] else { return false }
+        switch (tenders[tender].type, records[record].type) {
+        case (.payment, .capture), (.refund, .refund): return true
+        default: return false
+        }
+    }
 }
 
 /// How a match group was formed (FORMATS §4 `match_step`).
@@ -71,37 +129,38 @@ public enum MatchFormation: Sendable, Hashable {
     }
 }
 
-/// One match group: its tenders and records (indices into `ReconciliationItems`, in order).
-struct MatchGroup {
-    var tenders: [Int]
-    var records: [Int]
-    var formation: MatchFormation
-    /// The MATCH overrides that formed it (indices into the reconciliation's overrides).
-    var overrides: [Int] = []
-}
-
-/// The groups at the end of one business day.
-struct Grouping {
+/// The groups at the end of one business day. Membership is kept per item (`tenderGroup`,
+/// `recordGroup`) and, once formed, listed per group in item order (`tenders(of:)`,
+/// `records(of:)`).
+struct Grouping: Sendable {
     /// The last business day the grouping includes (days since the epoch).
     let lastDay: Int64
-    /// How many tenders and records are known (the items whose business date is at most lastDay).
+    /// The items whose business date is at most lastDay.
     let knownTenders: [Bool]
     let knownRecords: [Bool]
-    var groups: [MatchGroup] = []
     /// Each item's group, -1 when it has none (unknown yet, or a record that is not card clearing).
-    var tenderGroup: [Int]
-    var recordGroup: [Int]
+    var tenderGroup: [Int32]
+    var recordGroup: [Int32]
+    var formations: [MatchFormation] = []
+    /// The MATCH overrides that formed a group (indices into the reconciliation's overrides).
+    var matchOverridesOfGroup: [Int: [Int]] = [:]
     /// Items step 3 found candidates for but paired with none.
-    var ambiguousTenders: Set<Int> = []
-    var ambiguousRecords: Set<Int> = []
-    /// CAPTUREs that joined a matched tender's group as a second capture (stage 4), by record.
-    var secondCaptures: Set<Int> = []
+    var ambiguousTenders: [Bool]
+    var ambiguousRecords: [Bool]
+    /// CAPTUREs that joined a matched tender's group as a second capture with a positive gross.
+    var secondCaptures: [Bool]
     /// REFUND records cancelled by a REFUND_FAILURE (stage 2), and the failures that cancelled one.
-    var cancelledRefunds: Set<Int> = []
-    var cancellingFailures: Set<Int> = []
+    var cancelledRefunds: [Bool]
+    var cancellingFailures: [Bool]
     /// The MATCH overrides applied (naming items of one processor) and those naming two processors.
     var appliedMatches: Set<Int> = []
     var refusedMatches: Set<Int> = []
+    /// Members per group, in item order: group g's tenders are tenderMembers[tenderStart[g] ..<
+    /// tenderStart[g + 1]], likewise its records.
+    private var tenderStart: [Int32] = [0]
+    private var tenderMembers: [Int32] = []
+    private var recordStart: [Int32] = [0]
+    private var recordMembers: [Int32] = []
 
     init(lastDay: Int64, items: ReconciliationItems) {
         self.lastDay = lastDay
@@ -109,18 +168,61 @@ struct Grouping {
         knownRecords = items.recordDays.map { $0 <= lastDay }
         tenderGroup = Array(repeating: -1, count: items.tenders.count)
         recordGroup = Array(repeating: -1, count: items.records.count)
+        ambiguousTenders = Array(repeating: false, count: items.tenders.count)
+        ambiguousRecords = Array(repeating: false, count: items.records.count)
+        secondCaptures = Array(repeating: false, count: items.records.count)
+        cancelledRefunds = Array(repeating: false, count: items.records.count)
+        cancellingFailures = Array(repeating: false, count: items.records.count)
     }
 
-    mutating func add(_ group: MatchGroup) {
-        let index = groups.count
-        for tender in group.tenders { tenderGroup[tender] = index }
-        for record in group.records { recordGroup[record] = index }
-        groups.append(group)
+    var count: Int { formations.count }
+
+    /// A new group of these items.
+    mutating func add(tenders: [Int], records: [Int], formation: MatchFormation) {
+        let group = Int32(formations.count)
+        for tender in tenders { tenderGroup[tender] = group }
+        for record in records { recordGroup[record] = group }
+        formations.append(formation)
+    }
+
+    /// A new group of one tender and one record (a matching step's pair), or of one item alone.
+    mutating func add(tender: Int?, record: Int?, formation: MatchFormation) {
+        let group = Int32(formations.count)
+        if let tender { tenderGroup[tender] = group }
+        if let record { recordGroup[record] = group }
+        formations.append(formation)
+    }
+
+    /// Lists each group's members (a counting sort of the items by group, in item order).
+    mutating func listMembers() {
+        func list(_ groupOf: [Int32]) -> (start: [Int32], members: [Int32]) {
+            var start = [Int32](repeating: 0, count: formations.count + 1)
+            for group in groupOf where group >= 0 { start[Int(group) + 1] += 1 }
+            for index in 0..<formations.count { start[index + 1] += start[index] }
+            var fill = start
+            var members = [Int32](repeating: 0, count: Int(start[formations.count]))
+            for (item, group) in groupOf.enumerated() where group >= 0 {
+                members[Int(fill[Int(group)])] = Int32(item)
+                fill[Int(group)] += 1
+            }
+            return (start, members)
+        }
+        (tenderStart, tenderMembers) = list(tenderGroup)
+        (recordStart, recordMembers) = list(recordGroup)
+    }
+
+    func tenders(of group: Int) -> ArraySlice<Int32> { tenderMembers[Int(tenderStart[group])..<Int(tenderStart[group + 1])] }
+    func records(of group: Int) -> ArraySlice<Int32> { recordMembers[Int(recordStart[group])..<Int(recordStart[group + 1])] }
+
+    /// A group's lead: its first tender, else its first record.
+    func lead(of group: Int) -> ReconciliationItem {
+        if let tender = tenders(of: group).first { return .tender(Int(tender)) }
+        return .record(Int(records(of: group).first ?? 0))
     }
 }
 
 /// What an override names among the items (SEMANTICS §6.6), whatever the day.
-struct OverrideTargets {
+struct OverrideTargets: Sendable {
     var tenders: [Int]
     var records: [Int]
 }
@@ -145,13 +247,171 @@ enum MatchGrouping {
         let tenders = items.tenders
         let records = items.records
         var tenderTaken = grouping.knownTenders.map { !$0 }
-        var recordTaken = grouping.knownRecords.indices.map { !grouping.knownRecords[$0] || !records[$0].type.isCardClearing }
+        var recordTaken = records.indices.map { !grouping.knownRecords[$0] || !records[$0].type.isCardClearing }
+        let tolerance = UInt64(settings.tolerance)
 
-        // 1. MATCH overrides: items named together (by one override, or linked through several)
-        // form one group; an override naming items of two processors is not applied.
+        matchOverrideGroups(items, matchOverrides, &grouping, &tenderTaken, &recordTaken)
+
+        // 2. Failed refunds: each REFUND_FAILURE, in record order, cancels the earliest REFUND of the
+        // same processor and payment_ref whose gross is minus its gross, booked at or before it.
+        let failures = records.indices.filter { !recordTaken[$0] && records[$0].type == .refundFailure && items.recordRefHash[$0] != 0 }
+        if !failures.isEmpty {
+            var refunds = HashChains(itemCount: records.count, expected: records.count / 8)
+            for index in records.indices.reversed() where !recordTaken[index] && records[index].type == .refund && items.recordRefHash[index] != 0 {
+                refunds.insert(index, hash: items.recordRefHash[index])
+            }
+            for failure in failures {
+                // A REFUND_FAILURE hashes as direction 0 (it is not a refund); its refunds as 1.
+                let hash = refundHash(of: failure, items)
+                var cancelled: Int?
+                refunds.forEach(hash: hash) { refund in
+                    guard cancelled == nil, !recordTaken[refund], items.recordProcessor[refund] == items.recordProcessor[failure],
+                        records[refund].paymentRef == records[failure].paymentRef, records[refund].gross == -records[failure].gross,
+                        records[refund].occurredAt <= records[failure].occurredAt
+                    else { return }
+                    cancelled = refund
+                }
+                guard let refund = cancelled else { continue }
+                recordTaken[refund] = true
+                recordTaken[failure] = true
+                grouping.cancelledRefunds[refund] = true
+                grouping.cancellingFailures[failure] = true
+                grouping.add(tenders: [], records: [refund, failure], formation: .failedRefund)  // rare: an array is fine
+            }
+        }
+
+        // 3. The matching steps: a PAYMENT tender with a CAPTURE, a REFUND tender with a REFUND, of
+        // the same processor.
+        var matchedByStep = [Bool](repeating: false, count: tenders.count)
+        func isStepRecord(_ index: Int) -> Bool { !recordTaken[index] && (records[index].type == .capture || records[index].type == .refund) }
+        /// Steps 1 and 2: candidates share a key; pairs smallest |difference| first, then tender
+        /// order, then record order.
+        func keyedStep(_ step: Int, tenderHashes: [UInt64], recordHashes: [UInt64], sameKey: (Int, Int) -> Bool, withinTolerance: Bool) {
+            var chains = HashChains(itemCount: records.count, expected: records.count)
+            for index in records.indices.reversed() where recordHashes[index] != 0 && isStepRecord(index) {
+                chains.insert(index, hash: recordHashes[index])
+            }
+            func difference(_ tender: Int, _ record: Int) -> UInt64? {
+                let (difference, overflow) = tenders[tender].signedAmount.subtractingReportingOverflow(records[record].gross)
+                if overflow { return withinTolerance ? nil : UInt64.max }
+                if withinTolerance && difference.magnitude > tolerance { return nil }
+                return difference.magnitude
+            }
+            func candidates(_ tender: Int, _ body: (Int, UInt64) -> Void) {
+                chains.forEach(hash: tenderHashes[tender]) { record in
+                    guard !recordTaken[record], items.pairable(tender: tender, record: record), sameKey(tender, record),
+                        let difference = difference(tender, record)
+                    else { return }
+                    body(record, difference)
+                }
+            }
+            let stepTenders = tenders.indices.filter { !tenderTaken[$0] && tenderHashes[$0] != 0 }
+            var candidateCount = [Int32](repeating: 0, count: records.count)
+            for tender in stepTenders { candidates(tender) { record, _ in candidateCount[record] += 1 } }
+            // A tender with one candidate that has no other candidate pairs at once (the greedy
+            // order cannot change it); the rest go through the greedy order together.
+            var contested: [(difference: UInt64, tender: Int, record: Int)] = []
+            var pairs: [(tender: Int, record: Int)] = []
+            for tender in stepTenders {
+                var count = 0
+                var only = 0
+                candidates(tender) { record, _ in
+                    count += 1
+                    only = record
+                }
+                if count == 1 && candidateCount[only] == 1 {
+                    pairs.append((tender, only))
+                } else if count > 0 {
+                    candidates(tender) { record, difference in contested.append((difference, tender, record)) }
+                }
+            }
+            for (tender, record) in pairs {
+                tenderTaken[tender] = true
+                recordTaken[record] = true
+            }
+            contested.sort { ($0.difference, $0.tender, $0.record) < ($1.difference, $1.tender, $1.record) }
+            for candidate in contested where !tenderTaken[candidate.tender] && !recordTaken[candidate.record] {
+                tenderTaken[candidate.tender] = true
+                recordTaken[candidate.record] = true
+                pairs.append((candidate.tender, candidate.record))
+            }
+            pairs.sort { $0.tender < $1.tender }
+            for pair in pairs {
+                matchedByStep[pair.tender] = true
+                grouping.add(tender: pair.tender, record: pair.record, formation: .step(step))
+            }
+        }
+        keyedStep(
+            1, tenderHashes: items.tenderRefHash, recordHashes: items.recordRefHash,
+            sameKey: { tenders[$0].paymentRef == records[$1].paymentRef }, withinTolerance: false)
+        keyedStep(
+            2, tenderHashes: items.tenderOrderHash, recordHashes: items.recordOrderHash,
+            sameKey: { tenders[$0].orderID == records[$1].orderID }, withinTolerance: true)
+        stepThree(items, settings, &grouping, &tenderTaken, &recordTaken, &matchedByStep)
+
+        // 4. Second captures: a CAPTURE left over (not ambiguous) with the payment_ref of a PAYMENT
+        // tender a step matched, or its order_id with the gross within tolerance of that tender's
+        // amount, joins the first such tender's group.
+        let leftCaptures = records.indices.filter {
+            !recordTaken[$0] && records[$0].type == .capture && !grouping.ambiguousRecords[$0]
+        }
+        if !leftCaptures.isEmpty {
+            var byRef = HashChains(itemCount: tenders.count, expected: tenders.count)
+            var byOrder = HashChains(itemCount: tenders.count, expected: tenders.count)
+            for tender in tenders.indices.reversed() where matchedByStep[tender] && tenders[tender].type == .payment {
+                if items.tenderRefHash[tender] != 0 { byRef.insert(tender, hash: items.tenderRefHash[tender]) }
+                if items.tenderOrderHash[tender] != 0 { byOrder.insert(tender, hash: items.tenderOrderHash[tender]) }
+            }
+            for index in leftCaptures {
+                let record = records[index]
+                var joined: Int?
+                byRef.forEach(hash: items.recordRefHash[index]) { tender in
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].paymentRef == record.paymentRef
+                    else { return }
+                    joined = min(joined ?? tender, tender)
+                }
+                byOrder.forEach(hash: items.recordOrderHash[index]) { tender in
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].orderID == record.orderID
+                    else { return }
+                    let (difference, overflow) = tenders[tender].signedAmount.subtractingReportingOverflow(record.gross)
+                    guard !overflow, difference.magnitude <= tolerance else { return }
+                    joined = min(joined ?? tender, tender)
+                }
+                guard let tender = joined else { continue }
+                recordTaken[index] = true
+                grouping.recordGroup[index] = grouping.tenderGroup[tender]
+                if record.gross > 0 { grouping.secondCaptures[index] = true }
+            }
+        }
+
+        // 5. Everything else stands alone.
+        for index in tenders.indices where !tenderTaken[index] {
+            grouping.add(tender: index, record: nil, formation: .alone)
+        }
+        for index in records.indices where !recordTaken[index] {
+            grouping.add(tender: nil, record: index, formation: .alone)
+        }
+        grouping.listMembers()
+        return grouping
+    }
+
+    /// The hash a REFUND_FAILURE's refunds carry: its payment_ref, its processor, direction 1.
+    private static func refundHash(of failure: Int, _ items: ReconciliationItems) -> UInt64 {
+        guard let ref = items.records[failure].paymentRef, !ref.isEmpty else { return 0 }
+        let hash = FastKeyHash.combine(FastKeyHash.hash(ref), UInt64(items.recordProcessor[failure]), 1)
+        return hash == 0 ? 1 : hash
+    }
+
+    /// Stage 1: the items named together by MATCH overrides (by one, or linked through several)
+    /// form one group; an override naming items of two processors is not applied, nor are those
+    /// linked with it.
+    private static func matchOverrideGroups(
+        _ items: ReconciliationItems, _ matchOverrides: [(index: Int, targets: OverrideTargets)], _ grouping: inout Grouping,
+        _ tenderTaken: inout [Bool], _ recordTaken: inout [Bool]
+    ) {
+        guard !matchOverrides.isEmpty else { return }
+        let records = items.records
         var parent: [Int] = []
-        var memberTenders: [[Int]] = []
-        var memberRecords: [[Int]] = []
         var overridesOfSet: [[Int]] = []
         var setOfTender: [Int: Int] = [:]
         var setOfRecord: [Int: Int] = [:]
@@ -164,17 +424,14 @@ enum MatchGrouping {
             let named = targets.tenders.filter { grouping.knownTenders[$0] }
             let namedRecords = targets.records.filter { grouping.knownRecords[$0] && records[$0].type.isCardClearing }
             if named.isEmpty && namedRecords.isEmpty { continue }
-            let processors = Set(named.map(items.processor(ofTender:)) + namedRecords.map { records[$0].processor })
+            let processors = Set(named.map { items.tenderProcessor[$0] } + namedRecords.map { items.recordProcessor[$0] })
             if processors.count > 1 {
                 grouping.refusedMatches.insert(index)
                 continue
             }
             grouping.appliedMatches.insert(index)
-            // A new set, joined with every set already holding one of its items.
             let set = parent.count
             parent.append(set)
-            memberTenders.append([])
-            memberRecords.append([])
             overridesOfSet.append([index])
             for tender in named {
                 if let other = setOfTender[tender] { parent[root(other)] = set } else { setOfTender[tender] = set }
@@ -183,229 +440,106 @@ enum MatchGrouping {
                 if let other = setOfRecord[record] { parent[root(other)] = set } else { setOfRecord[record] = set }
             }
         }
-        if !parent.isEmpty {
-            for (tender, set) in setOfTender { memberTenders[root(set)].append(tender) }
-            for (record, set) in setOfRecord { memberRecords[root(set)].append(record) }
-            for set in parent.indices where parent[set] != set { overridesOfSet[root(set)] += overridesOfSet[set] }
-            // Linked overrides may name two processors between them: then none of them applies.
-            var matchGroups: [MatchGroup] = []
-            for set in parent.indices where parent[set] == set {
-                let processors = Set(memberTenders[set].map(items.processor(ofTender:)) + memberRecords[set].map { records[$0].processor })
-                if processors.count > 1 {
-                    for index in overridesOfSet[set] {
-                        grouping.appliedMatches.remove(index)
-                        grouping.refusedMatches.insert(index)
-                    }
-                    continue
+        guard !parent.isEmpty else { return }
+        var memberTenders = [[Int]](repeating: [], count: parent.count)
+        var memberRecords = [[Int]](repeating: [], count: parent.count)
+        for (tender, set) in setOfTender { memberTenders[root(set)].append(tender) }
+        for (record, set) in setOfRecord { memberRecords[root(set)].append(record) }
+        for set in parent.indices where parent[set] != set { overridesOfSet[root(set)] += overridesOfSet[set] }
+        var groups: [(tenders: [Int], records: [Int], overrides: [Int])] = []
+        for set in parent.indices where parent[set] == set {
+            let processors = Set(memberTenders[set].map { items.tenderProcessor[$0] } + memberRecords[set].map { items.recordProcessor[$0] })
+            if processors.count > 1 {
+                for index in overridesOfSet[set] {
+                    grouping.appliedMatches.remove(index)
+                    grouping.refusedMatches.insert(index)
                 }
-                matchGroups.append(
-                    MatchGroup(
-                        tenders: memberTenders[set].sorted(), records: memberRecords[set].sorted(), formation: .matchOverride,
-                        overrides: overridesOfSet[set].sorted()))
+                continue
             }
-            matchGroups.sort { leadKey($0) < leadKey($1) }
-            for group in matchGroups {
-                for tender in group.tenders { tenderTaken[tender] = true }
-                for record in group.records { recordTaken[record] = true }
-                grouping.add(group)
-            }
+            groups.append((memberTenders[set].sorted(), memberRecords[set].sorted(), overridesOfSet[set].sorted()))
         }
-
-        // 2. Failed refunds: each REFUND_FAILURE, in record order, cancels the earliest REFUND of the
-        // same processor and payment_ref whose gross is minus its gross, booked at or before it.
-        struct RefundKey: Hashable {
-            var processor: String
-            var paymentRef: String
+        // In the order of their leads (tenders before records, each in item order).
+        groups.sort { a, b in
+            let first = a.tenders.first.map { (0, $0) } ?? (1, a.records.first ?? 0)
+            let second = b.tenders.first.map { (0, $0) } ?? (1, b.records.first ?? 0)
+            return first < second
         }
-        var refundsByKey: [RefundKey: [Int]] = [:]
-        for (index, record) in records.enumerated()
-        where !recordTaken[index] && record.type == .refund && !(record.paymentRef ?? "").isEmpty {
-            refundsByKey[RefundKey(processor: record.processor, paymentRef: record.paymentRef ?? ""), default: []].append(index)
+        for group in groups {
+            for tender in group.tenders { tenderTaken[tender] = true }
+            for record in group.records { recordTaken[record] = true }
+            grouping.matchOverridesOfGroup[grouping.count] = group.overrides
+            grouping.add(tenders: group.tenders, records: group.records, formation: .matchOverride)
         }
-        for (index, failure) in records.enumerated() where !recordTaken[index] && failure.type == .refundFailure {
-            guard let ref = failure.paymentRef, !ref.isEmpty,
-                let candidates = refundsByKey[RefundKey(processor: failure.processor, paymentRef: ref)],
-                let refund = candidates.first(where: {
-                    !recordTaken[$0] && records[$0].gross == -failure.gross && records[$0].occurredAt <= failure.occurredAt
-                })
-            else { continue }
-            recordTaken[refund] = true
-            recordTaken[index] = true
-            grouping.cancelledRefunds.insert(refund)
-            grouping.cancellingFailures.insert(index)
-            grouping.add(MatchGroup(tenders: [], records: [refund, index], formation: .failedRefund))
-        }
-
-        // 3. The matching steps: a PAYMENT tender with a CAPTURE, a REFUND tender with a REFUND, of
-        // the same processor.
-        func pairs(_ tender: POSTender, _ record: SettlementRecord) -> Bool {
-            switch (tender.type, record.type) {
-            case (.payment, .capture), (.refund, .refund): return true
-            default: return false
-            }
-        }
-        struct Key: Hashable {
-            var processor: String
-            var isRefund: Bool
-            var value: String
-        }
-        var stepOfTender: [Int: Int] = [:]
-        /// Steps 1 and 2: candidates share a key; pairs smallest |difference| first, then tender
-        /// order, then record order.
-        func keyedStep(_ step: Int, tenderKey: (POSTender) -> String?, recordKey: (SettlementRecord) -> String?, withinTolerance: Bool) {
-            var recordsByKey: [Key: [Int]] = [:]
-            for (index, record) in records.enumerated() where !recordTaken[index] && (record.type == .capture || record.type == .refund) {
-                guard let value = recordKey(record), !value.isEmpty else { continue }
-                recordsByKey[Key(processor: record.processor, isRefund: record.type == .refund, value: value), default: []].append(index)
-            }
-            var tendersByKey: [Key: [Int]] = [:]
-            for (index, tender) in tenders.enumerated() where !tenderTaken[index] {
-                guard let value = tenderKey(tender), !value.isEmpty else { continue }
-                let key = Key(processor: items.processor(ofTender: index), isRefund: tender.type == .refund, value: value)
-                if recordsByKey[key] != nil { tendersByKey[key, default: []].append(index) }
-            }
-            var made: [(tender: Int, record: Int)] = []
-            for (key, keyTenders) in tendersByKey {
-                guard let keyRecords = recordsByKey[key] else { continue }
-                var candidates: [(difference: UInt64, tender: Int, record: Int)] = []
-                for tender in keyTenders {
-                    for record in keyRecords {
-                        let difference = tenders[tender].signedAmount.subtractingReportingOverflow(records[record].gross)
-                        let magnitude = difference.overflow ? UInt64.max : difference.partialValue.magnitude
-                        if withinTolerance && (difference.overflow || magnitude > UInt64(settings.tolerance)) { continue }
-                        candidates.append((magnitude, tender, record))
-                    }
-                }
-                candidates.sort { ($0.difference, $0.tender, $0.record) < ($1.difference, $1.tender, $1.record) }
-                for candidate in candidates where !tenderTaken[candidate.tender] && !recordTaken[candidate.record] {
-                    tenderTaken[candidate.tender] = true
-                    recordTaken[candidate.record] = true
-                    made.append((candidate.tender, candidate.record))
-                }
-            }
-            for pair in made {
-                stepOfTender[pair.tender] = step
-                grouping.add(MatchGroup(tenders: [pair.tender], records: [pair.record], formation: .step(step)))
-            }
-        }
-        keyedStep(1, tenderKey: { $0.paymentRef }, recordKey: { $0.paymentRef }, withinTolerance: false)
-        keyedStep(2, tenderKey: { $0.orderID }, recordKey: { $0.orderID }, withinTolerance: true)
-
-        // Step 3: amount exactly equal, at most the window apart, payment_refs not both present and
-        // different; a pair only when each is the other's only candidate, all candidates counted
-        // before any pair is made.
-        struct AmountKey: Hashable {
-            var processor: String
-            var isRefund: Bool
-            var amount: Int64
-        }
-        var recordsByAmount: [AmountKey: [Int]] = [:]
-        for (index, record) in records.enumerated() where !recordTaken[index] && (record.type == .capture || record.type == .refund) {
-            recordsByAmount[AmountKey(processor: record.processor, isRefund: record.type == .refund, amount: record.gross), default: []]
-                .append(index)
-        }
-        let window = settings.windowNanoseconds
-        var tenderCandidates: [Int: [Int]] = [:]
-        var recordCandidateCount: [Int: Int] = [:]
-        for (index, tender) in tenders.enumerated() where !tenderTaken[index] {
-            let key = AmountKey(processor: items.processor(ofTender: index), isRefund: tender.type == .refund, amount: tender.signedAmount)
-            guard let bucket = recordsByAmount[key] else { continue }
-            // The bucket is in record order, so by occurred_at: find the window's start by bisection.
-            let earliest = tender.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(window)
-            var low = 0
-            var high = bucket.count
-            while low < high {
-                let middle = (low + high) / 2
-                if !earliest.overflow && records[bucket[middle]].occurredAt.nanosecondsSinceEpoch < earliest.partialValue {
-                    low = middle + 1
-                } else {
-                    high = middle
-                }
-            }
-            var found: [Int] = []
-            for position in low..<bucket.count {
-                let record = records[bucket[position]]
-                let (gap, overflow) = record.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(tender.occurredAt.nanosecondsSinceEpoch)
-                if overflow || gap > window { break }
-                if let mine = tender.paymentRef, !mine.isEmpty, let theirs = record.paymentRef, !theirs.isEmpty, mine != theirs { continue }
-                found.append(bucket[position])
-            }
-            if found.isEmpty { continue }
-            tenderCandidates[index] = found
-            for record in found { recordCandidateCount[record, default: 0] += 1 }
-        }
-        var stepThree: [(tender: Int, record: Int)] = []
-        for (tender, found) in tenderCandidates {
-            if found.count == 1, recordCandidateCount[found[0]] == 1 {
-                stepThree.append((tender, found[0]))
-            } else {
-                grouping.ambiguousTenders.insert(tender)
-            }
-        }
-        let pairedRecords = Set(stepThree.map(\.record))
-        for record in recordCandidateCount.keys where !pairedRecords.contains(record) {
-            grouping.ambiguousRecords.insert(record)
-        }
-        stepThree.sort { $0.tender < $1.tender }
-        for pair in stepThree {
-            tenderTaken[pair.tender] = true
-            recordTaken[pair.record] = true
-            stepOfTender[pair.tender] = 3
-            grouping.add(MatchGroup(tenders: [pair.tender], records: [pair.record], formation: .step(3)))
-        }
-
-        // 4. Second captures: a CAPTURE left over (not ambiguous) with the payment_ref of a PAYMENT
-        // tender a step matched, or its order_id with the gross within tolerance of that tender's
-        // amount, joins the first such tender's group.
-        var matchedByRef: [Key: [Int]] = [:]
-        var matchedByOrder: [Key: [Int]] = [:]
-        for tender in stepOfTender.keys.sorted() where tenders[tender].type == .payment {
-            let processor = items.processor(ofTender: tender)
-            if let ref = tenders[tender].paymentRef, !ref.isEmpty {
-                matchedByRef[Key(processor: processor, isRefund: false, value: ref), default: []].append(tender)
-            }
-            if !tenders[tender].orderID.isEmpty {
-                matchedByOrder[Key(processor: processor, isRefund: false, value: tenders[tender].orderID), default: []].append(tender)
-            }
-        }
-        if !stepOfTender.isEmpty {
-            for (index, record) in records.enumerated()
-            where !recordTaken[index] && record.type == .capture && !grouping.ambiguousRecords.contains(index) {
-                var joined: Int?
-                if let ref = record.paymentRef, !ref.isEmpty {
-                    joined = matchedByRef[Key(processor: record.processor, isRefund: false, value: ref)]?.first
-                }
-                if let order = record.orderID, !order.isEmpty,
-                    let byOrder = matchedByOrder[Key(processor: record.processor, isRefund: false, value: order)]?.first(where: {
-                        let difference = tenders[$0].signedAmount.subtractingReportingOverflow(record.gross)
-                        return !difference.overflow && difference.partialValue.magnitude <= UInt64(settings.tolerance)
-                    })
-                {
-                    joined = min(joined ?? byOrder, byOrder)
-                }
-                guard let tender = joined else { continue }
-                let group = grouping.tenderGroup[tender]
-                recordTaken[index] = true
-                grouping.groups[group].records.append(index)
-                grouping.groups[group].records.sort()
-                grouping.recordGroup[index] = group
-                if record.gross > 0 { grouping.secondCaptures.insert(index) }
-            }
-        }
-
-        // 5. Everything else stands alone.
-        for index in tenders.indices where !tenderTaken[index] {
-            grouping.add(MatchGroup(tenders: [index], records: [], formation: .alone))
-        }
-        for index in records.indices where !recordTaken[index] {
-            grouping.add(MatchGroup(tenders: [], records: [index], formation: .alone))
-        }
-        return grouping
     }
 
-    /// Orders MATCH groups by their lead (tenders before records, each in item order).
-    private static func leadKey(_ group: MatchGroup) -> (Int, Int) {
-        if let tender = group.tenders.first { return (0, tender) }
-        return (1, group.records.first ?? 0)
+    /// Step 3: amount exactly equal, at most the window apart, payment_refs not both present and
+    /// different; a pair only when each is the other's only candidate, every candidate counted
+    /// before any pair is made. An item that had a candidate and paired with none is ambiguous.
+    private static func stepThree(
+        _ items: ReconciliationItems, _ settings: ReconciliationSettings, _ grouping: inout Grouping, _ tenderTaken: inout [Bool],
+        _ recordTaken: inout [Bool], _ matchedByStep: inout [Bool]
+    ) {
+        let tenders = items.tenders
+        let records = items.records
+        func amountHash(_ processor: Int32, _ direction: UInt64, _ amount: Int64) -> UInt64 {
+            FastKeyHash.combine(UInt64(bitPattern: amount), UInt64(processor), direction)
+        }
+        // The leftover records sorted by (hash, index): a hash's records are one run, in record
+        // order, so by occurred_at (a run mixing two keys is still in time order; keys are compared).
+        var sorted: [(hash: UInt64, record: Int32)] = []
+        for (index, record) in records.enumerated() where !recordTaken[index] && (record.type == .capture || record.type == .refund) {
+            sorted.append((amountHash(items.recordProcessor[index], record.type == .refund ? 1 : 0, record.gross), Int32(index)))
+        }
+        guard !sorted.isEmpty else { return }
+        sorted.sort { ($0.hash, $0.record) < ($1.hash, $1.record) }
+        let window = settings.windowNanoseconds
+        var candidatesOfTender: [(tender: Int, records: [Int])] = []
+        var recordCandidateCount = [Int32](repeating: 0, count: records.count)
+        for (tender, payment) in tenders.enumerated() where !tenderTaken[tender] {
+            let hash = amountHash(items.tenderProcessor[tender], payment.type == .refund ? 1 : 0, payment.signedAmount)
+            // The run of this hash, from the first record at or after the window's start.
+            let earliest = payment.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(window)
+            var low = 0
+            var high = sorted.count
+            while low < high {
+                let middle = (low + high) / 2
+                let entry = sorted[middle]
+                let before =
+                    entry.hash < hash
+                    || (entry.hash == hash && !earliest.overflow
+                        && records[Int(entry.record)].occurredAt.nanosecondsSinceEpoch < earliest.partialValue)
+                if before { low = middle + 1 } else { high = middle }
+            }
+            var found: [Int] = []
+            var position = low
+            while position < sorted.count && sorted[position].hash == hash {
+                let index = Int(sorted[position].record)
+                position += 1
+                let record = records[index]
+                let (gap, overflow) = record.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(payment.occurredAt.nanosecondsSinceEpoch)
+                if overflow || gap > window { break }
+                guard items.pairable(tender: tender, record: index), record.gross == payment.signedAmount else { continue }
+                if let mine = payment.paymentRef, !mine.isEmpty, let theirs = record.paymentRef, !theirs.isEmpty, mine != theirs { continue }
+                found.append(index)
+            }
+            if found.isEmpty { continue }
+            candidatesOfTender.append((tender, found))
+            for record in found { recordCandidateCount[record] += 1 }
+        }
+        var paired = [Bool](repeating: false, count: records.count)
+        for (tender, found) in candidatesOfTender {
+            if found.count == 1 && recordCandidateCount[found[0]] == 1 {
+                tenderTaken[tender] = true
+                recordTaken[found[0]] = true
+                paired[found[0]] = true
+                matchedByStep[tender] = true
+                grouping.add(tender: tender, record: found[0], formation: .step(3))
+            } else {
+                grouping.ambiguousTenders[tender] = true
+            }
+        }
+        for record in records.indices where recordCandidateCount[record] > 0 && !paired[record] {
+            grouping.ambiguousRecords[record] = true
+        }
     }
 }

@@ -158,19 +158,22 @@ public struct Reconciliation: Sendable {
         settings = input.settings
         offset = input.offset
         overrides = input.overrides.sorted { $0.override.overrideID.utf8.lexicographicallyPrecedes($1.override.overrideID.utf8) }
-        // Lookups for what overrides name.
+        // What overrides name: only the identifiers overrides mention are collected, in one pass.
+        let named = Set(overrides.flatMap { [$0.override.orderID, $0.override.paymentRef, $0.override.recordID].compactMap { $0 } })
         var tendersByOrder: [String: [Int]] = [:]
         var tendersByRef: [String: [Int]] = [:]
-        for (index, tender) in items.tenders.enumerated() {
-            tendersByOrder[tender.orderID, default: []].append(index)
-            if let ref = tender.paymentRef, !ref.isEmpty { tendersByRef[ref, default: []].append(index) }
-        }
         var recordsByRef: [String: [Int]] = [:]
         var recordsByID: [String: [Int]] = [:]
-        for (index, record) in items.records.enumerated() {
-            recordsByID[record.recordID, default: []].append(index)
-            if let ref = record.paymentRef, !ref.isEmpty, record.type == .capture || record.type == .refund {
-                recordsByRef[ref, default: []].append(index)
+        if !named.isEmpty {
+            for (index, tender) in items.tenders.enumerated() {
+                if named.contains(tender.orderID) { tendersByOrder[tender.orderID, default: []].append(index) }
+                if let ref = tender.paymentRef, !ref.isEmpty, named.contains(ref) { tendersByRef[ref, default: []].append(index) }
+            }
+            for (index, record) in items.records.enumerated() {
+                if named.contains(record.recordID) { recordsByID[record.recordID, default: []].append(index) }
+                if let ref = record.paymentRef, !ref.isEmpty, record.type == .capture || record.type == .refund, named.contains(ref) {
+                    recordsByRef[ref, default: []].append(index)
+                }
             }
         }
         let items = items
@@ -237,16 +240,16 @@ public struct Reconciliation: Sendable {
             guard let grouping = cached else { continue }
             var hit = Set<Int>()
             for tender in targets[index].tenders where grouping.knownTenders[tender] && grouping.tenderGroup[tender] >= 0 {
-                hit.insert(grouping.tenderGroup[tender])
+                hit.insert(Int(grouping.tenderGroup[tender]))
             }
             for record in targets[index].records where grouping.knownRecords[record] && grouping.recordGroup[record] >= 0 {
-                hit.insert(grouping.recordGroup[record])
+                hit.insert(Int(grouping.recordGroup[record]))
             }
-            for group in hit.sorted(by: { lead(grouping.groups[$0]) < lead(grouping.groups[$1]) }) {
-                var residual = baseResidual(grouping.groups[group])
+            for group in hit.sorted(by: { grouping.lead(of: $0) < grouping.lead(of: $1) }) {
+                var residual = baseResidual(grouping, group)
                 for earlier in result where contains(grouping, group, earlier.lead) { residual = residual - earlier.amount }
                 if residual.isZero { continue }
-                let leadItem = lead(grouping.groups[group])
+                let leadItem = grouping.lead(of: group)
                 result.append((index, day, processor(of: leadItem), leadItem, residual))
             }
         }
@@ -279,11 +282,6 @@ public struct Reconciliation: Sendable {
 
     // MARK: Helpers shared with the state
 
-    func lead(_ group: MatchGroup) -> ReconciliationItem {
-        if let tender = group.tenders.first { return .tender(tender) }
-        return .record(group.records.first ?? 0)
-    }
-
     func processor(of item: ReconciliationItem) -> String {
         switch item {
         case .tender(let index): return items.processor(ofTender: index)
@@ -298,11 +296,11 @@ public struct Reconciliation: Sendable {
         }
     }
 
-    /// Σ POS amounts − Σ gross, before write-offs.
-    func baseResidual(_ group: MatchGroup) -> Sum {
+    /// Σ POS amounts − Σ gross of a group, before write-offs.
+    func baseResidual(_ grouping: Grouping, _ group: Int) -> Sum {
         var residual = Sum()
-        for tender in group.tenders { residual += items.tenders[tender].signedAmount }
-        for record in group.records { residual -= items.records[record].gross }
+        for tender in grouping.tenders(of: group) { residual += items.tenders[Int(tender)].signedAmount }
+        for record in grouping.records(of: group) { residual -= items.records[Int(record)].gross }
         return residual
     }
 
@@ -315,28 +313,33 @@ public struct ReconciliationState: Sendable {
     let reconciliation: Reconciliation
     let grouping: Grouping
     /// Per group: Σ cleared by write-offs whose lead it holds, and the residual after them.
-    public private(set) var writtenOff: [Sum]
-    public private(set) var residuals: [Sum]
+    var writtenOff: [Sum]
+    var residuals: [Sum]
     /// The write-offs (override indices) whose clearings a group holds.
     var writeOffsOfGroup: [Int: [Int]] = [:]
-    public private(set) var tenderStatus: [ReconciliationStatus?]
-    public private(set) var recordStatus: [ReconciliationStatus?]
+    var tenderStatus: [ReconciliationStatus?]
+    var recordStatus: [ReconciliationStatus?]
     /// Overrides that apply at L, by the items they name.
     var overridesOfTender: [Int: [Int]] = [:]
     var overridesOfRecord: [Int: [Int]] = [:]
-    /// Payouts by (processor, payout id), and each record's payout when it is paid out.
+    /// Payouts by (processor, payout id).
     public private(set) var payouts: [PayoutState] = []
-    var payoutOfRecord: [Int: Int] = [:]
-    /// Each PAYOUT record's payout.
-    var payoutOfPayoutRecord: [Int: Int] = [:]
+    /// Per record: the payout it is paid out in (-1: not paid out), and a PAYOUT record's own.
+    var payoutOfRecord: [Int32]
+    var payoutOfPayoutRecord: [Int32]
     /// Chargebacks reversed, reversals that reversed one, and second chargebacks.
     var reversedChargebacks: Set<Int> = []
     var reversingReversals: Set<Int> = []
     var secondChargebacks: Set<Int> = []
-    public private(set) var payments: [PaymentState] = []
-    /// The payment of each tender or record that belongs to one.
-    var paymentOfTender: [Int: Int] = [:]
-    var paymentOfRecord: [Int: Int] = [:]
+    /// The payments: each one's group, life, and the items attached by ref (refund tenders,
+    /// refunds, refund failures, chargebacks, reversals), listed per payment in item order.
+    var paymentGroups: [Int32] = []
+    var paymentLives: [PaymentLife] = []
+    var attachedStart: [Int32] = [0]
+    var attachedItems: [ReconciliationItem] = []
+    /// The payment of each tender or record that belongs to one (-1: none).
+    var paymentOfTender: [Int32]
+    var paymentOfRecord: [Int32]
 
     init(_ reconciliation: Reconciliation, lastDay: Int64) {
         self.lastDay = CivilDate(daysSinceEpoch: lastDay)
@@ -347,19 +350,19 @@ public struct ReconciliationState: Sendable {
         let records = items.records
 
         // Write-offs cleared up to L, each subtracted from the group now holding the cleared lead.
-        var writtenOff = Array(repeating: Sum(), count: grouping.groups.count)
+        var writtenOff = Array(repeating: Sum(), count: grouping.count)
         var writeOffsOfGroup: [Int: [Int]] = [:]
         for clearing in reconciliation.clearings(throughDay: lastDay) {
-            let group: Int
+            let group: Int32
             switch clearing.lead {
             case .tender(let index): group = grouping.tenderGroup[index]
             case .record(let index): group = grouping.recordGroup[index]
             }
             guard group >= 0 else { continue }
-            writtenOff[group] += clearing.amount
-            writeOffsOfGroup[group, default: []].append(clearing.override)
+            writtenOff[Int(group)] += clearing.amount
+            writeOffsOfGroup[Int(group), default: []].append(clearing.override)
         }
-        residuals = grouping.groups.indices.map { reconciliation.baseResidual(grouping.groups[$0]) - writtenOff[$0] }
+        residuals = (0..<grouping.count).map { reconciliation.baseResidual(grouping, $0) - writtenOff[$0] }
         self.writtenOff = writtenOff
         self.writeOffsOfGroup = writeOffsOfGroup
 
@@ -379,13 +382,15 @@ public struct ReconciliationState: Sendable {
         }
 
         // Payouts (SEMANTICS §6.4): a PAYOUT record's id, its items, its residual.
+        payoutOfRecord = Array(repeating: -1, count: records.count)
+        payoutOfPayoutRecord = Array(repeating: -1, count: records.count)
         struct PayoutKey: Hashable {
-            var processor: String
+            var processor: Int32
             var id: String
         }
         var payoutIndex: [PayoutKey: Int] = [:]
         for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type == .payout {
-            let key = PayoutKey(processor: record.processor, id: record.payout ?? record.recordID)
+            let key = PayoutKey(processor: items.recordProcessor[index], id: record.payout ?? record.recordID)
             if let existing = payoutIndex[key] {
                 payouts[existing].payoutRecords.append(index)
                 payouts[existing].residual += record.net
@@ -393,51 +398,53 @@ public struct ReconciliationState: Sendable {
                 payoutIndex[key] = payouts.count
                 payouts.append(
                     PayoutState(
-                        processor: key.processor, payoutID: key.id, payoutRecords: [index], items: [], residual: Sum(record.net),
+                        processor: record.processor, payoutID: key.id, payoutRecords: [index], items: [], residual: Sum(record.net),
                         itemsNet: Sum(), failed: false))
             }
-            payoutOfPayoutRecord[index] = payoutIndex[key]
+            payoutOfPayoutRecord[index] = Int32(payoutIndex[key] ?? -1)
         }
-        for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type != .payout {
-            if let id = record.payoutID, let payout = payoutIndex[PayoutKey(processor: record.processor, id: id)] {
-                payouts[payout].items.append(index)
-                payouts[payout].residual += record.net
-                payouts[payout].itemsNet += record.net
-                payoutOfRecord[index] = payout
-            }
-            if record.type == .payoutFailure, let failed = record.paymentRef,
-                let payout = payoutIndex[PayoutKey(processor: record.processor, id: failed)]
-            {
-                payouts[payout].failed = true
+        if !payoutIndex.isEmpty {
+            for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type != .payout {
+                if let id = record.payoutID, let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: id)] {
+                    payouts[payout].items.append(index)
+                    payouts[payout].residual += record.net
+                    payouts[payout].itemsNet += record.net
+                    payoutOfRecord[index] = Int32(payout)
+                }
+                if record.type == .payoutFailure, let failed = record.paymentRef,
+                    let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: failed)]
+                {
+                    payouts[payout].failed = true
+                }
             }
         }
 
         // Chargebacks (SEMANTICS §6.4): per processor and payment_ref, in record order.
         struct DisputeKey: Hashable {
-            var processor: String
+            var processor: Int32
             var ref: String
         }
         var openChargebacks: [DisputeKey: [Int]] = [:]
         var reversedPayments = Set<DisputeKey>()
-        for (index, record) in records.enumerated() where grouping.knownRecords[index] {
+        for (index, record) in records.enumerated()
+        where grouping.knownRecords[index] && (record.type == .chargeback || record.type == .chargebackReversal) {
             guard let ref = record.paymentRef, !ref.isEmpty else { continue }
-            let key = DisputeKey(processor: record.processor, ref: ref)
-            switch record.type {
-            case .chargeback:
+            let key = DisputeKey(processor: items.recordProcessor[index], ref: ref)
+            if record.type == .chargeback {
                 if reversedPayments.contains(key) { secondChargebacks.insert(index) }
                 openChargebacks[key, default: []].append(index)
-            case .chargebackReversal:
+            } else {
                 if var open = openChargebacks[key], !open.isEmpty {
                     reversedChargebacks.insert(open.removeFirst())
                     openChargebacks[key] = open
                     reversingReversals.insert(index)
                 }
                 reversedPayments.insert(key)
-            default:
-                break
             }
         }
 
+        paymentOfTender = Array(repeating: -1, count: items.tenders.count)
+        paymentOfRecord = Array(repeating: -1, count: records.count)
         tenderStatus = Array(repeating: nil, count: items.tenders.count)
         recordStatus = Array(repeating: nil, count: records.count)
         for index in items.tenders.indices where grouping.knownTenders[index] { tenderStatus[index] = statusOf(tender: index) }
@@ -450,12 +457,12 @@ public struct ReconciliationState: Sendable {
     var tolerance: UInt64 { UInt64(reconciliation.settings.tolerance) }
 
     func group(of item: ReconciliationItem) -> Int? {
-        let group: Int
+        let group: Int32
         switch item {
         case .tender(let index): group = grouping.tenderGroup[index]
         case .record(let index): group = grouping.recordGroup[index]
         }
-        return group >= 0 ? group : nil
+        return group >= 0 ? Int(group) : nil
     }
 
     /// Whole days from the item's business date to L.
@@ -467,25 +474,27 @@ public struct ReconciliationState: Sendable {
     }
 
     private func statusOf(tender index: Int) -> ReconciliationStatus {
-        let group = grouping.tenderGroup[index]
+        let group = Int(grouping.tenderGroup[index])
         if overridesOfTender[index] != nil || writeOffsOfGroup[group] != nil { return .overridden }
-        if grouping.ambiguousTenders.contains(index) { return .ambiguous }
-        let members = grouping.groups[group]
-        if members.records.isEmpty {
+        if grouping.ambiguousTenders[index] { return .ambiguous }
+        let records = grouping.records(of: group)
+        if records.isEmpty {
             return age(of: .tender(index)) <= reconciliation.settings.lagDays ? .inTransit : .unsettled
         }
-        if members.records.contains(where: grouping.secondCaptures.contains) { return .duplicateSettlement }
-        if reconciliation.baseResidual(members).total.magnitude > UInt128(tolerance) { return .amountMismatch }
+        if records.contains(where: { grouping.secondCaptures[Int($0)] }) { return .duplicateSettlement }
+        // Before write-offs: |Σ POS amounts − Σ gross|.
+        if (residuals[group] + writtenOff[group]).total.magnitude > UInt128(tolerance) { return .amountMismatch }
         return .matched
     }
 
     private func statusOf(record index: Int) -> ReconciliationStatus {
         let record = reconciliation.items.records[index]
-        let group = grouping.recordGroup[index]
+        let group = Int(grouping.recordGroup[index])
         if overridesOfRecord[index] != nil || (group >= 0 && writeOffsOfGroup[group] != nil) { return .overridden }
         switch record.type {
         case .payout:
-            guard let payout = payoutOfPayoutRecord[index] else { return .payoutMismatch }
+            let payout = Int(payoutOfPayoutRecord[index])
+            guard payout >= 0 else { return .payoutMismatch }
             if payouts[payout].failed { return .payoutFailed }
             return payouts[payout].residual.isZero ? .payoutOK : .payoutMismatch
         case .payoutFailure:
@@ -500,14 +509,14 @@ public struct ReconciliationState: Sendable {
         case .chargebackReversal:
             return reversingReversals.contains(index) ? .chargebackReversed : .unmatchedSettlement
         case .refundFailure:
-            return grouping.cancellingFailures.contains(index) ? .refundFailed : .unmatchedSettlement
+            return grouping.cancellingFailures[index] ? .refundFailed : .unmatchedSettlement
         case .adjustment:
             return .adjustment
         case .capture, .refund:
-            if grouping.cancelledRefunds.contains(index) { return .refundFailed }
-            if grouping.ambiguousRecords.contains(index) { return .ambiguous }
-            if grouping.secondCaptures.contains(index) { return .duplicateSettlement }
-            if group < 0 || grouping.groups[group].tenders.isEmpty { return .unmatchedSettlement }
+            if grouping.cancelledRefunds[index] { return .refundFailed }
+            if grouping.ambiguousRecords[index] { return .ambiguous }
+            if grouping.secondCaptures[index] { return .duplicateSettlement }
+            if group < 0 || grouping.tenders(of: group).isEmpty { return .unmatchedSettlement }
             if record.type == .capture, let expected = expectedFee(ofRecord: index),
                 (Int128(record.fee) - expected).magnitude > UInt128(tolerance)
             {
@@ -520,7 +529,7 @@ public struct ReconciliationState: Sendable {
     /// A CAPTURE's expected fee from the schedule, when it has an entry (SEMANTICS §6.5).
     public func expectedFee(ofRecord index: Int) -> Int128? {
         let record = reconciliation.items.records[index]
-        guard record.type == .capture,
+        guard record.type == .capture, !reconciliation.settings.fees.isEmpty,
             let entry = reconciliation.settings.feeEntry(processor: record.processor, paymentMethod: record.paymentMethod)
         else { return nil }
         return entry.expectedFee(gross: record.gross)
@@ -534,8 +543,11 @@ public struct ReconciliationState: Sendable {
         if let group = group(of: item), !residuals[group].isZero { return true }
         guard case .record(let index) = item else { return false }
         let record = reconciliation.items.records[index]
-        if record.type == .payout { return !(payoutOfPayoutRecord[index].map { payouts[$0].residual.isZero } ?? true) }
-        return payoutOfRecord[index] == nil && record.net != 0
+        if record.type == .payout {
+            let payout = Int(payoutOfPayoutRecord[index])
+            return payout >= 0 && !payouts[payout].residual.isZero
+        }
+        return payoutOfRecord[index] < 0 && record.net != 0
     }
 
     public func isKnown(_ item: ReconciliationItem) -> Bool {
@@ -555,13 +567,13 @@ public struct ReconciliationState: Sendable {
     /// The members of an item's match group (itself alone when it has none), in item order.
     public func groupMembers(of item: ReconciliationItem) -> [ReconciliationItem] {
         guard let group = group(of: item) else { return [item] }
-        return grouping.groups[group].tenders.map(ReconciliationItem.tender) + grouping.groups[group].records.map(ReconciliationItem.record)
+        return grouping.tenders(of: group).map { .tender(Int($0)) } + grouping.records(of: group).map { .record(Int($0)) }
     }
 
     /// The lead of an item's group (itself when it has none).
     public func lead(of item: ReconciliationItem) -> ReconciliationItem {
         guard let group = group(of: item) else { return item }
-        return reconciliation.lead(grouping.groups[group])
+        return grouping.lead(of: group)
     }
 
     public func residual(ofGroupOf item: ReconciliationItem) -> Sum? { group(of: item).map { residuals[$0] } }
@@ -570,14 +582,14 @@ public struct ReconciliationState: Sendable {
         return writtenOff[group]
     }
     public func formation(ofGroupOf item: ReconciliationItem) -> MatchFormation? {
-        group(of: item).map { grouping.groups[$0].formation }
+        group(of: item).map { grouping.formations[$0] }
     }
     /// The payout a record is paid out in (for a PAYOUT record: its own).
     public func payout(of record: Int) -> PayoutState? {
-        if let payout = payoutOfPayoutRecord[record] ?? payoutOfRecord[record] { return payouts[payout] }
-        return nil
+        let payout = payoutOfPayoutRecord[record] >= 0 ? payoutOfPayoutRecord[record] : payoutOfRecord[record]
+        return payout >= 0 ? payouts[Int(payout)] : nil
     }
-    public func isPaidOut(record: Int) -> Bool { payoutOfRecord[record] != nil }
+    public func isPaidOut(record: Int) -> Bool { payoutOfRecord[record] >= 0 }
 
     /// The overrides that apply to an item (by their index in `Reconciliation.overrideList`), and
     /// the write-offs that cleared its group.
@@ -591,132 +603,217 @@ public struct ReconciliationState: Sendable {
         return Array(Set(found)).sorted()
     }
 
-    /// Whether step 3 saw more than one candidate for the item.
+    /// Whether step 3 saw candidates for the item and paired it with none.
     public func isAmbiguous(_ item: ReconciliationItem) -> Bool {
         switch item {
-        case .tender(let index): return grouping.ambiguousTenders.contains(index)
-        case .record(let index): return grouping.ambiguousRecords.contains(index)
+        case .tender(let index): return grouping.ambiguousTenders[index]
+        case .record(let index): return grouping.ambiguousRecords[index]
         }
     }
 
-    /// Overrides known (as known at T) that name nothing known at L, or a MATCH naming two
-    /// processors (not applied).
+    /// Overrides known (as known at T) that name nothing known at L.
     public var overridesNamingNothing: [Int] {
         reconciliation.overrides.indices.filter { index in
             !reconciliation.targets[index].tenders.contains { grouping.knownTenders[$0] }
                 && !reconciliation.targets[index].records.contains { grouping.knownRecords[$0] }
         }
     }
+    /// MATCH overrides not applied: they name items of two processors.
     public var refusedMatches: [Int] { grouping.refusedMatches.sorted() }
 
     /// The groups of L with a residual (open card-clearing items), by their lead.
     public var openGroups: [(lead: ReconciliationItem, residual: Sum)] {
-        grouping.groups.indices.filter { !residuals[$0].isZero }.map { (reconciliation.lead(grouping.groups[$0]), residuals[$0]) }
+        (0..<grouping.count).filter { !residuals[$0].isZero }.map { (grouping.lead(of: $0), residuals[$0]) }
     }
 
     // MARK: Payments (SEMANTICS §6.8)
 
+    /// Finds the payments: the groups with a PAYMENT tender or a CAPTURE, in the order of their
+    /// leads (so a ref shared by two belongs to the first), then what carries one of their refs.
+    /// Kept compact (a group per payment, the attached items in one list): a month holds as many
+    /// payments as card tenders.
     private mutating func findPayments() {
         let items = reconciliation.items
         let records = items.records
-        struct RefKey: Hashable {
-            var processor: String
-            var ref: String
-        }
-        var paymentOfRef: [RefKey: Int] = [:]
-        // Groups in the order of their leads, so a ref shared by two payments belongs to the first.
-        let order = grouping.groups.indices.sorted { reconciliation.lead(grouping.groups[$0]) < reconciliation.lead(grouping.groups[$1]) }
+        let order = (0..<grouping.count).sorted { grouping.lead(of: $0) < grouping.lead(of: $1) }
+        var refsOfPayment: [(payment: Int32, ref: String, processor: Int32)] = []
         for group in order {
-            let members = grouping.groups[group]
-            let paymentTenders = members.tenders.filter { items.tenders[$0].type == .payment }
-            let captures = members.records.filter { records[$0].type == .capture }
-            if paymentTenders.isEmpty && captures.isEmpty { continue }
-            let processor = reconciliation.processor(of: reconciliation.lead(members))
-            var refs: [String] = []
-            for tender in paymentTenders { if let ref = items.tenders[tender].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
-            for record in captures { if let ref = records[record].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
-            let payment = payments.count
-            for ref in refs where paymentOfRef[RefKey(processor: processor, ref: ref)] == nil {
-                paymentOfRef[RefKey(processor: processor, ref: ref)] = payment
+            var isPayment = false
+            for tender in grouping.tenders(of: group) where items.tenders[Int(tender)].type == .payment { isPayment = true }
+            for record in grouping.records(of: group) where records[Int(record)].type == .capture { isPayment = true }
+            guard isPayment else { continue }
+            let payment = Int32(paymentGroups.count)
+            let processor: Int32
+            switch grouping.lead(of: group) {
+            case .tender(let index): processor = items.tenderProcessor[index]
+            case .record(let index): processor = items.recordProcessor[index]
             }
-            payments.append(
-                PaymentState(
-                    group: group, processor: processor, paymentTenders: paymentTenders, captures: captures, refundTenders: [],
-                    refunds: [], refundFailures: [], chargebacks: [], chargebackReversals: [], paymentRefs: refs, life: .captured,
-                    refundedAmount: Sum(), chargebackAmount: Sum()))
-            for tender in members.tenders { paymentOfTender[tender] = payment }
-            for record in members.records { paymentOfRecord[record] = payment }
+            for tender in grouping.tenders(of: group) {
+                paymentOfTender[Int(tender)] = payment
+                if items.tenders[Int(tender)].type == .payment, let ref = items.tenders[Int(tender)].paymentRef, !ref.isEmpty {
+                    refsOfPayment.append((payment, ref, processor))
+                }
+            }
+            for record in grouping.records(of: group) {
+                paymentOfRecord[Int(record)] = payment
+                if records[Int(record)].type == .capture, let ref = records[Int(record)].paymentRef, !ref.isEmpty {
+                    refsOfPayment.append((payment, ref, processor))
+                }
+            }
+            paymentGroups.append(Int32(group))
         }
-        for (index, tender) in items.tenders.enumerated()
-        where grouping.knownTenders[index] && tender.type == .refund && paymentOfTender[index] == nil {
-            guard let ref = tender.paymentRef, let payment = paymentOfRef[RefKey(processor: items.processor(ofTender: index), ref: ref)] else {
-                continue
+        // Each ref's first payment, found through a hash of (processor, ref).
+        func refHash(_ ref: String, _ processor: Int32) -> UInt64 { FastKeyHash.combine(FastKeyHash.hash(ref), UInt64(processor)) }
+        var chains = HashChains(itemCount: refsOfPayment.count, expected: refsOfPayment.count)
+        for (position, entry) in refsOfPayment.enumerated().reversed() { chains.insert(position, hash: refHash(entry.ref, entry.processor)) }
+        func payment(carrying ref: String?, processor: Int32) -> Int32? {
+            guard let ref, !ref.isEmpty else { return nil }
+            var found: Int32?
+            chains.forEach(hash: refHash(ref, processor)) { position in
+                let entry = refsOfPayment[position]
+                if found == nil, entry.processor == processor, entry.ref == ref { found = entry.payment }
             }
-            payments[payment].refundTenders.append(index)
+            return found
+        }
+        var attached: [(payment: Int32, item: ReconciliationItem)] = []
+        for (index, tender) in items.tenders.enumerated()
+        where grouping.knownTenders[index] && tender.type == .refund && paymentOfTender[index] < 0 {
+            guard let payment = payment(carrying: tender.paymentRef, processor: items.tenderProcessor[index]) else { continue }
+            attached.append((payment, .tender(index)))
             paymentOfTender[index] = payment
         }
         for (index, record) in records.enumerated() where grouping.knownRecords[index] {
-            guard let ref = record.paymentRef, let payment = paymentOfRef[RefKey(processor: record.processor, ref: ref)] else { continue }
             switch record.type {
-            case .refund: payments[payment].refunds.append(index)
-            case .refundFailure: payments[payment].refundFailures.append(index)
-            case .chargeback: payments[payment].chargebacks.append(index)
-            case .chargebackReversal: payments[payment].chargebackReversals.append(index)
+            case .refund, .refundFailure, .chargeback, .chargebackReversal: break
             default: continue
             }
-            if paymentOfRecord[index] == nil { paymentOfRecord[index] = payment }
-        }
-        // Refunds of a payment also sit in groups of their own (a POS refund matched with its
-        // REFUND): those groups' refund tenders belong to the payment too.
-        for payment in payments.indices {
-            for refund in payments[payment].refunds {
-                let group = grouping.recordGroup[refund]
-                guard group >= 0 else { continue }
-                for tender in grouping.groups[group].tenders
-                where items.tenders[tender].type == .refund && !payments[payment].refundTenders.contains(tender) {
-                    payments[payment].refundTenders.append(tender)
-                    paymentOfTender[tender] = payment
+            guard let payment = payment(carrying: record.paymentRef, processor: items.recordProcessor[index]) else { continue }
+            attached.append((payment, .record(index)))
+            // A REFUND matched with a POS refund: that refund tender belongs to the payment too.
+            if record.type == .refund, grouping.recordGroup[index] >= 0 {
+                for tender in grouping.tenders(of: Int(grouping.recordGroup[index]))
+                where items.tenders[Int(tender)].type == .refund && paymentOfTender[Int(tender)] != payment {
+                    attached.append((payment, .tender(Int(tender))))
+                    paymentOfTender[Int(tender)] = payment
                 }
             }
-            payments[payment].refundTenders.sort()
-            payments[payment].life = life(of: payment)
+            if paymentOfRecord[index] < 0 { paymentOfRecord[index] = payment }
         }
+        attached.sort { ($0.payment, $0.item) < ($1.payment, $1.item) }
+        attachedStart = Array(repeating: 0, count: paymentGroups.count + 1)
+        for entry in attached { attachedStart[Int(entry.payment) + 1] += 1 }
+        for index in 0..<paymentGroups.count { attachedStart[index + 1] += attachedStart[index] }
+        attachedItems = attached.map(\.item)
+        paymentLives = (0..<paymentGroups.count).map { life(of: $0) }
     }
 
-    /// The payment's life (SEMANTICS §6.8); records its refunded and chargeback amounts on the way.
-    private mutating func life(of index: Int) -> PaymentLife {
-        let payment = payments[index]
-        let records = reconciliation.items.records
-        let unreversed = payment.chargebacks.filter { !reversedChargebacks.contains($0) }
-        var chargebackAmount = Sum()
-        for chargeback in unreversed { chargebackAmount -= records[chargeback].gross }
-        var refunded = Sum()
-        for refund in payment.refunds where !grouping.cancelledRefunds.contains(refund) { refunded -= records[refund].gross }
-        payments[index].refundedAmount = refunded
-        payments[index].chargebackAmount = chargebackAmount
-        let accepted = unreversed.contains { chargeback in
-            (overridesOfRecord[chargeback] ?? []).contains { reconciliation.overrides[$0].override.action != .match }
+    /// Payment `index`'s whole story (allocates its lists: for reports and drill-downs).
+    func paymentState(_ index: Int) -> PaymentState {
+        let items = reconciliation.items
+        let records = items.records
+        let group = Int(paymentGroups[index])
+        let paymentTenders = grouping.tenders(of: group).map(Int.init).filter { items.tenders[$0].type == .payment }
+        let captures = grouping.records(of: group).map(Int.init).filter { records[$0].type == .capture }
+        var refs: [String] = []
+        for tender in paymentTenders { if let ref = items.tenders[tender].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
+        for record in captures { if let ref = records[record].paymentRef, !ref.isEmpty, !refs.contains(ref) { refs.append(ref) } }
+        var state = PaymentState(
+            group: group, processor: reconciliation.processor(of: grouping.lead(of: group)), paymentTenders: paymentTenders,
+            captures: captures, refundTenders: [], refunds: [], refundFailures: [], chargebacks: [], chargebackReversals: [],
+            paymentRefs: refs, life: paymentLives[index], refundedAmount: Sum(), chargebackAmount: Sum())
+        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])] {
+            switch item {
+            case .tender(let tender): state.refundTenders.append(tender)
+            case .record(let record):
+                switch records[record].type {
+                case .refund:
+                    state.refunds.append(record)
+                    if !grouping.cancelledRefunds[record] { state.refundedAmount -= records[record].gross }
+                case .refundFailure: state.refundFailures.append(record)
+                case .chargeback:
+                    state.chargebacks.append(record)
+                    if !reversedChargebacks.contains(record) { state.chargebackAmount -= records[record].gross }
+                default: state.chargebackReversals.append(record)
+                }
+            }
         }
-        if unreversed.contains(where: secondChargebacks.contains) || accepted { return .disputeLost }
-        if !unreversed.isEmpty { return .disputed }
-        if !payment.chargebacks.isEmpty { return .disputeWon }
+        return state
+    }
+
+    /// The payment's life (SEMANTICS §6.8).
+    private func life(of index: Int) -> PaymentLife {
+        let items = reconciliation.items
+        let records = items.records
+        var refunded = Sum()
+        var hasChargebacks = false
+        var unreversed = false
+        var lost = false
+        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])] {
+            guard case .record(let record) = item else { continue }
+            switch records[record].type {
+            case .refund where !grouping.cancelledRefunds[record]:
+                refunded -= records[record].gross
+            case .chargeback:
+                hasChargebacks = true
+                guard !reversedChargebacks.contains(record) else { continue }
+                unreversed = true
+                let accepted = (overridesOfRecord[record] ?? []).contains { reconciliation.overrides[$0].override.action != .match }
+                if secondChargebacks.contains(record) || accepted { lost = true }
+            default:
+                break
+            }
+        }
+        if lost { return .disputeLost }
+        if unreversed { return .disputed }
+        if hasChargebacks { return .disputeWon }
+        let group = Int(paymentGroups[index])
         var captured = Sum()
-        for capture in payment.captures { captured += records[capture].gross }
-        if payment.captures.isEmpty {
-            for tender in payment.paymentTenders { captured += reconciliation.items.tenders[tender].signedAmount }
+        var captures = 0
+        var paidOut = 0
+        for record in grouping.records(of: group) where records[Int(record)].type == .capture {
+            captured += records[Int(record)].gross
+            captures += 1
+            if payoutOfRecord[Int(record)] >= 0 { paidOut += 1 }
+        }
+        if captures == 0 {
+            for tender in grouping.tenders(of: group) where items.tenders[Int(tender)].type == .payment {
+                captured += items.tenders[Int(tender)].signedAmount
+            }
         }
         if !refunded.isZero && refunded.total >= captured.total { return .refunded }
         if !refunded.isZero { return .partiallyRefunded }
-        if !payment.captures.isEmpty && payment.captures.allSatisfy({ payoutOfRecord[$0] != nil }) { return .paidOut }
-        if !payment.captures.isEmpty { return .settled }
+        if captures > 0 && paidOut == captures { return .paidOut }
+        if captures > 0 { return .settled }
         return .captured
+    }
+
+    /// The life of the payment an item belongs to (a refund: the payment it refunds).
+    public func life(of item: ReconciliationItem) -> PaymentLife? {
+        let payment: Int32
+        switch item {
+        case .tender(let index): payment = paymentOfTender[index]
+        case .record(let index): payment = paymentOfRecord[index]
+        }
+        return payment >= 0 ? paymentLives[Int(payment)] : nil
     }
 
     /// The payment an item belongs to (a refund tender or record: the payment it refunds).
     public func payment(of item: ReconciliationItem) -> PaymentState? {
+        let payment: Int32
         switch item {
-        case .tender(let index): return paymentOfTender[index].map { payments[$0] }
-        case .record(let index): return paymentOfRecord[index].map { payments[$0] }
+        case .tender(let index): payment = paymentOfTender[index]
+        case .record(let index): payment = paymentOfRecord[index]
         }
+        return payment >= 0 ? paymentState(Int(payment)) : nil
+    }
+
+    /// The payment's number (its index among the payments), for listing each payment once.
+    public func paymentNumber(of item: ReconciliationItem) -> Int? {
+        let payment: Int32
+        switch item {
+        case .tender(let index): payment = paymentOfTender[index]
+        case .record(let index): payment = paymentOfRecord[index]
+        }
+        return payment >= 0 ? Int(payment) : nil
     }
 }

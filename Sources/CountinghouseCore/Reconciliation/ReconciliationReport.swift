@@ -119,8 +119,8 @@ extension Reconciliation {
         var payments: [PaymentRow] = []
         var paymentsListed = Set<Int>()
         for item in listed {
-            if let payment = end.payment(of: item), !paymentsListed.contains(payment.group) {
-                paymentsListed.insert(payment.group)
+            if let number = end.paymentNumber(of: item), !paymentsListed.contains(number), let payment = end.payment(of: item) {
+                paymentsListed.insert(number)
                 payments.append(try paymentRow(payment, end))
             }
         }
@@ -187,7 +187,7 @@ extension Reconciliation {
             notes.append("\(decision.action.rawValue) \(decision.overrideID) by \(decision.author): \(decision.note)")
         }
         let writtenOff = try isLead ? state.writtenOff(ofGroupOf: item)?.value("a write-off") : nil
-        let life = state.payment(of: item)?.life
+        let life = state.life(of: item)
 
         switch item {
         case .tender(let index):
