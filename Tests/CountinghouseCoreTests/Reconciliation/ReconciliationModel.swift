@@ -102,7 +102,9 @@ struct ModelState {
 /// Where the spec can be read two ways (or where the engine is known to read it otherwise), the
 /// reading the model takes; the defaults are the model's reading of the spec.
 struct ModelReadings: Sendable {
-    /// A write-off also "clears" a group whose residual on its day is 0 (a clearing of 0).
+    /// A write-off also "clears" a group whose residual on its day is 0 (a clearing of 0, and the
+    /// group counts as "cleared" for §6.5's OVERRIDDEN). §6.3 can be read either way; the default
+    /// is the engine's: nothing to clear, no clearing, and the group's other items keep their status.
     var zeroClearings = false
     /// A MATCH that applies makes OVERRIDDEN every item it names, also the records it cannot put
     /// in a group (CHARGEBACK, FEE, PAYOUT, …), even when it names no tender or card-clearing record.

@@ -7,7 +7,12 @@
 // around the 15-minute window, refunds and their failures, partial capture reversals, chargebacks
 // and reversals, payouts with and without their items, and overrides naming one, several or no
 // items (and items of two processors). A failing case is shrunk (items dropped one by one while it
-// still fails) and printed as builder calls, ready to become a focused test.
+// still fails) and printed as builder calls, ready to become a focused test. Failing cases that the
+// engine's known disagreements (ReconciliationModelDisagreementTests, ModelReadings.engine) explain
+// are reported apart from new ones.
+//
+// Exploring: COUNTINGHOUSE_PROPERTY_SEED, _CASES and _SCALE choose other and larger cases, and
+// COUNTINGHOUSE_PROPERTY_TALLY prints how often each status, formation and rule came up.
 
 import Foundation
 import Testing
@@ -139,6 +144,8 @@ struct PropertyCase: Sendable {
     var fees: [FeeScheduleEntry] = []
     /// The last days checked (October).
     static let days: [Int64] = Array(1...10)
+    /// COUNTINGHOUSE_PROPERTY_SCALE=n draws up to n times as many tenders and captures per case.
+    static let scale = Int64(ProcessInfo.processInfo.environment["COUNTINGHOUSE_PROPERTY_SCALE"] ?? "") ?? 1
 
     var settings: ReconciliationSettings { ReconciliationSettings(tolerance: tolerance, lagDays: lagDays, fees: fees) }
 
@@ -206,7 +213,7 @@ struct PropertyCase: Sendable {
         // Tenders. One case in three is dense: one day, few amounts, few refs, so that step 3 finds
         // several candidates and the window's edges matter.
         let dense = random.percent(35)
-        for _ in 0..<random.between(0, dense ? 6 : 5) {
+        for _ in 0..<random.between(0, (dense ? 6 : 5) * PropertyCase.scale) {
             let order = random.pick(orders)
             let number = Int64(tenders.filter { $0.order == order }.count + 1)
             tenders.append(
@@ -238,7 +245,7 @@ struct PropertyCase: Sendable {
         func shifted(_ second: Int64, minutes delta: Int64) -> Int64 { max(0, min(86_399, second + delta * 60)) }
 
         // Captures and refunds, most of them made from a tender (with its ref, order or amount).
-        for _ in 0..<random.between(0, dense ? 6 : 5) {
+        for _ in 0..<random.between(0, (dense ? 6 : 5) * PropertyCase.scale) {
             let type: SettlementType
             let processor: String
             var ref: String?
@@ -417,8 +424,10 @@ struct PropertyCase: Sendable {
         // follow the lead into a regrouped group, and a group cleared twice.
         if let tender = tenders.first(where: { $0.kind == "CARD" && $0.processor != nil }), random.percent(30) {
             let firstDay = tender.day + random.between(0, 2)
-            for (number, day) in [firstDay, firstDay + random.between(1, 3)].enumerated() {
-                var spec = OverrideSpec(id: "w\(number + 1)", action: .writeOff, recordedDay: day)
+            // Ids in either order, days sometimes equal (then override_id orders them).
+            let ids = random.percent(50) ? ["w1", "w2"] : ["w2", "w1"]
+            for (number, day) in [firstDay, firstDay + random.between(0, 3)].enumerated() {
+                var spec = OverrideSpec(id: ids[number], action: .writeOff, recordedDay: day)
                 if random.percent(50), let ref = tender.ref { spec.ref = ref } else { spec.order = tender.order }
                 if random.percent(50) { spec.effectiveOn = day } else { spec.recordedDay = day }
                 overrides.append(spec)
