@@ -38,6 +38,8 @@ public struct Configuration: Sendable, Hashable {
     /// How long a writer (an ingest, a close, a cost refresh) waits for another one's lock on the
     /// ledger before it fails, in whole seconds.
     public var busyTimeoutSeconds: Int64 = 10
+    /// The vendor readers' settings (`[stripe]`, `[adyen]`, `[square]`; VendorConfiguration.swift).
+    public var vendors = VendorConfiguration()
 
     public init() {}
 
@@ -52,7 +54,8 @@ public struct Configuration: Sendable, Hashable {
             "locations": ConfigurationSchema(keys: [.init("code", .string), .init("name", .string), .init("kind", .string)]),
             "accounts": ConfigurationSchema(keys: [.init("role", .string), .init("code", .string), .init("name", .string)]),
         ],
-        order: ["locations", "accounts"])
+        tables: VendorConfiguration.schemaTables,
+        order: ["locations", "accounts"] + VendorConfiguration.schemaOrder)
 
     /// Parses `countinghouse.toml`.
     public static func parse(_ text: String, fileName: String) throws(ConfigurationError) -> Configuration {
@@ -90,6 +93,7 @@ public struct Configuration: Sendable, Hashable {
             if let kind = table.string("kind") { location.kind = kind }
             configuration.locations.append(location)
         }
+        try configuration.vendors.apply(root)
         return configuration
     }
 }
@@ -175,17 +179,21 @@ struct ConfigurationSchema: Sendable {
     var keys: [Key]
     var arrays: [String: ConfigurationSchema]
     var tables: [String: ConfigurationSchema]
+    /// Tables of names the file chooses (`[adyen.time_zone_abbreviations]`, or an inline table),
+    /// each value of the given type.
+    var maps: [String: ValueType]
     /// The order messages list the arrays and tables in (a dictionary has none).
     var order: [String]
 
     init(
         keys: [Key], arrays: [String: ConfigurationSchema] = [:], tables: [String: ConfigurationSchema] = [:],
-        order: [String] = []
+        maps: [String: ValueType] = [:], order: [String] = []
     ) {
         precondition(Set(order) == Set(arrays.keys).union(tables.keys), "the order names every array and table")
         self.keys = keys
         self.arrays = arrays
         self.tables = tables
+        self.maps = maps
         self.order = order
     }
 
@@ -216,6 +224,14 @@ struct ConfigurationTable: Sendable {
     var keyLines: [String: Int] = [:]
     var arrays: [String: [ConfigurationTable]] = [:]
     var tables: [String: ConfigurationTable] = [:]
+    /// The tables of names (`ConfigurationSchema.maps`), each entry with its line, in file order.
+    var maps: [String: [MapEntry]] = [:]
+
+    struct MapEntry: Sendable {
+        var key: String
+        var value: ConfigurationValue
+        var line: Int
+    }
 
     func string(_ key: String) -> String? {
         if case .string(let text)? = values[key] { return text }
@@ -240,6 +256,11 @@ struct ConfigurationTable: Sendable {
     /// An error on the line of `key` (or of the table, when it is nil or not set).
     func error(at key: String? = nil, _ message: String) -> ConfigurationError {
         ConfigurationError(file: fileName, line: key.flatMap { keyLines[$0] } ?? line, message: message)
+    }
+
+    /// An error on a given line (an entry of a table of names).
+    func error(line: Int, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: fileName, line: line, message: message)
     }
 }
 
@@ -302,6 +323,12 @@ struct ConfigurationDocument {
                         fileName: fileName, lines: lines))
                 }
                 result.arrays[key] = tables
+            } else if let valueType = schema.maps[key] {
+                guard let subtable = value.table else {
+                    throw fail("\(key)\(inTable) must be a table written [\(prefix)\(key)], not \(Self.describe(value.type))")
+                }
+                result.maps[key] = try Self.entries(
+                    subtable, of: valueType, path: keyPath, name: prefix + key, fileName: fileName, lines: lines, fallbackLine: line)
             } else if let nested = schema.tables[key] {
                 guard let subtable = value.table else {
                     throw fail("\(key)\(inTable) must be a table written [\(prefix)\(key)], not \(Self.describe(value.type))")
@@ -313,6 +340,30 @@ struct ConfigurationDocument {
             }
         }
         return result
+    }
+
+    /// The entries of a table of names, in file order, each of `type`.
+    private static func entries(
+        _ table: TOMLTable, of type: ConfigurationSchema.ValueType, path: TOMLPath, name: String, fileName: String,
+        lines: TOMLKeyLines, fallbackLine: Int
+    ) throws(ConfigurationError) -> [ConfigurationTable.MapEntry] {
+        var entries: [ConfigurationTable.MapEntry] = []
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            let line = lines[path + [.key(key)]] ?? fallbackLine
+            let checked: ConfigurationValue
+            switch (type, value.type) {
+            case (.string, .string): checked = .string(value.string ?? "")
+            case (.integer, .int): checked = .integer(Int64(value.int ?? 0))
+            case (.boolean, .bool): checked = .boolean(value.bool ?? false)
+            default:
+                throw ConfigurationError(
+                    file: fileName, line: line,
+                    message: "\"\(key)\" in [\(name)] must be \(type.expected), not \(Self.describe(value.type))")
+            }
+            entries.append(.init(key: key, value: checked, line: line))
+        }
+        return entries.sorted { ($0.line, $0.key) < ($1.line, $1.key) }
     }
 
     /// What is wrong with a name the schema does not know, and what it knows there.
@@ -334,7 +385,7 @@ struct ConfigurationDocument {
             }
             return "unknown table [\(prefix)\(key)] (expected \(sentence(nested, "or")))"
         }
-        let known = schema.keys.filter(\.listed).map(\.name) + nested
+        let known = schema.keys.filter(\.listed).map(\.name) + schema.maps.keys.sorted() + nested
         let inTable = header.isEmpty ? "" : " in \(header)"
         return "unknown key \(key)\(inTable) (expected \(known.joined(separator: ", ")))"
     }

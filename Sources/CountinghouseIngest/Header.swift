@@ -6,9 +6,10 @@
 // columns; a tie, or a best match lacking required columns, is an error rather than a guess.
 // Errors a user can see (all about the file as a whole, reported on row 1): "the file is empty (no
 // header row)", "invalid UTF-8 in the header", "missing required column quantity", "column sku
-// appears twice in the header", "cannot tell the kind from the header (closest: pos_lines, which
-// lacks quantity, unit_price); name it with --kind", "the header fits both X and Y; name the kind
-// with --kind".
+// appears twice in the header", "the header fits both X and Y; name the kind with --kind". A
+// header no kind fits is worded with the vendor formats in mind (VendorFormat.swift: "unknown file
+// format; header begins \"…\" (closest: pos_lines, which lacks quantity, unit_price); name it with
+// --kind").
 
 import CountinghouseCore
 
@@ -65,11 +66,25 @@ struct HeaderColumns {
             let listed = names.dropLast().joined(separator: ", ") + " and " + names.last!
             return .failure(FieldProblem("the header fits both \(listed); name the kind with --kind"))
         }
-        let closest = top.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count }!
-        let lacking = missingRequiredColumns(of: closest).joined(separator: ", ")
+        let (closest, lacking) = closestKind()
         return .failure(
             FieldProblem(
-                "cannot tell the kind from the header (closest: \(closest.rawValue), which lacks \(lacking)); name it with --kind"))
+                "cannot tell the kind from the header (closest: \(closest.rawValue), which lacks \(lacking.joined(separator: ", "))); name it with --kind"))
+    }
+
+    /// The kinds matching the most columns: of those, the one lacking the fewest required columns,
+    /// and what it lacks.
+    func closestKind() -> (LedgerKind, [String]) {
+        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max()!
+        let top = LedgerKind.allCases.filter { matchedColumnCount(of: $0) == best }
+        let closest = top.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count }!
+        return (closest, missingRequiredColumns(of: closest))
+    }
+
+    /// Whether more than one kind matches the most columns with all its required columns.
+    var fitsSeveralKinds: Bool {
+        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max()!
+        return LedgerKind.allCases.filter { matchedColumnCount(of: $0) == best && missingRequiredColumns(of: $0).isEmpty }.count > 1
     }
 
     /// The header problems that reject a file of `kind` outright, as row-1 errors.
