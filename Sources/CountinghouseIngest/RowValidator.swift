@@ -26,8 +26,8 @@
 // locations), "looks like a number a spreadsheet rewrote; export the file again without opening it
 // in a spreadsheet" (FORMATS §3.0: any such form in an identifier, only `1.23457E+11` in a sku or
 // location), "too long: 5000 bytes (at most 200)" (identifiers and codes; free text 2,000; a value
-// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8", "has N fields but the header has M", "original_order_id and
-// original_line_no go together (both or neither)", "receipt_no is only for RECEIVE rows", "a
+// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8", "has N fields but the header has M", "original_line_no needs
+// original_order_id", "receipt_no is only for RECEIVE rows", "a
 // RECEIVE needs unit_cost or total_cost", "amount out of range (at most 10000000000.00)",
 // "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
 // 10000000000.00)" (and counted_quantity × unit_cost, quantity × unit_price: the costing and the
@@ -629,11 +629,9 @@ struct RowValidator {
             let orderColumn = posLines.originalOrderID
             let lineColumn = posLines.originalLineNumber
             if typeIs(returnType) && failed & (1 << UInt64(orderColumn)) == 0 && failed & (1 << UInt64(lineColumn)) == 0 {
-                let order = slots[orderColumn]
-                let line = slots[lineColumn]
-                if order.isNull != line.isNull {
-                    fail(order.isNull ? "original_order_id" : "original_line_no",
-                        "original_order_id and original_line_no go together (both or neither)")
+                // original_order_id alone names the order (FORMATS §2: Square refunds give it so).
+                if slots[orderColumn].isNull && !slots[lineColumn].isNull {
+                    fail("original_line_no", "original_line_no needs original_order_id")
                 }
             }
             // The journal takes the line's gross, quantity × unit_price, in minor units.

@@ -316,8 +316,7 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
 
 @Test func aReturnWithHalfItsReference() {
     #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,,\nR1,2,\(at),S01,A,RETURN,1,1.00,,,,,1,\n") == [
-        "in.csv:2: column original_line_no \"\": original_order_id and original_line_no go together (both or neither)",
-        "in.csv:3: column original_order_id \"\": original_order_id and original_line_no go together (both or neither)",
+        "in.csv:3: column original_line_no \"1\": original_line_no needs original_order_id"
     ])
     #expect(errorMessages(linesHeader + "R1,1,\(at),S01,A,RETURN,1,1.00,,,,T1,01,\n") == [
         "in.csv:2: column original_line_no \"01\": not a positive integer without leading zeros"
