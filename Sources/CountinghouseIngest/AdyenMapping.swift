@@ -28,6 +28,8 @@ struct AdyenColumns {
     /// FORMATS §3.2's table with `adyen.time_zone_abbreviations` on top: abbreviation → seconds.
     let offsets: [String: Int]
     let processorByAccount: [String: String]
+    /// The id columns checked for spreadsheet damage.
+    let identifiers: [Int?]
 
     init(_ header: HeaderColumns, settings: IngestSettings) {
         func position(_ name: String) -> Int? { header.position(of: HeaderColumns.normalise(name)) }
@@ -50,6 +52,7 @@ struct AdyenColumns {
         paymentMethod = position("Payment Method")
         offsets = AdyenColumns.builtInOffsets.merging(settings.vendors.adyenTimeZoneAbbreviations) { _, configured in configured }
         processorByAccount = settings.vendors.adyenProcessorNameByMerchantAccount
+        identifiers = [pspReference, merchantReference, modificationReference]
     }
 
     /// FORMATS §3.2's abbreviations. CST and IST are left out: each names three zones.
@@ -76,6 +79,12 @@ struct AdyenColumns {
 
     /// The canonical type of an Adyen `Type` (compared case-insensitively) and its kind of row.
     static func classify(_ type: String) -> (SettlementType, RowKind) {
+        // The usual spellings first: lower-casing builds a string per row.
+        switch type {
+        case "Settled": return (.capture, .transaction)
+        case "Refunded": return (.refund, .transaction)
+        default: break
+        }
         switch type.lowercased() {
         case "settled", "settledbulk", "settledexternallywithinfo", "settledinstallment": return (.capture, .transaction)
         case "refunded", "refundedbulk", "refundedexternallywithinfo": return (.refund, .transaction)
@@ -162,7 +171,7 @@ extension VendorReader {
         guard let columns = adyen else { return }
         let settlement = SettlementColumns.shared
         let errorCountBefore = errors.count
-        checkIdentifiers(record, [columns.pspReference, columns.merchantReference, columns.modificationReference], errors: &errors)
+        checkIdentifiers(record, columns.identifiers, errors: &errors)
         func field(_ position: Int?) -> Bytes {
             guard let position else { return Bytes(start: nil, count: 0) }
             return trimmed(record.bytes(position))
@@ -249,13 +258,13 @@ extension VendorReader {
         }
 
         // Creation Date in TimeZone.
-        var occurredAt: String?
+        var occurredAt: DraftValue = .empty
         let creation = field(columns.creationDate)
         let zone = text(field(columns.timeZone))
-        if creation.count > 0 {
-            if let wallClock = wallClockText(creation) {
-                if let offset = columns.offsets[zone.uppercased()] {
-                    occurredAt = wallClock + offsetText(offset)
+        if creation.count > 0, let creationColumn = columns.creationDate {
+            if isWallClock(creation) {
+                if let offset = columns.offsets[zone] ?? columns.offsets[zone.uppercased()] {
+                    occurredAt = .wallClock(creationColumn, suffix: offsetText(offset))
                 } else if !zone.isEmpty {
                     fail(columns.timeZone, "is not a known abbreviation (CST and IST are ambiguous): set adyen.time_zone_abbreviations")
                 } else {
@@ -265,11 +274,11 @@ extension VendorReader {
                 fail(columns.creationDate, "is not YYYY-MM-DD HH:MM:SS")
             }
         }
-        var availableOn: String?
+        var availableOn: DraftValue = .empty
         let booking = field(columns.bookingDate)
-        if booking.count > 0 {
-            if booking.count == 10 || wallClockText(booking) != nil || (booking.count > 10 && booking[10] == 0x20) {
-                availableOn = String(text(booking).prefix(10))
+        if booking.count > 0, let bookingColumn = columns.bookingDate {
+            if booking.count == 10 || isWallClock(booking) || (booking.count > 10 && booking[10] == 0x20) {
+                availableOn = .prefix(bookingColumn, count: 10)
             } else {
                 fail(columns.bookingDate, "is not YYYY-MM-DD (a time may follow)")
             }
@@ -290,19 +299,19 @@ extension VendorReader {
             drafts[index].set(settlement.recordID, .text(seen == 1 ? base : "\(base):\(seen)"), from: columns.modificationReference)
         }
         drafts[index].set(settlement.type, field(columns.type).isEmpty ? .empty : .text(type.rawValue), from: columns.type)
-        drafts[index].set(settlement.occurredAt, occurredAt.map(DraftValue.text) ?? .empty, from: columns.creationDate, showingSource: true)
+        drafts[index].set(settlement.occurredAt, occurredAt, from: columns.creationDate, showingSource: true)
         drafts[index].copy(settlement.currency, from: columns.netCurrency)
         if let net, let gross, let netExponent {
-            drafts[index].set(settlement.net, .text(formatMinorUnits(net, exponent: netExponent)), from: columns.netCredit)
-            drafts[index].set(settlement.gross, .text(formatMinorUnits(gross, exponent: netExponent)), from: columns.grossCredit)
+            drafts[index].set(settlement.net, .minorUnits(net, exponent: netExponent), from: columns.netCredit)
+            drafts[index].set(settlement.gross, .minorUnits(gross, exponent: netExponent), from: columns.grossCredit)
             let fee = gross - net
-            drafts[index].set(settlement.fee, .text(formatMinorUnits(fee, exponent: netExponent)), from: columns.netDebit)
+            drafts[index].set(settlement.fee, .minorUnits(fee, exponent: netExponent), from: columns.netDebit)
         }
         if rowKind == .transaction {
             drafts[index].copy(settlement.paymentRef, from: columns.pspReference)
             drafts[index].copy(settlement.orderID, from: columns.merchantReference)
         }
-        drafts[index].set(settlement.availableOn, availableOn.map(DraftValue.text) ?? .empty, from: columns.bookingDate, showingSource: true)
+        drafts[index].set(settlement.availableOn, availableOn, from: columns.bookingDate, showingSource: true)
         drafts[index].copy(settlement.payoutID, from: columns.batchNumber)
         drafts[index].copy(settlement.vendorCategory, from: columns.type)
         drafts[index].copy(settlement.paymentMethod, from: columns.paymentMethod)

@@ -51,6 +51,8 @@ struct SquareColumns {
     let locationMap: [String: String]
     let exponent: Int
     let zones = SquareZoneCache()
+    /// The id columns checked for spreadsheet damage.
+    let identifiers: [Int?]
 
     init(_ header: HeaderColumns, settings: IngestSettings) {
         func position(_ name: String) -> Int? { header.position(of: HeaderColumns.normalise(name)) }
@@ -79,6 +81,7 @@ struct SquareColumns {
         symbol = Array(symbolText.utf8)
         locationMap = settings.vendors.squareLocationMap
         exponent = CurrencyTable.exponent(of: currency) ?? 2
+        identifiers = [transactionID, paymentID]
     }
 
     /// `-$9.00`: an amount as Square would write it, for messages.
@@ -290,7 +293,7 @@ extension VendorReader {
     /// The ticket, instant and location of a Square row, or nil with its errors appended.
     private func squareEvent(_ record: CSVRecord, _ columns: SquareColumns, errors: inout [RowError]) -> SquareEvent? {
         let before = errors.count
-        checkIdentifiers(record, [columns.transactionID, columns.paymentID], errors: &errors)
+        checkIdentifiers(record, columns.identifiers, errors: &errors)
         func field(_ position: Int?) -> Bytes {
             guard let position else { return Bytes(start: nil, count: 0) }
             return trimmed(record.bytes(position))

@@ -24,6 +24,9 @@ struct StripeColumns {
     let orderMetadata: Int?
     let cardBrand: Int?
     let processorName: String
+    /// The id columns checked for spreadsheet damage, and the amounts checked for a decimal comma.
+    let identifiers: [Int?]
+    let amounts: [Int]
 
     init(_ header: HeaderColumns, rawNames: [String], settings: IngestSettings) {
         func position(_ name: String) -> Int? { header.position(of: name) }
@@ -52,6 +55,8 @@ struct StripeColumns {
                     && name.dropFirst(17) == wanted.dropFirst(17)
             }
         processorName = settings.vendors.stripeProcessorName
+        identifiers = [balanceTransactionID, chargeID, paymentIntentID, sourceID, automaticPayoutID, payoutID]
+        amounts = [gross, fee, net].compactMap { $0 }
     }
 
     /// The canonical type of a `reporting_category`.
@@ -74,31 +79,23 @@ extension VendorReader {
     mutating func mapStripe(_ record: CSVRecord, errors: inout [RowError]) {
         guard let columns = stripe else { return }
         let settlement = SettlementColumns.shared
-        checkIdentifiers(
-            record,
-            [columns.balanceTransactionID, columns.chargeID, columns.paymentIntentID, columns.sourceID, columns.automaticPayoutID, columns.payoutID],
-            errors: &errors)
+        checkIdentifiers(record, columns.identifiers, errors: &errors)
         func field(_ position: Int?) -> Bytes {
             guard let position else { return Bytes(start: nil, count: 0) }
             return trimmed(record.bytes(position))
         }
-        for case let position? in [columns.gross, columns.fee, columns.net] where field(position).contains(UInt8(ascii: ",")) {
+        for position in columns.amounts where field(position).contains(UInt8(ascii: ",")) {
             errors.append(error(record, position, "decimal comma: run the report with decimal_separator '.'"))
         }
-        var occurredAt: String?
-        if let position = columns.occurredAt, field(position).count > 0 {
-            occurredAt = wallClockText(field(position)).map { $0 + "Z" }
-            if occurredAt == nil {
-                errors.append(error(record, position, "is not YYYY-MM-DD HH:MM:SS (was the file re-saved by a spreadsheet?)"))
-            }
+        /// A UTC time column: nil when empty (the validator says it is required, where it is).
+        func timestamp(_ position: Int?) -> Int? {
+            guard let position, field(position).count > 0 else { return nil }
+            if isWallClock(field(position)) { return position }
+            errors.append(error(record, position, "is not YYYY-MM-DD HH:MM:SS (was the file re-saved by a spreadsheet?)"))
+            return nil
         }
-        var availableOn: String?
-        if let position = columns.availableOn, field(position).count > 0 {
-            availableOn = wallClockText(field(position)).map { String($0.prefix(10)) }
-            if availableOn == nil {
-                errors.append(error(record, position, "is not YYYY-MM-DD HH:MM:SS (was the file re-saved by a spreadsheet?)"))
-            }
-        }
+        let occurredAt = timestamp(columns.occurredAt)
+        let availableOn = timestamp(columns.availableOn)
         let category = text(field(columns.reportingCategory))
         let type = StripeColumns.type(of: category)
 
@@ -106,7 +103,8 @@ extension VendorReader {
         drafts[index].set(settlement.processor, .text(columns.processorName), from: nil)
         drafts[index].copy(settlement.recordID, from: columns.balanceTransactionID)
         drafts[index].set(settlement.type, category.isEmpty ? .empty : .text(type.rawValue), from: columns.reportingCategory)
-        drafts[index].set(settlement.occurredAt, occurredAt.map(DraftValue.text) ?? .empty, from: columns.occurredAt, showingSource: true)
+        drafts[index].set(
+            settlement.occurredAt, occurredAt.map { .wallClock($0, suffix: "Z") } ?? .empty, from: columns.occurredAt, showingSource: true)
         drafts[index].copy(settlement.currency, from: columns.currency)
         drafts[index].copy(settlement.gross, from: columns.gross)
         drafts[index].copy(settlement.fee, from: columns.fee)
@@ -115,10 +113,11 @@ extension VendorReader {
             // Payouts report: the payout's own id; its date is the day it takes effect.
             drafts[index].copy(settlement.payoutID, from: payout)
             drafts[index].set(
-                settlement.availableOn, occurredAt.map { .text(String($0.prefix(10))) } ?? .empty, from: columns.occurredAt, showingSource: true)
+                settlement.availableOn, occurredAt.map { .prefix($0, count: 10) } ?? .empty, from: columns.occurredAt, showingSource: true)
         } else {
             drafts[index].copy(settlement.payoutID, from: columns.automaticPayoutID)
-            drafts[index].set(settlement.availableOn, availableOn.map(DraftValue.text) ?? .empty, from: columns.availableOn, showingSource: true)
+            drafts[index].set(
+                settlement.availableOn, availableOn.map { .prefix($0, count: 10) } ?? .empty, from: columns.availableOn, showingSource: true)
             var reference: Int?
             if category == "payout_reversal" {
                 reference = columns.sourceID

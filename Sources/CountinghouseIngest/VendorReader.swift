@@ -25,6 +25,13 @@ enum DraftValue {
     /// The (trimmed) text of the vendor record's field at this position.
     case field(Int)
     case text(String)
+    /// A field of shape `YYYY-MM-DD HH:MM:SS` (checked by `isWallClock`) written with a `T`, then
+    /// `suffix` (an offset, or `Z`): no string is built for the row's time.
+    case wallClock(Int, suffix: String)
+    /// The first `count` bytes of a field (the date of a timestamp).
+    case prefix(Int, count: Int)
+    /// An amount in minor units, written as a plain decimal with `exponent` decimals.
+    case minorUnits(Int64, exponent: Int)
 }
 
 /// One canonical row under construction: per column (schema order) its text and the vendor field
@@ -90,21 +97,62 @@ final class DraftRecordBuffer {
             case .text(let text):
                 var text = text
                 text.withUTF8 { append($0) }
+            case .wallClock(let position, let suffix):
+                append(trimmed(record.bytes(position)))
+                if count - start > 10 { bytes[start + 10] = UInt8(ascii: "T") }
+                var suffix = suffix
+                suffix.withUTF8 { append($0) }
+            case .prefix(let position, let length):
+                let field = trimmed(record.bytes(position))
+                append(Bytes(rebasing: field[..<min(length, field.count)]))
+            case .minorUnits(let amount, let exponent):
+                appendDecimal(amount, exponent: exponent)
             }
             fields[column] = CSVField(start: start, end: count)
         }
     }
 
+    /// `-1234.50` for -123450 with 2 decimals, as `formatMinorUnits` writes it, straight into the
+    /// buffer (no string per amount).
+    private func appendDecimal(_ amount: Int64, exponent: Int) {
+        var magnitude = amount.magnitude
+        var digitCount = 0
+        var probe = magnitude
+        repeat {
+            digitCount += 1
+            probe /= 10
+        } while probe > 0
+        digitCount = max(digitCount, exponent + 1)
+        let length = (amount < 0 ? 1 : 0) + digitCount + (exponent > 0 ? 1 : 0)
+        reserve(length)
+        var position = count + length
+        for written in 0..<digitCount {
+            if exponent > 0 && written == exponent {
+                position -= 1
+                bytes[position] = UInt8(ascii: ".")
+            }
+            position -= 1
+            bytes[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        }
+        if amount < 0 { bytes[count] = UInt8(ascii: "-") }
+        count += length
+    }
+
+    /// Room for `extra` more bytes.
+    private func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let larger = max(capacity * 2, count + extra)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        grown.update(from: bytes, count: count)
+        bytes.deallocate()
+        bytes = grown
+        capacity = larger
+    }
+
     private func append(_ source: Bytes) {
         guard let base = source.baseAddress, source.count > 0 else { return }
-        if count + source.count > capacity {
-            let larger = max(capacity * 2, count + source.count)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
-            grown.update(from: bytes, count: count)
-            bytes.deallocate()
-            bytes = grown
-            capacity = larger
-        }
+        reserve(source.count)
         (bytes + count).update(from: base, count: source.count)
         count += source.count
     }
@@ -161,8 +209,11 @@ struct VendorReader {
 
     /// A fresh draft for the current vendor row (the `draftCount`-th).
     mutating func newDraft() -> Int {
-        if draftCount == drafts.count { drafts.append(CanonicalDraft(columnCount: columnNames.count)) } else {
-            drafts[draftCount] = CanonicalDraft(columnCount: columnNames.count)
+        if draftCount == drafts.count {
+            drafts.append(CanonicalDraft(columnCount: columnNames.count))
+        } else {
+            // Reset in place: a fresh draft per row would allocate its arrays every time.
+            for column in 0..<columnNames.count { drafts[draftCount].set(column, .empty, from: nil) }
         }
         draftCount += 1
         return draftCount - 1
@@ -286,18 +337,19 @@ struct SettlementColumns {
 
 // MARK: Shared spellings
 
-/// `YYYY-MM-DD HH:MM:SS` (or a `T` for the space): the 19 bytes' shape, without the calendar (the
-/// canonical validator checks the date is real). Returns the text with a `T`.
-func wallClockText(_ bytes: Bytes) -> String? {
-    guard bytes.count == 19 else { return nil }
-    let digitPositions = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-    for position in digitPositions where bytes[position] &- UInt8(ascii: "0") >= 10 { return nil }
-    guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-        bytes[10] == 0x20 || bytes[10] == UInt8(ascii: "T")
-    else { return nil }
-    var text = Array(bytes)
-    text[10] = UInt8(ascii: "T")
-    return String(decoding: text, as: UTF8.self)
+/// Whether the bytes are `YYYY-MM-DD HH:MM:SS` (or a `T` for the space): the 19 bytes' shape,
+/// without the calendar (the canonical validator checks the date is real).
+func isWallClock(_ bytes: Bytes) -> Bool {
+    guard bytes.count == 19 else { return false }
+    for position in 0..<19 {
+        switch position {
+        case 4, 7: if bytes[position] != UInt8(ascii: "-") { return false }
+        case 13, 16: if bytes[position] != UInt8(ascii: ":") { return false }
+        case 10: if bytes[position] != 0x20 && bytes[position] != UInt8(ascii: "T") { return false }
+        default: if bytes[position] &- UInt8(ascii: "0") >= 10 { return false }
+        }
+    }
+    return true
 }
 
 /// `+05:30` for an offset in seconds.

@@ -12,6 +12,8 @@
 // drops each chunk's rows, so peak RSS follows the chunk, not the ledger; generating the events is
 // not timed. `countinghouse-bench ingest|costing` runs one part; no argument runs both.
 // `countinghouse-bench parse` runs only the parse + validate figure of the ingest part (no database).
+// `countinghouse-bench vendors` prints the Stripe and Adyen readers' MB/s beside the canonical
+// settlements reader's (Vendors.swift); it is not part of the default run.
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseSample
@@ -80,6 +82,7 @@ let environment = ProcessInfo.processInfo.environment
 let parts = Set(CommandLine.arguments.dropFirst())
 if parts.isEmpty || parts.contains("ingest") || parts.contains("parse") { try benchIngest(parseOnly: !parts.isEmpty && !parts.contains("ingest")) }
 if parts.isEmpty || parts.contains("costing") { try benchCosting() }
+if parts.contains("vendors") { try benchVendors() }
 
 func benchIngest(parseOnly: Bool) throws {
     let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000
