@@ -8,6 +8,9 @@
 // sort once the file is read, so in-file duplicate errors are merged into row order at the end).
 // A large file (not transfers) is checked by two threads, each a half split at a line break
 // between records; their errors and keys are joined in row order, so the outcome is one pass's.
+// A vendor export (Stripe, Adyen, Square: FORMATS §3) is recognised by its header and read in one
+// pass by a `VendorReader`, which maps each vendor row onto canonical records for the same
+// `RowValidator` (VendorReader.swift).
 // Invariants: a file is valid only when no row has an error; pass 2 yields exactly the rows pass 1
 // validated, or throws (the file changed, or a row no longer validates) so the caller rolls back.
 // Errors a user can see: every `RowError` of the validator and the header, "cannot read the file:

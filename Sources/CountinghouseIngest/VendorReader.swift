@@ -168,12 +168,10 @@ final class DraftRecordBuffer {
 struct VendorReader {
     let format: VendorFormat
     let file: String
-    let settings: IngestSettings
     /// The canonical kind's validator, over a header of the kind's columns in schema order.
     private(set) var validator: RowValidator
     /// The header's fields as written (trimmed): the names errors show.
     let rawNames: [String]
-    let header: HeaderColumns
     let columnNames: [String]
     private let buffer: DraftRecordBuffer
     /// Per-file counters: Adyen's repeated account-level rows, Square's lines per ticket.
@@ -189,9 +187,7 @@ struct VendorReader {
     init(format: VendorFormat, header: HeaderColumns, rawNames: [String], file: String, settings: IngestSettings) {
         self.format = format
         self.file = file
-        self.settings = settings
         self.rawNames = rawNames
-        self.header = header
         let schema = format.kind.schema
         columnNames = schema.columns.map(\.name)
         validator = RowValidator(
@@ -203,9 +199,6 @@ struct VendorReader {
         case .squareItemsDetail, .squareTransactions: square = SquareColumns(header, settings: settings)
         }
     }
-
-    /// The position of a column, by the vendor's name.
-    func position(_ name: String) -> Int? { header.position(of: HeaderColumns.normalise(name)) }
 
     /// A fresh draft for the current vendor row (the `draftCount`-th).
     mutating func newDraft() -> Int {

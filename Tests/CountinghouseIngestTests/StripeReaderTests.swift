@@ -205,3 +205,16 @@ let stripePayoutsHeader =
         "in.csv:1: the header is a Stripe itemized balance-transaction report, which gives settlements, not pos_lines"
     ])
 }
+
+@Test func detectionFollowsFormatsOrder() {
+    // Payouts (#4) before itemized (#5), and a vendor format before a canonical kind (#6).
+    let payoutsAndItemized = "payout_id,effective_at_utc,created_utc,balance_transaction_id,currency,gross,fee,net,reporting_category\n"
+    #expect((try? readVendor(payoutsAndItemized).get().0) == .settlements)
+    #expect(vendorErrors(payoutsAndItemized + "po_1,2026-11-25 00:00:00,2026-11-24 00:00:00,txn_1,usd,-1.00,0,-1.00,payout\n").isEmpty)
+    let payoutRow = vendorRows(payoutsAndItemized + "po_1,2026-11-25 00:00:00,2026-11-24 00:00:00,txn_1,usd,-1.00,0,-1.00,payout\n")
+    #expect(payoutRow.first.map(named)?["occurred_at"] == "2026-11-25T00:00:00+00:00")
+    #expect(payoutRow.first.map(named)?["payout_id"] == "po_1")
+    let stripeAndCanonical = "processor,record_id,type,occurred_at,balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category\n"
+    let rows = vendorRows(stripeAndCanonical + "x,y,CAPTURE,2026-01-01T00:00:00Z,txn_1,2026-11-22 07:03:11,usd,1.00,0,1.00,charge\n")
+    #expect(rows.first.map(named)?["record_id"] == "txn_1")
+}
