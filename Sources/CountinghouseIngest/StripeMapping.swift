@@ -2,8 +2,9 @@
 //
 // Place in the pipeline: `VendorReader.read` calls `mapStripe` for each record of a Stripe file;
 // the canonical row it drafts goes through the settlements validator.
-// Invariants: `created`, `available_on`, `effective_at` and the other columns without `_utc` are
-// never read (their zone is a report-run parameter); amounts keep Stripe's own text (the canonical
+// Invariants: payment_method stays empty (FORMATS §3.1 maps no Stripe column to it; `card_brand`
+// spells brands its own way, `mastercard`, where a fee schedule says `mc`); `created`,
+// `available_on`, `effective_at` and the other columns without `_utc` are never read (their zone is a report-run parameter); amounts keep Stripe's own text (the canonical
 // money rules apply: signed, `.` decimals, at most the currency's decimals, net = gross − fee).
 // Errors a user can see: `created_utc "8/6/2026 12:00": is not YYYY-MM-DD HH:MM:SS (was the file
 // re-saved by a spreadsheet?)` (also effective_at_utc, available_on_utc), `gross "1,50": decimal
@@ -22,7 +23,6 @@ struct StripeColumns {
     let chargeID, paymentIntentID, sourceID, automaticPayoutID, payoutID: Int?
     /// `payment_metadata[<stripe.order_metadata_key>]`, the key compared case-sensitively.
     let orderMetadata: Int?
-    let cardBrand: Int?
     let processorName: String
     /// The id columns checked for spreadsheet damage, and the amounts checked for a decimal comma.
     let identifiers: [Int?]
@@ -44,7 +44,6 @@ struct StripeColumns {
         sourceID = isPayouts ? nil : position("source_id")
         automaticPayoutID = isPayouts ? nil : position("automatic_payout_id")
         payoutID = isPayouts ? position("payout_id") : nil
-        cardBrand = position("card_brand")
         let wanted = "payment_metadata[" + settings.vendors.stripeOrderMetadataKey + "]"
         orderMetadata =
             isPayouts
@@ -132,6 +131,5 @@ extension VendorReader {
             drafts[index].copy(settlement.orderID, from: columns.orderMetadata)
         }
         drafts[index].copy(settlement.vendorCategory, from: columns.reportingCategory)
-        drafts[index].copy(settlement.paymentMethod, from: columns.cardBrand)
     }
 }

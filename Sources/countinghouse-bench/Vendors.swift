@@ -91,13 +91,13 @@ enum VendorBenchFile {
             let batch = Int64(index / 5000) + 1
             switch self {
             case .canonical:
-                text += "stripe,txn_\(index),\(isRefund ? "REFUND" : "CAPTURE"),\(day)T\(clock)Z,USD,\(money(signedGross)),\(money(fee)),\(money(net)),ch_\(index),O\(index),\(available),po_\(batch),\(isRefund ? "refund" : "charge"),visa\n"
+                text += "stripe,txn_\(index),\(isRefund ? "REFUND" : "CAPTURE"),\(day)T\(clock)Z,USD,\(money(signedGross)),\(money(fee)),\(money(net)),ch_\(index),O\(index),\(available),po_\(batch),\(isRefund ? "refund" : "charge"),\n"
             case .stripe:
                 text += "txn_\(index),\(day) \(clock),\(day) \(clock),\(available) 00:00:00,\(available) 00:00:00,usd,\(money(signedGross)),\(money(fee)),\(money(net)),\(isRefund ? "refund" : "charge"),\(isRefund ? "re" : "ch")_\(index),Order O\(index),po_\(batch),\(available) 00:00:00,ch_\(index),pi_\(index),visa,O\(index)\n"
             case .adyen:
                 let grossSide = isRefund ? "\(money(gross))," : ",\(money(gross))"
                 let netSide = net < 0 ? "\(money(-net))," : ",\(money(net))"
-                text += "Acme,AcmeUS,\(8_800_000_000_000_000 + index),O\(index),visa,\(day) \(clock),UTC,\(isRefund ? "Refunded" : "Settled"),\(isRefund ? "R\(index)" : "\(8_800_000_000_000_000 + index)"),USD,\(grossSide),,USD,\(netSide),0.10,0.05,0.40,\(money(fee)),visacredit,,\(batch),,,,,,,,\(available)\n"
+                text += "Acme,AcmeUS,\(8_800_000_000_000_000 + index),O\(index),,\(day) \(clock),UTC,\(isRefund ? "Refunded" : "Settled"),\(isRefund ? "R\(index)" : "\(8_800_000_000_000_000 + index)"),USD,\(grossSide),,USD,\(netSide),0.10,0.05,0.40,\(money(fee)),visacredit,,\(batch),,,,,,,,\(available)\n"
             }
             if text.utf8.count > 1 << 20 {
                 try handle.write(contentsOf: Data(text.utf8))

@@ -181,21 +181,25 @@ func eachAdyenTypeHasItsCanonicalType(type: String, canonical: String) {
             charge: "8815", brand: "visa", order: "T1", available: "2026-11-24 00:00:00")
     let adyen =
         adyenHeader
-        + adyenRow(psp: "8815", reference: "T1", method: "visa", created: "2026-11-22 08:03:11", type: "Settled", modification: "8815",
+        + adyenRow(psp: "8815", reference: "T1", created: "2026-11-22 08:03:11", type: "Settled", modification: "8815",
             grossCredit: "25.00", netCredit: "23.97", booking: "2026-11-24")
-        + adyenRow(psp: "8815", reference: "T1", method: "VISA", created: "2026-11-22 10:00:00", type: "Refunded", modification: "8816",
+        + adyenRow(psp: "8815", reference: "T1", created: "2026-11-22 10:00:00", type: "Refunded", modification: "8816",
             grossDebit: "10.00", netDebit: "10.00", booking: "2026-11-24")
     let canonicalHeader = "processor,record_id,type,occurred_at,currency,gross,fee,net,payment_ref,order_id,available_on,payout_id,vendor_category,payment_method\n"
     func canonical(_ charge: String, _ refund: String) -> String {
         canonicalHeader
-            + "acquirer,8815,CAPTURE,2026-11-22T07:03:11Z,USD,25.00,1.03,23.97,8815,T1,2026-11-24,12,\(charge),visa\n"
-            + "acquirer,8816,REFUND,2026-11-22T10:00:00+01:00,USD,-10,0,-10,8815,T1,2026-11-24,12,\(refund),visa\n"
+            + "acquirer,8815,CAPTURE,2026-11-22T07:03:11Z,USD,25.00,1.03,23.97,8815,T1,2026-11-24,12,\(charge),\n"
+            + "acquirer,8816,REFUND,2026-11-22T10:00:00+01:00,USD,-10,0,-10,8815,T1,2026-11-24,12,\(refund),\n"
     }
     let fromStripe = vendorRows(stripe, settings: settings)
     let fromAdyen = vendorRows(adyen, settings: settings)
     #expect(fromStripe.count == 2)
     #expect(fromStripe.map(\.values) == vendorRows(canonical("charge", "refund"), settings: settings).map(\.values))
     #expect(fromAdyen.map(\.values) == vendorRows(canonical("Settled", "Refunded"), settings: settings).map(\.values))
+    // Adyen's Payment Method is the payment_method (lower case); Stripe gives none (FORMATS §3.1).
+    let withMethod = adyen.replacingOccurrences(of: "AcmeCorp,AcmeUS,8815,T1,,", with: "AcmeCorp,AcmeUS,8815,T1,VISA,")
+    let method = LedgerKind.settlements.schema.index(of: "payment_method") ?? 0
+    #expect(vendorRows(withMethod, settings: settings).map { $0.values[method] } == [.text("visa"), .text("visa")])
     // Stripe and Adyen differ only in the vendor's own category, which each keeps.
     let category = LedgerKind.settlements.schema.index(of: "vendor_category") ?? 0
     func withoutCategory(_ rows: [LedgerRow]) -> [[FieldValue]] { rows.map { var values = $0.values; values[category] = .null; return values } }

@@ -41,7 +41,7 @@ let stripeItemized =
     #expect(named(rows[0]) == [
         "processor": "stripe", "record_id": "txn_1", "type": "CAPTURE", "occurred_at": "2026-11-22T07:03:11+00:00", "currency": "USD",
         "gross": "25.00", "fee": "1.03", "net": "23.97", "payment_ref": "ch_1", "order_id": "T1", "available_on": "2026-11-24",
-        "payout_id": "po_1", "vendor_category": "charge", "payment_method": "visa",
+        "payout_id": "po_1", "vendor_category": "charge",
     ])
     #expect(named(rows[1])["type"] == "REFUND")
     #expect(named(rows[1])["gross"] == "-10.00")
