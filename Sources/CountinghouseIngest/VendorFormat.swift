@@ -134,10 +134,9 @@ enum HeaderFormat: Hashable {
         }
         if let requestedKind { return .success(.canonical(requestedKind)) }
         switch header.detectKind() {
-        case .success(let kind): return .success(.canonical(kind))
-        case .failure(let problem):
-            if header.fitsSeveralKinds { return .failure(problem) }
-            return .failure(unknownFormat(header, rawNames: rawNames))
+        case .success(let kind?): return .success(.canonical(kind))
+        case .success(nil): return .failure(unknownFormat(header, rawNames: rawNames))
+        case .failure(let problem): return .failure(problem)
         }
     }
 

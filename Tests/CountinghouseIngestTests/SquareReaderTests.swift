@@ -231,3 +231,13 @@ func squareTransaction(
     let rows = vendorRows(squareItemsHeader + squareItem(qty: "1", sku: "A", gross: "€1.00", discounts: "€0.00", net: "€1.00", tax: "€0.00"), settings: euro)
     #expect(rows.first.map(named)?["unit_price"] == "1.00")
 }
+
+@Test func squareTransactionsWithBOMCRLFBlankRowsAndEmptyQuotesGiveTheSameRows() {
+    let text =
+        squareTransactionsHeader
+        + squareTransaction(total: "\"$1,188.00\"", card: "\"$1,000.00\"", cash: "$188.00")
+        + squareTransaction(total: "$5.00", cash: "$5.00", giftCard: "", other: "\"\"", transaction: "TX4", payment: "")
+    let plain = vendorRows(text, settings: squareSettings)
+    #expect(plain.count == 3)
+    #expect(vendorRows(withBOMAndCRLF(text + String(repeating: ",", count: 40) + "\n\n"), settings: squareSettings) == plain)
+}
