@@ -25,8 +25,9 @@ struct AdyenColumns {
     let merchantAccount, pspReference, merchantReference, creationDate, timeZone, type, modificationReference: Int?
     let grossCurrency, grossDebit, grossCredit, exchangeRate, netCurrency, netDebit, netCredit, batchNumber: Int?
     let bookingDate, paymentMethod: Int?
-    /// FORMATS §3.2's table with `adyen.time_zone_abbreviations` on top: abbreviation → seconds.
-    let offsets: [String: Int]
+    /// FORMATS §3.2's table with `adyen.time_zone_abbreviations` on top: abbreviation (upper case)
+    /// → offset as a timestamp ends (`+01:00`), written once per file, not once per row.
+    let offsets: [String: String]
     let processorByAccount: [String: String]
     /// The id columns checked for spreadsheet damage.
     let identifiers: [Int?]
@@ -51,6 +52,7 @@ struct AdyenColumns {
         bookingDate = position("Booking Date")
         paymentMethod = position("Payment Method")
         offsets = AdyenColumns.builtInOffsets.merging(settings.vendors.adyenTimeZoneAbbreviations) { _, configured in configured }
+            .mapValues(offsetText)
         processorByAccount = settings.vendors.adyenProcessorNameByMerchantAccount
         identifiers = [pspReference, merchantReference, modificationReference]
     }
@@ -96,6 +98,14 @@ struct AdyenColumns {
         case "bankinstructionreturned": return (.payoutFailure, .payout)
         default: return (.adjustment, .account)
         }
+    }
+}
+
+/// A code in ASCII upper case, built in place (a currency code fits a string without allocating).
+private func asciiUppercased(_ bytes: Bytes) -> String {
+    String(unsafeUninitializedCapacity: bytes.count) { buffer in
+        for index in 0..<bytes.count { buffer[index] = asciiUppercase(bytes[index]) }
+        return bytes.count
     }
 }
 
@@ -183,8 +193,7 @@ extension VendorReader {
 
         // Currencies, for the amounts' decimals (the validator then checks the net currency is the
         // ledger's).
-        func exponent(_ position: Int?) -> Int? {
-            let code = text(field(position)).uppercased()
+        func exponent(_ code: String, _ position: Int?) -> Int? {
             if code.isEmpty { return nil }
             guard let exponent = CurrencyTable.exponent(of: code) else {
                 fail(position, "unknown currency")
@@ -192,11 +201,11 @@ extension VendorReader {
             }
             return exponent
         }
-        let netCurrency = text(field(columns.netCurrency)).uppercased()
-        let netExponent = exponent(columns.netCurrency)
-        let grossCurrency = text(field(columns.grossCurrency)).uppercased()
+        let netCurrency = asciiUppercased(field(columns.netCurrency))
+        let netExponent = exponent(netCurrency, columns.netCurrency)
+        let grossCurrency = asciiUppercased(field(columns.grossCurrency))
         let (type, rowKind) = AdyenColumns.classify(text(field(columns.type)))
-        let grossExponent = rowKind == .transaction ? exponent(columns.grossCurrency) : nil
+        let grossExponent = rowKind == .transaction ? exponent(grossCurrency, columns.grossCurrency) : nil
 
         func amount(_ position: Int?, exponent: Int, currency: String) -> Int64? {
             switch parseUnsignedAmount(field(position), exponent: exponent) {
@@ -264,7 +273,7 @@ extension VendorReader {
         if creation.count > 0, let creationColumn = columns.creationDate {
             if isWallClock(creation) {
                 if let offset = columns.offsets[zone] ?? columns.offsets[zone.uppercased()] {
-                    occurredAt = .wallClock(creationColumn, suffix: offsetText(offset))
+                    occurredAt = .wallClock(creationColumn, suffix: offset)
                 } else if !zone.isEmpty {
                     fail(columns.timeZone, "is not a known abbreviation (CST and IST are ambiguous): set adyen.time_zone_abbreviations")
                 } else {
