@@ -3,7 +3,8 @@
 //
 // Place in the pipeline: the Square reader (SquareMapping.swift) looks a row's `Time Zone` up here
 // and turns the wall time into an instant with Foundation's `TimeZone`, DST included. The table is
-// ActiveSupport's whole MAPPING (Rails 7: 151 names, "Kyiv" included); a name not in it is a row
+// ActiveSupport's whole MAPPING as rails/rails has it (151 names, "Kyiv" → Europe/Kiev and
+// "Greenland" → America/Godthab, links tzdata still resolves); a name not in it is a row
 // error there. Invariants: every IANA identifier here is one Foundation knows (SquareReaderTests
 // checks all of them).
 
