@@ -116,7 +116,8 @@ public enum IngestJob {
         // With locations configured, a row naming another one is a row error, found with the others.
         let ingestor = FileIngestor(
             settings: IngestSettings(
-                functionalCurrency: context.configuration.currency, locationCodes: context.configuration.locations.map(\.code)))
+                functionalCurrency: context.configuration.currency, locationCodes: context.configuration.locations.map(\.code),
+                vendors: context.configuration.vendors))
         var outcomes: [IngestFileOutcome] = []
         for path in paths {
             let outcome = IngestFileOutcome(

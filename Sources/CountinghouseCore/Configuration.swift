@@ -40,6 +40,8 @@ public struct Configuration: Sendable, Hashable {
     public var busyTimeoutSeconds: Int64 = 10
     /// `[reconciliation]`: tolerance, window, lag and the fee schedule (SEMANTICS §6.10).
     public var reconciliation = ReconciliationSettings()
+    /// The vendor readers' settings (`[stripe]`, `[adyen]`, `[square]`; VendorConfiguration.swift).
+    public var vendors = VendorConfiguration()
 
     public init() {}
 
@@ -54,8 +56,8 @@ public struct Configuration: Sendable, Hashable {
             "locations": ConfigurationSchema(keys: [.init("code", .string), .init("name", .string), .init("kind", .string)]),
             "accounts": ConfigurationSchema(keys: [.init("role", .string), .init("code", .string), .init("name", .string)]),
         ],
-        tables: ["reconciliation": reconciliationSchema],
-        order: ["locations", "accounts", "reconciliation"])
+        tables: VendorConfiguration.schemaTables.merging(["reconciliation": reconciliationSchema]) { first, _ in first },
+        order: ["locations", "accounts"] + VendorConfiguration.schemaOrder + ["reconciliation"])
 
     /// Parses `countinghouse.toml`.
     public static func parse(_ text: String, fileName: String) throws(ConfigurationError) -> Configuration {
@@ -94,6 +96,7 @@ public struct Configuration: Sendable, Hashable {
             configuration.locations.append(location)
         }
         if let table = root.tables["reconciliation"] { try configuration.applyReconciliation(table) }
+        try configuration.vendors.apply(root)
         return configuration
     }
 }
@@ -179,17 +182,21 @@ struct ConfigurationSchema: Sendable {
     var keys: [Key]
     var arrays: [String: ConfigurationSchema]
     var tables: [String: ConfigurationSchema]
+    /// Tables of names the file chooses (`[adyen.time_zone_abbreviations]`, or an inline table),
+    /// each value of the given type.
+    var maps: [String: ValueType]
     /// The order messages list the arrays and tables in (a dictionary has none).
     var order: [String]
 
     init(
         keys: [Key], arrays: [String: ConfigurationSchema] = [:], tables: [String: ConfigurationSchema] = [:],
-        order: [String] = []
+        maps: [String: ValueType] = [:], order: [String] = []
     ) {
         precondition(Set(order) == Set(arrays.keys).union(tables.keys), "the order names every array and table")
         self.keys = keys
         self.arrays = arrays
         self.tables = tables
+        self.maps = maps
         self.order = order
     }
 
@@ -220,6 +227,14 @@ struct ConfigurationTable: Sendable {
     var keyLines: [String: Int] = [:]
     var arrays: [String: [ConfigurationTable]] = [:]
     var tables: [String: ConfigurationTable] = [:]
+    /// The tables of names (`ConfigurationSchema.maps`), each entry with its line, in file order.
+    var maps: [String: [MapEntry]] = [:]
+
+    struct MapEntry: Sendable {
+        var key: String
+        var value: ConfigurationValue
+        var line: Int
+    }
 
     func string(_ key: String) -> String? {
         if case .string(let text)? = values[key] { return text }
@@ -244,6 +259,11 @@ struct ConfigurationTable: Sendable {
     /// An error on the line of `key` (or of the table, when it is nil or not set).
     func error(at key: String? = nil, _ message: String) -> ConfigurationError {
         ConfigurationError(file: fileName, line: key.flatMap { keyLines[$0] } ?? line, message: message)
+    }
+
+    /// An error on a given line (an entry of a table of names).
+    func error(line: Int, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: fileName, line: line, message: message)
     }
 }
 
@@ -306,6 +326,12 @@ struct ConfigurationDocument {
                         fileName: fileName, lines: lines))
                 }
                 result.arrays[key] = tables
+            } else if let valueType = schema.maps[key] {
+                guard let subtable = value.table else {
+                    throw fail("\(key)\(inTable) must be a table written [\(prefix)\(key)], not \(Self.describe(value.type))")
+                }
+                result.maps[key] = try Self.entries(
+                    subtable, of: valueType, path: keyPath, name: prefix + key, fileName: fileName, lines: lines, fallbackLine: line)
             } else if let nested = schema.tables[key] {
                 guard let subtable = value.table else {
                     throw fail("\(key)\(inTable) must be a table written [\(prefix)\(key)], not \(Self.describe(value.type))")
@@ -317,6 +343,30 @@ struct ConfigurationDocument {
             }
         }
         return result
+    }
+
+    /// The entries of a table of names, in file order, each of `type`.
+    private static func entries(
+        _ table: TOMLTable, of type: ConfigurationSchema.ValueType, path: TOMLPath, name: String, fileName: String,
+        lines: TOMLKeyLines, fallbackLine: Int
+    ) throws(ConfigurationError) -> [ConfigurationTable.MapEntry] {
+        var entries: [ConfigurationTable.MapEntry] = []
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            let line = lines[path + [.key(key)]] ?? fallbackLine
+            let checked: ConfigurationValue
+            switch (type, value.type) {
+            case (.string, .string): checked = .string(value.string ?? "")
+            case (.integer, .int): checked = .integer(Int64(value.int ?? 0))
+            case (.boolean, .bool): checked = .boolean(value.bool ?? false)
+            default:
+                throw ConfigurationError(
+                    file: fileName, line: line,
+                    message: "\"\(key)\" in [\(name)] must be \(type.expected), not \(Self.describe(value.type))")
+            }
+            entries.append(.init(key: key, value: checked, line: line))
+        }
+        return entries.sorted { ($0.line, $0.key) < ($1.line, $1.key) }
     }
 
     /// What is wrong with a name the schema does not know, and what it knows there.
@@ -338,7 +388,7 @@ struct ConfigurationDocument {
             }
             return "unknown table [\(prefix)\(key)] (expected \(sentence(nested, "or")))"
         }
-        let known = schema.keys.filter(\.listed).map(\.name) + nested
+        let known = schema.keys.filter(\.listed).map(\.name) + schema.maps.keys.sorted() + nested
         let inTable = header.isEmpty ? "" : " in \(header)"
         return "unknown key \(key)\(inTable) (expected \(known.joined(separator: ", ")))"
     }

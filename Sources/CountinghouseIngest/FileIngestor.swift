@@ -8,6 +8,9 @@
 // sort once the file is read, so in-file duplicate errors are merged into row order at the end).
 // A large file (not transfers) is checked by two threads, each a half split at a line break
 // between records; their errors and keys are joined in row order, so the outcome is one pass's.
+// A vendor export (Stripe, Adyen, Square: FORMATS §3) is recognised by its header and read in one
+// pass by a `VendorReader`, which maps each vendor row onto canonical records for the same
+// `RowValidator` (VendorReader.swift).
 // Invariants: a file is valid only when no row has an error; pass 2 yields exactly the rows pass 1
 // validated, or throws (the file changed, or a row no longer validates) so the caller rolls back.
 // Errors a user can see: every `RowError` of the validator and the header, "cannot read the file:
@@ -24,10 +27,13 @@ public struct IngestSettings: Sendable {
     /// `from_location` or `to_location` naming any other code is a row error, reported with the
     /// file's other row errors. Empty: any location is accepted.
     public var locationCodes: [String]
+    /// The vendor readers' settings (FORMATS §3.0's configuration).
+    public var vendors: VendorConfiguration
 
-    public init(functionalCurrency: String = "USD", locationCodes: [String] = []) {
+    public init(functionalCurrency: String = "USD", locationCodes: [String] = [], vendors: VendorConfiguration = VendorConfiguration()) {
         self.functionalCurrency = functionalCurrency
         self.locationCodes = locationCodes
+        self.vendors = vendors
     }
 }
 
@@ -195,6 +201,7 @@ public struct FileIngestor: Sendable {
         var reader = CSVReader(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         reader.parseLimit = parseLimit
         var validator: RowValidator?
+        var vendorReader: VendorReader?
         var kind = requestedKind
         var errors: [RowError] = []
         var rowCount = 0
@@ -207,8 +214,14 @@ public struct FileIngestor: Sendable {
                     switch readHeader(record, displayName: displayName, requestedKind: requestedKind) {
                     case .success(let (headerKind, header, names)):
                         kind = headerKind
+                        if let format = header.vendor {
+                            vendorReader = VendorReader(
+                                format: format, header: header.columns, rawNames: header.rawNames, file: displayName,
+                                settings: settings)
+                            return
+                        }
                         validator = RowValidator(
-                            kind: headerKind, header: header, headerNames: names, file: displayName,
+                            kind: headerKind, header: header.columns, headerNames: names, file: displayName,
                             settings: settings)
                         if expectedBytes > 0 { validator!.reserveKeyCapacity(forRowBytes: expectedBytes) }
                         return
@@ -217,6 +230,18 @@ public struct FileIngestor: Sendable {
                         errors = failure.errors
                         throw StopReading()
                     }
+                }
+                if vendorReader != nil {
+                    // A vendor row of empty fields (`,,,`) is a blank line, wherever it is.
+                    if VendorReader.isBlank(record) { return }
+                    rowCount += 1
+                    let valid = try vendorReader!.read(record, errors: &errors, emitting: errors.isEmpty && emitsRows, emit: emit)
+                    if !valid && stopAtFirstError { throw StopReading() }
+                    if !valid && errors.count >= maximumErrorCount {
+                        errors.append(RowError(file: displayName, row: nil, reason: "stopped after \(errors.count) errors"))
+                        throw StopReading()
+                    }
+                    return
                 }
                 rowCount += 1
                 let valid = validator!.validate(record, errors: &errors)
@@ -242,7 +267,7 @@ public struct FileIngestor: Sendable {
                 kind: kind, tally: tally, rowCount: rowCount, errors: errors, stoppedAtParseLimit: true,
                 recordCount: reader.recordCount, validator: validator)
         }
-        if let validator { errors = mergingDuplicates(of: validator, into: errors) }
+        if let validator = validator ?? vendorReader?.validator { errors = mergingDuplicates(of: validator, into: errors) }
         return RunOutcome(kind: kind, tally: tally, rowCount: rowCount, errors: errors)
     }
 
@@ -304,8 +329,11 @@ public struct FileIngestor: Sendable {
         struct HeaderRead: Error {}
         do {
             _ = try headerReader.forEachRecord { record in
-                if case .success(let (kind, columns, names)) = readHeader(record, displayName: displayName, requestedKind: requestedKind) {
-                    header = (kind, columns, names, record.end)
+                // A vendor file is read in one pass: its rows number lines and repeats across the file.
+                if case .success(let (kind, read, names)) = readHeader(record, displayName: displayName, requestedKind: requestedKind),
+                    read.vendor == nil
+                {
+                    header = (kind, read.columns, names, record.end)
                 }
                 throw HeaderRead()
             }
@@ -417,9 +445,17 @@ public struct FileIngestor: Sendable {
         RowError(file: error.file, row: error.row.map { $0 + offset }, column: error.column, value: error.value, reason: error.reason)
     }
 
+    /// What a header row gave: its columns, the fields as written (trimmed), and the vendor format
+    /// it announced, if any.
+    struct ReadHeader {
+        var columns: HeaderColumns
+        var rawNames: [String]
+        var vendor: VendorFormat?
+    }
+
     /// The header record to the file's kind and columns, or the errors that reject the file.
     private func readHeader(_ record: CSVRecord, displayName: String, requestedKind: LedgerKind?) -> Result<
-        (LedgerKind, HeaderColumns, [String]), IngestFailure
+        (LedgerKind, ReadHeader, [String]), IngestFailure
     > {
         let row = record.number
         if let problem = record.problem {
@@ -427,6 +463,7 @@ public struct FileIngestor: Sendable {
                 IngestFailure(kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
         }
         var names: [String] = []
+        var rawNames: [String] = []
         for index in 0..<record.fieldCount {
             let bytes = record.bytes(index)
             if record.hasNonASCII && !isValidUTF8(bytes) {
@@ -435,22 +472,20 @@ public struct FileIngestor: Sendable {
                         kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: "invalid UTF-8 in the header")]))
             }
             names.append(HeaderColumns.normalise(String(decoding: bytes, as: UTF8.self)))
+            rawNames.append(String(decoding: trimmed(bytes), as: UTF8.self))
         }
         let header = HeaderColumns(names: names)
-        let kind: LedgerKind
-        if let requestedKind {
-            kind = requestedKind
-        } else {
-            switch header.detectKind() {
-            case .success(let detected): kind = detected
-            case .failure(let problem):
-                return .failure(
-                    IngestFailure(kind: nil, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
-            }
+        let format: HeaderFormat
+        switch HeaderFormat.detect(header, rawNames: rawNames, requestedKind: requestedKind) {
+        case .success(let detected): format = detected
+        case .failure(let problem):
+            return .failure(
+                IngestFailure(kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
         }
-        let problems = header.problems(for: kind, file: displayName)
+        let kind = format.kind
+        let problems = format.vendor.map { header.problems(for: $0, file: displayName) } ?? header.problems(for: kind, file: displayName)
         if !problems.isEmpty { return .failure(IngestFailure(kind: kind, errors: problems)) }
-        return .success((kind, header, names))
+        return .success((kind, ReadHeader(columns: header, rawNames: rawNames, vendor: format.vendor), names))
     }
 }
 

@@ -6,9 +6,10 @@
 // columns; a tie, or a best match lacking required columns, is an error rather than a guess.
 // Errors a user can see (all about the file as a whole, reported on row 1): "the file is empty (no
 // header row)", "invalid UTF-8 in the header", "missing required column quantity", "column sku
-// appears twice in the header", "cannot tell the kind from the header (closest: pos_lines, which
-// lacks quantity, unit_price); name it with --kind", "the header fits both X and Y; name the kind
-// with --kind".
+// appears twice in the header", "the header fits both X and Y; name the kind with --kind". A
+// header no kind fits is worded with the vendor formats in mind (VendorFormat.swift: "unknown file
+// format; header begins \"…\" (closest: pos_lines, which lacks quantity, unit_price); name it with
+// --kind").
 
 import CountinghouseCore
 
@@ -52,24 +53,30 @@ struct HeaderColumns {
         kind.schema.columns.filter { positions[$0.name] != nil }.count
     }
 
-    /// The kind this header describes, or the reason it cannot tell. The kinds matching the most
-    /// columns are considered; one of them must have all its required columns. So a pos_lines
-    /// file that lacks `quantity` is not taken for an items file because it has `sku`.
-    func detectKind() -> Result<LedgerKind, FieldProblem> {
-        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max()!
+    /// The kind this header describes: the kinds matching the most columns are considered; one of
+    /// them must have all its required columns. So a pos_lines file that lacks `quantity` is not
+    /// taken for an items file because it has `sku`. Nil when none fits (the caller words it with
+    /// the vendor formats in mind); an error when several do.
+    func detectKind() -> Result<LedgerKind?, FieldProblem> {
+        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max() ?? 0
         let top = LedgerKind.allCases.filter { matchedColumnCount(of: $0) == best }
         let complete = top.filter { missingRequiredColumns(of: $0).isEmpty }
         if complete.count == 1 { return .success(complete[0]) }
         if complete.count > 1 {
             let names = complete.map(\.rawValue)
-            let listed = names.dropLast().joined(separator: ", ") + " and " + names.last!
+            let listed = names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "")
             return .failure(FieldProblem("the header fits both \(listed); name the kind with --kind"))
         }
-        let closest = top.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count }!
-        let lacking = missingRequiredColumns(of: closest).joined(separator: ", ")
-        return .failure(
-            FieldProblem(
-                "cannot tell the kind from the header (closest: \(closest.rawValue), which lacks \(lacking)); name it with --kind"))
+        return .success(nil)
+    }
+
+    /// The kinds matching the most columns: of those, the one lacking the fewest required columns,
+    /// and what it lacks.
+    func closestKind() -> (LedgerKind, [String]) {
+        let best = LedgerKind.allCases.map(matchedColumnCount(of:)).max() ?? 0
+        let top = LedgerKind.allCases.filter { matchedColumnCount(of: $0) == best }
+        let closest = top.min { missingRequiredColumns(of: $0).count < missingRequiredColumns(of: $1).count } ?? .items
+        return (closest, missingRequiredColumns(of: closest))
     }
 
     /// The header problems that reject a file of `kind` outright, as row-1 errors.

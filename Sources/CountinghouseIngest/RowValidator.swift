@@ -629,9 +629,8 @@ struct RowValidator {
             let orderColumn = posLines.originalOrderID
             let lineColumn = posLines.originalLineNumber
             if typeIs(returnType) && failed & (1 << UInt64(orderColumn)) == 0 && failed & (1 << UInt64(lineColumn)) == 0 {
-                let order = slots[orderColumn]
-                let line = slots[lineColumn]
-                if order.isNull && !line.isNull {
+                // original_order_id alone names the order (FORMATS §2: Square refunds give it so).
+                if slots[orderColumn].isNull && !slots[lineColumn].isNull {
                     fail("original_line_no", "original_line_no needs original_order_id")
                 }
             }

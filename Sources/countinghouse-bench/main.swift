@@ -13,6 +13,8 @@
 // not timed. `countinghouse-bench ingest|costing` runs one part; no argument runs both.
 // `countinghouse-bench parse` runs only the parse + validate figure of the ingest part (no database).
 // `countinghouse-bench reconcile`: the reconciliation's matching (Reconciliation.swift).
+// `countinghouse-bench vendors` prints the Stripe and Adyen readers' MB/s beside the canonical
+// settlements reader's (Vendors.swift); it is not part of the default run.
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseSample
@@ -82,6 +84,7 @@ let parts = Set(CommandLine.arguments.dropFirst())
 if parts.isEmpty || parts.contains("ingest") || parts.contains("parse") { try benchIngest(parseOnly: !parts.isEmpty && !parts.contains("ingest")) }
 if parts.isEmpty || parts.contains("costing") { try benchCosting() }
 if parts.isEmpty || parts.contains("reconcile") { try benchReconciliation() }
+if parts.contains("vendors") { try benchVendors() }
 
 func benchIngest(parseOnly: Bool) throws {
     let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000

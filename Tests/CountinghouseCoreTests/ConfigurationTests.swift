@@ -134,13 +134,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [reconciliation])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
         ("\n[[locations]]\nname = \"x\"", "c.toml:2: a location needs code = \"…\""),
         ("[[locations]]\ncode = \"IN_TRANSIT\"", "c.toml:1: the location code IN_TRANSIT is reserved"),
-        ("[store]", "c.toml:1: tables other than [[locations]], [[accounts]] and [reconciliation] are not used; put settings at the top of the file"),
+        ("[store]", "c.toml:1: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square] and [reconciliation] are not used; put settings at the top of the file"),
         ("database \"x\"", "c.toml:1: expected key = value"),
         ("database = \"x", "c.toml:1: unterminated string"),
     ])
@@ -190,8 +190,8 @@ import Testing
         // A syntax error: toml++'s description, at its line.
         ("currency = \"USD\"\n\n[[locations]\ncode = \"WH1\"", "c.toml:3: Error while parsing table header: expected ']', saw '\\n'"),
         // An unknown top-level table, after a multi-line string holding a line that looks like one.
-        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]], [[accounts]] and [reconciliation] are not used; put settings at the top of the file"),
-        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]], [[accounts]] or [reconciliation])"),
+        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square] and [reconciliation] are not used; put settings at the top of the file"),
+        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]], [[accounts]], [stripe], [adyen], [square] or [reconciliation])"),
         // Our words for the usual mistakes, wherever they are.
         ("currency = 'EUR'\r\ndatabase = \"x.sqlite\r\ntimezone = \"UTC\"", "c.toml:2: unterminated string"),
         ("name = 'Café'\ndatabase = x.sqlite # a comment", "c.toml:2: cannot read value x.sqlite (strings need double quotes)"),
@@ -200,7 +200,7 @@ import Testing
         // that look like a third one.
         ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
         ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
-        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [reconciliation])"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
         // Values of the wrong type, named with their key.
         ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
         ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),

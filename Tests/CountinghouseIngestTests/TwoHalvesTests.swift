@@ -141,3 +141,16 @@ private func line(_ order: String, _ number: String, type: String = "SALE", quan
     }
     #expect(failure.errors.map(\.row) == [5, 6, 9, 11, 13])
 }
+
+@Test func aVendorFileIsCheckedInOnePassWhateverItsSize() throws {
+    // Adyen numbers repeated account-level rows across the file and Square numbers a ticket's lines:
+    // a vendor file is never split, and its outcome (errors, duplicates) is the one pass's.
+    let text =
+        adyenHeader
+        + adyenRow(type: "Fee", modification: "Fees", netDebit: "1.00")
+        + adyenRow(psp: "1", type: "Settled", modification: "1", grossCredit: "1.00", netCredit: "1.00")
+        + adyenRow(type: "Fee", modification: "Fees", netDebit: "1.00")
+        + adyenRow(psp: "1", type: "Settled", modification: "1", grossCredit: "1.00", netCredit: "1.00")
+    let splits = try expectSameInTwoHalves(Array(text.utf8))
+    #expect(splits == 0)
+}

@@ -137,13 +137,13 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
 
 @Test func anUnknownHeaderNamesTheClosestKind() {
     #expect(errorMessages("order_id,line_no,occurred_at,location,sku,type\n") == [
-        "in.csv:1: cannot tell the kind from the header (closest: pos_lines, which lacks quantity, unit_price); name it with --kind"
+        "in.csv:1: unknown file format; header begins \"order_id, line_no, occurred_at, location, sku, type\" (closest: pos_lines, which lacks quantity, unit_price); name it with --kind"
     ])
 }
 
 @Test func aHeaderMatchingNoKindNamesTheKindWithFewestMissingColumns() {
     #expect(errorMessages("name,category\n") == [
-        "in.csv:1: cannot tell the kind from the header (closest: items, which lacks sku); name it with --kind"
+        "in.csv:1: unknown file format; header begins \"name, category\" (closest: items, which lacks sku); name it with --kind"
     ])
 }
 
