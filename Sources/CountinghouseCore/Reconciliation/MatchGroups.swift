@@ -420,19 +420,26 @@ enum MatchGrouping {
             while parent[set] != set { set = parent[set] }
             return set
         }
+        // The processors each override names, over every known item it names (SEMANTICS §6.1: the
+        // items are all card tenders and all settlement records), and those of linked overrides.
+        var processorsOfSet: [Set<Int32>] = []
         for (index, targets) in matchOverrides {
             let named = targets.tenders.filter { grouping.knownTenders[$0] }
-            let namedRecords = targets.records.filter { grouping.knownRecords[$0] && records[$0].type.isCardClearing }
-            if named.isEmpty && namedRecords.isEmpty { continue }
-            let processors = Set(named.map { items.tenderProcessor[$0] } + namedRecords.map { items.recordProcessor[$0] })
+            let namedAnyRecords = targets.records.filter { grouping.knownRecords[$0] }
+            if named.isEmpty && namedAnyRecords.isEmpty { continue }
+            let processors = Set(named.map { items.tenderProcessor[$0] } + namedAnyRecords.map { items.recordProcessor[$0] })
             if processors.count > 1 {
                 grouping.refusedMatches.insert(index)
                 continue
             }
+            // It applies (as soon as known), also when it names no item a group can hold (a
+            // chargeback, a fee): those items are then only OVERRIDDEN.
             grouping.appliedMatches.insert(index)
+            let namedRecords = namedAnyRecords.filter { records[$0].type.isCardClearing }
             let set = parent.count
             parent.append(set)
             overridesOfSet.append([index])
+            processorsOfSet.append(processors)
             for tender in named {
                 if let other = setOfTender[tender] { parent[root(other)] = set } else { setOfTender[tender] = set }
             }
@@ -445,17 +452,20 @@ enum MatchGrouping {
         var memberRecords = [[Int]](repeating: [], count: parent.count)
         for (tender, set) in setOfTender { memberTenders[root(set)].append(tender) }
         for (record, set) in setOfRecord { memberRecords[root(set)].append(record) }
-        for set in parent.indices where parent[set] != set { overridesOfSet[root(set)] += overridesOfSet[set] }
+        for set in parent.indices where parent[set] != set {
+            overridesOfSet[root(set)] += overridesOfSet[set]
+            processorsOfSet[root(set)].formUnion(processorsOfSet[set])
+        }
         var groups: [(tenders: [Int], records: [Int], overrides: [Int])] = []
         for set in parent.indices where parent[set] == set {
-            let processors = Set(memberTenders[set].map { items.tenderProcessor[$0] } + memberRecords[set].map { items.recordProcessor[$0] })
-            if processors.count > 1 {
+            if processorsOfSet[set].count > 1 {
                 for index in overridesOfSet[set] {
                     grouping.appliedMatches.remove(index)
                     grouping.refusedMatches.insert(index)
                 }
                 continue
             }
+            if memberTenders[set].isEmpty && memberRecords[set].isEmpty { continue }
             groups.append((memberTenders[set].sorted(), memberRecords[set].sorted(), overridesOfSet[set].sorted()))
         }
         // In the order of their leads (tenders before records, each in item order).

@@ -1,6 +1,7 @@
-// Where the engine and the naive model (ReconciliationModel.swift) disagree and the spec's words
-// side with the model: the smallest cases the property test shrank to, the numbers in the test.
-// These fail until the engine (or SEMANTICS §6.6) changes; see the notes on each.
+// Where the engine and the naive model (ReconciliationModel.swift) first disagreed and the spec's
+// words sided with the model: the smallest cases the property test shrank to, the numbers in the
+// test. The engine was changed to agree; these keep it so. (The notes on each say what the engine
+// did before.)
 
 import Testing
 

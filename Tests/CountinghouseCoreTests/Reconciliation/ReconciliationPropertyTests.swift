@@ -7,9 +7,8 @@
 // around the 15-minute window, refunds and their failures, partial capture reversals, chargebacks
 // and reversals, payouts with and without their items, and overrides naming one, several or no
 // items (and items of two processors). A failing case is shrunk (items dropped one by one while it
-// still fails) and printed as builder calls, ready to become a focused test. Failing cases that the
-// engine's known disagreements (ReconciliationModelDisagreementTests, ModelReadings.engine) explain
-// are reported apart from new ones.
+// still fails) and printed as builder calls, ready to become a focused test (the three the model
+// first found are in ReconciliationModelDisagreementTests, and the engine now agrees).
 //
 // Exploring: COUNTINGHOUSE_PROPERTY_SEED, _CASES and _SCALE choose other and larger cases, and
 // COUNTINGHOUSE_PROPERTY_TALLY prints how often each status, formation and rule came up.
@@ -655,24 +654,11 @@ struct PropertyCase: Sendable {
         if ProcessInfo.processInfo.environment["COUNTINGHOUSE_PROPERTY_TALLY"] != nil {
             for (name, count) in tally.sorted(by: { $0.key < $1.key }) { print("  \(name): \(count)") }
         }
-        // Failing cases the engine's known readings explain (ReconciliationModelDisagreementTests),
-        // and the others; the first few of each, shrunk and printed with what differs.
-        let unexplained = failing.filter { !$0.disagreements(ModelReadings.engine).isEmpty }
-        let explained = failing.filter { $0.disagreements(ModelReadings.engine).isEmpty }
-        print("  \(explained.count) failing only by the engine's known readings, \(unexplained.count) otherwise")
-        for random in unexplained.prefix(5) {
-            let small = random.shrunk(ModelReadings.engine)
-            let problems = Array(small.disagreements(ModelReadings.engine).prefix(12)).joined(separator: "\n")
-            let header = "engine ≠ model, a new disagreement (case seed \(random.seed); shrunk):"
-            Issue.record("\(header)\n\(small.code)\n\(problems)")
-        }
-        for random in explained.prefix(2) {
+        // The first few failing cases, shrunk and printed with what differs.
+        for random in failing.prefix(5) {
             let small = random.shrunk()
             let problems = Array(small.disagreements().prefix(12)).joined(separator: "\n")
-            let header =
-                "engine ≠ model by a known disagreement (ReconciliationModelDisagreementTests; "
-                + "\(explained.count) cases like it; case seed \(random.seed); shrunk):"
-            Issue.record("\(header)\n\(small.code)\n\(problems)")
+            Issue.record("engine ≠ model (case seed \(random.seed); shrunk):\n\(small.code)\n\(problems)")
         }
     }
 }
