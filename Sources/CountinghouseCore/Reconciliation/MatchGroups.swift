@@ -38,8 +38,17 @@ struct ReconciliationItems: Sendable {
 
     init(tenders input: [POSTender], records inputRecords: [SettlementRecord], offset: OffsetAtInstant) {
         let card = input.indices.filter { input[$0].tender == .card }
-        // Instants first: comparing whole rows would copy each (and retain its strings) per comparison.
-        let sortedTenders = card.sorted { a, b in
+        // Rows usually arrive nearly in time order: sorted only when they are not. Instants are
+        // compared first: comparing whole rows would copy each (and retain its strings).
+        func inOrder(_ indices: [Int], _ precedes: (Int, Int) -> Bool) -> [Int] {
+            var sorted = true
+            for position in indices.indices.dropFirst() where precedes(indices[position], indices[position - 1]) {
+                sorted = false
+                break
+            }
+            return sorted ? indices : indices.sorted(by: precedes)
+        }
+        let sortedTenders = inOrder(card) { a, b in
             let first = input[a].occurredAt
             let second = input[b].occurredAt
             return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
@@ -47,7 +56,7 @@ struct ReconciliationItems: Sendable {
         tenderInputIndex = sortedTenders
         let tenders = sortedTenders.map { input[$0] }
         self.tenders = tenders
-        let sortedRecords = inputRecords.indices.sorted { a, b in
+        let sortedRecords = inOrder(Array(inputRecords.indices)) { a, b in
             let first = inputRecords[a].occurredAt
             let second = inputRecords[b].occurredAt
             return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
@@ -58,10 +67,15 @@ struct ReconciliationItems: Sendable {
         tenderDays = tenders.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
         recordDays = records.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
 
+        // A chain has a handful of processors: a scan of their (short, inline) names beats hashing.
         var names: [String] = []
         var numbers: [String: Int32] = [:]
         func number(_ name: String) -> Int32 {
-            if let known = numbers[name] { return known }
+            if names.count <= 8 {
+                for (index, known) in names.enumerated() where known == name { return Int32(index) }
+            } else if let known = numbers[name] {
+                return known
+            }
             let new = Int32(names.count)
             names.append(name)
             numbers[name] = new

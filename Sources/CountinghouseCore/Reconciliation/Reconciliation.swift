@@ -635,7 +635,17 @@ public struct ReconciliationState: Sendable {
     private mutating func findPayments() {
         let items = reconciliation.items
         let records = items.records
-        let order = (0..<grouping.count).sorted { grouping.lead(of: $0) < grouping.lead(of: $1) }
+        // The groups in the order of their leads, without sorting: tender-led groups as their lead
+        // tenders come (a group's lead is its first tender), then the groups of records alone.
+        var order: [Int] = []
+        order.reserveCapacity(grouping.count)
+        for (tender, group) in grouping.tenderGroup.enumerated() where group >= 0 && grouping.tenders(of: Int(group)).first == Int32(tender) {
+            order.append(Int(group))
+        }
+        for (record, group) in grouping.recordGroup.enumerated()
+        where group >= 0 && grouping.tenders(of: Int(group)).isEmpty && grouping.records(of: Int(group)).first == Int32(record) {
+            order.append(Int(group))
+        }
         var refsOfPayment: [(payment: Int32, ref: String, processor: Int32)] = []
         for group in order {
             var isPayment = false
