@@ -28,6 +28,17 @@ struct ReconciliationItems: Sendable {
     let processorNames: [String]
     let tenderProcessor: [Int32]
     let recordProcessor: [Int32]
+    /// The fields the matching reads for every item, as arrays of their own (a row is ~200 bytes
+    /// of strings and optionals; a loop over a million of them reading one field each missed the
+    /// cache on every row): a tender's signed amount and instant, a record's type, gross, net and
+    /// instant.
+    let tenderAmount: [Int64]
+    let tenderTime: [Int64]
+    let tenderIsRefund: [Bool]
+    let recordType: [SettlementType]
+    let recordGross: [Int64]
+    let recordNet: [Int64]
+    let recordTime: [Int64]
     /// Hashes of (processor, direction, payment_ref) and (processor, direction, order id); 0 when
     /// the identifier is empty. Direction: a PAYMENT tender and a CAPTURE are 0, a REFUND of either
     /// side 1 (only those pair, §6.2 step 3).
@@ -48,22 +59,31 @@ struct ReconciliationItems: Sendable {
             }
             return sorted ? indices : indices.sorted(by: precedes)
         }
+        let inputTenderTimes = input.map(\.occurredAt.nanosecondsSinceEpoch)
         let sortedTenders = inOrder(card) { a, b in
-            let first = input[a].occurredAt
-            let second = input[b].occurredAt
+            let first = inputTenderTimes[a]
+            let second = inputTenderTimes[b]
             return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
         }
         tenderInputIndex = sortedTenders
         let tenders = sortedTenders.map { input[$0] }
         self.tenders = tenders
+        let inputRecordTimes = inputRecords.map(\.occurredAt.nanosecondsSinceEpoch)
         let sortedRecords = inOrder(Array(inputRecords.indices)) { a, b in
-            let first = inputRecords[a].occurredAt
-            let second = inputRecords[b].occurredAt
+            let first = inputRecordTimes[a]
+            let second = inputRecordTimes[b]
             return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
         }
         recordInputIndex = sortedRecords
         let records = sortedRecords.map { inputRecords[$0] }
         self.records = records
+        tenderAmount = tenders.map(\.signedAmount)
+        tenderTime = tenders.map(\.occurredAt.nanosecondsSinceEpoch)
+        tenderIsRefund = tenders.map { $0.type == .refund }
+        recordType = records.map(\.type)
+        recordGross = records.map(\.gross)
+        recordNet = records.map(\.net)
+        recordTime = records.map(\.occurredAt.nanosecondsSinceEpoch)
         tenderDays = tenders.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
         recordDays = records.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
 
@@ -118,8 +138,9 @@ struct ReconciliationItems: Sendable {
     /// with a CAPTURE or a REFUND with a REFUND.
     func pairable(tender: Int, record: Int) -> Bool {
         guard tenderProcessor[tender] == recordProcessor[record] else { return false }
-        switch (tenders[tender].type, records[record].type) {
-        case (.payment, .capture), (.refund, .refund): return true
+        switch recordType[record] {
+        case .capture: return !tenderIsRefund[tender]
+        case .refund: return tenderIsRefund[tender]
         default: return false
         }
     }
@@ -261,17 +282,17 @@ enum MatchGrouping {
         let tenders = items.tenders
         let records = items.records
         var tenderTaken = grouping.knownTenders.map { !$0 }
-        var recordTaken = records.indices.map { !grouping.knownRecords[$0] || !records[$0].type.isCardClearing }
+        var recordTaken = records.indices.map { !grouping.knownRecords[$0] || !items.recordType[$0].isCardClearing }
         let tolerance = UInt64(settings.tolerance)
 
         matchOverrideGroups(items, matchOverrides, &grouping, &tenderTaken, &recordTaken)
 
         // 2. Failed refunds: each REFUND_FAILURE, in record order, cancels the earliest REFUND of the
         // same processor and payment_ref whose gross is minus its gross, booked at or before it.
-        let failures = records.indices.filter { !recordTaken[$0] && records[$0].type == .refundFailure && items.recordRefHash[$0] != 0 }
+        let failures = records.indices.filter { !recordTaken[$0] && items.recordType[$0] == .refundFailure && items.recordRefHash[$0] != 0 }
         if !failures.isEmpty {
             var refunds = HashChains(itemCount: records.count, expected: records.count / 8)
-            for index in records.indices.reversed() where !recordTaken[index] && records[index].type == .refund && items.recordRefHash[index] != 0 {
+            for index in records.indices.reversed() where !recordTaken[index] && items.recordType[index] == .refund && items.recordRefHash[index] != 0 {
                 refunds.insert(index, hash: items.recordRefHash[index])
             }
             for failure in failures {
@@ -297,7 +318,7 @@ enum MatchGrouping {
         // 3. The matching steps: a PAYMENT tender with a CAPTURE, a REFUND tender with a REFUND, of
         // the same processor.
         var matchedByStep = [Bool](repeating: false, count: tenders.count)
-        func isStepRecord(_ index: Int) -> Bool { !recordTaken[index] && (records[index].type == .capture || records[index].type == .refund) }
+        func isStepRecord(_ index: Int) -> Bool { !recordTaken[index] && (items.recordType[index] == .capture || items.recordType[index] == .refund) }
         /// Steps 1 and 2: candidates share a key; pairs smallest |difference| first, then tender
         /// order, then record order.
         func keyedStep(_ step: Int, tenderHashes: [UInt64], recordHashes: [UInt64], sameKey: (Int, Int) -> Bool, withinTolerance: Bool) {
@@ -306,7 +327,7 @@ enum MatchGrouping {
                 chains.insert(index, hash: recordHashes[index])
             }
             func difference(_ tender: Int, _ record: Int) -> UInt64? {
-                let (difference, overflow) = tenders[tender].signedAmount.subtractingReportingOverflow(records[record].gross)
+                let (difference, overflow) = items.tenderAmount[tender].subtractingReportingOverflow(items.recordGross[record])
                 if overflow { return withinTolerance ? nil : UInt64.max }
                 if withinTolerance && difference.magnitude > tolerance { return nil }
                 return difference.magnitude
@@ -367,34 +388,33 @@ enum MatchGrouping {
         // tender a step matched, or its order_id with the gross within tolerance of that tender's
         // amount, joins the first such tender's group.
         let leftCaptures = records.indices.filter {
-            !recordTaken[$0] && records[$0].type == .capture && !grouping.ambiguousRecords[$0]
+            !recordTaken[$0] && items.recordType[$0] == .capture && !grouping.ambiguousRecords[$0]
         }
         if !leftCaptures.isEmpty {
             var byRef = HashChains(itemCount: tenders.count, expected: tenders.count)
             var byOrder = HashChains(itemCount: tenders.count, expected: tenders.count)
-            for tender in tenders.indices.reversed() where matchedByStep[tender] && tenders[tender].type == .payment {
+            for tender in tenders.indices.reversed() where matchedByStep[tender] && !items.tenderIsRefund[tender] {
                 if items.tenderRefHash[tender] != 0 { byRef.insert(tender, hash: items.tenderRefHash[tender]) }
                 if items.tenderOrderHash[tender] != 0 { byOrder.insert(tender, hash: items.tenderOrderHash[tender]) }
             }
             for index in leftCaptures {
-                let record = records[index]
                 var joined: Int?
                 byRef.forEach(hash: items.recordRefHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].paymentRef == record.paymentRef
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].paymentRef == records[index].paymentRef
                     else { return }
                     joined = min(joined ?? tender, tender)
                 }
                 byOrder.forEach(hash: items.recordOrderHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].orderID == record.orderID
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].orderID == records[index].orderID
                     else { return }
-                    let (difference, overflow) = tenders[tender].signedAmount.subtractingReportingOverflow(record.gross)
+                    let (difference, overflow) = items.tenderAmount[tender].subtractingReportingOverflow(items.recordGross[index])
                     guard !overflow, difference.magnitude <= tolerance else { return }
                     joined = min(joined ?? tender, tender)
                 }
                 guard let tender = joined else { continue }
                 recordTaken[index] = true
                 grouping.recordGroup[index] = grouping.tenderGroup[tender]
-                if record.gross > 0 { grouping.secondCaptures[index] = true }
+                if items.recordGross[index] > 0 { grouping.secondCaptures[index] = true }
             }
         }
 
@@ -511,18 +531,20 @@ enum MatchGrouping {
         // The leftover records sorted by (hash, index): a hash's records are one run, in record
         // order, so by occurred_at (a run mixing two keys is still in time order; keys are compared).
         var sorted: [(hash: UInt64, record: Int32)] = []
-        for (index, record) in records.enumerated() where !recordTaken[index] && (record.type == .capture || record.type == .refund) {
-            sorted.append((amountHash(items.recordProcessor[index], record.type == .refund ? 1 : 0, record.gross), Int32(index)))
+        for index in records.indices where !recordTaken[index] && (items.recordType[index] == .capture || items.recordType[index] == .refund) {
+            sorted.append((amountHash(items.recordProcessor[index], items.recordType[index] == .refund ? 1 : 0, items.recordGross[index]), Int32(index)))
         }
         guard !sorted.isEmpty else { return }
         sorted.sort { ($0.hash, $0.record) < ($1.hash, $1.record) }
         let window = settings.windowNanoseconds
         var candidatesOfTender: [(tender: Int, records: [Int])] = []
         var recordCandidateCount = [Int32](repeating: 0, count: records.count)
-        for (tender, payment) in tenders.enumerated() where !tenderTaken[tender] {
-            let hash = amountHash(items.tenderProcessor[tender], payment.type == .refund ? 1 : 0, payment.signedAmount)
+        for tender in tenders.indices where !tenderTaken[tender] {
+            let amount = items.tenderAmount[tender]
+            let time = items.tenderTime[tender]
+            let hash = amountHash(items.tenderProcessor[tender], items.tenderIsRefund[tender] ? 1 : 0, amount)
             // The run of this hash, from the first record at or after the window's start.
-            let earliest = payment.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(window)
+            let earliest = time.subtractingReportingOverflow(window)
             var low = 0
             var high = sorted.count
             while low < high {
@@ -531,7 +553,7 @@ enum MatchGrouping {
                 let before =
                     entry.hash < hash
                     || (entry.hash == hash && !earliest.overflow
-                        && records[Int(entry.record)].occurredAt.nanosecondsSinceEpoch < earliest.partialValue)
+                        && items.recordTime[Int(entry.record)] < earliest.partialValue)
                 if before { low = middle + 1 } else { high = middle }
             }
             var found: [Int] = []
@@ -539,11 +561,12 @@ enum MatchGrouping {
             while position < sorted.count && sorted[position].hash == hash {
                 let index = Int(sorted[position].record)
                 position += 1
-                let record = records[index]
-                let (gap, overflow) = record.occurredAt.nanosecondsSinceEpoch.subtractingReportingOverflow(payment.occurredAt.nanosecondsSinceEpoch)
+                let (gap, overflow) = items.recordTime[index].subtractingReportingOverflow(time)
                 if overflow || gap > window { break }
-                guard items.pairable(tender: tender, record: index), record.gross == payment.signedAmount else { continue }
-                if let mine = payment.paymentRef, !mine.isEmpty, let theirs = record.paymentRef, !theirs.isEmpty, mine != theirs { continue }
+                guard items.pairable(tender: tender, record: index), items.recordGross[index] == amount else { continue }
+                if let mine = tenders[tender].paymentRef, !mine.isEmpty, let theirs = records[index].paymentRef, !theirs.isEmpty, mine != theirs {
+                    continue
+                }
                 found.append(index)
             }
             if found.isEmpty { continue }

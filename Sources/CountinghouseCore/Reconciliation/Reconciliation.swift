@@ -299,8 +299,8 @@ public struct Reconciliation: Sendable {
     /// Σ POS amounts − Σ gross of a group, before write-offs.
     func baseResidual(_ grouping: Grouping, _ group: Int) -> Sum {
         var residual = Sum()
-        for tender in grouping.tenders(of: group) { residual += items.tenders[Int(tender)].signedAmount }
-        for record in grouping.records(of: group) { residual -= items.records[Int(record)].gross }
+        for tender in grouping.tenders(of: group) { residual += items.tenderAmount[Int(tender)] }
+        for record in grouping.records(of: group) { residual -= items.recordGross[Int(record)] }
         return residual
     }
 
@@ -389,7 +389,8 @@ public struct ReconciliationState: Sendable {
             var id: String
         }
         var payoutIndex: [PayoutKey: Int] = [:]
-        for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type == .payout {
+        for index in records.indices where grouping.knownRecords[index] && items.recordType[index] == .payout {
+            let record = records[index]
             let key = PayoutKey(processor: items.recordProcessor[index], id: record.payout ?? record.recordID)
             if let existing = payoutIndex[key] {
                 payouts[existing].payoutRecords.append(index)
@@ -404,14 +405,14 @@ public struct ReconciliationState: Sendable {
             payoutOfPayoutRecord[index] = Int32(payoutIndex[key] ?? -1)
         }
         if !payoutIndex.isEmpty {
-            for (index, record) in records.enumerated() where grouping.knownRecords[index] && record.type != .payout {
-                if let id = record.payoutID, let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: id)] {
+            for index in records.indices where grouping.knownRecords[index] && items.recordType[index] != .payout {
+                if let id = records[index].payoutID, let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: id)] {
                     payouts[payout].items.append(index)
-                    payouts[payout].residual += record.net
-                    payouts[payout].itemsNet += record.net
+                    payouts[payout].residual += items.recordNet[index]
+                    payouts[payout].itemsNet += items.recordNet[index]
                     payoutOfRecord[index] = Int32(payout)
                 }
-                if record.type == .payoutFailure, let failed = record.paymentRef,
+                if items.recordType[index] == .payoutFailure, let failed = records[index].paymentRef,
                     let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: failed)]
                 {
                     payouts[payout].failed = true
@@ -426,8 +427,9 @@ public struct ReconciliationState: Sendable {
         }
         var openChargebacks: [DisputeKey: [Int]] = [:]
         var reversedPayments = Set<DisputeKey>()
-        for (index, record) in records.enumerated()
-        where grouping.knownRecords[index] && (record.type == .chargeback || record.type == .chargebackReversal) {
+        for index in records.indices
+        where grouping.knownRecords[index] && (items.recordType[index] == .chargeback || items.recordType[index] == .chargebackReversal) {
+            let record = records[index]
             guard let ref = record.paymentRef, !ref.isEmpty else { continue }
             let key = DisputeKey(processor: items.recordProcessor[index], ref: ref)
             if record.type == .chargeback {
@@ -488,16 +490,18 @@ public struct ReconciliationState: Sendable {
     }
 
     private func statusOf(record index: Int) -> ReconciliationStatus {
-        let record = reconciliation.items.records[index]
+        let items = reconciliation.items
         let group = Int(grouping.recordGroup[index])
         if overridesOfRecord[index] != nil || (group >= 0 && writeOffsOfGroup[group] != nil) { return .overridden }
-        switch record.type {
+        let type = items.recordType[index]
+        switch type {
         case .payout:
             let payout = Int(payoutOfPayoutRecord[index])
             guard payout >= 0 else { return .payoutMismatch }
             if payouts[payout].failed { return .payoutFailed }
             return payouts[payout].residual.isZero ? .payoutOK : .payoutMismatch
         case .payoutFailure:
+            let record = items.records[index]
             let named = record.paymentRef.map { ref in
                 payouts.contains { $0.processor == record.processor && $0.payoutID == ref }
             } ?? false
@@ -517,8 +521,8 @@ public struct ReconciliationState: Sendable {
             if grouping.ambiguousRecords[index] { return .ambiguous }
             if grouping.secondCaptures[index] { return .duplicateSettlement }
             if group < 0 || grouping.tenders(of: group).isEmpty { return .unmatchedSettlement }
-            if record.type == .capture, let expected = expectedFee(ofRecord: index),
-                (Int128(record.fee) - expected).magnitude > UInt128(tolerance)
+            if type == .capture, let expected = expectedFee(ofRecord: index),
+                (Int128(items.recordGross[index] - items.recordNet[index]) - expected).magnitude > UInt128(tolerance)
             {
                 return .feeVariance
             }
@@ -528,11 +532,12 @@ public struct ReconciliationState: Sendable {
 
     /// A CAPTURE's expected fee from the schedule, when it has an entry (SEMANTICS §6.5).
     public func expectedFee(ofRecord index: Int) -> Int128? {
-        let record = reconciliation.items.records[index]
-        guard record.type == .capture, !reconciliation.settings.fees.isEmpty,
-            let entry = reconciliation.settings.feeEntry(processor: record.processor, paymentMethod: record.paymentMethod)
+        let items = reconciliation.items
+        guard items.recordType[index] == .capture, !reconciliation.settings.fees.isEmpty,
+            let entry = reconciliation.settings.feeEntry(
+                processor: items.records[index].processor, paymentMethod: items.records[index].paymentMethod)
         else { return nil }
-        return entry.expectedFee(gross: record.gross)
+        return entry.expectedFee(gross: items.recordGross[index])
     }
 
     // MARK: Open items (SEMANTICS §6.7)
@@ -542,12 +547,11 @@ public struct ReconciliationState: Sendable {
     public func isOpen(_ item: ReconciliationItem) -> Bool {
         if let group = group(of: item), !residuals[group].isZero { return true }
         guard case .record(let index) = item else { return false }
-        let record = reconciliation.items.records[index]
-        if record.type == .payout {
+        if reconciliation.items.recordType[index] == .payout {
             let payout = Int(payoutOfPayoutRecord[index])
             return payout >= 0 && !payouts[payout].residual.isZero
         }
-        return payoutOfRecord[index] < 0 && record.net != 0
+        return payoutOfRecord[index] < 0 && reconciliation.items.recordNet[index] != 0
     }
 
     public func isKnown(_ item: ReconciliationItem) -> Bool {
@@ -649,8 +653,8 @@ public struct ReconciliationState: Sendable {
         var refsOfPayment: [(payment: Int32, ref: String, processor: Int32)] = []
         for group in order {
             var isPayment = false
-            for tender in grouping.tenders(of: group) where items.tenders[Int(tender)].type == .payment { isPayment = true }
-            for record in grouping.records(of: group) where records[Int(record)].type == .capture { isPayment = true }
+            for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] { isPayment = true }
+            for record in grouping.records(of: group) where items.recordType[Int(record)] == .capture { isPayment = true }
             guard isPayment else { continue }
             let payment = Int32(paymentGroups.count)
             let processor: Int32
@@ -660,13 +664,13 @@ public struct ReconciliationState: Sendable {
             }
             for tender in grouping.tenders(of: group) {
                 paymentOfTender[Int(tender)] = payment
-                if items.tenders[Int(tender)].type == .payment, let ref = items.tenders[Int(tender)].paymentRef, !ref.isEmpty {
+                if !items.tenderIsRefund[Int(tender)], let ref = items.tenders[Int(tender)].paymentRef, !ref.isEmpty {
                     refsOfPayment.append((payment, ref, processor))
                 }
             }
             for record in grouping.records(of: group) {
                 paymentOfRecord[Int(record)] = payment
-                if records[Int(record)].type == .capture, let ref = records[Int(record)].paymentRef, !ref.isEmpty {
+                if items.recordType[Int(record)] == .capture, let ref = records[Int(record)].paymentRef, !ref.isEmpty {
                     refsOfPayment.append((payment, ref, processor))
                 }
             }
@@ -686,23 +690,22 @@ public struct ReconciliationState: Sendable {
             return found
         }
         var attached: [(payment: Int32, item: ReconciliationItem)] = []
-        for (index, tender) in items.tenders.enumerated()
-        where grouping.knownTenders[index] && tender.type == .refund && paymentOfTender[index] < 0 {
-            guard let payment = payment(carrying: tender.paymentRef, processor: items.tenderProcessor[index]) else { continue }
+        for index in items.tenders.indices where grouping.knownTenders[index] && items.tenderIsRefund[index] && paymentOfTender[index] < 0 {
+            guard let payment = payment(carrying: items.tenders[index].paymentRef, processor: items.tenderProcessor[index]) else { continue }
             attached.append((payment, .tender(index)))
             paymentOfTender[index] = payment
         }
-        for (index, record) in records.enumerated() where grouping.knownRecords[index] {
-            switch record.type {
+        for index in records.indices where grouping.knownRecords[index] {
+            switch items.recordType[index] {
             case .refund, .refundFailure, .chargeback, .chargebackReversal: break
             default: continue
             }
-            guard let payment = payment(carrying: record.paymentRef, processor: items.recordProcessor[index]) else { continue }
+            guard let payment = payment(carrying: records[index].paymentRef, processor: items.recordProcessor[index]) else { continue }
             attached.append((payment, .record(index)))
             // A REFUND matched with a POS refund: that refund tender belongs to the payment too.
-            if record.type == .refund, grouping.recordGroup[index] >= 0 {
+            if items.recordType[index] == .refund, grouping.recordGroup[index] >= 0 {
                 for tender in grouping.tenders(of: Int(grouping.recordGroup[index]))
-                where items.tenders[Int(tender)].type == .refund && paymentOfTender[Int(tender)] != payment {
+                where items.tenderIsRefund[Int(tender)] && paymentOfTender[Int(tender)] != payment {
                     attached.append((payment, .tender(Int(tender))))
                     paymentOfTender[Int(tender)] = payment
                 }
@@ -753,16 +756,15 @@ public struct ReconciliationState: Sendable {
     /// The payment's life (SEMANTICS §6.8).
     private func life(of index: Int) -> PaymentLife {
         let items = reconciliation.items
-        let records = items.records
         var refunded = Sum()
         var hasChargebacks = false
         var unreversed = false
         var lost = false
         for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])] {
             guard case .record(let record) = item else { continue }
-            switch records[record].type {
+            switch items.recordType[record] {
             case .refund where !grouping.cancelledRefunds[record]:
-                refunded -= records[record].gross
+                refunded -= items.recordGross[record]
             case .chargeback:
                 hasChargebacks = true
                 guard !reversedChargebacks.contains(record) else { continue }
@@ -780,14 +782,14 @@ public struct ReconciliationState: Sendable {
         var captured = Sum()
         var captures = 0
         var paidOut = 0
-        for record in grouping.records(of: group) where records[Int(record)].type == .capture {
-            captured += records[Int(record)].gross
+        for record in grouping.records(of: group) where items.recordType[Int(record)] == .capture {
+            captured += items.recordGross[Int(record)]
             captures += 1
             if payoutOfRecord[Int(record)] >= 0 { paidOut += 1 }
         }
         if captures == 0 {
-            for tender in grouping.tenders(of: group) where items.tenders[Int(tender)].type == .payment {
-                captured += items.tenders[Int(tender)].signedAmount
+            for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] {
+                captured += items.tenderAmount[Int(tender)]
             }
         }
         if !refunded.isZero && refunded.total >= captured.total { return .refunded }
