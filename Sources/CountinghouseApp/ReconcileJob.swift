@@ -16,7 +16,11 @@ public struct ReconciliationFiles: Sendable {
 public enum ReconcileJob {
     /// The reconciliation of `span` from books already read.
     public static func files(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> ReconciliationFiles {
-        let report = try books.reconciliation.report(span)
+        try files(books.reconciliation, span: span, context: context)
+    }
+
+    static func files(_ reconciliation: Reconciliation, span: ReportSpan, context: AppContext) throws -> ReconciliationFiles {
+        let report = try reconciliation.report(span)
         let exponent = context.currencyExponent
         return ReconciliationFiles(
             report: report,
@@ -28,13 +32,28 @@ public enum ReconcileJob {
     }
 
     /// The reconciliation of `span` as known at `knownAt` (a closed period's as known at its close,
-    /// when `knownAt` is after it).
+    /// when `knownAt` is after it). Reads only what the reconciliation is made of (tenders,
+    /// settlements, overrides): no costs, no journal.
     public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> ReconciliationFiles {
-        let books = try BooksAsKnown(session, knownAt: knownAt)
-        if let closed = books.closedPeriod(exactly: span) {
-            return try files(try BooksAsKnown(session, knownAt: .at(closed.closedAt)), span: span, context: session.context)
+        var instant = knownAt.instant
+        if let closed = try session.store.closedPeriods().first(where: { $0.closedAt <= knownAt.instant && $0.span == span }) {
+            instant = closed.closedAt
         }
-        return try files(books, span: span, context: session.context)
+        let reconciliation = try reconciliation(session, knownAt: instant)
+        return try files(reconciliation, span: span, context: session.context)
+    }
+
+    /// The reconciliation of everything recorded by `knownAt`.
+    public static func reconciliation(_ session: Session, knownAt: Instant) throws -> Reconciliation {
+        let store = session.store
+        return Reconciliation(
+            ReconciliationInput(
+                tenders: try store.rows(of: .posTenders, knownAt: knownAt).map { POSTender($0.row) },
+                records: try store.rows(of: .settlements, knownAt: knownAt).map { SettlementRecord($0.row) },
+                overrides: try store.rows(of: .overrides, knownAt: knownAt).map {
+                    RecordedOverride(Override($0.row), recordedAt: $0.recordedAt)
+                },
+                settings: session.context.configuration.reconciliation, offset: session.context.offset))
     }
 
     /// Writes the three files into `folder` (created if missing), replacing the folder whole.

@@ -12,8 +12,9 @@
 // arrays per key: a million tenders against a million captures is the bench's case.
 // Errors a user can see: none (what cannot be matched is a status, not an error).
 
-/// The items of one reconciliation, sorted and numbered once.
-struct ReconciliationItems: Sendable {
+/// The items of one reconciliation, sorted and numbered once. A class: every status and join reads
+/// it, and a struct of twenty arrays copied into a local retained each of them every time.
+final class ReconciliationItems: Sendable {
     /// CARD tenders in tender order (occurred_at, order_id bytes, tender_no).
     let tenders: [POSTender]
     /// Each tender's index in the input.
