@@ -238,4 +238,26 @@ import Testing
         #expect(balance.first?.amount == 1426)
         #expect(balance.filter { $0.line == .item }.map(\.amount) == [1426, 3854])
     }
+
+    /// An adjustment stands alone in card clearing; a reversal, a refund failure or a payout
+    /// failure that has nothing to pair with is unmatched; an ignored unmatched capture stays open.
+    @Test func recordsWithNothingToPairWith() {
+        let state = R.reconcile(
+            [],
+            [R.record("a1", .adjustment, at: R.at(3), gross: -1234),
+             R.record("v1", .chargebackReversal, at: R.at(3), gross: 500, ref: "ch_9"),
+             R.record("f1", .refundFailure, at: R.at(3), gross: 700, ref: "ch_9"),
+             R.record("c1", .capture, at: R.at(3), gross: 900, ref: "ch_8")],
+            overrides: [R.override("I1", .ignore, record: "c1")]
+        ).state(atEndOf: R.date(31))
+        #expect(state.status(record: "a1") == .adjustment)
+        #expect(state.residual(record: "a1") == 1234)  // card clearing: −gross
+        #expect(state.status(record: "v1") == .unmatchedSettlement)
+        #expect(state.status(record: "f1") == .unmatchedSettlement)
+        #expect(state.residual(record: "f1") == -700)
+        #expect(state.status(record: "c1") == .overridden)
+        #expect(state.residual(record: "c1") == -900)  // IGNORE changes nothing else: still open
+        #expect(state.cardClearingByProcessor == ["stripe": -366])  // 12.34 − 7.00 − 9.00
+    }
 }
+
