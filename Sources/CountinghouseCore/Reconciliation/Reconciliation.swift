@@ -152,6 +152,10 @@ public struct Reconciliation: Sendable {
     /// Each WRITE_OFF's day, nil for the other actions.
     let writeOffDays: [Int64?]
     let offset: OffsetAtInstant
+    /// Every WRITE_OFF's clearings, whatever its day (see `computeClearings`): the clearings
+    /// through a day are those dated by then, since a day's depend only on that day's groups and
+    /// the clearings before them.
+    private(set) var allClearings: [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] = []
 
     public init(_ input: ReconciliationInput) {
         items = ReconciliationItems(tenders: input.tenders, records: input.records, offset: input.offset)
@@ -206,6 +210,7 @@ public struct Reconciliation: Sendable {
             let day = recorded.override.effectiveOn ?? recorded.recordedAt.civilDate(offsetSeconds: offset(recorded.recordedAt))
             return day.daysSinceEpoch
         }
+        allClearings = computeClearings()
     }
 
     public var tenders: [POSTender] { items.tenders }
@@ -225,8 +230,13 @@ public struct Reconciliation: Sendable {
     /// (SEMANTICS §6.3): each clears, for every group holding an item it names, the group's
     /// residual at the end of its day, after the clearings before it.
     func clearings(throughDay lastDay: Int64) -> [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] {
+        allClearings.filter { $0.day <= lastDay }
+    }
+
+    /// Every WRITE_OFF's clearings in (day, override_id) order: one grouping per write-off day.
+    private func computeClearings() -> [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] {
         let writeOffs = overrides.indices.compactMap { index -> (Int, Int64)? in
-            guard let day = writeOffDays[index], day <= lastDay else { return nil }
+            guard let day = writeOffDays[index] else { return nil }
             return (index, day)
         }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
         var result: [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] = []
