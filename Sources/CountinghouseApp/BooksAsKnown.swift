@@ -74,7 +74,33 @@ public struct BooksAsKnown {
             }
             rowsOfKind[kind] = rows
         }
-        rowsOfKind[.overrides] = try store.rows(of: .overrides, knownAt: knownAt)
+        let overrides = try store.rows(of: .overrides, knownAt: knownAt)
+        rowsOfKind[.overrides] = overrides
+        // An override learnt after the latest close changes a closed period's journal through its
+        // write-offs: a WRITE_OFF dated in it, or a MATCH regrouping what a write-off cleared. The
+        // adjustment's memo names it among the late rows.
+        if let latestClose, let closedUntil {
+            let writeOffPeriods = Set(
+                (rowsOfKind[.overrides] ?? []).compactMap { stored -> Period? in
+                    let decision = Override(stored.row)
+                    guard decision.action == .writeOff else { return nil }
+                    let day = decision.effectiveOn ?? stored.recordedAt.civilDate(offsetSeconds: offset(stored.recordedAt))
+                    return day < closedUntil ? Period(containing: day) : nil
+                })
+            for stored in overrides where stored.recordedAt > latestClose {
+                let decision = Override(stored.row)
+                let source = "\(stored.fileName):\(stored.sourceRow)"
+                switch decision.action {
+                case .writeOff:
+                    let day = decision.effectiveOn ?? stored.recordedAt.civilDate(offsetSeconds: offset(stored.recordedAt))
+                    if day < closedUntil { lateRows[Period(containing: day), default: []].append(source) }
+                case .match:
+                    for period in writeOffPeriods.sorted() { lateRows[period, default: []].append(source) }
+                case .ignore:
+                    break
+                }
+            }
+        }
         firstBusinessDate = firstDate
         phases.mark("load rows")
         if useCache {

@@ -8,6 +8,7 @@
 import CountinghouseCore
 import CountinghouseReport
 import CountinghouseStore
+import Foundation
 
 public struct PaymentStory: Sendable {
     public var orderID: String
@@ -21,7 +22,9 @@ public struct PaymentStory: Sendable {
 }
 
 public enum PaymentJob {
-    public static func story(_ session: Session, orderID: String, knownAt: KnowledgeTime) throws -> PaymentStory {
+    public static func story(_ session: Session, orderID typed: String, knownAt: KnowledgeTime) throws -> PaymentStory {
+        // Identifiers are compared after trimming surrounding spaces (FORMATS §1), as ingest stored them.
+        let orderID = typed.trimmingCharacters(in: .whitespaces)
         let context = session.context
         let books = try BooksAsKnown(session, knownAt: knownAt)
         let exponent = context.currencyExponent
@@ -84,9 +87,10 @@ public enum PaymentJob {
             }
         }
         // The ticket's tenders, in tender_no order: card tenders with their records.
-        for stored in tenderRows {
+        let ticket = tenderRows.filter { $0.row["order_id"] == .text(orderID) }
+            .sorted { POSTender($0.row).tenderNumber < POSTender($1.row).tenderNumber }
+        for stored in ticket {
             let tender = POSTender(stored.row)
-            guard tender.orderID == orderID else { continue }
             if tender.tender == .card, let index = reconciliation.tenders.indices.first(where: {
                 reconciliation.tenders[$0].orderID == orderID && reconciliation.tenders[$0].tenderNumber == tender.tenderNumber
             }) {

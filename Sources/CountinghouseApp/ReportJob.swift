@@ -94,7 +94,12 @@ public enum ReportJob {
             cogs = try cogsTable(books.costs, span: span, context: context)
         }
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
-        for table in try ReconcileJob.files(reconciliationBooks, span: span, context: context).tables { files.add(csv: table) }
+        let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
+        for table in reconciliation.tables { files.add(csv: table) }
+        // SEMANTICS §6.6: an override that names nothing known is listed in the run's summary.
+        for id in reconciliation.report.overridesNamingNothing {
+            note += "; override \(id) names nothing known at the end of \(span.lastDay)"
+        }
         var rendered = files.files.map { (name: $0.name, content: $0.rendered) }
         let run = runJSON(span: span, books: books, files: rendered, context: context)
         files.add(name: "run.json", text: run)

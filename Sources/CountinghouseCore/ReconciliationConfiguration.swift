@@ -8,7 +8,8 @@
 // "window_minutes in [reconciliation] must be 0 to 10080", "lag_days in [reconciliation] must be
 // 0 to 366", "a fee needs processor = \"…\"", "percent must be a decimal from 0 to 100 like
 // \"2.9\" (at most 6 decimals)", "fixed must be money like \"0.30\" (at most 2 decimals)", "the
-// fee schedule has stripe (visa) twice".
+// fee schedule has stripe (visa) twice", "a fee needs percent = \"…\" and/or fixed = \"…\"",
+// "payment_method must name a method (e.g. \"visa\"), or be left out for the processor's entry".
 
 extension Configuration {
     static let reconciliationSchema = ConfigurationSchema(
@@ -45,6 +46,12 @@ extension Configuration {
                 throw fee.error("a fee needs processor = \"…\" (as the settlements name it, e.g. \"stripe\")")
             }
             let method = fee.string("payment_method").map { $0.lowercased() }
+            if method == "" {
+                throw fee.error(at: "payment_method", "payment_method must name a method (e.g. \"visa\"), or be left out for the processor's entry")
+            }
+            if fee.string("percent") == nil && fee.string("fixed") == nil {
+                throw fee.error("a fee needs percent = \"…\" and/or fixed = \"…\"")
+            }
             var percent = DecimalText(digits: 0, scale: 0)
             if let text = fee.string("percent") {
                 guard let parsed = DecimalText(text), !parsed.isNegative, parsed.scale <= 6, parsed.isAtMost(100) else {

@@ -181,4 +181,29 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.error == "error: no tender or settlement names order NOPE as known at 2026-12-01T06:00:00+00:00\n")
     }
+
+    /// A write-off learnt after October's close and dated in October changes October's journal:
+    /// November carries the adjustment, and its memo names the override's row as the late row.
+    @Test(arguments: storeKinds)
+    func aWriteOffLearntAfterTheCloseIsAPriorPeriodAdjustmentNamingIt(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        let tenders = try cli.write("d1/pos_tenders.csv", "order_id,tender_no,occurred_at,location,tender,type,amount,currency,processor,payment_ref\nA1,1,2026-10-20T10:00:00Z,S01,CARD,PAYMENT,10.00,USD,stripe,ch_1\n")
+        let settlements = try cli.write(
+            "d2/settlements.csv",
+            "processor,record_id,type,occurred_at,currency,gross,fee,net,payment_ref\nstripe,t1,CAPTURE,2026-10-21T10:00:00Z,USD,9.25,0.57,8.68,ch_1\n")
+        #expect(try cli.run(["ingest", tenders, settlements], now: "2026-10-22T06:00:00Z").status == 0)
+        #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-11-02T06:00:00Z").status == 0)
+        let overrides = try cli.write(
+            "d3/overrides.csv", "override_id,action,order_id,effective_on,note,author\nW1,WRITE_OFF,A1,2026-10-31,short,ana\n")
+        #expect(try cli.run(["ingest", overrides], now: "2026-11-10T06:00:00Z").status == 0)
+        let report = try cli.run(["report", "--period", "2026-11", "--out", "nov"], now: "2026-12-01T06:00:00Z")
+        #expect(report.status == 0, "\(report.error)")
+        let adjustments = try Self.read(cli, "nov/journal.csv").split(separator: "\n").filter { $0.hasPrefix("ADJUST:2026-11-01:2026-10,") }
+        #expect(adjustments.count == 2)
+        #expect(adjustments.allSatisfy { $0.contains("late rows ") && $0.contains("d3/overrides.csv:2") })
+        #expect(adjustments.contains { $0.contains(",6020,") && $0.contains(",0.75,") })
+        let verify = try cli.run(["verify"], now: "2026-12-01T06:00:00Z")
+        #expect(verify.status == 0, "\(verify.output)")
+    }
 }
+

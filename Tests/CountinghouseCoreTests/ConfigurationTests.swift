@@ -114,7 +114,9 @@ import Testing
         ("[[reconciliation.fees]]\npercent = \"2\"", "c.toml:1: a fee needs processor = \"…\" (as the settlements name it, e.g. \"stripe\")"),
         ("[[reconciliation.fees]]\nprocessor = \"stripe\"\npercent = \"2,9\"", "c.toml:3: percent must be a decimal from 0 to 100 like \"2.9\" (at most 6 decimals)"),
         ("[[reconciliation.fees]]\nprocessor = \"stripe\"\nfixed = \"0.305\"", "c.toml:3: fixed must be money like \"0.30\" (at most 2 decimals)"),
-        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\n[[reconciliation.fees]]\nprocessor = \"Stripe\"", "c.toml:3: the fee schedule has stripe twice"),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\nfixed = \"0.30\"\n[[reconciliation.fees]]\nprocessor = \"Stripe\"\npercent = \"3\"", "c.toml:4: the fee schedule has stripe twice"),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"", "c.toml:1: a fee needs percent = \"…\" and/or fixed = \"…\""),
+        ("[[reconciliation.fees]]\nprocessor = \"stripe\"\npayment_method = \"\"\npercent = \"3\"", "c.toml:3: payment_method must name a method (e.g. \"visa\"), or be left out for the processor's entry"),
     ])
     func reconciliationErrorsNameTheLineAndTheKey(text: String, message: String) {
         #expect(throws: ConfigurationError.self) { try Configuration.parse(text, fileName: "c.toml") }

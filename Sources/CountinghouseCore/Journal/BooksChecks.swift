@@ -130,7 +130,7 @@ public enum BooksChecks {
                 }
                 position += 1
             }
-            let state = reconciliation.state(atEndOf: end)
+            let state = reconciliation.balances(atEndOf: end)
             var residuals: [String: Sum] = [:]
             for (lead, residual) in state.openGroups { residuals[reconciliation.processor(of: lead), default: Sum()] += residual }
             var itemised: [String: Sum] = [:]

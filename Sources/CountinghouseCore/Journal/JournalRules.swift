@@ -424,7 +424,7 @@ extension JournalRules {
             var builder = EntryBuilder()
             for clearing in byKey[key] ?? [] {
                 builder.post(input.chart[.reconciliationWriteOffs], clearing.amount, processor: clearing.processor, memo: "written off")
-                builder.post(input.chart[.cardClearing], -clearing.amount, processor: clearing.processor, memo: "written off")
+                builder.post(input.chart[.cardClearing], -Sum(clearing.amount), processor: clearing.processor, memo: "written off")
             }
             guard !builder.isEmpty else { continue }
             entries.append(

@@ -282,12 +282,21 @@ public struct Reconciliation: Sendable {
         return CivilDate(daysSinceEpoch: first)...CivilDate(daysSinceEpoch: last)
     }
 
+    /// The days of the WRITE_OFF overrides.
+    public var writeOffDayList: [CivilDate] { writeOffDays.compactMap { $0 }.map(CivilDate.init(daysSinceEpoch:)) }
+
     /// The latest day of any WRITE_OFF (nil when there is none): every clearing is dated by then.
     public var lastWriteOffDay: CivilDate? { writeOffDays.compactMap { $0 }.max().map(CivilDate.init(daysSinceEpoch:)) }
 
     /// The reconciliation at the end of business day `lastDay`.
     public func state(atEndOf lastDay: CivilDate) -> ReconciliationState {
         ReconciliationState(self, lastDay: lastDay.daysSinceEpoch)
+    }
+
+    /// The groups' residuals and the payouts at the end of `lastDay`, without statuses or
+    /// payments (`status(of:)` and `payment(of:)` answer nil): for the balances' checks.
+    public func balances(atEndOf lastDay: CivilDate) -> ReconciliationState {
+        ReconciliationState(self, lastDay: lastDay.daysSinceEpoch, balancesOnly: true)
     }
 
     // MARK: Helpers shared with the state
@@ -351,7 +360,9 @@ public struct ReconciliationState: Sendable {
     var paymentOfTender: [Int32]
     var paymentOfRecord: [Int32]
 
-    init(_ reconciliation: Reconciliation, lastDay: Int64) {
+    /// `balancesOnly`: the groups, their residuals and the payouts, without statuses, disputes and
+    /// payments (what `verify`'s §7.8 check reads at every month end).
+    init(_ reconciliation: Reconciliation, lastDay: Int64, balancesOnly: Bool = false) {
         self.lastDay = CivilDate(daysSinceEpoch: lastDay)
         self.reconciliation = reconciliation
         let grouping = reconciliation.grouping(lastDay: lastDay)
@@ -430,6 +441,12 @@ public struct ReconciliationState: Sendable {
             }
         }
 
+        paymentOfTender = Array(repeating: -1, count: items.tenders.count)
+        paymentOfRecord = Array(repeating: -1, count: records.count)
+        tenderStatus = Array(repeating: nil, count: items.tenders.count)
+        recordStatus = Array(repeating: nil, count: records.count)
+        if balancesOnly { return }
+
         // Chargebacks (SEMANTICS §6.4): per processor and payment_ref, in record order.
         struct DisputeKey: Hashable {
             var processor: Int32
@@ -446,19 +463,16 @@ public struct ReconciliationState: Sendable {
                 if reversedPayments.contains(key) { secondChargebacks.insert(index) }
                 openChargebacks[key, default: []].append(index)
             } else {
+                // Only a reversal that reversed a chargeback makes a later one a second chargeback.
                 if var open = openChargebacks[key], !open.isEmpty {
                     reversedChargebacks.insert(open.removeFirst())
                     openChargebacks[key] = open
                     reversingReversals.insert(index)
+                    reversedPayments.insert(key)
                 }
-                reversedPayments.insert(key)
             }
         }
 
-        paymentOfTender = Array(repeating: -1, count: items.tenders.count)
-        paymentOfRecord = Array(repeating: -1, count: records.count)
-        tenderStatus = Array(repeating: nil, count: items.tenders.count)
-        recordStatus = Array(repeating: nil, count: records.count)
         for index in items.tenders.indices where grouping.knownTenders[index] { tenderStatus[index] = statusOf(tender: index) }
         for index in records.indices where grouping.knownRecords[index] { recordStatus[index] = statusOf(record: index) }
         findPayments()
@@ -532,7 +546,7 @@ public struct ReconciliationState: Sendable {
             if grouping.secondCaptures[index] { return .duplicateSettlement }
             if group < 0 || grouping.tenders(of: group).isEmpty { return .unmatchedSettlement }
             if type == .capture, let expected = expectedFee(ofRecord: index),
-                (Int128(items.recordGross[index] - items.recordNet[index]) - expected).magnitude > UInt128(tolerance)
+                (Int128(items.recordGross[index]) - Int128(items.recordNet[index]) - expected).magnitude > UInt128(tolerance)
             {
                 return .feeVariance
             }

@@ -116,22 +116,28 @@ extension Reconciliation {
         rows.sort(by: Self.rowPrecedes)
 
         let rollforward = try rollforward(start: start, end: end, first: first, last: last)
-        var payments: [PaymentRow] = []
-        var paymentsListed = Set<Int>()
-        for item in listed {
-            if let number = end.paymentNumber(of: item), !paymentsListed.contains(number), let payment = end.payment(of: item) {
-                paymentsListed.insert(number)
-                payments.append(try paymentRow(payment, end))
-            }
+        // Each listed payment once, in the order of its number (its group's lead): `listed` is a
+        // set, whose order changes from run to run.
+        let paymentNumbers = Set(listed.compactMap { end.paymentNumber(of: $0) }).sorted()
+        var payments: [(number: Int, firstTender: Int64, row: PaymentRow)] = []
+        for number in paymentNumbers {
+            let payment = end.paymentState(number)
+            payments.append((number, payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0, try paymentRow(payment, end)))
         }
-        payments.sort { a, b in
+        // FORMATS §4: processor, the payment's first occurred_at, order_id, tender_no (numerically),
+        // then the payment's lead (a total order).
+        payments.sort { x, y in
+            let (a, b) = (x.row, y.row)
             if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
             if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
-            if (a.orderID ?? "") != (b.orderID ?? "") { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
-            return a.tenderNumbers.utf8.lexicographicallyPrecedes(b.tenderNumbers.utf8)
+            if !(a.orderID ?? "").utf8.elementsEqual((b.orderID ?? "").utf8) {
+                return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8)
+            }
+            if x.firstTender != y.firstTender { return x.firstTender < y.firstTender }
+            return x.number < y.number
         }
         return ReconciliationReport(
-            span: span, rows: rows, rollforward: rollforward, payments: payments,
+            span: span, rows: rows, rollforward: rollforward, payments: payments.map(\.row),
             overridesNamingNothing: end.overridesNamingNothing.map { overrides[$0].override.overrideID },
             matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
     }

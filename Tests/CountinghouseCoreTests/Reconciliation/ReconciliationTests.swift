@@ -259,5 +259,30 @@ import Testing
         #expect(state.residual(record: "c1") == -900)  // IGNORE changes nothing else: still open
         #expect(state.cardClearingByProcessor == ["stripe": -366])  // 12.34 − 7.00 − 9.00
     }
+
+    /// §6.4: a chargeback after a reversal that reversed nothing (it came first) is not a second
+    /// chargeback: the dispute is open, not lost.
+    @Test func aReversalThatReversedNothingDoesNotMakeTheNextChargebackASecondOne() {
+        let state = R.reconcile(
+            [R.card("A1", at: R.at(1), 5000, ref: "ch_1")],
+            [R.record("t1", .capture, at: R.at(1), gross: 5000, ref: "ch_1"),
+             R.record("v1", .chargebackReversal, at: R.at(5), gross: 5000, ref: "ch_1"),
+             R.record("d1", .chargeback, at: R.at(10), gross: -5000, ref: "ch_1")]
+        ).state(atEndOf: R.date(31))
+        #expect(state.status(record: "v1") == .unmatchedSettlement)
+        #expect(state.status(record: "d1") == .chargebackOpen)
+        #expect(state.life(order: "A1") == .disputed)
+    }
+
+    /// payments.csv is in a total order: two captures without tenders at one instant (no order id,
+    /// no tender number) come in record order, whatever order the set of listed items iterates in.
+    @Test func paymentsWithEqualSortKeysComeInTheOrderOfTheirLeads() throws {
+        let records = (0..<6).map { R.record("t\($0)", .capture, at: R.at(5), gross: 1000 + Int64($0), ref: "ch_\($0)") }
+        let span = try #require(ReportSpan(firstDay: R.date(1), lastDay: R.date(31)))
+        for _ in 0..<5 {
+            let report = try R.reconcile([], records.shuffled()).report(span)
+            #expect(report.payments.map(\.paymentRefs) == ["ch_0", "ch_1", "ch_2", "ch_3", "ch_4", "ch_5"])
+        }
+    }
 }
 
