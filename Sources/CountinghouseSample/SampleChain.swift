@@ -84,8 +84,9 @@ public enum SampleChain {
     public enum CardStoryDay {
         /// The store whose cards Adyen settles (S03); the others' go to Stripe.
         public static let adyenStore = 2
-        /// The ambiguous pair at S03: two sales of the same item at 14:00 and 14:04.
-        public static let ambiguousPair = 27
+        /// The ambiguous pair at S03 (Oct 27): two sales of the same item at 14:00 and 14:04, settled in
+        /// the batch of Oct 29, so October closes with them ambiguous.
+        public static let ambiguousPair = 26
         public static let ambiguousPairSecond = 14 * 3600
         /// S01's last single-card sale of October 31, captured in November.
         public static let inTransit = 30
@@ -129,7 +130,7 @@ public enum SampleChain {
         case duplicateCapture
         /// S03's first single-card sale on Nov 8 of 10.00 or more, settled without references.
         case amountAndTime
-        /// Two S03 sales of Oct 28 and their two captures without references.
+        /// Two S03 sales of Oct 27 and their two captures without references.
         case ambiguousPair
         /// S01's last single-card sale of Oct 31.
         case inTransit

@@ -284,7 +284,7 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
     /// Every story's ids, as the README lists them (order ids first, then record ids).
     @Test func cardStoriesAreWhereTheReadmeSaysTheyAre() {
         let expected: [SampleChain.CardStory: [String]] = [
-            .ambiguousPair: ["S03-100328", "S03-100329", "4169360296938704", "8483119716776208"],
+            .ambiguousPair: ["S03-100315", "S03-100316", "5049573482612960", "1004229386276780"],
             .amountAndTime: ["S03-100456", "3638740999526738"],
             .cashRefundOfCardSale: ["S02-100131", "S02-100196"],
             .chargebackReversed: ["S02-100180", "txn_CmTmEKeKfhuDK0Q9a7o9E62V", "txn_YOFVnzoDAOUkhs49q9d4MPXD"],
@@ -303,7 +303,7 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
         #expect(SampleChain.storyReferences(.standard) == expected)
         let overrides = rows(.overrides, in: standardFiles)
         #expect(overrides.map { [$0.folder, $0["override_id"], $0["action"], $0["order_id"], $0["record_id"]] } == [
-            ["2026-11-19", "OV-2026-11-001", "MATCH", "S03-100328", "4169360296938704"],
+            ["2026-11-19", "OV-2026-11-001", "MATCH", "S03-100315", "5049573482612960"],
             ["2026-11-19", "OV-2026-11-002", "WRITE_OFF", "S02-100467", ""],
             ["2026-11-19", "OV-2026-11-003", "IGNORE", "", "txn_OmCMdXnxzHucxCcOzpaaHzl0"],
         ])
