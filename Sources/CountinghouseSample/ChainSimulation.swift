@@ -985,8 +985,8 @@ final class ChainSimulation {
         var records: [String] = []
         // The simulation's shelf is left as it was: a change there would change the random
         // choices of every later sale, at every store. The item chosen is the store's best
-        // stocked, so the two units the ledger sees leave and the simulation does not never make
-        // the ledger's shelf run dry.
+        // stocked, so the ledger's shelf, two units below the simulation's from then on, never
+        // runs dry.
         for start in [SampleChain.CardStoryDay.ambiguousPairSecond, SampleChain.CardStoryDay.ambiguousPairSecond + 240] {
             let orderId = nextOrderId(store: store)
             var posLines = tables.removeValue(forKey: .posLines)!
