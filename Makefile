@@ -81,10 +81,16 @@ demo: deps build
 	grep -c '^ADJUST:' $(DEMO_DIR)/reports/2026-11/journal.csv | sed 's/^/prior-period adjustment lines in November: /'
 	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger check -s
 	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger bal --flat --no-total Assets:1200
+	@echo
+	@echo "== Card money, month by month: Stripe (S01, S02), Adyen (S03), Square (pop-up P01); October as known at its close"
+	$(DEMO_ENV) "$(RELEASE_BIN)" reconcile --period 2026-10 --out $(DEMO_DIR)/reconciled/2026-10
+	$(DEMO_ENV) "$(RELEASE_BIN)" reconcile --period 2026-11 --out $(DEMO_DIR)/reconciled/2026-11
+	@echo
 	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo
 	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
-	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, run.json)"
+	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, reconciliation.csv, rollforward.csv, payments.csv, run.json)"
+	@echo "card money: $(DEMO_DIR)/reconciled/2026-10/ and $(DEMO_DIR)/reconciled/2026-11/ (reconciliation.csv, rollforward.csv, payments.csv); one order's story: countinghouse payment S01-100075"
 
 sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace

@@ -7,11 +7,22 @@ import CountinghouseCore
 
 struct CSVTable {
     let kind: LedgerKind
+    /// A vendor file's own header (Stripe, Adyen, Square layouts), else nil: the kind's.
+    let vendorColumns: [String]?
     private(set) var bytes: [UInt8] = []
     private(set) var rowCount = 0
     private var atRowStart = true
 
-    init(kind: LedgerKind) { self.kind = kind }
+    init(kind: LedgerKind) {
+        self.kind = kind
+        vendorColumns = nil
+    }
+
+    /// A table in a vendor's layout; `kind` is what the file gives once read (FORMATS §3).
+    init(vendorColumns: [String], kind: LedgerKind) {
+        self.kind = kind
+        self.vendorColumns = vendorColumns
+    }
 
     /// The header row of the kind, as the generator writes it.
     static func header(of kind: LedgerKind) -> String {
@@ -58,16 +69,18 @@ struct CSVTable {
         atRowStart = true
     }
 
-    /// Appends another table's rows (same kind) after these.
+    /// Appends another table's rows (same kind and layout) after these.
     mutating func append(_ other: CSVTable) {
-        precondition(other.kind == kind && other.atRowStart, "appending rows of another kind or a half row")
+        precondition(
+            other.kind == kind && other.vendorColumns == vendorColumns && other.atRowStart,
+            "appending rows of another kind or a half row")
         bytes.append(contentsOf: other.bytes)
         rowCount += other.rowCount
     }
 
     /// The whole file: header, then the rows.
     func fileBytes() -> [UInt8] {
-        var file = Array(CSVTable.header(of: kind).utf8)
+        var file = Array((vendorColumns.map { $0.joined(separator: ",") + "\n" } ?? CSVTable.header(of: kind)).utf8)
         file.append(contentsOf: bytes)
         return file
     }

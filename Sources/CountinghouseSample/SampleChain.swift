@@ -7,9 +7,10 @@
 //
 // The chain: a warehouse `WH1` and stores `S01`…, all in US Eastern time (the POS and the
 // warehouse write local times with their offset, `-04:00` until the first Sunday of November and
-// `-05:00` after it; Stripe writes UTC). Stores open 09:00–19:00. One folder per business day,
+// `-05:00` after it; Stripe writes UTC, Adyen New York wall time with EDT/EST), and with three
+// stores or more a Square pop-up `P01`. Stores open 09:00–19:00. One folder per business day,
 // delivered the next morning, holds that day's files; see `SampleChain.generate(_:)` for the
-// notable cases and the days they fall on.
+// notable cases and the days they fall on, and `CardStory` for the card money's stories.
 import CountinghouseCore
 
 /// One generated file: a path relative to the output folder, and its bytes.
@@ -79,6 +80,102 @@ public enum SampleChain {
         public static let seasonalReceiptDelay = 3
     }
 
+    /// Days (0-based, as `CaseDay`) and places of the card stories (`CardStory`).
+    public enum CardStoryDay {
+        /// The store whose cards Adyen settles (S03); the others' go to Stripe.
+        public static let adyenStore = 2
+        /// The ambiguous pair at S03 (Oct 27): two sales of the same item at 14:00 and 14:04, settled in
+        /// the batch of Oct 29, so October closes with them ambiguous.
+        public static let ambiguousPair = 26
+        public static let ambiguousPairSecond = 14 * 3600
+        /// S01's last single-card sale of October 31, captured in November.
+        public static let inTransit = 30
+        /// Adyen invoices October's transaction fees on November 1.
+        public static let adyenMonthlyFee = 31
+        /// The first Adyen payout from this day on pays 2.50 less than its batch.
+        public static let payoutShortFrom = 31
+        /// The chargeback's and its reversal's days.
+        public static let chargeback = 22
+        public static let chargebackReversal = 40
+        /// The refund made from Stripe's dashboard.
+        public static let dashboardRefund = 35
+        /// The folder with `overrides.csv`.
+        public static let overrides = 49
+    }
+
+    /// The card money an accountant meets in a real month, each placed on purpose (README, "Sample
+    /// data and the nightly job"). `storyReferences` gives each story's ids: order ids first, then
+    /// the processor's record ids.
+    public enum CardStory: String, CaseIterable, Sendable {
+        /// S01's first card refund from Oct 6: Stripe returns the fee's percentage with it.
+        case refundWithFeeReturned
+        /// S01's first card refund from Oct 9 of less than its payment.
+        case partialRefund
+        /// The first single-card sale at S02 on Nov 3 of 15.00 or more, refunded from the
+        /// dashboard on Nov 5 without a POS return.
+        case dashboardRefund
+        /// S02's first return of a card sale from Oct 13, refunded in cash.
+        case cashRefundOfCardSale
+        /// S01's first card sale on Oct 11 of 40.00 or more, paid on two cards.
+        case splitOnTwoCards
+        /// S02's first single-card sale on Oct 16 of 30.00 or more: disputed Oct 23, won Nov 10.
+        case chargebackReversed
+        /// S03's first card refund from Oct 10: Adyen's refund fails two days later.
+        case failedRefund
+        /// Fees not tied to a sale: Stripe's monthly fees (Oct 15, Nov 14) and Adyen's invoice.
+        case standaloneFee
+        /// The first Adyen payout of November, 2.50 short of its batch.
+        case payoutShort
+        /// S01's first single-card sale on Nov 7 of 20.00 or more, captured twice.
+        case duplicateCapture
+        /// S03's first single-card sale on Nov 8 of 10.00 or more, settled without references.
+        case amountAndTime
+        /// Two S03 sales of Oct 27 and their two captures without references.
+        case ambiguousPair
+        /// S01's last single-card sale of Oct 31.
+        case inTransit
+        /// S02's first single-card sale on Nov 9 of 20.00 or more, captured 0.75 short.
+        case shortCaptureWrittenOff
+        /// The pop-up's Square refunds.
+        case popUpRefund
+
+        struct Rule {
+            let store: Int
+            let days: ClosedRange<Int>
+            let minimumMinor: Int64
+        }
+
+        /// Which ticket or return a story claims: the first at `store` on `days` of at least
+        /// `minimumMinor`; nil for the stories placed otherwise.
+        var rule: Rule? {
+            switch self {
+            case .refundWithFeeReturned: return Rule(store: 0, days: 5...60, minimumMinor: 0)
+            case .partialRefund: return Rule(store: 0, days: 8...60, minimumMinor: 0)
+            case .dashboardRefund: return Rule(store: 1, days: 33...33, minimumMinor: 1_500)
+            case .cashRefundOfCardSale: return Rule(store: 1, days: 12...60, minimumMinor: 0)
+            case .splitOnTwoCards: return Rule(store: 0, days: 10...10, minimumMinor: 4_000)
+            case .chargebackReversed: return Rule(store: 1, days: 15...15, minimumMinor: 3_000)
+            case .failedRefund: return Rule(store: 2, days: 9...60, minimumMinor: 0)
+            case .duplicateCapture: return Rule(store: 0, days: 37...37, minimumMinor: 2_000)
+            case .amountAndTime: return Rule(store: 2, days: 38...38, minimumMinor: 1_000)
+            case .shortCaptureWrittenOff: return Rule(store: 1, days: 39...39, minimumMinor: 2_000)
+            case .standaloneFee, .payoutShort, .ambiguousPair, .inTransit, .popUpRefund: return nil
+            }
+        }
+    }
+
+    /// Each card story's ids in the generation of `parameters` (order ids, then record ids).
+    public static func storyReferences(_ parameters: Parameters) -> [CardStory: [String]] {
+        let simulation = ChainSimulation(parameters: parameters, unbounded: false)
+        for dayIndex in 0..<parameters.dayCount { _ = simulation.simulateDay(dayIndex) }
+        return simulation.storyReferences
+    }
+
+    static func monthName(_ month: Int64) -> String {
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+         "December"][Int(month) - 1]
+    }
+
     /// The header columns the generator writes for each kind (FORMATS §2).
     public static func columns(of kind: LedgerKind) -> [String] {
         switch kind {
@@ -102,13 +199,14 @@ public enum SampleChain {
         case .items:
             return ["sku", "name", "category", "standard_cost", "reorder_point", "reorder_quantity"]
         case .overrides:
-            return ["override_id", "action", "payment_ref", "order_id", "record_id", "note", "author"]
+            return ["override_id", "action", "processor", "payment_ref", "order_id", "tender_no", "record_id", "effective_on",
+                    "note", "author"]
         }
     }
 
     /// The kinds a day folder may hold, in the order the files are listed (and ingested).
     public static let dailyKinds: [LedgerKind] = [
-        .items, .purchases, .transfers, .counts, .posLines, .posTenders, .settlements,
+        .items, .purchases, .transfers, .counts, .posLines, .posTenders, .settlements, .overrides,
     ]
 
     /// The kinds `bulkRows` can stream.
@@ -128,10 +226,16 @@ public enum SampleChain {
     ///   sales are refunded to the card (same payment_ref), others in cash.
     /// - COMP lines (a free snack, price 0), discounts, 8.875 % tax (snacks are exempt), split
     ///   tenders (20.00 cash, the rest by card).
-    /// - Stripe settlements: a CAPTURE per card tender 1–2 days later (fee 2.9 % + 0.30), a REFUND
-    ///   per card refund, monthly FEEs, and a PAYOUT every Tuesday and Friday; a settlement file
-    ///   is the payout's report (every record of the payout, then the payout row), in the folder
-    ///   of the payout day. Records not yet paid out at the end are not delivered.
+    /// - Card settlements in each processor's layout (`CardSettlements.swift`): S01 and S02 through
+    ///   Stripe (a capture 1–2 days later at 2.9 % + 0.30, monthly fees, payouts every Tuesday and
+    ///   Friday: `stripe_payout_reconciliation.itemized_<day>.csv` and `stripe_payouts.itemized_<day>.csv`),
+    ///   S03 through Adyen (2.5 % + 0.11, amex 3.3 % + 0.11, a batch paid out every Monday and
+    ///   Thursday: `adyen_settlement_detail_report_batch_<n>.csv`), the Square pop-up P01
+    ///   (`square_items_detail_<day>.csv`, `square_transactions_<day>.csv`) settled daily in
+    ///   canonical `settlements.csv` at 2.6 % + 0.10. Records not yet paid out at the end are not
+    ///   delivered.
+    /// - The card stories of `CardStory` and `CardStoryDay`, and `2026-11-19/overrides.csv` with
+    ///   one MATCH, one WRITE_OFF and one IGNORE.
     /// - The cases of `CaseDay`.
     public static func generate(_ parameters: Parameters) -> [SampleFile] {
         var files: [SampleFile] = []
@@ -149,6 +253,10 @@ public enum SampleChain {
             for kind in dailyKinds {
                 guard let table = day[kind], !table.isEmpty else { continue }
                 try emit(SampleFile(relativePath: folder + "/" + kind.rawValue + ".csv", bytes: table.fileBytes()))
+            }
+            let vendorFiles = simulation.takeVendorFiles()
+            for name in vendorFiles.keys.sorted() {
+                try emit(SampleFile(relativePath: folder + "/" + name, bytes: vendorFiles[name]!.fileBytes()))
             }
         }
     }

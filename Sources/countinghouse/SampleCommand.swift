@@ -11,8 +11,11 @@ struct SampleCommand: ParsableCommand {
         abstract: "Writes generated sample data: day folders of source files, or one big file of a kind.",
         discussion: """
             Day folders (default): OUT/YYYY-MM-DD/<kind>.csv for each business day, only the kinds \
-            with rows that day; the first day's folder also holds items.csv. The defaults give the \
-            committed sample-data/.
+            with rows that day; the first day's folder also holds items.csv. Beside them, the card \
+            processors' statements in their own layouts (Stripe payout reconciliation and payouts \
+            reports, Adyen Settlement details reports) and, with three stores or more, the Square \
+            pop-up's Items Detail and Transactions exports. The defaults give the committed \
+            sample-data/.
             Bulk: --bulk KIND --rows N --out FILE writes one file of KIND (pos_lines, pos_tenders, \
             purchases, transfers, counts, settlements, items) with exactly N data rows.
             The same parameters always give the same bytes.

@@ -101,10 +101,13 @@ import Testing
         for entry in ["SALES:2026-10-20:S02", "COGS:2026-10-20:S02", "ADJUST:2026-11-01:2026-10"] {
             try Golden.check("sample/entry-\(entry.replacingOccurrences(of: ":", with: "_")).txt", try Self.transcript(cli, ["entry", entry]))
         }
-        // November's card money, and one order's story.
+        // Each month's card money (the stories of the README), and one order's story: the partial
+        // refund.
+        try Golden.check(
+            "sample/reconcile-2026-10.txt", try Self.transcript(cli, ["reconcile", "--period", "2026-10", "--out", "reconciled/2026-10"]))
         try Golden.check(
             "sample/reconcile-2026-11.txt", try Self.transcript(cli, ["reconcile", "--period", "2026-11", "--out", "reconciled/2026-11"]))
-        try Golden.check("sample/payment-S03-100047.txt", try Self.transcript(cli, ["payment", "S03-100047"]))
+        try Golden.check("sample/payment-S01-100075.txt", try Self.transcript(cli, ["payment", "S01-100075"]))
         try Golden.check("sample/files.txt", try Self.transcript(cli, ["files"]))
         try Golden.check("sample/verify.txt", try Self.transcript(cli, ["verify"]))
     }

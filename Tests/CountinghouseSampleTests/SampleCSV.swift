@@ -26,6 +26,22 @@ func rows(_ kind: LedgerKind, in files: [SampleFile]) -> [SampleRow] {
     return result
 }
 
+/// All rows of the vendor files whose name starts with `prefix`, in folder order.
+func vendorRows(_ prefix: String, in files: [SampleFile]) -> [SampleRow] {
+    var result: [SampleRow] = []
+    for file in files where file.relativePath.split(separator: "/").last?.hasPrefix(prefix) == true {
+        let folder = String(file.relativePath.split(separator: "/").first ?? "")
+        let records = parseCSV(String(decoding: file.bytes, as: UTF8.self))
+        guard let header = records.first else { continue }
+        for record in records.dropFirst() {
+            var fields: [String: String] = [:]
+            for (index, name) in header.enumerated() where index < record.count { fields[name] = record[index] }
+            result.append(SampleRow(folder: folder, fields: fields))
+        }
+    }
+    return result
+}
+
 func parseCSV(_ text: String) -> [[String]] {
     var records: [[String]] = []
     var record: [String] = []

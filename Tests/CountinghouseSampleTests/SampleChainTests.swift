@@ -113,9 +113,15 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
         #expect(kindsByOrder.values.contains { $0 == ["CARD", "CASH"] })
         #expect(lines.contains { minorUnits($0["discount"]) > 0 })
         #expect(tenders.contains { $0["tender"] == "CARD" && $0["type"] == "REFUND" })
+        // S01 and S02 take cards through Stripe (charge ids), S03 through Adyen (PSP references).
         #expect(tenders.filter { $0["tender"] == "CARD" }.allSatisfy {
-            $0["processor"] == "stripe" && ($0["payment_ref"].hasPrefix("pi_") || $0["payment_ref"].hasPrefix("ch_"))
+            $0["location"] == "S03"
+                ? $0["processor"] == "adyen" && $0["payment_ref"].count == 16 && $0["payment_ref"].allSatisfy(\.isNumber)
+                : $0["processor"] == "stripe" && $0["payment_ref"].hasPrefix("ch_")
         })
+        var cardTenders: [String: Int] = [:]
+        for tender in tenders where tender["tender"] == "CARD" { cardTenders[tender["order_id"], default: 0] += 1 }
+        #expect(cardTenders.filter { $0.value == 2 }.map(\.key) == ["S01-100128"])
     }
 
     @Test func everyTicketBalances() {
@@ -206,27 +212,101 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
         #expect(onHand.values.allSatisfy { $0 >= 0 })
     }
 
-    @Test func settlementsNetIsGrossLessFeeAndPayoutsBalance() {
+    /// Square's canonical settlements (the pop-up): net = gross − fee, every payout pays exactly
+    /// its records, each capture is a Square card tender's amount at 2.6 % + 0.10.
+    @Test func squareSettlementsBalanceTheirPayouts() {
         let settlements = rows(.settlements, in: standardFiles)
+        #expect(settlements.count > 100)
+        #expect(settlements.allSatisfy { $0["processor"] == "square" })
         var payoutTotals: [String: Int64] = [:]
         for record in settlements {
             #expect(minorUnits(record["net"]) == minorUnits(record["gross"]) - minorUnits(record["fee"]))
             payoutTotals[record["payout_id"], default: 0] += minorUnits(record["net"])
         }
-        #expect(payoutTotals.count >= 10)
+        #expect(payoutTotals.count >= 40)
         #expect(payoutTotals.values.allSatisfy { $0 == 0 })
-        let types = Set(settlements.map { $0["type"] })
-        #expect(types == ["CAPTURE", "REFUND", "FEE", "PAYOUT"])
-        var cardPayments: [String: Int64] = [:]
-        for tender in tenders where tender["tender"] == "CARD" && tender["type"] == "PAYMENT" {
-            cardPayments[tender["payment_ref"]] = minorUnits(tender["amount"])
-        }
+        #expect(Set(settlements.map { $0["type"] }) == ["CAPTURE", "REFUND", "PAYOUT"])
         for capture in settlements where capture["type"] == "CAPTURE" {
             let gross = minorUnits(capture["gross"])
-            #expect(cardPayments[capture["payment_ref"]] == gross)
-            // 2.9 % + 0.30, rounded half away from zero.
-            #expect(minorUnits(capture["fee"]) == roundHalfAwayFromZero(Int128(gross) * 29, 1_000) + 30)
+            #expect(minorUnits(capture["fee"]) == roundHalfAwayFromZero(Int128(gross) * 26, 1_000) + 10)
         }
+    }
+
+    /// Stripe: each payout reconciliation report's rows sum to its payout in the payouts report,
+    /// and every charge is a Stripe card tender's amount (the stories' short capture aside) at
+    /// 2.9 % + 0.30.
+    @Test func stripeReportsBalanceTheirPayouts() {
+        let itemized = vendorRows("stripe_payout_reconciliation.itemized_", in: standardFiles)
+        let payouts = vendorRows("stripe_payouts.itemized_", in: standardFiles)
+        #expect(payouts.count >= 15)
+        var totals: [String: Int64] = [:]
+        for row in itemized {
+            #expect(minorUnits(row["net"]) == minorUnits(row["gross"]) - minorUnits(row["fee"]))
+            totals[row["automatic_payout_id"], default: 0] += minorUnits(row["net"])
+        }
+        for payout in payouts { totals[payout["payout_id"], default: 0] += minorUnits(payout["net"]) }
+        #expect(totals.count == payouts.count)
+        #expect(totals.values.allSatisfy { $0 == 0 })
+        #expect(Set(itemized.map { $0["reporting_category"] }) == ["charge", "refund", "dispute", "dispute_reversal", "fee"])
+        var cardPayments: [String: Int64] = [:]
+        for tender in standardTenders where tender["processor"] == "stripe" && tender["type"] == "PAYMENT" {
+            cardPayments[tender["payment_ref"]] = minorUnits(tender["amount"])
+        }
+        for charge in itemized where charge["reporting_category"] == "charge" {
+            let gross = minorUnits(charge["gross"])
+            if charge["balance_transaction_id"] != "txn_IUeVVVn7oi0P4t1ayj6nRpmi" {
+                #expect(cardPayments[charge["charge_id"]] == gross)
+            }
+            #expect(minorUnits(charge["fee"]) == roundHalfAwayFromZero(Int128(gross) * 29, 1_000) + 30)
+        }
+    }
+
+    /// Adyen: every batch's nets and its MerchantPayout sum to zero, except the batch paid 2.50
+    /// short; the fees follow the schedule by payment method.
+    @Test func adyenBatchesBalanceExceptTheShortOne() {
+        let reports = standardFiles.filter { $0.relativePath.contains("/adyen_settlement_detail_report_batch_") }
+        #expect(reports.count >= 15)
+        var residuals: [String: Int64] = [:]
+        for row in vendorRows("adyen_settlement_detail_report_batch_", in: standardFiles) {
+            let net = minorUnits(row["Net Credit (NC)"].isEmpty ? "0.00" : row["Net Credit (NC)"])
+                - minorUnits(row["Net Debit (NC)"].isEmpty ? "0.00" : row["Net Debit (NC)"])
+            residuals[row["Batch Number"], default: 0] += net
+            #expect(["EDT", "EST"].contains(row["TimeZone"]))
+            if row["Type"] == "Settled" {
+                let gross = minorUnits(row["Gross Credit (GC)"])
+                let percent: Int128 = row["Payment Method"] == "amex" ? 33 : 25
+                #expect(gross - net == roundHalfAwayFromZero(Int128(gross) * percent, 1_000) + 11)
+            }
+        }
+        #expect(residuals.filter { $0.value != 0 } == ["1049": 250])
+    }
+
+    /// Every story's ids, as the README lists them (order ids first, then record ids).
+    @Test func cardStoriesAreWhereTheReadmeSaysTheyAre() {
+        let expected: [SampleChain.CardStory: [String]] = [
+            .ambiguousPair: ["S03-100315", "S03-100316", "5049573482612960", "1004229386276780"],
+            .amountAndTime: ["S03-100456", "3638740999526738"],
+            .cashRefundOfCardSale: ["S02-100131", "S02-100196"],
+            .chargebackReversed: ["S02-100180", "txn_CmTmEKeKfhuDK0Q9a7o9E62V", "txn_YOFVnzoDAOUkhs49q9d4MPXD"],
+            .dashboardRefund: ["S02-100400", "txn_D3RhmL9hPXabTrYnVKC3xQqm"],
+            .duplicateCapture: ["S01-100441", "txn_pHJp3tVsjsZ5XLLwsFxylS9D", "txn_VEUY2fUEgL6RSqzH4K5kmZVS"],
+            .failedRefund: ["S03-100110", "S03-100149", "4741442025497041", "6713436497630980"],
+            .inTransit: ["S01-100370"],
+            .partialRefund: ["S01-100075", "S01-100111", "txn_b3cgcdg1EzVNeqnWWdcXZK0l"],
+            .payoutShort: ["PAYOUT-1049"],
+            .popUpRefund: ["nmopS6e6OE4aApFTFkOkjXNR", "xZXMciX60Z5y2vKAL2XF9PnO"],
+            .refundWithFeeReturned: ["S01-100066", "S01-100106", "txn_GokpD5ICXYvB2LiuOza0SNPP"],
+            .shortCaptureWrittenOff: ["S02-100467", "txn_IUeVVVn7oi0P4t1ayj6nRpmi"],
+            .splitOnTwoCards: ["S01-100128"],
+            .standaloneFee: ["txn_hfktwMaUuv4u0M3ONNkzIm1U", "1049:Fee:Transaction Fees October", "txn_OmCMdXnxzHucxCcOzpaaHzl0"],
+        ]
+        #expect(SampleChain.storyReferences(.standard) == expected)
+        let overrides = rows(.overrides, in: standardFiles)
+        #expect(overrides.map { [$0.folder, $0["override_id"], $0["action"], $0["order_id"], $0["record_id"]] } == [
+            ["2026-11-19", "OV-2026-11-001", "MATCH", "S03-100315", "5049573482612960"],
+            ["2026-11-19", "OV-2026-11-002", "WRITE_OFF", "S02-100467", ""],
+            ["2026-11-19", "OV-2026-11-003", "IGNORE", "", "txn_OmCMdXnxzHucxCcOzpaaHzl0"],
+        ])
     }
 
     @Test func itemsComeOnTheFirstDayAndTheSeasonalLaunch() {
