@@ -62,6 +62,9 @@ public enum ReportJob {
         var note = ""
         // A closed period's reconciliation is the one as known at its close, like its books.
         var reconciliationBooks = books
+        // Whether the journal shown and the reconciliation are of the same knowledge (not for a span
+        // ending inside a closed period: its journal is the posted one, the reconciliation as known now).
+        var tiesAreComparable = true
         if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
@@ -82,6 +85,7 @@ public enum ReportJob {
             note = "; \(closed.period) is closed (as known at \(context.display(closed.closedAt))): posted figures, "
                 + (drift.isEmpty ? "no drift \(asKnown)" : "\(drift.count) accounts drift \(asKnown) (drift.csv)")
         } else if let endClosed = books.closedPeriod(containing: span.lastDay) {
+            tiesAreComparable = false
             // A span ending inside a closed period: its journal is the posted one up to there, so
             // its valuation and cost lines are as known at that period's close (they then agree
             // with the trial balance, and do not change after the close).
@@ -96,6 +100,16 @@ public enum ReportJob {
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
         for table in reconciliation.tables { files.add(csv: table) }
+        // SEMANTICS §6.7 / §7.8 at the span's end: the journal's card clearing and processor balance
+        // against the open reconciliation items, per processor.
+        if tiesAreComparable, reconciliationBooks.reconciliation.itemDays != nil {
+            let ties = BooksChecks.cardMoneyTies(
+                reconciliationBooks.entries, reconciliation: reconciliationBooks.reconciliation, periodEnds: [span.lastDay],
+                chart: context.configuration.chart, exponent: context.currencyExponent)
+            note += ties.isEmpty
+                ? "; card clearing and processor balance = open reconciliation items"
+                : "; card money does not tie: " + ties.joined(separator: "; ")
+        }
         // SEMANTICS §6.6: an override that names nothing known is listed in the run's summary.
         for id in reconciliation.report.overridesNamingNothing {
             note += "; override \(id) names nothing known at the end of \(span.lastDay)"
