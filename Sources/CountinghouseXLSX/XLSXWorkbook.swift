@@ -131,7 +131,17 @@ final class XLSXWorkbook {
     func close() throws {
         let workbook = open
         handle = nil
-        try check(workbook_close(workbook), "writing the file")
+        errno = 0
+        let status = workbook_close(workbook)
+        let systemError = errno
+        guard status != LXW_NO_ERROR else { return }
+        var message = String(cString: lxw_strerror(status))
+        // Creating the file and writing the zip fail for a reason the system knows (no such
+        // folder, not a folder, permission, a full disk): libxlsxwriter's own message does not say.
+        if (status == LXW_ERROR_CREATING_XLSX_FILE || status == LXW_ERROR_ZIP_FILE_OPERATION) && systemError != 0 {
+            message += " (" + String(cString: strerror(systemError)) + ")"
+        }
+        throw XLSXError(path: displayPath, operation: "writing the file", message: message, code: Int(status.rawValue))
     }
 }
 
