@@ -62,7 +62,11 @@ let package = Package(
             ]),
         .executableTarget(
             name: "countinghouse-bench",
-            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample"]),
+            dependencies: [
+                "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample", "CountinghouseReport",
+                // The workbook bench compares the writer with libxlsxwriter driven directly (its floor).
+                "CountinghouseXLSX", "CXLSXWriter",
+            ]),
         .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
         .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest", "CountinghouseSample"]),
         .testTarget(name: "CountinghouseSampleTests", dependencies: ["CountinghouseSample"]),
