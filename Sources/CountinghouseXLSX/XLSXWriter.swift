@@ -10,7 +10,9 @@
 // `=HYPERLINK(…)` from an input file stays text), a bold header row frozen on screen, an autofilter
 // over the first table of each sheet (Excel allows one per sheet), column widths measured from the
 // cells (libxlsxwriter 1.1.4 has no autofit), totals as formulas with their values, links to cells
-// of other sheets.
+// of other sheets. A total that sums its whole column (`SUM(E2:E101)`, as the tables make it) is
+// re-addressed to where the rows landed (on several sheets when the table was split); any other
+// formula is written as given, its references naming the sheet's cells as laid out.
 // Invariants: deterministic — the same sheets and properties give the same bytes (the document's
 // creation time is the knowledge time passed in, never the clock); constant memory — rows stream
 // to temporary files beside the output, so a million-row sheet costs no more memory than a small
