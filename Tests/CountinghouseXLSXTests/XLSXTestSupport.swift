@@ -52,13 +52,18 @@ let canMountTmpfs: Bool = {
     return true
 }()
 
-/// Mounts a tmpfs with `options` at a fresh folder for the body, then unmounts it.
+/// Mounts a tmpfs with `options` at a fresh folder for the body, then unmounts it. Lazily: after a
+/// failed close libxlsxwriter may still hold its temporary files open (unlinked) until the process
+/// ends, and a plain umount would then fail as busy and leave the mount behind.
 func withTmpfs<T>(options: String, _ body: (URL) throws -> T) throws -> T {
     let folder = try temporaryFolder("tmpfs")
     defer { try? FileManager.default.removeItem(at: folder) }
     let mounted = try run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", folder.path])
     try #require(mounted.status == 0, "mount: \(mounted.error)")
-    defer { _ = try? run(["umount", folder.path]) }
+    defer {
+        let unmounted = try? run(["umount", "--lazy", folder.path])
+        #expect(unmounted?.status == 0, "umount \(folder.path): \(unmounted?.error ?? "")")
+    }
     return try body(folder)
 }
 
