@@ -28,6 +28,12 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        // The workbook (report.xlsx): libxlsxwriter writes a real xlsx (typed cells, formats,
+        // formulas with cached values, charts) streaming rows in constant memory, which no Swift
+        // package does; Debian ships it as libxlsxwriter-dev.
+        .systemLibrary(
+            name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]),
         .target(name: "CountinghouseCore", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "CountinghouseIngest",
@@ -41,6 +47,8 @@ let package = Package(
         .target(name: "CountinghouseSample", dependencies: ["CountinghouseCore"]),
         // Reports as data (tables and sheets of typed cells) and the writers that render them.
         .target(name: "CountinghouseReport", dependencies: ["CountinghouseCore"]),
+        // The workbook writer: renders report sheets to report.xlsx; the only code touching `lxw_*`.
+        .target(name: "CountinghouseXLSX", dependencies: ["CountinghouseReport", "CountinghouseCore", "CXLSXWriter"]),
         // The use cases (books as known at T, ingest, report, close, verify, entry, explain): what
         // every command, the nightly run and the workbook call.
         .target(
@@ -54,11 +62,20 @@ let package = Package(
             ]),
         .executableTarget(
             name: "countinghouse-bench",
-            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample"]),
+            dependencies: [
+                "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseSample", "CountinghouseReport",
+                // The workbook bench compares the writer with libxlsxwriter driven directly (its floor).
+                "CountinghouseXLSX", "CXLSXWriter",
+            ]),
         .testTarget(name: "CountinghouseCoreTests", dependencies: ["CountinghouseCore"]),
         .testTarget(name: "CountinghouseIngestTests", dependencies: ["CountinghouseIngest", "CountinghouseSample"]),
         .testTarget(name: "CountinghouseSampleTests", dependencies: ["CountinghouseSample"]),
         .testTarget(name: "CountinghouseReportTests", dependencies: ["CountinghouseReport"]),
+        .testTarget(
+            name: "CountinghouseXLSXTests",
+            dependencies: ["CountinghouseXLSX", "CountinghouseReport", "CountinghouseCore"],
+            // The golden sheet XML, read from the source tree by path.
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "CountinghouseStoreTests",
             dependencies: ["CountinghouseStore", "CountinghouseIngest", "CountinghouseSample"]),

@@ -28,7 +28,9 @@ public enum ReportCell: Sendable, Hashable {
     /// A spreadsheet formula (without the leading `=`) and the value it computes: writers without
     /// formulas write the value.
     indirect case formula(String, value: ReportCell)
-    /// A link to a cell of another sheet, shown as `label`.
+    /// A link to a cell of a sheet (by its title), shown as `label`. `row` and `column` are 0-based
+    /// and count the sheet as laid out without Excel's row limit (row 0 is its first table's header,
+    /// row 1 that table's first row); the workbook writer follows a split sheet to the right part.
     indirect case link(sheet: String, row: Int, column: Int, label: ReportCell)
     case empty
 

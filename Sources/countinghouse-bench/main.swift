@@ -15,6 +15,8 @@
 // `countinghouse-bench reconcile`: the reconciliation's matching (Reconciliation.swift).
 // `countinghouse-bench vendors` prints the Stripe and Adyen readers' MB/s beside the canonical
 // settlements reader's (Vendors.swift); it is not part of the default run.
+// `countinghouse-bench xlsx`: the workbook writer against libxlsxwriter alone (Workbook.swift); not
+// part of the default run.
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseSample
@@ -85,6 +87,7 @@ if parts.isEmpty || parts.contains("ingest") || parts.contains("parse") { try be
 if parts.isEmpty || parts.contains("costing") { try benchCosting() }
 if parts.isEmpty || parts.contains("reconcile") { try benchReconciliation() }
 if parts.contains("vendors") { try benchVendors() }
+if parts.contains("xlsx") { try benchWorkbook() }
 
 func benchIngest(parseOnly: Bool) throws {
     let rowCount = Int(environment["COUNTINGHOUSE_BENCH_ROWS"] ?? "") ?? 1_000_000
