@@ -11,6 +11,8 @@ public struct ReconciliationFiles: Sendable {
     public var report: ReconciliationReport
     /// reconciliation.csv, rollforward.csv, payments.csv.
     public var tables: [ReportTable]
+    /// When the span is a closed period: the instant it was closed at, which the files are as known at.
+    public var closedAt: Instant?
 }
 
 public enum ReconcileJob {
@@ -28,19 +30,18 @@ public enum ReconcileJob {
                 ReconciliationTables.reconciliation(report, exponent: exponent, offset: context.offset),
                 ReconciliationTables.rollforward(report, exponent: exponent, offset: context.offset),
                 ReconciliationTables.payments(report, exponent: exponent),
-            ])
+            ], closedAt: nil)
     }
 
     /// The reconciliation of `span` as known at `knownAt` (a closed period's as known at its close,
     /// when `knownAt` is after it). Reads only what the reconciliation is made of (tenders,
     /// settlements, overrides): no costs, no journal.
     public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> ReconciliationFiles {
-        var instant = knownAt.instant
-        if let closed = try session.store.closedPeriods().first(where: { $0.closedAt <= knownAt.instant && $0.span == span }) {
-            instant = closed.closedAt
-        }
-        let reconciliation = try reconciliation(session, knownAt: instant)
-        return try files(reconciliation, span: span, context: session.context)
+        let closed = try session.store.closedPeriods().first { $0.closedAt <= knownAt.instant && $0.span == span }
+        let reconciliation = try reconciliation(session, knownAt: closed?.closedAt ?? knownAt.instant)
+        var made = try files(reconciliation, span: span, context: session.context)
+        made.closedAt = closed?.closedAt
+        return made
     }
 
     /// The reconciliation of everything recorded by `knownAt`.

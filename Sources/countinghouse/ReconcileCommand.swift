@@ -28,6 +28,7 @@ struct ReconcileCommand: ParsableCommand {
         let files = try ReconcileJob.make(session, span: span, knownAt: knownAt)
         try ReconcileJob.write(files, to: out)
         print(ReconciliationTables.summary(files.report, exponent: context.currencyExponent), terminator: "")
-        print("files in \(out) (as known at \(context.describe(knownAt)))")
+        let closed = files.closedAt.map { "; \(span) is closed: as known at its close, \(context.display($0))" } ?? ""
+        print("files in \(out) (as known at \(context.describe(knownAt))\(closed))")
     }
 }
