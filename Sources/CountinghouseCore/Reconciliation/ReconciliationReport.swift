@@ -229,11 +229,12 @@ extension Reconciliation {
                 }
                 settled = -record.net
             } else if record.type.isCardClearing {
-                if !groupTenders.isEmpty {
-                    var total = Sum()
-                    for tender in groupTenders { total += items.tenders[tender].signedAmount }
-                    posAmount = try total.value("a group's POS amount")
-                }
+                // FORMATS §4: "the signed total of the tenders of its group", a computed amount for
+                // every card-clearing record (0.00 when the group holds no tender; unlike a tender
+                // row's settled_amount, FORMATS does not say "empty: none" here).
+                var total = Sum()
+                for tender in groupTenders { total += items.tenders[tender].signedAmount }
+                posAmount = try total.value("a group's POS amount")
                 difference = isLead ? try residual?.value("a group's residual") : nil
             }
             if record.type == .payout, state.payout(of: index)?.failed == true { notes.append("a payout failure names it") }
