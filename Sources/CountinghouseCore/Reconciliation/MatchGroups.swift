@@ -78,16 +78,6 @@ final class ReconciliationItems: Sendable {
         recordInputIndex = sortedRecords
         let records = sortedRecords.map { inputRecords[$0] }
         self.records = records
-        tenderAmount = tenders.map(\.signedAmount)
-        tenderTime = tenders.map(\.occurredAt.nanosecondsSinceEpoch)
-        tenderIsRefund = tenders.map { $0.type == .refund }
-        recordType = records.map(\.type)
-        recordGross = records.map(\.gross)
-        recordNet = records.map(\.net)
-        recordTime = records.map(\.occurredAt.nanosecondsSinceEpoch)
-        tenderDays = tenders.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
-        recordDays = records.map { $0.occurredAt.civilDate(offsetSeconds: offset($0.occurredAt)).daysSinceEpoch }
-
         // A chain has a handful of processors: a scan of their (short, inline) names beats hashing.
         var names: [String] = []
         var numbers: [String: Int32] = [:]
@@ -102,20 +92,86 @@ final class ReconciliationItems: Sendable {
             numbers[name] = new
             return new
         }
-        let tenderProcessor = tenders.map { number($0.processor ?? "") }
-        let recordProcessor = records.map { number($0.processor) }
-        self.tenderProcessor = tenderProcessor
-        self.recordProcessor = recordProcessor
-        processorNames = names
-        func keyHash(_ value: String?, _ processor: Int32, _ direction: UInt64) -> UInt64 {
-            guard let value, !value.isEmpty else { return 0 }
-            let hash = FastKeyHash.combine(FastKeyHash.hash(value), UInt64(processor), direction)
-            return hash == 0 ? 1 : hash
+        let keyHash = Self.keyHash
+        // One pass over each side's rows fills every per-item array (a row read once, not once per
+        // array: a million rows of strings do not stay in the cache between passes).
+        var tenderAmount: [Int64] = []
+        var tenderTime: [Int64] = []
+        var tenderIsRefund: [Bool] = []
+        var tenderDays: [Int64] = []
+        var tenderProcessor: [Int32] = []
+        var tenderRefHash: [UInt64] = []
+        var tenderOrderHash: [UInt64] = []
+        tenderAmount.reserveCapacity(tenders.count)
+        tenderTime.reserveCapacity(tenders.count)
+        tenderIsRefund.reserveCapacity(tenders.count)
+        tenderDays.reserveCapacity(tenders.count)
+        tenderProcessor.reserveCapacity(tenders.count)
+        tenderRefHash.reserveCapacity(tenders.count)
+        tenderOrderHash.reserveCapacity(tenders.count)
+        for tender in tenders {
+            let processor = number(tender.processor ?? "")
+            let direction: UInt64 = tender.type == .refund ? 1 : 0
+            tenderAmount.append(tender.signedAmount)
+            tenderTime.append(tender.occurredAt.nanosecondsSinceEpoch)
+            tenderIsRefund.append(tender.type == .refund)
+            tenderDays.append(tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)).daysSinceEpoch)
+            tenderProcessor.append(processor)
+            tenderRefHash.append(keyHash(tender.paymentRef, processor, direction))
+            tenderOrderHash.append(keyHash(tender.orderID, processor, direction))
         }
-        tenderRefHash = tenders.indices.map { keyHash(tenders[$0].paymentRef, tenderProcessor[$0], tenders[$0].type == .refund ? 1 : 0) }
-        tenderOrderHash = tenders.indices.map { keyHash(tenders[$0].orderID, tenderProcessor[$0], tenders[$0].type == .refund ? 1 : 0) }
-        recordRefHash = records.indices.map { keyHash(records[$0].paymentRef, recordProcessor[$0], records[$0].type == .refund ? 1 : 0) }
-        recordOrderHash = records.indices.map { keyHash(records[$0].orderID, recordProcessor[$0], records[$0].type == .refund ? 1 : 0) }
+        var recordType: [SettlementType] = []
+        var recordGross: [Int64] = []
+        var recordNet: [Int64] = []
+        var recordTime: [Int64] = []
+        var recordDays: [Int64] = []
+        var recordProcessor: [Int32] = []
+        var recordRefHash: [UInt64] = []
+        var recordOrderHash: [UInt64] = []
+        recordType.reserveCapacity(records.count)
+        recordGross.reserveCapacity(records.count)
+        recordNet.reserveCapacity(records.count)
+        recordTime.reserveCapacity(records.count)
+        recordDays.reserveCapacity(records.count)
+        recordProcessor.reserveCapacity(records.count)
+        recordRefHash.reserveCapacity(records.count)
+        recordOrderHash.reserveCapacity(records.count)
+        for record in records {
+            let processor = number(record.processor)
+            let direction: UInt64 = record.type == .refund ? 1 : 0
+            recordType.append(record.type)
+            recordGross.append(record.gross)
+            recordNet.append(record.net)
+            recordTime.append(record.occurredAt.nanosecondsSinceEpoch)
+            recordDays.append(record.occurredAt.civilDate(offsetSeconds: offset(record.occurredAt)).daysSinceEpoch)
+            recordProcessor.append(processor)
+            recordRefHash.append(keyHash(record.paymentRef, processor, direction))
+            recordOrderHash.append(keyHash(record.orderID, processor, direction))
+        }
+        self.tenderAmount = tenderAmount
+        self.tenderTime = tenderTime
+        self.tenderIsRefund = tenderIsRefund
+        self.tenderDays = tenderDays
+        self.tenderProcessor = tenderProcessor
+        self.tenderRefHash = tenderRefHash
+        self.tenderOrderHash = tenderOrderHash
+        self.recordType = recordType
+        self.recordGross = recordGross
+        self.recordNet = recordNet
+        self.recordTime = recordTime
+        self.recordDays = recordDays
+        self.recordProcessor = recordProcessor
+        self.recordRefHash = recordRefHash
+        self.recordOrderHash = recordOrderHash
+        processorNames = names
+    }
+
+    /// The hash of an identifier with its processor and direction (0 for a PAYMENT tender and any
+    /// record but a REFUND; 1 for REFUNDs): 0 when the identifier is empty, never 0 otherwise.
+    static func keyHash(_ value: String?, _ processor: Int32, _ direction: UInt64) -> UInt64 {
+        guard let value, !value.isEmpty else { return 0 }
+        let hash = FastKeyHash.combine(FastKeyHash.hash(value), UInt64(processor), direction)
+        return hash == 0 ? 1 : hash
     }
 
     /// Tender order: occurred_at, order_id (byte order), tender_no (numerically).

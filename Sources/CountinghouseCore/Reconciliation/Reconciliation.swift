@@ -674,42 +674,51 @@ public struct ReconciliationState: Sendable {
         where group >= 0 && grouping.tenders(of: Int(group)).isEmpty && grouping.records(of: Int(group)).first == Int32(record) {
             order.append(Int(group))
         }
-        var refsOfPayment: [(payment: Int32, ref: String, processor: Int32)] = []
+        // The PAYMENT tenders and CAPTUREs carrying a ref, with their payment: their ref hashes
+        // (processor, direction 0) were made with the items.
+        var refsOfPayment: [(payment: Int32, item: ReconciliationItem)] = []
         for group in order {
             var isPayment = false
             for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] { isPayment = true }
             for record in grouping.records(of: group) where items.recordType[Int(record)] == .capture { isPayment = true }
             guard isPayment else { continue }
             let payment = Int32(paymentGroups.count)
-            let processor: Int32
-            switch grouping.lead(of: group) {
-            case .tender(let index): processor = items.tenderProcessor[index]
-            case .record(let index): processor = items.recordProcessor[index]
-            }
+            // A group's items are all of one processor (§6.2): each one's own is the payment's.
             for tender in grouping.tenders(of: group) {
                 paymentOfTender[Int(tender)] = payment
-                if !items.tenderIsRefund[Int(tender)], let ref = items.tenders[Int(tender)].paymentRef, !ref.isEmpty {
-                    refsOfPayment.append((payment, ref, processor))
+                if !items.tenderIsRefund[Int(tender)] && items.tenderRefHash[Int(tender)] != 0 {
+                    refsOfPayment.append((payment, .tender(Int(tender))))
                 }
             }
             for record in grouping.records(of: group) {
                 paymentOfRecord[Int(record)] = payment
-                if items.recordType[Int(record)] == .capture, let ref = records[Int(record)].paymentRef, !ref.isEmpty {
-                    refsOfPayment.append((payment, ref, processor))
+                if items.recordType[Int(record)] == .capture && items.recordRefHash[Int(record)] != 0 {
+                    refsOfPayment.append((payment, .record(Int(record))))
                 }
             }
             paymentGroups.append(Int32(group))
         }
-        // Each ref's first payment, found through a hash of (processor, ref).
-        func refHash(_ ref: String, _ processor: Int32) -> UInt64 { FastKeyHash.combine(FastKeyHash.hash(ref), UInt64(processor)) }
+        // Each ref's first payment, found through the hash of (processor, ref).
+        func refHash(_ item: ReconciliationItem) -> UInt64 {
+            switch item {
+            case .tender(let index): return items.tenderRefHash[index]
+            case .record(let index): return items.recordRefHash[index]
+            }
+        }
+        func carries(_ item: ReconciliationItem, _ ref: String, _ processor: Int32) -> Bool {
+            switch item {
+            case .tender(let index): return items.tenderProcessor[index] == processor && items.tenders[index].paymentRef == ref
+            case .record(let index): return items.recordProcessor[index] == processor && records[index].paymentRef == ref
+            }
+        }
         var chains = HashChains(itemCount: refsOfPayment.count, expected: refsOfPayment.count)
-        for (position, entry) in refsOfPayment.enumerated().reversed() { chains.insert(position, hash: refHash(entry.ref, entry.processor)) }
+        for (position, entry) in refsOfPayment.enumerated().reversed() { chains.insert(position, hash: refHash(entry.item)) }
         func payment(carrying ref: String?, processor: Int32) -> Int32? {
             guard let ref, !ref.isEmpty else { return nil }
             var found: Int32?
-            chains.forEach(hash: refHash(ref, processor)) { position in
+            chains.forEach(hash: ReconciliationItems.keyHash(ref, processor, 0)) { position in
                 let entry = refsOfPayment[position]
-                if found == nil, entry.processor == processor, entry.ref == ref { found = entry.payment }
+                if found == nil, carries(entry.item, ref, processor) { found = entry.payment }
             }
             return found
         }
