@@ -260,6 +260,7 @@ struct Grouping: Sendable {
         knownRecords = items.recordDays.map { $0 <= lastDay }
         tenderGroup = Array(repeating: -1, count: items.tenders.count)
         recordGroup = Array(repeating: -1, count: items.records.count)
+        formations.reserveCapacity(items.tenders.count + items.records.count)
         ambiguousTenders = Array(repeating: false, count: items.tenders.count)
         ambiguousRecords = Array(repeating: false, count: items.records.count)
         secondCaptures = Array(repeating: false, count: items.records.count)
@@ -404,6 +405,7 @@ enum MatchGrouping {
             // order cannot change it); the rest go through the greedy order together.
             var contested: [(difference: UInt64, tender: Int, record: Int)] = []
             var pairs: [(tender: Int, record: Int)] = []
+            pairs.reserveCapacity(stepTenders.count)
             for tender in stepTenders {
                 var count = 0
                 var only = 0

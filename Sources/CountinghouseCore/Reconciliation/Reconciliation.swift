@@ -677,6 +677,8 @@ public struct ReconciliationState: Sendable {
         // The PAYMENT tenders and CAPTUREs carrying a ref, with their payment: their ref hashes
         // (processor, direction 0) were made with the items.
         var refsOfPayment: [(payment: Int32, item: ReconciliationItem)] = []
+        refsOfPayment.reserveCapacity(items.tenders.count + items.records.count)
+        paymentGroups.reserveCapacity(grouping.count)
         for group in order {
             var isPayment = false
             for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] { isPayment = true }
