@@ -174,6 +174,16 @@ final class ReconciliationItems: Sendable {
         return hash == 0 ? 1 : hash
     }
 
+    /// Identifiers are equal when their bytes are (FORMATS §1; `==` would call "é" and "e\u{301}"
+    /// equal); two absent ones are equal.
+    static func sameIdentifier(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let a?, let b?): return CostRuns.sameBytes(a, b)
+        default: return false
+        }
+    }
+
     /// Tender order: occurred_at, order_id (byte order), tender_no (numerically).
     static func tenderPrecedes(_ a: POSTender, _ b: POSTender) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
@@ -359,7 +369,7 @@ enum MatchGrouping {
                 var cancelled: Int?
                 refunds.forEach(hash: hash) { refund in
                     guard cancelled == nil, !recordTaken[refund], items.recordProcessor[refund] == items.recordProcessor[failure],
-                        records[refund].paymentRef == records[failure].paymentRef, records[refund].gross == -records[failure].gross,
+                        ReconciliationItems.sameIdentifier(records[refund].paymentRef, records[failure].paymentRef), records[refund].gross == -records[failure].gross,
                         records[refund].occurredAt <= records[failure].occurredAt
                     else { return }
                     cancelled = refund
@@ -437,10 +447,10 @@ enum MatchGrouping {
         }
         keyedStep(
             1, tenderHashes: items.tenderRefHash, recordHashes: items.recordRefHash,
-            sameKey: { tenders[$0].paymentRef == records[$1].paymentRef }, withinTolerance: false)
+            sameKey: { ReconciliationItems.sameIdentifier(tenders[$0].paymentRef, records[$1].paymentRef) }, withinTolerance: false)
         keyedStep(
             2, tenderHashes: items.tenderOrderHash, recordHashes: items.recordOrderHash,
-            sameKey: { tenders[$0].orderID == records[$1].orderID }, withinTolerance: true)
+            sameKey: { ReconciliationItems.sameIdentifier(tenders[$0].orderID, records[$1].orderID) }, withinTolerance: true)
         stepThree(items, settings, &grouping, &tenderTaken, &recordTaken, &matchedByStep)
 
         // 4. Second captures: a CAPTURE left over (not ambiguous) with the payment_ref of a PAYMENT
@@ -459,12 +469,12 @@ enum MatchGrouping {
             for index in leftCaptures {
                 var joined: Int?
                 byRef.forEach(hash: items.recordRefHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].paymentRef == records[index].paymentRef
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(tenders[tender].paymentRef, records[index].paymentRef)
                     else { return }
                     joined = min(joined ?? tender, tender)
                 }
                 byOrder.forEach(hash: items.recordOrderHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], tenders[tender].orderID == records[index].orderID
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(tenders[tender].orderID, records[index].orderID)
                     else { return }
                     let (difference, overflow) = items.tenderAmount[tender].subtractingReportingOverflow(items.recordGross[index])
                     guard !overflow, difference.magnitude <= tolerance else { return }
@@ -623,7 +633,7 @@ enum MatchGrouping {
                 let (gap, overflow) = items.recordTime[index].subtractingReportingOverflow(time)
                 if overflow || gap > window { break }
                 guard items.pairable(tender: tender, record: index), items.recordGross[index] == amount else { continue }
-                if let mine = tenders[tender].paymentRef, !mine.isEmpty, let theirs = records[index].paymentRef, !theirs.isEmpty, mine != theirs {
+                if let mine = tenders[tender].paymentRef, !mine.isEmpty, let theirs = records[index].paymentRef, !theirs.isEmpty, !CostRuns.sameBytes(mine, theirs) {
                     continue
                 }
                 found.append(index)

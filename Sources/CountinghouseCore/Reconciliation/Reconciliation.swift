@@ -709,8 +709,10 @@ public struct ReconciliationState: Sendable {
         }
         func carries(_ item: ReconciliationItem, _ ref: String, _ processor: Int32) -> Bool {
             switch item {
-            case .tender(let index): return items.tenderProcessor[index] == processor && items.tenders[index].paymentRef == ref
-            case .record(let index): return items.recordProcessor[index] == processor && records[index].paymentRef == ref
+            case .tender(let index):
+                return items.tenderProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.tenders[index].paymentRef, ref)
+            case .record(let index):
+                return items.recordProcessor[index] == processor && ReconciliationItems.sameIdentifier(records[index].paymentRef, ref)
             }
         }
         var chains = HashChains(itemCount: refsOfPayment.count, expected: refsOfPayment.count)

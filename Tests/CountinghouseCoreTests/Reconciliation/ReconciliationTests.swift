@@ -284,5 +284,16 @@ import Testing
             #expect(report.payments.map(\.paymentRefs) == ["ch_0", "ch_1", "ch_2", "ch_3", "ch_4", "ch_5"])
         }
     }
+
+    /// FORMATS §1: identifiers are compared byte for byte, so a ref written "é" (one code point)
+    /// and one written "e" + a combining accent are different refs: no step pairs them (step 3
+    /// refuses two present refs that differ), where Swift's `==` would call them equal.
+    @Test func identifiersAreComparedByTheirBytes() {
+        let state = R.reconcile(
+            [R.card("A1", at: R.at(5), 1000, ref: "caf\u{E9}")], [R.record("t1", .capture, at: R.at(5), gross: 1000, ref: "cafe\u{301}")]
+        ).state(atEndOf: R.date(31))
+        #expect(state.status(order: "A1") == .unsettled)
+        #expect(state.status(record: "t1") == .unmatchedSettlement)
+    }
 }
 
