@@ -230,13 +230,28 @@ extension VendorReader {
             return creditValue - debitValue
         }
 
+        // Net Currency is required: without it no amount can be read (one error, named by its column).
+        if netCurrency.isEmpty { fail(columns.netCurrency, "required") }
         var net: Int64?
         if let netExponent {
             net = signed(debit: columns.netDebit, credit: columns.netCredit, exponent: netExponent, currency: netCurrency)
         }
+        let grossEmpty = field(columns.grossDebit).isEmpty && field(columns.grossCredit).isEmpty
         var gross: Int64?
         if rowKind != .transaction {
             gross = net
+            // An account-level row has no gross, but what its Gross columns hold must still be
+            // well-formed (FORMATS §3.2: never negative, never both sides).
+            if !grossEmpty, let checkExponent = grossCurrency.isEmpty ? netExponent : exponent(grossCurrency, columns.grossCurrency) {
+                _ = signed(
+                    debit: columns.grossDebit, credit: columns.grossCredit, exponent: checkExponent,
+                    currency: grossCurrency.isEmpty ? netCurrency : grossCurrency)
+            }
+        } else if grossCurrency.isEmpty && !grossEmpty {
+            fail(columns.grossCurrency, "required")
+        } else if grossCurrency.isEmpty, netExponent != nil {
+            // No gross on either side: a transaction row whose gross is 0 (its fee is minus its net).
+            gross = 0
         } else if let grossExponent, let netExponent,
             let signedGross = signed(debit: columns.grossDebit, credit: columns.grossCredit, exponent: grossExponent, currency: grossCurrency)
         {

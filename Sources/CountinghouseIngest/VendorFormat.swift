@@ -142,7 +142,9 @@ enum HeaderFormat: Hashable {
 
     /// The recognised exports that are not statements, and a `;`-separated file.
     private static func refusal(_ header: HeaderColumns, rawNames: [String]) -> FieldProblem? {
-        if !rawNames.contains(where: { $0.contains(",") }) && rawNames.contains(where: { $0.contains(";") }) {
+        // FORMATS §3.0: a header that contains ';' and no ',' (split on ',', it is one field). A
+        // column name holding ';' in a comma-separated header (a Stripe metadata key) is fine.
+        if rawNames.count == 1 && rawNames[0].contains(";") {
             return FieldProblem("file uses ';' as separator: export it with ',' (Stripe: decimal_separator '.')")
         }
         if header.has("id") && header.has("Amount Refunded") && header.has("Captured") {

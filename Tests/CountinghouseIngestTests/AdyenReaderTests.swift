@@ -104,6 +104,27 @@ func eachAdyenTypeHasItsCanonicalType(type: String, canonical: String) {
     #expect(vendorRows(reordered).map(\.values) == [plain[0].values])
 }
 
+/// Review findings: an account-level row's Gross columns are still checked (never negative, never
+/// both sides); a missing Gross Currency or Net Currency is one error named by its column, not
+/// errors on the canonical gross, fee and net.
+@Test func adyenCurrencyAndAccountLevelGrossErrorsNameTheColumn() {
+    let text =
+        adyenHeader
+        + adyenRow(type: "Fee", modification: "F1", grossDebit: "5.00", grossCredit: "-3", netDebit: "1.00")
+        + adyenRow(type: "Fee", modification: "F2", grossDebit: "5.00", grossCredit: "3.00", netDebit: "1.00")
+        + adyenRow(psp: "1", type: "Settled", modification: "1", grossCurrency: "", grossCredit: "1.00", netCredit: "1.00")
+        + adyenRow(psp: "2", type: "Settled", modification: "2", grossCredit: "1.00", netCurrency: "", netCredit: "1.00")
+    #expect(vendorErrors(text) == [
+        "in.csv:2: column Gross Credit (GC) \"-3\": must not be negative",
+        "in.csv:3: column Gross Debit (GC) \"5.00\": Gross Debit (GC) and Gross Credit (GC) are both non-zero",
+        "in.csv:4: column Gross Currency \"\": required",
+        "in.csv:5: column Net Currency \"\": required",
+    ])
+    // A transaction row with no gross on either side and no Gross Currency: gross 0.
+    let noGross = adyenHeader + adyenRow(psp: "3", type: "Settled", modification: "3", grossCurrency: "", netDebit: "0.30")
+    #expect(vendorErrors(noGross) == [])
+}
+
 @Test func adyenRowErrorsNameTheReportsColumns() {
     let spreadsheet = "looks like a number a spreadsheet rewrote; export the file again without opening it in a spreadsheet"
     let text =

@@ -183,6 +183,8 @@ let stripePayoutsHeader =
     #expect(vendorErrors("balance_transaction_id;created_utc;currency;gross;fee;net;reporting_category\ntxn_1;2026-11-22 07:03:11;usd;25,00;1,03;23,97;charge\n") == [
         "in.csv:1: file uses ';' as separator: export it with ',' (Stripe: decimal_separator '.')"
     ])
+    // A comma-separated header with a ';' inside one column's name (a metadata key) is read.
+    #expect(vendorErrors("payment_metadata[a;b],balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category\nx,txn_9,2026-11-02 10:00:00,usd,1,0,1,charge\n") == [])
 }
 
 @Test func stripeSettingsNameTheProcessorAndTheOrderMetadataKey() {
