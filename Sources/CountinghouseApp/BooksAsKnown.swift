@@ -1,7 +1,8 @@
 // The books as known at a time, for `report`, `close`, `entry` and `verify`: the ledger rows recorded
-// by then, one cost run over all of them (by the one cost policy, `Costs`), the journal computed
-// from both, the periods closed by then, and the entries a report shows (posted where closed,
-// computed where open, with the prior-period adjustments between).
+// by then, one cost run over all of them (by the one cost policy, `Costs`), the reconciliation of
+// their card money (whose write-offs the journal posts), the journal computed from them, the periods
+// closed by then, and the entries a report shows (posted where closed, computed where open, with
+// the prior-period adjustments between).
 import CountinghouseCore
 import CountinghouseStore
 import Foundation
@@ -81,7 +82,7 @@ public struct BooksAsKnown {
         // adjustment's memo names it among the late rows.
         if let latestClose, let closedUntil {
             let writeOffPeriods = Set(
-                (rowsOfKind[.overrides] ?? []).compactMap { stored -> Period? in
+                overrides.compactMap { stored -> Period? in
                     let decision = Override(stored.row)
                     guard decision.action == .writeOff else { return nil }
                     let day = decision.effectiveOn ?? stored.recordedAt.civilDate(offsetSeconds: offset(stored.recordedAt))
@@ -118,7 +119,7 @@ public struct BooksAsKnown {
             ReconciliationInput(
                 tenders: (rowsOfKind[.posTenders] ?? []).map { POSTender($0.row) },
                 records: (rowsOfKind[.settlements] ?? []).map { SettlementRecord($0.row) },
-                overrides: (rowsOfKind[.overrides] ?? []).map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
+                overrides: overrides.map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
                 settings: context.configuration.reconciliation, offset: offset))
         writeOffs = try reconciliation.writeOffClearings(throughDay: reconciliation.lastWriteOffDay ?? CivilDate(daysSinceEpoch: 0))
         phases.mark("reconciliation")
