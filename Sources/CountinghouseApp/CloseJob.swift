@@ -1,5 +1,5 @@
-// `close`: posts a period's journal, trial balance, valuation and hledger journal as known now
-// (SEMANTICS §4), append-only like the ledger.
+// `close`: posts a period's journal, trial balance, valuation, hledger journal and reconciliation
+// files as known now (SEMANTICS §4), append-only like the ledger.
 //
 // Rules: a period closes once, after it has ended, in order (months close in order from the
 // ledger's first business date); the clock may not be before the latest close (a close is
@@ -67,7 +67,10 @@ public enum CloseJob {
                 "\(unbalanced.id) does not balance (debits − credits = \(formatMinorUnits(sum: unbalanced.imbalance, exponent: context.currencyExponent))): the posted periods were altered; run countinghouse verify")
         }
         let closedPeriod = ClosedPeriod(period: period, closedAt: now, entries: posted, programVersion: countinghouseVersion)
-        let files = try booksFolder(books, span: span, context: context)
+        var files = try booksFolder(books, span: span, context: context)
+        // The reconciliation as known now is posted with the books: the period's card money as
+        // closed, whatever the configuration says later.
+        for table in try ReconcileJob.files(books, span: span, context: context).tables { files.add(csv: table) }
         do {
             try store.postClose(
                 closedPeriod, files: files.files.map { PostedFile(name: $0.name, content: $0.rendered) },

@@ -2,8 +2,9 @@
 // known at a time (SEMANTICS §6), from the same rows as the books.
 //
 // Rules: the reconciliation of a span is the one at the end of its last day; a closed period's is
-// computed as known at its close (so it is reproduced byte for byte, whatever was learnt later);
-// the same knowledge time gives the same bytes.
+// what its close posted (computed as known at its close, for a close made before the files were
+// posted), so it is reproduced byte for byte whatever was learnt or configured later; the same
+// knowledge time gives the same bytes.
 import CountinghouseCore
 import CountinghouseReport
 
@@ -13,9 +14,26 @@ public struct ReconciliationFiles: Sendable {
     public var tables: [ReportTable]
     /// When the span is a closed period: the instant it was closed at, which the files are as known at.
     public var closedAt: Instant?
+    /// The files' text, in `fileNames` order: rendered from `tables`, or for a closed period the
+    /// files its close posted (a closed period never changes, whatever the configuration says now).
+    public var rendered: [(name: String, content: String)]
 }
 
 public enum ReconcileJob {
+    /// The files, in the order a report folder lists them.
+    public static let fileNames = ["reconciliation.csv", "rollforward.csv", "payments.csv"]
+
+    /// A closed period's posted reconciliation files (nil for a close made before they were
+    /// posted: those are recomputed as known at the close).
+    static func posted(_ session: Session, _ period: Period) throws -> [(name: String, content: String)]? {
+        var files: [(name: String, content: String)] = []
+        for name in fileNames {
+            guard let file = try session.store.postedFile(period: period, name: name) else { return nil }
+            files.append((name, file.content))
+        }
+        return files
+    }
+
     /// The reconciliation of `span` from books already read.
     public static func files(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> ReconciliationFiles {
         try files(books.reconciliation, span: span, context: context)
@@ -24,13 +42,13 @@ public enum ReconcileJob {
     static func files(_ reconciliation: Reconciliation, span: ReportSpan, context: AppContext) throws -> ReconciliationFiles {
         let report = try reconciliation.report(span)
         let exponent = context.currencyExponent
+        let tables = [
+            ReconciliationTables.reconciliation(report, exponent: exponent, offset: context.offset),
+            ReconciliationTables.rollforward(report, exponent: exponent, offset: context.offset),
+            ReconciliationTables.payments(report, exponent: exponent),
+        ]
         return ReconciliationFiles(
-            report: report,
-            tables: [
-                ReconciliationTables.reconciliation(report, exponent: exponent, offset: context.offset),
-                ReconciliationTables.rollforward(report, exponent: exponent, offset: context.offset),
-                ReconciliationTables.payments(report, exponent: exponent),
-            ], closedAt: nil)
+            report: report, tables: tables, closedAt: nil, rendered: tables.map { (name: "\($0.name).csv", content: CSVWriter.render($0)) })
     }
 
     /// The reconciliation of `span` as known at `knownAt` (a closed period's as known at its close,
@@ -40,7 +58,10 @@ public enum ReconcileJob {
         let closed = try session.store.closedPeriods().first { $0.closedAt <= knownAt.instant && $0.span == span }
         let reconciliation = try reconciliation(session, knownAt: closed?.closedAt ?? knownAt.instant)
         var made = try files(reconciliation, span: span, context: session.context)
-        made.closedAt = closed?.closedAt
+        if let closed {
+            made.closedAt = closed.closedAt
+            if let posted = try posted(session, closed.period) { made.rendered = posted }
+        }
         return made
     }
 
@@ -59,6 +80,6 @@ public enum ReconcileJob {
 
     /// Writes the three files into `folder` (created if missing), replacing the folder whole.
     public static func write(_ files: ReconciliationFiles, to folder: String) throws(AppFailure) {
-        try FolderWriter.replace(folder, with: files.tables.map { (name: "\($0.name).csv", content: CSVWriter.render($0)) })
+        try FolderWriter.replace(folder, with: files.rendered)
     }
 }

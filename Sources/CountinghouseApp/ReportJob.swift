@@ -60,8 +60,10 @@ public enum ReportJob {
         var files: ReportFolder
         let cogs: ReportTable
         var note = ""
-        // A closed period's reconciliation is the one as known at its close, like its books.
+        // A closed period's reconciliation is the one as known at its close, like its books (and
+        // its posted files, when its close posted them).
         var reconciliationBooks = books
+        var postedReconciliation: [(name: String, content: String)]?
         // Whether the journal shown and the reconciliation are of the same knowledge (not for a span
         // ending inside a closed period: its journal is the posted one, the reconciliation as known now).
         var tiesAreComparable = true
@@ -79,6 +81,7 @@ public enum ReportJob {
             let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
             cogs = try cogsTable(atClose.costs, span: span, context: context)
             reconciliationBooks = atClose
+            postedReconciliation = try ReconcileJob.posted(session, closed.period)
             let drift = try Books.drift(of: closed, closed: books.closed, computed: books.computed)
             files.add(csv: JournalTables.drift(drift, exponent: context.currencyExponent))
             let asKnown = knownAt.isNow ? "as known now" : "as known at \(context.describe(knownAt))"
@@ -99,7 +102,7 @@ public enum ReportJob {
         }
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
-        for table in reconciliation.tables { files.add(csv: table) }
+        for file in postedReconciliation ?? reconciliation.rendered { files.add(name: file.name, text: file.content) }
         // SEMANTICS §6.7 / §7.8 at the span's end: the journal's card clearing and processor balance
         // against the open reconciliation items, per processor.
         if tiesAreComparable, reconciliationBooks.reconciliation.itemDays != nil {

@@ -83,14 +83,19 @@ public enum VerifyJob {
             // A file's bytes are compared only with what this version writes: another version
             // may lay the same figures out otherwise (its entries are compared above either way).
             guard closed.programVersion == countinghouseVersion else { continue }
-            for file in try booksFolder(atClose, span: closed.span, context: context).files {
+            var recomputedFiles = try booksFolder(atClose, span: closed.span, context: context)
+            // The reconciliation files, when the close posted them (a close before they were posted has none).
+            if try ReconcileJob.posted(session, closed.period) != nil {
+                for table in try ReconcileJob.files(atClose, span: closed.span, context: context).tables { recomputedFiles.add(csv: table) }
+            }
+            for file in recomputedFiles.files {
                 let posted = try store.postedFile(period: closed.period, name: file.name)
                 if posted?.content != file.rendered {
                     closedMessages.append(
                         posted == nil
                             ? "\(closed.period): the posted \(file.name) is missing"
                             : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close"
-                                + " (a change of the chart of accounts, time zone or currency since then also shows here)")
+                                + " (a change of the chart of accounts, time zone, currency or [reconciliation] since then also shows here)")
                 }
             }
         }

@@ -205,5 +205,35 @@ import Testing
         let verify = try cli.run(["verify"], now: "2026-12-01T06:00:00Z")
         #expect(verify.status == 0, "\(verify.output)")
     }
+
+    /// A close posts the period's reconciliation files: a tolerance raised afterwards does not
+    /// change October's files (its 0.75 stays an AMOUNT_MISMATCH), and verify says the posted file
+    /// no longer equals a recomputation, naming the configuration among the causes.
+    @Test(arguments: storeKinds)
+    func aClosePostsTheReconciliationSoALaterConfigurationDoesNotChangeIt(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        let tenders = try cli.write("d1/pos_tenders.csv", "order_id,tender_no,occurred_at,location,tender,type,amount,currency,processor,payment_ref\nA1,1,2026-10-20T10:00:00Z,S01,CARD,PAYMENT,10.00,USD,stripe,ch_1\n")
+        let settlements = try cli.write(
+            "d2/settlements.csv",
+            "processor,record_id,type,occurred_at,currency,gross,fee,net,payment_ref\nstripe,t1,CAPTURE,2026-10-21T10:00:00Z,USD,9.25,0.57,8.68,ch_1\n")
+        #expect(try cli.run(["ingest", tenders, settlements], now: "2026-10-22T06:00:00Z").status == 0)
+        #expect(try cli.run(["close", "--period", "2026-10"], now: "2026-11-02T06:00:00Z").status == 0)
+        let atClose = try cli.run(["reconcile", "--period", "2026-10", "--out", "at-close"], now: "2026-11-02T06:00:00Z")
+        #expect(try Self.read(cli, "at-close/reconciliation.csv").contains("AMOUNT_MISMATCH,POS_PAYMENT,stripe,A1,"), "\(atClose.output)")
+
+        cli.environment["COUNTINGHOUSE_CONFIG"] = try cli.write("countinghouse.toml", "[reconciliation]\ntolerance = \"1.00\"\n")
+        let now = "2026-12-01T06:00:00Z"
+        #expect(try cli.run(["reconcile", "--period", "2026-10", "--out", "later"], now: now).status == 0)
+        #expect(try Self.read(cli, "later/reconciliation.csv") == Self.read(cli, "at-close/reconciliation.csv"))
+        #expect(try cli.run(["report", "--period", "2026-10", "--out", "report"], now: now).status == 0)
+        #expect(try Self.read(cli, "report/reconciliation.csv") == Self.read(cli, "at-close/reconciliation.csv"))
+        // An open span uses the configuration in effect: the 0.75 is within the new tolerance.
+        #expect(try cli.run(["reconcile", "--from", "2026-10-01", "--to", "2026-11-30", "--out", "open"], now: now).status == 0)
+        #expect(try Self.read(cli, "open/reconciliation.csv").contains("MATCHED,POS_PAYMENT,stripe,A1,"))
+        let verify = try cli.run(["verify"], now: now)
+        #expect(verify.status == 1)
+        #expect(verify.output.contains(
+            "2026-10: the posted reconciliation.csv differs from a recomputation as known at the close (a change of the chart of accounts, time zone, currency or [reconciliation] since then also shows here)"))
+    }
 }
 
