@@ -443,28 +443,10 @@ struct RowValidator {
     /// Validates one record into `slots`; appends its errors and returns whether it had none.
     mutating func validate(_ record: CSVRecord, errors: inout [RowError]) -> Bool {
         let row = record.number
-        if let problem = record.problem {
-            let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? headerNames[$0] : nil }
-            errors.append(RowError(file: file, row: row, column: column, reason: problem.reason))
+        let shapeErrors = recordShapeErrors(record, headerNames: headerNames, file: file)
+        if !shapeErrors.isEmpty {
+            errors += shapeErrors
             return false
-        }
-        if record.fieldCount != headerNames.count {
-            errors.append(
-                RowError(
-                    file: file, row: row,
-                    reason: "has \(record.fieldCount) fields but the header has \(headerNames.count)"))
-            return false
-        }
-        if record.hasNonASCII {
-            var valid = true
-            for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
-                errors.append(
-                    RowError(
-                        file: file, row: row, column: headerNames[index], value: shownValue(record.bytes(index)),
-                        reason: "invalid UTF-8"))
-                valid = false
-            }
-            if !valid { return false }
         }
 
         let errorCountBefore = errors.count
@@ -805,4 +787,26 @@ func shownValue(_ bytes: Bytes) -> String {
 func listed(_ words: [String]) -> String {
     guard words.count > 1 else { return words.first ?? "" }
     return words.dropLast().joined(separator: ", ") + " or " + words.last!
+}
+
+/// The errors that reject a record before any field is read, for canonical and vendor files alike:
+/// the reader's problem with it (bad quoting, a record too long), a field count other than the
+/// header's, and every field that is not valid UTF-8. Empty for a well-formed record.
+@inline(__always)
+func recordShapeErrors(_ record: CSVRecord, headerNames: [String], file: String) -> [RowError] {
+    let row = record.number
+    if let problem = record.problem {
+        let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? headerNames[$0] : nil }
+        return [RowError(file: file, row: row, column: column, reason: problem.reason)]
+    }
+    if record.fieldCount != headerNames.count {
+        return [RowError(file: file, row: row, reason: "has \(record.fieldCount) fields but the header has \(headerNames.count)")]
+    }
+    guard record.hasNonASCII else { return [] }
+    var errors: [RowError] = []
+    for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
+        errors.append(
+            RowError(file: file, row: row, column: headerNames[index], value: shownValue(record.bytes(index)), reason: "invalid UTF-8"))
+    }
+    return errors
 }

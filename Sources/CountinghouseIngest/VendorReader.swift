@@ -240,23 +240,10 @@ struct VendorReader {
         _ record: CSVRecord, errors: inout [RowError], emitting: Bool, emit: (LedgerRow) throws -> Void
     ) rethrows -> Bool {
         let row = record.number
-        if let problem = record.problem {
-            let column = problem.fieldIndex.flatMap { $0 < rawNames.count ? rawNames[$0] : nil }
-            errors.append(RowError(file: file, row: row, column: column, reason: problem.reason))
+        let shapeErrors = recordShapeErrors(record, headerNames: rawNames, file: file)
+        if !shapeErrors.isEmpty {
+            errors += shapeErrors
             return false
-        }
-        if record.fieldCount != rawNames.count {
-            errors.append(RowError(file: file, row: row, reason: "has \(record.fieldCount) fields but the header has \(rawNames.count)"))
-            return false
-        }
-        if record.hasNonASCII {
-            var valid = true
-            for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
-                errors.append(
-                    RowError(file: file, row: row, column: rawNames[index], value: shownValue(record.bytes(index)), reason: "invalid UTF-8"))
-                valid = false
-            }
-            if !valid { return false }
         }
         draftCount = 0
         let errorCountBefore = errors.count
