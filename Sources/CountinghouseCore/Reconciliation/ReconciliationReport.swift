@@ -150,6 +150,15 @@ extension Reconciliation {
     static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool {
         if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
+        return itemKeyPrecedes((a.orderID, a.tenderNumber, a.recordID), (b.orderID, b.tenderNumber, b.recordID))
+    }
+
+    /// At one instant: a tender's line before a record's; tenders by order_id (byte order), then
+    /// tender_no; records by record_id (byte order). The tie-break of reconciliation.csv and of the
+    /// roll-forward's ITEM lines.
+    static func itemKeyPrecedes(
+        _ a: (orderID: String?, tenderNumber: Int64?, recordID: String?), _ b: (orderID: String?, tenderNumber: Int64?, recordID: String?)
+    ) -> Bool {
         switch (a.tenderNumber != nil, b.tenderNumber != nil) {
         case (true, false): return true
         case (false, true): return false
@@ -386,15 +395,7 @@ extension Reconciliation {
     /// ITEM lines: by occurred_at, then tender lines (order_id, tender_no) before record lines (record_id).
     static func itemPrecedes(_ a: RollforwardLine, _ b: RollforwardLine) -> Bool {
         if a.occurredAt != b.occurredAt { return (a.occurredAt ?? Instant(nanosecondsSinceEpoch: 0)) < (b.occurredAt ?? Instant(nanosecondsSinceEpoch: 0)) }
-        switch (a.tenderNumber != nil, b.tenderNumber != nil) {
-        case (true, false): return true
-        case (false, true): return false
-        case (true, true):
-            if a.orderID != b.orderID { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
-            return (a.tenderNumber ?? 0) < (b.tenderNumber ?? 0)
-        case (false, false):
-            return (a.recordID ?? "").utf8.lexicographicallyPrecedes((b.recordID ?? "").utf8)
-        }
+        return itemKeyPrecedes((a.orderID, a.tenderNumber, a.recordID), (b.orderID, b.tenderNumber, b.recordID))
     }
 
     // MARK: Payments (SEMANTICS §6.8)
