@@ -24,14 +24,9 @@ func currentResidentMiB() -> Int {
 
 /// A journal-like table: entries of two to four lines over a year, twelve columns as journal.csv.
 func journalLikeTable(rows count: Int) -> ReportTable {
-    var table = ReportTable(
-        name: "journal",
-        columns: [
-            ReportColumn("entry_id", .text), ReportColumn("date", .date), ReportColumn("account", .text),
-            ReportColumn("account_name", .text), ReportColumn("debit", .money), ReportColumn("credit", .money),
-            ReportColumn("location", .inputText), ReportColumn("memo", .inputText), ReportColumn("source_type", .text),
-            ReportColumn("source_ref", .inputText), ReportColumn("processor", .inputText), ReportColumn("about_period", .text),
-        ])
+    // journal.csv's columns, from the one place that defines them (rows are made below, no totals).
+    var table = JournalTables.journal([], exponent: 2)
+    table.totals = nil
     table.rows.reserveCapacity(count)
     let accounts = [("1200", "Inventory"), ("4000", "Sales"), ("5000", "Cost of goods sold"), ("1100", "Card clearing")]
     let start = CivilDate(year: 2026, month: 1, day: 1)!
