@@ -11,7 +11,8 @@
 // over the first table of each sheet (Excel allows one per sheet), column widths measured from the
 // cells (libxlsxwriter 1.1.4 has no autofit), totals as formulas with their values, links to cells
 // of other sheets. A total that sums its whole column (`SUM(E2:E101)`, as the tables make it) is
-// re-addressed to where the rows landed (on several sheets when the table was split); any other
+// re-addressed to where the rows landed (on several sheets when the table was split), and a money
+// total rounded to its decimals (`ROUND(SUM(…),2)`); any other
 // formula is written as given, its references naming the sheet's cells as laid out.
 // Invariants: deterministic — the same sheets and properties give the same bytes (the document's
 // creation time is the knowledge time passed in, never the clock); constant memory — rows stream
@@ -304,7 +305,11 @@ struct SheetRenderer {
             let range = "\(letters)\(run.first + 1):\(letters)\(run.last + 1)"
             return run.name == sheet ? range : quotedSheetName(run.name) + "!" + range
         }
-        return .formula("SUM(\(ranges.joined(separator: ",")))", value: value)
+        let sum = "SUM(\(ranges.joined(separator: ",")))"
+        // Money is summed to its decimals: a spreadsheet adds binary fractions, and a column that
+        // nets to zero would otherwise show crumbs like −2.3E-13 (a red −0.00).
+        if case .money(_, let exponent) = value.value { return .formula("ROUND(\(sum),\(max(exponent, 0)))", value: value) }
+        return .formula(sum, value: value)
     }
 
     private mutating func measure(_ column: Int, _ width: Double) {

@@ -56,7 +56,7 @@ import Testing
         #expect(journal.contains(#"<c r="B2" s="2"><v>46315</v></c>"#))
         #expect(journal.contains(#"<c r="H2" s="5"><v>46315.5871556713</v></c>"#))
         // Totals are formulas with their values; the header is frozen and filtered.
-        #expect(journal.contains("<f>SUM(D2:D4)</f><v>1234555.39</v>"))
+        #expect(journal.contains("<f>ROUND(SUM(D2:D4),2)</f><v>1234555.39</v>"))
         #expect(journal.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
         #expect(journal.contains(#"<autoFilter ref="A1:H4"/>"#))
         // Widths follow the content: the memo column is wider than the default.
@@ -80,7 +80,7 @@ import Testing
         #expect(second.contains(#"<c r="A1" s="1" t="inlineStr"><is><t>entry_id</t></is></c>"#))
         #expect(second.contains(#"<c r="A2" t="inlineStr"><is><t>COGS:7</t></is></c>"#))
         #expect(second.contains(#"<autoFilter ref="A1:H2"/>"#))
-        #expect(second.contains("<f>SUM('Journal'!D2:D3,D2:D2)</f><v>1234555.39</v>"))
+        #expect(second.contains("<f>ROUND(SUM('Journal'!D2:D3,D2:D2),2)</f><v>1234555.39</v>"))
         #expect(try part("xl/worksheets/sheet3.xml", of: url).contains(#"location="'Journal (2)'!D2""#))
     }
 
@@ -116,7 +116,7 @@ import Testing
         #expect(try sheetNames(of: url) == ["Journal", "Journal (2)"])
         let second = try part("xl/worksheets/sheet2.xml", of: url)
         #expect(second.contains(#"<dimension ref="A1:A7"/>"#))
-        #expect(second.contains("<f>SUM('Journal'!A2:A1048576,A2:A6)</f>"))
+        #expect(second.contains("<f>ROUND(SUM('Journal'!A2:A1048576,A2:A6),2)</f>"))
         let first = try run(["sh", "-c", "unzip -p '\(url.path)' xl/worksheets/sheet1.xml | grep -o '<dimension[^>]*>'"])
         #expect(String(decoding: first.output, as: UTF8.self) == "<dimension ref=\"A1:A1048576\"/>\n")
     }
