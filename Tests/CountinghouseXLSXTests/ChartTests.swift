@@ -5,6 +5,10 @@ import Testing
 
 @testable import CountinghouseXLSX
 
+/// Whether LibreOffice can render a page to pixels here (`make deps` installs libreoffice-calc-nogui
+/// and poppler-utils, whose pdftoppm rasterizes the PDF).
+let canRenderPages: Bool = hasLibreOffice && (try? run(["sh", "-c", "command -v pdftoppm"]))?.status == 0
+
 /// The sales chart of the Summary sheet: both locations' daily sales, day by day.
 func salesChart(width: Int = 720) -> ReportChart {
     ReportChart(
@@ -183,5 +187,97 @@ func chartSheets(charts: [ReportChart] = [salesChart()]) -> [ReportSheet] {
         #expect(error?.operation == "adding the series '=Daily!A1' to the chart 'Daily sales'")
         #expect(error?.message == "the series name '=Daily!A1' begins with '=', which a chart reads as a formula")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "no file, no temporary file")
+    }
+
+    /// The chart as a person sees it: LibreOffice renders the Summary sheet (the first page of the
+    /// PDF) and the page has the chart's coloured lines, both series of them; the same workbook
+    /// without the chart has no colour at all (text, grid and borders are black and grey). The
+    /// pages are kept as PNG in `<temporary folder>/countinghouse-xlsx-chart-render/` for a look.
+    @Test(
+        .enabled(if: canRenderPages, "LibreOffice or pdftoppm is not installed (make deps installs libreoffice-calc-nogui, poppler-utils)"),
+        .timeLimit(.minutes(2)))
+    func libreOfficeDrawsTheChart() throws {
+        let folder = try temporaryFolder("chart-render")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The chart spans the cells libxlsxwriter measured for 480 pixels; LibreOffice without
+        // Excel's fonts (Calibri, or Carlito) makes those columns some 25% wider, and a page
+        // prints whole columns: 480 keeps the whole chart on the first page of an A4 or Letter.
+        let withChart = try write(chartSheets(charts: [salesChart(width: 480)]), in: folder, name: "with-chart.xlsx")
+        let withoutChart = try write(chartSheets(charts: []), in: folder, name: "without-chart.xlsx")
+        let pdfs = folder.appendingPathComponent("pdf")
+        let converted = try run([
+            "soffice", "--headless", "-env:UserInstallation=file://\(folder.appendingPathComponent("profile").path)",
+            "--convert-to", "pdf", "--outdir", pdfs.path, withChart.path, withoutChart.path,
+        ])
+        try #require(converted.status == 0, "soffice: \(converted.error)")
+        let kept = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-xlsx-chart-render")
+        try FileManager.default.createDirectory(at: kept, withIntermediateDirectories: true)
+        func firstPage(_ name: String) throws -> PixelImage {
+            let pdf = pdfs.appendingPathComponent("\(name).pdf").path
+            let png = try run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf, kept.appendingPathComponent(name).path])
+            #expect(png.status == 0, "pdftoppm -png: \(png.error)")
+            let ppm = try run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf])
+            try #require(ppm.status == 0, "pdftoppm: \(ppm.error)")
+            return try #require(PixelImage(ppm: ppm.output), "pdftoppm wrote no binary PPM")
+        }
+        let drawn = try firstPage("with-chart")
+        let plain = try firstPage("without-chart")
+        #expect(drawn.width == plain.width && drawn.height == plain.height)
+        // LibreOffice's first two series colours: a blue (S01) and a red (S02), each a line of
+        // some 400 pixels at 60 dpi.
+        let blue = drawn.count { red, green, blue in isColoured(red, green, blue) && blue > red }
+        let red = drawn.count { red, green, blue in isColoured(red, green, blue) && red > blue }
+        #expect(blue > 200, "S01's line: \(blue) blue pixels")
+        #expect(red > 200, "S02's line: \(red) red pixels")
+        #expect(plain.count(isColoured) < 10, "without the chart the page has no colour")
+    }
+}
+
+/// Clearly coloured: neither white, grey nor black (a chart's series are; text and grid are not).
+func isColoured(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> Bool {
+    Int(max(red, green, blue)) - Int(min(red, green, blue)) > 60
+}
+
+/// An RGB image read from a binary PPM (P6, 8 bits a channel), as pdftoppm writes it.
+struct PixelImage {
+    var width: Int
+    var height: Int
+    var pixels: [UInt8]
+
+    init?(ppm: Data) {
+        let bytes = [UInt8](ppm)
+        var index = 0
+        // The header: P6, width, height and the largest value, separated by whitespace (and
+        // comments from `#` to the line's end); one whitespace byte before the pixels.
+        func token() -> String? {
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "#") {
+                    while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                } else if [9, 10, 13, 32].contains(bytes[index]) {
+                    index += 1
+                } else {
+                    break
+                }
+            }
+            let start = index
+            while index < bytes.count && ![9, 10, 13, 32].contains(bytes[index]) { index += 1 }
+            return start < index ? String(decoding: bytes[start..<index], as: UTF8.self) : nil
+        }
+        guard token() == "P6", let width = token().flatMap(Int.init), let height = token().flatMap(Int.init), token() == "255"
+        else { return nil }
+        index += 1
+        guard bytes.count - index == width * height * 3 else { return nil }
+        self.width = width
+        self.height = height
+        pixels = Array(bytes[index...])
+    }
+
+    /// How many pixels satisfy `test` (given red, green and blue).
+    func count(_ test: (UInt8, UInt8, UInt8) -> Bool) -> Int {
+        var count = 0
+        for offset in stride(from: 0, to: pixels.count, by: 3) where test(pixels[offset], pixels[offset + 1], pixels[offset + 2]) {
+            count += 1
+        }
+        return count
     }
 }
