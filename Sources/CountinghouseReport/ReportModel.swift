@@ -4,7 +4,8 @@
 // Place in the pipeline: the application computes (books, costs, trails) with the core; the tables
 // here turn those results into typed cells; a writer renders them — CSV, JSON, an aligned text table
 // for a terminal, the hledger journal, and (next) the XLSX workbook. Because every writer renders the
-// same table, the workbook and the CSV files cannot disagree. Pure: no file, clock or database.
+// same table, the workbook and the CSV files cannot disagree; a sheet's charts name table columns,
+// never cells, so they draw what the tables hold. Pure: no file, clock or database.
 // Invariants: a row has one cell per column; money is integer minor units with its exponent; dates
 // and date-times stay values until a writer formats them; text that came from an input file is
 // marked, so writers that feed spreadsheets can protect it.
@@ -104,14 +105,79 @@ public struct ReportTable: Sendable, Hashable {
     public var columnNames: [String] { columns.map(\.name) }
 }
 
-/// A sheet of a workbook: its title and its tables, top to bottom.
+/// A native chart placed on a sheet, drawing columns of a table on some sheet.
+///
+/// A chart names its data as a table column, not as cells: the workbook writer finds where that
+/// table's data rows landed (the sheet may be split into parts) and addresses them there. Writers
+/// without charts (CSV, text) leave charts out; the data is in the tables they draw from.
+public struct ReportChart: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case line, column, stackedColumn, bar }
+
+    /// A column of a table's data rows (not its header or total): the sheet's title, the table's
+    /// index on it, the column's index.
+    public struct Range: Sendable, Hashable {
+        public var sheet: String
+        public var table: Int
+        public var column: Int
+
+        public init(sheet: String, table: Int, column: Int) {
+            self.sheet = sheet
+            self.table = table
+            self.column = column
+        }
+    }
+
+    /// One line (or set of bars) of a chart: its name in the legend and the column it draws.
+    public struct Series: Sendable, Hashable {
+        public var name: String
+        public var values: Range
+
+        public init(name: String, values: Range) {
+            self.name = name
+            self.values = values
+        }
+    }
+
+    public var title: String
+    public var kind: Kind
+    /// The labels along the category axis (dates, locations): one per data row.
+    public var categories: Range
+    public var series: [Series]
+    /// Where its top-left corner sits on its sheet: a 0-based row and column of the sheet as laid
+    /// out (row 0 is the first table's header), counted as links count them.
+    public var row: Int
+    public var column: Int
+    /// Its size in pixels.
+    public var width: Int = 720
+    public var height: Int = 288
+    public var valueAxisTitle: String? = nil
+
+    public init(
+        title: String, kind: Kind, categories: Range, series: [Series], row: Int, column: Int, width: Int = 720, height: Int = 288,
+        valueAxisTitle: String? = nil
+    ) {
+        self.title = title
+        self.kind = kind
+        self.categories = categories
+        self.series = series
+        self.row = row
+        self.column = column
+        self.width = width
+        self.height = height
+        self.valueAxisTitle = valueAxisTitle
+    }
+}
+
+/// A sheet of a workbook: its title, its tables, top to bottom, and the charts drawn over it.
 public struct ReportSheet: Sendable, Hashable {
     public var title: String
     public var tables: [ReportTable]
+    public var charts: [ReportChart]
 
-    public init(title: String, tables: [ReportTable]) {
+    public init(title: String, tables: [ReportTable], charts: [ReportChart] = []) {
         self.title = title
         self.tables = tables
+        self.charts = charts
     }
 }
 

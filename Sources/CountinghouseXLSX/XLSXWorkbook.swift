@@ -1,10 +1,14 @@
-// The only place that touches `lxw_workbook*`, `lxw_worksheet*` and `lxw_format*`.
+// The only place that touches `lxw_workbook*`, `lxw_worksheet*`, `lxw_format*` and `lxw_chart*`.
 //
 // Place in the pipeline: `XLSXWriter` lays report sheets out and writes their cells through these
-// two types. An `XLSXWorkbook` owns the libxlsxwriter workbook: `close()` writes the file and frees
+// types. An `XLSXWorkbook` owns the libxlsxwriter workbook: `close()` writes the file and frees
 // it, exactly once; a workbook dropped without closing is freed in deinit without writing anything
 // (libxlsxwriter creates the output file only when it closes). An `XLSXWorksheet` is a borrowed
-// view of one sheet, valid while its workbook is open. Invariant: no pointer leaves this file.
+// view of one sheet, and an `XLSXChart` of one chart (the workbook owns and frees it), valid while
+// their workbook is open. Invariant: no pointer leaves this file. Strings: libxlsxwriter copies
+// every string the chart calls take (chart_add_series's range formulas, series and axis names,
+// the title: lxw_strdup in chart.c), so Swift's temporary C strings are enough for them; only the
+// workbook's options and properties are kept alive here until it closes.
 // Errors a user can see: every `lxw_error` becomes an `XLSXError` carrying the library's message
 // (`lxw_strerror`), what was being written, and the file's name.
 import CXLSXWriter
@@ -100,6 +104,34 @@ final class XLSXWorkbook {
         return XLSXWorksheet(handle: sheet, name: name, workbook: self)
     }
 
+    /// A chart, drawn nowhere until a sheet inserts it (each chart once). The workbook frees it.
+    func addChart(_ kind: XLSXChart.Kind, title: String) throws -> XLSXChart {
+        let type: lxw_chart_type
+        switch kind {
+        case .line: type = LXW_CHART_LINE
+        case .column: type = LXW_CHART_COLUMN
+        case .stackedColumn: type = LXW_CHART_COLUMN_STACKED
+        case .bar: type = LXW_CHART_BAR
+        }
+        let operation = "adding the chart '\(title)'"
+        try checkPlainText(title, "its title", operation)
+        guard let chart = workbook_add_chart(open, UInt8(type.rawValue)) else {
+            throw XLSXError(path: displayPath, operation: operation, message: "libxlsxwriter could not allocate it", code: 0)
+        }
+        chart_title_set_name(chart, title)
+        // Below the plot, so a wide legend does not narrow the plot.
+        chart_legend_set_position(chart, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
+        return XLSXChart(handle: chart, kind: kind, title: title, workbook: self)
+    }
+
+    /// libxlsxwriter reads a chart text that begins with `=` as a formula (`=Sheet1!$A$1`): such a
+    /// text is refused rather than written as a reference to some cell.
+    fileprivate func checkPlainText(_ text: String, _ what: String, _ operation: @autoclosure () -> String) throws {
+        guard text.hasPrefix("=") else { return }
+        throw XLSXError(
+            path: displayPath, operation: operation(), message: "\(what) '\(text)' begins with '=', which a chart reads as a formula", code: 0)
+    }
+
     /// A cell format: a number format (nil: General), bold or not, a hyperlink's look or not.
     struct FormatKey: Hashable {
         var numberFormat: String?
@@ -142,6 +174,51 @@ final class XLSXWorkbook {
             message += " (" + String(cString: strerror(systemError)) + ")"
         }
         throw XLSXError(path: displayPath, operation: "writing the file", message: message, code: Int(status.rawValue))
+    }
+}
+
+/// A chart made by the workbook (valid while it is open; the workbook frees it when it closes).
+struct XLSXChart {
+    enum Kind { case line, column, stackedColumn, bar }
+
+    fileprivate let handle: UnsafeMutablePointer<lxw_chart>
+    let kind: Kind
+    let title: String
+    unowned let workbook: XLSXWorkbook
+
+    /// A series: its name in the legend, and its categories and values as absolute range formulas
+    /// (`='Daily'!$A$2:$A$31`). libxlsxwriter copies the formulas (chart_add_series strdups them).
+    func addSeries(name: String, categories: String, values: String) throws {
+        let operation = "adding the series '\(name)' to the chart '\(title)'"
+        try workbook.checkPlainText(name, "the series name", operation)
+        guard let series = chart_add_series(handle, categories, values) else {
+            throw XLSXError(path: workbook.displayPath, operation: operation, message: "libxlsxwriter could not allocate it", code: 0)
+        }
+        chart_series_set_name(series, name)
+    }
+
+    /// The title of the axis that carries the values: the vertical one, or the horizontal one of a
+    /// bar chart (libxlsxwriter calls a bar chart's value axis its x axis: it swaps them).
+    func setValueAxisTitle(_ text: String) throws {
+        let operation = "naming the value axis of the chart '\(title)'"
+        try workbook.checkPlainText(text, "the axis title", operation)
+        chart_axis_set_name(try axis(values: true, operation), text)
+    }
+
+    /// The number format of the category axis's labels (`yyyy-mm-dd` for dates). Without it the
+    /// labels take the cells' format from the chart's data cache, which constant-memory mode leaves
+    /// empty: LibreOffice then shows dates as serial numbers.
+    func setCategoryAxisNumberFormat(_ format: String) throws {
+        chart_axis_set_num_format(try axis(values: false, "formatting the category axis of the chart '\(title)'"), format)
+    }
+
+    private func axis(values: Bool, _ operation: @autoclosure () -> String) throws -> UnsafeMutablePointer<lxw_chart_axis> {
+        // A bar chart's axes are swapped: x carries the values, y the categories.
+        let horizontal = values == (kind == .bar)
+        guard let axis = chart_axis_get(handle, horizontal ? LXW_CHART_AXIS_TYPE_X : LXW_CHART_AXIS_TYPE_Y) else {
+            throw XLSXError(path: workbook.displayPath, operation: operation(), message: "the chart has no such axis", code: 0)
+        }
+        return axis
     }
 }
 
@@ -211,6 +288,21 @@ struct XLSXWorksheet {
 
     /// Freezes the rows above `row` (the header stays on screen while scrolling).
     func freezeRows(above row: Int) { worksheet_freeze_panes(handle, lxw_row_t(row), 0) }
+
+    /// Draws `chart` with its top-left corner on a cell, `width` by `height` pixels (libxlsxwriter
+    /// sizes a chart by scaling its default 480 × 288). It fails for a chart with no series or one
+    /// already drawn. In constant-memory mode the chart is kept until the workbook closes (only
+    /// rows stream), so any row may take one, and its data cache stays empty: libxlsxwriter cannot
+    /// read streamed cells back, and the reader computes the chart from its ranges.
+    func insertChart(_ chart: XLSXChart, _ row: Int, _ column: Int, width: Int, height: Int) throws {
+        precondition(width > 0 && height > 0, "a chart has a size")
+        var options = lxw_chart_options()
+        options.x_scale = Double(width) / 480
+        options.y_scale = Double(height) / 288
+        try workbook.check(
+            worksheet_insert_chart_opt(handle, lxw_row_t(row), lxw_col_t(column), chart.handle, &options),
+            "drawing the chart '\(chart.title)' at \(cell(row, column))")
+    }
 
     /// A column's width in characters of the default font.
     func setColumnWidth(_ column: Int, _ width: Double) throws {

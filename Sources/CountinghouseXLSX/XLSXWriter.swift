@@ -14,6 +14,12 @@
 // re-addressed to where the rows landed (on several sheets when the table was split), and a money
 // total rounded to its decimals (`ROUND(SUM(…),2)`); any other
 // formula is written as given, its references naming the sheet's cells as laid out.
+// Charts: native charts (libxlsxwriter's, which LibreOffice draws too), each series reading a table
+// column's data rows as an absolute range (`'Daily'!$B$2:$B$31`) found through the plans, as links
+// are; a table split over several parts is charted from its first part only (a chart's range names
+// one sheet). A chart whose ranges name a sheet, table or column the workbook does not have, or a
+// table without data rows, or that has no series, fails the whole workbook with an `XLSXError`
+// before anything is written: a report that silently lost its chart would look complete.
 // Invariants: deterministic — the same sheets and properties give the same bytes (the document's
 // creation time is the knowledge time passed in, never the clock); constant memory — rows stream
 // to temporary files beside the output, so a million-row sheet costs no more memory than a small
@@ -45,6 +51,8 @@ public enum XLSXWriter {
     public static let rowsPerSheet = 1_048_576
     /// Hyperlinks in a worksheet (Excel's limit); further link cells show their label without a link.
     public static let linksPerSheet = 65_530
+    /// Columns in a worksheet (Excel's limit).
+    public static let columnsPerSheet = 16_384
     /// Characters in a sheet name (Excel's limit).
     public static let sheetNameLength = 31
 
@@ -60,12 +68,13 @@ public enum XLSXWriter {
         // up; dotted so a listing of the folder does not show it.
         let temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial").path
         let plans = try plan(sheets, rowsPerSheet: rowsPerSheet, path: path)
+        let charts = try placeCharts(sheets, plans: plans, path: path)
         do {
             let workbook = try XLSXWorkbook(
                 path: temporaryPath, displayPath: path, temporaryDirectory: directory, created: properties.knowledgeTime,
                 title: properties.title, company: properties.company)
             var renderer = SheetRenderer(workbook: workbook, plans: plans, rowsPerSheet: rowsPerSheet)
-            for (sheet, plan) in zip(sheets, plans) { try renderer.write(sheet, plan) }
+            for index in sheets.indices { try renderer.write(sheets[index], plans[index], charts: charts[index]) }
             try workbook.close()
             if rename(temporaryPath, path) != 0 {
                 let message = String(cString: strerror(errno))
@@ -87,11 +96,21 @@ public enum XLSXWriter {
             var part: Int
             var row: Int
         }
+        /// Where a table starts and what it holds, for charts that draw its columns.
+        struct Table {
+            /// The logical row of its header.
+            var header: Int
+            var rows: Int
+            var roles: [ColumnRole]
+        }
         var names: [String]
         var runs: [Run] = []
+        var tables: [Table] = []
+        /// The logical rows the sheet lays out (its last table's last row is this minus one).
+        var logicalRows: Int { runs.last.map { $0.logicalStart + $0.count } ?? 0 }
 
-        /// The part and row of a logical row (nil: beyond the sheet).
-        func place(_ logical: Int) -> (part: Int, row: Int)? {
+        /// The index of the run that holds a logical row (nil: beyond the sheet).
+        private func runIndex(_ logical: Int) -> Int? {
             var low = 0
             var high = runs.count
             while low < high {
@@ -99,7 +118,31 @@ public enum XLSXWriter {
                 if runs[middle].logicalStart + runs[middle].count <= logical { low = middle + 1 } else { high = middle }
             }
             guard low < runs.count, runs[low].logicalStart <= logical else { return nil }
-            return (runs[low].part, runs[low].row + logical - runs[low].logicalStart)
+            return low
+        }
+
+        /// The part and row of a logical row (nil: beyond the sheet).
+        func place(_ logical: Int) -> (part: Int, row: Int)? {
+            guard let index = runIndex(logical) else { return nil }
+            return (runs[index].part, runs[index].row + logical - runs[index].logicalStart)
+        }
+
+        /// Where something anchored at a logical row sits: that row's place, or for a row below
+        /// the sheet's tables, the last part continued downwards (a chart under the last table).
+        func anchor(_ logical: Int) -> (part: Int, row: Int) {
+            if let place = place(logical) { return place }
+            guard let last = runs.last else { return (0, logical) }
+            return (last.part, last.row + last.count + logical - logicalRows)
+        }
+
+        /// The rows `logical ..< logical + count` that landed together with the first of them: its
+        /// part and the first and last row there (all of them unless the part ended before).
+        func firstStretch(_ logical: Int, count: Int) -> (part: Int, first: Int, last: Int)? {
+            guard count > 0, let index = runIndex(logical) else { return nil }
+            let run = runs[index]
+            let lastLogical = min(logical + count, run.logicalStart + run.count) - 1
+            let first = run.row + logical - run.logicalStart
+            return (run.part, first, first + lastLogical - logical)
         }
     }
 
@@ -179,7 +222,12 @@ public enum XLSXWriter {
                 case .part(let index):
                     part = index
                     plan.names.append(index == 0 ? sheet.title : partName(sheet.title, index + 1))
-                case .header(_, let row, let repeated, _): if !repeated { add(1, at: row) }
+                case .header(let index, let row, let repeated, _):
+                    if !repeated {
+                        let table = sheet.tables[index]
+                        plan.tables.append(SheetPlan.Table(header: logical, rows: table.rows.count, roles: table.columns.map(\.role)))
+                        add(1, at: row)
+                    }
                 case .rows(_, let range, let row): add(range.count, at: row)
                 case .totals(_, let row), .gap(let row): add(1, at: row)
                 }
@@ -192,6 +240,74 @@ public enum XLSXWriter {
             plans.append(plan)
         }
         return plans
+    }
+
+    /// A chart as the workbook draws it: where its corner sits, and its ranges as formulas.
+    struct ChartPlacement {
+        struct Series {
+            var name: String
+            var values: String
+        }
+        var chart: ReportChart
+        var part: Int
+        var row: Int
+        var column: Int
+        var categories: String
+        /// The category labels' number format, for dates (nil: as the cells show them).
+        var categoryFormat: String?
+        var series: [Series]
+    }
+
+    /// Every sheet's charts, placed and with their ranges resolved through the plans, before
+    /// anything is written (so a bad range leaves no file behind).
+    static func placeCharts(_ sheets: [ReportSheet], plans: [SheetPlan], path: String) throws -> [[ChartPlacement]] {
+        var plansByTitle: [String: SheetPlan] = [:]
+        for (sheet, plan) in zip(sheets, plans) { plansByTitle[sheet.title] = plan }
+        return try zip(sheets, plans).map { sheet, plan in
+            try sheet.charts.map { chart in
+                func failure(_ message: String) -> XLSXError {
+                    XLSXError(path: path, operation: "drawing the chart '\(chart.title)' on sheet '\(sheet.title)'", message: message, code: 0)
+                }
+                guard !chart.series.isEmpty else { throw failure("it has no series") }
+                guard chart.width > 0, chart.height > 0 else { throw failure("its size (\(chart.width) × \(chart.height) pixels) is empty") }
+                let corner = plan.anchor(chart.row)
+                guard chart.row >= 0, chart.column >= 0, corner.row < XLSXWriter.rowsPerSheet, chart.column < XLSXWriter.columnsPerSheet
+                else {
+                    throw failure("its corner (row \(chart.row), column \(chart.column)) is outside the sheet")
+                }
+                func formula(_ range: ReportChart.Range, _ role: String) throws -> String {
+                    guard let target = plansByTitle[range.sheet] else {
+                        throw failure("\(role): the workbook has no sheet '\(range.sheet)'")
+                    }
+                    guard target.tables.indices.contains(range.table) else {
+                        throw failure("\(role): sheet '\(range.sheet)' has no table \(range.table) (its tables are 0 to \(target.tables.count - 1))")
+                    }
+                    let table = target.tables[range.table]
+                    guard table.roles.indices.contains(range.column) else {
+                        throw failure(
+                            "\(role): table \(range.table) of sheet '\(range.sheet)' has no column \(range.column) (its columns are 0 to \(table.roles.count - 1))")
+                    }
+                    guard let stretch = target.firstStretch(table.header + 1, count: table.rows) else {
+                        throw failure("\(role): table \(range.table) of sheet '\(range.sheet)' has no data rows")
+                    }
+                    let letters = columnLetters(range.column)
+                    return "=" + quotedSheetName(target.names[stretch.part]) + "!$\(letters)$\(stretch.first + 1):$\(letters)$\(stretch.last + 1)"
+                }
+                let categories = try formula(chart.categories, "its categories")
+                let categoryFormat: String?
+                switch plansByTitle[chart.categories.sheet]?.tables[chart.categories.table].roles[chart.categories.column] {
+                case .date: categoryFormat = "yyyy-mm-dd"
+                case .dateTime: categoryFormat = "yyyy-mm-dd hh:mm"
+                default: categoryFormat = nil
+                }
+                let series = try chart.series.map { series in
+                    ChartPlacement.Series(name: series.name, values: try formula(series.values, "its series '\(series.name)'"))
+                }
+                return ChartPlacement(
+                    chart: chart, part: corner.part, row: corner.row, column: chart.column, categories: categories,
+                    categoryFormat: categoryFormat, series: series)
+            }
+        }
     }
 
     /// `Journal (2)`: the title cut so that the name stays within Excel's 31 characters.
@@ -227,8 +343,10 @@ struct SheetRenderer {
     private var widths: [Double] = []
     private var linkCount = 0
 
-    mutating func write(_ sheet: ReportSheet, _ plan: XLSXWriter.SheetPlan) throws {
+    mutating func write(_ sheet: ReportSheet, _ plan: XLSXWriter.SheetPlan, charts: [XLSXWriter.ChartPlacement]) throws {
         var worksheet: XLSXWorksheet?
+        /// The sheet's parts, for the charts drawn on them once the rows are written.
+        var parts: [XLSXWorksheet] = []
         var filtered = false
         /// Where each table's data rows landed: (part name, first row, last row), for column sums.
         var dataRuns: [[(name: String, first: Int, last: Int)]] = Array(repeating: [], count: sheet.tables.count)
@@ -241,6 +359,7 @@ struct SheetRenderer {
             case .part(let index):
                 try finishPart()
                 worksheet = try workbook.addWorksheet(name: plan.names[index])
+                parts.append(worksheet!)
                 widths = []
                 linkCount = 0
                 filtered = false
@@ -285,6 +404,26 @@ struct SheetRenderer {
             }
         }
         try finishPart()
+        for placement in charts { try draw(placement, on: parts[placement.part]) }
+    }
+
+    /// A chart on one part of its sheet (libxlsxwriter positions it when the workbook closes, over
+    /// the column widths set by then).
+    private func draw(_ placement: XLSXWriter.ChartPlacement, on worksheet: XLSXWorksheet) throws {
+        let kind: XLSXChart.Kind
+        switch placement.chart.kind {
+        case .line: kind = .line
+        case .column: kind = .column
+        case .stackedColumn: kind = .stackedColumn
+        case .bar: kind = .bar
+        }
+        let chart = try workbook.addChart(kind, title: placement.chart.title)
+        for series in placement.series {
+            try chart.addSeries(name: series.name, categories: placement.categories, values: series.values)
+        }
+        if let title = placement.chart.valueAxisTitle { try chart.setValueAxisTitle(title) }
+        if let format = placement.categoryFormat { try chart.setCategoryAxisNumberFormat(format) }
+        try worksheet.insertChart(chart, placement.row, placement.column, width: placement.chart.width, height: placement.chart.height)
     }
 
     /// Whether a total's formula is the sum of its whole column as the table makes it alone on a
