@@ -36,6 +36,13 @@ public struct BooksAsKnown {
     public let reconciliation: Reconciliation
     /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
     public let writeOffs: [WriteOffClearing]
+    /// Per closed period, the rows learnt since the latest close that change it (`file.csv:12`, in
+    /// ledger order): the late rows behind its prior-period adjustment, whose memo names the first
+    /// ten. Empty when nothing is closed.
+    public let lateRows: [Period: [String]]
+    /// The catalogue rows known at `knownAt`, in ledger order (a later row for a SKU supersedes the
+    /// earlier one whole).
+    public let items: [StoredRow]
 
     /// `closesBefore`: only the closes of periods before this one count (the books as they stood
     /// when that period was closed, for checking what was posted then).
@@ -103,13 +110,15 @@ public struct BooksAsKnown {
             }
         }
         firstBusinessDate = firstDate
+        self.lateRows = lateRows
+        items = try store.rows(of: .items, knownAt: knownAt)
         phases.mark("load rows")
         if useCache {
             costs = .cached(store)
             postings = try costs.postings()
             phases.mark("cost cache")
         } else {
-            let runs = try Costs.runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+            let runs = try Costs.runs(events: events, items: items.map(\.row))
             phases.mark("cost runs")
             costs = .computed(runs)
             postings = try costs.postings()

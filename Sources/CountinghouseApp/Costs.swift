@@ -42,10 +42,7 @@ public enum Costs {
     /// ingest never goes back in time), so the rows known at T are those of the files up to the
     /// last one recorded by T.
     public static func runs(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
-        if let sku {
-            let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
-            return try store.costRuns(skus: [sku], throughFileID: throughFile)
-        }
+        if let sku { return try runs(store, knownAt: knownAt, skus: [sku]) }
         var events: [CostEvent] = []
         for kind in stockKinds {
             for stored in try store.rows(of: kind, knownAt: knownAt) {
@@ -54,6 +51,13 @@ public enum Costs {
             }
         }
         return try runs(events: events, items: try store.rows(of: .items, knownAt: knownAt).map(\.row))
+    }
+
+    /// Engine runs of the given SKUs over their rows recorded by `knownAt`, read through the ledger's
+    /// SKU index (see above), in SKU byte order.
+    public static func runs(_ store: any LedgerStore, knownAt: Instant, skus: Set<String>) throws -> [SKUCostRun] {
+        let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
+        return try store.costRuns(skus: skus, throughFileID: throughFile)
     }
 
     /// Engine runs over events already read, with the catalogue rows known at the same time.
@@ -99,6 +103,17 @@ public enum CostView {
         switch self {
         case .cached(let store): return try store.cachedStockPostings()
         case .computed(let runs): return runs.flatMap(\.stockPostings)
+        }
+    }
+
+    /// The engine runs of the given SKUs, as known at `knownAt` (the time this view is of), in SKU
+    /// byte order: a computed view's own runs; the cache holds no runs (only what they produced),
+    /// so from the cache the engine runs those SKUs over their rows recorded by then, as `trail`
+    /// does. Either way the same runs, hence the same trails.
+    public func runs(skus: Set<String>, knownAt: Instant) throws -> [SKUCostRun] {
+        switch self {
+        case .cached(let store): return try Costs.runs(store, knownAt: knownAt, skus: skus)
+        case .computed(let runs): return runs.filter { skus.contains($0.sku) }
         }
     }
 }

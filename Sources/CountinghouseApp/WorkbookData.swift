@@ -1,0 +1,278 @@
+// The rows behind the workbook's sheets that the report folder has no file for (the report
+// module's `WorkbookTables` lays them out): a span's stock trail, the outflows still pending, the
+// prior-period adjustments with their late rows, what to reorder, the daily sales and margin per
+// location, and the ageing of the reconciliation's exceptions.
+//
+// Place in the pipeline: after `BooksAsKnown`; everything here is taken from what the books already
+// hold (their cost view, journal, ledger rows, catalogue and reconciliation), never from a second
+// reading of the ledger. A cost view read from the cache and one computed by the engine give the
+// same rows. Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`),
+// so an item's last row is its valuation at the span's end; the daily net sales and cost of goods
+// sold add up to the trial balance's movements of those accounts over the span.
+// Errors a user can see: `OutOfRange` when a sum passes 64 bits.
+import CountinghouseCore
+import CountinghouseReport
+import CountinghouseStore
+
+public enum WorkbookData {
+    // MARK: Stock trail
+
+    /// Per SKU and location (or `IN_TRANSIT`) with a stock movement in the span: its OPENING row
+    /// (units, value and pending units before the span), then each movement of the span in the
+    /// costing order with the running figures after it — exactly the rows `trail --sku --location`
+    /// shows for it, through the span's end. By SKU, then location (byte order), then sequence.
+    public static func stockTrail(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [StockTrailRow] {
+        try stockTrail(costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+    }
+
+    /// The same from a cost view and the stock rows known at `knownAt` (the ones the view is of).
+    static func stockTrail(
+        costs: CostView, knownAt: Instant, rowsOfKind: [LedgerKind: [StoredRow]], span: ReportSpan, context: AppContext
+    ) throws -> [StockTrailRow] {
+        let start = context.startOfDay(span.firstDay)
+        let end = context.startOfDay(span.endDay)
+        let lastInstant = Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)
+        // The SKUs that moved in the span, from the rows the books read anyway: only their runs are
+        // needed (from the cache, only theirs are run).
+        var moved = Set<String>()
+        for kind in stockKinds {
+            for stored in rowsOfKind[kind] ?? [] {
+                guard let occurredAt = stored.row.occurredAt, occurredAt >= start, occurredAt < end,
+                    let sku = stored.row["sku"].textValue
+                else { continue }
+                moved.insert(sku)
+            }
+        }
+        var rows: [StockTrailRow] = []
+        for run in try costs.runs(skus: moved, knownAt: knownAt) {
+            let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for location in locations {
+                // The one running-sum rule: the item's trail through the span's end, split at its start.
+                var opening = StockTrailRow(
+                    sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
+                    quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: [])
+                var movements: [StockTrailRow] = []
+                for line in try CostTrail.lines(run, location: location, through: lastInstant) {
+                    guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
+                    let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
+                    if occurredAt < start {
+                        (opening.quantityOnHand, opening.valueOnHand, opening.pendingOnHand) = (units, value, pending)
+                        continue
+                    }
+                    movements.append(
+                        StockTrailRow(
+                            sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
+                            value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
+                            documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
+                }
+                rows.append(opening)
+                rows += movements
+            }
+        }
+        return rows
+    }
+
+    // MARK: Pending costs
+
+    /// The outflows that occurred before the span's end with units still pending as known at the
+    /// books' time, oldest first (then by outflow id, byte order), each with how its provisional
+    /// cost was priced and its age in days at the span's last day.
+    public static func pendingCosts(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [PendingCostRow] {
+        try pendingCosts(costs: books.costs, span: span, context: context)
+    }
+
+    static func pendingCosts(costs: CostView, span: ReportSpan, context: AppContext) throws -> [PendingCostRow] {
+        let end = context.startOfDay(span.endDay)
+        let lines = try costs.cogs(from: Instant(nanosecondsSinceEpoch: .min), to: end).filter {
+            $0.occurredAt < end && $0.pendingQuantity > 0
+        }
+        let offset = context.offset
+        return lines.sorted { a, b in
+            a.occurredAt != b.occurredAt ? a.occurredAt < b.occurredAt : a.outflowID.utf8.lexicographicallyPrecedes(b.outflowID.utf8)
+        }.map { line in
+            let businessDate = line.occurredAt.civilDate(offsetSeconds: offset(line.occurredAt))
+            return PendingCostRow(
+                outflow: line, pricedBy: WorkbookTables.pricing(flags: line.flags),
+                ageDays: span.lastDay.daysSinceEpoch - businessDate.daysSinceEpoch)
+        }
+    }
+
+    // MARK: Prior-period adjustments
+
+    /// The prior-period adjustment entries dated in the span, each with every late row behind it.
+    /// Adjustments the books computed now carry the late rows the books collected. Adjustments
+    /// posted with a closed period carry the late rows that close saw: those learnt after the
+    /// close before it and by its own, which the books as known at that close (with only the
+    /// closes before it) collect again — the ledger is append-only, so they are the same rows.
+    public static func priorPeriodAdjustments(_ session: Session, books: BooksAsKnown, span: ReportSpan) throws
+        -> [PriorPeriodAdjustment]
+    {
+        var lateRowsPostedWith: [Period: [Period: [String]]] = [:]
+        var adjustments: [PriorPeriodAdjustment] = []
+        for entry in JournalOutputs.entries(books.entries, in: span) {
+            guard let about = entry.aboutPeriod else { continue }
+            let lateRows: [Period: [String]]
+            if let closed = books.closedPeriod(containing: entry.date) {
+                if let known = lateRowsPostedWith[closed.period] {
+                    lateRows = known
+                } else {
+                    lateRows = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span).lateRows
+                    lateRowsPostedWith[closed.period] = lateRows
+                }
+            } else {
+                lateRows = books.lateRows
+            }
+            adjustments.append(PriorPeriodAdjustment(entry: entry, lateRows: lateRows[about] ?? []))
+        }
+        return adjustments
+    }
+
+    // MARK: Reorder
+
+    /// The quantity to order for a position, or nil when it needs none. The rule: a position needs
+    /// reordering when its units available, on hand less pending (`quantityOnHand −
+    /// pendingQuantity`), are at or below the reorder point; the suggested quantity is the smallest
+    /// that brings them above the reorder point (reorder point − available + 1), rounded up to a
+    /// whole multiple of the reorder quantity when the catalogue gives one (a positive one).
+    /// Summed without overflow; a quantity beyond 64 bits is an error naming the SKU and location.
+    public static func suggestedQuantity(
+        quantityOnHand: Int64, pendingQuantity: Int64, reorderPoint: Int64, reorderQuantity: Int64?, what: @autoclosure () -> String
+    ) throws(OutOfRange) -> Int64? {
+        // reorder point − (on hand − pending) + 1: positive exactly when the position needs reordering.
+        var needed = Sum(reorderPoint) - Sum(quantityOnHand) + Sum(pendingQuantity) + Sum(1)
+        guard needed.total > 0 else { return nil }
+        if let multiple = reorderQuantity, multiple > 0 {
+            let remainder = needed.total % Int128(multiple)
+            // Less than `multiple` to add, so within 64 bits.
+            if remainder != 0 { needed += Int64(Int128(multiple) - remainder) }
+        }
+        return try needed.value("the quantity to reorder of \(what())")
+    }
+
+    /// The positions at the span's end at or below their catalogue reorder point
+    /// (`suggestedQuantity`'s rule), by location, then SKU (byte order). Every location where the
+    /// SKU has a position at the end of the span counts, a position of nothing included (goods in
+    /// transit are at no location); the catalogue row of a SKU is its latest known at the books'
+    /// time, and a SKU without a reorder point is never listed.
+    public static func reorder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [ReorderRow] {
+        try reorder(costs: books.costs, items: books.items.map(\.row), span: span, context: context)
+    }
+
+    static func reorder(costs: CostView, items: [LedgerRow], span: ReportSpan, context: AppContext) throws -> [ReorderRow] {
+        var catalogue: [String: CatalogueItem] = [:]
+        // Ledger order: a later row for a SKU supersedes the earlier one whole.
+        for row in items {
+            let item = CatalogueItem(row)
+            catalogue[item.sku] = item
+        }
+        let end = context.startOfDay(span.endDay)
+        var rows: [ReorderRow] = []
+        for position in try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
+        where position.location != inTransitLocation {
+            guard let item = catalogue[position.sku], let reorderPoint = item.reorderPoint,
+                let suggested = try suggestedQuantity(
+                    quantityOnHand: position.quantityOnHand, pendingQuantity: position.pendingQuantity, reorderPoint: reorderPoint,
+                    reorderQuantity: item.reorderQuantity, what: "\(position.sku) at \(position.location)")
+            else { continue }
+            rows.append(
+                ReorderRow(
+                    sku: position.sku, name: item.name, location: position.location, quantityOnHand: position.quantityOnHand,
+                    pendingQuantity: position.pendingQuantity, reorderPoint: reorderPoint, reorderQuantity: item.reorderQuantity,
+                    suggestedQuantity: suggested))
+        }
+        return rows.sorted { a, b in
+            if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
+            return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8)
+        }
+    }
+
+    // MARK: Daily
+
+    /// Per day of the span and location: net sales, cost of goods sold and gross margin (net sales −
+    /// cost of goods sold), from the journal entries dated in the span — prior-period adjustments
+    /// included, so the days add up to the trial balance's movements. Net sales are the credits less
+    /// the debits of the sales accounts (the chart's sales, sales returns and sales discounts: gross
+    /// sales less returns and discounts); cost of goods sold the debits less the credits of its
+    /// account (shrinkage and complimentary goods have their own). The locations are those of any
+    /// journal line in the span (a sales or cost line without one as the empty location); every
+    /// day × location is listed, zero when nothing happened. By date, then location (byte order).
+    public static func daily(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [DailyRow] {
+        try daily(books.entries, span: span, chart: context.configuration.chart)
+    }
+
+    static func daily(_ allEntries: [JournalEntry], span: ReportSpan, chart: ChartOfAccounts) throws -> [DailyRow] {
+        let salesCodes = Set([chart[.sales].code, chart[.salesReturns].code, chart[.salesDiscounts].code])
+        let cogsCode = chart[.costOfGoodsSold].code
+        struct DayLocation: Hashable {
+            var date: CivilDate
+            var location: String
+        }
+        var netSales: [DayLocation: Sum] = [:]
+        var cogs: [DayLocation: Sum] = [:]
+        var locations = Set<String>()
+        for entry in JournalOutputs.entries(allEntries, in: span) {
+            for line in entry.lines {
+                let key = DayLocation(date: entry.date, location: line.location)
+                if salesCodes.contains(line.account.code) {
+                    netSales[key, default: Sum()] -= line.amount
+                    locations.insert(line.location)
+                } else if line.account.code == cogsCode {
+                    cogs[key, default: Sum()] += line.amount
+                    locations.insert(line.location)
+                } else if !line.location.isEmpty {
+                    locations.insert(line.location)
+                }
+            }
+        }
+        let sortedLocations = locations.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var rows: [DailyRow] = []
+        for day in span.firstDay.daysSinceEpoch...span.lastDay.daysSinceEpoch {
+            let date = CivilDate(daysSinceEpoch: day)
+            for location in sortedLocations {
+                let key = DayLocation(date: date, location: location)
+                let (sales, cost) = (netSales[key] ?? Sum(), cogs[key] ?? Sum())
+                let what = "the daily figures of \(location) on \(date)"
+                rows.append(
+                    DailyRow(
+                        date: date, location: location, netSales: try sales.value("\(what) (net sales)"),
+                        cogs: try cost.value("\(what) (cost of goods sold)"),
+                        grossMargin: try (sales - cost).value("\(what) (gross margin)")))
+            }
+        }
+        return rows
+    }
+
+    // MARK: Reconciliation ageing
+
+    /// The age buckets, youngest first: a label and the oldest age (in days) it holds (nil: no limit).
+    public static let ageingBuckets: [(label: String, upToDays: Int64?)] = [
+        ("0–7 days", 7), ("8–30 days", 30), ("31–60 days", 60), ("61–90 days", 90), ("over 90 days", nil),
+    ]
+
+    /// The reconciliation items open at the span's end that need a person (an exception status),
+    /// per age bucket at the span's end, every bucket listed: how many and their amount — the
+    /// amount `reconcile`'s summary shows for an exception (its difference, else its settled
+    /// amount, else its POS amount).
+    public static func reconciliationAgeing(_ report: ReconciliationReport) throws -> [AgeingBucket] {
+        var counts = [Int64](repeating: 0, count: ageingBuckets.count)
+        var amounts = [Sum](repeating: Sum(), count: ageingBuckets.count)
+        for row in report.rows where row.status.isException {
+            // Only an open item has an age (SEMANTICS §6.7).
+            guard let age = row.ageDays else { continue }
+            let bucket = ageingBuckets.firstIndex { $0.upToDays.map { age <= $0 } ?? true } ?? ageingBuckets.count - 1
+            counts[bucket] += 1
+            amounts[bucket] += row.difference ?? row.settledAmount ?? row.posAmount ?? 0
+        }
+        return try ageingBuckets.indices.map { index throws(OutOfRange) in
+            AgeingBucket(
+                label: ageingBuckets[index].label, items: counts[index],
+                amount: try amounts[index].value("the open exceptions aged \(ageingBuckets[index].label)"))
+        }
+    }
+
+    /// The same for the books' reconciliation of the span (as of the end of its last day).
+    public static func reconciliationAgeing(_ books: BooksAsKnown, span: ReportSpan) throws -> [AgeingBucket] {
+        try reconciliationAgeing(try books.reconciliation.report(span))
+    }
+}

@@ -1,0 +1,307 @@
+// The workbook's sheets on the sample chain, each against a figure computed another way: the stock
+// trail against `trail` for every item and against valuation.csv at the span's end; the pending
+// costs, stock trail and reorder rows the same from the cost cache as from the engine; the daily
+// figures against the trial balance; the ageing against the reconciliation's rows; the
+// prior-period adjustments' late rows against the ledger, before and after the period posting them
+// is closed. One ledger is built for all (the chain takes a while), and the close comes last.
+import CountinghouseCore
+import CountinghouseReport
+import CountinghouseStore
+import Testing
+
+@testable import CountinghouseApp
+
+@Suite struct WorkbookSampleChainTests {
+    static let october = ReportSpan.period("2026-10")!
+    static let november = ReportSpan.period("2026-11")!
+
+    @Test func sampleChainSheets() throws {
+        let chain = try SampleChainLedger("workbook")
+        defer { chain.remove() }
+        let books = try BooksAsKnown(chain.session, knownAt: chain.context.knownNow)
+        for span in [Self.october, Self.november, ReportSpan(firstDay: CivilDate(text: "2026-11-10")!, lastDay: CivilDate(text: "2026-11-16")!)!] {
+            try stockTrailAgreesWithTrailAndValuation(chain, books, span)
+            try sheetsAreTheSameFromTheCacheAndFromTheEngine(chain, books, span)
+            try pendingCostsAreOldestFirstAndPriced(chain, books, span)
+            try dailyFiguresAddUpToTheTrialBalance(chain, books, span)
+            try ageingAddsUpTheOpenExceptions(books, span)
+        }
+        // As known on October 22, before the seasonal candle's late receipt at S02: costs from the
+        // engine, and outflows still pending.
+        let early = try BooksAsKnown(chain.session, knownAt: .at(Instant(date: CivilDate(text: "2026-10-23")!, secondOfDay: 3 * 3600)))
+        guard case .computed = early.costs else {
+            Issue.record("the books as known on October 22 should compute their costs")
+            return
+        }
+        try stockTrailAgreesWithTrailAndValuation(chain, early, Self.october)
+        try pendingCostsAreOldestFirstAndPriced(chain, early, Self.october, expectingSome: true)
+        try reorderRowsFollowTheRuleOnTheSampleCatalogue(chain, books, Self.november)
+        try priorPeriodAdjustmentsCarryEveryLateRow(chain, books)
+    }
+
+    // MARK: Stock trail
+
+    /// Every item's rows are `trail`'s movements through the span's end (the OPENING row its
+    /// figures before the span); the last row of each item is its valuation.csv row.
+    func stockTrailAgreesWithTrailAndValuation(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let context = chain.context
+        let rows = try WorkbookData.stockTrail(books, span: span, context: context)
+        #expect(!rows.isEmpty)
+        let start = context.startOfDay(span.firstDay)
+        let end = context.startOfDay(span.endDay)
+        let lastInstant = Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)
+        let valuation = try CostJobs.costFiles(chain.session, span: span, knownAt: books.knowledge).valuation
+        var valuationRows: [SKULocation: [ReportCell]] = [:]
+        for row in valuation.rows {
+            guard case .inputText(let sku) = row[0], case .inputText(let location) = row[1] else { continue }
+            valuationRows[SKULocation(sku: sku, location: location)] = row
+        }
+        var items: [SKULocation] = []
+        var rowsOfItem: [SKULocation: [StockTrailRow]] = [:]
+        for row in rows {
+            let key = SKULocation(sku: row.sku, location: row.location)
+            if rowsOfItem[key] == nil { items.append(key) }
+            rowsOfItem[key, default: []].append(row)
+        }
+        #expect(items == items.sorted(), "by SKU, then location")
+        for item in items {
+            let itemRows = rowsOfItem[item]!
+            let trail = try CostJobs.trail(chain.session, sku: item.sku, location: item.location, asOf: lastInstant, knownAt: books.knowledge)
+            // The trail's movement lines (not the layer lines under them) as running figures.
+            let movements = trail.rows.filter { row in
+                if case .text(let event) = row[1] { return !event.hasPrefix(" ") }
+                return false
+            }
+            func instant(_ cell: ReportCell) -> Instant? {
+                if case .dateTime(let instant, _) = cell { return instant }
+                return nil
+            }
+            let before = movements.filter { instant($0[0])! < start }
+            let during = movements.filter { instant($0[0])! >= start }
+            #expect(itemRows.first?.event == "OPENING")
+            #expect(itemRows.first?.occurredAt == start)
+            let opening = before.last.map { [$0[7], $0[8], $0[9]] }
+                ?? [.integer(0), .money(0, exponent: 2), .integer(0)]
+            #expect(
+                [ReportCell.integer(itemRows[0].quantityOnHand), .money(itemRows[0].valueOnHand, exponent: 2), .integer(itemRows[0].pendingOnHand)]
+                    == opening, "\(item.sku) at \(item.location): opening")
+            #expect(!during.isEmpty, "\(item.sku) at \(item.location) moved in \(span)")
+            #expect(itemRows.count == during.count + 1, "\(item.sku) at \(item.location)")
+            for (row, line) in zip(itemRows.dropFirst(), during) {
+                let mine: [ReportCell] = [
+                    .dateTime(row.occurredAt, offsetSeconds: context.offset(row.occurredAt)), .text(row.event),
+                    row.documentID.map(ReportCell.inputText) ?? .empty, row.lineNumber.map(ReportCell.integer) ?? .empty,
+                    row.quantity.map(ReportCell.integer) ?? .empty, row.value.map { ReportCell.money($0, exponent: 2) } ?? .empty,
+                    .integer(row.quantityOnHand), .money(row.valueOnHand, exponent: 2), .integer(row.pendingOnHand),
+                    .text(row.flags.joined(separator: ";")), row.source.map(ReportCell.inputText) ?? .empty,
+                ]
+                let theirs = [line[0], line[1], line[2], line[3], line[4], line[5], line[7], line[8], line[9], line[10], line[12]]
+                #expect(mine == theirs, "\(item.sku) at \(item.location)")
+            }
+            // The running figures are sums of the movements.
+            var units = itemRows[0].quantityOnHand
+            var value = itemRows[0].valueOnHand
+            for row in itemRows.dropFirst() {
+                units += row.quantity ?? 0
+                value += row.value ?? 0
+                #expect(row.quantityOnHand == units && row.valueOnHand == value, "\(item.sku) at \(item.location)")
+            }
+            let last = itemRows.last!
+            let position = StockPosition(
+                sku: item.sku, location: item.location, quantityOnHand: last.quantityOnHand, value: last.valueOnHand,
+                pendingQuantity: last.pendingOnHand)
+            if position.isZero {
+                #expect(valuationRows[item] == nil, "\(item.sku) at \(item.location): nothing left, not in valuation.csv")
+            } else {
+                #expect(
+                    valuationRows[item] == CostTables.valuation([position], exponent: 2).rows.first,
+                    "\(item.sku) at \(item.location): its last row is its valuation row")
+            }
+        }
+        // And the table lays every row out.
+        let table = WorkbookTables.stockTrail(rows, exponent: 2, offset: context.offset)
+        #expect(table.name == "stock_trail")
+        #expect(table.rows.count == rows.count)
+    }
+
+    // MARK: Cache and engine
+
+    /// A cost view read from the cache and one the engine computes give the same rows.
+    func sheetsAreTheSameFromTheCacheAndFromTheEngine(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let store = chain.session.store
+        let context = chain.context
+        let knownAt = books.knownAt
+        guard case .cached = books.costs else {
+            Issue.record("the books as known now should read their costs from the cache")
+            return
+        }
+        let computed = CostView.computed(try Costs.runs(store, knownAt: knownAt, sku: nil))
+        let cached = CostView.cached(store)
+        let trailFromCache = try WorkbookData.stockTrail(
+            costs: cached, knownAt: knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+        let trailFromEngine = try WorkbookData.stockTrail(
+            costs: computed, knownAt: knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+        #expect(trailFromCache == trailFromEngine)
+        #expect(
+            try WorkbookData.pendingCosts(costs: cached, span: span, context: context)
+                == WorkbookData.pendingCosts(costs: computed, span: span, context: context))
+        let items = books.items.map(\.row)
+        #expect(
+            try WorkbookData.reorder(costs: cached, items: items, span: span, context: context)
+                == WorkbookData.reorder(costs: computed, items: items, span: span, context: context))
+    }
+
+    // MARK: Pending costs
+
+    func pendingCostsAreOldestFirstAndPriced(
+        _ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan, expectingSome: Bool = false
+    ) throws {
+        let context = chain.context
+        let rows = try WorkbookData.pendingCosts(books, span: span, context: context)
+        if expectingSome { #expect(!rows.isEmpty) }
+        let end = context.startOfDay(span.endDay)
+        // Every outflow with pending units by the span's end, from the engine's own outflows.
+        let expected = try Costs.runs(chain.session.store, knownAt: books.knownAt, sku: nil).flatMap(\.cogsLines)
+            .filter { $0.occurredAt < end && $0.pendingQuantity > 0 }
+        #expect(Set(rows.map(\.outflow)) == Set(expected))
+        #expect(rows.count == expected.count)
+        for (earlier, later) in zip(rows, rows.dropFirst()) {
+            let a = earlier.outflow
+            let b = later.outflow
+            #expect(a.occurredAt < b.occurredAt || (a.occurredAt == b.occurredAt && a.outflowID.utf8.lexicographicallyPrecedes(b.outflowID.utf8)))
+        }
+        for row in rows {
+            // Pending units are priced somehow: by a fallback, or by a provisional layer's value.
+            #expect(!row.pricedBy.isEmpty, "\(row.outflow.outflowID) \(row.outflow.flags)")
+            let date = row.outflow.occurredAt.civilDate(offsetSeconds: context.offset(row.outflow.occurredAt))
+            #expect(row.ageDays == span.lastDay.daysSinceEpoch - date.daysSinceEpoch)
+            #expect(row.ageDays >= 0)
+        }
+        let table = WorkbookTables.pendingCosts(rows, exponent: 2, offset: context.offset)
+        #expect(table.rows.count == rows.count)
+        let total = rows.reduce(Int64(0)) { $0 + $1.outflow.provisionalCost }
+        #expect(table.totals?[8].value == .money(total, exponent: 2))
+    }
+
+    // MARK: Daily
+
+    /// Summed over the days and locations, net sales and cost of goods sold are the trial
+    /// balance's movements of those accounts over the span.
+    func dailyFiguresAddUpToTheTrialBalance(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let context = chain.context
+        let chart = context.configuration.chart
+        let rows = try WorkbookData.daily(books, span: span, context: context)
+        let balance = try JournalOutputs.trialBalance(books.entries, span: span, chart: chart)
+        func movement(_ roles: [AccountRole]) -> Int64 {
+            let codes = Set(roles.map { chart[$0].code })
+            return balance.filter { codes.contains($0.account.code) }.reduce(0) { $0 + $1.debit - $1.credit }
+        }
+        let netSales = -movement([.sales, .salesReturns, .salesDiscounts])
+        let cogs = movement([.costOfGoodsSold])
+        #expect(netSales != 0 && cogs != 0)
+        #expect(rows.reduce(0) { $0 + $1.netSales } == netSales)
+        #expect(rows.reduce(0) { $0 + $1.cogs } == cogs)
+        for row in rows { #expect(row.grossMargin == row.netSales - row.cogs) }
+        // Every day × location, the locations being those of the span's journal lines.
+        let locations = Set(JournalOutputs.entries(books.entries, in: span).flatMap(\.lines).map(\.location).filter { !$0.isEmpty })
+        let days = Int(span.lastDay.daysSinceEpoch - span.firstDay.daysSinceEpoch + 1)
+        #expect(Set(rows.map(\.location)) == locations)
+        #expect(rows.count == days * locations.count)
+        #expect(Set(rows.map { "\($0.date) \($0.location)" }).count == rows.count)
+        #expect(rows.first?.date == span.firstDay && rows.last?.date == span.lastDay)
+        let table = WorkbookTables.daily(rows, exponent: 2)
+        #expect(table.totals?[2].value == .money(netSales, exponent: 2))
+        #expect(table.totals?[3].value == .money(cogs, exponent: 2))
+    }
+
+    // MARK: Ageing
+
+    func ageingAddsUpTheOpenExceptions(_ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let report = try books.reconciliation.report(span)
+        let buckets = try WorkbookData.reconciliationAgeing(report)
+        #expect(buckets.map(\.label) == ["0–7 days", "8–30 days", "31–60 days", "61–90 days", "over 90 days"])
+        let open = report.rows.filter { $0.status.isException && $0.ageDays != nil }
+        #expect(buckets.reduce(0) { $0 + $1.items } == Int64(open.count))
+        #expect(buckets.reduce(0) { $0 + $1.amount } == open.reduce(0) { $0 + ($1.difference ?? $1.settledAmount ?? $1.posAmount ?? 0) })
+        #expect(buckets[0].items == Int64(open.filter { $0.ageDays! <= 7 }.count))
+        #expect(buckets[4].items == Int64(open.filter { $0.ageDays! > 90 }.count))
+        let table = WorkbookTables.reconciliationAgeing(buckets, exponent: 2)
+        #expect(table.rows.count == 5)
+    }
+
+    // MARK: Reorder
+
+    /// Every position at the span's end of a SKU with a reorder point is listed exactly when the
+    /// rule says so, with the catalogue's latest row.
+    func reorderRowsFollowTheRuleOnTheSampleCatalogue(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let context = chain.context
+        let rows = try WorkbookData.reorder(books, span: span, context: context)
+        var latest: [String: CatalogueItem] = [:]
+        for stored in books.items { latest[CatalogueItem(stored.row).sku] = CatalogueItem(stored.row) }
+        #expect(latest.values.contains { $0.reorderPoint != nil }, "the sample catalogue has reorder points")
+        let end = context.startOfDay(span.endDay)
+        let positions = try books.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
+        var expected: [String] = []
+        for position in positions where position.location != "IN_TRANSIT" {
+            guard let point = latest[position.sku]?.reorderPoint, position.quantityOnHand - position.pendingQuantity <= point else { continue }
+            expected.append("\(position.location) \(position.sku)")
+        }
+        #expect(rows.map { "\($0.location) \($0.sku)" } == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for row in rows {
+            let available = row.quantityOnHand - row.pendingQuantity
+            #expect(available + row.suggestedQuantity > row.reorderPoint)
+            let step = row.reorderQuantity.flatMap { $0 > 0 ? $0 : nil } ?? 1
+            #expect(available + row.suggestedQuantity - step <= row.reorderPoint, "the smallest such quantity")
+            #expect(row.suggestedQuantity % step == 0)
+            #expect(row.reorderPoint == latest[row.sku]?.reorderPoint && row.name == latest[row.sku]?.name)
+        }
+        #expect(WorkbookTables.reorder(rows).rows.count == rows.count)
+    }
+
+    // MARK: Prior-period adjustments
+
+    /// November's adjustment for October carries every late row (its memo names only ten): the
+    /// rows learnt after October's close that are dated in October. Once November is closed, its
+    /// posted adjustment carries the same rows.
+    func priorPeriodAdjustmentsCarryEveryLateRow(_ chain: SampleChainLedger, _ books: BooksAsKnown) throws {
+        let context = chain.context
+        let store = chain.session.store
+        let octoberPeriod = Period("2026-10")!
+        let firstOpenDay = Self.november.firstDay
+        var late: [String] = []
+        for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
+            for stored in try store.rows(of: kind, knownAt: books.knownAt) where stored.recordedAt > SampleChainLedger.octoberClose {
+                guard let occurredAt = stored.row.occurredAt,
+                    occurredAt.civilDate(offsetSeconds: context.offset(occurredAt)) < firstOpenDay
+                else { continue }
+                late.append("\(stored.fileName):\(stored.sourceRow)")
+            }
+        }
+        #expect(late.count > 10, "more late rows than the memo names")
+        let adjustments = try WorkbookData.priorPeriodAdjustments(chain.session, books: books, span: Self.november)
+        #expect(adjustments.map(\.entry.id) == ["ADJUST:2026-11-01:2026-10"])
+        guard let adjustment = adjustments.first else { return }
+        #expect(adjustment.entry.aboutPeriod == octoberPeriod)
+        // No override of the sample is learnt after the close for a period with write-offs: the
+        // late rows are the dated rows.
+        #expect(adjustment.lateRows == late)
+        #expect(adjustment.entry.memo.contains(late.prefix(10).joined(separator: ", ") + " and \(late.count - 10) more"))
+        let table = WorkbookTables.priorPeriodAdjustments(adjustments, exponent: 2)
+        #expect(table.rows.count == adjustment.entry.lines.count)
+        #expect(table.rows.allSatisfy { $0[9] == .inputText(late.joined(separator: ";")) })
+        let debits = adjustment.entry.lines.reduce(Int64(0)) { $0 + $1.debit }
+        #expect(debits > 0)
+        #expect(table.totals?[5].value == .money(debits, exponent: 2) && table.totals?[6].value == .money(debits, exponent: 2))
+        if case .formula(let formula, _) = table.totals?[5] { #expect(formula == "SUM(F2:F\(table.rows.count + 1))") }
+
+        // November closed: its adjustment is now posted, and carries the late rows its close saw.
+        _ = try CloseJob.close(try chain.session(now: SampleChainLedger.now), period: Period("2026-11")!)
+        let closedBooks = try BooksAsKnown(chain.session, knownAt: context.knownNow)
+        #expect(closedBooks.closedPeriod(exactly: Self.november) != nil)
+        #expect(closedBooks.lateRows.isEmpty, "nothing learnt since November's close")
+        let posted = try WorkbookData.priorPeriodAdjustments(chain.session, books: closedBooks, span: Self.november)
+        #expect(posted.map(\.entry.id) == adjustments.map(\.entry.id))
+        #expect(posted.map(\.entry.lines) == adjustments.map(\.entry.lines))
+        #expect(posted.map(\.lateRows) == adjustments.map(\.lateRows))
+    }
+}
