@@ -27,6 +27,9 @@ public struct LocationConfiguration: Sendable, Hashable {
 public struct Configuration: Sendable, Hashable {
     /// A SQLite file path or a PostgreSQL URL.
     public var database: String = "countinghouse.sqlite"
+    /// The company the books are of, as the workbook's Summary and document properties name it
+    /// (empty: not named).
+    public var company: String = ""
     /// The ledger's functional currency (ISO 4217).
     public var currency: String = "USD"
     /// The reporting time zone (an IANA name such as `America/New_York`).
@@ -49,7 +52,7 @@ public struct Configuration: Sendable, Hashable {
     /// silently ignored).
     static let schema = ConfigurationSchema(
         keys: [
-            .init("database", .string), .init("currency", .string), .init("timezone", .string),
+            .init("database", .string), .init("company", .string), .init("currency", .string), .init("timezone", .string),
             .init("time_zone", .string, listed: false), .init("busy_timeout_seconds", .integer),
         ],
         arrays: [
@@ -65,6 +68,7 @@ public struct Configuration: Sendable, Hashable {
         let root = document.root
         var configuration = Configuration()
         if let database = root.string("database") { configuration.database = database }
+        if let company = root.string("company") { configuration.company = company }
         if let currency = root.string("currency") {
             let code = currency.uppercased()
             guard CurrencyTable.exponent(of: code) != nil else {

@@ -7,6 +7,7 @@ import Testing
             """
             # the chain
             database = "postgres://ledger@db/countinghouse"  # a comment
+            company = "Hansa Handel GmbH"
             currency = "eur"
             timezone = "Europe/Berlin"
 
@@ -19,6 +20,7 @@ import Testing
             code = "S01"
             """, fileName: "countinghouse.toml")
         #expect(configuration.database == "postgres://ledger@db/countinghouse")
+        #expect(configuration.company == "Hansa Handel GmbH")
         #expect(configuration.currency == "EUR")
         #expect(configuration.timeZone == "Europe/Berlin")
         #expect(configuration.locations == [
@@ -136,7 +138,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
@@ -202,7 +204,7 @@ import Testing
         // that look like a third one.
         ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
         ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
-        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
         // Values of the wrong type, named with their key.
         ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
         ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),
