@@ -25,9 +25,14 @@ public enum FolderWriter {
         "report.xlsx", "reconciliation.csv", "rollforward.csv", "payments.csv",
     ]
 
-    /// Replaces `folder` (created when missing) with exactly `files`, in one step.
-    public static func replace(_ folder: String, with files: [(name: String, content: String)]) throws(AppFailure) {
+    /// Replaces `folder` (created when missing) with exactly `files` and the files `moving` names
+    /// (already written beside the folder, e.g. the workbook: they are moved in, not copied, and
+    /// removed whatever happens), in one step.
+    public static func replace(
+        _ folder: String, with files: [(name: String, content: String)], moving written: [(name: String, path: String)] = []
+    ) throws(AppFailure) {
         let manager = FileManager.default
+        defer { for file in written { try? manager.removeItem(atPath: file.path) } }
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         let parent = target.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
@@ -58,9 +63,14 @@ public enum FolderWriter {
             for file in files {
                 try Data(file.content.utf8).write(to: temporary.appendingPathComponent(file.name))
             }
+            for file in written {
+                guard rename(file.path, temporary.appendingPathComponent(file.name).path) == 0 else {
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+            }
             // On disk before the swap: after a power cut the folder is the old one or the whole
             // new one, never new names with empty files.
-            for file in files { try sync(temporary.appendingPathComponent(file.name).path) }
+            for name in files.map(\.name) + written.map(\.name) { try sync(temporary.appendingPathComponent(name).path) }
             try sync(temporary.path)
         } catch {
             try? manager.removeItem(at: temporary)
@@ -101,6 +111,19 @@ public enum FolderWriter {
         }
         try? sync(parent.path)
         try? manager.removeItem(at: old)
+    }
+
+    /// Where to write a file that `replace` will move into `folder`: beside the folder (so the
+    /// move is a rename on the same file system), dotted and unique, its parent created.
+    public static func stagingPath(for folder: String, name: String) throws(AppFailure) -> String {
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
+        }
+        return parent.appendingPathComponent(".\(target.lastPathComponent).\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     }
 
     /// fsync(2) of a file or folder.

@@ -50,4 +50,29 @@ import Testing
         }
         #expect(error?.status == .cannotWrite)
     }
+
+    /// A file written beside the folder (the workbook) is moved in with the text files; when the
+    /// folder is refused, the staged file is removed all the same.
+    @Test func aStagedFileIsMovedInAndNeverLeftBehind() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("reports/2026-11")
+        let staged = try FolderWriter.stagingPath(for: folder.path, name: "report.xlsx")
+        #expect(URL(fileURLWithPath: staged).deletingLastPathComponent().path == root.appendingPathComponent("reports").path)
+        try Data([0x50, 0x4b, 0x03, 0x04]).write(to: URL(fileURLWithPath: staged))
+        try FolderWriter.replace(folder.path, with: [("journal.csv", "a\n")], moving: [("report.xlsx", staged)])
+        #expect(try listing(folder) == ["journal.csv", "report.xlsx"])
+        #expect(try Data(contentsOf: folder.appendingPathComponent("report.xlsx")) == Data([0x50, 0x4b, 0x03, 0x04]))
+        #expect(try listing(root.appendingPathComponent("reports")) == ["2026-11"])
+
+        let refused = root.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: refused, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: refused.appendingPathComponent("letter.txt"))
+        let second = try FolderWriter.stagingPath(for: refused.path, name: "report.xlsx")
+        try Data([1]).write(to: URL(fileURLWithPath: second))
+        #expect(throws: AppFailure.self) {
+            try FolderWriter.replace(refused.path, with: [("journal.csv", "a\n")], moving: [("report.xlsx", second)])
+        }
+        #expect(!FileManager.default.fileExists(atPath: second))
+        #expect(try listing(refused) == ["letter.txt"])
+    }
 }
