@@ -89,7 +89,8 @@ demo: deps build
 	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo
 	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
-	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, reconciliation.csv, rollforward.csv, payments.csv, run.json)"
+	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, reconciliation.csv, rollforward.csv, payments.csv, report.xlsx, run.json)"
+	@echo "workbooks (open them in Excel or LibreOffice): $(DEMO_DIR)/reports/2026-11/report.xlsx (November as known now) and $(DEMO_DIR)/reports-at-close/2026-10/report.xlsx (October as closed)"
 	@echo "card money: $(DEMO_DIR)/reconciled/2026-10/ and $(DEMO_DIR)/reconciled/2026-11/ (reconciliation.csv, rollforward.csv, payments.csv); one order's story: countinghouse payment S01-100075"
 
 sample:

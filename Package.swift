@@ -53,7 +53,10 @@ let package = Package(
         // every command, the nightly run and the workbook call.
         .target(
             name: "CountinghouseApp",
-            dependencies: ["CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseReport"]),
+            dependencies: [
+                "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseReport", "CountinghouseXLSX",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "countinghouse",
             dependencies: [

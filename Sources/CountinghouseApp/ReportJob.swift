@@ -12,44 +12,72 @@ import CountinghouseReport
 import CountinghouseStore
 import Foundation
 
-/// The files of a period's books (what a close posts): journal, trial balance, valuation and the
-/// hledger journal of a span. `costsAt`: where the valuation comes from when not `books` (a span
-/// ending inside a closed period takes it as known at that period's close, as its posted journal
-/// was).
-func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws -> ReportFolder {
+/// The tables of a period's books (what a close posts and a report's workbook shows): journal,
+/// trial balance, valuation and the hledger journal of a span. `costsAt`: where the valuation comes
+/// from when not `books` (a span ending inside a closed period takes it as known at that period's
+/// close, as its posted journal was).
+func booksTables(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws -> BooksTables {
     let exponent = context.currencyExponent
     let chart = context.configuration.chart
-    var folder = ReportFolder()
-    folder.add(csv: JournalTables.journal(JournalOutputs.entries(books.entries, in: span), exponent: exponent))
-    folder.add(csv: JournalTables.trialBalance(try JournalOutputs.trialBalance(books.entries, span: span, chart: chart), exponent: exponent))
+    let spanEntries = JournalOutputs.entries(books.entries, in: span)
+    let trialBalanceRows = try JournalOutputs.trialBalance(books.entries, span: span, chart: chart)
     let end = context.startOfDay(span.endDay)
-    folder.add(
-        csv: CostTables.valuation(
-            try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), exponent: exponent))
-    folder.add(
-        name: "journal.ledger",
-        text: LedgerWriter.render(
-            try JournalOutputs.spanJournal(books.entries, span: span, chart: chart), currency: context.configuration.currency,
-            exponent: exponent,
-            header: [
-                "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
-                "Check it with: hledger -f journal.ledger check -s; hledger -f journal.ledger bal",
-            ]))
+    let positions = try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
+    let ledger = LedgerWriter.render(
+        try JournalOutputs.spanJournal(books.entries, span: span, chart: chart), currency: context.configuration.currency,
+        exponent: exponent,
+        header: [
+            "Countinghouse journal for \(span), as known at \(context.describe(books.knowledge))",
+            "Check it with: hledger -f journal.ledger check -s; hledger -f journal.ledger bal",
+        ])
+    return BooksTables(
+        spanEntries: spanEntries, journal: JournalTables.journal(spanEntries, exponent: exponent), trialBalanceRows: trialBalanceRows,
+        trialBalance: JournalTables.trialBalance(trialBalanceRows, exponent: exponent), positions: positions,
+        valuation: CostTables.valuation(positions, exponent: exponent), ledger: ledger)
+}
+
+/// The files of a period's books (what a close posts): journal, trial balance, valuation and the
+/// hledger journal of a span.
+func booksFolder(_ tables: BooksTables) -> ReportFolder {
+    var folder = ReportFolder()
+    folder.add(csv: tables.journal)
+    folder.add(csv: tables.trialBalance)
+    folder.add(csv: tables.valuation)
+    folder.add(name: "journal.ledger", text: tables.ledger)
     return folder
+}
+
+func booksFolder(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws -> ReportFolder {
+    booksFolder(try booksTables(books, span: span, context: context, costsAt: costsAt))
 }
 
 /// A report folder's content and what to tell the person who asked for it.
 public struct Report: Sendable {
     public var span: ReportSpan
     public var knownAt: KnowledgeTime
+    /// The folder's text files but run.json (which names every file's checksum, the workbook's
+    /// too, and is made when the folder is written).
     public var files: ReportFolder
-    /// Each file's bytes, rendered once (run.json's checksums and the folder are made from them).
+    /// Each text file's bytes, rendered once.
     public var rendered: [(name: String, content: String)]
+    /// report.xlsx.
+    public var workbook: Workbook
+    /// What run.json says besides the outputs.
+    var run: RunDescription
     /// Journal entries dated in the span.
     public var entryCount: Int
     /// What the person should know about where the figures come from (a closed period's posted
     /// figures and drift, a span ending in a closed period).
     public var note: String
+}
+
+/// What produced a report folder (run.json without its outputs).
+struct RunDescription: Sendable {
+    var span: ReportSpan
+    var knownAt: Instant
+    var inputFiles: Int
+    var inputsDigest: String
+    var closedPeriods: [Period]
 }
 
 public enum ReportJob {
@@ -58,7 +86,9 @@ public enum ReportJob {
         let (store, context) = (session.store, session.context)
         let books = try BooksAsKnown(session, knownAt: knownAt)
         var files: ReportFolder
-        let cogs: ReportTable
+        let tables: BooksTables
+        var costBooks = books
+        var postedDifferences: [String] = []
         var note = ""
         // A closed period's reconciliation is the one as known at its close, like its books (and
         // its posted files, when its close posted them).
@@ -70,6 +100,11 @@ public enum ReportJob {
         if let closed = books.closedPeriod(exactly: span) {
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
+            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
+            costBooks = atClose
+            // The workbook's sheets: the posted entries, priced as at the close (what was posted).
+            tables = try booksTables(books, span: span, context: context, costsAt: atClose)
+            let recomputed = booksFolder(tables)
             files = ReportFolder()
             for name in ["journal.csv", "trial_balance.csv", "valuation.csv", "journal.ledger"] {
                 guard let posted = try store.postedFile(period: closed.period, name: name) else {
@@ -77,9 +112,10 @@ public enum ReportJob {
                 }
                 // Posted bytes, as they were: a closed period never changes.
                 files.add(name: name, text: posted.content)
+                if name != "journal.ledger", recomputed.files.first(where: { $0.name == name })?.rendered != posted.content {
+                    postedDifferences.append("the posted \(name) differs from the sheet (made by another version?): trust the posted file")
+                }
             }
-            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
-            cogs = try cogsTable(atClose.costs, span: span, context: context)
             reconciliationBooks = atClose
             postedReconciliation = try ReconcileJob.posted(session, closed.period)
             let drift = try Books.drift(of: closed, closed: books.closed, computed: books.computed)
@@ -93,35 +129,45 @@ public enum ReportJob {
             // its valuation and cost lines are as known at that period's close (they then agree
             // with the trial balance, and do not change after the close).
             let atClose = try BooksAsKnown(session, knownAt: .at(endClosed.closedAt), closesBefore: endClosed.span)
-            files = try booksFolder(books, span: span, context: context, costsAt: atClose)
-            cogs = try cogsTable(atClose.costs, span: span, context: context)
+            costBooks = atClose
+            tables = try booksTables(books, span: span, context: context, costsAt: atClose)
+            files = booksFolder(tables)
             note = "; it ends in \(endClosed.period), which is closed: valuation and cost lines as known at its close (\(context.display(endClosed.closedAt)))"
         } else {
-            files = try booksFolder(books, span: span, context: context)
-            cogs = try cogsTable(books.costs, span: span, context: context)
+            tables = try booksTables(books, span: span, context: context)
+            files = booksFolder(tables)
         }
+        let cogsLines = try cogsLines(costBooks.costs, span: span, context: context)
+        let cogs = cogsTable(cogsLines, span: span, context: context)
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
         for file in postedReconciliation ?? reconciliation.rendered { files.add(name: file.name, text: file.content) }
+        if let posted = postedReconciliation, posted.map(\.content) != reconciliation.rendered.map(\.content) {
+            postedDifferences.append("the posted reconciliation files differ from the sheets (made with another [reconciliation]?): trust the posted files")
+        }
         // SEMANTICS §6.7 / §7.8 at the span's end: the journal's card clearing and processor balance
         // against the open reconciliation items, per processor.
+        var ties: [String]?
         if tiesAreComparable, reconciliationBooks.reconciliation.itemDays != nil {
-            let ties = BooksChecks.cardMoneyTies(
+            let problems = BooksChecks.cardMoneyTies(
                 reconciliationBooks.entries, reconciliation: reconciliationBooks.reconciliation, periodEnds: [span.lastDay],
                 chart: context.configuration.chart, exponent: context.currencyExponent)
-            note += ties.isEmpty
+            ties = problems
+            note += problems.isEmpty
                 ? "; card clearing and processor balance = open reconciliation items"
-                : "; card money does not tie: " + ties.joined(separator: "; ")
+                : "; card money does not tie: " + problems.joined(separator: "; ")
         }
         // SEMANTICS §6.6: an override that names nothing known is listed in the run's summary.
         for id in reconciliation.report.overridesNamingNothing {
             note += "; override \(id) names nothing known at the end of \(span.lastDay)"
         }
-        var rendered = files.files.map { (name: $0.name, content: $0.rendered) }
-        let run = runJSON(span: span, books: books, files: rendered, context: context)
-        files.add(name: "run.json", text: run)
-        rendered.append((name: "run.json", content: run))
-        let entryCount = JournalOutputs.entries(books.entries, in: span).count
+        let workbook = try WorkbookJob.workbook(
+            session, span: span,
+            WorkbookJob.Parts(
+                books: books, costBooks: costBooks, tables: tables, cogsLines: cogsLines, cogs: cogs, reconciliation: reconciliation,
+                cardMoneyTies: ties, postedDifferences: postedDifferences))
+        let rendered = files.files.map { (name: $0.name, content: $0.rendered) }
+        let entryCount = tables.spanEntries.count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {
             if let first = try store.files().first {
@@ -132,47 +178,61 @@ public enum ReportJob {
         } else if entryCount == 0 && cogs.rows.isEmpty {
             note += "; no journal entry and no stock outflow is dated in \(span)"
         }
-        return Report(span: span, knownAt: knownAt, files: files, rendered: rendered, entryCount: entryCount, note: note)
+        return Report(
+            span: span, knownAt: knownAt, files: files, rendered: rendered, workbook: workbook,
+            run: RunDescription(
+                span: span, knownAt: books.knownAt, inputFiles: books.fileCount, inputsDigest: books.inputsDigest,
+                closedPeriods: books.closed.map(\.period)),
+            entryCount: entryCount, note: note)
+    }
+
+    /// The cost lines of the outflows that occurred in a span.
+    static func cogsLines(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> [CogsLine] {
+        try costs.cogs(from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay))
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.
-    static func cogsTable(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> ReportTable {
-        let start = context.startOfDay(span.firstDay)
-        let end = context.startOfDay(span.endDay)
-        return CostTables.cogs(
-            try costs.cogs(from: start, to: end), from: start, to: end, exponent: context.currencyExponent, offset: context.offset)
+    static func cogsTable(_ lines: [CogsLine], span: ReportSpan, context: AppContext) -> ReportTable {
+        CostTables.cogs(
+            lines, from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay), exponent: context.currencyExponent,
+            offset: context.offset)
     }
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
-    /// same bytes.
-    static func runJSON(span: ReportSpan, books: BooksAsKnown, files: [(name: String, content: String)], context: AppContext) -> String {
+    /// same bytes. `outputs`: every other file of the folder with its sha256.
+    static func runJSON(_ run: RunDescription, outputs: [(name: String, sha256: String)], context: AppContext) -> String {
         func quoted(_ text: String) -> String { JSONWriter.string(text) }
         var json = "{\n"
         json += "  \"program\": \(quoted("countinghouse \(countinghouseVersion)")),\n"
-        json += "  \"span\": \(quoted(span.description)),\n"
-        json += "  \"first_day\": \(quoted(span.firstDay.description)),\n"
-        json += "  \"last_day\": \(quoted(span.lastDay.description)),\n"
-        json += "  \"as_known_at\": \(quoted(context.display(books.knownAt))),\n"
+        json += "  \"span\": \(quoted(run.span.description)),\n"
+        json += "  \"first_day\": \(quoted(run.span.firstDay.description)),\n"
+        json += "  \"last_day\": \(quoted(run.span.lastDay.description)),\n"
+        json += "  \"as_known_at\": \(quoted(context.display(run.knownAt))),\n"
         json += "  \"currency\": \(quoted(context.configuration.currency)),\n"
         json += "  \"time_zone\": \(quoted(context.configuration.timeZone)),\n"
-        json += "  \"input_files\": \(books.fileCount),\n"
-        json += "  \"inputs_sha256\": \(quoted(books.inputsDigest)),\n"
-        json += "  \"closed_periods\": [" + books.closed.map { quoted($0.period.description) }.joined(separator: ", ") + "],\n"
+        json += "  \"input_files\": \(run.inputFiles),\n"
+        json += "  \"inputs_sha256\": \(quoted(run.inputsDigest)),\n"
+        json += "  \"closed_periods\": [" + run.closedPeriods.map { quoted($0.description) }.joined(separator: ", ") + "],\n"
         json += "  \"outputs\": {\n"
-        json += files.map { "    \(quoted($0.name)): \(quoted("sha256:" + sha256Hex($0.content)))" }.joined(separator: ",\n")
+        json += outputs.map { "    \(quoted($0.name)): \(quoted("sha256:" + $0.sha256))" }.joined(separator: ",\n")
         json += "\n  }\n}\n"
         return json
     }
 
-    /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`).
-    public static func write(_ report: Report, to folder: String) throws(AppFailure) {
-        try FolderWriter.replace(folder, with: report.rendered)
+    /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`):
+    /// its text files, report.xlsx and run.json.
+    public static func write(_ report: Report, to folder: String, context: AppContext) throws(AppFailure) {
+        let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder)
+        let outputs = report.rendered.map { (name: $0.name, sha256: sha256Hex($0.content)) } + [(WorkbookJob.fileName, workbook.sha256)]
+        let run = runJSON(report.run, outputs: outputs, context: context)
+        try FolderWriter.replace(folder, with: report.rendered + [("run.json", run)], moving: [(WorkbookJob.fileName, workbook.path)])
     }
 }
 
 extension Report {
     /// The line `report` prints: the span, how many entries and files, where, as known when.
     public func summary(folder: String, context: AppContext) -> String {
-        "\(span): \(entryCount) journal entries and \(files.files.count) files in \(folder) (as known at \(context.describe(knownAt)))\(note)"
+        // The text files, report.xlsx and run.json.
+        "\(span): \(entryCount) journal entries and \(files.files.count + 2) files in \(folder) (as known at \(context.describe(knownAt)))\(note)"
     }
 }

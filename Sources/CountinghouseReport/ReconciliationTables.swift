@@ -72,6 +72,86 @@ public enum ReconciliationTables {
         return table
     }
 
+    /// The amount an item stands for in a list of what is open: its residual, else what settled,
+    /// else what the till took.
+    static func amount(_ row: ReconciliationRow) -> Int64 { row.difference ?? row.settledAmount ?? row.posAmount ?? 0 }
+
+    /// The workbook's Exceptions: only the items that need a person, oldest first, then largest,
+    /// each with what to do about it.
+    public static func exceptions(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+        var table = ReportTable(
+            name: "exceptions",
+            columns: [
+                ReportColumn("age_days", .number), ReportColumn("status", .text), ReportColumn("processor", .inputText),
+                ReportColumn("order_id", .inputText), ReportColumn("tender_no", .number), ReportColumn("record_id", .inputText),
+                ReportColumn("payment_ref", .inputText), ReportColumn("amount", .money), ReportColumn("occurred_at", .dateTime),
+                ReportColumn("payout_id", .inputText), ReportColumn("note", .inputText), ReportColumn("suggested_action", .text),
+            ])
+        let rows = report.rows.filter(\.status.isException).sorted { a, b in
+            if (a.ageDays ?? 0) != (b.ageDays ?? 0) { return (a.ageDays ?? 0) > (b.ageDays ?? 0) }
+            if amount(a).magnitude != amount(b).magnitude { return amount(a).magnitude > amount(b).magnitude }
+            return Reconciliation.rowPrecedesForSummary(a, b)
+        }
+        for row in rows {
+            table.append([
+                row.ageDays.map(ReportCell.integer) ?? .empty, .text(row.status.rawValue), .inputText(row.processor), input(row.orderID),
+                row.tenderNumber.map(ReportCell.integer) ?? .empty, input(row.recordID), input(row.paymentRef),
+                .money(amount(row), exponent: exponent), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
+                input(row.payoutID), .inputText(row.note), .text(WorkbookSheets.suggestedAction(row.status)),
+            ])
+        }
+        table.totals = JournalTables.totals(of: table, summing: ["amount"], exponent: exponent)
+        return table
+    }
+
+    /// The workbook's Payouts: every payout of the span, by date: what went to the bank, what its
+    /// items came to, and the residual between them.
+    public static func payouts(_ report: ReconciliationReport, exponent: Int) -> ReportTable {
+        var table = ReportTable(
+            name: "payouts",
+            columns: [
+                ReportColumn("paid_on", .date), ReportColumn("processor", .inputText), ReportColumn("payout_id", .inputText),
+                ReportColumn("record_id", .inputText), ReportColumn("status", .text), ReportColumn("to_bank", .money),
+                ReportColumn("items_net", .money), ReportColumn("residual", .money), ReportColumn("note", .inputText),
+            ])
+        let rows = report.rows.filter { $0.category == SettlementType.payout.rawValue }.sorted { a, b in
+            if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
+            return Reconciliation.rowPrecedesForSummary(a, b)
+        }
+        for row in rows {
+            table.append([
+                row.settledOn.map(ReportCell.date) ?? .empty, .inputText(row.processor), input(row.payoutID), input(row.recordID),
+                .text(row.status.rawValue), money(row.settledAmount, exponent), money(row.posAmount, exponent),
+                money(row.difference, exponent), .inputText(row.note),
+            ])
+        }
+        table.totals = JournalTables.totals(of: table, summing: ["to_bank", "items_net", "residual"], exponent: exponent)
+        return table
+    }
+
+    /// The Summary's open items: per status, how many reconciliation items are open at the span's
+    /// end and what they stand for.
+    public static func openItems(_ report: ReconciliationReport, exponent: Int) -> ReportTable {
+        var byStatus: [ReconciliationStatus: (count: Int64, amount: Sum)] = [:]
+        for row in report.rows where row.ageDays != nil {
+            var entry = byStatus[row.status] ?? (0, Sum())
+            entry.count += 1
+            entry.amount += amount(row)
+            byStatus[row.status] = entry
+        }
+        var table = ReportTable(
+            name: "open_items", columns: [ReportColumn("open_status", .text), ReportColumn("items", .number), ReportColumn("amount", .money)])
+        for status in ReconciliationStatus.allCases {
+            guard let entry = byStatus[status] else { continue }
+            table.append([
+                .text(status.rawValue), .integer(entry.count),
+                Int64(exactly: entry.amount.total).map { ReportCell.money($0, exponent: exponent) }
+                    ?? .text(formatMinorUnits(sum: entry.amount.total, exponent: exponent)),
+            ])
+        }
+        return table
+    }
+
     /// What `reconcile` prints: counts and amounts by status, the card clearing and processor
     /// balance per processor at the end, then the exceptions, largest and oldest first (at most
     /// `limit`).

@@ -24,7 +24,7 @@ struct ReportCommand: ParsableCommand {
         let knownAt = try knownAt.time(context)
         let session = try Session(context)
         let report = try ReportJob.make(session, span: span, knownAt: knownAt)
-        try ReportJob.write(report, to: out)
+        try ReportJob.write(report, to: out, context: context)
         print(report.summary(folder: out, context: context))
     }
 }

@@ -16,7 +16,7 @@ import Testing
         #expect(try cli.run(["report", "--period", "2026-11", "--out", "out"], now: now).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("out").path).sorted()
         #expect(files == [
-            "cogs.csv", "journal.csv", "journal.ledger", "payments.csv", "reconciliation.csv", "rollforward.csv", "run.json",
+            "cogs.csv", "journal.csv", "journal.ledger", "payments.csv", "reconciliation.csv", "report.xlsx", "rollforward.csv", "run.json",
             "trial_balance.csv", "valuation.csv",
         ])
         // A folder that holds anything else is refused, and kept as it was.
@@ -47,7 +47,7 @@ import Testing
         #expect(empty.output.hasSuffix("; the ledger holds no files yet (countinghouse ingest FILE…)\n"))
         try ReportCommandTests.ingest(cli)
         let before = try cli.run(["report", "--period", "2026-10", "--as-known-at", "2026-10-30", "--out", "b"], now: "2026-12-01T12:00:00Z")
-        #expect(before.output == "2026-10: 0 journal entries and 9 files in b (as known at the end of 2026-10-30); nothing was ingested by then (the first file was recorded at 2026-10-31T20:00:00+00:00)\n")
+        #expect(before.output == "2026-10: 0 journal entries and 10 files in b (as known at the end of 2026-10-30); nothing was ingested by then (the first file was recorded at 2026-10-31T20:00:00+00:00)\n")
         let december = try cli.run(["report", "--period", "2026-12", "--out", "c"], now: "2027-01-05T12:00:00Z")
         #expect(december.output.hasSuffix("; no journal entry and no stock outflow is dated in 2026-12\n"))
     }

@@ -1,0 +1,245 @@
+// report.xlsx: the accountants' workbook of a report folder, made from the same tables as the
+// folder's CSV files (so the two cannot disagree), plus the sheets only a person reads: the
+// Summary's key figures and checks, the span's stock trail, pending costs, prior-period
+// adjustments with their late rows, what to reorder, the exceptions with what to do, the payouts,
+// the inputs the report rests on and the figures the Summary's charts draw.
+//
+// Rules: the workbook is as known at the report's knowledge time and depends on nothing else (its
+// document properties carry that time, never the clock), so the same report as known at the same
+// time is the same file, byte for byte. No path, host or run id appears in it: the configuration
+// it lists leaves out where the database is.
+// Errors a user can see: the library's message when the workbook cannot be written (exit status
+// `cannotWrite`); no partial file is left (`XLSXWriter` writes under a temporary name).
+import Crypto
+import CountinghouseCore
+import CountinghouseReport
+import CountinghouseStore
+import CountinghouseXLSX
+import Foundation
+
+/// The tables of a span's books, typed and rendered: what the folder's files and the workbook's
+/// sheets are both made from.
+struct BooksTables {
+    /// The entries dated in the span, in order.
+    var spanEntries: [JournalEntry]
+    var journal: ReportTable
+    var trialBalanceRows: [TrialBalanceRow]
+    var trialBalance: ReportTable
+    /// Positions at the span's end (from the cost view that prices the report).
+    var positions: [StockPosition]
+    var valuation: ReportTable
+    /// journal.ledger's text.
+    var ledger: String
+}
+
+/// A report's workbook: its sheets and what the document says about itself.
+public struct Workbook: Sendable {
+    public var sheets: [ReportSheet]
+    public var properties: XLSXProperties
+}
+
+enum WorkbookJob {
+    static let fileName = "report.xlsx"
+
+    /// What the workbook is made of besides the books' tables.
+    struct Parts {
+        var books: BooksAsKnown
+        /// The books whose costs price the span (the books as known at a close, for a span in a
+        /// closed period).
+        var costBooks: BooksAsKnown
+        var tables: BooksTables
+        var cogsLines: [CogsLine]
+        var cogs: ReportTable
+        var reconciliation: ReconciliationFiles
+        /// The journal's card money against the open items (nil: not comparable for this span).
+        var cardMoneyTies: [String]?
+        /// Files of the folder that differ from a recomputation (a closed period's posted files).
+        var postedDifferences: [String]
+    }
+
+    static func workbook(_ session: Session, span: ReportSpan, _ parts: Parts) throws -> Workbook {
+        let context = session.context
+        let books = parts.books
+        let exponent = context.currencyExponent
+        let chart = context.configuration.chart
+        let offset = context.offset
+        let spanStart = context.startOfDay(span.firstDay)
+        let spanEnd = context.startOfDay(span.endDay)
+        func money(_ amount: Sum) -> ReportCell {
+            Int64(exactly: amount.total).map { .money($0, exponent: exponent) } ?? .text(formatMinorUnits(sum: amount.total, exponent: exponent))
+        }
+        func time(_ instant: Instant) -> ReportCell { .dateTime(instant, offsetSeconds: offset(instant)) }
+
+        // Key figures, from the trial balance (what the journal says) and the cost lines.
+        var movement: [String: Sum] = [:]
+        var balance: [String: Sum] = [:]
+        for row in parts.tables.trialBalanceRows {
+            movement[row.account.code, default: Sum()] += Sum(row.debit) - Sum(row.credit)
+            balance[row.account.code, default: Sum()] += row.balance
+        }
+        func moved(_ role: AccountRole) -> Sum { movement[chart[role].code] ?? Sum() }
+        func balanceAtEnd(_ role: AccountRole) -> Sum { balance[chart[role].code] ?? Sum() }
+        let netSales = Sum() - moved(.sales) - moved(.salesReturns) - moved(.salesDiscounts)
+        let costOfSales = moved(.costOfGoodsSold)
+        let margin = netSales - costOfSales
+        var finalCost = Sum()
+        var provisionalCost = Sum()
+        // The sales' cost lines (the journal's cost of sales less what customers returned): the
+        // part priced from real layers and the part priced provisionally for pending units.
+        for line in CogsLine.occurring(parts.cogsLines, from: spanStart, to: spanEnd) where line.kind == .sale {
+            finalCost += Sum(line.cost) - Sum(line.provisionalCost)
+            provisionalCost += line.provisionalCost
+        }
+        var pendingUnits = Sum()
+        for position in parts.tables.positions { pendingUnits += position.pendingQuantity }
+        let adjustments = parts.tables.spanEntries.filter { $0.aboutPeriod != nil }
+        var adjusted = Sum()
+        for entry in adjustments { for line in entry.lines { adjusted += line.debit } }
+        let marginPercent: ReportCell =
+            netSales.total == 0 ? .empty : .money(roundHalfAwayFromZero(margin.total * 10_000, netSales.total), exponent: 2)
+        typealias Title = WorkbookSheets.Title
+        var figures = [
+            WorkbookFigure("net sales", money(netSales), sheet: Title.daily),
+            WorkbookFigure("cost of goods sold (journal)", money(costOfSales), sheet: Title.journal),
+            WorkbookFigure("  sales at final cost", money(finalCost), sheet: Title.cogs),
+            WorkbookFigure("  sales at provisional cost (pending units)", money(provisionalCost), sheet: Title.pendingCosts),
+            WorkbookFigure("gross margin", money(margin), sheet: Title.daily),
+            WorkbookFigure("gross margin %", marginPercent, sheet: nil),
+            WorkbookFigure("inventory at the end", money(balanceAtEnd(.inventory)), sheet: Title.valuation),
+            WorkbookFigure("inventory in transit at the end", money(balanceAtEnd(.inventoryInTransit)), sheet: Title.valuation),
+            WorkbookFigure("pending units at the end", Int64(exactly: pendingUnits.total).map(ReportCell.integer) ?? .empty, sheet: Title.pendingCosts),
+            WorkbookFigure("card clearing at the end", money(balanceAtEnd(.cardClearing)), sheet: Title.reconciliation),
+            WorkbookFigure("processor balance at the end", money(balanceAtEnd(.processorBalance)), sheet: Title.payouts),
+        ]
+        let report = parts.reconciliation.report
+        let exceptions = ReconciliationTables.exceptions(report, exponent: exponent, offset: offset)
+        var exceptionAmount = Sum()
+        for row in exceptions.rows { if case .money(let amount, _) = row[7] { exceptionAmount += amount } }
+        figures.append(WorkbookFigure("exceptions needing a person (\(exceptions.rows.count))", money(exceptionAmount), sheet: Title.exceptions))
+        figures.append(WorkbookFigure("prior-period adjustments (\(adjustments.count) entries)", money(adjusted), sheet: Title.adjustments))
+
+        // The report's own checks (`verify`'s, for this span).
+        let upToEnd = books.entries.filter { $0.date <= span.lastDay }
+        var checks = [
+            WorkbookCheck("entries balance", problems: BooksChecks.balance(parts.tables.spanEntries, exponent: exponent)),
+            WorkbookCheck(
+                "trial balance = 0",
+                problems: {
+                    var total = Sum()
+                    for row in parts.tables.trialBalanceRows { total += row.balance }
+                    return total.total == 0 ? [] : ["the balances sum to \(formatMinorUnits(sum: total.total, exponent: exponent))"]
+                }()),
+            WorkbookCheck(
+                "inventory = valuation",
+                problems: BooksChecks.inventoryEqualsValuation(upToEnd, positions: parts.tables.positions, chart: chart, exponent: exponent)),
+        ]
+        if let ties = parts.cardMoneyTies {
+            checks.append(WorkbookCheck("card money = open items", problems: ties))
+        }
+        if !parts.postedDifferences.isEmpty {
+            checks.append(WorkbookCheck("sheets = posted files", problems: parts.postedDifferences))
+        }
+
+        let knownAt = books.knownAt
+        let configuration = context.configuration
+        let about: [(String, ReportCell)] = [
+            ("company", .text(configuration.company)), ("span", .text(span.description)), ("first day", .date(span.firstDay)),
+            ("last day", .date(span.lastDay)), ("as known at", time(knownAt)), ("reporting time zone", .text(configuration.timeZone)),
+            ("currency", .text(configuration.currency)),
+        ]
+        let files = try session.store.files().filter { $0.recordedAt <= knownAt }
+        var inputs = ReportTable(
+            name: "inputs",
+            columns: [
+                ReportColumn("file", .inputText), ReportColumn("kind", .text), ReportColumn("recorded_at", .dateTime),
+                ReportColumn("rows_accepted", .number), ReportColumn("rows_duplicate", .number), ReportColumn("bytes", .number),
+                ReportColumn("sha256", .text),
+            ])
+        for file in files {
+            inputs.append([
+                .inputText(file.name), .text(file.kind.rawValue), time(file.recordedAt), .integer(Int64(file.rowsAccepted)),
+                .integer(Int64(file.rowsDuplicate)), .integer(file.byteCount), .text(file.sha256),
+            ])
+        }
+        let run: [(String, ReportCell)] = [
+            ("program", .text("countinghouse \(countinghouseVersion)")), ("span", .text(span.description)), ("as known at", time(knownAt)),
+            ("closed periods", .text(books.closed.map(\.period.description).joined(separator: ", "))),
+            ("input files", .integer(Int64(books.fileCount))), ("inputs sha256", .text(books.inputsDigest)),
+        ]
+        let content = WorkbookContent(
+            about: about, figures: figures, openItems: ReconciliationTables.openItems(report, exponent: exponent), checks: checks,
+            journal: parts.tables.journal, trialBalance: parts.tables.trialBalance, cogs: parts.cogs, valuation: parts.tables.valuation,
+            stockTrail: WorkbookTables.stockTrail(
+                try WorkbookData.stockTrail(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset),
+            pendingCosts: WorkbookTables.pendingCosts(
+                try WorkbookData.pendingCosts(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset),
+            adjustments: WorkbookTables.priorPeriodAdjustments(
+                try WorkbookData.priorPeriodAdjustments(session, books: books, span: span), exponent: exponent),
+            reorder: WorkbookTables.reorder(try WorkbookData.reorder(parts.costBooks, span: span, context: context)),
+            reconciliation: parts.reconciliation.tables[0], exceptions: exceptions,
+            payouts: ReconciliationTables.payouts(report, exponent: exponent), run: run,
+            configuration: configurationTable(configuration, exponent: exponent), inputs: inputs,
+            daily: WorkbookSheets.dailyByLocation(try WorkbookData.daily(books, span: span, context: context), span: span, exponent: exponent),
+            ageing: WorkbookTables.reconciliationAgeing(try WorkbookData.reconciliationAgeing(report), exponent: exponent))
+        return Workbook(
+            sheets: WorkbookSheets.sheets(content),
+            properties: XLSXProperties(
+                title: "Countinghouse report \(span)", company: configuration.company.isEmpty ? nil : configuration.company,
+                knowledgeTime: knownAt))
+    }
+
+    /// The configuration in effect, as settings and values (the database's location left out: no
+    /// path in a workbook).
+    static func configurationTable(_ configuration: Configuration, exponent: Int) -> ReportTable {
+        var table = ReportTable(name: "configuration", columns: [ReportColumn("setting", .text), ReportColumn("value", .text)])
+        func add(_ setting: String, _ value: String) { table.append([.text(setting), .text(value)]) }
+        add("company", configuration.company)
+        add("currency", configuration.currency)
+        add("timezone", configuration.timeZone)
+        add("busy_timeout_seconds", "\(configuration.busyTimeoutSeconds)")
+        for location in configuration.locations {
+            add("location \(location.code)", [location.name, location.kind].filter { !$0.isEmpty }.joined(separator: ", "))
+        }
+        for role in AccountRole.allCases {
+            let account = configuration.chart[role]
+            add("account \(role.rawValue)", "\(account.code) \(account.name)")
+        }
+        let settings = configuration.reconciliation
+        add("reconciliation tolerance", formatMinorUnits(settings.tolerance, exponent: exponent))
+        add("reconciliation window_minutes", "\(settings.windowMinutes)")
+        add("reconciliation lag_days", "\(settings.lagDays)")
+        for fee in settings.fees {
+            add(
+                "reconciliation fee \(fee.processor)\(fee.paymentMethod.map { " \($0)" } ?? "")",
+                "\(formatMinorUnits(fee.percentNumerator, exponent: fee.percentScale)) % + \(formatMinorUnits(fee.fixed, exponent: exponent))")
+        }
+        return table
+    }
+
+    /// Writes the workbook beside `folder` (to be moved into it) and returns where, with its sha256.
+    static func writeStaged(_ workbook: Workbook, beside folder: String) throws(AppFailure) -> (path: String, sha256: String) {
+        let path = try FolderWriter.stagingPath(for: folder, name: fileName)
+        do {
+            try XLSXWriter.write(sheets: workbook.sheets, to: path, properties: workbook.properties)
+        } catch let error as XLSXError {
+            throw AppFailure(.cannotWrite, error.description)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(folder): cannot write \(fileName): \(error)")
+        }
+        do {
+            return (path, try fileSHA256(path))
+        } catch {
+            unlink(path)
+            throw AppFailure(.cannotWrite, "\(folder): cannot read back \(fileName): \(error)")
+        }
+    }
+
+    /// The lower-case hex sha256 of a file's bytes, read in chunks.
+    static func fileSHA256(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
