@@ -122,19 +122,43 @@ public enum WorkbookSheets {
             summary(content, charts: charts(daily: content.daily, ageing: content.ageing)),
             ReportSheet(title: Title.journal, tables: [linkingEntries(content.journal)]),
             ReportSheet(title: Title.trialBalance, tables: [content.trialBalance, trialBalanceCheck(content.trialBalance)]),
-            ReportSheet(title: Title.cogs, tables: [content.cogs]),
-            ReportSheet(title: Title.valuation, tables: [content.valuation]),
-            ReportSheet(title: Title.stockTrail, tables: [content.stockTrail]),
+            ReportSheet(title: Title.cogs, tables: [totalled(content.cogs, ["cost", "provisional_cost"])]),
+            ReportSheet(title: Title.valuation, tables: [totalled(inTransitLast(content.valuation), ["value"])]),
+            ReportSheet(title: Title.stockTrail, tables: [totalled(content.stockTrail, ["value"])]),
             ReportSheet(title: Title.pendingCosts, tables: [content.pendingCosts]),
             ReportSheet(title: Title.adjustments, tables: [content.adjustments]),
             ReportSheet(title: Title.reorder, tables: [content.reorder]),
-            ReportSheet(title: Title.reconciliation, tables: [content.reconciliation]),
+            ReportSheet(title: Title.reconciliation, tables: [totalled(content.reconciliation, ["difference", "fee", "written_off"])]),
             ReportSheet(title: Title.exceptions, tables: [content.exceptions]),
             ReportSheet(title: Title.payouts, tables: [content.payouts]),
             ReportSheet(
                 title: Title.run, tables: [pairs("run", content.run), content.configuration, content.inputs]),
             ReportSheet(title: Title.daily, tables: [content.daily, content.ageing]),
         ]
+    }
+
+    /// A table with a total row under the named money columns (the CSV file it also renders
+    /// leaves totals out: they are for people). A table that has its totals keeps them.
+    static func totalled(_ table: ReportTable, _ columns: Set<String>) -> ReportTable {
+        guard table.totals == nil, let exponent = table.rows.lazy.compactMap(moneyExponent).first else { return table }
+        var totalled = table
+        totalled.totals = JournalTables.totals(of: table, summing: columns, exponent: exponent)
+        return totalled
+    }
+
+    private static func moneyExponent(_ row: [ReportCell]) -> Int? {
+        for cell in row { if case .money(_, let exponent) = cell { return exponent } }
+        return nil
+    }
+
+    /// The valuation with the goods in transit after the locations' stock (valuation.csv keeps
+    /// FORMATS §4's order, by SKU then location).
+    static func inTransitLast(_ valuation: ReportTable) -> ReportTable {
+        guard let location = valuation.columnNames.firstIndex(of: "location") else { return valuation }
+        var table = valuation
+        let inTransit: (([ReportCell]) -> Bool) = { $0[location].value == .inputText(inTransitLocation) }
+        table.rows = valuation.rows.filter { !inTransit($0) } + valuation.rows.filter(inTransit)
+        return table
     }
 
     /// A two-column table of labelled values.

@@ -74,7 +74,13 @@ enum WorkbookRoundTrip {
             ("Valuation", "valuation.csv"), ("Reconciliation", "reconciliation.csv"),
         ]
         for (sheet, file) in pairs {
-            let csv = parse(try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8))
+            var csv = parse(try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8))
+            if sheet == "Valuation" {
+                // The sheet lists the goods in transit after the locations' stock.
+                let rows = csv.dropFirst()
+                csv = [csv[0]] + rows.filter { $0[1] != "IN_TRANSIT" } + rows.filter { $0[1] == "IN_TRANSIT" }
+                #expect(rows.contains { $0[1] == "IN_TRANSIT" }, "the sample has goods in transit", sourceLocation: sourceLocation)
+            }
             let shown = try #require(converted[sheet], sourceLocation: sourceLocation)
             #expect(shown.count >= csv.count, "\(sheet) has every line of \(file)", sourceLocation: sourceLocation)
             for (index, line) in csv.enumerated() where index < shown.count {
