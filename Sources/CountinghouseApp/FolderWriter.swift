@@ -35,23 +35,7 @@ public enum FolderWriter {
         defer { for file in written { try? manager.removeItem(atPath: file.path) } }
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         let parent = target.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
-        if exists {
-            guard isDirectory.boolValue else { throw AppFailure.rejected("\(folder) exists and is not a folder") }
-            let present: [String]
-            do {
-                present = try manager.contentsOfDirectory(atPath: target.path)
-            } catch {
-                throw AppFailure(.cannotWrite, "\(folder): cannot read the folder: \(reason(error))")
-            }
-            let foreign = present.filter { !ownFileNames.contains($0) }.sorted()
-            if !foreign.isEmpty {
-                throw AppFailure.rejected(
-                    "\(folder) holds files Countinghouse does not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")): "
-                        + "choose an empty or new folder, or one an earlier report wrote")
-            }
-        }
+        let exists = try checkReplaceable(folder)
         do {
             try manager.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
@@ -111,6 +95,31 @@ public enum FolderWriter {
         }
         try? sync(parent.path)
         try? manager.removeItem(at: old)
+    }
+
+    /// Whether `folder` exists (false: it will be created); refused when it is not a folder or holds
+    /// anything Countinghouse does not write. `replace` checks it first; a caller that writes a
+    /// large file before replacing (the workbook) checks it before that too.
+    @discardableResult
+    public static func checkReplaceable(_ folder: String) throws(AppFailure) -> Bool {
+        let manager = FileManager.default
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return false }
+        guard isDirectory.boolValue else { throw AppFailure.rejected("\(folder) exists and is not a folder") }
+        let present: [String]
+        do {
+            present = try manager.contentsOfDirectory(atPath: target.path)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(folder): cannot read the folder: \(reason(error))")
+        }
+        let foreign = present.filter { !ownFileNames.contains($0) }.sorted()
+        if !foreign.isEmpty {
+            throw AppFailure.rejected(
+                "\(folder) holds files Countinghouse does not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")): "
+                    + "choose an empty or new folder, or one an earlier report wrote")
+        }
+        return true
     }
 
     /// Where to write a file that `replace` will move into `folder`: beside the folder (so the

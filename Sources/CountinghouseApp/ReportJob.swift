@@ -97,7 +97,11 @@ public enum ReportJob {
         // Whether the journal shown and the reconciliation are of the same knowledge (not for a span
         // ending inside a closed period: its journal is the posted one, the reconciliation as known now).
         var tiesAreComparable = true
+        // The version that closed the span's period (its posted files are compared with the sheets
+        // only when it is this one).
+        var closedVersion: String?
         if let closed = books.closedPeriod(exactly: span) {
+            closedVersion = closed.programVersion
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
             let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt))
@@ -112,7 +116,10 @@ public enum ReportJob {
                 }
                 // Posted bytes, as they were: a closed period never changes.
                 files.add(name: name, text: posted.content)
-                if name != "journal.ledger", recomputed.files.first(where: { $0.name == name })?.rendered != posted.content {
+                // Another version may lay the same figures out otherwise (verify compares the entries).
+                if closed.programVersion == countinghouseVersion, name != "journal.ledger",
+                    recomputed.files.first(where: { $0.name == name })?.rendered != posted.content
+                {
                     postedDifferences.append("the posted \(name) differs from the sheet (made by another version?): trust the posted file")
                 }
             }
@@ -142,7 +149,9 @@ public enum ReportJob {
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
         for file in postedReconciliation ?? reconciliation.rendered { files.add(name: file.name, text: file.content) }
-        if let posted = postedReconciliation, posted.map(\.content) != reconciliation.rendered.map(\.content) {
+        if closedVersion == countinghouseVersion, let posted = postedReconciliation,
+            posted.map(\.content) != reconciliation.rendered.map(\.content)
+        {
             postedDifferences.append("the posted reconciliation files differ from the sheets (made with another [reconciliation]?): trust the posted files")
         }
         // SEMANTICS §6.7 / §7.8 at the span's end: the journal's card clearing and processor balance
@@ -222,6 +231,8 @@ public enum ReportJob {
     /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`):
     /// its text files, report.xlsx and run.json.
     public static func write(_ report: Report, to folder: String, context: AppContext) throws(AppFailure) {
+        // Refused before anything is written beside it (the workbook is written first).
+        try FolderWriter.checkReplaceable(folder)
         let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder)
         let outputs = report.rendered.map { (name: $0.name, sha256: sha256Hex($0.content)) } + [(WorkbookJob.fileName, workbook.sha256)]
         let run = runJSON(report.run, outputs: outputs, context: context)

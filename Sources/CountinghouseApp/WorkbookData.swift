@@ -22,12 +22,13 @@ public enum WorkbookData {
     /// costing order with the running figures after it — exactly the rows `trail --sku --location`
     /// shows for it, through the span's end. By SKU, then location (byte order), then sequence.
     public static func stockTrail(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [StockTrailRow] {
-        try stockTrail(costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+        try stockTrail(costs: books.costs, rowsOfKind: books.rowsOfKind, items: books.items, span: span, context: context)
     }
 
-    /// The same from a cost view and the stock rows known at `knownAt` (the ones the view is of).
+    /// The same from a cost view and the rows it is of (the stock rows and the catalogue known at
+    /// its time).
     static func stockTrail(
-        costs: CostView, knownAt: Instant, rowsOfKind: [LedgerKind: [StoredRow]], span: ReportSpan, context: AppContext
+        costs: CostView, rowsOfKind: [LedgerKind: [StoredRow]], items: [StoredRow], span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
@@ -44,30 +45,44 @@ public enum WorkbookData {
             }
         }
         var rows: [StockTrailRow] = []
-        for run in try costs.runs(skus: moved, knownAt: knownAt) {
+        // The trail needs the engine's run of each SKU (its deltas and layers): those the books
+        // computed, or — when the books read costs from the cache — the engine over the rows the
+        // books already hold (the cache equals the engine: verify checks it), not a second reading.
+        let runs: [SKUCostRun]
+        switch costs {
+        case .computed(let all): runs = all.filter { moved.contains($0.sku) }
+        case .cached:
+            var events: [CostEvent] = []
+            for kind in stockKinds {
+                for stored in rowsOfKind[kind] ?? [] {
+                    guard let sku = stored.row["sku"].textValue, moved.contains(sku),
+                        let event = CostEvents.event(of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
+                    else { continue }
+                    events.append(event)
+                }
+            }
+            runs = try Costs.runs(events: events, items: items.map(\.row))
+        }
+        for run in runs {
             let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
                 .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for location in locations {
                 // The one running-sum rule: the item's trail through the span's end, split at its start.
-                var opening = StockTrailRow(
-                    sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
-                    quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: [])
-                var movements: [StockTrailRow] = []
-                for line in try CostTrail.lines(run, location: location, through: lastInstant) {
+                let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
+                rows.append(
+                    StockTrailRow(
+                        sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
+                        quantityOnHand: trail.opening.units, valueOnHand: trail.opening.value, pendingOnHand: trail.opening.pending,
+                        documentID: nil, lineNumber: nil, source: nil, flags: []))
+                for line in trail.lines {
                     guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
                     let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
-                    if occurredAt < start {
-                        (opening.quantityOnHand, opening.valueOnHand, opening.pendingOnHand) = (units, value, pending)
-                        continue
-                    }
-                    movements.append(
+                    rows.append(
                         StockTrailRow(
                             sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
                             value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
                             documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
                 }
-                rows.append(opening)
-                rows += movements
             }
         }
         return rows
@@ -262,7 +277,7 @@ public enum WorkbookData {
             guard let age = row.ageDays else { continue }
             let bucket = ageingBuckets.firstIndex { $0.upToDays.map { age <= $0 } ?? true } ?? ageingBuckets.count - 1
             counts[bucket] += 1
-            amounts[bucket] += row.difference ?? row.settledAmount ?? row.posAmount ?? 0
+            amounts[bucket] += ReconciliationTables.amount(row)
         }
         return try ageingBuckets.indices.map { index throws(OutOfRange) in
             AgeingBucket(

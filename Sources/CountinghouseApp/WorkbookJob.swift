@@ -58,6 +58,7 @@ enum WorkbookJob {
     }
 
     static func workbook(_ session: Session, span: ReportSpan, _ parts: Parts) throws -> Workbook {
+        var phases = PhaseTimer()
         let context = session.context
         let books = parts.books
         let exponent = context.currencyExponent
@@ -87,7 +88,7 @@ enum WorkbookJob {
         // The sales' cost lines (the journal's cost of sales less what customers returned): the
         // part priced from real layers and the part priced provisionally for pending units.
         for line in CogsLine.occurring(parts.cogsLines, from: spanStart, to: spanEnd) where line.kind == .sale {
-            finalCost += Sum(line.cost) - Sum(line.provisionalCost)
+            finalCost += line.cost
             provisionalCost += line.provisionalCost
         }
         var pendingUnits = Sum()
@@ -102,12 +103,12 @@ enum WorkbookJob {
             WorkbookFigure("net sales", money(netSales), sheet: Title.daily),
             WorkbookFigure("cost of goods sold (journal)", money(costOfSales), sheet: Title.journal),
             WorkbookFigure("  sales at final cost", money(finalCost), sheet: Title.cogs),
-            WorkbookFigure("  sales at provisional cost (pending units)", money(provisionalCost), sheet: Title.pendingCosts),
+            WorkbookFigure("  sales at provisional cost (pending units)", money(provisionalCost), sheet: Title.cogs),
             WorkbookFigure("gross margin", money(margin), sheet: Title.daily),
             WorkbookFigure("gross margin %", marginPercent, sheet: nil),
             WorkbookFigure("inventory at the end", money(balanceAtEnd(.inventory)), sheet: Title.valuation),
             WorkbookFigure("inventory in transit at the end", money(balanceAtEnd(.inventoryInTransit)), sheet: Title.valuation),
-            WorkbookFigure("pending units at the end", Int64(exactly: pendingUnits.total).map(ReportCell.integer) ?? .empty, sheet: Title.pendingCosts),
+            WorkbookFigure("pending units at the end", Int64(exactly: pendingUnits.total).map(ReportCell.integer) ?? .empty, sheet: Title.valuation),
             WorkbookFigure("card clearing at the end", money(balanceAtEnd(.cardClearing)), sheet: Title.reconciliation),
             WorkbookFigure("processor balance at the end", money(balanceAtEnd(.processorBalance)), sheet: Title.payouts),
         ]
@@ -166,21 +167,37 @@ enum WorkbookJob {
             ("closed periods", .text(books.closed.map(\.period.description).joined(separator: ", "))),
             ("input files", .integer(Int64(books.fileCount))), ("inputs sha256", .text(books.inputsDigest)),
         ]
+        phases.mark("workbook: figures, checks, inputs")
+        let stockTrail = WorkbookTables.stockTrail(
+            try WorkbookData.stockTrail(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset)
+        phases.mark("workbook: stock trail (\(stockTrail.rows.count) rows)")
+        let pendingCosts = WorkbookTables.pendingCosts(
+            try WorkbookData.pendingCosts(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset)
+        phases.mark("workbook: pending costs")
+        let priorPeriodAdjustments = WorkbookTables.priorPeriodAdjustments(
+            try WorkbookData.priorPeriodAdjustments(session, books: books, span: span), exponent: exponent)
+        phases.mark("workbook: prior-period adjustments")
+        let reorder = WorkbookTables.reorder(try WorkbookData.reorder(parts.costBooks, span: span, context: context))
+        phases.mark("workbook: reorder")
+        let daily = WorkbookSheets.dailyByLocation(try WorkbookData.daily(books, span: span, context: context), span: span, exponent: exponent)
+        let ageing = WorkbookTables.reconciliationAgeing(try WorkbookData.reconciliationAgeing(report), exponent: exponent)
+        phases.mark("workbook: daily and ageing")
+        // What is still pending as known now, of the outflows up to the span's end (a later receipt
+        // may have filled what was pending at the end).
+        var stillPending = Sum()
+        if let column = pendingCosts.columnNames.firstIndex(of: "provisional_cost") {
+            for row in pendingCosts.rows { if case .money(let amount, _) = row[column] { stillPending += amount } }
+        }
+        figures.insert(
+            WorkbookFigure("outflows still pending (\(pendingCosts.rows.count)): provisional cost", money(stillPending), sheet: Title.pendingCosts),
+            at: figures.firstIndex { $0.sheet == Title.reconciliation } ?? figures.count)
         let content = WorkbookContent(
             about: about, figures: figures, openItems: ReconciliationTables.openItems(report, exponent: exponent), checks: checks,
             journal: parts.tables.journal, trialBalance: parts.tables.trialBalance, cogs: parts.cogs, valuation: parts.tables.valuation,
-            stockTrail: WorkbookTables.stockTrail(
-                try WorkbookData.stockTrail(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset),
-            pendingCosts: WorkbookTables.pendingCosts(
-                try WorkbookData.pendingCosts(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset),
-            adjustments: WorkbookTables.priorPeriodAdjustments(
-                try WorkbookData.priorPeriodAdjustments(session, books: books, span: span), exponent: exponent),
-            reorder: WorkbookTables.reorder(try WorkbookData.reorder(parts.costBooks, span: span, context: context)),
+            stockTrail: stockTrail, pendingCosts: pendingCosts, adjustments: priorPeriodAdjustments, reorder: reorder,
             reconciliation: parts.reconciliation.tables[0], exceptions: exceptions,
             payouts: ReconciliationTables.payouts(report, exponent: exponent), run: run,
-            configuration: configurationTable(configuration, exponent: exponent), inputs: inputs,
-            daily: WorkbookSheets.dailyByLocation(try WorkbookData.daily(books, span: span, context: context), span: span, exponent: exponent),
-            ageing: WorkbookTables.reconciliationAgeing(try WorkbookData.reconciliationAgeing(report), exponent: exponent))
+            configuration: configurationTable(configuration, exponent: exponent), inputs: inputs, daily: daily, ageing: ageing)
         return Workbook(
             sheets: WorkbookSheets.sheets(content),
             properties: XLSXProperties(
@@ -219,8 +236,12 @@ enum WorkbookJob {
     /// Writes the workbook beside `folder` (to be moved into it) and returns where, with its sha256.
     static func writeStaged(_ workbook: Workbook, beside folder: String) throws(AppFailure) -> (path: String, sha256: String) {
         let path = try FolderWriter.stagingPath(for: folder, name: fileName)
+        var phases = PhaseTimer()
+        defer { phases.mark("workbook: write \(fileName)") }
         do {
-            try XLSXWriter.write(sheets: workbook.sheets, to: path, properties: workbook.properties)
+            try XLSXWriter.write(
+                sheets: workbook.sheets, to: path, shownAs: URL(fileURLWithPath: folder).appendingPathComponent(fileName).path,
+                properties: workbook.properties)
         } catch let error as XLSXError {
             throw AppFailure(.cannotWrite, error.description)
         } catch {

@@ -74,7 +74,7 @@ public enum ReconciliationTables {
 
     /// The amount an item stands for in a list of what is open: its residual, else what settled,
     /// else what the till took.
-    static func amount(_ row: ReconciliationRow) -> Int64 { row.difference ?? row.settledAmount ?? row.posAmount ?? 0 }
+    public static func amount(_ row: ReconciliationRow) -> Int64 { row.difference ?? row.settledAmount ?? row.posAmount ?? 0 }
 
     /// The workbook's Exceptions: only the items that need a person, oldest first, then largest,
     /// each with what to do about it.
@@ -182,8 +182,8 @@ public enum ReconciliationTables {
             }
         }
         let exceptions = report.rows.filter { $0.status.isException }.sorted { a, b in
-            let x = (a.difference ?? a.settledAmount ?? a.posAmount ?? 0).magnitude
-            let y = (b.difference ?? b.settledAmount ?? b.posAmount ?? 0).magnitude
+            let x = amount(a).magnitude
+            let y = amount(b).magnitude
             if x != y { return x > y }
             if (a.ageDays ?? 0) != (b.ageDays ?? 0) { return (a.ageDays ?? 0) > (b.ageDays ?? 0) }
             return Reconciliation.rowPrecedesForSummary(a, b)
@@ -193,10 +193,10 @@ public enum ReconciliationTables {
         } else {
             text += "\nexceptions, largest and oldest first (\(exceptions.count)):\n"
             for row in exceptions.prefix(limit) {
-                let amount = row.difference ?? row.settledAmount ?? row.posAmount ?? 0
+                let shown = amount(row)
                 let what = row.tenderNumber.map { "order \(row.orderID ?? "") tender \($0)" } ?? "record \(row.recordID ?? "")"
                 text += "  \(row.status.rawValue) \(row.processor.isEmpty ? "(no processor)" : row.processor) \(what) "
-                    + "\(formatMinorUnits(amount, exponent: exponent))\(row.ageDays.map { ", \($0) days" } ?? "")\n"
+                    + "\(formatMinorUnits(shown, exponent: exponent))\(row.ageDays.map { ", \($0) days" } ?? "")\n"
             }
             if exceptions.count > limit { text += "  … \(exceptions.count - limit) more in reconciliation.csv\n" }
         }

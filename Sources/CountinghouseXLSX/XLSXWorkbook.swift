@@ -114,23 +114,18 @@ final class XLSXWorkbook {
         case .bar: type = LXW_CHART_BAR
         }
         let operation = "adding the chart '\(title)'"
-        try checkPlainText(title, "its title", operation)
         guard let chart = workbook_add_chart(open, UInt8(type.rawValue)) else {
             throw XLSXError(path: displayPath, operation: operation, message: "libxlsxwriter could not allocate it", code: 0)
         }
-        chart_title_set_name(chart, title)
+        chart_title_set_name(chart, plainText(title))
         // Below the plot, so a wide legend does not narrow the plot.
         chart_legend_set_position(chart, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
         return XLSXChart(handle: chart, kind: kind, title: title, workbook: self)
     }
 
     /// libxlsxwriter reads a chart text that begins with `=` as a formula (`=Sheet1!$A$1`): such a
-    /// text is refused rather than written as a reference to some cell.
-    fileprivate func checkPlainText(_ text: String, _ what: String, _ operation: @autoclosure () -> String) throws {
-        guard text.hasPrefix("=") else { return }
-        throw XLSXError(
-            path: displayPath, operation: operation(), message: "\(what) '\(text)' begins with '=', which a chart reads as a formula", code: 0)
-    }
+    /// text (a location code from an input file, say) is written after a space, so it stays text.
+    fileprivate func plainText(_ text: String) -> String { text.hasPrefix("=") ? " " + text : text }
 
     /// A cell format: a number format (nil: General), bold or not, a hyperlink's look or not.
     struct FormatKey: Hashable {
@@ -190,19 +185,17 @@ struct XLSXChart {
     /// (`='Daily'!$A$2:$A$31`). libxlsxwriter copies the formulas (chart_add_series strdups them).
     func addSeries(name: String, categories: String, values: String) throws {
         let operation = "adding the series '\(name)' to the chart '\(title)'"
-        try workbook.checkPlainText(name, "the series name", operation)
         guard let series = chart_add_series(handle, categories, values) else {
             throw XLSXError(path: workbook.displayPath, operation: operation, message: "libxlsxwriter could not allocate it", code: 0)
         }
-        chart_series_set_name(series, name)
+        chart_series_set_name(series, workbook.plainText(name))
     }
 
     /// The title of the axis that carries the values: the vertical one, or the horizontal one of a
     /// bar chart (libxlsxwriter calls a bar chart's value axis its x axis: it swaps them).
     func setValueAxisTitle(_ text: String) throws {
         let operation = "naming the value axis of the chart '\(title)'"
-        try workbook.checkPlainText(text, "the axis title", operation)
-        chart_axis_set_name(try axis(values: true, operation), text)
+        chart_axis_set_name(try axis(values: true, operation), workbook.plainText(text))
     }
 
     /// The number format of the category axis's labels (`yyyy-mm-dd` for dates). Without it the

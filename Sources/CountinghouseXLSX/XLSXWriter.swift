@@ -57,12 +57,15 @@ public enum XLSXWriter {
     public static let sheetNameLength = 31
 
     /// Writes `sheets`, in order, to `path`. `rowsPerSheet` is Excel's limit; tests lower it to see
-    /// the split without writing a million rows.
+    /// the split without writing a million rows. `shownAs`: the path errors name (the file's final
+    /// place, when it is written somewhere else first); `path` when nil.
     public static func write(
-        sheets: [ReportSheet], to path: String, properties: XLSXProperties, rowsPerSheet: Int = XLSXWriter.rowsPerSheet
+        sheets: [ReportSheet], to writtenPath: String, shownAs: String? = nil, properties: XLSXProperties,
+        rowsPerSheet: Int = XLSXWriter.rowsPerSheet
     ) throws {
+        let path = shownAs ?? writtenPath
         precondition(rowsPerSheet >= 3 && rowsPerSheet <= XLSXWriter.rowsPerSheet, "a sheet holds a header, a row and a total")
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: writtenPath)
         let directory = url.deletingLastPathComponent().path
         // Beside the output, in the same folder, so the rename is atomic and a failure is cleaned
         // up; dotted so a listing of the folder does not show it.
@@ -76,7 +79,7 @@ public enum XLSXWriter {
             var renderer = SheetRenderer(workbook: workbook, plans: plans, rowsPerSheet: rowsPerSheet)
             for index in sheets.indices { try renderer.write(sheets[index], plans[index], charts: charts[index]) }
             try workbook.close()
-            if rename(temporaryPath, path) != 0 {
+            if rename(temporaryPath, writtenPath) != 0 {
                 let message = String(cString: strerror(errno))
                 throw XLSXError(path: path, operation: "renaming \(temporaryPath) into place", message: message, code: 0)
             }

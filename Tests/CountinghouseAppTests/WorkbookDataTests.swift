@@ -194,12 +194,12 @@ import Testing
             #expect(!pending.isEmpty)
             #expect(pending == (try WorkbookData.pendingCosts(costs: computed, span: span, context: context)))
             let trail = try WorkbookData.stockTrail(
-                costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+                costs: books.costs, rowsOfKind: books.rowsOfKind, items: books.items, span: span, context: context)
             #expect(!trail.isEmpty)
             #expect(
                 trail
                     == (try WorkbookData.stockTrail(
-                        costs: computed, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)))
+                        costs: computed, rowsOfKind: books.rowsOfKind, items: books.items, span: span, context: context)))
             let items = books.items.map(\.row)
             let reorder = try WorkbookData.reorder(costs: books.costs, items: items, span: span, context: context)
             #expect(!reorder.isEmpty)

@@ -88,7 +88,10 @@ import Testing
         // The workbooks as a person opens them (once: both stores write the same bytes, which
         // run.json pins): a closed period's, and an open one's with its prior-period adjustments.
         if !postgres && hasLibreOffice {
-            for name in ["now/2026-10", "now/2026-11"] {
+            // October as known on the 21st: the candle sold from an empty shelf is still pending.
+            let pending = try cli.run(["report", "--period", "2026-10", "--as-known-at", "2026-10-21", "--out", "reports/pending/2026-10"])
+            #expect(pending.status == 0, "\(pending.error)")
+            for name in ["now/2026-10", "now/2026-11", "pending/2026-10"] {
                 try WorkbookRoundTrip.check(
                     cli.directory.appendingPathComponent("reports/\(name)"),
                     scratch: cli.directory.appendingPathComponent("libreoffice/\(name)"))

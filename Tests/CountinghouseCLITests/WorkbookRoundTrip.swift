@@ -109,6 +109,7 @@ enum WorkbookRoundTrip {
             }
         }
         #expect(totalsChecked >= 6, "the totals of the journal, trial balance and more", sourceLocation: sourceLocation)
+        try checkFigures(converted, folder: folder, sourceLocation: sourceLocation)
         // The trial balance's check, recalculated, and the report's own checks.
         let trialBalance = try #require(converted["Trial Balance"], sourceLocation: sourceLocation)
         #expect(trialBalance.contains { $0.first == "debits − credits = 0" && $0.dropFirst().prefix(2) == ["0", "ok"] }, sourceLocation: sourceLocation)
@@ -117,6 +118,45 @@ enum WorkbookRoundTrip {
         let checks = summary[(checksHeader + 1)...].prefix { !$0.allSatisfy(\.isEmpty) }
         #expect(checks.count >= 3, sourceLocation: sourceLocation)
         for check in checks { #expect(check.dropFirst().first == "ok", "\(check)", sourceLocation: sourceLocation) }
+    }
+
+    /// The Summary's key figures against the sheets and files they come from.
+    static func checkFigures(_ converted: [String: [[String]]], folder: URL, sourceLocation: SourceLocation) throws {
+        func decimal(_ text: String?) -> Decimal { text.flatMap { Decimal(string: $0) } ?? 0 }
+        /// The rows of the table whose header starts with `first`, up to the next empty line.
+        func table(_ sheet: String, _ first: String) throws -> (header: [String], rows: [[String]]) {
+            let rows = try #require(converted[sheet], sourceLocation: sourceLocation)
+            let start = try #require(rows.firstIndex { $0.first == first }, "\(sheet): \(first)", sourceLocation: sourceLocation)
+            return (rows[start], Array(rows[(start + 1)...].prefix { !$0.allSatisfy(\.isEmpty) }))
+        }
+        let figures = try table("Summary", "figure").rows
+        func figure(_ prefix: String) throws -> Decimal {
+            decimal(try #require(figures.first { $0[0].hasPrefix(prefix) }, "figure \(prefix)", sourceLocation: sourceLocation)[1])
+        }
+        func total(_ sheet: String, _ first: String, _ column: (String) -> Bool) throws -> Decimal {
+            let (header, rows) = try table(sheet, first)
+            let totalRow = try #require(rows.last { $0.first == "total" }, "\(sheet): its total", sourceLocation: sourceLocation)
+            return header.indices.filter { column(header[$0]) }.reduce(Decimal(0)) { $0 + decimal(totalRow[$1]) }
+        }
+        #expect(try figure("net sales") == total("Daily", "date") { $0.hasSuffix(" net sales") }, sourceLocation: sourceLocation)
+        #expect(try figure("gross margin") == total("Daily", "date") { $0.hasSuffix(" gross margin") }, sourceLocation: sourceLocation)
+        #expect(try figure("net sales") - figure("cost of goods sold") == figure("gross margin"), sourceLocation: sourceLocation)
+        // The sales' cost lines in cogs.csv: final and provisional.
+        let cogs = parse(try String(contentsOf: folder.appendingPathComponent("cogs.csv"), encoding: .utf8))
+        let (kind, cost, provisional) = (cogs[0].firstIndex(of: "kind")!, cogs[0].firstIndex(of: "cost")!, cogs[0].firstIndex(of: "provisional_cost")!)
+        let sales = cogs.dropFirst().filter { $0[kind] == "SALE" }
+        #expect(try figure("  sales at final cost") == sales.reduce(Decimal(0)) { $0 + decimal($1[cost]) }, sourceLocation: sourceLocation)
+        #expect(
+            try figure("  sales at provisional cost") == sales.reduce(Decimal(0)) { $0 + decimal($1[provisional]) }, sourceLocation: sourceLocation)
+        // The journal's cost of goods sold and the balances at the end, from trial_balance.csv.
+        let trialBalance = parse(try String(contentsOf: folder.appendingPathComponent("trial_balance.csv"), encoding: .utf8))
+        func account(_ code: String) -> [String]? { trialBalance.first { $0.first == code } }
+        #expect(
+            try figure("cost of goods sold") == decimal(account("5000")?[3]) - decimal(account("5000")?[4]), sourceLocation: sourceLocation)
+        #expect(try figure("inventory at the end") == decimal(account("1200")?[5]), sourceLocation: sourceLocation)
+        #expect(try figure("card clearing at the end") == decimal(account("1100")?[5]), sourceLocation: sourceLocation)
+        #expect(try figure("outflows still pending") == total("Pending Costs", "outflow_id") { $0 == "provisional_cost" }, sourceLocation: sourceLocation)
+        #expect(try figure("exceptions needing a person") == total("Exceptions", "age_days") { $0 == "amount" }, sourceLocation: sourceLocation)
     }
 
     /// RFC 4180 fields: quoted fields may hold commas, doubled quotes and line breaks.

@@ -47,7 +47,17 @@ public struct TrailLine: Sendable, Hashable {
 public enum CostTrail {
     /// The trail of `run`'s SKU at `location` (IN_TRANSIT for goods in transit), through `through`.
     public static func lines(_ run: SKUCostRun, location: String, through: Instant?) throws(OutOfRange) -> [TrailLine] {
+        try lines(run, location: location, from: nil, through: through).lines
+    }
+
+    /// The running figures of an item at a location just before `from` (units, value, pending),
+    /// and its trail lines from `from` through `through` (nil: from the first, through the last):
+    /// a span's part of the trail, its running figures as the whole trail has them.
+    public static func lines(_ run: SKUCostRun, location: String, from: Instant?, through: Instant?) throws(OutOfRange)
+        -> (opening: (units: Int64, value: Int64, pending: Int64), lines: [TrailLine])
+    {
         var lines: [TrailLine] = []
+        var opening: (units: Int64, value: Int64, pending: Int64) = (0, 0, 0)
         // Checked like every other sum of positions (CostBounds already keeps a run's values far
         // below 64 bits; the running sums must not trap if that ever changes).
         var units = Sum()
@@ -62,6 +72,13 @@ public enum CostTrail {
             units += delta.units
             value += delta.value
             pending += delta.pending
+            if let from, delta.occurredAt < from {
+                opening = (
+                    try units.value("the units of \(run.sku) at \(location)"), try value.value("the value of \(run.sku) at \(location)"),
+                    try pending.value("the pending units of \(run.sku) at \(location)")
+                )
+                continue
+            }
             var flags = run.inflowFlags[position] ?? []
             let outflowIndex = run.outflowOfEvent[position]
             let outflow = outflowIndex >= 0 && run.locations[run.outflows[outflowIndex].location] == location
@@ -103,7 +120,7 @@ public enum CostTrail {
                 lines.append(TrailLine(kind: .cancelledByReturn, quantity: outflow.cancelledQuantity, flags: []))
             }
         }
-        return lines
+        return (opening, lines)
     }
 
     static func eventName(_ run: SKUCostRun, _ position: Int, location: String) -> String {
