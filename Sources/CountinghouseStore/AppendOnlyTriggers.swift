@@ -1,5 +1,5 @@
 // The database's own protection of what was recorded: the append-only triggers on the ledger
-// tables, `files`, `file_anchors` and the posted periods (SEMANTICS §1: the database itself refuses
+// tables, `files`, `file_anchors`, the posted periods and the runs (SEMANTICS §1: the database itself refuses
 // UPDATE and DELETE).
 //
 // Place in the pipeline: migrations create the triggers (LedgerMigrations.swift, in the driver's
@@ -48,7 +48,8 @@ public struct AppendOnlyProblem: Sendable, Hashable, CustomStringConvertible {
 
 enum AppendOnlyTables {
     /// Every table the program makes append-only, in the current schema.
-    static let all = ["files"] + LedgerKind.allCases.map(\.schema.tableName) + PostedPeriodSQL.tables + ["file_anchors"]
+    static let all =
+        ["files"] + LedgerKind.allCases.map(\.schema.tableName) + PostedPeriodSQL.tables + ["file_anchors", "runs"]
 }
 
 extension SQLLedgerStore {

@@ -30,6 +30,8 @@ enum WriteLock {
     case schemaAndLedger
     /// Refreshing the cost cache.
     case costCache
+    /// Appending a run's record: the next run id is decided with no other record landing.
+    case runs
 }
 
 /// Where a file's rows start: decided by the shared append frame under the ledger lock.

@@ -5,13 +5,13 @@
 // write transaction, and records each in `schema_migrations` (a version that also needs rows
 // computed in Swift gets them there, in the same transaction: version 6's anchors). Invariants: a version's statements
 // never change once released (a ledger migrated by an earlier program must end up identical);
-// the tables that hold what was recorded (the ledger, `files`, the posted periods) are
-// append-only from the version that creates them.
+// the tables that hold what was recorded (the ledger, `files`, the posted periods, the
+// runs) are append-only from the version that creates them.
 // Errors a user can see: none here (`StoreError.schemaTooNew` is thrown by the caller).
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 7
+public let ledgerSchemaVersion = 8
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -55,6 +55,9 @@ enum LedgerMigrations {
             // The reconciliation's columns: settlements' payment_method, overrides' processor,
             // tender_no and effective_on (FORMATS §2). Existing rows hold them empty.
             return LedgerDDL.addedColumns(atSchema: 7)
+        case 8:
+            // The nightly run's records (RunRecords.swift).
+            return RunRecordSQL.migration(database) + database.appendOnlyTriggers("runs")
         default:
             preconditionFailure("no migration \(version)")
         }

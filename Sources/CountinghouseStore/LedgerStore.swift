@@ -320,6 +320,18 @@ public protocol LedgerStore: AnyObject {
     /// many ingested files the close was computed from; if the ledger now has another number of
     /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
     func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int) throws
+
+    // MARK: The nightly run (see RunRecords.swift)
+
+    /// Appends a run's record (its `id` is ignored) and returns the id the store gave it: 1, 2, 3 …
+    /// in append order. A writer of the runs table only: it waits for another run record being
+    /// appended (up to the busy timeout), not for an ingest, a close or a cost refresh on PostgreSQL
+    /// (SQLite has one writer lock for the whole file).
+    func appendRun(_ record: RunRecord) throws -> Int64
+    /// Every run's record, in id order.
+    func runs() throws -> [RunRecord]
+    /// The record of one run, or nil.
+    func run(id: Int64) throws -> RunRecord?
 }
 
 extension LedgerStore {

@@ -5,9 +5,9 @@
 // conninfos; it passes the same test suite as `SQLiteStore` and creates the same tables.
 // Invariants: writers serialise on explicit table locks taken at the start of their transaction
 // (an ingest or a close on `files`, a migration on `schema_migrations`, a cost refresh on
-// `cost_cache_state`), so readers are never blocked (MVCC) and an ingest and a cost refresh do not
-// wait for each other. Only portable SQL: plain tables and indexes, a PL/pgSQL trigger function,
-// temp tables, COPY. Statements run only through `PGConnection` (the one file that touches
+// `cost_cache_state`, a run's record on `runs`), so readers are never blocked (MVCC) and an
+// ingest, a cost refresh and a run's record do not wait for each other. Only portable SQL: plain
+// tables and indexes, a PL/pgSQL trigger function, temp tables, COPY. Statements run only through `PGConnection` (the one file that touches
 // `PGconn*`).
 // Errors a user can see: `StoreError` (server unreachable, SQL failures, recorded_at going
 // backwards, schema too new) and the `RowError`s of a rejected file.
@@ -128,6 +128,7 @@ final class PostgresDatabase: LedgerDatabase {
         // ingests of processes that opened the ledger before it.
         case .schemaAndLedger: return ["LOCK TABLE schema_migrations IN EXCLUSIVE MODE", "LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"]
         case .costCache: return ["LOCK TABLE cost_cache_state IN EXCLUSIVE MODE"]
+        case .runs: return ["LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE"]
         }
     }
 

@@ -32,6 +32,7 @@ struct LedgerAccessTests {
                 case .schema: table = "schema_migrations IN EXCLUSIVE MODE"
                 case .schemaAndLedger: table = "schema_migrations IN EXCLUSIVE MODE; LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"
                 case .costCache: table = "cost_cache_state IN EXCLUSIVE MODE"
+                case .runs: table = "runs IN SHARE ROW EXCLUSIVE MODE"
                 }
                 try store.execute("BEGIN; LOCK TABLE \(table)")
             }

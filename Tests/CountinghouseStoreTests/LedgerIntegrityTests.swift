@@ -28,9 +28,17 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// Takes a ledger back to schema version 7, as an earlier program left it: without the runs
+    /// table version 8 added (its triggers go with it).
+    static func revertSchema8(_ store: any LedgerStore) throws {
+        try execute(store, "DROP TABLE runs")
+        try execute(store, "DELETE FROM schema_migrations WHERE version = 8")
+    }
+
     /// Takes a ledger back to schema version 6, as an earlier program left it: without the columns
-    /// version 7 added.
+    /// version 7 added (nor what came after).
     static func revertSchema7(_ store: any LedgerStore) throws {
+        try revertSchema8(store)
         for kind in LedgerKind.allCases {
             for column in kind.schema.columns where column.sinceSchema == 7 {
                 try execute(store, "ALTER TABLE \(kind.schema.tableName) DROP COLUMN \(column.storedName)")
@@ -70,7 +78,7 @@ struct LedgerIntegrityTests {
             try Self.revertSchema7(store)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [7])
+            #expect(try reopened.migrate().appliedVersions == [7, 8])
             #expect(try reopened.verifyHashChains().isEmpty)
             try append(reopened, fileInfo("s2.csv", .settlements, at: 3), [settlement("r2", method: "visa", row: 2)])
             try append(reopened, fileInfo("o2.csv", .overrides, at: 4), [override("O2", tender: 2, row: 2)])
@@ -277,7 +285,7 @@ struct LedgerIntegrityTests {
             try ingest.release()
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [6, 7])
+            #expect(try reopened.migrate().appliedVersions == [6, 7, 8])
             #expect(try Self.anchors(reopened) == recorded)
             #expect(try reopened.verifyAnchors().isEmpty)
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)
