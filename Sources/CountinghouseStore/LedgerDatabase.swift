@@ -106,6 +106,12 @@ protocol LedgerDatabase: AnyObject {
     /// Streams a file's rows into its ledger table after `start`, deciding each row with
     /// `AppendRules`; called inside the ledger write transaction, before the file's record exists.
     func appendRows(_ file: IngestFileInfo, after start: AppendStart, _ produceRows: RowProducer) throws -> AppendedRows
+
+    // MARK: The run lock (RunLock.swift)
+
+    /// Takes the run lock without waiting (`StoreError.busy(lock: .run)` when another run holds
+    /// it); the lock is held until the holder is released or deinitialised.
+    func acquireRunLock() throws -> sending any RunLockHolder
 }
 
 extension String {

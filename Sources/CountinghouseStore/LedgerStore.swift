@@ -10,7 +10,7 @@
 // never wait for it (except on PostgreSQL during the first load into an empty table, whose indexes
 // are dropped and rebuilt under an exclusive lock: see PostgresAppender).
 // Errors a user can see: `StoreError`: the ledger missing (a command other than `init` creates
-// nothing), unreachable, busy (another writer holds the lock), read-only, SQL failures, knowledge
+// nothing), unreachable, busy (another writer holds the lock, or another run the run lock), read-only, SQL failures, knowledge
 // going backwards, a schema newer than this program.
 import CountinghouseCore
 
@@ -121,6 +121,14 @@ public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The lock another process held when a store refused with `StoreError.busy`.
+public enum LedgerLock: Sendable, Hashable {
+    /// The ledger's write lock (an ingest, a close, a cost refresh, a migration, a run record).
+    case write
+    /// The run lock: one `countinghouse run` at a time per ledger (RunLock.swift).
+    case run
+}
+
 /// Why a ledger that a command needs is not there (`StoreError.ledgerMissing`).
 public enum MissingLedger: Sendable, Hashable {
     /// No SQLite file at the path (and none was created).
@@ -137,9 +145,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case recordedAtBackwards(latest: Instant, requested: Instant)
     case schemaTooNew(found: Int, supported: Int)
     case badLocator(String)
-    /// Another writer (an ingest, a close or a cost refresh) held the ledger's write lock for longer
-    /// than the store would wait (`waitedSeconds`, 0 for a no-wait refresh).
-    case busy(ledger: String, waitedSeconds: Double)
+    /// Another process holds a lock the command needs: another writer (an ingest, a close or a cost
+    /// refresh) held the ledger's write lock for longer than the store would wait (`waitedSeconds`,
+    /// 0 for a no-wait refresh), or another `countinghouse run` holds the run lock (`lock: .run`,
+    /// refused at once).
+    case busy(ledger: String, waitedSeconds: Double, lock: LedgerLock = .write)
     /// The ledger refuses writes (a read-only file or directory, a read-only PostgreSQL server or
     /// transaction); `detail` says what refused.
     case readOnly(ledger: String, detail: String)
@@ -161,7 +171,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "the ledger's schema is version \(found) but this program knows up to \(supported): "
                 + "upgrade countinghouse"
         case .badLocator(let message): return message
-        case .busy(let ledger, let waitedSeconds):
+        case .busy(let ledger, _, .run):
+            return "another countinghouse run holds the ledger \(ledger): one run at a time, so this one did nothing. "
+                + "Run it again when that run has finished"
+        case .busy(let ledger, let waitedSeconds, .write):
             let waited = waitedSeconds > 0 ? " and still held it after waiting for \(Self.seconds(waitedSeconds))" : ""
             return "the ledger \(ledger) is busy: another process (an ingest, a close or a cost refresh) holds its "
                 + "write lock\(waited); nothing was written. Run the command again when that process has finished"
@@ -321,7 +334,7 @@ public protocol LedgerStore: AnyObject {
     /// files recorded by the close's time, nothing is posted (`PostedPeriodError.ledgerChanged`).
     func postClose(_ period: ClosedPeriod, files: [PostedFile], filesKnown: Int) throws
 
-    // MARK: The nightly run (see RunRecords.swift)
+    // MARK: The nightly run (see RunRecords.swift and RunLock.swift)
 
     /// Appends a run's record (its `id` is ignored) and returns the id the store gave it: 1, 2, 3 …
     /// in append order. A writer of the runs table only: it waits for another run record being
@@ -332,6 +345,11 @@ public protocol LedgerStore: AnyObject {
     func runs() throws -> [RunRecord]
     /// The record of one run, or nil.
     func run(id: Int64) throws -> RunRecord?
+    /// Takes the run lock, one `countinghouse run` at a time per ledger, without waiting:
+    /// `StoreError.busy(lock: .run)` at once when another run holds it. The lock is independent of
+    /// the write lock (a run holding it ingests, closes and refreshes as any writer does) and is held
+    /// until `RunLock.release()`, the lock's deinit or the end of the process.
+    func acquireRunLock() throws -> RunLock
 }
 
 extension LedgerStore {

@@ -6,9 +6,10 @@
 // Invariants: writers serialise on explicit table locks taken at the start of their transaction
 // (an ingest or a close on `files`, a migration on `schema_migrations`, a cost refresh on
 // `cost_cache_state`, a run's record on `runs`), so readers are never blocked (MVCC) and an
-// ingest, a cost refresh and a run's record do not wait for each other. Only portable SQL: plain
-// tables and indexes, a PL/pgSQL trigger function, temp tables, COPY. Statements run only through `PGConnection` (the one file that touches
-// `PGconn*`).
+// ingest, a cost refresh and a run's record do not wait for each other; the run lock is a session
+// advisory lock on a connection of its own (RunLock.swift). Only portable SQL: plain tables and
+// indexes, a PL/pgSQL trigger function, temp tables, COPY. Statements run only through
+// `PGConnection` (the one file that touches `PGconn*`).
 // Errors a user can see: `StoreError` (server unreachable, SQL failures, recorded_at going
 // backwards, schema too new) and the `RowError`s of a rejected file.
 import CountinghouseCore
@@ -35,10 +36,13 @@ public final class PostgresStore: SQLLedgerStore {
 /// (PostgresAppender.swift).
 final class PostgresDatabase: LedgerDatabase {
     let connection: PGConnection
+    /// The locator as given (the run lock opens a connection of its own with it).
+    private let conninfo: String
 
     var ledgerName: String { connection.locator }
 
     init(conninfo: String, busyTimeoutSeconds: Double) throws {
+        self.conninfo = conninfo
         connection = try PGConnection(conninfo: conninfo)
         connection.busyTimeoutMilliseconds = Int(clamping: Int64((max(0, busyTimeoutSeconds) * 1000).rounded()))
         try connection.execute("SET client_min_messages = warning")
@@ -244,6 +248,13 @@ final class PostgresDatabase: LedgerDatabase {
             }
         }
         return problems
+    }
+
+    // MARK: The run lock
+
+    /// A session advisory lock on a connection opened for it alone (RunLock.swift).
+    func acquireRunLock() throws -> sending any RunLockHolder {
+        try PostgresRunLock(conninfo: conninfo)
     }
 
     /// The function first (a trigger needs it), then each table's trigger, dropped and created again.

@@ -9,7 +9,8 @@
 // `StoreError.busy`. Readers never wait for a writer: in WAL mode a read sees the last committed
 // snapshot without any lock a writer holds (the busy timeout only covers the rare moments another
 // connection recovers or restarts the WAL). Triggers refuse UPDATE and DELETE on ledger tables and
-// `files` (SQLite has no TRUNCATE; DELETE covers it). Statements run only through
+// `files` (SQLite has no TRUNCATE; DELETE covers it). The run lock is a flock(2) on
+// `<path>.run-lock` (RunLock.swift). Statements run only through
 // `SQLiteConnection` (the one file that touches `sqlite3*`).
 // Errors a user can see: `StoreError` (no such file for a command other than init, cannot open the
 // file, busy, read-only, SQL failures, recorded_at going backwards, a schema newer than this
@@ -46,6 +47,8 @@ final class SQLiteDatabase: LedgerDatabase {
     let connection: SQLiteConnection
     /// Statements prepared once per kind and reused for every row of every file (SQLiteAppender).
     var appendStatements: [LedgerKind: SQLiteAppendStatements] = [:]
+    /// The run lock of a temporary or in-memory database, which only this connection sees.
+    private let privateRunLock = PrivateRunLock()
 
     var ledgerName: String { connection.path }
 
@@ -217,5 +220,17 @@ final class SQLiteDatabase: LedgerDatabase {
             guard let expected = Self.triggers(problem.table).first(where: { $0.name == problem.trigger }) else { return [] }
             return ["DROP TRIGGER IF EXISTS \(problem.trigger)", expected.sql]
         }
+    }
+
+    // MARK: The run lock
+
+    /// flock(2) on `<path>.run-lock` beside the file; a flag of this store for a temporary (`""`) or
+    /// in-memory database, which no other connection shares (RunLock.swift).
+    func acquireRunLock() throws -> sending any RunLockHolder {
+        let path = connection.path
+        if path.isEmpty || path == ":memory:" {
+            return try privateRunLock.acquire(ledger: path.isEmpty ? "(temporary database)" : path)
+        }
+        return try LockFile(path: path + ".run-lock", ledger: path)
     }
 }
