@@ -4,8 +4,9 @@
 #                else prints the sudo command and fails)
 #   make build   release build of the `countinghouse` executable
 #   make test    swift test, with a throwaway PostgreSQL server for the store tests
-#   make demo    replays sample-data/ (two months, day by day, as it was learned) into a fresh
-#                SQLite ledger under out/demo/ and shows what the ledger holds
+#   make demo    runs the nightly job over every day of sample-data/ (two months, each day known
+#                the next morning, October closed on the way) on a fresh SQLite ledger under
+#                out/demo/, and says where the workbooks are
 #   make sample  regenerates sample-data/ from the generator's defaults (commit the result)
 #   make bench   the benchmarks (print figures, never fail on time)
 
@@ -21,10 +22,6 @@ RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path
 DEMO_DIR := out/demo
 # The demo's clock: the morning after the last delivery, so its output does not depend on today.
 DEMO_NOW := 2026-12-01T12:00:00Z
-# October is closed the morning after its last delivery.
-DEMO_CLOSE_NOW := 2026-11-01T12:00:00Z
-DEMO_ENV_AT_CLOSE = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
-    COUNTINGHOUSE_NOW=$(DEMO_CLOSE_NOW)
 DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
     COUNTINGHOUSE_NOW=$(DEMO_NOW)
 
@@ -56,19 +53,15 @@ test: deps
 
 demo: deps build
 	rm -rf $(DEMO_DIR)
-	mkdir -p $(DEMO_DIR)/inbox-october $(DEMO_DIR)/inbox-november
-	cp -R sample-data/2026-10-* $(DEMO_DIR)/inbox-october/
-	cp -R sample-data/2026-11-* $(DEMO_DIR)/inbox-november/
+	mkdir -p $(DEMO_DIR)
 	@echo "== A new ledger (only init creates one)"
-	$(DEMO_ENV_AT_CLOSE) "$(RELEASE_BIN)" init
-	@echo "== October's deliveries, day by day as they were learnt; October closes on the morning of November 1"
-	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
-	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_CLOSE_NOW) jobs/nightly.sh $(DEMO_DIR)/inbox-october > $(DEMO_DIR)/nightly-october.log
-	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" $(DEMO_ENV_AT_CLOSE) jobs/close-month.sh --period 2026-10 --reports $(DEMO_DIR)/reports-at-close
-	@echo
-	@echo "== November's deliveries (October's card settlements among them arrive late)"
-	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" \
-	    COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml COUNTINGHOUSE_NOW=$(DEMO_NOW) jobs/nightly.sh $(DEMO_DIR)/inbox-november > $(DEMO_DIR)/nightly-november.log
+	$(DEMO_ENV) "$(RELEASE_BIN)" init
+	@echo "== Every day of sample-data/ through the nightly run, each known the next morning; October closes on the morning of November 1"
+	COUNTINGHOUSE_BIN="$(RELEASE_BIN)" COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
+	    jobs/replay.sh --inbox $(DEMO_DIR)/inbox --outbox $(DEMO_DIR)/outbox --close 2026-10 sample-data > $(DEMO_DIR)/nightly.log 2>&1 \
+	    || { tail -20 $(DEMO_DIR)/nightly.log; exit 1; }
+	grep -c '^run ' $(DEMO_DIR)/nightly.log | sed 's/^/nightly runs: /'
+	$(DEMO_ENV) "$(RELEASE_BIN)" runs | tail -3
 	@echo
 	@echo "== The seasonal candle at S02: sold from an empty shelf on 2026-10-20, its receipt arrived three days late"
 	$(DEMO_ENV) "$(RELEASE_BIN)" stock --sku HOM-1040 --location S02 --as-of 2026-10-21 --as-known-at 2026-10-22
@@ -76,8 +69,9 @@ demo: deps build
 	@echo
 	@echo "== Reports as known now: October is closed (posted figures, byte for byte, and its drift); November carries the prior-period adjustments"
 	$(DEMO_ENV) "$(RELEASE_BIN)" report --period 2026-10 --out $(DEMO_DIR)/reports/2026-10
-	cmp $(DEMO_DIR)/reports/2026-10/journal.csv $(DEMO_DIR)/reports-at-close/2026-10/journal.csv
+	cmp $(DEMO_DIR)/reports/2026-10/journal.csv $(DEMO_DIR)/outbox/closed/2026-10/journal.csv
 	$(DEMO_ENV) "$(RELEASE_BIN)" report --period 2026-11 --out $(DEMO_DIR)/reports/2026-11
+	cmp $(DEMO_DIR)/reports/2026-11/journal.csv $(DEMO_DIR)/outbox/2026-11-30/period-to-date/journal.csv
 	grep -c '^ADJUST:' $(DEMO_DIR)/reports/2026-11/journal.csv | sed 's/^/prior-period adjustment lines in November: /'
 	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger check -s
 	hledger -f $(DEMO_DIR)/reports/2026-11/journal.ledger bal --flat --no-total Assets:1200
@@ -88,10 +82,11 @@ demo: deps build
 	@echo
 	$(DEMO_ENV) "$(RELEASE_BIN)" verify
 	@echo
-	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it)"
-	@echo "reports: $(DEMO_DIR)/reports/2026-10/ and $(DEMO_DIR)/reports/2026-11/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, drift.csv, reconciliation.csv, rollforward.csv, payments.csv, report.xlsx, run.json)"
-	@echo "workbooks (open them in Excel or LibreOffice): $(DEMO_DIR)/reports/2026-11/report.xlsx (November as known now) and $(DEMO_DIR)/reports-at-close/2026-10/report.xlsx (October as closed)"
-	@echo "card money: $(DEMO_DIR)/reconciled/2026-10/ and $(DEMO_DIR)/reconciled/2026-11/ (reconciliation.csv, rollforward.csv, payments.csv); one order's story: countinghouse payment S01-100075"
+	@echo "ledger: $(DEMO_DIR)/ledger.sqlite (COUNTINGHOUSE_DATABASE=$(DEMO_DIR)/ledger.sqlite to explore it; countinghouse runs lists the nightly runs)"
+	@echo "nightly outbox: $(DEMO_DIR)/outbox/DATE/day/ and period-to-date/ (journal.csv, trial_balance.csv, journal.ledger, cogs.csv, valuation.csv, reconciliation.csv, rollforward.csv, payments.csv, report.xlsx, run.json); inbox: $(DEMO_DIR)/inbox/processed/DATE/"
+	@echo "card money: $(DEMO_DIR)/reconciled/2026-10/ and $(DEMO_DIR)/reconciled/2026-11/; one order's story: countinghouse payment S01-100075"
+	@echo "the last workbook: $(DEMO_DIR)/outbox/2026-11-30/period-to-date/report.xlsx (November to date, as known on the morning of December 1)"
+	@echo "October's closed workbook: $(DEMO_DIR)/outbox/closed/2026-10/report.xlsx"
 
 sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace

@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // The configuration file: all of TOML (toml++ underneath), so new tables need no parser.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The nightly run's log lines (timestamped, leveled, the ecosystem's logging API).
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -61,7 +63,7 @@ let package = Package(
             name: "countinghouse",
             dependencies: [
                 "CountinghouseCore", "CountinghouseApp", "CountinghouseReport", "CountinghouseSample",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "countinghouse-bench",

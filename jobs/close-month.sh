@@ -2,12 +2,13 @@
 # Countinghouse month-end close: posts last month's journal, trial balance and valuation as known
 # now, then writes its report folder and runs verify.
 #
-#   jobs/close-month.sh [--period YYYY-MM] [--reports DIR]
+#   jobs/close-month.sh [--period YYYY-MM] [--outbox DIR]
 #
 # Without --period it closes the month before the current one (by the clock, or COUNTINGHOUSE_NOW
 # when set). Periods close in order: if an earlier month is still open, countinghouse refuses and
-# names it. Reports land in DIR/YYYY-MM/ (default ./reports): the posted figures, byte for byte
-# whenever the period's report is rerun.
+# names it. `countinghouse close --outbox` writes the closed month's report folder to DIR/YYYY-MM/
+# (default ./reports; --reports is the same option): the posted figures, byte for byte whenever
+# the period's report is rerun, with report.xlsx and run.json.
 #
 # Environment: COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CONFIG, COUNTINGHOUSE_NOW as for every command;
 # COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH).
@@ -40,7 +41,7 @@ reports=reports
 while [[ $# -gt 0 ]]; do
     case $1 in
         --period) [[ $# -ge 2 ]] || usage; period=$2; shift 2 ;;
-        --reports) [[ $# -ge 2 ]] || usage; reports=$2; shift 2 ;;
+        --outbox | --reports) [[ $# -ge 2 ]] || usage; reports=$2; shift 2 ;;
         -h | --help) help_text; exit 0 ;;
         *) echo "$program: unknown argument $1" >&2; usage ;;
     esac
@@ -60,12 +61,12 @@ fi
 errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT
 status=0
-"$bin" close --period "$period" 2>"$errors" || status=$?
+"$bin" close --period "$period" --outbox "$reports" 2>"$errors" || status=$?
 if [[ $status -eq 1 ]] && grep -q "^error: $period is already closed" "$errors"; then
     note "$period is already closed: writing its posted report again and verifying"
+    "$bin" report --period "$period" --out "$reports/$period"
 else
     cat "$errors" >&2
     [[ $status -eq 0 ]] || exit "$status"
 fi
-"$bin" report --period "$period" --out "$reports/$period"
 "$bin" verify

@@ -1,5 +1,5 @@
 // How a use case ends, for a person and for a scheduler: one table of exit statuses shared by
-// every command (the nightly `run` to come will share it), and the failure every use case throws.
+// every command (the nightly `run` among them), and the failure every use case throws.
 //
 // Place in the pipeline: the use cases throw `AppFailure` with the status that says what kind of
 // failure it is; the command prints the message to standard error and exits with the status. The
@@ -15,6 +15,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case rejected = 1
     /// Usage: an unknown option or a bad argument.
     case usage = 2
+    /// Done, but something needs a person: a rejected file, an empty inbox, a day without a run,
+    /// an exception of the card reconciliation (only `run --strict` says so; systemd units list it
+    /// in SuccessExitStatus).
+    case doneNeedingAttention = 3
     /// The ledger cannot be reached: the database is down, does not answer, does not exist, or
     /// the connection died mid-run (EX_UNAVAILABLE).
     case databaseUnreachable = 69
@@ -44,6 +48,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .done: return "done"
         case .rejected: return "refused: a rejected file, a failed check, a request that cannot be honoured"
         case .usage: return "usage: an unknown option or a bad argument"
+        case .doneNeedingAttention: return "done, but something needs a person (run --strict)"
         case .databaseUnreachable: return "the ledger cannot be reached (down, unreachable, or not created)"
         case .internalError: return "internal error (a bug: please report the message)"
         case .cannotWrite: return "an output cannot be written"

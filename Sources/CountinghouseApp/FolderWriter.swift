@@ -60,6 +60,77 @@ public enum FolderWriter {
             try? manager.removeItem(at: temporary)
             throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
         }
+        try swap(temporary, into: folder, replacing: exists)
+    }
+
+    /// Replaces `folder` with a tree already built in `prepared` (a folder `temporaryFolder(beside:)`
+    /// made), in one step; an existing folder may hold only `allowing` names. `prepared` is gone
+    /// afterwards, whatever happens.
+    public static func replace(_ folder: String, withPrepared prepared: URL, allowing names: Set<String>) throws(AppFailure) {
+        let manager = FileManager.default
+        let exists: Bool
+        do {
+            exists = try checkReplaceable(folder, allowing: names)
+        } catch {
+            try? manager.removeItem(at: prepared)
+            throw error
+        }
+        do {
+            for name in try manager.contentsOfDirectory(atPath: prepared.path) {
+                try syncTree(prepared.appendingPathComponent(name))
+            }
+            try sync(prepared.path)
+        } catch {
+            try? manager.removeItem(at: prepared)
+            throw AppFailure(.cannotWrite, "\(folder): cannot write: \(reason(error))")
+        }
+        try swap(prepared, into: folder, replacing: exists)
+    }
+
+    /// A fresh, empty folder beside `folder` (its parent created) to build a tree in for
+    /// `replace(_:withPrepared:allowing:)`; dotted, so listings do not show it.
+    public static func temporaryFolder(beside folder: String) throws(AppFailure) -> URL {
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
+        }
+        return temporary
+    }
+
+    /// Removes what a writer killed mid-way left beside `folder` (its dotted temporary and old
+    /// folders, a staged workbook). Only for a caller that knows no other writer is at work on the
+    /// same folder (the nightly run, under its lock).
+    public static func removeLeftovers(beside folder: String) {
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        let prefixes = [".\(target.lastPathComponent).partial-", ".\(target.lastPathComponent).old-", ".\(target.lastPathComponent).report.xlsx-"]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        where prefixes.contains(where: { name.hasPrefix($0) }) {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+
+    /// fsync(2) of every file and folder under `url`, then of `url`.
+    private static func syncTree(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path) { try syncTree(url.appendingPathComponent(name)) }
+        }
+        try sync(url.path)
+    }
+
+    /// Puts the folder `temporary` (synced) in the place of `folder`: a rename when there is none,
+    /// else an exchange (or, where the file system cannot exchange, the old one moved aside first).
+    /// `temporary` is gone afterwards, whatever happens.
+    private static func swap(_ temporary: URL, into folder: String, replacing exists: Bool) throws(AppFailure) {
+        let manager = FileManager.default
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
         guard exists else {
             guard rename(temporary.path, target.path) == 0 else {
                 let message = String(cString: strerror(errno))
@@ -101,7 +172,7 @@ public enum FolderWriter {
     /// anything Countinghouse does not write. `replace` checks it first; a caller that writes a
     /// large file before replacing (the workbook) checks it before that too.
     @discardableResult
-    public static func checkReplaceable(_ folder: String) throws(AppFailure) -> Bool {
+    public static func checkReplaceable(_ folder: String, allowing names: Set<String> = ownFileNames) throws(AppFailure) -> Bool {
         let manager = FileManager.default
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         var isDirectory: ObjCBool = false
@@ -113,7 +184,7 @@ public enum FolderWriter {
         } catch {
             throw AppFailure(.cannotWrite, "\(folder): cannot read the folder: \(reason(error))")
         }
-        let foreign = present.filter { !ownFileNames.contains($0) }.sorted()
+        let foreign = present.filter { !names.contains($0) }.sorted()
         if !foreign.isEmpty {
             throw AppFailure.rejected(
                 "\(folder) holds files Countinghouse does not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")): "

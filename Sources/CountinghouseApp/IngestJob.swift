@@ -107,6 +107,15 @@ public enum IngestJob {
     public static func ingest(
         _ session: Session, paths: [String], kind: LedgerKind?, recordedAt: Instant?, report: (IngestFileOutcome) -> Void
     ) throws -> [IngestFileOutcome] {
+        try ingest(session, files: paths.map { (path: $0, displayName: $0) }, kind: kind, recordedAt: recordedAt, report: report)
+    }
+
+    /// The same, each file read at `path` and named `displayName` in the ledger and in messages (the
+    /// nightly run names a file by its business date and name, not by the inbox it came through).
+    public static func ingest(
+        _ session: Session, files: [(path: String, displayName: String)], kind: LedgerKind?, recordedAt: Instant?,
+        report: (IngestFileOutcome) -> Void
+    ) throws -> [IngestFileOutcome] {
         let (store, context) = (session.store, session.context)
         let recordedAt = recordedAt ?? context.now
         if let lastClose = try store.closedPeriods().last, recordedAt <= lastClose.closedAt {
@@ -119,10 +128,10 @@ public enum IngestJob {
                 functionalCurrency: context.configuration.currency, locationCodes: context.configuration.locations.map(\.code),
                 vendors: context.configuration.vendors))
         var outcomes: [IngestFileOutcome] = []
-        for path in paths {
+        for (path, displayName) in files {
             let outcome = IngestFileOutcome(
-                path: path,
-                fate: try ingestFile(path, store: store, ingestor: ingestor, kind: kind, recordedAt: recordedAt))
+                path: displayName,
+                fate: try ingestFile(path, displayName: displayName, store: store, ingestor: ingestor, kind: kind, recordedAt: recordedAt))
             report(outcome)
             outcomes.append(outcome)
         }
@@ -130,34 +139,36 @@ public enum IngestJob {
     }
 
     static func ingestFile(
-        _ path: String, store: any LedgerStore, ingestor: FileIngestor, kind: LedgerKind?, recordedAt: Instant
+        _ path: String, displayName: String, store: any LedgerStore, ingestor: FileIngestor, kind: LedgerKind?, recordedAt: Instant
     ) throws -> IngestFate {
         let valid: ValidFile
-        switch ingestor.check(path: path, displayName: path, kind: kind) {
+        switch ingestor.check(path: path, displayName: displayName, kind: kind) {
         case .invalid(let detected, let errors): return .rejected(kind: detected, errors: errors)
         case .valid(let file): valid = file
         }
-        return try load(path, checked: valid, store: store, ingestor: ingestor, recordedAt: recordedAt)
+        return try load(path, displayName: displayName, checked: valid, store: store, ingestor: ingestor, recordedAt: recordedAt)
     }
 
     /// Pass 2: loads a file `check` found valid, in one store transaction. A file that changed or
     /// became unreadable since the check is rejected (nothing of it kept), like any other.
     static func load(
-        _ path: String, checked valid: ValidFile, store: any LedgerStore, ingestor: FileIngestor, recordedAt: Instant
+        _ path: String, displayName: String? = nil, checked valid: ValidFile, store: any LedgerStore, ingestor: FileIngestor,
+        recordedAt: Instant
     ) throws -> IngestFate {
-        let info = IngestFileInfo(name: path, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount, recordedAt: recordedAt)
+        let displayName = displayName ?? path
+        let info = IngestFileInfo(name: displayName, sha256: valid.sha256, kind: valid.kind, byteCount: valid.byteCount, recordedAt: recordedAt)
         let outcome: AppendOutcome
         do {
             outcome = try store.append(info) { emit in
                 var emitted = 0
-                try ingestor.forEachRow(path: path, displayName: path, expected: valid) { row in
+                try ingestor.forEachRow(path: path, displayName: displayName, expected: valid) { row in
                     try emit(row)
                     emitted += 1
                     if emitted == faultKillAfterRows { kill(getpid(), SIGKILL) }
                 }
             }
         } catch let error as StoreError {
-            throw AppFailure(AppFailure.status(of: error), "\(path): \(error.description)")
+            throw AppFailure(AppFailure.status(of: error), "\(displayName): \(error.description)")
         } catch let failure as IngestFailure {
             // The second pass found the file changed or unreadable since the check: this file is
             // rejected (rolled back whole), the others still land.

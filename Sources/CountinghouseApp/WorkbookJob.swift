@@ -36,6 +36,17 @@ struct BooksTables {
 public struct Workbook: Sendable {
     public var sheets: [ReportSheet]
     public var properties: XLSXProperties
+    /// What in it needs a person (the nightly run's summary and exit status).
+    public var attention: WorkbookAttention
+}
+
+/// What a workbook shows that needs a person: outflows still pending, reconciliation exceptions.
+public struct WorkbookAttention: Sendable {
+    public var pendingOutflows: Int
+    /// The Exceptions sheet's rows.
+    public var exceptions: Int
+    /// Exceptions per status, in the statuses' order.
+    public var exceptionsByStatus: [(status: String, count: Int)]
 }
 
 enum WorkbookJob {
@@ -198,11 +209,19 @@ enum WorkbookJob {
             reconciliation: parts.reconciliation.tables[0], exceptions: exceptions,
             payouts: ReconciliationTables.payouts(report, exponent: exponent), run: run,
             configuration: configurationTable(configuration, exponent: exponent), inputs: inputs, daily: daily, ageing: ageing)
+        var byStatus: [String: Int] = [:]
+        for row in exceptions.rows { if case .text(let status) = row[1] { byStatus[status, default: 0] += 1 } }
+        let attention = WorkbookAttention(
+            pendingOutflows: pendingCosts.rows.count, exceptions: exceptions.rows.count,
+            exceptionsByStatus: ReconciliationStatus.allCases.compactMap { status in
+                byStatus[status.rawValue].map { (status.rawValue, $0) }
+            })
         return Workbook(
             sheets: WorkbookSheets.sheets(content),
             properties: XLSXProperties(
                 title: "Countinghouse report \(span)", company: configuration.company.isEmpty ? nil : configuration.company,
-                knowledgeTime: knownAt))
+                knowledgeTime: knownAt),
+            attention: attention)
     }
 
     /// The configuration in effect, as settings and values (the database's location left out: no

@@ -45,6 +45,8 @@ public struct Configuration: Sendable, Hashable {
     public var reconciliation = ReconciliationSettings()
     /// The vendor readers' settings (`[stripe]`, `[adyen]`, `[square]`; VendorConfiguration.swift).
     public var vendors = VendorConfiguration()
+    /// `[run]`: the nightly run's inbox, outbox, retries and lock wait (RunConfiguration.swift).
+    public var run = RunSettings()
 
     public init() {}
 
@@ -59,8 +61,8 @@ public struct Configuration: Sendable, Hashable {
             "locations": ConfigurationSchema(keys: [.init("code", .string), .init("name", .string), .init("kind", .string)]),
             "accounts": ConfigurationSchema(keys: [.init("role", .string), .init("code", .string), .init("name", .string)]),
         ],
-        tables: VendorConfiguration.schemaTables.merging(["reconciliation": reconciliationSchema]) { first, _ in first },
-        order: ["locations", "accounts"] + VendorConfiguration.schemaOrder + ["reconciliation"])
+        tables: VendorConfiguration.schemaTables.merging(["reconciliation": reconciliationSchema, "run": runSchema]) { first, _ in first },
+        order: ["locations", "accounts"] + VendorConfiguration.schemaOrder + ["reconciliation", "run"])
 
     /// Parses `countinghouse.toml`.
     public static func parse(_ text: String, fileName: String) throws(ConfigurationError) -> Configuration {
@@ -100,6 +102,7 @@ public struct Configuration: Sendable, Hashable {
             configuration.locations.append(location)
         }
         if let table = root.tables["reconciliation"] { try configuration.applyReconciliation(table) }
+        if let table = root.tables["run"] { try configuration.applyRun(table) }
         try configuration.vendors.apply(root)
         return configuration
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CountinghouseApp
 import CountinghouseCore
+import Foundation
 
 struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,8 @@ struct CloseCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The month to close, e.g. 2026-10.") var period: String
+    @Option(help: "Also write the closed period's report folder (its posted files, drift.csv, report.xlsx, run.json) to OUTBOX/PERIOD/.")
+    var outbox: String?
 
     func validate() throws { _ = try month() }
 
@@ -24,6 +27,14 @@ struct CloseCommand: ParsableCommand {
     func run() throws {
         let context = try global.context()
         let session = try Session(context)
-        print(try CloseJob.close(session, period: try month()).summary(context: context))
+        let month = try month()
+        print(try CloseJob.close(session, period: month).summary(context: context))
+        if let outbox {
+            // The period as closed (posted figures, byte for byte), as known now.
+            let folder = URL(fileURLWithPath: outbox).appendingPathComponent(month.description).path
+            let report = try ReportJob.make(session, span: month.span, knownAt: context.knownNow)
+            try ReportJob.write(report, to: folder, context: context)
+            print(report.summary(folder: folder, context: context))
+        }
     }
 }

@@ -128,7 +128,7 @@ import Testing
     @Test func help() throws {
         let cli = try CLI()
         cli.environment["COLUMNS"] = "100"
-        let commands = ["", "init", "ingest", "files", "stock", "trail", "cost", "report", "reconcile", "payment", "close", "entry", "explain", "verify", "sample"]
+        let commands = ["", "init", "ingest", "files", "stock", "trail", "cost", "report", "reconcile", "payment", "close", "entry", "explain", "verify", "run", "runs", "sample"]
         for command in commands {
             let arguments = command.isEmpty ? ["--help"] : [command, "--help"]
             let result = try cli.run(arguments)

@@ -1,44 +1,58 @@
 import Foundation
 import Testing
 
-/// The nightly job as cron runs it: a root of day folders, each recorded the next morning; a
-/// rejected file fails the job (exit 1, the day named) while everything else still lands.
+/// The jobs as cron or systemd run them: the nightly job (`run` for yesterday), a replay of day
+/// folders through `run` (how `make demo` rebuilds history), and the month-end close.
 @Suite struct NightlyJobTests {
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("jobs/nightly.sh").path
+    static let replayScript = URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent("replay.sh").path
 
     func runJob(_ cli: CLI, _ arguments: [String], script: String = NightlyJobTests.script, now: String? = nil) throws -> CLI.Result {
         try cli.run(
             executable: URL(fileURLWithPath: script), arguments, now: now, extra: ["COUNTINGHOUSE_BIN": CLI.executable.path])
     }
 
-    @Test func aRejectedFileFailsTheJobAndTheRestStillLands() throws {
+    /// Day folders replayed in date order, each day's run with the clock the next morning; the
+    /// month named with --close is closed after its last day, its report in the outbox's closed/.
+    @Test func aReplayRunsEveryDayAsLearnedAndClosesTheMonth() throws {
         let cli = try CLI()
-        try cli.write("inbox/2026-10-01/purchases.csv", IngestCommandTests.purchases)
-        try cli.write("inbox/2026-10-02/pos_lines.csv", IngestCommandTests.sales.replacingOccurrences(of: ",3,5.00", with: ",3.5,5.00"))
-        try cli.write("inbox/2026-10-03/pos_lines.csv", IngestCommandTests.sales.replacingOccurrences(of: "O1,", with: "O9,"))
-        let result = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
-        #expect(result.status == 1)
-        #expect(result.error.contains("REJECTED (pos_lines): 1 error"))
-        #expect(result.error.contains("FAILED: files were rejected on 1 day(s): \(cli.directory.path)/inbox/2026-10-02\n"))
-        // Day folders are recorded the next morning at 06:00 UTC, in date order.
+        try cli.write("days/2026-10-31/purchases.csv", IngestCommandTests.purchases)
+        try cli.write("days/2026-10-02/pos_lines.csv", IngestCommandTests.sales.replacingOccurrences(of: ",3,5.00", with: ",3.5,5.00"))
+        try cli.write("days/2026-11-01/pos_lines.csv", IngestCommandTests.sales)
+        let result = try runJob(
+            cli, ["--inbox", "inbox", "--outbox", "outbox", "--close", "2026-10", "days"], script: Self.replayScript)
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        #expect(result.output.contains("run 1 for 2026-10-02: 0 files landed, 0 already known, 1 rejected"), "\(result.output)")
+        #expect(result.output.contains("closed 2026-10 as known at 2026-11-01T12:00:00+00:00"))
         let files = try cli.run(["files", "--format", "csv"])
-        #expect(files.output.contains("2026-10-02T06:00:00+00:00,purchases,2,0"))
-        #expect(files.output.contains("2026-10-04T06:00:00+00:00,pos_lines,2,0"))
-        #expect(!files.output.contains("2026-10-03T06:00:00+00:00"))
-
-        // Run again: the days already in the ledger are known files, nothing changes, still failing
-        // on the rejected day until a corrected file is delivered.
-        let again = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
-        #expect(again.status == 1)
-        #expect(again.output.contains("already ingested"))
+        #expect(files.output.contains("2026-11-01T06:00:00+00:00,purchases,2,0"), "\(files.output)")
+        #expect(files.output.contains("2026-11-02T06:00:00+00:00,pos_lines,2,0"))
+        #expect(try cli.run(["runs", "--format", "csv"]).output.split(separator: "\n").count == 4)
+        for path in ["outbox/2026-11-01/day/report.xlsx", "outbox/closed/2026-10/report.xlsx", "inbox/rejected/2026-10-02/pos_lines.csv.error.txt"] {
+            #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent(path).path), "\(path)")
+        }
     }
 
-    @Test func aMissingInboxIsAUsageFailure() throws {
+    @Test func aMissingRootIsAUsageFailure() throws {
         let cli = try CLI()
-        let result = try runJob(cli, [cli.directory.appendingPathComponent("nowhere").path])
+        let result = try runJob(cli, ["--inbox", "i", "--outbox", "o", "nowhere"], script: Self.replayScript)
         #expect(result.status == 2)
+        #expect(result.error.contains("'nowhere' is not a directory"))
+    }
+
+    /// The nightly job is `run` for yesterday with the inbox and outbox of its environment; with
+    /// --strict a rejected file is 3 (systemd's SuccessExitStatus).
+    @Test func theNightlyJobRunsYesterday() throws {
+        let cli = try CLI()
+        try cli.write("in/pos_lines.csv", IngestCommandTests.sales.replacingOccurrences(of: ",3,5.00", with: ",3.5,5.00"))
+        let result = try cli.run(
+            executable: URL(fileURLWithPath: Self.script), ["--strict"], now: "2026-10-26T06:00:00Z",
+            extra: ["COUNTINGHOUSE_BIN": CLI.executable.path, "COUNTINGHOUSE_INBOX": "in", "COUNTINGHOUSE_OUTBOX": "out"])
+        #expect(result.status == 3, "\(result.output)\(result.error)")
+        #expect(result.output.hasPrefix("run 1 for 2026-10-25: "))
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("out/2026-10-25/period-to-date/run.json").path))
     }
 
     /// The month-end job closes last month by the clock, writes its reports and verifies; run
@@ -70,10 +84,13 @@ import Testing
     /// A mistyped ledger stops the job with countinghouse's own status and fills no new ledger.
     @Test func aLedgerThatDoesNotExistStopsTheJob() throws {
         let cli = try CLI(initialised: false)
-        try cli.write("inbox/2026-10-01/purchases.csv", IngestCommandTests.purchases)
+        try cli.write("inbox/purchases.csv", IngestCommandTests.purchases)
         let typo = cli.directory.appendingPathComponent("ledgr.sqlite").path
         cli.environment["COUNTINGHOUSE_DATABASE"] = typo
-        let result = try runJob(cli, [cli.directory.appendingPathComponent("inbox").path])
+        cli.environment["COUNTINGHOUSE_INBOX"] = "inbox"
+        cli.environment["COUNTINGHOUSE_OUTBOX"] = "outbox"
+        // Nothing to retry: a ledger that does not exist is not a lost connection.
+        let result = try runJob(cli, ["--date", "2026-10-01"])
         #expect(result.status == 69)
         #expect(result.error.contains("error: no ledger at \(typo): the file does not exist (nothing was created)"))
         #expect(!FileManager.default.fileExists(atPath: typo))
@@ -96,7 +113,8 @@ import Testing
         let cli = try CLI()
         let closeScript = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("close-month.sh").path
         for (script, firstLine) in [
-            (Self.script, "Countinghouse nightly job: "), (closeScript, "Countinghouse month-end close: "),
+            (Self.script, "Countinghouse nightly job: "), (Self.replayScript, "Countinghouse replay: "),
+            (closeScript, "Countinghouse month-end close: "),
         ] {
             let help = try runJob(cli, ["--help"], script: script)
             #expect(help.status == 0)

@@ -138,13 +138,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
+        ("databse = \"x\"", "c.toml:1: unknown key databse (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation], [run])"),
         ("currency = \"XYZ\"", "c.toml:1: currency XYZ is not an ISO 4217 code"),
         ("database = x.sqlite", "c.toml:1: cannot read value x.sqlite (strings need double quotes)"),
         ("database = \"a\"\ndatabase = \"b\"", "c.toml:2: database is set twice"),
         ("\n[[locations]]\nname = \"x\"", "c.toml:2: a location needs code = \"…\""),
         ("[[locations]]\ncode = \"IN_TRANSIT\"", "c.toml:1: the location code IN_TRANSIT is reserved"),
-        ("[store]", "c.toml:1: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square] and [reconciliation] are not used; put settings at the top of the file"),
+        ("[store]", "c.toml:1: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation] and [run] are not used; put settings at the top of the file"),
         ("database \"x\"", "c.toml:1: expected key = value"),
         ("database = \"x", "c.toml:1: unterminated string"),
     ])
@@ -194,8 +194,8 @@ import Testing
         // A syntax error: toml++'s description, at its line.
         ("currency = \"USD\"\n\n[[locations]\ncode = \"WH1\"", "c.toml:3: Error while parsing table header: expected ']', saw '\\n'"),
         // An unknown top-level table, after a multi-line string holding a line that looks like one.
-        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square] and [reconciliation] are not used; put settings at the top of the file"),
-        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]], [[accounts]], [stripe], [adyen], [square] or [reconciliation])"),
+        ("database = '''\n[foo]\nx.sqlite'''\n\n[foo]\nbar = 1", "c.toml:5: tables other than [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation] and [run] are not used; put settings at the top of the file"),
+        ("[[foo]]\nbar = 1", "c.toml:1: unknown table [[foo]] (expected [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation] or [run])"),
         // Our words for the usual mistakes, wherever they are.
         ("currency = 'EUR'\r\ndatabase = \"x.sqlite\r\ntimezone = \"UTC\"", "c.toml:2: unterminated string"),
         ("name = 'Café'\ndatabase = x.sqlite # a comment", "c.toml:2: cannot read value x.sqlite (strings need double quotes)"),
@@ -204,7 +204,7 @@ import Testing
         // that look like a third one.
         ("currency = 'EUR'\n[[locations]]\ncode = \"WH1\"\nname = \"\"\"\n[[locations]]\ncolour = 1\n\"\"\"\n[[locations]]\ncode = \"S01\"\ncolour = \"red\"", "c.toml:10: unknown key colour in [[locations]] (expected code, name, kind)"),
         ("locations = [{ code = \"WH1\" },\n  { code = \"S01\", colour = \"red\" }]", "c.toml:2: unknown key colour in [[locations]] (expected code, name, kind)"),
-        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation])"),
+        ("currency = 'EUR'\ndotted.key = 1", "c.toml:2: unknown key dotted (expected database, company, currency, timezone, busy_timeout_seconds, [[locations]], [[accounts]], [stripe], [adyen], [square], [reconciliation], [run])"),
         // Values of the wrong type, named with their key.
         ("database = \"x\"\ncurrency = 840", "c.toml:2: currency must be a quoted string, not a whole number"),
         ("[[accounts]]\nrole = \"inventory\"\ncode = 1300", "c.toml:3: code in [[accounts]] must be a quoted string, not a whole number"),
@@ -271,5 +271,41 @@ import Testing
     #expect(Configuration().busyTimeoutSeconds == 10)
     #expect(throws: ConfigurationError(file: "c.toml", line: 2, message: "busy_timeout_seconds -1 is not a whole number of seconds from 0 to 86400")) {
         try Configuration.parse("currency = \"USD\"\nbusy_timeout_seconds = -1\n", fileName: "c.toml")
+    }
+}
+
+/// `[run]`: the nightly run's folders, retries and lock wait; bad values name the key.
+@Suite struct RunConfigurationTests {
+    @Test func readsTheRunTable() throws {
+        let configuration = try Configuration.parse(
+            """
+            [run]
+            inbox = "/srv/inbox"
+            outbox = "/srv/outbox"
+            retries = 2
+            retry_wait_seconds = 3
+            retry_max_wait_seconds = 10
+            lock_wait_seconds = 30
+            """, fileName: "c.toml")
+        let run = configuration.run
+        #expect(run.inbox == "/srv/inbox" && run.outbox == "/srv/outbox")
+        #expect(run.retries == 2 && run.lockWaitSeconds == 30)
+        // Waits double up to the cap.
+        #expect([1, 2, 3, 4].map { run.wait(beforeRetry: $0) } == [3, 6, 10, 10])
+        #expect(try Configuration.parse("", fileName: "c.toml").run == RunSettings())
+    }
+
+    @Test(arguments: [
+        ("[run]\nretries = -1", "c.toml:2: retries in [run] must be 0 to 100"),
+        ("[run]\nretry_wait_seconds = 9\nretry_max_wait_seconds = 5", "c.toml:3: retry_max_wait_seconds in [run] must not be less than retry_wait_seconds"),
+        ("[run]\ninbx = \"x\"", "c.toml:2: unknown key inbx in [run] (expected inbox, outbox, retries, retry_wait_seconds, retry_max_wait_seconds, lock_wait_seconds)"),
+    ])
+    func badValuesNameTheKey(text: String, message: String) {
+        #expect(throws: ConfigurationError.self) { try Configuration.parse(text, fileName: "c.toml") }
+        do {
+            _ = try Configuration.parse(text, fileName: "c.toml")
+        } catch {
+            #expect(error.description == message)
+        }
     }
 }

@@ -1,0 +1,530 @@
+// `run`: the nightly job a scheduler calls once a night and a person can rerun safely. For the
+// business date D it ingests every file of the inbox (moving each to processed/D/ or, with every
+// reason, to rejected/D/), brings the costs up to date, writes the day's and the period-to-date
+// report (each with its CSV files, journal.ledger, report.xlsx, run.json) into OUTBOX/D/, and
+// records the run.
+//
+// Rules:
+// - One run at a time per ledger (the store's run lock); a second run waits `[run]
+//   lock_wait_seconds` (default not at all), then exits with status 75 so a scheduler retries.
+// - What is left to do is decided by the data, not by a state file: a file still in the inbox is
+//   ingested (a file the ledger already holds is a known duplicate, moved like a landed one), the
+//   costs refresh from the ledger, the reports are written whole. So a run killed at any point
+//   and run again ends with the ledger, the costs and the outbox an uninterrupted run would have
+//   left (for the same clock).
+// - OUTBOX/D is built in a temporary folder beside it and swapped into place in one step: no
+//   half-written outbox folder is ever visible.
+// - A lost or refused database connection is retried with backoff (`[run] retries`,
+//   `retry_wait_seconds`, `retry_max_wait_seconds`), then the run fails with status 69.
+// - A run that needs a person (a rejected file, an empty inbox, a day without a run since the last
+//   one, an exception of the card reconciliation) is done (0), or 3 with `--strict`.
+// Errors a user can see: the lock held (75), the ledger unreachable after the retries (69), an
+// outbox that cannot be written (73), a bad inbox (1); each failure recorded as a failed run when
+// the ledger can still be written.
+import CountinghouseCore
+import CountinghouseReport
+import CountinghouseStore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run is asked to do.
+public struct RunRequest: Sendable {
+    public var inbox: String
+    public var outbox: String
+    /// The business date (nil: yesterday in the reporting time zone).
+    public var date: CivilDate?
+    /// Exit status 3 when something needs a person.
+    public var strict: Bool
+
+    public init(inbox: String, outbox: String, date: CivilDate?, strict: Bool) {
+        self.inbox = inbox
+        self.outbox = outbox
+        self.date = date
+        self.strict = strict
+    }
+}
+
+/// Who watches a run: a progress bar on a terminal, log lines otherwise (the command decides).
+public protocol RunObserver: AnyObject {
+    /// A step begins; `total` is its size in `unit`s when it has one (bytes, SKUs, rows).
+    func began(_ step: String, total: Int64?, unit: String)
+    /// How far the current step has got.
+    func advanced(to done: Int64)
+    /// The current step ended; what it did, in a few words.
+    func ended(_ summary: String)
+    /// Something a person should read (a rejected file, a retry, a missed day).
+    func note(_ line: String)
+}
+
+/// One input file of a run and what became of it.
+public struct RunInput: Sendable, Hashable {
+    public enum Fate: String, Sendable {
+        case landed
+        /// The ledger held the same bytes already (an earlier delivery, or a run killed after the
+        /// ingest and run again).
+        case known = "already_known"
+        case rejected
+        /// Not a CSV file: nothing tried to read it.
+        case unknownType = "unknown_type"
+    }
+    public var name: String
+    public var sha256: String
+    public var bytes: Int64
+    public var fate: Fate
+    public var kind: String
+    /// Where the file is now, relative to the inbox (processed/D/NAME, rejected/D/NAME).
+    public var movedTo: String
+    public var errors: Int
+}
+
+/// What a run did: its record (as stored) and what to tell the person or the scheduler.
+public struct RunOutcome: Sendable {
+    public var id: Int64
+    public var status: ExitStatus
+    public var businessDate: CivilDate
+    public var inputs: [RunInput]
+    /// OUTBOX/D.
+    public var outboxFolder: String
+    public var summary: [String]
+}
+
+public enum RunJob {
+    /// The folders of OUTBOX/D.
+    public static let dayFolder = "day"
+    public static let periodFolder = "period-to-date"
+
+    /// Runs the nightly job as the context's clock and configuration say.
+    public static func run(_ context: AppContext, _ request: RunRequest, observer: RunObserver) throws -> RunOutcome {
+        let settings = context.configuration.run
+        let date = request.date ?? yesterday(context)
+        var state = RunState(date: date, startedAt: context.now)
+        var attempt: Int64 = 0
+        while true {
+            do {
+                return try attemptRun(context, request, date: date, state: &state, observer: observer)
+            } catch let final as FinalFailure {
+                throw final.failure
+            } catch let failure as AppFailure where failure.status == .databaseUnreachable {
+                attempt += 1
+                guard attempt <= settings.retries else {
+                    throw AppFailure(
+                        .databaseUnreachable,
+                        "\(failure.message) (gave up after \(settings.retries) \(settings.retries == 1 ? "retry" : "retries"))")
+                }
+                let wait = settings.wait(beforeRetry: attempt)
+                observer.note("the ledger cannot be reached (\(failure.message)): retry \(attempt) of \(settings.retries) in \(wait) s")
+                sleep(UInt32(clamping: wait))
+            }
+        }
+    }
+
+    /// A failure no retry can mend.
+    struct FinalFailure: Error {
+        var failure: AppFailure
+    }
+
+    /// What survives from one attempt to the next: the files already handled, the phases' times.
+    struct RunState {
+        var date: CivilDate
+        var startedAt: Instant
+        var inputs: [RunInput] = []
+        var phases: [(name: String, milliseconds: Int64)] = []
+    }
+
+    static func yesterday(_ context: AppContext) -> CivilDate {
+        let now = context.now
+        return now.civilDate(offsetSeconds: context.offset(now)).adding(days: -1)
+    }
+
+    static func attemptRun(
+        _ context: AppContext, _ request: RunRequest, date: CivilDate, state: inout RunState, observer: RunObserver
+    ) throws -> RunOutcome {
+        let store: any LedgerStore
+        do {
+            store = try openLedgerStore(
+                locator: context.configuration.database, mode: .existingOnly, busyTimeoutSeconds: context.busyTimeoutSeconds)
+        } catch let error as StoreError {
+            // A ledger that does not exist will not appear by waiting: only a lost or refused
+            // connection is retried.
+            if case .ledgerMissing = error { throw FinalFailure(failure: AppFailure.from(error)) }
+            throw AppFailure.from(error)
+        }
+        let session = Session(context: context, store: store)
+        let lock = try acquireLock(store, wait: context.configuration.run.lockWaitSeconds, observer: observer)
+        defer { lock.release() }
+        var clock = StepClock()
+        do {
+            let outcome = try work(session, request, date: date, state: &state, clock: &clock, observer: observer)
+            return outcome
+        } catch let failure as AppFailure where failure.status == .databaseUnreachable {
+            state.phases += clock.phases
+            throw failure
+        } catch {
+            // Recorded when the ledger can still be written; the failure is what the person sees.
+            let failure = AppFailure.from(error)
+            state.phases += clock.phases
+            _ = try? record(
+                store, context: context, state: state, status: failure.status, outputs: [], counts: [],
+                message: failure.message, endedAt: context.now)
+            throw failure
+        }
+    }
+
+    /// Takes the run lock, waiting up to `wait` seconds for another run.
+    static func acquireLock(_ store: any LedgerStore, wait: Int64, observer: RunObserver) throws -> RunLock {
+        var waited: Int64 = 0
+        while true {
+            do {
+                return try store.acquireRunLock()
+            } catch StoreError.busy {
+                guard waited < wait else {
+                    throw AppFailure(
+                        .ledgerBusy,
+                        "another countinghouse run holds the ledger\(waited > 0 ? " (waited \(waited) s)" : ""): "
+                            + "nothing was done; run again when it has finished")
+                }
+                if waited == 0 { observer.note("another countinghouse run holds the ledger: waiting up to \(wait) s") }
+                sleep(1)
+                waited += 1
+            }
+        }
+    }
+
+    // MARK: The work
+
+    static func work(
+        _ session: Session, _ request: RunRequest, date: CivilDate, state: inout RunState, clock: inout StepClock,
+        observer: RunObserver
+    ) throws -> RunOutcome {
+        let (store, context) = (session.store, session.context)
+        let inbox = URL(fileURLWithPath: request.inbox)
+        var attention: [String] = []
+
+        // A day without a run since the last one: its files may still wait somewhere.
+        let earlier = try store.runs().filter { $0.exitStatus == ExitStatus.done.rawValue || $0.exitStatus == ExitStatus.doneNeedingAttention.rawValue }
+        if let last = earlier.map(\.businessDate).filter({ $0 < date }).max(), last.adding(days: 1) < date {
+            var missing: [CivilDate] = []
+            var day = last.adding(days: 1)
+            while day < date {
+                missing.append(day)
+                day = day.adding(days: 1)
+            }
+            let listed = missing.prefix(5).map(\.description).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+            let line = "no run is recorded for \(missing.count) day\(missing.count == 1 ? "" : "s") before \(date) (\(listed)): their files may not have been delivered"
+            observer.note(line)
+            attention.append(line)
+        }
+
+        // 1. Ingest every file of the inbox.
+        let files = try inboxFiles(inbox)
+        let totalBytes = files.reduce(Int64(0)) { $0 + $1.bytes }
+        observer.began("ingest", total: totalBytes, unit: "bytes")
+        var done: Int64 = 0
+        for file in files {
+            let input = try ingest(file, inbox: inbox, date: date, session: session, observer: observer)
+            state.inputs.append(input)
+            done += file.bytes
+            observer.advanced(to: done)
+        }
+        let landed = state.inputs.filter { $0.fate == .landed }.count
+        let known = state.inputs.filter { $0.fate == .known }.count
+        let rejected = state.inputs.filter { $0.fate == .rejected || $0.fate == .unknownType }.count
+        if state.inputs.isEmpty {
+            let line = "the inbox \(request.inbox) holds no files for \(date)"
+            observer.note(line)
+            attention.append(line)
+        }
+        if rejected > 0 { attention.append("\(rejected) file\(rejected == 1 ? "" : "s") rejected (see \(request.inbox)/rejected/\(date)/)") }
+        observer.ended("\(landed) landed, \(known) already known, \(rejected) rejected")
+        clock.mark("ingest")
+        FaultPoint.reached("costs")
+
+        // 2. Costs.
+        observer.began("costs", total: nil, unit: "SKUs")
+        let refresh = try store.refreshCostCache(rebuild: false, lockWait: .upToBusyTimeout)
+        observer.ended("\(refresh.skusRepriced) SKUs repriced (\(refresh.eventsReplayed) events replayed)")
+        clock.mark("costs")
+
+        // 3. The day's and the period-to-date reports, with their reconciliation, as known now.
+        guard let daySpan = ReportSpan(firstDay: date, lastDay: date),
+            let periodSpan = ReportSpan(firstDay: Period(containing: date).span.firstDay, lastDay: date)
+        else { throw AppFailure(.internalError, "internal error: no span for \(date)") }
+        observer.began("reports", total: 2, unit: "reports")
+        let dayReport = try ReportJob.make(session, span: daySpan, knownAt: context.knownNow)
+        observer.advanced(to: 1)
+        let periodReport = try ReportJob.make(session, span: periodSpan, knownAt: context.knownNow)
+        observer.advanced(to: 2)
+        let attentionOfReport = periodReport.workbook.attention
+        if attentionOfReport.exceptions > 0 {
+            attention.append("\(attentionOfReport.exceptions) reconciliation exception\(attentionOfReport.exceptions == 1 ? "" : "s") need a person")
+        }
+        observer.ended("\(dayReport.entryCount) journal entries on \(date), \(periodReport.entryCount) in \(periodSpan)")
+        clock.mark("reconcile and report")
+
+        // 4. OUTBOX/D, whole or not at all.
+        FaultPoint.reached("writing")
+        // As the person named it (relative stays relative in messages and the summary).
+        let folder = (request.outbox as NSString).appendingPathComponent(date.description)
+        observer.began("writing", total: 2, unit: "folders")
+        // A run killed while writing left its temporary folder: nobody else writes here (the lock).
+        FolderWriter.removeLeftovers(beside: folder)
+        let prepared = try FolderWriter.temporaryFolder(beside: folder)
+        do {
+            try ReportJob.write(dayReport, to: prepared.appendingPathComponent(dayFolder).path, context: context)
+            observer.advanced(to: 1)
+            try ReportJob.write(periodReport, to: prepared.appendingPathComponent(periodFolder).path, context: context)
+            observer.advanced(to: 2)
+        } catch {
+            try? FileManager.default.removeItem(at: prepared)
+            throw error
+        }
+        FaultPoint.reached("swap")
+        try FolderWriter.replace(folder, withPrepared: prepared, allowing: [dayFolder, periodFolder])
+        let outputs = try outputChecksums(folder, prefix: date.description)
+        observer.ended("\(outputs.count) files in \(folder)")
+        clock.mark("write outbox")
+        FaultPoint.reached("record")
+
+        // 5. The record.
+        let status: ExitStatus = attention.isEmpty || !request.strict ? .done : .doneNeedingAttention
+        let counts: [(String, Int64)] = [
+            ("files_landed", Int64(landed)), ("files_already_known", Int64(known)), ("files_rejected", Int64(rejected)),
+            ("outflows_pending", Int64(attentionOfReport.pendingOutflows)), ("exceptions", Int64(attentionOfReport.exceptions)),
+        ] + attentionOfReport.exceptionsByStatus.map { ("exceptions_\($0.status)", Int64($0.count)) }
+        state.phases += clock.phases
+        let message = attention.isEmpty ? "done" : attention.joined(separator: "; ")
+        let id = try record(
+            store, context: context, state: state, status: status, outputs: outputs, counts: counts, message: message, endedAt: context.now)
+        var summary = [
+            "run \(id) for \(date): \(landed) files landed, \(known) already known, \(rejected) rejected; "
+                + "\(attentionOfReport.pendingOutflows) outflows pending; "
+                + (attentionOfReport.exceptionsByStatus.isEmpty
+                    ? "no reconciliation exceptions"
+                    : "exceptions: " + attentionOfReport.exceptionsByStatus.map { "\($0.count) \($0.status)" }.joined(separator: ", ")),
+            "outbox: \(folder) (\(dayFolder)/, \(periodFolder)/: \(periodSpan))",
+        ]
+        summary += attention.map { "needs a person: \($0)" }
+        return RunOutcome(id: id, status: status, businessDate: date, inputs: state.inputs, outboxFolder: folder, summary: summary)
+    }
+
+    // MARK: Inbox
+
+    struct InboxFile {
+        var name: String
+        var url: URL
+        var bytes: Int64
+    }
+
+    /// The files of the inbox, in the order kinds depend on each other (catalogue, purchases,
+    /// transfers, counts, POS lines, tenders, settlements, overrides), then any other by name.
+    /// Folders (processed/, rejected/ and any other) and dotted files are not inputs.
+    static func inboxFiles(_ inbox: URL) throws -> [InboxFile] {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: inbox.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw AppFailure.rejected("the inbox \(inbox.path) is not a folder")
+        }
+        var files: [InboxFile] = []
+        for name in try manager.contentsOfDirectory(atPath: inbox.path) where !name.hasPrefix(".") {
+            let url = inbox.appendingPathComponent(name)
+            guard let attributes = try? manager.attributesOfItem(atPath: url.path),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
+            files.append(InboxFile(name: name, url: url, bytes: (attributes[.size] as? NSNumber)?.int64Value ?? 0))
+        }
+        let order = ["items", "purchases", "transfers", "counts", "pos_lines", "pos_tenders", "settlements", "overrides"]
+        func rank(_ name: String) -> Int {
+            let stem = name.lowercased().split(separator: ".").first.map(String.init) ?? ""
+            return order.firstIndex(of: stem) ?? order.count
+        }
+        return files.sorted { a, b in
+            rank(a.name) != rank(b.name) ? rank(a.name) < rank(b.name) : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
+    }
+
+    /// Ingests one inbox file (recorded at the run's clock) and moves it where its fate says.
+    static func ingest(_ file: InboxFile, inbox: URL, date: CivilDate, session: Session, observer: RunObserver) throws -> RunInput {
+        let displayName = "\(date)/\(file.name)"
+        guard file.name.lowercased().hasSuffix(".csv") else {
+            let reason = "\(file.name): not a CSV file (countinghouse reads .csv files: the canonical kinds and the processors' exports); nothing of it was read"
+            let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: reason + "\n")
+            observer.note("\(displayName): rejected: not a CSV file (moved to \(inbox.appendingPathComponent(moved).path))")
+            return RunInput(name: displayName, sha256: "", bytes: file.bytes, fate: .unknownType, kind: "", movedTo: moved, errors: 1)
+        }
+        let outcome = try IngestJob.ingest(
+            session, files: [(path: file.url.path, displayName: displayName)], kind: nil, recordedAt: nil, report: { _ in })[0]
+        FaultPoint.reached("ingest")
+        switch outcome.fate {
+        case .landed(let ingested):
+            let moved = try move(file, to: "processed", inbox: inbox, date: date, errorText: nil)
+            return RunInput(
+                name: displayName, sha256: ingested.sha256, bytes: file.bytes, fate: .landed, kind: ingested.kind.rawValue, movedTo: moved,
+                errors: 0)
+        case .alreadyIngested(let kind, let earlier):
+            let moved = try move(file, to: "processed", inbox: inbox, date: date, errorText: nil)
+            return RunInput(
+                name: displayName, sha256: earlier.sha256, bytes: file.bytes, fate: .known, kind: kind.rawValue, movedTo: moved, errors: 0)
+        case .rejected(let kind, let errors):
+            // Every reason, not the first twenty a terminal shows.
+            let text = outcome.lines(context: session.context, listed: Int.max).errors.joined(separator: "\n") + "\n"
+            let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: text)
+            observer.note(
+                "\(displayName): REJECTED (\(errors.count) error\(errors.count == 1 ? "" : "s"); every reason in \(inbox.appendingPathComponent(moved).path).error.txt)")
+            return RunInput(
+                name: displayName, sha256: (try? WorkbookJob.fileSHA256(inbox.appendingPathComponent(moved).path)) ?? "", bytes: file.bytes,
+                fate: .rejected, kind: kind?.rawValue ?? "", movedTo: moved, errors: errors.count)
+        }
+    }
+
+    /// Moves an inbox file to `bucket`/D/ (never over another file: a name taken gets `-2`, `-3`
+    /// …), with its reasons beside it in NAME.error.txt; returns where, relative to the inbox.
+    static func move(_ file: InboxFile, to bucket: String, inbox: URL, date: CivilDate, errorText: String?) throws -> String {
+        let manager = FileManager.default
+        let folder = inbox.appendingPathComponent(bucket).appendingPathComponent(date.description)
+        do {
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw AppFailure(.cannotWrite, "\(folder.path): cannot create the folder: \(error.localizedDescription)")
+        }
+        var name = file.name
+        var number = 2
+        while manager.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            let stem = (file.name as NSString).deletingPathExtension
+            let ext = (file.name as NSString).pathExtension
+            name = ext.isEmpty ? "\(stem)-\(number)" : "\(stem)-\(number).\(ext)"
+            number += 1
+        }
+        if let errorText {
+            // The reasons first: a file in rejected/ always has them beside it.
+            do {
+                try Data(errorText.utf8).write(to: folder.appendingPathComponent("\(name).error.txt"))
+            } catch {
+                throw AppFailure(.cannotWrite, "\(folder.path)/\(name).error.txt: cannot write: \(error.localizedDescription)")
+            }
+        }
+        guard rename(file.url.path, folder.appendingPathComponent(name).path) == 0 else {
+            throw AppFailure(.cannotWrite, "\(file.url.path): cannot move it to \(folder.path): \(String(cString: strerror(errno)))")
+        }
+        return "\(bucket)/\(date)/\(name)"
+    }
+
+    // MARK: Outputs and the record
+
+    /// Every file under OUTBOX/D with its sha256, by path (`D/day/journal.csv`).
+    static func outputChecksums(_ folder: String, prefix: String) throws -> [(path: String, sha256: String)] {
+        var outputs: [(path: String, sha256: String)] = []
+        let manager = FileManager.default
+        for sub in try manager.contentsOfDirectory(atPath: folder).sorted() {
+            let subfolder = URL(fileURLWithPath: folder).appendingPathComponent(sub)
+            for name in try manager.contentsOfDirectory(atPath: subfolder.path).sorted() {
+                outputs.append(("\(prefix)/\(sub)/\(name)", try WorkbookJob.fileSHA256(subfolder.appendingPathComponent(name).path)))
+            }
+        }
+        return outputs
+    }
+
+    static func record(
+        _ store: any LedgerStore, context: AppContext, state: RunState, status: ExitStatus, outputs: [(path: String, sha256: String)],
+        counts: [(String, Int64)], message: String, endedAt: Instant
+    ) throws -> Int64 {
+        func quoted(_ text: String) -> String { JSONWriter.string(text) }
+        var json = "{\n  \"inputs\": ["
+        json += state.inputs.map { input in
+            "\n    {\"name\": \(quoted(input.name)), \"kind\": \(quoted(input.kind)), \"fate\": \(quoted(input.fate.rawValue)), "
+                + "\"bytes\": \(input.bytes), \"sha256\": \(quoted(input.sha256)), \"moved_to\": \(quoted(input.movedTo)), \"errors\": \(input.errors)}"
+        }.joined(separator: ",") + (state.inputs.isEmpty ? "],\n" : "\n  ],\n")
+        json += "  \"outputs\": ["
+        json += outputs.map { "\n    {\"path\": \(quoted($0.path)), \"sha256\": \(quoted($0.sha256))}" }.joined(separator: ",")
+            + (outputs.isEmpty ? "],\n" : "\n  ],\n")
+        json += "  \"counts\": {" + counts.map { "\(quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "},\n"
+        json += "  \"phases_ms\": {" + state.phases.map { "\(quoted($0.name)): \($0.milliseconds)" }.joined(separator: ", ") + "}\n}\n"
+        let statusName: String
+        switch status {
+        case .done: statusName = "done"
+        case .doneNeedingAttention: statusName = "done_needing_attention"
+        default: statusName = "failed"
+        }
+        return try store.appendRun(
+            RunRecord(
+                id: 0, startedAt: state.startedAt, endedAt: endedAt, status: statusName, exitStatus: status.rawValue,
+                businessDate: state.date, knowledgeTime: context.now, message: message, details: json))
+    }
+}
+
+/// How long each step of a run took, on the monotonic clock.
+struct StepClock {
+    private var last = PhaseTimer.nanoseconds()
+    private(set) var phases: [(name: String, milliseconds: Int64)] = []
+
+    mutating func mark(_ name: String) {
+        let now = PhaseTimer.nanoseconds()
+        phases.append((name, (now - last) / 1_000_000))
+        last = now
+    }
+}
+
+/// Crash testing: `COUNTINGHOUSE_FAULT_KILL_AT=STEP` makes a run kill itself with SIGKILL when it
+/// reaches that point (`ingest`: after the first file's ingest, before it is moved; `costs`,
+/// `writing`, `swap`, `record`: before each), so tests can check that a rerun ends as an
+/// uninterrupted run would.
+/// `COUNTINGHOUSE_FAULT_STOP_AT=STEP` stops it there (SIGSTOP) instead, holding its lock, so a
+/// test can start a second run meanwhile.
+enum FaultPoint {
+    static let killAt = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_KILL_AT"]
+    static let stopAt = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_STOP_AT"]
+
+    static func reached(_ point: String) {
+        if killAt == point { kill(getpid(), SIGKILL) }
+        if stopAt == point { kill(getpid(), SIGSTOP) }
+    }
+}
+
+extension RunJob {
+    /// `runs`: every recorded run, in order, with its files' fates counted.
+    public static func listing(_ session: Session) throws -> ReportTable {
+        let context = session.context
+        var table = ReportTable(
+            name: "runs",
+            columns: [
+                ReportColumn("run_id", .number), ReportColumn("business_date", .date), ReportColumn("status", .text),
+                ReportColumn("exit_status", .number), ReportColumn("started_at", .dateTime), ReportColumn("ended_at", .dateTime),
+                ReportColumn("files_landed", .number), ReportColumn("files_already_known", .number), ReportColumn("files_rejected", .number),
+                ReportColumn("message", .text),
+            ])
+        func time(_ instant: Instant) -> ReportCell { .dateTime(instant, offsetSeconds: context.offset(instant)) }
+        for run in try session.store.runs() {
+            let counts = countsOf(run.details)
+            func count(_ name: String) -> ReportCell { counts[name].map(ReportCell.integer) ?? .empty }
+            table.append([
+                .integer(run.id), .date(run.businessDate), .text(run.status), .integer(Int64(run.exitStatus)), time(run.startedAt),
+                time(run.endedAt), count("files_landed"), count("files_already_known"), count("files_rejected"), .text(run.message),
+            ])
+        }
+        return table
+    }
+
+    /// `runs show ID`: one run, its details (inputs, outputs, counts, phases) as recorded.
+    public static func describe(_ session: Session, id: Int64) throws -> String {
+        guard let run = try session.store.run(id: id) else { throw AppFailure.rejected("no run \(id) is recorded (countinghouse runs lists them)") }
+        let context = session.context
+        return """
+            run \(run.id) for \(run.businessDate): \(run.status) (exit status \(run.exitStatus))
+            started \(context.display(run.startedAt)), ended \(context.display(run.endedAt)), as known at \(context.display(run.knowledgeTime))
+            \(run.message)
+
+            """ + run.details
+    }
+
+    /// The counts of a record's details (`"counts": {"files_landed": 3, …}`).
+    static func countsOf(_ details: String) -> [String: Int64] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(details.utf8)) as? [String: Any],
+            let counts = object["counts"] as? [String: Any]
+        else { return [:] }
+        var result: [String: Int64] = [:]
+        for (name, value) in counts { if let number = value as? NSNumber { result[name] = number.int64Value } }
+        return result
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+
+/// The nightly `run`, end to end: files in the inbox land or are rejected and moved with their
+/// reasons; the outbox folder of the day holds the day's and the period-to-date report, whole; the
+/// run is recorded with checksums that match the files; a second run while one holds the ledger
+/// exits with 75; a run killed at any point and run again leaves what an uninterrupted run leaves.
+@Suite struct RunCommandTests {
+    static let date = "2026-10-25"
+    /// The morning after: the clock every run of these tests reads.
+    static let now = "2026-10-26T06:00:00Z"
+
+    static let badLines = """
+        order_id,line_no,occurred_at,location,sku,type,quantity,unit_price
+        O-9,1,2026-10-25T10:00:00Z,S01,A,SALE,1.5,10.00
+        O-9,2,not a time,S01,A,SALE,1,10.00
+
+        """
+
+    /// The day's delivery: the catalogue, a receipt, sales and tenders; optionally a bad file and a
+    /// file that is no CSV.
+    static func deliver(_ cli: CLI, bad: Bool = false) throws {
+        try cli.write("inbox/items.csv", ReportCommandTests.items)
+        try cli.write("inbox/purchases.csv", ReportCommandTests.octoberPurchases)
+        try cli.write("inbox/pos_lines.csv", ReportCommandTests.octoberLines)
+        try cli.write("inbox/pos_tenders.csv", ReportCommandTests.octoberTenders)
+        if bad {
+            try cli.write("inbox/late_lines.csv", badLines)
+            try cli.write("inbox/notes.txt", "call the supplier\n")
+        }
+    }
+
+    static func run(_ cli: CLI, _ extra: [String] = [], environment: [String: String] = [:]) throws -> CLI.Result {
+        try cli.run(
+            executable: CLI.executable, ["run", "--inbox", "inbox", "--outbox", "outbox", "--date", date] + extra, now: now, extra: environment)
+    }
+
+    func listing(_ folder: URL) throws -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        return (enumerator.allObjects as? [String] ?? []).sorted()
+    }
+
+    func sha256(_ url: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
+
+    @Test(arguments: storeKinds)
+    func aRunIngestsMovesReportsAndRecords(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        try Self.deliver(cli, bad: true)
+        let result = try Self.run(cli)
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        #expect(result.output.contains("run 1 for 2026-10-25: 4 files landed, 0 already known, 2 rejected"), "\(result.output)")
+        #expect(result.output.contains("outbox: "))
+        // Not a terminal: one timestamped log line per step, no bar.
+        #expect(!result.error.contains("\r") && !result.error.contains("[#"))
+        let stepLines = result.error.split(separator: "\n").filter { $0.contains("countinghouse.run") }
+        #expect(stepLines.contains { $0.contains("ingest: 4 landed, 0 already known, 2 rejected") }, "\(result.error)")
+        #expect(stepLines.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"#, options: .regularExpression) != nil })
+
+        // The inbox: every file moved, rejected ones beside their reasons.
+        let inbox = cli.directory.appendingPathComponent("inbox")
+        #expect(try listing(inbox) == [
+            "processed", "processed/2026-10-25", "processed/2026-10-25/items.csv", "processed/2026-10-25/pos_lines.csv",
+            "processed/2026-10-25/pos_tenders.csv", "processed/2026-10-25/purchases.csv", "rejected", "rejected/2026-10-25",
+            "rejected/2026-10-25/late_lines.csv", "rejected/2026-10-25/late_lines.csv.error.txt", "rejected/2026-10-25/notes.txt",
+            "rejected/2026-10-25/notes.txt.error.txt",
+        ])
+        let reasons = try String(contentsOf: inbox.appendingPathComponent("rejected/2026-10-25/late_lines.csv.error.txt"), encoding: .utf8)
+        #expect(reasons.contains("2026-10-25/late_lines.csv: REJECTED (pos_lines): 2 errors"), "\(reasons)")
+        #expect(reasons.contains("late_lines.csv:2: column quantity \"1.5\": fraction in a quantity"), "\(reasons)")
+        #expect(reasons.contains("late_lines.csv:3: column occurred_at \"not a time\""), "\(reasons)")
+        let notText = try String(contentsOf: inbox.appendingPathComponent("rejected/2026-10-25/notes.txt.error.txt"), encoding: .utf8)
+        #expect(notText.contains("not a CSV file"))
+
+        // The outbox: the day and the period to date, each a whole report folder.
+        let outbox = cli.directory.appendingPathComponent("outbox/2026-10-25")
+        for folder in ["day", "period-to-date"] {
+            #expect(try listing(outbox.appendingPathComponent(folder)) == [
+                "cogs.csv", "journal.csv", "journal.ledger", "payments.csv", "reconciliation.csv", "report.xlsx", "rollforward.csv",
+                "run.json", "trial_balance.csv", "valuation.csv",
+            ])
+        }
+        #expect(try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.contains("/") } == ["2026-10-25"])
+        let period = try String(contentsOf: outbox.appendingPathComponent("period-to-date/run.json"), encoding: .utf8)
+        #expect(period.contains("\"first_day\": \"2026-10-01\"") && period.contains("\"last_day\": \"2026-10-25\""))
+
+        // The record: every input with its sha256 and fate, every output with its sha256.
+        let runs = try cli.run(["runs", "--format", "csv"])
+        #expect(runs.status == 0)
+        #expect(runs.output.hasPrefix("run_id,business_date,status,exit_status,started_at,ended_at,files_landed,files_already_known,files_rejected,message\n1,2026-10-25,done,0,"), "\(runs.output)")
+        let shown = try cli.run(["runs", "show", "1"])
+        #expect(shown.status == 0, "\(shown.error)")
+        for name in ["items.csv", "pos_lines.csv", "pos_tenders.csv", "purchases.csv"] {
+            let digest = try sha256(inbox.appendingPathComponent("processed/2026-10-25/\(name)"))
+            #expect(shown.output.contains("\"name\": \"2026-10-25/\(name)\"") && shown.output.contains(digest), "\(name)")
+        }
+        #expect(shown.output.contains("\"fate\": \"rejected\"") && shown.output.contains("\"fate\": \"unknown_type\""))
+        for folder in ["day", "period-to-date"] {
+            for name in try listing(outbox.appendingPathComponent(folder)) {
+                let digest = try sha256(outbox.appendingPathComponent("\(folder)/\(name)"))
+                #expect(shown.output.contains("{\"path\": \"2026-10-25/\(folder)/\(name)\", \"sha256\": \"\(digest)\"}"), "\(folder)/\(name)")
+            }
+        }
+        // --strict: the rejected files need a person (3); an unknown run id is refused.
+        try Self.deliver(cli, bad: true)
+        let strict = try Self.run(cli, ["--strict"])
+        #expect(strict.status == 3, "\(strict.output)\(strict.error)")
+        #expect(strict.output.contains("4 files landed") == false && strict.output.contains("0 files landed, 4 already known, 2 rejected"))
+        #expect(strict.output.contains("needs a person: 2 files rejected"))
+        #expect(try cli.run(["runs", "show", "9"]).status == 1)
+    }
+
+    @Test func anEmptyInboxAndAMissedDayAreReported() throws {
+        let cli = try CLI()
+        try FileManager.default.createDirectory(at: cli.directory.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let first = try cli.run(
+            executable: CLI.executable, ["run", "--inbox", "inbox", "--outbox", "outbox", "--date", "2026-10-20", "--strict"],
+            now: "2026-10-21T06:00:00Z")
+        #expect(first.status == 3, "\(first.output)\(first.error)")
+        #expect(first.output.contains("needs a person: the inbox inbox holds no files for 2026-10-20"))
+        try Self.deliver(cli)
+        let later = try Self.run(cli, ["--strict"])
+        #expect(later.output.contains("needs a person: no run is recorded for 4 days before 2026-10-25 (2026-10-21, 2026-10-22, 2026-10-23, 2026-10-24)"), "\(later.output)")
+        #expect(later.status == 3)
+        // Without --strict the same run is done (0): the summary still says what needs a person.
+        try Self.deliver(cli)
+        let lenient = try Self.run(cli)
+        #expect(lenient.status == 0)
+    }
+
+    /// A second run while one holds the ledger exits at once with 75 and does nothing.
+    @Test(arguments: storeKinds)
+    func aSecondRunIsRefusedWith75(postgres: Bool) throws {
+        let cli = try CLI(postgres: postgres)
+        try Self.deliver(cli)
+        // The first run stops (SIGSTOP) holding the lock, before its costs.
+        let first = Process()
+        first.executableURL = CLI.executable
+        first.arguments = ["run", "--inbox", "inbox", "--outbox", "outbox", "--date", Self.date]
+        first.currentDirectoryURL = cli.directory
+        first.environment = cli.environment.merging(["COUNTINGHOUSE_NOW": Self.now, "COUNTINGHOUSE_FAULT_STOP_AT": "costs"]) { _, new in new }
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        defer {
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+        }
+        // Until it has stopped (its files moved out of the inbox).
+        var waited = 0
+        while try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("inbox").path).contains("items.csv"), waited < 600 {
+            usleep(100_000)
+            waited += 1
+        }
+        usleep(300_000)
+        let second = try Self.run(cli)
+        #expect(second.status == 75, "\(second.output)\(second.error)")
+        #expect(second.error.contains("another countinghouse run holds the ledger"), "\(second.error)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("outbox/2026-10-25").path))
+    }
+
+    /// `kill -9` at each point of a run, then a clean rerun: the ledger, the costs and the outbox
+    /// are those of an uninterrupted run, nothing lost or doubled, no partial outbox folder.
+    @Test(arguments: ["ingest", "costs", "writing", "swap", "record"])
+    func aRunKilledAnywhereEndsAsAnUninterruptedOneOnRerun(point: String) throws {
+        let reference = try CLI()
+        try Self.deliver(reference, bad: true)
+        #expect(try Self.run(reference).status == 0)
+
+        let cli = try CLI()
+        try Self.deliver(cli, bad: true)
+        let killed = try Self.run(cli, environment: ["COUNTINGHOUSE_FAULT_KILL_AT": point])
+        #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL || killed.status == 9, "\(point): \(killed.status) \(killed.error)")
+        // Never a partial outbox folder in view: OUTBOX/D is there whole or not at all.
+        let visible = try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.hasPrefix(".") && !$0.contains("/.") }
+        #expect(visible.isEmpty || visible.contains("2026-10-25/period-to-date/run.json"), "\(point): \(visible)")
+        let rerun = try Self.run(cli)
+        #expect(rerun.status == 0, "\(point): \(rerun.output)\(rerun.error)")
+
+        // The ledger: the same files, rows and checksums; the costs and the books the same.
+        for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
+            let want = try reference.run(arguments, now: Self.now)
+            let got = try cli.run(arguments, now: Self.now)
+            #expect(got.output == want.output, "\(point): \(arguments)")
+        }
+        // The outbox, byte for byte, and nothing else beside it.
+        let wantOutbox = reference.directory.appendingPathComponent("outbox")
+        let gotOutbox = cli.directory.appendingPathComponent("outbox")
+        #expect(try listing(gotOutbox) == listing(wantOutbox), "\(point)")
+        for path in try listing(wantOutbox) where path.contains(".") {
+            #expect(
+                try Data(contentsOf: gotOutbox.appendingPathComponent(path)) == Data(contentsOf: wantOutbox.appendingPathComponent(path)),
+                "\(point): \(path)")
+        }
+        // The inbox: every file where an uninterrupted run puts it, none twice.
+        #expect(try listing(cli.directory.appendingPathComponent("inbox")) == listing(reference.directory.appendingPathComponent("inbox")), "\(point)")
+    }
+
+    /// On a terminal, a progress bar per step on standard error (under a pseudo-terminal).
+    @Test func aTerminalGetsProgressBars() throws {
+        let cli = try CLI()
+        try Self.deliver(cli)
+        let command = ([CLI.executable.path, "run", "--inbox", "inbox", "--outbox", "outbox", "--date", Self.date])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let result = try cli.run(
+            executable: URL(fileURLWithPath: "/usr/bin/script"), ["-qefc", command, "/dev/null"], now: Self.now)
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        #expect(result.output.contains("ingest [##############################] 100%"), "\(result.output)")
+        #expect(result.output.contains("\r\u{1B}[Kingest: 4 landed"))
+        #expect(!result.output.contains("countinghouse.run"))
+    }
+}
