@@ -78,6 +78,12 @@ as_server "$BINDIR/createdb" -h "$SOCKDIR" -U postgres countinghouse_test \
     || { echo "pgtest: createdb failed" >&2; exit 1; }
 
 export COUNTINGHOUSE_TEST_POSTGRES="postgresql://postgres@/countinghouse_test?host=$SOCKDIR"
+# For tests that take the server away mid-run and bring it back (the nightly run's retries): the
+# commands that stop and start this server.
+as_server_prefix=""
+[[ $(id -u) -eq 0 ]] && as_server_prefix="runuser -u postgres --"
+export COUNTINGHOUSE_TEST_POSTGRES_STOP="$as_server_prefix $BINDIR/pg_ctl -D $DATADIR -m fast -w stop"
+export COUNTINGHOUSE_TEST_POSTGRES_START="$as_server_prefix $BINDIR/pg_ctl -D $DATADIR -l $LOG -w -t 60 -o \"-c listen_addresses='' -k $SOCKDIR -c fsync=off -c full_page_writes=off -c max_connections=200\" start"
 echo "pgtest: PostgreSQL ($BINDIR) at $COUNTINGHOUSE_TEST_POSTGRES" >&2
 set +e
 "$@"

@@ -83,8 +83,14 @@ struct RunDescription: Sendable {
 public enum ReportJob {
     /// The report of `span` as known at `knownAt`.
     public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> Report {
+        try make(session, span: span, books: try BooksAsKnown(session, knownAt: knownAt))
+    }
+
+    /// The report of `span` from books already read (the nightly run reads them once for the day's
+    /// and the period-to-date report).
+    public static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown) throws -> Report {
         let (store, context) = (session.store, session.context)
-        let books = try BooksAsKnown(session, knownAt: knownAt)
+        let knownAt = books.knowledge
         var files: ReportFolder
         let tables: BooksTables
         var costBooks = books

@@ -253,9 +253,11 @@ public enum RunJob {
             let periodSpan = ReportSpan(firstDay: Period(containing: date).span.firstDay, lastDay: date)
         else { throw AppFailure(.internalError, "internal error: no span for \(date)") }
         observer.began("reports", total: 2, unit: "reports")
-        let dayReport = try ReportJob.make(session, span: daySpan, knownAt: context.knownNow)
+        // The books as known now, read once for both.
+        let books = try BooksAsKnown(session, knownAt: context.knownNow)
+        let dayReport = try ReportJob.make(session, span: daySpan, books: books)
         observer.advanced(to: 1)
-        let periodReport = try ReportJob.make(session, span: periodSpan, knownAt: context.knownNow)
+        let periodReport = try ReportJob.make(session, span: periodSpan, books: books)
         observer.advanced(to: 2)
         let attentionOfReport = periodReport.workbook.attention
         if attentionOfReport.exceptions > 0 {
@@ -472,13 +474,18 @@ struct StepClock {
 /// uninterrupted run would.
 /// `COUNTINGHOUSE_FAULT_STOP_AT=STEP` stops it there (SIGSTOP) instead, holding its lock, so a
 /// test can start a second run meanwhile.
+/// The stop happens once per process (a retried attempt passes the point again).
 enum FaultPoint {
     static let killAt = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_KILL_AT"]
     static let stopAt = ProcessInfo.processInfo.environment["COUNTINGHOUSE_FAULT_STOP_AT"]
+    nonisolated(unsafe) private static var stopped = false
 
     static func reached(_ point: String) {
         if killAt == point { kill(getpid(), SIGKILL) }
-        if stopAt == point { kill(getpid(), SIGSTOP) }
+        if stopAt == point && !stopped {
+            stopped = true
+            kill(getpid(), SIGSTOP)
+        }
     }
 }
 

@@ -205,6 +205,39 @@ import Testing
         #expect(try listing(cli.directory.appendingPathComponent("inbox")) == listing(reference.directory.appendingPathComponent("inbox")), "\(point)")
     }
 
+    /// The PostgreSQL server stopped while a run is under way and started again a few seconds
+    /// later: the run retries with backoff and completes (on a server of its own, started by
+    /// scripts/pgtest.sh, so the other tests' server stays up).
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL's server binaries (make test)"), .timeLimit(.minutes(3)))
+    func aRunRetriesWhileTheServerIsDownAndCompletes() throws {
+        let cli = try CLI(initialised: false)
+        try Self.deliver(cli)
+        try cli.write("run.toml", "[run]\nretries = 20\nretry_wait_seconds = 1\nretry_max_wait_seconds = 2\n")
+        let script = """
+            set -u
+            export COUNTINGHOUSE_DATABASE="$COUNTINGHOUSE_TEST_POSTGRES" COUNTINGHOUSE_CONFIG=run.toml COUNTINGHOUSE_NOW=\(Self.now)
+            "$BIN" init >/dev/null
+            COUNTINGHOUSE_FAULT_STOP_AT=costs "$BIN" run --inbox inbox --outbox outbox --date \(Self.date) >run.out 2>run.err &
+            pid=$!
+            for i in $(seq 1 600); do [[ $(ps -o stat= -p $pid) == T* ]] && break; sleep 0.1; done
+            eval "$COUNTINGHOUSE_TEST_POSTGRES_STOP" >/dev/null
+            kill -CONT $pid
+            sleep 4
+            eval "$COUNTINGHOUSE_TEST_POSTGRES_START" >/dev/null
+            wait $pid
+            echo "run exit $?"
+            "$BIN" runs --format csv
+            """
+        let pgtest = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/pgtest.sh")
+        let result = try cli.run(executable: pgtest, ["run", "--", "bash", "-c", script], extra: ["BIN": CLI.executable.path])
+        let errors = (try? String(contentsOf: cli.directory.appendingPathComponent("run.err"), encoding: .utf8)) ?? ""
+        #expect(result.output.contains("run exit 0"), "\(result.output)\(result.error)\(errors)")
+        #expect(errors.contains("the ledger cannot be reached") && errors.contains("retry 1 of 20"), "\(errors)")
+        #expect(result.output.contains("\n1,2026-10-25,done,0,"), "\(result.output)")
+        #expect(result.output.contains(",4,0,0,done"), "\(result.output)")
+    }
+
     /// On a terminal, a progress bar per step on standard error (under a pseudo-terminal).
     @Test func aTerminalGetsProgressBars() throws {
         let cli = try CLI()
