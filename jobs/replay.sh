@@ -13,7 +13,7 @@
 # Environment: COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CONFIG as for every command; COUNTINGHOUSE_BIN
 # the executable (default: `countinghouse` on PATH).
 #
-# Exit status: 0 every day ran (a day that needs a person is listed at the end); 2 the job could
+# Exit status: 0 every day ran (each run's summary says what needs a person); 2 the job could
 # not start (usage, missing executable or root); otherwise the status of the first day or close
 # that failed (75 another run holds the ledger, 69 unreachable, …), after which nothing more runs.
 set -euo pipefail
@@ -55,7 +55,7 @@ while IFS= read -r -d '' folder; do
     [[ $status -eq 0 ]] || { echo "$program: the run for $day failed (exit $status)" >&2; exit "$status"; }
     if [[ ${next:8:2} == 01 ]]; then
         month=${day:0:7}
-        for close in "${closes[@]}"; do
+        for close in ${closes[@]+"${closes[@]}"}; do
             if [[ $close == "$month" ]]; then
                 COUNTINGHOUSE_NOW="${next}T12:00:00Z" "$here/close-month.sh" --period "$month" --outbox "$outbox/closed" \
                     || { status=$?; echo "$program: the close of $month failed (exit $status)" >&2; exit "$status"; }

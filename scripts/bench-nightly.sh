@@ -16,16 +16,18 @@ printf 'timezone = "America/New_York"\n' >"$config"
 export COUNTINGHOUSE_CONFIG=$config
 if [[ ! -f $work/year.sqlite ]]; then
     echo "bench-nightly: generating 366 days and ingesting the first 365 (once; a few minutes)" >&2
-    rm -rf "$work/days"
+    rm -rf "$work/days" "$work"/building.sqlite*
     "$bin" sample --out "$work/days" --stores 10 --skus 400 --days 366 --lines-per-day 2000 --start 2026-01-01 >/dev/null
-    export COUNTINGHOUSE_DATABASE=$work/year.sqlite COUNTINGHOUSE_NOW=2027-01-01T05:20:00Z
+    export COUNTINGHOUSE_DATABASE=$work/building.sqlite COUNTINGHOUSE_NOW=2027-01-01T05:20:00Z
     "$bin" init >/dev/null
     for day in "$work"/days/2026-*/; do "$bin" ingest --recorded-at 2027-01-01T05:00:00Z "$day"*.csv >/dev/null; done
     "$bin" stock >/dev/null   # the cost cache, as the nightly runs of the year would have left it
     unset COUNTINGHOUSE_NOW
+    # Only a whole year is kept (an interrupted build starts again).
+    mv "$work/building.sqlite" "$work/year.sqlite"
 fi
+rm -rf "$work/inbox" "$work/outbox" "$work"/ledger.sqlite*
 cp "$work/year.sqlite" "$work/ledger.sqlite"
-rm -rf "$work/inbox" "$work/outbox" "$work/ledger.sqlite.run-lock"
 mkdir -p "$work/inbox"
 cp "$work"/days/2027-01-01/* "$work/inbox/"
 export COUNTINGHOUSE_DATABASE=$work/ledger.sqlite COUNTINGHOUSE_NOW=2027-01-02T06:00:00Z

@@ -102,19 +102,6 @@ public enum FolderWriter {
         return temporary
     }
 
-    /// Removes what a writer killed mid-way left beside `folder` (its dotted temporary and old
-    /// folders, a staged workbook). Only for a caller that knows no other writer is at work on the
-    /// same folder (the nightly run, under its lock).
-    public static func removeLeftovers(beside folder: String) {
-        let target = URL(fileURLWithPath: folder).standardizedFileURL
-        let parent = target.deletingLastPathComponent()
-        let prefixes = [".\(target.lastPathComponent).partial-", ".\(target.lastPathComponent).old-", ".\(target.lastPathComponent).report.xlsx-"]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        where prefixes.contains(where: { name.hasPrefix($0) }) {
-            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
-        }
-    }
-
     /// fsync(2) of every file and folder under `url`, then of `url`.
     private static func syncTree(_ url: URL) throws {
         var isDirectory: ObjCBool = false

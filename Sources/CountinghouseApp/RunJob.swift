@@ -101,21 +101,25 @@ public enum RunJob {
         let settings = context.configuration.run
         let date = request.date ?? yesterday(context)
         var state = RunState(date: date, startedAt: context.now)
-        var attempt: Int64 = 0
+        // Held from the first attempt to the end, across retries: no other run starts while this
+        // one waits to reconnect (on PostgreSQL a server that went away took the advisory lock
+        // with it; the next attempt takes it again).
+        defer { state.lock?.release() }
         while true {
             do {
                 return try attemptRun(context, request, date: date, state: &state, observer: observer)
             } catch let final as FinalFailure {
                 throw final.failure
             } catch let failure as AppFailure where failure.status == .databaseUnreachable {
-                attempt += 1
-                guard attempt <= settings.retries else {
+                state.attempt += 1
+                guard state.attempt <= settings.retries else {
                     throw AppFailure(
                         .databaseUnreachable,
-                        "\(failure.message) (gave up after \(settings.retries) \(settings.retries == 1 ? "retry" : "retries"))")
+                        "\(failure.message) (gave up after \(settings.retries) \(settings.retries == 1 ? "retry" : "retries")"
+                            + (state.inputs.isEmpty ? "" : "; \(state.inputs.count) inbox files were handled first: see \(request.inbox)/processed/\(date)/ and rejected/\(date)/") + ")")
                 }
-                let wait = settings.wait(beforeRetry: attempt)
-                observer.note("the ledger cannot be reached (\(failure.message)): retry \(attempt) of \(settings.retries) in \(wait) s")
+                let wait = settings.wait(beforeRetry: state.attempt)
+                observer.note("the ledger cannot be reached (\(failure.message)): retry \(state.attempt) of \(settings.retries) in \(wait) s")
                 sleep(UInt32(clamping: wait))
             }
         }
@@ -126,12 +130,20 @@ public enum RunJob {
         var failure: AppFailure
     }
 
-    /// What survives from one attempt to the next: the files already handled, the phases' times.
+    /// What survives from one attempt to the next: the lock, the files already handled, the
+    /// phases' times.
     struct RunState {
         var date: CivilDate
         var startedAt: Instant
+        /// When the run started, on the monotonic clock (its end is measured from it: the context's
+        /// clock is read once).
+        var started = PhaseTimer.nanoseconds()
+        var lock: RunLock?
+        var attempt: Int64 = 0
         var inputs: [RunInput] = []
         var phases: [(name: String, milliseconds: Int64)] = []
+
+        var endedAt: Instant { Instant(nanosecondsSinceEpoch: startedAt.nanosecondsSinceEpoch + (PhaseTimer.nanoseconds() - started)) }
     }
 
     static func yesterday(_ context: AppContext) -> CivilDate {
@@ -146,6 +158,9 @@ public enum RunJob {
         do {
             store = try openLedgerStore(
                 locator: context.configuration.database, mode: .existingOnly, busyTimeoutSeconds: context.busyTimeoutSeconds)
+            if state.lock == nil {
+                state.lock = try acquireLock(store, wait: context.configuration.run.lockWaitSeconds, observer: observer)
+            }
         } catch let error as StoreError {
             // A ledger that does not exist will not appear by waiting: only a lost or refused
             // connection is retried.
@@ -153,28 +168,24 @@ public enum RunJob {
             throw AppFailure.from(error)
         }
         let session = Session(context: context, store: store)
-        let lock = try acquireLock(store, wait: context.configuration.run.lockWaitSeconds, observer: observer)
-        defer { lock.release() }
-        var clock = StepClock()
+        var clock = StepClock(prefix: state.attempt == 0 ? "" : "attempt \(state.attempt + 1): ")
         do {
-            let outcome = try work(session, request, date: date, state: &state, clock: &clock, observer: observer)
-            return outcome
-        } catch let failure as AppFailure where failure.status == .databaseUnreachable {
-            state.phases += clock.phases
-            throw failure
+            return try work(session, request, date: date, state: &state, clock: &clock, observer: observer)
         } catch {
-            // Recorded when the ledger can still be written; the failure is what the person sees.
-            let failure = AppFailure.from(error)
             state.phases += clock.phases
+            let failure = AppFailure.from(error)
+            // A lost connection is retried (nothing to record: the ledger is away).
+            if failure.status == .databaseUnreachable { throw failure }
+            // Recorded when the ledger can still be written; the failure is what the person sees.
             _ = try? record(
-                store, context: context, state: state, status: failure.status, outputs: [], counts: [],
-                message: failure.message, endedAt: context.now)
+                store, context: context, state: state, status: failure.status, attention: false, outputs: [], counts: [],
+                message: failure.message)
             throw failure
         }
     }
 
-    /// Takes the run lock, waiting up to `wait` seconds for another run.
-    static func acquireLock(_ store: any LedgerStore, wait: Int64, observer: RunObserver) throws -> RunLock {
+    /// Takes the run lock, waiting up to `wait` seconds for another run (a close takes it too).
+    static func acquireLock(_ store: any LedgerStore, wait: Int64, observer: RunObserver?) throws -> RunLock {
         var waited: Int64 = 0
         while true {
             do {
@@ -183,14 +194,27 @@ public enum RunJob {
                 guard waited < wait else {
                     throw AppFailure(
                         .ledgerBusy,
-                        "another countinghouse run holds the ledger\(waited > 0 ? " (waited \(waited) s)" : ""): "
+                        "another countinghouse run (or close) holds the ledger\(waited > 0 ? " (waited \(waited) s)" : ""): "
                             + "nothing was done; run again when it has finished")
                 }
-                if waited == 0 { observer.note("another countinghouse run holds the ledger: waiting up to \(wait) s") }
+                if waited == 0 { observer?.note("another countinghouse run holds the ledger: waiting up to \(wait) s") }
                 sleep(1)
                 waited += 1
             }
         }
+    }
+
+    /// Runs `body` holding the run lock (waiting `[run] lock_wait_seconds`): a close does not
+    /// overlap a nightly run.
+    public static func holdingRunLock<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+        let lock: RunLock
+        do {
+            lock = try acquireLock(session.store, wait: session.context.configuration.run.lockWaitSeconds, observer: nil)
+        } catch let error as StoreError {
+            throw AppFailure.from(error)
+        }
+        defer { lock.release() }
+        return try body()
     }
 
     // MARK: The work
@@ -219,15 +243,28 @@ public enum RunJob {
         }
 
         // 1. Ingest every file of the inbox.
-        let files = try inboxFiles(inbox)
+        let (files, skipped) = try inboxFiles(inbox)
+        for entry in skipped {
+            let line = "\((request.inbox as NSString).appendingPathComponent(entry)): left in the inbox: not a file (a folder, a link to none, a device)"
+            observer.note(line)
+            attention.append(line)
+        }
         let totalBytes = files.reduce(Int64(0)) { $0 + $1.bytes }
         observer.began("ingest", total: totalBytes, unit: "bytes")
         var done: Int64 = 0
         for file in files {
-            let input = try ingest(file, inbox: inbox, date: date, session: session, observer: observer)
+            let input = try ingest(file, inbox: inbox, shownAs: request.inbox, date: date, session: session, observer: observer)
             state.inputs.append(input)
             done += file.bytes
             observer.advanced(to: done)
+        }
+        // Files a run of this date killed after moving them (and before recording) are this run's
+        // inputs too: the record is then the one an uninterrupted run would have made.
+        state.inputs += try movedByAnInterruptedRun(inbox, date: date, handled: state.inputs, store: store)
+        // In the order the inbox is taken in, whichever attempt or run handled each.
+        state.inputs.sort { a, b in
+            let (x, y) = (inboxRank(a.name), inboxRank(b.name))
+            return x != y ? x < y : a.movedTo.utf8.lexicographicallyPrecedes(b.movedTo.utf8)
         }
         let landed = state.inputs.filter { $0.fate == .landed }.count
         let known = state.inputs.filter { $0.fate == .known }.count
@@ -271,8 +308,9 @@ public enum RunJob {
         // As the person named it (relative stays relative in messages and the summary).
         let folder = (request.outbox as NSString).appendingPathComponent(date.description)
         observer.began("writing", total: 2, unit: "folders")
-        // A run killed while writing left its temporary folder: nobody else writes here (the lock).
-        FolderWriter.removeLeftovers(beside: folder)
+        // A run killed while writing left its temporary folder (for this date or another): nobody
+        // else writes here (the lock).
+        removeLeftovers(inOutbox: request.outbox)
         let prepared = try FolderWriter.temporaryFolder(beside: folder)
         do {
             try ReportJob.write(dayReport, to: prepared.appendingPathComponent(dayFolder).path, context: context)
@@ -299,7 +337,8 @@ public enum RunJob {
         state.phases += clock.phases
         let message = attention.isEmpty ? "done" : attention.joined(separator: "; ")
         let id = try record(
-            store, context: context, state: state, status: status, outputs: outputs, counts: counts, message: message, endedAt: context.now)
+            store, context: context, state: state, status: status, attention: !attention.isEmpty, outputs: outputs, counts: counts,
+            message: message)
         var summary = [
             "run \(id) for \(date): \(landed) files landed, \(known) already known, \(rejected) rejected; "
                 + "\(attentionOfReport.pendingOutflows) outflows pending; "
@@ -321,40 +360,56 @@ public enum RunJob {
     }
 
     /// The files of the inbox, in the order kinds depend on each other (catalogue, purchases,
-    /// transfers, counts, POS lines, tenders, settlements, overrides), then any other by name.
-    /// Folders (processed/, rejected/ and any other) and dotted files are not inputs.
-    static func inboxFiles(_ inbox: URL) throws -> [InboxFile] {
+    /// transfers, counts, POS lines, tenders, settlements, overrides), then any other by name; and
+    /// the entries that are not files (folders, links to nothing, devices), which stay where they
+    /// are and are reported. processed/ and rejected/ are the run's own; dotted names are files
+    /// still being delivered (an upload's temporary name) and wait for the next run.
+    static func inboxFiles(_ inbox: URL) throws -> (files: [InboxFile], skipped: [String]) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: inbox.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw AppFailure.rejected("the inbox \(inbox.path) is not a folder")
         }
         var files: [InboxFile] = []
-        for name in try manager.contentsOfDirectory(atPath: inbox.path) where !name.hasPrefix(".") {
+        var skipped: [String] = []
+        for name in try manager.contentsOfDirectory(atPath: inbox.path) where !name.hasPrefix(".") && name != "processed" && name != "rejected" {
             let url = inbox.appendingPathComponent(name)
-            guard let attributes = try? manager.attributesOfItem(atPath: url.path),
-                attributes[.type] as? FileAttributeType == .typeRegular
-            else { continue }
-            files.append(InboxFile(name: name, url: url, bytes: (attributes[.size] as? NSNumber)?.int64Value ?? 0))
+            // A link to a file is the file (stat follows it); anything else is not an input.
+            var status = stat()
+            guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                skipped.append(name)
+                continue
+            }
+            files.append(InboxFile(name: name, url: url, bytes: Int64(status.st_size)))
         }
+        let sorted = files.sorted { a, b in
+            inboxRank(a.name) != inboxRank(b.name) ? inboxRank(a.name) < inboxRank(b.name) : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
+        return (sorted, skipped.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
+    /// Where a file's kind comes in the inbox's order (by its name without the extension, or a
+    /// `D/` prefix): the catalogue first, vendor exports and other names last.
+    static func inboxRank(_ name: String) -> Int {
         let order = ["items", "purchases", "transfers", "counts", "pos_lines", "pos_tenders", "settlements", "overrides"]
-        func rank(_ name: String) -> Int {
-            let stem = name.lowercased().split(separator: ".").first.map(String.init) ?? ""
-            return order.firstIndex(of: stem) ?? order.count
-        }
-        return files.sorted { a, b in
-            rank(a.name) != rank(b.name) ? rank(a.name) < rank(b.name) : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
-        }
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        let stem = base.lowercased().split(separator: ".").first.map(String.init) ?? ""
+        return order.firstIndex(of: stem) ?? order.count
     }
 
     /// Ingests one inbox file (recorded at the run's clock) and moves it where its fate says.
-    static func ingest(_ file: InboxFile, inbox: URL, date: CivilDate, session: Session, observer: RunObserver) throws -> RunInput {
+    /// `shownAs`: the inbox as the person named it, for messages.
+    static func ingest(_ file: InboxFile, inbox: URL, shownAs: String, date: CivilDate, session: Session, observer: RunObserver) throws
+        -> RunInput
+    {
         let displayName = "\(date)/\(file.name)"
+        func shown(_ moved: String) -> String { (shownAs as NSString).appendingPathComponent(moved) }
         guard file.name.lowercased().hasSuffix(".csv") else {
+            let digest = (try? WorkbookJob.fileSHA256(file.url.path)) ?? ""
             let reason = "\(file.name): not a CSV file (countinghouse reads .csv files: the canonical kinds and the processors' exports); nothing of it was read"
             let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: reason + "\n")
-            observer.note("\(displayName): rejected: not a CSV file (moved to \(inbox.appendingPathComponent(moved).path))")
-            return RunInput(name: displayName, sha256: "", bytes: file.bytes, fate: .unknownType, kind: "", movedTo: moved, errors: 1)
+            observer.note("\(displayName): rejected: not a CSV file (moved to \(shown(moved)))")
+            return RunInput(name: displayName, sha256: digest, bytes: file.bytes, fate: .unknownType, kind: "", movedTo: moved, errors: 1)
         }
         let outcome = try IngestJob.ingest(
             session, files: [(path: file.url.path, displayName: displayName)], kind: nil, recordedAt: nil, report: { _ in })[0]
@@ -367,22 +422,30 @@ public enum RunJob {
                 errors: 0)
         case .alreadyIngested(let kind, let earlier):
             let moved = try move(file, to: "processed", inbox: inbox, date: date, errorText: nil)
+            // Ingested under this very name by a run of this date that was killed before it
+            // could move the file and record it: this run's delivery, landed.
+            let quoted = JSONWriter.string(displayName)
+            let recorded = try session.store.runs().contains { $0.businessDate == date && $0.details.contains("\"name\": \(quoted)") }
+            let landedByAnInterruptedRun = earlier.name == displayName && !recorded
             return RunInput(
-                name: displayName, sha256: earlier.sha256, bytes: file.bytes, fate: .known, kind: kind.rawValue, movedTo: moved, errors: 0)
+                name: displayName, sha256: earlier.sha256, bytes: file.bytes, fate: landedByAnInterruptedRun ? .landed : .known,
+                kind: kind.rawValue, movedTo: moved, errors: 0)
         case .rejected(let kind, let errors):
+            let digest = (try? WorkbookJob.fileSHA256(file.url.path)) ?? ""
             // Every reason, not the first twenty a terminal shows.
             let text = outcome.lines(context: session.context, listed: Int.max).errors.joined(separator: "\n") + "\n"
             let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: text)
             observer.note(
-                "\(displayName): REJECTED (\(errors.count) error\(errors.count == 1 ? "" : "s"); every reason in \(inbox.appendingPathComponent(moved).path).error.txt)")
+                "\(displayName): REJECTED (\(errors.count) error\(errors.count == 1 ? "" : "s"); every reason in \(shown(moved)).error.txt)")
             return RunInput(
-                name: displayName, sha256: (try? WorkbookJob.fileSHA256(inbox.appendingPathComponent(moved).path)) ?? "", bytes: file.bytes,
-                fate: .rejected, kind: kind?.rawValue ?? "", movedTo: moved, errors: errors.count)
+                name: displayName, sha256: digest, bytes: file.bytes, fate: .rejected, kind: kind?.rawValue ?? "", movedTo: moved,
+                errors: errors.count)
         }
     }
 
-    /// Moves an inbox file to `bucket`/D/ (never over another file: a name taken gets `-2`, `-3`
-    /// …), with its reasons beside it in NAME.error.txt; returns where, relative to the inbox.
+    /// Moves an inbox file to `bucket`/D/ (never over another file: a name taken, or whose
+    /// `.error.txt` is taken, gets `-2`, `-3` …), with its reasons beside it in NAME.error.txt;
+    /// returns where, relative to the inbox. Only the run (under its lock) writes these folders.
     static func move(_ file: InboxFile, to bucket: String, inbox: URL, date: CivilDate, errorText: String?) throws -> String {
         let manager = FileManager.default
         let folder = inbox.appendingPathComponent(bucket).appendingPathComponent(date.description)
@@ -393,7 +456,11 @@ public enum RunJob {
         }
         var name = file.name
         var number = 2
-        while manager.fileExists(atPath: folder.appendingPathComponent(name).path) {
+        func taken(_ name: String) -> Bool {
+            manager.fileExists(atPath: folder.appendingPathComponent(name).path)
+                || manager.fileExists(atPath: folder.appendingPathComponent("\(name).error.txt").path)
+        }
+        while taken(name) {
             let stem = (file.name as NSString).deletingPathExtension
             let ext = (file.name as NSString).pathExtension
             name = ext.isEmpty ? "\(stem)-\(number)" : "\(stem)-\(number).\(ext)"
@@ -404,13 +471,66 @@ public enum RunJob {
             do {
                 try Data(errorText.utf8).write(to: folder.appendingPathComponent("\(name).error.txt"))
             } catch {
-                throw AppFailure(.cannotWrite, "\(folder.path)/\(name).error.txt: cannot write: \(error.localizedDescription)")
+                throw AppFailure(.cannotWrite, "\(bucket)/\(date)/\(name).error.txt: cannot write: \(error.localizedDescription)")
             }
         }
         guard rename(file.url.path, folder.appendingPathComponent(name).path) == 0 else {
-            throw AppFailure(.cannotWrite, "\(file.url.path): cannot move it to \(folder.path): \(String(cString: strerror(errno)))")
+            throw AppFailure(.cannotWrite, "\(file.name): cannot move it to \(bucket)/\(date)/: \(String(cString: strerror(errno)))")
         }
         return "\(bucket)/\(date)/\(name)"
+    }
+
+    /// The files in processed/D and rejected/D that neither this run handled nor an earlier run
+    /// of the date recorded: moved by a run killed before its record. Their fate is the folder's
+    /// (a processed file is in the ledger: landed then).
+    static func movedByAnInterruptedRun(_ inbox: URL, date: CivilDate, handled: [RunInput], store: any LedgerStore) throws -> [RunInput] {
+        let recorded = try store.runs().filter { $0.businessDate == date }.map(\.details)
+        var found: [RunInput] = []
+        let handledPaths = Set(handled.map(\.movedTo))
+        for bucket in ["processed", "rejected"] {
+            let folder = inbox.appendingPathComponent(bucket).appendingPathComponent(date.description)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted {
+                $0.utf8.lexicographicallyPrecedes($1.utf8)
+            }
+            for name in names where !name.hasSuffix(".error.txt") {
+                let movedTo = "\(bucket)/\(date)/\(name)"
+                let quoted = JSONWriter.string(movedTo)
+                guard !handledPaths.contains(movedTo), !recorded.contains(where: { $0.contains("\"moved_to\": \(quoted)") }) else { continue }
+                let url = folder.appendingPathComponent(name)
+                var status = stat()
+                guard stat(url.path, &status) == 0 else { continue }
+                let digest = (try? WorkbookJob.fileSHA256(url.path)) ?? ""
+                var kind = try store.files().last { $0.sha256 == digest }?.kind.rawValue ?? ""
+                var errors = 0
+                var fate = RunInput.Fate.landed
+                if bucket == "rejected" {
+                    // What the reasons beside it say: "D/NAME: REJECTED (pos_lines): 2 errors; …".
+                    let reasons = (try? String(contentsOf: folder.appendingPathComponent("\(name).error.txt"), encoding: .utf8)) ?? ""
+                    let first = reasons.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+                    if let open = first.range(of: "REJECTED ("), let close = first[open.upperBound...].firstIndex(of: ")") {
+                        kind = String(first[open.upperBound..<close])
+                    }
+                    errors = reasons.split(separator: "\n").filter { $0.hasPrefix("  ") }.count
+                    fate = name.lowercased().hasSuffix(".csv") ? .rejected : .unknownType
+                    if fate == .unknownType { errors = 1 }
+                }
+                found.append(
+                    RunInput(
+                        name: "\(date)/\(name)", sha256: digest, bytes: Int64(status.st_size), fate: fate, kind: kind, movedTo: movedTo,
+                        errors: errors))
+            }
+        }
+        return found
+    }
+
+    /// Removes what runs killed mid-way left in the outbox: dotted temporary and old folders of
+    /// any date (`.2026-11-03.partial-…`). Only under the run lock: no other run writes there.
+    static func removeLeftovers(inOutbox outbox: String) {
+        let folder = URL(fileURLWithPath: outbox)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.range(of: #"^\.\d{4}-\d{2}-\d{2}\.(partial|old|report\.xlsx)-"#, options: .regularExpression) != nil {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 
     // MARK: Outputs and the record
@@ -428,9 +548,11 @@ public enum RunJob {
         return outputs
     }
 
+    /// Appends the run's record. `attention`: something needed a person (recorded as such whatever
+    /// the exit status, so `runs` shows those nights without --strict).
     static func record(
-        _ store: any LedgerStore, context: AppContext, state: RunState, status: ExitStatus, outputs: [(path: String, sha256: String)],
-        counts: [(String, Int64)], message: String, endedAt: Instant
+        _ store: any LedgerStore, context: AppContext, state: RunState, status: ExitStatus, attention: Bool,
+        outputs: [(path: String, sha256: String)], counts: [(String, Int64)], message: String
     ) throws -> Int64 {
         func quoted(_ text: String) -> String { JSONWriter.string(text) }
         var json = "{\n  \"inputs\": ["
@@ -445,25 +567,28 @@ public enum RunJob {
         json += "  \"phases_ms\": {" + state.phases.map { "\(quoted($0.name)): \($0.milliseconds)" }.joined(separator: ", ") + "}\n}\n"
         let statusName: String
         switch status {
-        case .done: statusName = "done"
-        case .doneNeedingAttention: statusName = "done_needing_attention"
+        case .done, .doneNeedingAttention: statusName = attention ? "done_needing_attention" : "done"
         default: statusName = "failed"
         }
         return try store.appendRun(
             RunRecord(
-                id: 0, startedAt: state.startedAt, endedAt: endedAt, status: statusName, exitStatus: status.rawValue,
+                id: 0, startedAt: state.startedAt, endedAt: state.endedAt, status: statusName, exitStatus: status.rawValue,
                 businessDate: state.date, knowledgeTime: context.now, message: message, details: json))
     }
 }
 
 /// How long each step of a run took, on the monotonic clock.
 struct StepClock {
+    /// Before every phase's name (a retried attempt's phases are told apart).
+    var prefix = ""
     private var last = PhaseTimer.nanoseconds()
     private(set) var phases: [(name: String, milliseconds: Int64)] = []
 
+    init(prefix: String = "") { self.prefix = prefix }
+
     mutating func mark(_ name: String) {
         let now = PhaseTimer.nanoseconds()
-        phases.append((name, (now - last) / 1_000_000))
+        phases.append((prefix + name, (now - last) / 1_000_000))
         last = now
     }
 }

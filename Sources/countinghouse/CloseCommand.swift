@@ -28,10 +28,11 @@ struct CloseCommand: ParsableCommand {
         let context = try global.context()
         let session = try Session(context)
         let month = try month()
-        print(try CloseJob.close(session, period: month).summary(context: context))
+        // Not while a nightly run is under way (and no run starts meanwhile).
+        print(try RunJob.holdingRunLock(session) { try CloseJob.close(session, period: month) }.summary(context: context))
         if let outbox {
             // The period as closed (posted figures, byte for byte), as known now.
-            let folder = URL(fileURLWithPath: outbox).appendingPathComponent(month.description).path
+            let folder = (outbox as NSString).appendingPathComponent(month.description)
             let report = try ReportJob.make(session, span: month.span, knownAt: context.knownNow)
             try ReportJob.write(report, to: folder, context: context)
             print(report.summary(folder: folder, context: context))

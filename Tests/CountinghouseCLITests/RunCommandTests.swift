@@ -96,7 +96,7 @@ import Testing
         // The record: every input with its sha256 and fate, every output with its sha256.
         let runs = try cli.run(["runs", "--format", "csv"])
         #expect(runs.status == 0)
-        #expect(runs.output.hasPrefix("run_id,business_date,status,exit_status,started_at,ended_at,files_landed,files_already_known,files_rejected,message\n1,2026-10-25,done,0,"), "\(runs.output)")
+        #expect(runs.output.hasPrefix("run_id,business_date,status,exit_status,started_at,ended_at,files_landed,files_already_known,files_rejected,message\n1,2026-10-25,done_needing_attention,0,"), "\(runs.output)")
         let shown = try cli.run(["runs", "show", "1"])
         #expect(shown.status == 0, "\(shown.error)")
         for name in ["items.csv", "pos_lines.csv", "pos_tenders.csv", "purchases.csv"] {
@@ -116,6 +116,9 @@ import Testing
         #expect(strict.status == 3, "\(strict.output)\(strict.error)")
         #expect(strict.output.contains("4 files landed") == false && strict.output.contains("0 files landed, 4 already known, 2 rejected"))
         #expect(strict.output.contains("needs a person: 2 files rejected"))
+        // Nothing overwritten: the second delivery of each name sits beside the first.
+        #expect(try listing(inbox.appendingPathComponent("processed/2026-10-25")).contains("pos_lines-2.csv"))
+        #expect(try listing(inbox.appendingPathComponent("rejected/2026-10-25")).contains("notes-2.txt.error.txt"))
         #expect(try cli.run(["runs", "show", "9"]).status == 1)
     }
 
@@ -131,10 +134,16 @@ import Testing
         let later = try Self.run(cli, ["--strict"])
         #expect(later.output.contains("needs a person: no run is recorded for 4 days before 2026-10-25 (2026-10-21, 2026-10-22, 2026-10-23, 2026-10-24)"), "\(later.output)")
         #expect(later.status == 3)
-        // Without --strict the same run is done (0): the summary still says what needs a person.
-        try Self.deliver(cli)
+        // Without --strict the same run is done (0): the summary still says what needs a person,
+        // and the record says so.
+        try cli.write("inbox/stray/readme.txt", "a folder is not a delivery\n")
         let lenient = try Self.run(cli)
         #expect(lenient.status == 0)
+        #expect(lenient.output.contains("needs a person: inbox/stray: left in the inbox: not a file"), "\(lenient.output)")
+        #expect(lenient.output.contains("needs a person: the inbox inbox holds no files for 2026-10-25"))
+        let runs = try cli.run(["runs", "--format", "csv"]).output
+        #expect(runs.contains("\n3,2026-10-25,done_needing_attention,0,"), "\(runs)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("inbox/stray/readme.txt").path))
     }
 
     /// A second run while one holds the ledger exits at once with 75 and does nothing.
@@ -164,8 +173,11 @@ import Testing
         usleep(300_000)
         let second = try Self.run(cli)
         #expect(second.status == 75, "\(second.output)\(second.error)")
-        #expect(second.error.contains("another countinghouse run holds the ledger"), "\(second.error)")
+        #expect(second.error.contains("another countinghouse run (or close) holds the ledger: nothing was done"), "\(second.error)")
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("outbox/2026-10-25").path))
+        // A close does not overlap a run either.
+        let close = try cli.run(["close", "--period", "2026-09"], now: Self.now)
+        #expect(close.status == 75, "\(close.error)")
     }
 
     /// `kill -9` at each point of a run, then a clean rerun: the ledger, the costs and the outbox
@@ -174,17 +186,25 @@ import Testing
     func aRunKilledAnywhereEndsAsAnUninterruptedOneOnRerun(point: String) throws {
         let reference = try CLI()
         try Self.deliver(reference, bad: true)
-        #expect(try Self.run(reference).status == 0)
+        let uninterrupted = try Self.run(reference, ["--strict"])
+        #expect(uninterrupted.status == 3)
 
         let cli = try CLI()
         try Self.deliver(cli, bad: true)
-        let killed = try Self.run(cli, environment: ["COUNTINGHOUSE_FAULT_KILL_AT": point])
+        let killed = try Self.run(cli, ["--strict"], environment: ["COUNTINGHOUSE_FAULT_KILL_AT": point])
         #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL || killed.status == 9, "\(point): \(killed.status) \(killed.error)")
         // Never a partial outbox folder in view: OUTBOX/D is there whole or not at all.
         let visible = try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.hasPrefix(".") && !$0.contains("/.") }
         #expect(visible.isEmpty || visible.contains("2026-10-25/period-to-date/run.json"), "\(point): \(visible)")
-        let rerun = try Self.run(cli)
-        #expect(rerun.status == 0, "\(point): \(rerun.output)\(rerun.error)")
+        let rerun = try Self.run(cli, ["--strict"])
+        #expect(rerun.status == 3, "\(point): \(rerun.output)\(rerun.error)")
+        // The same summary and the same record of inputs and outputs (phases' times aside).
+        #expect(rerun.output == uninterrupted.output, "\(point)")
+        func recorded(_ cli: CLI) throws -> String {
+            let shown = try cli.run(["runs", "show", "1"]).output
+            return String(shown[shown.range(of: "\"inputs\"")!.lowerBound..<shown.range(of: "\"phases_ms\"")!.lowerBound])
+        }
+        #expect(try recorded(cli) == recorded(reference), "\(point)")
 
         // The ledger: the same files, rows and checksums; the costs and the books the same.
         for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
