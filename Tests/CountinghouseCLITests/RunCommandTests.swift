@@ -182,7 +182,7 @@ import Testing
 
     /// `kill -9` at each point of a run, then a clean rerun: the ledger, the costs and the outbox
     /// are those of an uninterrupted run, nothing lost or doubled, no partial outbox folder.
-    @Test(arguments: ["ingest", "costs", "writing", "swap", "record"])
+    @Test(arguments: ["mid-file", "ingest", "costs", "writing", "swap", "record"])
     func aRunKilledAnywhereEndsAsAnUninterruptedOneOnRerun(point: String) throws {
         let reference = try CLI()
         try Self.deliver(reference, bad: true)
@@ -191,7 +191,9 @@ import Testing
 
         let cli = try CLI()
         try Self.deliver(cli, bad: true)
-        let killed = try Self.run(cli, ["--strict"], environment: ["COUNTINGHOUSE_FAULT_KILL_AT": point])
+        // mid-file: inside the first file's transaction (its second row handed to the store).
+        let fault = point == "mid-file" ? ["COUNTINGHOUSE_FAULT_KILL_AFTER_ROWS": "2"] : ["COUNTINGHOUSE_FAULT_KILL_AT": point]
+        let killed = try Self.run(cli, ["--strict"], environment: fault)
         #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL || killed.status == 9, "\(point): \(killed.status) \(killed.error)")
         // Never a partial outbox folder in view: OUTBOX/D is there whole or not at all.
         let visible = try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.hasPrefix(".") && !$0.contains("/.") }
