@@ -236,10 +236,13 @@ public enum ReportJob {
 
     /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`):
     /// its text files, report.xlsx and run.json.
-    public static func write(_ report: Report, to folder: String, context: AppContext) throws(AppFailure) {
+    /// `progress` hears how many of the workbook's rows are written.
+    public static func write(_ report: Report, to folder: String, context: AppContext, progress: ((Int) -> Void)? = nil)
+        throws(AppFailure)
+    {
         // Refused before anything is written beside it (the workbook is written first).
         try FolderWriter.checkReplaceable(folder)
-        let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder)
+        let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder, progress: progress)
         let outputs = report.rendered.map { (name: $0.name, sha256: sha256Hex($0.content)) } + [(WorkbookJob.fileName, workbook.sha256)]
         let run = runJSON(report.run, outputs: outputs, context: context)
         try FolderWriter.replace(folder, with: report.rendered + [("run.json", run)], moving: [(WorkbookJob.fileName, workbook.path)])

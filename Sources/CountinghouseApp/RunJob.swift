@@ -281,7 +281,12 @@ public enum RunJob {
 
         // 2. Costs.
         observer.began("costs", total: nil, unit: "SKUs")
-        let refresh = try store.refreshCostCache(rebuild: false, lockWait: .upToBusyTimeout)
+        let refresh = try store.refreshCostCache(
+            rebuild: false, checkpointSpacing: CostReplay.defaultSpacing, lockWait: .upToBusyTimeout,
+            progress: { done, total in
+                // The bar appears once the number of SKUs to reprice is known.
+                if done == 0 { observer.began("costs", total: Int64(total), unit: "SKUs") } else { observer.advanced(to: Int64(done)) }
+            })
         observer.ended("\(refresh.skusRepriced) SKUs repriced (\(refresh.eventsReplayed) events replayed)")
         clock.mark("costs")
 
@@ -307,16 +312,19 @@ public enum RunJob {
         FaultPoint.reached("writing")
         // As the person named it (relative stays relative in messages and the summary).
         let folder = (request.outbox as NSString).appendingPathComponent(date.description)
-        observer.began("writing", total: 2, unit: "folders")
+        let dayRows = dayReport.workbook.rowCount
+        observer.began("writing", total: Int64(dayRows + periodReport.workbook.rowCount), unit: "rows")
         // A run killed while writing left its temporary folder (for this date or another): nobody
         // else writes here (the lock).
         removeLeftovers(inOutbox: request.outbox)
         let prepared = try FolderWriter.temporaryFolder(beside: folder)
         do {
-            try ReportJob.write(dayReport, to: prepared.appendingPathComponent(dayFolder).path, context: context)
-            observer.advanced(to: 1)
-            try ReportJob.write(periodReport, to: prepared.appendingPathComponent(periodFolder).path, context: context)
-            observer.advanced(to: 2)
+            try ReportJob.write(
+                dayReport, to: prepared.appendingPathComponent(dayFolder).path, context: context,
+                progress: { observer.advanced(to: Int64($0)) })
+            try ReportJob.write(
+                periodReport, to: prepared.appendingPathComponent(periodFolder).path, context: context,
+                progress: { observer.advanced(to: Int64(dayRows + $0)) })
         } catch {
             try? FileManager.default.removeItem(at: prepared)
             throw error

@@ -35,6 +35,8 @@ struct BooksTables {
 /// A report's workbook: its sheets and what the document says about itself.
 public struct Workbook: Sendable {
     public var sheets: [ReportSheet]
+    /// The table rows of every sheet (what writing it takes, for a progress bar).
+    public var rowCount: Int { sheets.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.rows.count } } }
     public var properties: XLSXProperties
     /// What in it needs a person (the nightly run's summary and exit status).
     public var attention: WorkbookAttention
@@ -253,14 +255,16 @@ enum WorkbookJob {
     }
 
     /// Writes the workbook beside `folder` (to be moved into it) and returns where, with its sha256.
-    static func writeStaged(_ workbook: Workbook, beside folder: String) throws(AppFailure) -> (path: String, sha256: String) {
+    static func writeStaged(_ workbook: Workbook, beside folder: String, progress: ((Int) -> Void)? = nil) throws(AppFailure)
+        -> (path: String, sha256: String)
+    {
         let path = try FolderWriter.stagingPath(for: folder, name: fileName)
         var phases = PhaseTimer()
         defer { phases.mark("workbook: write \(fileName)") }
         do {
             try XLSXWriter.write(
                 sheets: workbook.sheets, to: path, shownAs: URL(fileURLWithPath: folder).appendingPathComponent(fileName).path,
-                properties: workbook.properties)
+                properties: workbook.properties, progress: progress)
         } catch let error as XLSXError {
             throw AppFailure(.cannotWrite, error.description)
         } catch {

@@ -108,7 +108,9 @@ extension SQLLedgerStore {
     /// Brings the cost cache up to date with every ingested file (see the file comment). The cache
     /// state is read first without a lock: when the cache already includes every file, nothing is
     /// written and no writer is waited for.
-    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh {
+    public func refreshCostCache(
+        rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait, progress: ((_ done: Int, _ total: Int) -> Void)?
+    ) throws -> CostCacheRefresh {
         if !rebuild, case (.upToDate, let lastFile) = try costCacheScope(rebuild: false) {
             return CostCacheRefresh(
                 skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: lastFile, rebuiltFromNothing: false)
@@ -123,9 +125,9 @@ extension SQLLedgerStore {
                     rebuiltFromNothing: false)
             case .fromNothing:
                 for table in CostCacheSQL.tables { try run("DELETE FROM \(table)") }
-                return try reprice(since: nil, lastFile: lastFile, checkpointSpacing: checkpointSpacing)
+                return try reprice(since: nil, lastFile: lastFile, checkpointSpacing: checkpointSpacing, progress: progress)
             case .since(let cachedThrough):
-                return try reprice(since: cachedThrough, lastFile: lastFile, checkpointSpacing: checkpointSpacing)
+                return try reprice(since: cachedThrough, lastFile: lastFile, checkpointSpacing: checkpointSpacing, progress: progress)
             }
         }
     }
@@ -145,7 +147,9 @@ extension SQLLedgerStore {
     /// Reprices every SKU (`since` nil, the cache emptied) or the SKUs with rows in the files after
     /// `since`, each from the start `CostReplayPlanning.plan` gives it; inside the refresh's
     /// transaction.
-    private func reprice(since cachedThrough: Int64?, lastFile: Int64, checkpointSpacing: Int) throws -> CostCacheRefresh {
+    private func reprice(
+        since cachedThrough: Int64?, lastFile: Int64, checkpointSpacing: Int, progress: ((_ done: Int, _ total: Int) -> Void)?
+    ) throws -> CostCacheRefresh {
         let fromNothing = cachedThrough == nil
         // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
         // earliest occurred_at among those rows, and those with new catalogue rows.
@@ -180,6 +184,8 @@ extension SQLLedgerStore {
         var events = 0
         var repriced = 0
         var fromCheckpoint = 0
+        var done = 0
+        progress?(0, skus.count)
         for chunk in skus.sorted().chunked(into: 200) {
             var openings: [String: CostOpening] = [:]
             var replayEvents: [CostEvent] = []
@@ -216,6 +222,8 @@ extension SQLLedgerStore {
             try bulkInsert(table: "cost_cache_deltas", columns: CostCacheSQL.deltaColumns, rows: deltaRows)
             try bulkInsert(table: "cost_cache_postings", columns: CostCacheSQL.postingColumns, rows: postingRows)
             try insertCheckpointsAndLinks(checkpoints, links)
+            done += chunk.count
+            progress?(done, skus.count)
         }
         try run("DELETE FROM cost_cache_state")
         try run(

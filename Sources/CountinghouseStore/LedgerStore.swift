@@ -301,8 +301,11 @@ public protocol LedgerStore: AnyObject {
     /// boundaries at least `checkpointSpacing` events apart. A refresh is a writer: when the cache
     /// already includes every file it returns at once without taking the write lock; otherwise it
     /// waits for another writer as `lockWait` says (`.noWait`: `StoreError.busy` at once, so a
-    /// reader can compute its costs from the ledger rows instead).
-    func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh
+    /// reader can compute its costs from the ledger rows instead). `progress` hears how many of the
+    /// SKUs to reprice are done, after each chunk (the nightly run's progress bar).
+    func refreshCostCache(
+        rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait, progress: ((_ done: Int, _ total: Int) -> Void)?
+    ) throws -> CostCacheRefresh
     /// The last file the cost cache includes, or nil when there is no cache.
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
@@ -376,5 +379,10 @@ extension LedgerStore {
     /// The same, with checkpoints at the given spacing, waiting up to the busy timeout.
     public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int) throws -> CostCacheRefresh {
         try refreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing, lockWait: .upToBusyTimeout)
+    }
+
+    /// The same, without telling anyone how far it got.
+    public func refreshCostCache(rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait) throws -> CostCacheRefresh {
+        try refreshCostCache(rebuild: rebuild, checkpointSpacing: checkpointSpacing, lockWait: lockWait, progress: nil)
     }
 }

@@ -59,9 +59,10 @@ public enum XLSXWriter {
     /// Writes `sheets`, in order, to `path`. `rowsPerSheet` is Excel's limit; tests lower it to see
     /// the split without writing a million rows. `shownAs`: the path errors name (the file's final
     /// place, when it is written somewhere else first); `path` when nil.
+    /// `progress` hears how many table rows are written, every 10,000 rows and at the end.
     public static func write(
         sheets: [ReportSheet], to writtenPath: String, shownAs: String? = nil, properties: XLSXProperties,
-        rowsPerSheet: Int = XLSXWriter.rowsPerSheet
+        rowsPerSheet: Int = XLSXWriter.rowsPerSheet, progress: ((_ rowsWritten: Int) -> Void)? = nil
     ) throws {
         let path = shownAs ?? writtenPath
         precondition(rowsPerSheet >= 3 && rowsPerSheet <= XLSXWriter.rowsPerSheet, "a sheet holds a header, a row and a total")
@@ -77,7 +78,9 @@ public enum XLSXWriter {
                 path: temporaryPath, displayPath: path, temporaryDirectory: directory, created: properties.knowledgeTime,
                 title: properties.title, company: properties.company)
             var renderer = SheetRenderer(workbook: workbook, plans: plans, rowsPerSheet: rowsPerSheet)
+            renderer.progress = progress
             for index in sheets.indices { try renderer.write(sheets[index], plans[index], charts: charts[index]) }
+            progress?(renderer.rowsWritten)
             try workbook.close()
             if rename(temporaryPath, writtenPath) != 0 {
                 let message = String(cString: strerror(errno))
@@ -333,6 +336,10 @@ struct SheetRenderer {
     /// The row limit the plans were made with.
     let rowsPerSheet: Int
 
+    /// Who hears how far the writing got, and how many table rows are written so far.
+    var progress: ((Int) -> Void)?
+    private(set) var rowsWritten = 0
+
     init(workbook: XLSXWorkbook, plans: [XLSXWriter.SheetPlan], rowsPerSheet: Int) {
         self.workbook = workbook
         self.plans = plans
@@ -392,6 +399,8 @@ struct SheetRenderer {
                         try write(cell, worksheet!, at, column, role: table.columns[column].role, bold: false)
                     }
                     at += 1
+                    rowsWritten += 1
+                    if rowsWritten % 10_000 == 0 { progress?(rowsWritten) }
                 }
             case .totals(let index, let row):
                 let table = sheet.tables[index]

@@ -37,13 +37,13 @@ final class TerminalProgress: RunObserver {
         let width = 30
         let filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        write("\r\u{1B}[K\(step) [\(bar)] \(percent)% (\(amount(done)) of \(amount(total)))")
+        let amounts = unit == "bytes" ? "\(size(done)) of \(size(total))" : "\(done) of \(total) \(unit)"
+        write("\r\u{1B}[K\(step) [\(bar)] \(percent)% (\(amounts))")
     }
 
-    private func amount(_ value: Int64) -> String {
-        guard unit == "bytes" else { return "\(value) \(unit)" }
-        if value >= 1 << 20 { return String(format: "%.1f MB", Double(value) / 1_048_576) }
-        return String(format: "%.1f kB", Double(value) / 1024)
+    private func size(_ bytes: Int64) -> String {
+        if bytes >= 1 << 20 { return String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        return String(format: "%.1f kB", Double(bytes) / 1024)
     }
 
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }

@@ -271,6 +271,9 @@ import Testing
         #expect(result.status == 0, "\(result.output)\(result.error)")
         #expect(result.output.contains("ingest [##############################] 100%"), "\(result.output)")
         #expect(result.output.contains("\r\u{1B}[Kingest: 4 landed"))
+        // The costs by SKUs, the writing by rows.
+        #expect(result.output.contains("costs [##############################] 100% (2 of 2 SKUs)"), "\(result.output)")
+        #expect(result.output.range(of: #"writing \[#+\] 100% \(\d+ of \d+ rows\)"#, options: .regularExpression) != nil)
         #expect(!result.output.contains("countinghouse.run"))
     }
 }
