@@ -175,6 +175,11 @@ import Testing
         #expect(second.status == 75, "\(second.output)\(second.error)")
         #expect(second.error.contains("another countinghouse run (or close) holds the ledger: nothing was done"), "\(second.error)")
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("outbox/2026-10-25").path))
+        // With [run] lock_wait_seconds it waits that long first.
+        try cli.write("wait.toml", "[run]\nlock_wait_seconds = 1\n")
+        let patient = try Self.run(cli, environment: ["COUNTINGHOUSE_CONFIG": "wait.toml"])
+        #expect(patient.status == 75)
+        #expect(patient.error.contains("holds the ledger (waited 1 s): nothing was done"), "\(patient.error)")
         // A close does not overlap a run either.
         let close = try cli.run(["close", "--period", "2026-09"], now: Self.now)
         #expect(close.status == 75, "\(close.error)")
@@ -258,6 +263,21 @@ import Testing
         #expect(errors.contains("the ledger cannot be reached") && errors.contains("retry 1 of 20"), "\(errors)")
         #expect(result.output.contains("\n1,2026-10-25,done,0,"), "\(result.output)")
         #expect(result.output.contains(",4,0,0,done"), "\(result.output)")
+    }
+
+    /// A server that never answers: the run retries as [run] says, then gives up with 69 and says
+    /// so; nothing is moved out of the inbox.
+    @Test func aRunGivesUpWith69AfterItsRetries() throws {
+        let cli = try CLI(initialised: false)
+        try Self.deliver(cli)
+        try cli.write("run.toml", "[run]\nretries = 2\nretry_wait_seconds = 0\nretry_max_wait_seconds = 0\n")
+        cli.environment["COUNTINGHOUSE_CONFIG"] = "run.toml"
+        cli.environment["COUNTINGHOUSE_DATABASE"] = "postgresql://postgres@/ledger?host=\(cli.directory.path)/no-server-here"
+        let result = try Self.run(cli)
+        #expect(result.status == 69, "\(result.output)\(result.error)")
+        #expect(result.error.contains("retry 1 of 2") && result.error.contains("retry 2 of 2"), "\(result.error)")
+        #expect(result.error.contains("(gave up after 2 retries)"), "\(result.error)")
+        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("inbox/items.csv").path))
     }
 
     /// On a terminal, a progress bar per step on standard error (under a pseudo-terminal).
