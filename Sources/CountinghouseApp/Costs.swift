@@ -88,6 +88,14 @@ public enum CostView {
         }
     }
 
+    /// Outflows with units still pending that occurred before `before` (of every kind).
+    public func pendingCogs(before: Instant) throws -> [CogsLine] {
+        switch self {
+        case .cached(let store): return try store.cachedPendingCogs(before: before)
+        case .computed(let runs): return runs.flatMap(\.cogsLines).filter { $0.pendingQuantity > 0 && $0.occurredAt < before }
+        }
+    }
+
     /// Positions through an instant (inclusive), of every SKU or of one.
     public func positions(through instant: Instant, sku: String? = nil) throws -> [StockPosition] {
         switch self {

@@ -47,41 +47,59 @@ public enum WorkbookData {
         var rows: [StockTrailRow] = []
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
         // computed, or — when the books read costs from the cache — the engine over the rows the
-        // books already hold (the cache equals the engine: verify checks it), not a second reading.
-        let runs: [SKUCostRun]
+        // books already hold (the cache equals the engine: verify checks it), not a second reading;
+        // a few SKUs at a time, each chunk's runs dropped once its rows are made, so memory follows
+        // the chunk, not the SKUs that moved.
+        var chunks: [[SKUCostRun]] = []
+        var eventsBySKU: [String: [CostEvent]] = [:]
         switch costs {
-        case .computed(let all): runs = all.filter { moved.contains($0.sku) }
+        case .computed(let all): chunks = [all.filter { moved.contains($0.sku) }]
         case .cached:
-            var events: [CostEvent] = []
             for kind in stockKinds {
                 for stored in rowsOfKind[kind] ?? [] {
                     guard let sku = stored.row["sku"].textValue, moved.contains(sku),
                         let event = CostEvents.event(of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
                     else { continue }
-                    events.append(event)
+                    eventsBySKU[sku, default: []].append(event)
                 }
             }
-            runs = try Costs.runs(events: events, items: items.map(\.row))
         }
-        for run in runs {
-            let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
-                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for location in locations {
-                // The one running-sum rule: the item's trail through the span's end, split at its start.
-                let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
-                rows.append(
-                    StockTrailRow(
-                        sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
-                        quantityOnHand: trail.opening.units, valueOnHand: trail.opening.value, pendingOnHand: trail.opening.pending,
-                        documentID: nil, lineNumber: nil, source: nil, flags: []))
-                for line in trail.lines {
-                    guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
-                    let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
+        let catalogue = items.map(\.row)
+        let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var next = 0
+        while true {
+            let runs: [SKUCostRun]
+            if case .computed = costs {
+                guard let first = chunks.popLast() else { break }
+                runs = first
+            } else {
+                guard next < skus.count else { break }
+                let chunk = skus[next..<min(next + 32, skus.count)]
+                next += chunk.count
+                var events: [CostEvent] = []
+                for sku in chunk { events += eventsBySKU.removeValue(forKey: sku) ?? [] }
+                runs = try Costs.runs(events: events, items: catalogue)
+            }
+            for run in runs {
+                let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
+                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                for location in locations {
+                    // The one running-sum rule: the item's trail through the span's end, split at its start.
+                    let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
                     rows.append(
                         StockTrailRow(
-                            sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
-                            value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
-                            documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
+                            sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
+                            quantityOnHand: trail.opening.units, valueOnHand: trail.opening.value, pendingOnHand: trail.opening.pending,
+                            documentID: nil, lineNumber: nil, source: nil, flags: []))
+                    for line in trail.lines {
+                        guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
+                        let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
+                        rows.append(
+                            StockTrailRow(
+                                sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
+                                value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
+                                documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
+                    }
                 }
             }
         }
@@ -99,9 +117,7 @@ public enum WorkbookData {
 
     static func pendingCosts(costs: CostView, span: ReportSpan, context: AppContext) throws -> [PendingCostRow] {
         let end = context.startOfDay(span.endDay)
-        let lines = try costs.cogs(from: Instant(nanosecondsSinceEpoch: .min), to: end).filter {
-            $0.occurredAt < end && $0.pendingQuantity > 0
-        }
+        let lines = try costs.pendingCogs(before: end)
         let offset = context.offset
         return lines.sorted { a, b in
             a.occurredAt != b.occurredAt ? a.occurredAt < b.occurredAt : a.outflowID.utf8.lexicographicallyPrecedes(b.outflowID.utf8)

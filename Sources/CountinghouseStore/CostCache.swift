@@ -356,6 +356,14 @@ extension SQLLedgerStore {
         ).compactMap(Self.cogsLine)
     }
 
+    public func cachedPendingCogs(before: Instant) throws -> [CogsLine] {
+        try queryRows(
+            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
+                + "WHERE pending_quantity > 0 AND occurred_at < $1",
+            [.integer(before.nanosecondsSinceEpoch)], integerColumns: CostCacheSQL.outflowIntegerColumns
+        ).compactMap(Self.cogsLine)
+    }
+
     public func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
         var sql = "SELECT sku, location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE occurred_at <= $1"
         var parameters: [FieldValue] = [.integer(through.nanosecondsSinceEpoch)]

@@ -310,6 +310,8 @@ public protocol LedgerStore: AnyObject {
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
     func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine]
+    /// Cached outflows with units still pending and `occurred_at < before` (read without the rest).
+    func cachedPendingCogs(before: Instant) throws -> [CogsLine]
     /// Cached positions through an instant (inclusive), optionally of one SKU.
     func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition]
     /// Everything the cache holds.
