@@ -11,11 +11,13 @@
 //   ingested (a file the ledger already holds is a known duplicate, moved like a landed one), the
 //   costs refresh from the ledger, the reports are written whole. So a run killed at any point
 //   and run again ends with the ledger, the costs and the outbox an uninterrupted run would have
-//   left (for the same clock).
+//   left (for the same clock); the files such a run moved but never recorded are the next run's
+//   inputs too, so its record is the one an uninterrupted run would have made.
 // - OUTBOX/D is built in a temporary folder beside it and swapped into place in one step: no
 //   half-written outbox folder is ever visible.
 // - A lost or refused database connection is retried with backoff (`[run] retries`,
-//   `retry_wait_seconds`, `retry_max_wait_seconds`), then the run fails with status 69.
+//   `retry_wait_seconds`, `retry_max_wait_seconds`), the lock held meanwhile, then the run fails
+//   with status 69; a ledger that does not exist is not retried.
 // - A run that needs a person (a rejected file, an empty inbox, a day without a run since the last
 //   one, an exception of the card reconciliation) is done (0), or 3 with `--strict`.
 // Errors a user can see: the lock held (75), the ledger unreachable after the retries (69), an
