@@ -348,12 +348,16 @@ extension SQLLedgerStore {
     }
 
     public func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
-        try queryRows(
+        var lines: [CogsLine] = []
+        try database.forEachRow(
             "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
                 + "WHERE occurred_at >= $1 AND occurred_at < $2",
             [.integer(from.nanosecondsSinceEpoch), .integer(to.nanosecondsSinceEpoch)],
             integerColumns: CostCacheSQL.outflowIntegerColumns
-        ).compactMap(Self.cogsLine)
+        ) { row in
+            if let line = Self.cogsLine(row) { lines.append(line) }
+        }
+        return lines
     }
 
     public func cachedPendingCogs(before: Instant) throws -> [CogsLine] {
@@ -398,17 +402,21 @@ extension SQLLedgerStore {
 
     /// Every cached stock posting, by SKU and sequence.
     public func cachedStockPostings() throws -> [StockPosting] {
-        try queryRows(
+        // Row by row: a year of postings, not a year of rows and a year of postings at once.
+        var postings: [StockPosting] = []
+        try database.forEachRow(
             "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings ORDER BY sku, sequence", [],
             integerColumns: CostCacheSQL.postingIntegerColumns
-        ).compactMap { row in
-            guard let kind = StockPosting.Kind(rawValue: row[2].description) else { return nil }
-            return StockPosting(
-                kind: kind, sku: row[0].description, location: row[3].description,
-                occurredAt: Instant(nanosecondsSinceEpoch: row[4].integerValue ?? 0), documentID: row[5].description,
-                value: row[6].integerValue ?? 0, provisional: row[7].integerValue ?? 0, quantity: row[8].integerValue ?? 0,
-                source: row[9].description, sequence: row[1].integerValue ?? 0)
+        ) { row in
+            guard let kind = StockPosting.Kind(rawValue: row[2].description) else { return }
+            postings.append(
+                StockPosting(
+                    kind: kind, sku: row[0].description, location: row[3].description,
+                    occurredAt: Instant(nanosecondsSinceEpoch: row[4].integerValue ?? 0), documentID: row[5].description,
+                    value: row[6].integerValue ?? 0, provisional: row[7].integerValue ?? 0, quantity: row[8].integerValue ?? 0,
+                    source: row[9].description, sequence: row[1].integerValue ?? 0))
         }
+        return postings
     }
 
     static func row(_ posting: StockPosting) -> [FieldValue] {

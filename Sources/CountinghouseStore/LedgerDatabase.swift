@@ -61,6 +61,9 @@ protocol LedgerDatabase: AnyObject {
 
     /// Runs a query and returns its rows; `integerColumns` says how to read each column.
     func queryRows(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool]) throws -> [[FieldValue]]
+    /// The same, one row at a time, without holding them all: `body` sees each row (its array is
+    /// reused for the next one).
+    func forEachRow(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool], _ body: ([FieldValue]) throws -> Void) throws
     /// Runs a statement that returns no rows.
     func run(_ sql: String, _ parameters: [FieldValue]) throws
     /// Runs raw SQL, possibly several statements, without parameters.

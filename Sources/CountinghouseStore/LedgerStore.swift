@@ -74,6 +74,23 @@ public enum AppendOutcome: Sendable, Hashable {
 }
 
 /// A ledger row as stored: the row plus when we learned it and where it came from.
+/// One copy of each file's name for all the rows read from it: a year's rows would otherwise hold
+/// a million copies of a few hundred names.
+struct FileNames {
+    private var byID: [Int64: String] = [:]
+
+    /// `stored` with its file name shared with the other rows of its file.
+    mutating func shared(_ stored: StoredRow) -> StoredRow {
+        guard let name = byID[stored.fileID] else {
+            byID[stored.fileID] = stored.fileName
+            return stored
+        }
+        var row = stored
+        row.fileName = name
+        return row
+    }
+}
+
 public struct StoredRow: Sendable, Hashable {
     public var row: LedgerRow
     public var recordedAt: Instant

@@ -67,6 +67,18 @@ final class PostgresDatabase: LedgerDatabase {
         }
     }
 
+    func forEachRow(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool], _ body: ([FieldValue]) throws -> Void) throws {
+        // libpq holds the result; the rows are not copied all at once besides it.
+        let result = try connection.query(sql, Self.text(parameters))
+        var values: [FieldValue] = []
+        values.reserveCapacity(integerColumns.count)
+        for row in 0..<result.rowCount {
+            values.removeAll(keepingCapacity: true)
+            for (index, integer) in integerColumns.enumerated() { values.append(try result.value(row, index, integer: integer)) }
+            try body(values)
+        }
+    }
+
     func run(_ sql: String, _ parameters: [FieldValue]) throws {
         try connection.query(sql, Self.text(parameters))
     }
@@ -89,7 +101,8 @@ final class PostgresDatabase: LedgerDatabase {
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
         let schema = kind.schema
         let result = try connection.execute(LedgerDDL.selectStored(schema, where: conditions))
-        return try (0..<result.rowCount).map { try Self.readStored(result, $0, schema, from: 1) }
+        var names = FileNames()
+        return try (0..<result.rowCount).map { names.shared(try Self.readStored(result, $0, schema, from: 1)) }
     }
 
     /// Whether the name resolves to a table through the search path, as the store's statements do.

@@ -95,6 +95,17 @@ final class SQLiteDatabase: LedgerDatabase {
         return rows
     }
 
+    func forEachRow(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool], _ body: ([FieldValue]) throws -> Void) throws {
+        let statement = try prepared(sql, parameters)
+        var row: [FieldValue] = []
+        row.reserveCapacity(integerColumns.count)
+        while try statement.step() {
+            row.removeAll(keepingCapacity: true)
+            for (index, integer) in integerColumns.enumerated() { row.append(statement.value(Int32(index), integer: integer)) }
+            try body(row)
+        }
+    }
+
     func run(_ sql: String, _ parameters: [FieldValue]) throws {
         try prepared(sql, parameters).run()
     }
@@ -116,7 +127,8 @@ final class SQLiteDatabase: LedgerDatabase {
         let schema = kind.schema
         let query = try connection.prepare(LedgerDDL.selectStored(schema, where: conditions))
         var result: [StoredRow] = []
-        while try query.step() { result.append(Self.readStored(query, schema)) }
+        var names = FileNames()
+        while try query.step() { result.append(names.shared(Self.readStored(query, schema))) }
         return result
     }
 
