@@ -57,7 +57,6 @@ let package = Package(
             name: "CountinghouseApp",
             dependencies: [
                 "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseReport", "CountinghouseXLSX",
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "countinghouse",

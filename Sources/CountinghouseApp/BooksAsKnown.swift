@@ -27,7 +27,9 @@ public struct BooksAsKnown {
     public let entries: [JournalEntry]
     /// The earliest business date of any dated row known (nil for an empty ledger).
     public let firstBusinessDate: CivilDate?
-    public let fileCount: Int
+    /// The input files known at `knownAt`, in ingest order.
+    public let files: [IngestedFile]
+    public var fileCount: Int { files.count }
     /// sha256 over the sorted sha256s of the input files known: which inputs produced a report.
     public let inputsDigest: String
     /// The rows the journal was made from, by kind (for the drill-down of `entry`).
@@ -141,7 +143,7 @@ public struct BooksAsKnown {
         entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)
         self.rowsOfKind = rowsOfKind
         let files = try store.files().filter { $0.recordedAt <= knownAt }
-        fileCount = files.count
+        self.files = files
         inputsDigest = sha256Hex(files.map(\.sha256).sorted().joined(separator: "\n"))
     }
 

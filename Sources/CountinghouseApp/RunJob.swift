@@ -229,8 +229,12 @@ public enum RunJob {
         let inbox = URL(fileURLWithPath: request.inbox)
         var attention: [String] = []
 
+        // The runs recorded so far, read once: the days without a run, and what the runs of this
+        // date recorded (a file they name is theirs, not an interrupted run's).
+        let recordedRuns = try store.runs()
+        let recordedToday = recordedRuns.filter { $0.businessDate == date }.map(\.details)
         // A day without a run since the last one: its files may still wait somewhere.
-        let earlier = try store.runs().filter { $0.exitStatus == ExitStatus.done.rawValue || $0.exitStatus == ExitStatus.doneNeedingAttention.rawValue }
+        let earlier = recordedRuns.filter { $0.exitStatus == ExitStatus.done.rawValue || $0.exitStatus == ExitStatus.doneNeedingAttention.rawValue }
         if let last = earlier.map(\.businessDate).filter({ $0 < date }).max(), last.adding(days: 1) < date {
             var missing: [CivilDate] = []
             var day = last.adding(days: 1)
@@ -255,14 +259,15 @@ public enum RunJob {
         observer.began("ingest", total: totalBytes, unit: "bytes")
         var done: Int64 = 0
         for file in files {
-            let input = try ingest(file, inbox: inbox, shownAs: request.inbox, date: date, session: session, observer: observer)
+            let input = try ingest(
+                file, inbox: inbox, shownAs: request.inbox, date: date, recorded: recordedToday, session: session, observer: observer)
             state.inputs.append(input)
             done += file.bytes
             observer.advanced(to: done)
         }
         // Files a run of this date killed after moving them (and before recording) are this run's
         // inputs too: the record is then the one an uninterrupted run would have made.
-        state.inputs += try movedByAnInterruptedRun(inbox, date: date, handled: state.inputs, store: store)
+        state.inputs += try movedByAnInterruptedRun(inbox, date: date, handled: state.inputs, recorded: recordedToday, store: store)
         // In the order the inbox is taken in, whichever attempt or run handled each.
         state.inputs.sort { a, b in
             let (x, y) = (inboxRank(a.name), inboxRank(b.name))
@@ -408,14 +413,15 @@ public enum RunJob {
     }
 
     /// Ingests one inbox file (recorded at the run's clock) and moves it where its fate says.
-    /// `shownAs`: the inbox as the person named it, for messages.
-    static func ingest(_ file: InboxFile, inbox: URL, shownAs: String, date: CivilDate, session: Session, observer: RunObserver) throws
-        -> RunInput
-    {
+    /// `shownAs`: the inbox as the person named it, for messages; `recorded`: the details of the
+    /// runs of this date recorded before.
+    static func ingest(
+        _ file: InboxFile, inbox: URL, shownAs: String, date: CivilDate, recorded: [String], session: Session, observer: RunObserver
+    ) throws -> RunInput {
         let displayName = "\(date)/\(file.name)"
         func shown(_ moved: String) -> String { (shownAs as NSString).appendingPathComponent(moved) }
         guard file.name.lowercased().hasSuffix(".csv") else {
-            let digest = (try? WorkbookJob.fileSHA256(file.url.path)) ?? ""
+            let digest = (try? sha256Hex(ofFileAt: file.url.path)) ?? ""
             let reason = "\(file.name): not a CSV file (countinghouse reads .csv files: the canonical kinds and the processors' exports); nothing of it was read"
             let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: reason + "\n")
             observer.note("\(displayName): rejected: not a CSV file (moved to \(shown(moved)))")
@@ -435,13 +441,12 @@ public enum RunJob {
             // Ingested under this very name by a run of this date that was killed before it
             // could move the file and record it: this run's delivery, landed.
             let quoted = JSONWriter.string(displayName)
-            let recorded = try session.store.runs().contains { $0.businessDate == date && $0.details.contains("\"name\": \(quoted)") }
-            let landedByAnInterruptedRun = earlier.name == displayName && !recorded
+            let landedByAnInterruptedRun = earlier.name == displayName && !recorded.contains { $0.contains("\"name\": \(quoted)") }
             return RunInput(
                 name: displayName, sha256: earlier.sha256, bytes: file.bytes, fate: landedByAnInterruptedRun ? .landed : .known,
                 kind: kind.rawValue, movedTo: moved, errors: 0)
         case .rejected(let kind, let errors):
-            let digest = (try? WorkbookJob.fileSHA256(file.url.path)) ?? ""
+            let digest = (try? sha256Hex(ofFileAt: file.url.path)) ?? ""
             // Every reason, not the first twenty a terminal shows.
             let text = outcome.lines(context: session.context, listed: Int.max).errors.joined(separator: "\n") + "\n"
             let moved = try move(file, to: "rejected", inbox: inbox, date: date, errorText: text)
@@ -493,9 +498,12 @@ public enum RunJob {
     /// The files in processed/D and rejected/D that neither this run handled nor an earlier run
     /// of the date recorded: moved by a run killed before its record. Their fate is the folder's
     /// (a processed file is in the ledger: landed then).
-    static func movedByAnInterruptedRun(_ inbox: URL, date: CivilDate, handled: [RunInput], store: any LedgerStore) throws -> [RunInput] {
-        let recorded = try store.runs().filter { $0.businessDate == date }.map(\.details)
+    static func movedByAnInterruptedRun(
+        _ inbox: URL, date: CivilDate, handled: [RunInput], recorded: [String], store: any LedgerStore
+    ) throws -> [RunInput] {
         var found: [RunInput] = []
+        // The ledger's files, read when the first such file needs its kind.
+        var ledgerFiles: [IngestedFile]?
         let handledPaths = Set(handled.map(\.movedTo))
         for bucket in ["processed", "rejected"] {
             let folder = inbox.appendingPathComponent(bucket).appendingPathComponent(date.description)
@@ -509,8 +517,9 @@ public enum RunJob {
                 let url = folder.appendingPathComponent(name)
                 var status = stat()
                 guard stat(url.path, &status) == 0 else { continue }
-                let digest = (try? WorkbookJob.fileSHA256(url.path)) ?? ""
-                var kind = try store.files().last { $0.sha256 == digest }?.kind.rawValue ?? ""
+                let digest = (try? sha256Hex(ofFileAt: url.path)) ?? ""
+                if ledgerFiles == nil { ledgerFiles = try store.files() }
+                var kind = ledgerFiles?.last { $0.sha256 == digest }?.kind.rawValue ?? ""
                 var errors = 0
                 var fate = RunInput.Fate.landed
                 if bucket == "rejected" {
@@ -552,7 +561,7 @@ public enum RunJob {
         for sub in try manager.contentsOfDirectory(atPath: folder).sorted() {
             let subfolder = URL(fileURLWithPath: folder).appendingPathComponent(sub)
             for name in try manager.contentsOfDirectory(atPath: subfolder.path).sorted() {
-                outputs.append(("\(prefix)/\(sub)/\(name)", try WorkbookJob.fileSHA256(subfolder.appendingPathComponent(name).path)))
+                outputs.append(("\(prefix)/\(sub)/\(name)", try sha256Hex(ofFileAt: subfolder.appendingPathComponent(name).path)))
             }
         }
         return outputs

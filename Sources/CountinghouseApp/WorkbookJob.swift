@@ -10,7 +10,6 @@
 // it lists leaves out where the database is.
 // Errors a user can see: the library's message when the workbook cannot be written (exit status
 // `cannotWrite`); no partial file is left (`XLSXWriter` writes under a temporary name).
-import Crypto
 import CountinghouseCore
 import CountinghouseReport
 import CountinghouseStore
@@ -161,7 +160,7 @@ enum WorkbookJob {
             ("last day", .date(span.lastDay)), ("as known at", time(knownAt)), ("reporting time zone", .text(configuration.timeZone)),
             ("currency", .text(configuration.currency)),
         ]
-        let files = try session.store.files().filter { $0.recordedAt <= knownAt }
+        let files = books.files
         var inputs = ReportTable(
             name: "inputs",
             columns: [
@@ -271,19 +270,10 @@ enum WorkbookJob {
             throw AppFailure(.cannotWrite, "\(folder): cannot write \(fileName): \(error)")
         }
         do {
-            return (path, try fileSHA256(path))
+            return (path, try sha256Hex(ofFileAt: path))
         } catch {
             unlink(path)
             throw AppFailure(.cannotWrite, "\(folder): cannot read back \(fileName): \(error)")
         }
-    }
-
-    /// The lower-case hex sha256 of a file's bytes, read in chunks.
-    static func fileSHA256(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -6,6 +6,7 @@
 // ledger (triggers refuse UPDATE and DELETE, and TRUNCATE on PostgreSQL); a close lands whole or
 // not at all (one transaction); a period is closed at most once (its primary key).
 import Crypto
+import Foundation
 import CountinghouseCore
 
 enum PostedPeriodSQL {
@@ -38,6 +39,15 @@ enum PostedPeriodSQL {
 /// The sha256 of a text's UTF-8 bytes, in lower-case hex (checksums of posted and written files).
 public func sha256Hex(_ text: String) -> String {
     HashChain.hex(Array(SHA256.hash(data: Array(text.utf8))))
+}
+
+/// The sha256 of a file's bytes, in lower-case hex, read in chunks (a workbook, an inbox file).
+public func sha256Hex(ofFileAt path: String) throws -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+    return HashChain.hex(Array(hasher.finalize()))
 }
 
 /// A file posted at a close, byte for byte.
