@@ -45,7 +45,7 @@ enum WorkbookRoundTrip {
         let prefix = workbook.deletingPathExtension().lastPathComponent + "-"
         for file in try FileManager.default.contentsOfDirectory(atPath: output.path) where file.hasPrefix(prefix) {
             let text = try String(contentsOf: output.appendingPathComponent(file), encoding: .utf8)
-            sheets[String(file.dropFirst(prefix.count).dropLast(4))] = parse(text)
+            sheets[String(file.dropFirst(prefix.count).dropLast(4))] = parseRFC4180(text)
         }
         return sheets
     }
@@ -74,7 +74,7 @@ enum WorkbookRoundTrip {
             ("Valuation", "valuation.csv"), ("Reconciliation", "reconciliation.csv"),
         ]
         for (sheet, file) in pairs {
-            var csv = parse(try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8))
+            var csv = parseRFC4180(try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8))
             if sheet == "Valuation" {
                 // The sheet lists the goods in transit after the locations' stock.
                 let rows = csv.dropFirst()
@@ -142,14 +142,14 @@ enum WorkbookRoundTrip {
         #expect(try figure("gross margin") == total("Daily", "date") { $0.hasSuffix(" gross margin") }, sourceLocation: sourceLocation)
         #expect(try figure("net sales") - figure("cost of goods sold") == figure("gross margin"), sourceLocation: sourceLocation)
         // The sales' cost lines in cogs.csv: final and provisional.
-        let cogs = parse(try String(contentsOf: folder.appendingPathComponent("cogs.csv"), encoding: .utf8))
+        let cogs = parseRFC4180(try String(contentsOf: folder.appendingPathComponent("cogs.csv"), encoding: .utf8))
         let (kind, cost, provisional) = (cogs[0].firstIndex(of: "kind")!, cogs[0].firstIndex(of: "cost")!, cogs[0].firstIndex(of: "provisional_cost")!)
         let sales = cogs.dropFirst().filter { $0[kind] == "SALE" }
         #expect(try figure("  sales at final cost") == sales.reduce(Decimal(0)) { $0 + decimal($1[cost]) }, sourceLocation: sourceLocation)
         #expect(
             try figure("  sales at provisional cost") == sales.reduce(Decimal(0)) { $0 + decimal($1[provisional]) }, sourceLocation: sourceLocation)
         // The journal's cost of goods sold and the balances at the end, from trial_balance.csv.
-        let trialBalance = parse(try String(contentsOf: folder.appendingPathComponent("trial_balance.csv"), encoding: .utf8))
+        let trialBalance = parseRFC4180(try String(contentsOf: folder.appendingPathComponent("trial_balance.csv"), encoding: .utf8))
         func account(_ code: String) -> [String]? { trialBalance.first { $0.first == code } }
         #expect(
             try figure("cost of goods sold") == decimal(account("5000")?[3]) - decimal(account("5000")?[4]), sourceLocation: sourceLocation)
@@ -157,52 +157,5 @@ enum WorkbookRoundTrip {
         #expect(try figure("card clearing at the end") == decimal(account("1100")?[5]), sourceLocation: sourceLocation)
         #expect(try figure("outflows still pending") == total("Pending Costs", "outflow_id") { $0 == "provisional_cost" }, sourceLocation: sourceLocation)
         #expect(try figure("exceptions needing a person") == total("Exceptions", "age_days") { $0 == "amount" }, sourceLocation: sourceLocation)
-    }
-
-    /// RFC 4180 fields: quoted fields may hold commas, doubled quotes and line breaks.
-    static func parse(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var previousWasQuote = false
-        for scalar in text.unicodeScalars {
-            if quoted {
-                if scalar == "\"" {
-                    quoted = false
-                    previousWasQuote = true
-                    continue
-                }
-                field.unicodeScalars.append(scalar)
-                continue
-            }
-            if scalar == "\"" {
-                // A doubled quote inside a quoted field.
-                if previousWasQuote { field.unicodeScalars.append("\"") }
-                quoted = true
-                previousWasQuote = false
-                continue
-            }
-            previousWasQuote = false
-            switch scalar {
-            case ",":
-                row.append(field)
-                field = ""
-            case "\n":
-                row.append(field)
-                rows.append(row)
-                row = []
-                field = ""
-            case "\r":
-                break
-            default:
-                field.unicodeScalars.append(scalar)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty {
-            row.append(field)
-            rows.append(row)
-        }
-        return rows
     }
 }
