@@ -10,6 +10,26 @@ import Foundation
 /// The program version recorded with every close and in run.json.
 public let countinghouseVersion = "0.5.0"
 
+/// Which of the dated ledger rows the books keep once read: they read every row known, and hold
+/// only those their reader drills into, so that a report of a month does not hold a year of rows.
+public enum RowDetail: Sendable, Equatable {
+    /// Every row (the drill-down of `entry` and the story of a payment reach any date).
+    case all
+    /// The rows dated in a span (a report's stock trail).
+    case dated(in: ReportSpan)
+    /// None (the checks of `close` and `verify` need only the books' figures).
+    case nothing
+
+    /// Whether the rows dated in `span` are all kept.
+    public func keepsRows(of span: ReportSpan) -> Bool {
+        switch self {
+        case .all: return true
+        case .dated(let kept): return kept.firstDay <= span.firstDay && span.lastDay <= kept.lastDay
+        case .nothing: return false
+        }
+    }
+}
+
 public struct BooksAsKnown {
     /// The knowledge time, as it was given.
     public let knowledge: KnowledgeTime
@@ -32,8 +52,11 @@ public struct BooksAsKnown {
     public var fileCount: Int { files.count }
     /// sha256 over the sorted sha256s of the input files known: which inputs produced a report.
     public let inputsDigest: String
-    /// The rows the journal was made from, by kind (for the drill-down of `entry`).
+    /// The rows the journal was made from that `detail` keeps, by kind (the drill-down of `entry`,
+    /// the story of a payment, a report's stock trail); the overrides always.
     public let rowsOfKind: [LedgerKind: [StoredRow]]
+    /// Which dated rows `rowsOfKind` holds.
+    public let detail: RowDetail
     /// The card money as known at `knownAt` (SEMANTICS §6), from the same rows.
     public let reconciliation: Reconciliation
     /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
@@ -48,7 +71,11 @@ public struct BooksAsKnown {
 
     /// `closesBefore`: only the closes of periods before this one count (the books as they stood
     /// when that period was closed, for checking what was posted then).
-    public init(_ session: Session, knownAt knowledge: KnowledgeTime, closesBefore before: ReportSpan? = nil) throws {
+    /// `detail`: which of the dated rows read to keep (every row known is read; only these are held).
+    public init(
+        _ session: Session, knownAt knowledge: KnowledgeTime, closesBefore before: ReportSpan? = nil, detail: RowDetail = .all
+    ) throws {
+        self.detail = detail
         let (store, context) = (session.store, session.context)
         self.knowledge = knowledge
         let knownAt = knowledge.instant
@@ -64,10 +91,25 @@ public struct BooksAsKnown {
         var rowsOfKind: [LedgerKind: [StoredRow]] = [:]
         var lateRows: [Period: [String]] = [:]
         var firstDate: CivilDate?
+        // Every row known is read once, as it streams past: what the books need of it is taken
+        // (the sums of the POS lines, the tenders and settlement records, the cost events when the
+        // cache does not serve), and the row itself is kept only when its reader drills into it.
+        let keeps: (Instant?) -> Bool
+        switch detail {
+        case .all: keeps = { _ in true }
+        case .nothing: keeps = { _ in false }
+        case .dated(let span):
+            let (start, end) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
+            keeps = { occurredAt in occurredAt.map { $0 >= start && $0 < end } ?? false }
+        }
+        var posLineSums = POSLineSums(offset: offset)
+        var tenders: [POSTender] = []
+        var records: [SettlementRecord] = []
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
-            let rows = try store.rows(of: kind, knownAt: knownAt)
-            for stored in rows {
-                if let occurredAt = stored.row.occurredAt {
+            var kept: [StoredRow] = []
+            try store.forEachRow(of: kind, knownAt: knownAt) { stored in
+                let occurredAt = stored.row.occurredAt
+                if let occurredAt {
                     let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
                     if firstDate.map({ date < $0 }) ?? true { firstDate = date }
                     if let latestClose, let closedUntil, stored.recordedAt > latestClose, date < closedUntil {
@@ -81,8 +123,15 @@ public struct BooksAsKnown {
                 {
                     events.append(event)
                 }
+                switch kind {
+                case .posLines: posLineSums.add(stored.row)
+                case .posTenders: tenders.append(POSTender(stored.row))
+                case .settlements: records.append(SettlementRecord(stored.row))
+                default: break
+                }
+                if keeps(occurredAt) { kept.append(stored) }
             }
-            rowsOfKind[kind] = rows
+            rowsOfKind[kind] = kept
         }
         let overrides = try store.rows(of: .overrides, knownAt: knownAt)
         rowsOfKind[.overrides] = overrides
@@ -128,16 +177,14 @@ public struct BooksAsKnown {
         }
         reconciliation = Reconciliation(
             ReconciliationInput(
-                tenders: (rowsOfKind[.posTenders] ?? []).map { POSTender($0.row) },
-                records: (rowsOfKind[.settlements] ?? []).map { SettlementRecord($0.row) },
+                tenders: tenders, records: records,
                 overrides: overrides.map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
                 settings: context.configuration.reconciliation, offset: offset))
         writeOffs = try reconciliation.writeOffClearings(throughDay: reconciliation.lastWriteOffDay ?? CivilDate(daysSinceEpoch: 0))
         phases.mark("reconciliation")
         computed = try JournalRules.entries(
             JournalInput(
-                posLines: (rowsOfKind[.posLines] ?? []).map(\.row), posTenders: (rowsOfKind[.posTenders] ?? []).map(\.row),
-                settlements: (rowsOfKind[.settlements] ?? []).map(\.row), stock: postings,
+                posLineSums: posLineSums, posTenders: tenders, settlements: records, stock: postings,
                 chart: context.configuration.chart, offset: offset, writeOffs: writeOffs))
         phases.mark("journal")
         entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)

@@ -54,7 +54,7 @@ public enum CloseJob {
                         : "\(next) is open: close it before \(period) (periods close in order)")
             }
         }
-        let books = try BooksAsKnown(session, knownAt: context.knownNow)
+        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .nothing)
         if closed.isEmpty, let first = books.firstBusinessDate, first < span.firstDay {
             throw AppFailure.rejected(
                 "\(Period(containing: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")

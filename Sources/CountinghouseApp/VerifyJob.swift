@@ -55,7 +55,7 @@ public enum VerifyJob {
     /// the rebuild `LedgerVerifier` already made.
     static func booksChecks(_ session: Session, valueConservation: [String]) throws -> [(String, [String])] {
         let (store, context) = (session.store, session.context)
-        let books = try BooksAsKnown(session, knownAt: context.knownNow)
+        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .nothing)
         let exponent = context.currencyExponent
         let chart = context.configuration.chart
         var results: [(String, [String])] = []
@@ -69,7 +69,7 @@ public enum VerifyJob {
         results.append(("value conservation", valueConservation))
         var closedMessages: [String] = []
         for closed in books.closed {
-            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span)
+            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span, detail: .nothing)
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
             closedMessages += BooksChecks.postedEqualsRecomputed(period: closed.period, posted: closed.entries, recomputed: recomputed)
             // §7.2 at the period's end, as posted: the books up to then against the valuation

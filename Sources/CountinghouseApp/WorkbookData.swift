@@ -4,9 +4,10 @@
 // location, and the ageing of the reconciliation's exceptions.
 //
 // Place in the pipeline: after `BooksAsKnown`; everything here is taken from what the books already
-// hold (their cost view, journal, ledger rows, catalogue and reconciliation), never from a second
-// reading of the ledger. A cost view read from the cache and one computed by the engine give the
-// same rows. Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`),
+// hold (their cost view, journal, the rows dated in the span, catalogue and reconciliation), but
+// the stock trail's engine runs, which the cost cache does not hold: from the cache, the SKUs that
+// moved are run over their rows known then, a chunk at a time through the SKU index. A cost view
+// read from the cache and one computed by the engine give the same rows. Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`),
 // so an item's last row is its valuation at the span's end; the daily net sales and cost of goods
 // sold add up to the trial balance's movements of those accounts over the span.
 // Errors a user can see: `OutOfRange` when a sum passes 64 bits.
@@ -22,13 +23,14 @@ public enum WorkbookData {
     /// costing order with the running figures after it — exactly the rows `trail --sku --location`
     /// shows for it, through the span's end. By SKU, then location (byte order), then sequence.
     public static func stockTrail(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [StockTrailRow] {
-        try stockTrail(costs: books.costs, rowsOfKind: books.rowsOfKind, items: books.items, span: span, context: context)
+        precondition(books.detail.keepsRows(of: span), "the stock trail of \(span) needs the books to keep its rows")
+        return try stockTrail(costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
     }
 
-    /// The same from a cost view and the rows it is of (the stock rows and the catalogue known at
-    /// its time).
+    /// The same from a cost view as known at `knownAt` and the stock rows dated in the span (at
+    /// least) known then.
     static func stockTrail(
-        costs: CostView, rowsOfKind: [LedgerKind: [StoredRow]], items: [StoredRow], span: ReportSpan, context: AppContext
+        costs: CostView, knownAt: Instant, rowsOfKind: [LedgerKind: [StoredRow]], span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
@@ -46,40 +48,16 @@ public enum WorkbookData {
         }
         var rows: [StockTrailRow] = []
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
-        // computed, or — when the books read costs from the cache — the engine over the rows the
-        // books already hold (the cache equals the engine: verify checks it), not a second reading;
-        // a few SKUs at a time, each chunk's runs dropped once its rows are made, so memory follows
-        // the chunk, not the SKUs that moved.
-        var chunks: [[SKUCostRun]] = []
-        var eventsBySKU: [String: [CostEvent]] = [:]
-        switch costs {
-        case .computed(let all): chunks = [all.filter { moved.contains($0.sku) }]
-        case .cached:
-            for kind in stockKinds {
-                for stored in rowsOfKind[kind] ?? [] {
-                    guard let sku = stored.row["sku"].textValue, moved.contains(sku),
-                        let event = CostEvents.event(of: SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt))
-                    else { continue }
-                    eventsBySKU[sku, default: []].append(event)
-                }
-            }
-        }
-        let catalogue = items.map(\.row)
+        // computed, or — when the books read costs from the cache — the engine over the SKU's rows
+        // known then, read through the ledger's SKU index (the cache equals the engine: verify
+        // checks it); a few SKUs at a time, each chunk's runs dropped once its rows are made, so
+        // memory follows the chunk, not the SKUs that moved nor the length of the history.
         let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var next = 0
-        while true {
-            let runs: [SKUCostRun]
-            if case .computed = costs {
-                guard let first = chunks.popLast() else { break }
-                runs = first
-            } else {
-                guard next < skus.count else { break }
-                let chunk = skus[next..<min(next + 32, skus.count)]
-                next += chunk.count
-                var events: [CostEvent] = []
-                for sku in chunk { events += eventsBySKU.removeValue(forKey: sku) ?? [] }
-                runs = try Costs.runs(events: events, items: catalogue)
-            }
+        while next < skus.count {
+            let chunk = skus[next..<min(next + 32, skus.count)]
+            next += chunk.count
+            let runs = try costs.runs(skus: Set(chunk), knownAt: knownAt)
             for run in runs {
                 let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
                     .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
@@ -148,7 +126,7 @@ public enum WorkbookData {
                 if let known = lateRowsPostedWith[closed.period] {
                     lateRows = known
                 } else {
-                    lateRows = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span).lateRows
+                    lateRows = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span, detail: .nothing).lateRows
                     lateRowsPostedWith[closed.period] = lateRows
                 }
             } else {

@@ -25,9 +25,10 @@ enum LedgerDDL {
     }
 
     /// The stored rows of a kind matching conditions on `l`, in ledger order.
-    static func selectStored(_ schema: KindSchema, where conditions: [String]) -> String {
+    static func selectStored(_ schema: KindSchema, where conditions: [String], limit: Int? = nil) -> String {
         "SELECT \(storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY l.seq"
+            + (limit.map { " LIMIT \($0)" } ?? "")
     }
 
     /// A SQL string literal (single quotes doubled), the same in both stores.

@@ -72,6 +72,10 @@ protocol LedgerDatabase: AnyObject {
     func bulkInsert(table: String, columns: [String], rows: [[FieldValue]]) throws
     /// Ledger rows of a kind matching SQL conditions on the ledger alias `l`, in ledger order.
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow]
+    /// The same rows handed to `body` one at a time as they are read, in ledger order: memory
+    /// follows one row (SQLite's cursor) or one page of `pageSize` rows (PostgreSQL, whose client
+    /// library holds a whole result: pages by `seq` ranges), not the table.
+    func forEachStoredRow(of kind: LedgerKind, where conditions: [String], pageSize: Int, _ body: (StoredRow) throws -> Void) throws
     /// Whether a table of this name exists where the store's unqualified names resolve.
     func tableExists(_ table: String) throws -> Bool
 

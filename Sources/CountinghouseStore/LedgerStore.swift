@@ -310,6 +310,10 @@ public protocol LedgerStore: AnyObject {
     /// ledger order; nil means no limit. Both are index range scans in the stores.
     func rows(of kind: LedgerKind, knownAt: Instant?, occurredAtOrBefore: Instant?) throws -> [StoredRow]
 
+    /// The rows `rows(of:knownAt:)` returns, handed to `body` one at a time as they are read, so
+    /// that a reader keeping only what it needs of them never holds the whole table.
+    func forEachRow(of kind: LedgerKind, knownAt: Instant?, _ body: (StoredRow) throws -> Void) throws
+
     // MARK: The cost cache and the checks `verify` runs (see CostCache.swift and PlainStock.swift)
 
     /// Brings the cost cache up to date with every ingested file, repricing only the SKUs with

@@ -105,6 +105,22 @@ final class PostgresDatabase: LedgerDatabase {
         return try (0..<result.rowCount).map { names.shared(try Self.readStored(result, $0, schema, from: 1)) }
     }
 
+    /// libpq holds a whole result in memory, so the rows are read a page at a time by `seq` (the
+    /// primary key's order), each page dropped before the next.
+    func forEachStoredRow(of kind: LedgerKind, where conditions: [String], pageSize: Int, _ body: (StoredRow) throws -> Void) throws {
+        precondition(pageSize > 0)
+        let schema = kind.schema
+        var names = FileNames()
+        var after: Int64 = 0
+        while true {
+            let page = try connection.execute(
+                LedgerDDL.selectStored(schema, where: conditions + ["l.seq > \(after)"], limit: pageSize))
+            for row in 0..<page.rowCount { try body(names.shared(try Self.readStored(page, row, schema, from: 1))) }
+            guard page.rowCount == pageSize else { return }
+            after = try page.int64(page.rowCount - 1, 0)
+        }
+    }
+
     /// Whether the name resolves to a table through the search path, as the store's statements do.
     func tableExists(_ table: String) throws -> Bool {
         try queryRows(

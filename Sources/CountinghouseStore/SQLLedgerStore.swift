@@ -204,6 +204,15 @@ public class SQLLedgerStore: LedgerStore {
         try storedRows(of: kind, where: LedgerDDL.knowledgeConditions(kind.schema, knownAt, occurredAtOrBefore))
     }
 
+    public func forEachRow(of kind: LedgerKind, knownAt: Instant?, _ body: (StoredRow) throws -> Void) throws {
+        try forEachRow(of: kind, knownAt: knownAt, pageSize: 20_000, body)
+    }
+
+    /// `pageSize`: rows per query on PostgreSQL (tests make it small to cross pages).
+    func forEachRow(of kind: LedgerKind, knownAt: Instant?, pageSize: Int, _ body: (StoredRow) throws -> Void) throws {
+        try database.forEachStoredRow(of: kind, where: LedgerDDL.knowledgeConditions(kind.schema, knownAt, nil), pageSize: pageSize, body)
+    }
+
     /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
     /// escaped literals only), in ledger order.
     func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {

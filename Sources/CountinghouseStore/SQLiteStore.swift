@@ -66,12 +66,8 @@ final class SQLiteDatabase: LedgerDatabase {
             if mode == .existingOnly, try !tableExists("schema_migrations") {
                 throw StoreError.ledgerMissing(ledger: path, reason: .noSchema)
             }
-            // A page cache of up to 256 MiB (allocated only as pages are used): a large file's inserts
-            // touch every index of its table at scattered places, and with SQLite's default 2 MiB the
-            // transaction spills dirty pages to the WAL and reads them back many times over.
             try connection.execute(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
-                    + "PRAGMA temp_store=MEMORY")
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \(Self.readingCacheSize); PRAGMA temp_store=MEMORY")
         } catch let error as StoreError {
             if case .sql = error { throw StoreError.cannotOpen("\(path) is not a usable SQLite database: \(error)") }
             throw error
@@ -132,6 +128,14 @@ final class SQLiteDatabase: LedgerDatabase {
         return result
     }
 
+    /// A cursor: no pages (`pageSize` is PostgreSQL's).
+    func forEachStoredRow(of kind: LedgerKind, where conditions: [String], pageSize: Int, _ body: (StoredRow) throws -> Void) throws {
+        let schema = kind.schema
+        let query = try connection.prepare(LedgerDDL.selectStored(schema, where: conditions))
+        var names = FileNames()
+        while try query.step() { try body(names.shared(Self.readStored(query, schema))) }
+    }
+
     func tableExists(_ table: String) throws -> Bool {
         try !queryRows(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", [.text(table)], integerColumns: [true]
@@ -159,6 +163,7 @@ final class SQLiteDatabase: LedgerDatabase {
     /// waits for it up to the busy timeout (no time at all with `.noWait`), then SQLITE_BUSY, which
     /// the connection reports as `StoreError.busy`.
     func beginWrite(_ lock: WriteLock, wait: LockWait) throws {
+        try connection.execute(Self.writingCacheSize)
         switch wait {
         case .upToBusyTimeout:
             try connection.execute("BEGIN IMMEDIATE")
@@ -171,9 +176,24 @@ final class SQLiteDatabase: LedgerDatabase {
     /// it sees, and it takes no write lock.
     func beginReadSnapshot() throws { try connection.execute("BEGIN DEFERRED") }
 
-    func commit() throws { try connection.execute("COMMIT") }
+    func commit() throws {
+        try connection.execute("COMMIT")
+        try connection.execute(Self.readingCacheSize)
+    }
 
-    func rollback() { try? connection.execute("ROLLBACK") }
+    func rollback() {
+        try? connection.execute("ROLLBACK")
+        try? connection.execute(Self.readingCacheSize)
+    }
+
+    /// The page cache while writing: up to 256 MiB (allocated only as pages are used). A large
+    /// file's inserts touch every index of its table at scattered places, and with SQLite's default
+    /// 2 MiB the transaction spills dirty pages to the WAL and reads them back many times over.
+    static let writingCacheSize = "PRAGMA cache_size=-262144"
+    /// The page cache otherwise: 16 MiB. Reads scan the ledger in order (the operating system's
+    /// cache serves a second reading as well), and a large cache would only make a report's memory
+    /// grow with the length of the history it reads.
+    static let readingCacheSize = "PRAGMA cache_size=-16384"
 
     // MARK: Dialect
 

@@ -31,6 +31,12 @@ import Testing
                 let known = try store.rows(of: .posLines, knownAt: instant(dayNumber))
                 #expect(known == Array(all.prefix(known.count)), "known at day \(dayNumber)")
                 #expect(known.count == all.filter { $0.recordedAt <= instant(dayNumber) }.count)
+                // Streamed, in pages that end inside a file and at its end, the same rows.
+                for pageSize in [1, 3, 5, 20, 21] {
+                    var streamed: [StoredRow] = []
+                    try sql.forEachRow(of: .posLines, knownAt: instant(dayNumber), pageSize: pageSize) { streamed.append($0) }
+                    #expect(streamed == known, "known at day \(dayNumber), pages of \(pageSize)")
+                }
             }
         }
     }

@@ -83,9 +83,10 @@ extension SKUCostRun {
 
 /// Everything the journal is made from, as known at one time.
 public struct JournalInput: Sendable {
-    public var posLines: [LedgerRow]
-    public var posTenders: [LedgerRow]
-    public var settlements: [LedgerRow]
+    /// The POS lines, summed per business date × location (all the sales entries need of them).
+    public var posLineSums: POSLineSums
+    public var posTenders: [POSTender]
+    public var settlements: [SettlementRecord]
     public var stock: [StockPosting]
     public var chart: ChartOfAccounts
     /// The reporting time zone: business dates are occurred_at's date at this offset.
@@ -93,12 +94,26 @@ public struct JournalInput: Sendable {
     /// What WRITE_OFF overrides cleared, from the reconciliation (SEMANTICS §6.3).
     public var writeOffs: [WriteOffClearing]
 
+    /// From the rows themselves.
     public init(
         posLines: [LedgerRow], posTenders: [LedgerRow], settlements: [LedgerRow], stock: [StockPosting],
         chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
     ) {
+        var sums = POSLineSums(offset: offset)
+        for row in posLines { sums.add(row) }
+        self.init(
+            posLineSums: sums, posTenders: posTenders.map(POSTender.init), settlements: settlements.map(SettlementRecord.init),
+            stock: stock, chart: chart, offset: offset, writeOffs: writeOffs)
+    }
+
+    /// From POS lines summed as they were read (the reader need not hold them), and the tenders and
+    /// settlement records the reconciliation reads too.
+    public init(
+        posLineSums: POSLineSums, posTenders: [POSTender], settlements: [SettlementRecord], stock: [StockPosting],
+        chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
+    ) {
         self.writeOffs = writeOffs
-        self.posLines = posLines
+        self.posLineSums = posLineSums
         self.posTenders = posTenders
         self.settlements = settlements
         self.stock = stock
@@ -109,6 +124,34 @@ public struct JournalInput: Sendable {
     func businessDate(_ instant: Instant) -> CivilDate { instant.civilDate(offsetSeconds: offset(instant)) }
 }
 
+/// POS lines summed per business date × location as they are read: what the sales entries take
+/// from them (gross, discounts, tax, returns, and each ticket's lines for the over/short check),
+/// so that the books need not hold a year of lines to post them.
+public struct POSLineSums: Sendable {
+    fileprivate var days: [JournalRules.DateLocation: JournalRules.SalesDay] = [:]
+    /// The reporting time zone: business dates are occurred_at's date at this offset.
+    let offset: OffsetAtInstant
+
+    public init(offset: @escaping OffsetAtInstant) { self.offset = offset }
+
+    /// Adds one POS line (a row of kind pos_lines).
+    public mutating func add(_ row: LedgerRow) {
+        let line = POSLine(row)
+        let key = JournalRules.DateLocation(date: line.occurredAt.civilDate(offsetSeconds: offset(line.occurredAt)), location: line.location)
+        switch line.type {
+        case .customerReturn:
+            days[key, default: JournalRules.SalesDay()].returnsNet += line.net
+            days[key, default: JournalRules.SalesDay()].returnsTax += line.tax
+            days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] -= line.collected
+        case .sale, .complimentary:
+            days[key, default: JournalRules.SalesDay()].gross += line.gross
+            days[key, default: JournalRules.SalesDay()].discounts += line.discount
+            days[key, default: JournalRules.SalesDay()].tax += line.tax
+            days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
+        }
+    }
+}
+
 public enum JournalRules {
     /// Every entry, sorted by date then id.
     public static func entries(_ input: JournalInput) throws -> [JournalEntry] {
@@ -117,7 +160,7 @@ public enum JournalRules {
         return entries
     }
 
-    private struct DateLocation: Hashable, Comparable {
+    fileprivate struct DateLocation: Hashable, Comparable {
         var date: CivilDate
         var location: String
         static func < (a: DateLocation, b: DateLocation) -> Bool {
@@ -128,7 +171,7 @@ public enum JournalRules {
     // MARK: Sales (per business date × location)
 
     /// One business date × location of POS activity, summed; each sum becomes one line.
-    private struct SalesDay {
+    fileprivate struct SalesDay {
         var gross = Sum()
         var discounts = Sum()
         var tax = Sum()
@@ -146,24 +189,8 @@ public enum JournalRules {
     /// tenders do not cover (or cover twice) goes to POS over/short. Lines come in one fixed order.
     static func salesEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
-        var days: [DateLocation: SalesDay] = [:]
-        for row in input.posLines {
-            let line = POSLine(row)
-            let key = DateLocation(date: input.businessDate(line.occurredAt), location: line.location)
-            switch line.type {
-            case .customerReturn:
-                days[key, default: SalesDay()].returnsNet += line.net
-                days[key, default: SalesDay()].returnsTax += line.tax
-                days[key, default: SalesDay()].ticketGaps[line.orderID, default: Sum()] -= line.collected
-            case .sale, .complimentary:
-                days[key, default: SalesDay()].gross += line.gross
-                days[key, default: SalesDay()].discounts += line.discount
-                days[key, default: SalesDay()].tax += line.tax
-                days[key, default: SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
-            }
-        }
-        for row in input.posTenders {
-            let tender = POSTender(row)
+        var days = input.posLineSums.days
+        for tender in input.posTenders {
             let key = DateLocation(date: input.businessDate(tender.occurredAt), location: tender.location)
             let signed = tender.signedAmount
             switch tender.tender {
@@ -369,8 +396,7 @@ public enum JournalRules {
             var gross = Sum()
         }
         var groups: [ProcessorDay: [SettlementType: Sums]] = [:]
-        for row in input.settlements {
-            let record = SettlementRecord(row)
+        for record in input.settlements {
             let key = ProcessorDay(
                 date: input.businessDate(record.occurredAt), processor: record.processor,
                 payout: record.type.isPayout ? (record.payout ?? record.recordID) : "")
