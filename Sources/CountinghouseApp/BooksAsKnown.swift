@@ -37,7 +37,7 @@ public struct BooksAsKnown {
     public var knownAt: Instant { knowledge.instant }
     /// Costs as known at `knownAt`.
     public let costs: CostView
-    /// Every stock event's posting, from the same costs.
+    /// The stock events' postings from the same costs, those `detail` keeps (by occurred_at).
     public let postings: [StockPosting]
     /// The journal of everything known at `knownAt`, every date (no closes applied).
     public let computed: [JournalEntry]
@@ -166,15 +166,20 @@ public struct BooksAsKnown {
         phases.mark("load rows")
         if useCache {
             costs = .cached(store)
-            postings = try costs.postings()
-            phases.mark("cost cache")
         } else {
             let runs = try Costs.runs(events: events, items: items.map(\.row))
             phases.mark("cost runs")
             costs = .computed(runs)
-            postings = try costs.postings()
-            phases.mark("stock postings")
         }
+        // The postings are summed for the journal as they are read, and kept as the rows are.
+        var stockSums = StockPostingSums(offset: offset)
+        var postings: [StockPosting] = []
+        try costs.forEachPosting { posting in
+            stockSums.add(posting)
+            if keeps(posting.occurredAt) { postings.append(posting) }
+        }
+        self.postings = postings
+        phases.mark(useCache ? "cost cache" : "stock postings")
         reconciliation = Reconciliation(
             ReconciliationInput(
                 tenders: tenders, records: records,
@@ -184,7 +189,7 @@ public struct BooksAsKnown {
         phases.mark("reconciliation")
         computed = try JournalRules.entries(
             JournalInput(
-                posLineSums: posLineSums, posTenders: tenders, settlements: records, stock: postings,
+                posLineSums: posLineSums, posTenders: tenders, settlements: records, stockSums: stockSums,
                 chart: context.configuration.chart, offset: offset, writeOffs: writeOffs))
         phases.mark("journal")
         entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)

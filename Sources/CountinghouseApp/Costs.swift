@@ -114,6 +114,14 @@ public enum CostView {
         }
     }
 
+    /// The same, handed to `body` one at a time (from the cache, as they are read).
+    public func forEachPosting(_ body: (StockPosting) throws -> Void) throws {
+        switch self {
+        case .cached(let store): try store.forEachCachedStockPosting(body)
+        case .computed(let runs): for run in runs { for posting in run.stockPostings { try body(posting) } }
+        }
+    }
+
     /// The engine runs of the given SKUs, as known at `knownAt` (the time this view is of), in SKU
     /// byte order: a computed view's own runs; the cache holds no runs (only what they produced),
     /// so from the cache the engine runs those SKUs over their rows recorded by then, as `trail`

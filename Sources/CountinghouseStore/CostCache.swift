@@ -402,21 +402,26 @@ extension SQLLedgerStore {
 
     /// Every cached stock posting, by SKU and sequence.
     public func cachedStockPostings() throws -> [StockPosting] {
-        // Row by row: a year of postings, not a year of rows and a year of postings at once.
         var postings: [StockPosting] = []
+        try forEachCachedStockPosting { postings.append($0) }
+        return postings
+    }
+
+    /// The same, handed to `body` one at a time as they are read.
+    public func forEachCachedStockPosting(_ body: (StockPosting) throws -> Void) throws {
+        // Row by row: a year of postings, not a year of rows and a year of postings at once.
         try database.forEachRow(
             "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings ORDER BY sku, sequence", [],
             integerColumns: CostCacheSQL.postingIntegerColumns
         ) { row in
             guard let kind = StockPosting.Kind(rawValue: row[2].description) else { return }
-            postings.append(
+            try body(
                 StockPosting(
                     kind: kind, sku: row[0].description, location: row[3].description,
                     occurredAt: Instant(nanosecondsSinceEpoch: row[4].integerValue ?? 0), documentID: row[5].description,
                     value: row[6].integerValue ?? 0, provisional: row[7].integerValue ?? 0, quantity: row[8].integerValue ?? 0,
                     source: row[9].description, sequence: row[1].integerValue ?? 0))
         }
-        return postings
     }
 
     static func row(_ posting: StockPosting) -> [FieldValue] {

@@ -339,6 +339,8 @@ public protocol LedgerStore: AnyObject {
     func cachedContents() throws -> CostCacheContents
     /// Every stock event's posting (what the journal books for it), by SKU and sequence.
     func cachedStockPostings() throws -> [StockPosting]
+    /// The same, handed to `body` one at a time as they are read.
+    func forEachCachedStockPosting(_ body: (StockPosting) throws -> Void) throws
     /// Engine runs over every row in files up to `throughFileID`, computed now, apart from the cache.
     func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun]
     /// The same, each SKU's run emitting checkpoints at the given boundaries (for `verify`).

@@ -87,7 +87,8 @@ public struct JournalInput: Sendable {
     public var posLineSums: POSLineSums
     public var posTenders: [POSTender]
     public var settlements: [SettlementRecord]
-    public var stock: [StockPosting]
+    /// The stock postings, summed per business date × location and per document.
+    public var stockSums: StockPostingSums
     public var chart: ChartOfAccounts
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     public var offset: OffsetAtInstant
@@ -101,22 +102,24 @@ public struct JournalInput: Sendable {
     ) {
         var sums = POSLineSums(offset: offset)
         for row in posLines { sums.add(row) }
+        var stockSums = StockPostingSums(offset: offset)
+        for posting in stock { stockSums.add(posting) }
         self.init(
             posLineSums: sums, posTenders: posTenders.map(POSTender.init), settlements: settlements.map(SettlementRecord.init),
-            stock: stock, chart: chart, offset: offset, writeOffs: writeOffs)
+            stockSums: stockSums, chart: chart, offset: offset, writeOffs: writeOffs)
     }
 
-    /// From POS lines summed as they were read (the reader need not hold them), and the tenders and
-    /// settlement records the reconciliation reads too.
+    /// From POS lines and stock postings summed as they were read (the reader need not hold them),
+    /// and the tenders and settlement records the reconciliation reads too.
     public init(
-        posLineSums: POSLineSums, posTenders: [POSTender], settlements: [SettlementRecord], stock: [StockPosting],
+        posLineSums: POSLineSums, posTenders: [POSTender], settlements: [SettlementRecord], stockSums: StockPostingSums,
         chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
     ) {
         self.writeOffs = writeOffs
         self.posLineSums = posLineSums
         self.posTenders = posTenders
         self.settlements = settlements
-        self.stock = stock
+        self.stockSums = stockSums
         self.chart = chart
         self.offset = offset
     }
@@ -148,6 +151,47 @@ public struct POSLineSums: Sendable {
             days[key, default: JournalRules.SalesDay()].discounts += line.discount
             days[key, default: JournalRules.SalesDay()].tax += line.tax
             days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
+        }
+    }
+}
+
+/// Stock postings summed as they are read: cost of sales per business date × location, and each
+/// goods, count or transfer document's value changes per location (what the stock entries take
+/// from them), so that the books need not hold a year of postings to post them.
+public struct StockPostingSums: Sendable {
+    fileprivate var costOfSales: [JournalRules.DateLocation: JournalRules.CostOfSalesDay] = [:]
+    fileprivate var documents: [JournalRules.DocumentKey: JournalRules.DocumentSums] = [:]
+    /// The reporting time zone: business dates are occurred_at's date at this offset.
+    let offset: OffsetAtInstant
+
+    public init(offset: @escaping OffsetAtInstant) { self.offset = offset }
+
+    /// Adds one stock event's posting.
+    public mutating func add(_ posting: StockPosting) {
+        let date = posting.occurredAt.civilDate(offsetSeconds: offset(posting.occurredAt))
+        switch posting.kind {
+        case .sale, .complimentary, .customerReturn:
+            let key = JournalRules.DateLocation(date: date, location: posting.location)
+            switch posting.kind {
+            case .sale:
+                costOfSales[key, default: JournalRules.CostOfSalesDay()].saleCost -= posting.value
+                costOfSales[key, default: JournalRules.CostOfSalesDay()].saleProvisional += posting.provisional
+            case .complimentary: costOfSales[key, default: JournalRules.CostOfSalesDay()].complimentary -= posting.value
+            default: costOfSales[key, default: JournalRules.CostOfSalesDay()].returned += posting.value
+            }
+        case .purchaseReceipt, .purchaseReturn, .count:
+            // first: receipts (or count gains); second: returns to the supplier (or shrinkage).
+            let group: JournalRules.DocumentGroup = posting.kind == .count ? .count : .goods
+            let key = JournalRules.DocumentKey(group: group, date: date, document: posting.documentID)
+            let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
+            let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
+            documents[key, default: [:]][posting.location] =
+                first ? (current.first + Sum(posting.value), current.second) : (current.first, current.second + Sum(posting.value))
+        case .transferShip, .transferReceive:
+            let group: JournalRules.DocumentGroup = posting.kind == .transferShip ? .transferShip : .transferReceive
+            let key = JournalRules.DocumentKey(group: group, date: date, document: posting.documentID)
+            let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
+            documents[key, default: [:]][posting.location] = (current.first + Sum(posting.value), Sum())
         }
     }
 }
@@ -239,12 +283,12 @@ public enum JournalRules {
     // MARK: Stock (cost of sales per date × location; goods, transfers and counts per document)
 
     /// The entries made per document: goods, counts, and each side of a transfer.
-    private enum DocumentGroup: Int, Comparable {
+    fileprivate enum DocumentGroup: Int, Comparable {
         case count, goods, transferReceive, transferShip
         static func < (a: DocumentGroup, b: DocumentGroup) -> Bool { a.rawValue < b.rawValue }
     }
 
-    private struct DocumentKey: Hashable, Comparable {
+    fileprivate struct DocumentKey: Hashable, Comparable {
         var group: DocumentGroup
         var date: CivilDate
         var document: String
@@ -256,7 +300,7 @@ public enum JournalRules {
     }
 
     /// One business date × location of cost of sales, summed.
-    private struct CostOfSalesDay {
+    fileprivate struct CostOfSalesDay {
         var saleCost = Sum()
         var saleProvisional = Sum()
         var complimentary = Sum()
@@ -265,40 +309,12 @@ public enum JournalRules {
 
     /// One document's value changes per location: `first` receipts (or count gains, or the
     /// transfer side's value), `second` returns to the supplier (or shrinkage).
-    private typealias DocumentSums = [String: (first: Sum, second: Sum)]
+    fileprivate typealias DocumentSums = [String: (first: Sum, second: Sum)]
 
     static func stockEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
         let inventory = chart[.inventory]
-        var costOfSales: [DateLocation: CostOfSalesDay] = [:]
-        var documents: [DocumentKey: DocumentSums] = [:]
-        for posting in input.stock {
-            let date = input.businessDate(posting.occurredAt)
-            switch posting.kind {
-            case .sale, .complimentary, .customerReturn:
-                let key = DateLocation(date: date, location: posting.location)
-                switch posting.kind {
-                case .sale:
-                    costOfSales[key, default: CostOfSalesDay()].saleCost -= posting.value
-                    costOfSales[key, default: CostOfSalesDay()].saleProvisional += posting.provisional
-                case .complimentary: costOfSales[key, default: CostOfSalesDay()].complimentary -= posting.value
-                default: costOfSales[key, default: CostOfSalesDay()].returned += posting.value
-                }
-            case .purchaseReceipt, .purchaseReturn, .count:
-                // first: receipts (or count gains); second: returns to the supplier (or shrinkage).
-                let group: DocumentGroup = posting.kind == .count ? .count : .goods
-                let key = DocumentKey(group: group, date: date, document: posting.documentID)
-                let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
-                let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
-                documents[key, default: [:]][posting.location] =
-                    first ? (current.first + Sum(posting.value), current.second) : (current.first, current.second + Sum(posting.value))
-            case .transferShip, .transferReceive:
-                let group: DocumentGroup = posting.kind == .transferShip ? .transferShip : .transferReceive
-                let key = DocumentKey(group: group, date: date, document: posting.documentID)
-                let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
-                documents[key, default: [:]][posting.location] = (current.first + Sum(posting.value), Sum())
-            }
-        }
+        let (costOfSales, documents) = (input.stockSums.costOfSales, input.stockSums.documents)
         var entries = try costOfSales.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = costOfSales[key]!
             let location = key.location
