@@ -383,13 +383,17 @@ extension SQLLedgerStore {
         }.sorted { SKULocation(sku: $0.sku, location: $0.location) < SKULocation(sku: $1.sku, location: $1.location) }
     }
 
-    public func cachedContents() throws -> CostCacheContents {
+    public func cachedContents() throws -> CostCacheContents { try cachedContents(skus: nil) }
+
+    /// What the cache holds of the given SKUs (all when nil).
+    public func cachedContents(skus: Set<String>?) throws -> CostCacheContents {
+        let (condition, values) = SKUSelection.condition(skus)
         let lines = try queryRows(
-            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows", [],
+            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows\(condition)", values,
             integerColumns: CostCacheSQL.outflowIntegerColumns
         ).compactMap(Self.cogsLine)
         let deltas = try queryRows(
-            "SELECT \(CostCacheSQL.deltaColumns.joined(separator: ", ")) FROM cost_cache_deltas", [],
+            "SELECT \(CostCacheSQL.deltaColumns.joined(separator: ", ")) FROM cost_cache_deltas\(condition)", values,
             integerColumns: CostCacheSQL.deltaIntegerColumns
         ).map { row in
             CostDelta(
@@ -397,7 +401,9 @@ extension SQLLedgerStore {
                 occurredAt: Instant(nanosecondsSinceEpoch: row[3].integerValue ?? 0), sequence: row[1].integerValue ?? 0,
                 units: row[4].integerValue ?? 0, value: row[5].integerValue ?? 0, pending: row[6].integerValue ?? 0)
         }
-        return CostCacheContents(lines: lines, deltas: deltas, postings: try cachedStockPostings())
+        var postings: [StockPosting] = []
+        try forEachCachedStockPosting(skus: skus) { postings.append($0) }
+        return CostCacheContents(lines: lines, deltas: deltas, postings: postings)
     }
 
     /// Every cached stock posting, by SKU and sequence.
@@ -409,9 +415,16 @@ extension SQLLedgerStore {
 
     /// The same, handed to `body` one at a time as they are read.
     public func forEachCachedStockPosting(_ body: (StockPosting) throws -> Void) throws {
+        try forEachCachedStockPosting(skus: nil, body)
+    }
+
+    /// The postings of the given SKUs (all when nil), one at a time, by SKU and sequence.
+    func forEachCachedStockPosting(skus: Set<String>?, _ body: (StockPosting) throws -> Void) throws {
+        let (condition, values) = SKUSelection.condition(skus)
         // Row by row: a year of postings, not a year of rows and a year of postings at once.
         try database.forEachRow(
-            "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings ORDER BY sku, sequence", [],
+            "SELECT \(CostCacheSQL.postingColumns.joined(separator: ", ")) FROM cost_cache_postings\(condition) ORDER BY sku, sequence",
+            values,
             integerColumns: CostCacheSQL.postingIntegerColumns
         ) { row in
             guard let kind = StockPosting.Kind(rawValue: row[2].description) else { return }

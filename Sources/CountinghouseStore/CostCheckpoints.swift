@@ -226,8 +226,14 @@ extension SQLLedgerStore {
 extension SQLLedgerStore {
     /// Every cached checkpoint (by SKU and boundary) and link (by SKU and sequence).
     public func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+        try cachedCheckpoints(skus: nil)
+    }
+
+    /// The cached checkpoints and reference links of the given SKUs (all when nil), by SKU.
+    public func cachedCheckpoints(skus: Set<String>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+        let (condition, values) = SKUSelection.condition(skus)
         let headers = try queryRows(
-            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints ORDER BY sku, boundary", [],
+            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints\(condition) ORDER BY sku, boundary", values,
             integerColumns: [false, true, true])
         let chosen = headers.map { ($0[0].description, $0[1].integerValue ?? 0, $0[2].integerValue ?? 0) }
         var checkpoints: [CostCheckpoint] = []
@@ -236,7 +242,7 @@ extension SQLLedgerStore {
             checkpoints += chunk.compactMap { loaded[CheckpointKey(sku: $0.0, boundary: $0.1)] }
         }
         let links = try queryRows(
-            "SELECT \(CostCheckpointSQL.linkColumns.joined(separator: ", ")) FROM cost_cache_links ORDER BY sku, sequence", [],
+            "SELECT \(CostCheckpointSQL.linkColumns.joined(separator: ", ")) FROM cost_cache_links\(condition) ORDER BY sku, sequence", values,
             integerColumns: CostCheckpointSQL.linkIntegerColumns
         ).compactMap(CostCheckpointSQL.link)
         return (checkpoints, links)

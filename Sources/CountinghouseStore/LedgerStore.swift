@@ -337,6 +337,11 @@ public protocol LedgerStore: AnyObject {
     func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition]
     /// Everything the cache holds.
     func cachedContents() throws -> CostCacheContents
+    /// What the cache holds of the given SKUs (all when nil).
+    func cachedContents(skus: Set<String>?) throws -> CostCacheContents
+    /// Every SKU with a stock row in the ledger or anything in the cost cache, in byte order (the
+    /// SKUs `verify` rebuilds, a chunk at a time).
+    func costSKUs() throws -> [String]
     /// Every stock event's posting (what the journal books for it), by SKU and sequence.
     func cachedStockPostings() throws -> [StockPosting]
     /// The same, handed to `body` one at a time as they are read.
@@ -348,6 +353,8 @@ public protocol LedgerStore: AnyObject {
         -> [SKUCostRun]
     /// Every cached checkpoint and reference link, by SKU.
     func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
+    /// The same of the given SKUs (all when nil).
+    func cachedCheckpoints(skus: Set<String>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// On-hand units as plain signed sums in SQL (counts as observations).
     func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64]
 

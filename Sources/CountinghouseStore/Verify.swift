@@ -28,9 +28,16 @@ public struct VerifyReport: Sendable {
 public enum LedgerVerifier {
     /// At most this many findings are listed per check (the count says how many there were).
     static let listedPerCheck = 20
+    /// SKUs rebuilt and compared at a time (a few, as the workbook's stock trail runs them: a chain of
+    /// a few hundred SKUs then holds a few percent of its rows at once).
+    public static let skusPerChunk = 32
 
     /// `exponent`: the functional currency's decimals, for amounts in the messages.
-    public static func verify(_ store: any LedgerStore, exponent: Int = 2) throws -> VerifyReport {
+    /// `skusPerChunk`: how many SKUs are rebuilt and compared at a time (tests make it small).
+    public static func verify(
+        _ store: any LedgerStore, exponent: Int = 2, skusPerChunk: Int = LedgerVerifier.skusPerChunk
+    ) throws -> VerifyReport {
+        precondition(skusPerChunk > 0)
         var report = VerifyReport()
         func record(_ check: String, _ messages: [String]) {
             report.checks.append((check, messages.count))
@@ -52,24 +59,35 @@ public enum LedgerVerifier {
             })
 
         // Bring the cache up to date (an incremental refresh, as every command does), then rebuild
-        // everything it covers in memory and compare.
+        // everything it covers and compare, a chunk of SKUs at a time: each SKU's costs depend on
+        // its own rows only, so memory follows the chunk, not the ledger. The messages are listed
+        // in the order one comparison of everything would list them.
         _ = try store.refreshCostCache(rebuild: false)
         let through = try store.costCacheThroughFileID() ?? 0
-        let (cachedCheckpoints, cachedLinks) = try store.cachedCheckpoints()
-        var boundaries: [String: Set<Instant>] = [:]
-        for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }
-        let rebuilt = try store.costRuns(skus: nil, throughFileID: through, checkpointBoundaries: boundaries)
-        let cached = try store.cachedContents()
-        record("cost cache = rebuild", compare(cached: cached, rebuilt: rebuilt, exponent: exponent))
-        record(
-            "cost checkpoints = rebuild",
-            compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt, exponent: exponent))
-        report.valueConservation = BooksChecks.valueConservation(rebuilt, exponent: exponent)
-
+        var cacheMessages = KeyedMessages()
+        var checkpointMessages = KeyedMessages()
         var engineUnits: [SKULocation: Int64] = [:]
-        for position in try CostDelta.positions(rebuilt.flatMap(\.deltas)) {
-            engineUnits[SKULocation(sku: position.sku, location: position.location)] = position.quantityOnHand
+        var conservation: [String] = []
+        let skus = try store.costSKUs()
+        var next = 0
+        while next < skus.count {
+            let chunk = Set(skus[next..<min(next + skusPerChunk, skus.count)])
+            next += chunk.count
+            let (cachedCheckpoints, cachedLinks) = try store.cachedCheckpoints(skus: chunk)
+            var boundaries: [String: Set<Instant>] = [:]
+            for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }
+            let rebuilt = try store.costRuns(skus: chunk, throughFileID: through, checkpointBoundaries: boundaries)
+            cacheMessages.merge(compare(cached: try store.cachedContents(skus: chunk), rebuilt: rebuilt, exponent: exponent))
+            checkpointMessages.merge(compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt, exponent: exponent))
+            conservation += BooksChecks.valueConservation(rebuilt, exponent: exponent)
+            for position in try CostDelta.positions(rebuilt.flatMap(\.deltas)) {
+                engineUnits[SKULocation(sku: position.sku, location: position.location)] = position.quantityOnHand
+            }
         }
+        record("cost cache = rebuild", cacheMessages.inOrder)
+        record("cost checkpoints = rebuild", checkpointMessages.inOrder)
+        report.valueConservation = conservation
+
         let plain = try store.plainOnHand(throughFileID: through)
         var unitMessages: [String] = []
         for key in Set(engineUnits.keys).union(plain.keys).sorted() {
@@ -83,77 +101,81 @@ public enum LedgerVerifier {
         return report
     }
 
-    static func compare(cached: CostCacheContents, rebuilt: [SKUCostRun], exponent: Int) -> [String] {
+    static func compare(cached: CostCacheContents, rebuilt: [SKUCostRun], exponent: Int) -> KeyedMessages {
         func summary(_ line: CogsLine) -> String { Self.summary(line, exponent: exponent) }
         func summary(_ delta: CostDelta) -> String { Self.summary(delta, exponent: exponent) }
-        var messages: [String] = []
+        var messages = KeyedMessages()
         let cachedLines = Dictionary(cached.lines.map { ("\($0.sku)#\($0.sequence)", $0) }, uniquingKeysWith: { a, _ in a })
         let rebuiltLines = Dictionary(
             rebuilt.flatMap(\.cogsLines).map { ("\($0.sku)#\($0.sequence)", $0) }, uniquingKeysWith: { a, _ in a })
-        for key in Set(cachedLines.keys).union(rebuiltLines.keys).sorted() {
+        for key in Set(cachedLines.keys).union(rebuiltLines.keys) {
+            let message: String
             switch (cachedLines[key], rebuiltLines[key]) {
             case (let cachedLine?, let rebuiltLine?) where cachedLine != rebuiltLine:
-                messages.append("outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku): cached \(summary(cachedLine)), rebuilt \(summary(rebuiltLine))")
+                message = "outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku): cached \(summary(cachedLine)), rebuilt \(summary(rebuiltLine))"
             case (let cachedLine?, nil):
-                messages.append("outflow \(cachedLine.outflowID) of \(cachedLine.sku) is cached but not in a rebuild")
+                message = "outflow \(cachedLine.outflowID) of \(cachedLine.sku) is cached but not in a rebuild"
             case (nil, let rebuiltLine?):
-                messages.append("outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku) is missing from the cache")
+                message = "outflow \(rebuiltLine.outflowID) of \(rebuiltLine.sku) is missing from the cache"
             default:
-                break
+                continue
             }
+            messages.add(message, section: 0, key)
         }
         func key(_ delta: CostDelta) -> String { "\(delta.sku)#\(delta.sequence)#\(delta.location)" }
         let cachedDeltas = Dictionary(cached.deltas.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let rebuiltDeltas = Dictionary(rebuilt.flatMap(\.deltas).map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        for deltaKey in Set(cachedDeltas.keys).union(rebuiltDeltas.keys).sorted()
-        where cachedDeltas[deltaKey] != rebuiltDeltas[deltaKey] {
+        for deltaKey in Set(cachedDeltas.keys).union(rebuiltDeltas.keys) where cachedDeltas[deltaKey] != rebuiltDeltas[deltaKey] {
             let shown = rebuiltDeltas[deltaKey] ?? cachedDeltas[deltaKey]!
-            messages.append(
+            messages.add(
                 "stock movement \(shown.sequence) of \(shown.sku) at \(shown.location): cached "
                     + (cachedDeltas[deltaKey].map(summary) ?? "nothing") + ", rebuilt "
-                    + (rebuiltDeltas[deltaKey].map(summary) ?? "nothing"))
+                    + (rebuiltDeltas[deltaKey].map(summary) ?? "nothing"), section: 1, deltaKey)
         }
         func key(_ posting: StockPosting) -> String { "\(posting.sku)#\(posting.sequence)" }
         let cachedPostings = Dictionary(cached.postings.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let rebuiltPostings = Dictionary(rebuilt.flatMap(\.stockPostings).map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
-        for postingKey in Set(cachedPostings.keys).union(rebuiltPostings.keys).sorted()
+        for postingKey in Set(cachedPostings.keys).union(rebuiltPostings.keys)
         where cachedPostings[postingKey] != rebuiltPostings[postingKey] {
             let shown = rebuiltPostings[postingKey] ?? cachedPostings[postingKey]!
-            messages.append(
+            messages.add(
                 "stock posting \(shown.sequence) of \(shown.sku) (\(shown.source)): cached "
                     + (cachedPostings[postingKey].map { "value \(formatMinorUnits($0.value, exponent: exponent))" } ?? "nothing")
                     + ", rebuilt "
-                    + (rebuiltPostings[postingKey].map { "value \(formatMinorUnits($0.value, exponent: exponent))" } ?? "nothing"))
+                    + (rebuiltPostings[postingKey].map { "value \(formatMinorUnits($0.value, exponent: exponent))" } ?? "nothing"),
+                section: 2, postingKey)
         }
         return messages
     }
 
-    static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun], exponent: Int) -> [String] {
+    static func compare(checkpoints: [CostCheckpoint], links: [ReferenceLink], rebuilt: [SKUCostRun], exponent: Int) -> KeyedMessages {
         func summary(_ checkpoint: CostCheckpoint) -> String { Self.summary(checkpoint, exponent: exponent) }
-        var messages: [String] = []
+        var messages = KeyedMessages()
         let rebuiltCheckpoints = Dictionary(
             rebuilt.flatMap(\.checkpoints).map { (CheckpointKey($0), $0) }, uniquingKeysWith: { a, _ in a })
         for checkpoint in checkpoints {
+            let message: String
             switch rebuiltCheckpoints[CheckpointKey(checkpoint)] {
             case nil:
-                messages.append("checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): a rebuild is not settled there")
+                message = "checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): a rebuild is not settled there"
             case let again? where again != checkpoint:
-                messages.append(
-                    "checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): cached \(summary(checkpoint)), rebuilt \(summary(again))")
+                message = "checkpoint of \(checkpoint.sku) at \(checkpoint.boundary): cached \(summary(checkpoint)), rebuilt \(summary(again))"
             default:
-                break
+                continue
             }
+            messages.add(message, section: 0, checkpoint.sku, checkpoint.boundary.nanosecondsSinceEpoch)
         }
         struct LinkKey: Hashable { var sku: String; var sequence: Int64 }
         let cachedLinks = Dictionary(links.map { (LinkKey(sku: $0.sku, sequence: $0.sequence), $0) }, uniquingKeysWith: { a, _ in a })
         let rebuiltLinks = Dictionary(
             rebuilt.flatMap(\.links).map { (LinkKey(sku: $0.sku, sequence: $0.sequence), $0) }, uniquingKeysWith: { a, _ in a })
-        for key in Set(cachedLinks.keys).union(rebuiltLinks.keys).sorted(by: { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) })
-        where cachedLinks[key] != rebuiltLinks[key] {
+        for key in Set(cachedLinks.keys).union(rebuiltLinks.keys) where cachedLinks[key] != rebuiltLinks[key] {
             func text(_ link: ReferenceLink?) -> String {
                 link.map { "\($0.kind.rawValue) \($0.documentID):\($0.lineNumber), \($0.countedUnits) units counted" } ?? "nothing"
             }
-            messages.append("reference of event \(key.sequence) of \(key.sku): cached \(text(cachedLinks[key])), rebuilt \(text(rebuiltLinks[key]))")
+            messages.add(
+                "reference of event \(key.sequence) of \(key.sku): cached \(text(cachedLinks[key])), rebuilt \(text(rebuiltLinks[key]))",
+                section: 1, key.sku, key.sequence)
         }
         return messages
     }
@@ -173,4 +195,29 @@ public enum LedgerVerifier {
     static func summary(_ delta: CostDelta, exponent: Int) -> String {
         "units \(delta.units), value \(formatMinorUnits(delta.value, exponent: exponent)), pending \(delta.pending)"
     }
+}
+
+/// Messages gathered a chunk of SKUs at a time and listed in one order: by section (what kind of
+/// thing differs), then by key as one comparison of everything would sort them.
+struct KeyedMessages {
+    private struct Key: Comparable {
+        var section: Int
+        var text: String
+        var number: Int64
+        static func < (a: Key, b: Key) -> Bool {
+            if a.section != b.section { return a.section < b.section }
+            if a.text != b.text { return a.text < b.text }
+            return a.number < b.number
+        }
+    }
+
+    private var messages: [(key: Key, message: String)] = []
+
+    mutating func add(_ message: String, section: Int, _ text: String, _ number: Int64 = 0) {
+        messages.append((Key(section: section, text: text, number: number), message))
+    }
+
+    mutating func merge(_ other: KeyedMessages) { messages += other.messages }
+
+    var inOrder: [String] { messages.sorted { $0.key < $1.key }.map(\.message) }
 }

@@ -236,6 +236,33 @@ import Testing
         }
     }
 
+    /// verify rebuilds a chunk of SKUs at a time: a SKU at a time, it lists the same findings, in
+    /// the same order, as all SKUs at once.
+    @Test(arguments: StoreFlavor.all)
+    func verifyListsTheSameFindingsWhateverItsChunks(flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            for (index, delivery) in Self.deliveries.enumerated() { try Self.append(store, delivery, at: index) }
+            _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
+            try execute(store, "UPDATE cost_cache_outflows SET cost = cost + 1")
+            try execute(store, "UPDATE cost_cache_deltas SET value = value - 1 WHERE sequence % 3 = 0")
+            try execute(store, "DELETE FROM cost_cache_postings WHERE sequence % 4 = 1")
+            try execute(store, "UPDATE cost_cache_checkpoint_entries SET value = value + 1 WHERE role = 'LAYER'")
+            try execute(store, "DELETE FROM cost_cache_links WHERE sequence % 2 = 0")
+            let whole = try LedgerVerifier.verify(store, skusPerChunk: 100_000)
+            let skusWithFindings = Set(Self.deliveries.flatMap { $0.rows.compactMap { $0["sku"].textValue } }).filter { sku in
+                whole.findings.contains { $0.message.contains(" of \(sku)") }
+            }
+            #expect(skusWithFindings.count > 1)
+            #expect(whole.findings.contains { $0.check == "cost checkpoints = rebuild" })
+            for chunk in [1, 2] {
+                let chunked = try LedgerVerifier.verify(store, skusPerChunk: chunk)
+                #expect(chunked.findings == whole.findings, "chunks of \(chunk)")
+                #expect(chunked.checks.map(\.failures) == whole.checks.map(\.failures))
+                #expect(chunked.valueConservation == whole.valueConservation)
+            }
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func verifyFindsATamperedCacheAndATamperedLedgerRow(flavor: StoreFlavor) throws {
         try withStore(flavor) { store, _ in
