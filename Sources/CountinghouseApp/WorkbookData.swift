@@ -55,7 +55,7 @@ public enum WorkbookData {
         let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var next = 0
         while next < skus.count {
-            let chunk = skus[next..<min(next + 32, skus.count)]
+            let chunk = skus[next..<min(next + skusPerCostChunk, skus.count)]
             next += chunk.count
             let runs = try costs.runs(skus: Set(chunk), knownAt: knownAt)
             for run in runs {

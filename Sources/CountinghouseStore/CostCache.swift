@@ -30,6 +30,11 @@ public struct CostCacheRefresh: Sendable, Hashable {
 }
 
 /// The cache's contents, for verify's comparison with a rebuild.
+/// SKUs costed at a time by the cache's refresh, verify's rebuild and the workbook's stock trail
+/// (each SKU's costs depend on its own rows only): a few, so that a chain of a few hundred SKUs
+/// holds a few percent of its rows at once, and the queries per chunk stay few beside its rows.
+public let skusPerCostChunk = 32
+
 public struct CostCacheContents: Sendable, Hashable {
     public var lines: [CogsLine]
     public var deltas: [CostDelta]
@@ -186,7 +191,7 @@ extension SQLLedgerStore {
         var fromCheckpoint = 0
         var done = 0
         progress?(0, skus.count)
-        for chunk in skus.sorted().chunked(into: 200) {
+        for chunk in skus.sorted().chunked(into: skusPerCostChunk) {
             var openings: [String: CostOpening] = [:]
             var replayEvents: [CostEvent] = []
             if !fromNothing {

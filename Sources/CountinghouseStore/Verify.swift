@@ -28,14 +28,11 @@ public struct VerifyReport: Sendable {
 public enum LedgerVerifier {
     /// At most this many findings are listed per check (the count says how many there were).
     static let listedPerCheck = 20
-    /// SKUs rebuilt and compared at a time (a few, as the workbook's stock trail runs them: a chain of
-    /// a few hundred SKUs then holds a few percent of its rows at once).
-    public static let skusPerChunk = 32
 
     /// `exponent`: the functional currency's decimals, for amounts in the messages.
     /// `skusPerChunk`: how many SKUs are rebuilt and compared at a time (tests make it small).
     public static func verify(
-        _ store: any LedgerStore, exponent: Int = 2, skusPerChunk: Int = LedgerVerifier.skusPerChunk
+        _ store: any LedgerStore, exponent: Int = 2, skusPerChunk: Int = skusPerCostChunk
     ) throws -> VerifyReport {
         precondition(skusPerChunk > 0)
         var report = VerifyReport()
