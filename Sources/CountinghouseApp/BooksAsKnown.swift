@@ -10,21 +10,23 @@ import Foundation
 /// The program version recorded with every close and in run.json.
 public let countinghouseVersion = "0.5.0"
 
-/// Which of the dated ledger rows the books keep once read: they read every row known, and hold
-/// only those their reader drills into, so that a report of a month does not hold a year of rows.
+/// What the books keep of the dated ledger rows once read: they read every row known, and hold
+/// only what their reader drills into, so that a report of a month does not hold a year of rows.
 public enum RowDetail: Sendable, Equatable {
-    /// Every row (the drill-down of `entry` and the story of a payment reach any date).
+    /// Every row and stock posting (the drill-down of `entry` and the story of a payment reach any
+    /// date).
     case all
-    /// The rows dated in a span (a report's stock trail).
-    case dated(in: ReportSpan)
-    /// None (the checks of `close` and `verify` need only the books' figures).
+    /// No rows: per business day of the span, the SKUs with a stock movement (a report's stock
+    /// trail runs those).
+    case movements(in: ReportSpan)
+    /// Nothing (the checks of `close` and `verify` need only the books' figures).
     case nothing
 
-    /// Whether the rows dated in `span` are all kept.
-    public func keepsRows(of span: ReportSpan) -> Bool {
+    /// Whether the SKUs that moved on every day of `span` are known.
+    public func knowsMovements(in span: ReportSpan) -> Bool {
         switch self {
         case .all: return true
-        case .dated(let kept): return kept.firstDay <= span.firstDay && span.lastDay <= kept.lastDay
+        case .movements(let kept): return kept.firstDay <= span.firstDay && span.lastDay <= kept.lastDay
         case .nothing: return false
         }
     }
@@ -37,7 +39,7 @@ public struct BooksAsKnown {
     public var knownAt: Instant { knowledge.instant }
     /// Costs as known at `knownAt`.
     public let costs: CostView
-    /// The stock events' postings from the same costs, those `detail` keeps (by occurred_at).
+    /// The stock events' postings from the same costs, when `detail` keeps them all.
     public let postings: [StockPosting]
     /// The journal of everything known at `knownAt`, every date (no closes applied).
     public let computed: [JournalEntry]
@@ -52,11 +54,13 @@ public struct BooksAsKnown {
     public var fileCount: Int { files.count }
     /// sha256 over the sorted sha256s of the input files known: which inputs produced a report.
     public let inputsDigest: String
-    /// The rows the journal was made from that `detail` keeps, by kind (the drill-down of `entry`,
-    /// the story of a payment, a report's stock trail); the overrides always.
+    /// The rows the journal was made from, by kind, when `detail` keeps them all (the drill-down of
+    /// `entry`, the story of a payment); the overrides always.
     public let rowsOfKind: [LedgerKind: [StoredRow]]
-    /// Which dated rows `rowsOfKind` holds.
+    /// What the books keep of the dated rows.
     public let detail: RowDetail
+    /// Per business day, the SKUs with a stock movement that day (the days `detail` names).
+    let skusMovedOn: [CivilDate: Set<String>]
     /// The card money as known at `knownAt` (SEMANTICS §6), from the same rows.
     public let reconciliation: Reconciliation
     /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
@@ -71,7 +75,7 @@ public struct BooksAsKnown {
 
     /// `closesBefore`: only the closes of periods before this one count (the books as they stood
     /// when that period was closed, for checking what was posted then).
-    /// `detail`: which of the dated rows read to keep (every row known is read; only these are held).
+    /// `detail`: what to keep of the dated rows (every row known is read; only this is held).
     public init(
         _ session: Session, knownAt knowledge: KnowledgeTime, closesBefore before: ReportSpan? = nil, detail: RowDetail = .all
     ) throws {
@@ -94,26 +98,28 @@ public struct BooksAsKnown {
         // Every row known is read once, as it streams past: what the books need of it is taken
         // (the sums of the POS lines, the tenders and settlement records, the cost events when the
         // cache does not serve), and the row itself is kept only when its reader drills into it.
-        let keeps: (Instant?) -> Bool
+        let keepsAll = detail == .all
+        let notesMovements: (CivilDate) -> Bool
         switch detail {
-        case .all: keeps = { _ in true }
-        case .nothing: keeps = { _ in false }
-        case .dated(let span):
-            let (start, end) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
-            keeps = { occurredAt in occurredAt.map { $0 >= start && $0 < end } ?? false }
+        case .all: notesMovements = { _ in true }
+        case .movements(let span): notesMovements = { span.firstDay <= $0 && $0 <= span.lastDay }
+        case .nothing: notesMovements = { _ in false }
         }
+        var skusMovedOn: [CivilDate: Set<String>] = [:]
         var posLineSums = POSLineSums(offset: offset)
         var tenders: [POSTender] = []
         var records: [SettlementRecord] = []
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
             var kept: [StoredRow] = []
             try store.forEachRow(of: kind, knownAt: knownAt) { stored in
-                let occurredAt = stored.row.occurredAt
-                if let occurredAt {
+                if let occurredAt = stored.row.occurredAt {
                     let date = occurredAt.civilDate(offsetSeconds: offset(occurredAt))
                     if firstDate.map({ date < $0 }) ?? true { firstDate = date }
                     if let latestClose, let closedUntil, stored.recordedAt > latestClose, date < closedUntil {
                         lateRows[Period(containing: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
+                    }
+                    if stockKinds.contains(kind), notesMovements(date), let sku = stored.row["sku"].textValue {
+                        skusMovedOn[date, default: []].insert(sku)
                     }
                 }
                 // The engine's events come from the rows read here anyway (not read twice).
@@ -129,7 +135,7 @@ public struct BooksAsKnown {
                 case .settlements: records.append(SettlementRecord(stored.row))
                 default: break
                 }
-                if keeps(occurredAt) { kept.append(stored) }
+                if keepsAll { kept.append(stored) }
             }
             rowsOfKind[kind] = kept
         }
@@ -176,9 +182,10 @@ public struct BooksAsKnown {
         var postings: [StockPosting] = []
         try costs.forEachPosting { posting in
             stockSums.add(posting)
-            if keeps(posting.occurredAt) { postings.append(posting) }
+            if keepsAll { postings.append(posting) }
         }
         self.postings = postings
+        self.skusMovedOn = skusMovedOn
         phases.mark(useCache ? "cost cache" : "stock postings")
         reconciliation = Reconciliation(
             ReconciliationInput(
@@ -197,6 +204,18 @@ public struct BooksAsKnown {
         let files = try store.files().filter { $0.recordedAt <= knownAt }
         self.files = files
         inputsDigest = sha256Hex(files.map(\.sha256).sorted().joined(separator: "\n"))
+    }
+
+    /// The SKUs with a stock movement dated in `span` (which `detail` must cover).
+    public func skusMoved(in span: ReportSpan) -> Set<String> {
+        precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
+        var skus = Set<String>()
+        var day = span.firstDay
+        while day <= span.lastDay {
+            skus.formUnion(skusMovedOn[day] ?? [])
+            day = day.adding(days: 1)
+        }
+        return skus
     }
 
     /// Stock positions at an instant as known at `knownAt`.

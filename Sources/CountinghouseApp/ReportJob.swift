@@ -83,11 +83,11 @@ struct RunDescription: Sendable {
 public enum ReportJob {
     /// The report of `span` as known at `knownAt`.
     public static func make(_ session: Session, span: ReportSpan, knownAt: KnowledgeTime) throws -> Report {
-        try make(session, span: span, books: try BooksAsKnown(session, knownAt: knownAt, detail: .dated(in: span)))
+        try make(session, span: span, books: try BooksAsKnown(session, knownAt: knownAt, detail: .movements(in: span)))
     }
 
     /// The report of `span` from books already read (the nightly run reads them once for the day's
-    /// and the period-to-date report), which keep the rows dated in it at least.
+    /// and the period-to-date report), which know the SKUs that moved on each day of it.
     public static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown) throws -> Report {
         let (store, context) = (session.store, session.context)
         let knownAt = books.knowledge
@@ -110,7 +110,7 @@ public enum ReportJob {
             closedVersion = closed.programVersion
             // Posted figures, byte for byte; cost lines as known at the close (the same run that
             // priced the posted journal), and the drift as known now.
-            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt), detail: .dated(in: span))
+            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt), detail: .movements(in: span))
             costBooks = atClose
             // The workbook's sheets: the posted entries, priced as at the close (what was posted).
             tables = try booksTables(books, span: span, context: context, costsAt: atClose)
@@ -142,7 +142,7 @@ public enum ReportJob {
             // its valuation and cost lines are as known at that period's close (they then agree
             // with the trial balance, and do not change after the close).
             let atClose = try BooksAsKnown(
-                session, knownAt: .at(endClosed.closedAt), closesBefore: endClosed.span, detail: .dated(in: span))
+                session, knownAt: .at(endClosed.closedAt), closesBefore: endClosed.span, detail: .movements(in: span))
             costBooks = atClose
             tables = try booksTables(books, span: span, context: context, costsAt: atClose)
             files = booksFolder(tables)

@@ -302,8 +302,9 @@ public enum RunJob {
             let periodSpan = ReportSpan(firstDay: Period(containing: date).span.firstDay, lastDay: date)
         else { throw AppFailure(.internalError, "internal error: no span for \(date)") }
         observer.began("reports", total: 2, unit: "reports")
-        // The books as known now, read once for both (the period's rows kept, the day's among them).
-        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .dated(in: periodSpan))
+        // The books as known now, read once for both (noting the SKUs that moved on each day of the
+        // period, the day among them).
+        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .movements(in: periodSpan))
         let dayReport = try ReportJob.make(session, span: daySpan, books: books)
         observer.advanced(to: 1)
         let periodReport = try ReportJob.make(session, span: periodSpan, books: books)

@@ -4,12 +4,13 @@
 // location, and the ageing of the reconciliation's exceptions.
 //
 // Place in the pipeline: after `BooksAsKnown`; everything here is taken from what the books already
-// hold (their cost view, journal, the rows dated in the span, catalogue and reconciliation), but
+// hold (their cost view, journal, the SKUs that moved in the span, catalogue and reconciliation), but
 // the stock trail's engine runs, which the cost cache does not hold: from the cache, the SKUs that
 // moved are run over their rows known then, a chunk at a time through the SKU index. A cost view
-// read from the cache and one computed by the engine give the same rows. Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`),
-// so an item's last row is its valuation at the span's end; the daily net sales and cost of goods
-// sold add up to the trial balance's movements of those accounts over the span.
+// read from the cache and one computed by the engine give the same rows.
+// Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`), so an
+// item's last row is its valuation at the span's end; the daily net sales and cost of goods sold
+// add up to the trial balance's movements of those accounts over the span.
 // Errors a user can see: `OutOfRange` when a sum passes 64 bits.
 import CountinghouseCore
 import CountinghouseReport
@@ -23,29 +24,17 @@ public enum WorkbookData {
     /// costing order with the running figures after it — exactly the rows `trail --sku --location`
     /// shows for it, through the span's end. By SKU, then location (byte order), then sequence.
     public static func stockTrail(_ books: BooksAsKnown, span: ReportSpan, context: AppContext) throws -> [StockTrailRow] {
-        precondition(books.detail.keepsRows(of: span), "the stock trail of \(span) needs the books to keep its rows")
-        return try stockTrail(costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+        try stockTrail(costs: books.costs, knownAt: books.knownAt, moved: books.skusMoved(in: span), span: span, context: context)
     }
 
-    /// The same from a cost view as known at `knownAt` and the stock rows dated in the span (at
-    /// least) known then.
+    /// The same from a cost view as known at `knownAt` and the SKUs with a stock movement in the
+    /// span then.
     static func stockTrail(
-        costs: CostView, knownAt: Instant, rowsOfKind: [LedgerKind: [StoredRow]], span: ReportSpan, context: AppContext
+        costs: CostView, knownAt: Instant, moved: Set<String>, span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
         let lastInstant = Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)
-        // The SKUs that moved in the span, from the rows the books read anyway: only their runs are
-        // needed (from the cache, only theirs are run).
-        var moved = Set<String>()
-        for kind in stockKinds {
-            for stored in rowsOfKind[kind] ?? [] {
-                guard let occurredAt = stored.row.occurredAt, occurredAt >= start, occurredAt < end,
-                    let sku = stored.row["sku"].textValue
-                else { continue }
-                moved.insert(sku)
-            }
-        }
         var rows: [StockTrailRow] = []
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
         // computed, or — when the books read costs from the cache — the engine over the SKU's rows

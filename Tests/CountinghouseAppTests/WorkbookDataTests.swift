@@ -194,14 +194,14 @@ import Testing
             #expect(!pending.isEmpty)
             #expect(pending == (try WorkbookData.pendingCosts(costs: computed, span: span, context: context)))
             let trail = try WorkbookData.stockTrail(
-                costs: books.costs, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+                costs: books.costs, knownAt: books.knownAt, moved: books.skusMoved(in: span), span: span, context: context)
             #expect(!trail.isEmpty)
             #expect(
                 trail
                     == (try WorkbookData.stockTrail(
-                        costs: computed, knownAt: books.knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)))
-            // Books keeping only the span's rows give the same trail.
-            let spanBooks = try BooksAsKnown(ledger.session, knownAt: context.knownNow, detail: .dated(in: span))
+                        costs: computed, knownAt: books.knownAt, moved: books.skusMoved(in: span), span: span, context: context)))
+            // Books keeping no rows, only the SKUs that moved each day of the span, give the same trail.
+            let spanBooks = try BooksAsKnown(ledger.session, knownAt: context.knownNow, detail: .movements(in: span))
             #expect(try WorkbookData.stockTrail(spanBooks, span: span, context: context) == trail)
             #expect(spanBooks.entries == books.entries)
             let items = books.items.map(\.row)

@@ -138,9 +138,9 @@ import Testing
         let computed = CostView.computed(try Costs.runs(store, knownAt: knownAt, sku: nil))
         let cached = CostView.cached(store)
         let trailFromCache = try WorkbookData.stockTrail(
-            costs: cached, knownAt: knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+            costs: cached, knownAt: knownAt, moved: books.skusMoved(in: span), span: span, context: context)
         let trailFromEngine = try WorkbookData.stockTrail(
-            costs: computed, knownAt: knownAt, rowsOfKind: books.rowsOfKind, span: span, context: context)
+            costs: computed, knownAt: knownAt, moved: books.skusMoved(in: span), span: span, context: context)
         #expect(trailFromCache == trailFromEngine)
         #expect(
             try WorkbookData.pendingCosts(costs: cached, span: span, context: context)
