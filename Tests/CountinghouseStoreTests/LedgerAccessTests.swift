@@ -3,7 +3,7 @@
 // readers never wait for a writer; a second writer waits the busy timeout and fails with
 // `StoreError.busy`; a no-wait cost refresh fails at once; a read-only ledger and an unreachable
 // or lost server say so. The "other process" is a second connection to the same ledger holding the
-// lock a writer holds (BEGIN IMMEDIATE on SQLite, the writer's table lock on PostgreSQL).
+// lock a writer holds (BEGIN IMMEDIATE on SQLite, the writer's own locks on PostgreSQL).
 import CountinghouseCore
 import Foundation
 import Testing
@@ -25,16 +25,9 @@ struct LedgerAccessTests {
                 // SQLite has one writer lock, whatever the writer writes.
                 try store.execute("BEGIN IMMEDIATE")
             case .postgres:
+                // The writer's own locks (table and advisory locks, PostgresStore.beginWrite).
                 store = try PostgresStore(conninfo: locator, mode: .existingOnly)
-                let table: String
-                switch lock {
-                case .ledger: table = "files IN SHARE ROW EXCLUSIVE MODE"
-                case .schema: table = "schema_migrations IN EXCLUSIVE MODE"
-                case .schemaAndLedger: table = "schema_migrations IN EXCLUSIVE MODE; LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"
-                case .costCache: table = "cost_cache_state IN EXCLUSIVE MODE"
-                case .runs: table = "runs IN SHARE ROW EXCLUSIVE MODE"
-                }
-                try store.execute("BEGIN; LOCK TABLE \(table)")
+                try store.database.beginWrite(lock, wait: .upToBusyTimeout)
             }
         }
 
