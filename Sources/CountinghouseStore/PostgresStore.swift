@@ -100,9 +100,9 @@ final class PostgresDatabase: LedgerDatabase {
         }
     }
 
-    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
+    func storedRows(of kind: LedgerKind, where conditions: [String], _ parameters: [FieldValue]) throws -> [StoredRow] {
         let schema = kind.schema
-        let result = try connection.execute(LedgerDDL.selectStored(schema, where: conditions))
+        let result = try connection.query(LedgerDDL.selectStored(schema, where: conditions), Self.text(parameters))
         var names = FileNames()
         return try (0..<result.rowCount).map { names.shared(try Self.readStored(result, $0, schema, from: 1)) }
     }
