@@ -43,8 +43,9 @@ struct LeastPrivilegeTests {
 
     /// Whether a statement was refused for want of a right (not, say, by the append-only trigger).
     static func refusedForWantOfRights(_ error: any Error) -> Bool {
-        guard case StoreError.sql(_, let message) = error else { return false }
-        return message.contains("permission denied") || message.contains("must be owner")
+        guard case StoreError.readOnly(_, let detail) = error else { return false }
+        return detail.hasPrefix("the server refused for want of rights (")
+            && (detail.contains("permission denied") || detail.contains("must be owner"))
     }
 
     @Test func theWriterAppendsReadsAndVerifiesButCannotAlterWhatWasRecorded() throws {
@@ -135,6 +136,32 @@ struct LeastPrivilegeTests {
             let writer = try openLedgerStore(locator: Self.locator(locator, as: roles.writer), mode: .existingOnly)
             try LedgerIntegrityTests.fill(writer)
             #expect(try LedgerVerifier.verify(writer).passed)
+        }
+    }
+
+    /// After an upgrade, the writer does not migrate: it says the owner must run init; the owner's
+    /// migration creates a table the writer may SELECT and INSERT on by default.
+    @Test func theWriterLeavesAnUpgradeToTheOwner() throws {
+        try Self.withRoles { locator, roles in
+            let admin = try openLedgerStore(locator: locator, mode: .existingOnly)
+            try LedgerIntegrityTests.revertSchema8(admin)
+            let writerLocator = Self.locator(locator, as: roles.writer)
+            #expect {
+                try openLedgerStore(locator: writerLocator, mode: .existingOnly)
+            } throws: { error in
+                guard case StoreError.readOnly = error, Self.refusedForWantOfRights(error) else { return false }
+                return "\(error)".contains("permission denied for table schema_migrations")
+                    && "\(error)".contains("(run `countinghouse init` as the owner role); nothing was written")
+            }
+            #expect(try openLedgerStore(locator: Self.locator(locator, as: roles.owner), mode: .createOrMigrate).migrate()
+                .appliedVersions == [8])
+            let writer = try openLedgerStore(locator: writerLocator, mode: .existingOnly)
+            #expect(try writer.appendRun(RunRecord(
+                startedAt: instant(1), endedAt: instant(1), status: "done", exitStatus: 0,
+                businessDate: try #require(CivilDate(text: "2026-09-22")), knowledgeTime: instant(1), message: "ok",
+                details: "{}")) == 1)
+            let sql = try #require(writer as? SQLLedgerStore)
+            #expect(performing: { try sql.execute("DELETE FROM runs") }, throws: Self.refusedForWantOfRights)
         }
     }
 
