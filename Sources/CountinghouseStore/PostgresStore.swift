@@ -167,7 +167,10 @@ final class PostgresDatabase: LedgerDatabase {
 
     private static func lockSteps(_ lock: WriteLock) -> [LockStep] {
         switch lock {
-        case .ledger: return [.advisory(purpose: "ledger")]
+        // Then ROW EXCLUSIVE, which the writer's INSERT right allows: it excludes no writer of this
+        // program (the advisory lock does) but waits for, and keeps out, an earlier program's
+        // writer, which locked the table itself in SHARE ROW EXCLUSIVE mode.
+        case .ledger: return [.advisory(purpose: "ledger"), .table("files IN ROW EXCLUSIVE MODE")]
         case .schema: return [.table("schema_migrations IN EXCLUSIVE MODE")]
         // A migration that fills rows from the files (the anchors of version 6) also keeps out
         // ingests, those of processes that opened the ledger before it and those of an earlier
@@ -178,7 +181,7 @@ final class PostgresDatabase: LedgerDatabase {
                 .table("files IN SHARE ROW EXCLUSIVE MODE"),
             ]
         case .costCache: return [.table("cost_cache_state IN EXCLUSIVE MODE")]
-        case .runs: return [.advisory(purpose: "runs")]
+        case .runs: return [.advisory(purpose: "runs"), .table("runs IN ROW EXCLUSIVE MODE")]
         }
     }
 

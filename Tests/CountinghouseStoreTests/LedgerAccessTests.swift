@@ -203,6 +203,33 @@ struct LedgerAccessTests {
         }
     }
 
+    /// PostgreSQL: an earlier program's ingest or close locked `files` itself (SHARE ROW EXCLUSIVE),
+    /// and a run's record `runs`; this program's writers wait for those too, though they serialise
+    /// among themselves on advisory locks.
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func writersWaitForTheTableLocksOfAnEarlierProgram() throws {
+        try withStore(.postgres) { store, locator in
+            try append(store, fileInfo("a.csv", at: 1), [posLine("A1", 1, row: 2)])
+            let writer = try openLedgerStore(locator: locator, mode: .existingOnly, busyTimeoutSeconds: 1)
+            for table in ["files", "runs"] {
+                let earlier = try PostgresStore(conninfo: locator, mode: .existingOnly)
+                try earlier.execute("BEGIN; LOCK TABLE \(table) IN SHARE ROW EXCLUSIVE MODE")
+                #expect(performing: {
+                    if table == "files" {
+                        try append(writer, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2)])
+                    } else {
+                        _ = try writer.appendRun(RunRecord(
+                            startedAt: instant(2), endedAt: instant(2), status: "done", exitStatus: 0,
+                            businessDate: try #require(CivilDate(text: "2026-09-22")), knowledgeTime: instant(2),
+                            message: "ok", details: "{}"))
+                    }
+                }, throws: Self.isBusy)
+                try earlier.execute("ROLLBACK")
+            }
+            #expect(appended(try append(writer, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2)])) != nil)
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func aNoWaitRefreshFailsAtOnceWhileAnotherWriterHoldsTheLock(_ flavor: StoreFlavor) throws {
         try withStore(flavor) { store, locator in
