@@ -3,7 +3,8 @@ import Testing
 
 /// Least privilege and tamper evidence, as an operator meets them: `init --roles` on PostgreSQL
 /// creates the owner and writer roles, and the nightly job (run, ingest, report, close, verify)
-/// works as the writer, which cannot change a ledger row; on SQLite `--roles` is a usage error. A
+/// works as the writer, which cannot change a ledger row (the owner can, and verify names the row);
+/// on SQLite `--roles` is a usage error. A
 /// row changed or deleted by someone who got past the triggers is named by `verify` (table, file,
 /// row or ledger sequence) on both stores. Quotes, semicolons and `'); DROP TABLE …` in every text
 /// column of a file, and in its name, land and come back exactly.
@@ -84,6 +85,18 @@ import Testing
             #expect(attempt.error.contains("permission denied") || attempt.error.contains("must be owner"), "\(sql): \(attempt.error)")
         }
         #expect(try cli.run(["verify"], now: "2026-11-02T07:00:00Z").status == 0)
+
+        // The owner can get past the triggers; verify, run as the writer, names what it changed.
+        let tampered = try Self.psql(
+            owner + "&user=\(prefix)_owner",
+            "ALTER TABLE ledger_pos_lines DISABLE TRIGGER ALL; UPDATE ledger_pos_lines SET unit_price = 1 WHERE seq = 1; "
+                + "ALTER TABLE ledger_pos_lines ENABLE TRIGGER ALL")
+        #expect(tampered.status == 0, "\(tampered.error)")
+        let verify = try cli.run(["verify"], now: "2026-11-02T07:00:00Z")
+        #expect(verify.status == 1)
+        #expect(verify.output.contains(
+            "  ledger hash chains: ledger_pos_lines: the row of 2026-10-25/pos_lines.csv row 2 (order_id=O-1, line_no=1) "
+                + "(ledger sequence 1) was altered behind the program's back"))
     }
 
     /// Two pos_lines files (4 rows, then 2); the owner gets past the triggers, changes the second
