@@ -11,7 +11,8 @@
 # the period's report is rerun, with report.xlsx and run.json.
 #
 # Environment: COUNTINGHOUSE_DATABASE, COUNTINGHOUSE_CONFIG, COUNTINGHOUSE_NOW as for every command;
-# COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH).
+# COUNTINGHOUSE_BIN the executable (default: `countinghouse` on PATH). On PostgreSQL, the writer role
+# of `countinghouse init --roles` (a close only appends posted rows), not the owner.
 #
 # Run again for a month already closed, it writes that month's posted report again and verifies
 # (a rerun after a failed report or verify finishes the job).

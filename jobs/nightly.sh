@@ -13,7 +13,8 @@
 # COUNTINGHOUSE_OUTBOX here; the ledger from COUNTINGHOUSE_DATABASE (or `database` in the
 # configuration); COUNTINGHOUSE_CONFIG names the configuration, COUNTINGHOUSE_BIN the executable
 # (default: `countinghouse` on PATH). The business date defaults to yesterday in the reporting time
-# zone.
+# zone. On PostgreSQL, connect as the writer role of `countinghouse init --roles`, which may only
+# read and append (postgresql://books_writer@host/books), never as the ledger's owner.
 #
 # Exit status: 0 done; 3 done but something needs a person (only with
 # --strict: a rejected file, an empty inbox, a day without a run, a reconciliation exception);

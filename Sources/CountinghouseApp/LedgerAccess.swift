@@ -33,6 +33,34 @@ public enum LedgerAccess {
     }
 }
 
+extension LedgerAccess {
+    /// `init --roles`: what `initialise` does, then the owner and writer roles of a PostgreSQL
+    /// ledger (`PostgresStore.setUpRoles`, LeastPrivilege.swift). A SQLite ledger has no roles: the
+    /// request is a usage error, checked before anything is opened or created.
+    public static func initialise(_ context: AppContext, rolePrefix: String?) throws(AppFailure)
+        -> (migration: MigrationReport, roles: LedgerRoles)
+    {
+        guard isPostgresLocator(context.configuration.database.trimmingCharacters(in: .whitespaces)) else {
+            throw AppFailure(
+                .usage,
+                "--roles: roles are a PostgreSQL feature, and this ledger is a SQLite file "
+                    + "(\(context.configuration.database)); on SQLite the file's permissions are the equivalent: let the "
+                    + "nightly job's user write the file and its directory, and others at most read them")
+        }
+        do {
+            let store = try openLedgerStore(
+                locator: context.configuration.database, mode: .createOrMigrate, busyTimeoutSeconds: context.busyTimeoutSeconds)
+            let migration = try store.migrate()
+            guard let postgres = store as? PostgresStore else {
+                throw AppFailure(.internalError, "internal error: a PostgreSQL locator opened another store")
+            }
+            return (migration, try postgres.setUpRoles(prefix: rolePrefix))
+        } catch {
+            throw AppFailure.from(error)
+        }
+    }
+}
+
 extension AppFailure {
     /// Any error a use case lets through, as a failure with its exit status: the application's own
     /// as they are, the store's by what went wrong, anything else as an internal error.

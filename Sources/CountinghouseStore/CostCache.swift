@@ -103,10 +103,6 @@ enum CostCacheSQL {
         "cost_cache_outflows", "cost_cache_deltas", "cost_cache_postings", "cost_cache_checkpoints",
         "cost_cache_checkpoint_entries", "cost_cache_links",
     ]
-
-    static func skuList(_ skus: some Sequence<String>) -> String {
-        skus.map(LedgerDDL.literal).joined(separator: ", ")
-    }
 }
 
 extension SQLLedgerStore {
@@ -200,8 +196,9 @@ extension SQLLedgerStore {
             }
             let wholeSKUs = chunk.filter { openings[$0] == nil }
             if !fromNothing && !wholeSKUs.isEmpty {
-                let list = CostCacheSQL.skuList(wholeSKUs)
-                for table in CostCacheSQL.tables { try run("DELETE FROM \(table) WHERE sku IN (\(list))") }
+                var values = SQLValues()
+                let list = values.list(wholeSKUs)
+                for table in CostCacheSQL.tables { try run("DELETE FROM \(table) WHERE sku IN (\(list))", values.values) }
             }
             let wholeEvents = try stockEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
             let standardCosts = try standardCosts(skus: Set(chunk), throughFileID: lastFile)
@@ -260,11 +257,13 @@ extension SQLLedgerStore {
             CostReplayPlanning.plan(earliestNewRow: earliestInChunk, catalogueChanged: changedInChunk, checkpoints: boundaries))
         guard !candidates.isEmpty else { return ([:], []) }
         let checkpoints = try checkpoints(candidates)
+        var values = SQLValues()
         var replayEvents = try costEvents(
             conditions: [
                 "l.file_id <= \(lastFile)",
-                CostCheckpointSQL.perSKU(candidates.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku"),
-            ])
+                CostCheckpointSQL.perSKU(
+                    candidates.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku", &values),
+            ], values)
         let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
         let links = try priorLinks(candidates)
         // A new sale or shipment line named by an earlier return or receipt: whole.
@@ -308,11 +307,12 @@ extension SQLLedgerStore {
         return try CostRuns.run(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries)
     }
 
-    /// The stock events of ledger rows matching SQL conditions on the ledger alias `l`.
-    func costEvents(conditions: [String]) throws -> [CostEvent] {
+    /// The stock events of ledger rows matching SQL conditions on the ledger alias `l` (with the
+    /// values they bind).
+    func costEvents(conditions: [String], _ values: SQLValues = SQLValues()) throws -> [CostEvent] {
         var events: [CostEvent] = []
         for kind in stockKinds {
-            for stored in try storedRows(of: kind, where: conditions) {
+            for stored in try storedRows(of: kind, where: conditions, values) {
                 let sourced = SourcedRow(row: stored.row, fileName: stored.fileName, recordedAt: stored.recordedAt)
                 if let event = CostEvents.event(of: sourced) { events.append(event) }
             }
@@ -328,23 +328,26 @@ extension SQLLedgerStore {
 
     /// The stock events of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
     func stockEvents(skus: Set<String>?, throughFileID: Int64) throws -> [CostEvent] {
-        try Self.skuConditions(skus, throughFileID: throughFileID).flatMap { try costEvents(conditions: $0) }
+        try Self.skuConditions(skus, throughFileID: throughFileID).flatMap { try costEvents(conditions: $0.conditions, $0.values) }
     }
 
     /// The standard costs of the given SKUs (all SKUs when nil) as known through a file.
     func standardCosts(skus: Set<String>?, throughFileID: Int64) throws -> [String: Int64?] {
         let items = try Self.skuConditions(skus, throughFileID: throughFileID).flatMap {
-            try storedRows(of: .items, where: $0).map(\.row)
+            try storedRows(of: .items, where: $0.conditions, $0.values).map(\.row)
         }
         return CostRuns.standardCosts(items: items)
     }
 
     /// Conditions on the ledger alias `l` selecting the given SKUs (all when nil) in files up to
-    /// `throughFileID`, a few hundred SKUs per list; none for an empty set.
-    static func skuConditions(_ skus: Set<String>?, throughFileID: Int64) -> [[String]] {
+    /// `throughFileID`, a few hundred SKUs per list (bound values); none for an empty set.
+    static func skuConditions(_ skus: Set<String>?, throughFileID: Int64) -> [(conditions: [String], values: SQLValues)] {
         let files = "l.file_id <= \(throughFileID)"
-        guard let skus else { return [[files]] }
-        return skus.sorted().chunked(into: 500).map { [files, "l.sku IN (\(CostCacheSQL.skuList($0)))"] }
+        guard let skus else { return [([files], SQLValues())] }
+        return skus.sorted().chunked(into: 500).map { chunk in
+            var values = SQLValues()
+            return ([files, "l.sku IN (\(values.list(chunk)))"], values)
+        }
     }
 
     /// The last file the cost cache includes, or nil when there is no cache.

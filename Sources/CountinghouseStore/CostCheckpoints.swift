@@ -56,11 +56,12 @@ enum CostCheckpointSQL {
     static let receiptHereRole = "RECEIPT_HERE"
     static let latestReceiptRole = "RECEIPT_LATEST"
 
-    /// `(sku = 'A' AND column op n) OR …`: one range per SKU (codes escaped as literals).
+    /// `(sku = $1 AND column op $2) OR …`: one range per SKU, its code and bound bound in `values`.
     static func perSKU(
-        _ bounds: [(sku: String, value: Int64)], column: String, _ comparison: String, skuColumn: String = "sku"
+        _ bounds: [(sku: String, value: Int64)], column: String, _ comparison: String, skuColumn: String = "sku",
+        _ values: inout SQLValues
     ) -> String {
-        "(" + bounds.map { "(\(skuColumn) = \(LedgerDDL.literal($0.sku)) AND \(column) \(comparison) \($0.value))" }
+        "(" + bounds.map { "(\(skuColumn) = \(values.bind($0.sku)) AND \(column) \(comparison) \(values.bind(.integer($0.value))))" }
             .joined(separator: " OR ") + ")"
     }
 
@@ -120,9 +121,10 @@ extension SQLLedgerStore {
     func checkpointBoundaries(skus: [String]) throws -> [String: [CheckpointBoundary]] {
         guard !skus.isEmpty else { return [:] }
         var result: [String: [CheckpointBoundary]] = [:]
+        var values = SQLValues()
         for row in try queryRows(
-            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints WHERE sku IN (\(CostCacheSQL.skuList(skus))) "
-                + "ORDER BY sku, boundary", [], integerColumns: [false, true, true])
+            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints WHERE sku IN (\(values.list(skus))) "
+                + "ORDER BY sku, boundary", values.values, integerColumns: [false, true, true])
         {
             result[row[0].description, default: []].append(
                 CheckpointBoundary(boundary: row[1].integerValue ?? 0, offset: row[2].integerValue ?? 0))
@@ -140,10 +142,11 @@ extension SQLLedgerStore {
                 layers: [], receipts: [])
         }
         guard !chosen.isEmpty else { return result }
+        var values = SQLValues()
         let rows = try queryRows(
             "SELECT \(CostCheckpointSQL.entryColumns.joined(separator: ", ")) FROM cost_cache_checkpoint_entries WHERE "
-                + CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.boundary) }, column: "boundary", "=")
-                + " ORDER BY sku, ordinal", [], integerColumns: CostCheckpointSQL.entryIntegerColumns)
+                + CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.boundary) }, column: "boundary", "=", &values)
+                + " ORDER BY sku, ordinal", values.values, integerColumns: CostCheckpointSQL.entryIntegerColumns)
         for row in rows {
             let key = CheckpointKey(sku: row[0].description, boundary: row[1].integerValue ?? 0)
             let location = row[4].description
@@ -170,10 +173,11 @@ extension SQLLedgerStore {
     func priorLinks(_ chosen: [(sku: String, boundary: Int64, offset: Int64)]) throws -> [String: [ReferenceLink]] {
         guard !chosen.isEmpty else { return [:] }
         var result: [String: [ReferenceLink]] = [:]
+        var values = SQLValues()
         for row in try queryRows(
             "SELECT \(CostCheckpointSQL.linkColumns.joined(separator: ", ")) FROM cost_cache_links WHERE "
-                + CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.offset) }, column: "sequence", "<")
-                + " ORDER BY sku, sequence", [], integerColumns: CostCheckpointSQL.linkIntegerColumns)
+                + CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.offset) }, column: "sequence", "<", &values)
+                + " ORDER BY sku, sequence", values.values, integerColumns: CostCheckpointSQL.linkIntegerColumns)
         {
             if let link = CostCheckpointSQL.link(row) { result[link.sku, default: []].append(link) }
         }
@@ -181,32 +185,50 @@ extension SQLLedgerStore {
     }
 
     /// The cached sale and shipment lines before each SKU's checkpoint whose documents are named.
+    /// A statement binds at most `parametersPerStatement` values (SQLite allows 32766, PostgreSQL
+    /// 65535): a SKU naming more documents than that is asked about in pieces.
     func priorLines(_ named: [(sku: String, offset: Int64, documents: [String])]) throws -> [String: [CogsLine]] {
         var result: [String: [CogsLine]] = [:]
-        let terms = named.filter { !$0.documents.isEmpty }.map { entry in
-            "(sku = \(LedgerDDL.literal(entry.sku)) AND sequence < \(entry.offset) AND document_id IN ("
-                + entry.documents.map(LedgerDDL.literal).joined(separator: ", ") + "))"
+        let pieces = named.flatMap { entry in
+            entry.documents.chunked(into: Self.parametersPerStatement / 2).map { (entry.sku, entry.offset, $0) }
         }
-        guard !terms.isEmpty else { return [:] }
-        for row in try queryRows(
-            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows WHERE kind IN ('SALE', 'TRANSFER_SHIP') AND ("
-                + terms.joined(separator: " OR ") + ")", [], integerColumns: CostCacheSQL.outflowIntegerColumns)
-        {
-            if let line = Self.cogsLine(row) { result[line.sku, default: []].append(line) }
+        var start = 0
+        while start < pieces.count {
+            var values = SQLValues()
+            var terms: [String] = []
+            var end = start
+            while end < pieces.count && (terms.isEmpty || values.values.count + pieces[end].2.count + 2 <= Self.parametersPerStatement) {
+                let (sku, offset, documents) = pieces[end]
+                terms.append(
+                    "(sku = \(values.bind(sku)) AND sequence < \(values.bind(.integer(offset))) AND document_id IN (\(values.list(documents))))")
+                end += 1
+            }
+            start = end
+            for row in try queryRows(
+                "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows WHERE kind IN ('SALE', 'TRANSFER_SHIP') AND ("
+                    + terms.joined(separator: " OR ") + ")", values.values, integerColumns: CostCacheSQL.outflowIntegerColumns)
+            {
+                if let line = Self.cogsLine(row) { result[line.sku, default: []].append(line) }
+            }
         }
         return result
     }
 
+    /// The most values one statement binds when a list of them can grow with the ledger.
+    static let parametersPerStatement = 10_000
+
     /// Removes a SKU's cached rows from its checkpoint on (and the checkpoints after it).
     func deleteCachedRows(after chosen: [(sku: String, boundary: Int64, offset: Int64)]) throws {
         guard !chosen.isEmpty else { return }
-        let bySequence = CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.offset) }, column: "sequence", ">=")
+        var sequenceValues = SQLValues()
+        let bySequence = CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.offset) }, column: "sequence", ">=", &sequenceValues)
         for table in ["cost_cache_outflows", "cost_cache_deltas", "cost_cache_postings", "cost_cache_links"] {
-            try run("DELETE FROM \(table) WHERE \(bySequence)", [])
+            try run("DELETE FROM \(table) WHERE \(bySequence)", sequenceValues.values)
         }
-        let byBoundary = CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.boundary) }, column: "boundary", ">")
-        try run("DELETE FROM cost_cache_checkpoint_entries WHERE \(byBoundary)", [])
-        try run("DELETE FROM cost_cache_checkpoints WHERE \(byBoundary)", [])
+        var boundaryValues = SQLValues()
+        let byBoundary = CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.boundary) }, column: "boundary", ">", &boundaryValues)
+        try run("DELETE FROM cost_cache_checkpoint_entries WHERE \(byBoundary)", boundaryValues.values)
+        try run("DELETE FROM cost_cache_checkpoints WHERE \(byBoundary)", boundaryValues.values)
     }
 
     func insertCheckpointsAndLinks(_ checkpoints: [CostCheckpoint], _ links: [ReferenceLink]) throws {

@@ -143,6 +143,11 @@ extension SQLLedgerStore {
             let walk = try walkChain(table)
             let heads = walk.heads(after: ofKind.compactMap { $0[0].integerValue })
             var tableBreaks: [AnchorBreak] = []
+            // Seqs run 1, 2, 3 … in a table, file after file: the first seq of each file's rows
+            // follows from the counts recorded before it (in 128 bits: a tampered anchor may hold
+            // any 64-bit count).
+            var firstSequence: Int128 = 1
+            let lastSequence = Int128(walk.lastRow?.sequence ?? 0)
             for file in ofKind {
                 let id = file[0].integerValue ?? 0
                 let named = "file \(file[1].description) (id \(id))"
@@ -155,6 +160,8 @@ extension SQLLedgerStore {
                 }
                 let held = walk.rowsByFile[id] ?? 0
                 let head = heads[id] ?? HashChain.hex(HashChain.genesis)
+                let sequences = (first: firstSequence, last: firstSequence + Int128(anchor.rows) - 1)
+                firstSequence += Int128(max(0, anchor.rows))
                 if anchor.table != table {
                     tableBreaks.append(AnchorBreak(
                         table: table, fileID: id,
@@ -166,11 +173,21 @@ extension SQLLedgerStore {
                     let what = difference < 0
                         ? (difference == -1 ? "a row was deleted" : "rows were deleted")
                         : (difference == 1 ? "a row was added" : "rows were added")
+                    // The rows it still holds are its first ones, and the rest would have come after
+                    // the table's last row: they were deleted from its end (a gap in the middle is
+                    // the chain's finding). Name their seqs.
+                    let goneFirst = max(sequences.first, lastSequence + 1)
+                    var gone = ""
+                    if difference < 0, goneFirst <= sequences.last, goneFirst - sequences.first == Int128(held) {
+                        gone = goneFirst == sequences.last
+                            ? ", from the table's end: ledger sequence \(goneFirst)"
+                            : ", from the table's end: ledger sequences \(goneFirst)–\(sequences.last)"
+                    }
                     tableBreaks.append(AnchorBreak(
                         table: table, fileID: id,
                         description: "\(table): \(named) recorded \(anchor.rows) row\(anchor.rows == 1 ? "" : "s") and "
                             + "chain head \(FileAnchorSQL.short(anchor.head)); the ledger holds \(held) "
-                            + "row\(held == 1 ? "" : "s") of it (\(what) behind the program's back)"))
+                            + "row\(held == 1 ? "" : "s") of it (\(what) behind the program's back\(gone))"))
                 } else if head != anchor.head {
                     tableBreaks.append(AnchorBreak(
                         table: table, fileID: id,

@@ -109,10 +109,14 @@ func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
     }
 }
 
-/// Verifies one table's chain from its rows in ledger order; used by both stores.
+/// Verifies one table's chain from its rows in ledger order, and that no seq is missing between
+/// them (a row deleted from the middle); used by both stores. (A row deleted from a table's end
+/// leaves no gap: the anchors find it, FileAnchors.swift.)
 struct ChainVerifier {
     let table: String
     private var previous = HashChain.genesis
+    /// The sequence the next row should have: a table's seqs run 1, 2, 3 … with no gap.
+    private var nextSequence: Int64 = 1
     private(set) var breaks: [ChainBreak] = []
 
     init(table: String) { self.table = table }
@@ -126,12 +130,16 @@ struct ChainVerifier {
             previous: previous, canonicalContent: row.canonicalContent, recordedAt: recordedAt,
             fileSHA256: fileSHA256, sourceRow: Int64(row.sourceRow))
         let expectedHex = HashChain.hex(expected)
-        if expectedHex != storedHash {
+        // Rows deleted before this one: one finding naming them, not also this row's hash (it chained
+        // from the deleted row's).
+        let missing = sequence > nextSequence ? nextSequence...(sequence - 1) : nil
+        if missing != nil || expectedHex != storedHash {
             breaks.append(
                 ChainBreak(
                     table: table, sequence: sequence, fileName: fileName, sourceRow: row.sourceRow,
-                    naturalKey: LedgerMessages.keyText(row), expected: expectedHex, found: storedHash))
+                    naturalKey: LedgerMessages.keyText(row), expected: expectedHex, found: storedHash, missingBefore: missing))
         }
+        nextSequence = max(nextSequence, sequence &+ 1)
         previous = HashChain.bytes(hex: storedHash) ?? expected
     }
 }

@@ -1,8 +1,11 @@
-// The SQL both stores generate from `KindSchema`: ledger columns, indexes, the stored-row select and
-// literals, identical in SQLite and PostgreSQL.
+// The SQL both stores generate from `KindSchema`: ledger columns, indexes, the stored-row select, and
+// the bound values of conditions (`SQLValues`), identical in SQLite and PostgreSQL.
 //
 // Place in the pipeline: migrations create the ledger tables from these pieces; reads select
-// through them. Invariant: only SQL both databases understand (no dialect-specific syntax here).
+// through them. Invariants: only SQL both databases understand (no dialect-specific syntax here);
+// SQL text is built from identifiers and keywords the program names and from integers it holds as
+// `Int64`, never from input text: a value from a file (a SKU, a document id, a name) reaches the
+// database only as a bound parameter (`SQLValues`) or through COPY / a prepared insert.
 // Errors a user can see: none.
 import CountinghouseCore
 
@@ -24,16 +27,12 @@ enum LedgerDDL {
         "l.seq, \(columnList(schema, prefix: "l.")), l.recorded_at, l.file_id, f.name, l.source_row"
     }
 
-    /// The stored rows of a kind matching conditions on `l`, in ledger order.
+    /// The stored rows of a kind matching conditions on `l` (their values bound, `SQLValues`), in
+    /// ledger order.
     static func selectStored(_ schema: KindSchema, where conditions: [String], limit: Int? = nil) -> String {
         "SELECT \(storedColumns(schema)) FROM \(schema.tableName) l JOIN files f ON f.id = l.file_id"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY l.seq"
             + (limit.map { " LIMIT \($0)" } ?? "")
-    }
-
-    /// A SQL string literal (single quotes doubled), the same in both stores.
-    static func literal(_ text: String) -> String {
-        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
     /// The schema columns, then the bookkeeping columns, as `rows()` selects them.
@@ -77,5 +76,24 @@ enum LedgerDDL {
             statements.append("CREATE INDEX \(table)_line ON \(table) (transfer_id, line_no)")
         }
         return statements
+    }
+}
+
+/// The values a statement binds to its placeholders (`$1`, `$2`, … in both stores), numbered as
+/// they are added: a condition on input text names it by its placeholder, never by its text.
+struct SQLValues {
+    private(set) var values: [FieldValue] = []
+
+    /// The placeholder of a new value.
+    mutating func bind(_ value: FieldValue) -> String {
+        values.append(value)
+        return "$\(values.count)"
+    }
+
+    mutating func bind(_ text: String) -> String { bind(.text(text)) }
+
+    /// `$n, $n+1, …`: one placeholder per text, for `IN (…)`.
+    mutating func list(_ texts: some Sequence<String>) -> String {
+        texts.map { bind($0) }.joined(separator: ", ")
     }
 }

@@ -70,11 +70,13 @@ protocol LedgerDatabase: AnyObject {
     func execute(_ sql: String) throws
     /// Inserts many rows into a table in one go (prepared statement on SQLite, COPY on PostgreSQL).
     func bulkInsert(table: String, columns: [String], rows: [[FieldValue]]) throws
-    /// Ledger rows of a kind matching SQL conditions on the ledger alias `l`, in ledger order.
-    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow]
+    /// Ledger rows of a kind matching SQL conditions on the ledger alias `l` (their placeholders
+    /// bound to `parameters`), in ledger order.
+    func storedRows(of kind: LedgerKind, where conditions: [String], _ parameters: [FieldValue]) throws -> [StoredRow]
     /// The same rows handed to `body` one at a time as they are read, in ledger order: memory
     /// follows one row (SQLite's cursor) or one page of `pageSize` rows (PostgreSQL, whose client
-    /// library holds a whole result: pages by `seq` ranges), not the table.
+    /// library holds a whole result: pages by `seq` ranges), not the table. (Its conditions are
+    /// on knowledge times only: nothing to bind.)
     func forEachStoredRow(of kind: LedgerKind, where conditions: [String], pageSize: Int, _ body: (StoredRow) throws -> Void) throws
     /// Whether a table of this name exists where the store's unqualified names resolve.
     func tableExists(_ table: String) throws -> Bool
@@ -122,8 +124,8 @@ protocol LedgerDatabase: AnyObject {
 }
 
 extension String {
-    /// `$1` → `?1` for SQLite, outside quoted text: a SKU or document id the cost cache writes into
-    /// the SQL as a literal ('PROMO$1') and quoted identifiers stay as they are, as do comments
+    /// `$1` → `?1` for SQLite, outside quoted text: a string literal ('PROMO$1') and quoted
+    /// identifiers stay as they are, as do comments
     /// (`--` to the end of the line, `/* … */`), which may hold an apostrophe.
     func replacingDollarPlaceholders() -> String {
         let scalars = Array(unicodeScalars)

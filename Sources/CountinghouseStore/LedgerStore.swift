@@ -119,9 +119,15 @@ public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
     public var naturalKey: String
     public var expected: String
     public var found: String
+    /// The ledger sequences missing just before this row (seqs run 1, 2, 3 … in every table, so a
+    /// gap is a row deleted from the middle); empty when the row itself was altered. The row after
+    /// a gap chained from the deleted row, so its own hash is not what the chain gives either: the
+    /// gap is the one finding.
+    public var missingBefore: ClosedRange<Int64>?
 
     public init(
-        table: String, sequence: Int64, fileName: String, sourceRow: Int, naturalKey: String, expected: String, found: String
+        table: String, sequence: Int64, fileName: String, sourceRow: Int, naturalKey: String, expected: String, found: String,
+        missingBefore: ClosedRange<Int64>? = nil
     ) {
         self.table = table
         self.sequence = sequence
@@ -130,10 +136,17 @@ public struct ChainBreak: Sendable, Hashable, CustomStringConvertible {
         self.naturalKey = naturalKey
         self.expected = expected
         self.found = found
+        self.missingBefore = missingBefore
     }
 
     public var description: String {
-        "\(table): the row of \(fileName) row \(sourceRow) \(naturalKey) (ledger sequence \(sequence)) was altered behind the "
+        let row = "the row of \(fileName) row \(sourceRow) \(naturalKey) (ledger sequence \(sequence))"
+        if let missing = missingBefore {
+            let gone = missing.count == 1
+                ? "ledger sequence \(missing.lowerBound) is gone" : "ledger sequences \(missing.lowerBound)–\(missing.upperBound) are gone"
+            return "\(table): \(gone), just before \(row): deleted behind the program's back"
+        }
+        return "\(table): \(row) was altered behind the "
             + "program's back: its stored hash \(found.prefix(12))… is not the chain's \(expected.prefix(12))…"
     }
 }

@@ -9,7 +9,8 @@
 // reached, or a connection lost mid-run (PQstatus CONNECTION_BAD after a failed call, or an
 // SQLSTATE of class 08 or 57P0x), is `StoreError.unreachable`; a database that does not exist is
 // `StoreError.ledgerMissing(.noDatabase)`; SQLSTATE 55P03 (a lock not obtained within
-// lock_timeout, or NOWAIT) is `StoreError.busy`; 25006 (a read-only transaction or server) is
+// lock_timeout, or NOWAIT) is `StoreError.busy`; 25006 (a read-only transaction or server) and
+// 42501 (a right the role lacks: the writer role of `init --roles` doing the owner's work) are
 // `StoreError.readOnly`; any other is `StoreError.sql` (the statement and the server's message).
 // Passwords never appear in a message (`redactPassword`).
 import CLibPQ
@@ -73,6 +74,13 @@ final class PGConnection {
                 ledger: locator,
                 detail: "the server refused to write (\(shown)); it is a standby, or the database or user has "
                     + "default_transaction_read_only on")
+        case "42501":
+            // insufficient_privilege: the writer role of `init --roles` asked to do the owner's work.
+            return .readOnly(
+                ledger: locator,
+                detail: "the server refused for want of rights (\(shown)); the writer role of `countinghouse init --roles` "
+                    + "may only read, append to what was recorded and rewrite the cost cache: upgrading the schema, "
+                    + "restoring triggers and setting up roles are the owner's (run `countinghouse init` as the owner role)")
         default:
             return .sql(statement: sql, message: shown)
         }

@@ -1,11 +1,11 @@
 // The PostgreSQL driver's append engine: a file's rows by COPY, without a round trip per row.
 //
 // Place in the pipeline: `SQLLedgerStore.append` calls `appendRows` inside the transaction that
-// holds the ledger lock (`LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE`: ingests serialise, readers
-// are not blocked), after deciding the file id, the next seq and the chain head; it inserts the
+// holds the ledger lock (a transaction advisory lock: ingests serialise, readers are not blocked), after deciding the file id, the next seq and the chain head; it inserts the
 // file's record after. How:
 //  1. A ledger table with no row yet takes a shorter way (`appendToEmptyTable`): COPY straight
-//     into it, its secondary indexes dropped and rebuilt in the same transaction.
+//     into it, its secondary indexes dropped and rebuilt in the same transaction when the role owns
+//     the table (the writer role of `init --roles` may not drop an index: it COPYs with them).
 //  2. The producer's rows stream by COPY (text format) into a temp staging table holding each row's
 //     values, natural key, source row, a provisional seq and a provisional chained hash, computed in
 //     Swift as if every row were new (the common case of a first ingest).
@@ -213,11 +213,13 @@ extension PostgresDatabase {
         let schema = file.kind.schema
         let table = schema.tableName
         let recordedAt = file.recordedAt.nanosecondsSinceEpoch
-        // Indexes that no constraint owns (the primary key stays: its seqs arrive in order).
-        let indexes = try connection.execute(
+        // Indexes that no constraint owns (the primary key stays: its seqs arrive in order), when
+        // this role has the table owner's rights (none for the writer role: it loads with them).
+        let indexes = try connection.query(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                + "WHERE x.indrelid = '\(table)'::regclass AND NOT EXISTS "
-                + "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname")
+                + "JOIN pg_class t ON t.oid = x.indrelid WHERE x.indrelid = to_regclass($1) "
+                + "AND pg_has_role(t.relowner, 'USAGE') AND NOT EXISTS "
+                + "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", [table])
         var definitions: [String] = []
         for index in 0..<indexes.rowCount {
             definitions.append(indexes.text(index, 1))

@@ -3,11 +3,13 @@
 //
 // Place in the pipeline: `openLedgerStore` returns it for `postgres://…` locators and libpq
 // conninfos; it passes the same test suite as `SQLiteStore` and creates the same tables.
-// Invariants: writers serialise on explicit table locks taken at the start of their transaction
-// (an ingest or a close on `files`, a migration on `schema_migrations`, a cost refresh on
-// `cost_cache_state`, a run's record on `runs`), so readers are never blocked (MVCC) and an
-// ingest, a cost refresh and a run's record do not wait for each other; the run lock is a session
-// advisory lock on a connection of its own (RunLock.swift). Only portable SQL: plain tables and
+// Invariants: writers serialise on locks taken at the start of their transaction (an ingest or a
+// close on the ledger's transaction advisory lock, a run's record on its own, a migration on
+// `schema_migrations`, a cost refresh on `cost_cache_state`; see `lockSteps`), so readers are never
+// blocked (MVCC) and an ingest, a cost refresh and a run's record do not wait for each other; the
+// run lock is a session advisory lock on a connection of its own (RunLock.swift). The store works
+// as the writer role of `init --roles` (LeastPrivilege.swift): nothing but a migration or `init`
+// needs more than SELECT and INSERT on what was recorded. Only portable SQL: plain tables and
 // indexes, a PL/pgSQL trigger function, temp tables, COPY. Statements run only through
 // `PGConnection` (the one file that touches `PGconn*`).
 // Errors a user can see: `StoreError` (server unreachable, SQL failures, recorded_at going
@@ -98,9 +100,9 @@ final class PostgresDatabase: LedgerDatabase {
         }
     }
 
-    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
+    func storedRows(of kind: LedgerKind, where conditions: [String], _ parameters: [FieldValue]) throws -> [StoredRow] {
         let schema = kind.schema
-        let result = try connection.execute(LedgerDDL.selectStored(schema, where: conditions))
+        let result = try connection.query(LedgerDDL.selectStored(schema, where: conditions), Self.text(parameters))
         var names = FileNames()
         return try (0..<result.rowCount).map { names.shared(try Self.readStored(result, $0, schema, from: 1)) }
     }
@@ -150,39 +152,95 @@ final class PostgresDatabase: LedgerDatabase {
 
     // MARK: Transactions
 
-    /// The table each kind of writer locks, and how. SHARE ROW EXCLUSIVE on `files` conflicts with
-    /// itself (one ingest or close at a time) but not with readers' ACCESS SHARE; EXCLUSIVE on
-    /// `schema_migrations` and `cost_cache_state` lets readers of those tables read their snapshot.
-    private static func lockStatements(_ lock: WriteLock) -> [String] {
+    /// What each kind of writer locks. An ingest or a close, and a run's record, serialise on a
+    /// transaction-level advisory lock of their own (`ledgerLockKey`), which any role may take: the
+    /// writer role of `init --roles` may only SELECT and INSERT on `files` and `runs`, and PostgreSQL
+    /// lets a role that may only insert take no table lock stronger than ROW EXCLUSIVE, which does not
+    /// exclude another writer. A migration locks `schema_migrations` (the owner runs it), and one that
+    /// fills rows from the files also takes the ledger's lock and `files` itself; a cost refresh locks
+    /// `cost_cache_state` (the writer may rewrite the cache). EXCLUSIVE lets readers of those tables
+    /// read their snapshot; an advisory lock blocks no reader.
+    private enum LockStep {
+        case table(String)
+        case advisory(purpose: String)
+    }
+
+    private static func lockSteps(_ lock: WriteLock) -> [LockStep] {
         switch lock {
-        case .ledger: return ["LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"]
-        case .schema: return ["LOCK TABLE schema_migrations IN EXCLUSIVE MODE"]
+        // Then ROW EXCLUSIVE, which the writer's INSERT right allows: it excludes no writer of this
+        // program (the advisory lock does) but waits for, and keeps out, an earlier program's
+        // writer, which locked the table itself in SHARE ROW EXCLUSIVE mode.
+        case .ledger: return [.advisory(purpose: "ledger"), .table("files IN ROW EXCLUSIVE MODE")]
+        case .schema: return [.table("schema_migrations IN EXCLUSIVE MODE")]
         // A migration that fills rows from the files (the anchors of version 6) also keeps out
-        // ingests of processes that opened the ledger before it.
-        case .schemaAndLedger: return ["LOCK TABLE schema_migrations IN EXCLUSIVE MODE", "LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"]
-        case .costCache: return ["LOCK TABLE cost_cache_state IN EXCLUSIVE MODE"]
-        case .runs: return ["LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE"]
+        // ingests, those of processes that opened the ledger before it and those of an earlier
+        // program (which locked `files`).
+        case .schemaAndLedger:
+            return [
+                .table("schema_migrations IN EXCLUSIVE MODE"), .advisory(purpose: "ledger"),
+                .table("files IN SHARE ROW EXCLUSIVE MODE"),
+            ]
+        case .costCache: return [.table("cost_cache_state IN EXCLUSIVE MODE")]
+        case .runs: return [.advisory(purpose: "runs"), .table("runs IN ROW EXCLUSIVE MODE")]
         }
     }
 
-    /// BEGIN, then the writer's table lock: waited for up to the busy timeout (`lock_timeout`, only
-    /// for this statement: later statements of the transaction wait as the server is configured),
-    /// or not at all (NOWAIT); SQLSTATE 55P03 then, which the connection reports as
-    /// `StoreError.busy`.
+    /// The advisory lock key of a writer's lock on the ledger whose tables are in `schema`: the first
+    /// eight bytes, big-endian, of the SHA-256 of "countinghouse ", the purpose, a NUL and the
+    /// schema's name (advisory locks are per database; each ledger of a database has its schema).
+    static func ledgerLockKey(purpose: String, schema: String) -> Int64 {
+        PostgresRunLock.key(name: "countinghouse \(purpose)", schema: schema)
+    }
+
+    /// The schema that holds the ledger's tables, as the store's unqualified names resolve (read
+    /// once, when a writer first needs it).
+    private var ledgerSchema: String?
+
+    private func schemaHoldingLedger() throws -> String {
+        if let ledgerSchema { return ledgerSchema }
+        let found = try queryRows(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE c.oid = coalesce(to_regclass('files'), to_regclass('schema_migrations'))", [],
+            integerColumns: [false]
+        ).first?[0].description
+        guard let found else { throw StoreError.ledgerMissing(ledger: ledgerName, reason: .noSchema) }
+        ledgerSchema = found
+        return found
+    }
+
+    /// BEGIN, then the writer's locks: waited for up to the busy timeout (`lock_timeout`, only for
+    /// these statements: later statements of the transaction wait as the server is configured), or
+    /// not at all (NOWAIT, `pg_try_advisory_xact_lock`); `StoreError.busy` when one is not obtained
+    /// (SQLSTATE 55P03, which the connection reports as such, or a try that returned false).
     func beginWrite(_ lock: WriteLock, wait: LockWait) throws {
         try connection.execute("BEGIN")
         let configured = connection.busyTimeoutMilliseconds
         do {
-            if wait == .noWait || configured == 0 {
-                // (lock_timeout = 0 would mean waiting for ever.)
-                connection.busyTimeoutMilliseconds = 0
-                defer { connection.busyTimeoutMilliseconds = configured }
-                try connection.execute(Self.lockStatements(lock).map { $0 + " NOWAIT" }.joined(separator: "; "))
-            } else {
-                try connection.execute(
-                    "SET LOCAL lock_timeout = '\(configured)ms'; \(Self.lockStatements(lock).joined(separator: "; ")); "
-                        + "SET LOCAL lock_timeout TO DEFAULT")
+            let noWait = wait == .noWait || configured == 0
+            // (lock_timeout = 0 would mean waiting for ever.)
+            if !noWait { try connection.execute("SET LOCAL lock_timeout = '\(configured)ms'") }
+            for step in Self.lockSteps(lock) {
+                switch step {
+                case .table(let what):
+                    if noWait {
+                        connection.busyTimeoutMilliseconds = 0
+                        defer { connection.busyTimeoutMilliseconds = configured }
+                        try connection.execute("LOCK TABLE \(what) NOWAIT")
+                    } else {
+                        try connection.execute("LOCK TABLE \(what)")
+                    }
+                case .advisory(let purpose):
+                    let key = String(Self.ledgerLockKey(purpose: purpose, schema: try schemaHoldingLedger()))
+                    if noWait {
+                        let taken = try connection.query(
+                            "SELECT CASE WHEN pg_try_advisory_xact_lock($1::bigint) THEN 1 ELSE 0 END", [key])
+                        if try taken.int64(0, 0) != 1 { throw StoreError.busy(ledger: ledgerName, waitedSeconds: 0) }
+                    } else {
+                        try connection.query("SELECT pg_advisory_xact_lock($1::bigint)", [key])
+                    }
+                }
             }
+            if !noWait { try connection.execute("SET LOCAL lock_timeout TO DEFAULT") }
         } catch {
             rollback()
             throw error

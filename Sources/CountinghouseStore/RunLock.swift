@@ -160,8 +160,12 @@ final class PostgresRunLock: RunLockHolder {
     /// The advisory lock key of the ledger whose tables are in `schema`: the first eight bytes,
     /// big-endian, of the SHA-256 of "countinghouse run", a NUL and the schema's name. It must never
     /// change: the runs of two versions of the program exclude each other through it.
-    static func key(schema: String) -> Int64 {
-        let digest = SHA256.hash(data: Array("countinghouse run\u{0}\(schema)".utf8))
+    static func key(schema: String) -> Int64 { key(name: "countinghouse run", schema: schema) }
+
+    /// The first eight bytes, big-endian, of the SHA-256 of the name, a NUL and the schema's name
+    /// (also the keys of the writers' transaction locks, PostgresStore.swift).
+    static func key(name: String, schema: String) -> Int64 {
+        let digest = SHA256.hash(data: Array("\(name)\u{0}\(schema)".utf8))
         return Int64(bitPattern: digest.prefix(8).reduce(UInt64(0)) { ($0 << 8) | UInt64($1) })
     }
 

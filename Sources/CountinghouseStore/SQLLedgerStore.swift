@@ -213,10 +213,10 @@ public class SQLLedgerStore: LedgerStore {
         try database.forEachStoredRow(of: kind, where: LedgerDDL.knowledgeConditions(kind.schema, knownAt, nil), pageSize: pageSize, body)
     }
 
-    /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from numbers and
-    /// escaped literals only), in ledger order.
-    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
-        try database.storedRows(of: kind, where: conditions)
+    /// Rows of a kind matching SQL conditions on the ledger alias `l` (built from identifiers and
+    /// numbers, text only through the placeholders of `values`), in ledger order.
+    func storedRows(of kind: LedgerKind, where conditions: [String], _ values: SQLValues = SQLValues()) throws -> [StoredRow] {
+        try database.storedRows(of: kind, where: conditions, values.values)
     }
 
     // MARK: Appending

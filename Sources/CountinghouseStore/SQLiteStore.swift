@@ -119,9 +119,9 @@ final class SQLiteDatabase: LedgerDatabase {
         }
     }
 
-    func storedRows(of kind: LedgerKind, where conditions: [String]) throws -> [StoredRow] {
+    func storedRows(of kind: LedgerKind, where conditions: [String], _ parameters: [FieldValue]) throws -> [StoredRow] {
         let schema = kind.schema
-        let query = try connection.prepare(LedgerDDL.selectStored(schema, where: conditions))
+        let query = try prepared(LedgerDDL.selectStored(schema, where: conditions), parameters)
         var result: [StoredRow] = []
         var names = FileNames()
         while try query.step() { result.append(names.shared(Self.readStored(query, schema))) }

@@ -3,7 +3,7 @@
 // readers never wait for a writer; a second writer waits the busy timeout and fails with
 // `StoreError.busy`; a no-wait cost refresh fails at once; a read-only ledger and an unreachable
 // or lost server say so. The "other process" is a second connection to the same ledger holding the
-// lock a writer holds (BEGIN IMMEDIATE on SQLite, the writer's table lock on PostgreSQL).
+// lock a writer holds (BEGIN IMMEDIATE on SQLite, the writer's own locks on PostgreSQL).
 import CountinghouseCore
 import Foundation
 import Testing
@@ -25,16 +25,9 @@ struct LedgerAccessTests {
                 // SQLite has one writer lock, whatever the writer writes.
                 try store.execute("BEGIN IMMEDIATE")
             case .postgres:
+                // The writer's own locks (table and advisory locks, PostgresStore.beginWrite).
                 store = try PostgresStore(conninfo: locator, mode: .existingOnly)
-                let table: String
-                switch lock {
-                case .ledger: table = "files IN SHARE ROW EXCLUSIVE MODE"
-                case .schema: table = "schema_migrations IN EXCLUSIVE MODE"
-                case .schemaAndLedger: table = "schema_migrations IN EXCLUSIVE MODE; LOCK TABLE files IN SHARE ROW EXCLUSIVE MODE"
-                case .costCache: table = "cost_cache_state IN EXCLUSIVE MODE"
-                case .runs: table = "runs IN SHARE ROW EXCLUSIVE MODE"
-                }
-                try store.execute("BEGIN; LOCK TABLE \(table)")
+                try store.database.beginWrite(lock, wait: .upToBusyTimeout)
             }
         }
 
@@ -206,6 +199,33 @@ struct LedgerAccessTests {
             try holder.release()
             // Nothing of the refused file stayed, and it lands once the lock is free.
             #expect(try writer.files().map(\.name) == ["a.csv"])
+            #expect(appended(try append(writer, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2)])) != nil)
+        }
+    }
+
+    /// PostgreSQL: an earlier program's ingest or close locked `files` itself (SHARE ROW EXCLUSIVE),
+    /// and a run's record `runs`; this program's writers wait for those too, though they serialise
+    /// among themselves on advisory locks.
+    @Test(.enabled(if: StoreFlavor.postgresURL != nil))
+    func writersWaitForTheTableLocksOfAnEarlierProgram() throws {
+        try withStore(.postgres) { store, locator in
+            try append(store, fileInfo("a.csv", at: 1), [posLine("A1", 1, row: 2)])
+            let writer = try openLedgerStore(locator: locator, mode: .existingOnly, busyTimeoutSeconds: 1)
+            for table in ["files", "runs"] {
+                let earlier = try PostgresStore(conninfo: locator, mode: .existingOnly)
+                try earlier.execute("BEGIN; LOCK TABLE \(table) IN SHARE ROW EXCLUSIVE MODE")
+                #expect(performing: {
+                    if table == "files" {
+                        try append(writer, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2)])
+                    } else {
+                        _ = try writer.appendRun(RunRecord(
+                            startedAt: instant(2), endedAt: instant(2), status: "done", exitStatus: 0,
+                            businessDate: try #require(CivilDate(text: "2026-09-22")), knowledgeTime: instant(2),
+                            message: "ok", details: "{}"))
+                    }
+                }, throws: Self.isBusy)
+                try earlier.execute("ROLLBACK")
+            }
             #expect(appended(try append(writer, fileInfo("b.csv", at: 2), [posLine("B1", 1, row: 2)])) != nil)
         }
     }

@@ -111,12 +111,49 @@ struct LedgerIntegrityTests {
             #expect(try store.verifyHashChains().isEmpty)
             #expect(try store.verifyAnchors().map(\.description) == [
                 "ledger_pos_lines: file b.csv (id 3) recorded 2 rows and chain head \(head.prefix(12))…; the ledger "
-                    + "holds 1 row of it (a row was deleted behind the program's back)"
+                    + "holds 1 row of it (a row was deleted behind the program's back, from the table's end: ledger sequence 5)"
             ])
             let report = try LedgerVerifier.verify(store)
             #expect(report.findings.contains {
                 $0.check == "ledger hash chains" && $0.message.hasPrefix("ledger_pos_lines: file b.csv (id 3) recorded 2 rows")
             })
+        }
+    }
+
+    /// A row's amount changed, or a row deleted from the middle of a table, by someone who could
+    /// get past the triggers: verify names the table and the row (for a deleted row, its ledger
+    /// sequence and the row after it; its file's anchor counts one row less).
+    @Test(arguments: StoreFlavor.all)
+    func aRowAlteredOrDeletedInTheMiddleIsFoundNamingTheTableAndTheRow(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            try Self.fill(store)
+            try Self.unprotect(store, flavor, "ledger_pos_lines")
+            try execute(store, "UPDATE ledger_pos_lines SET unit_price = 1 WHERE seq = 2")
+            let altered = try store.verifyHashChains().map(\.description)
+            #expect(altered.count == 1)
+            #expect(altered.first?.hasPrefix(
+                "ledger_pos_lines: the row of a.csv row 3 (order_id=A1, line_no=2) (ledger sequence 2) was altered behind the "
+                    + "program's back: its stored hash ") == true)
+            #expect(try store.verifyAnchors().isEmpty)
+        }
+        try withStore(flavor) { store, _ in
+            try Self.fill(store)
+            try Self.unprotect(store, flavor, "ledger_pos_lines")
+            try execute(store, "DELETE FROM ledger_pos_lines WHERE seq = 2")
+            #expect(try store.verifyHashChains().map(\.description) == [
+                "ledger_pos_lines: ledger sequence 2 is gone, just before the row of a.csv row 4 (order_id=A2, line_no=1) "
+                    + "(ledger sequence 3): deleted behind the program's back"
+            ])
+            let anchors = try store.verifyAnchors().map(\.description)
+            #expect(anchors.count == 1)
+            #expect(anchors.first?.hasSuffix("the ledger holds 2 rows of it (a row was deleted behind the program's back)") == true)
+            // verify lists both (and the triggers that let the change through).
+            let findings = try LedgerVerifier.verify(store).findings.filter { $0.check == "ledger hash chains" }.map(\.message)
+            #expect(findings.starts(with: [
+                "ledger_pos_lines: ledger sequence 2 is gone, just before the row of a.csv row 4 (order_id=A2, line_no=1) "
+                    + "(ledger sequence 3): deleted behind the program's back",
+                try #require(anchors.first),
+            ]))
         }
     }
 
