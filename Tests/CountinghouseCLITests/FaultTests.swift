@@ -78,23 +78,95 @@ import Glibc
         }
     }
 
-    /// The ledger, the costs, the run records (without their times) and the outbox of `cli` are
-    /// those of `reference`.
-    static func expectSameAsReference(_ cli: CLI, _ reference: CLI, _ label: String) throws {
-        func records(_ cli: CLI) throws -> [String] {
-            let listed = try cli.run(["runs", "--format", "csv"]).output.split(separator: "\n").map { line in
-                line.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 4 && $0.offset != 5 }
-                    .map(\.element).joined(separator: ",")
-            }
-            var details: [String] = []
-            for id in listed.dropFirst().compactMap({ $0.split(separator: ",").first }) {
-                let shown = try cli.run(["runs", "show", String(id)]).output
-                details.append(shown.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                    .filter { $0.offset != 1 && !$0.element.contains("\"phases_ms\"") }.map(\.element).joined(separator: "\n"))
-            }
-            return listed + details
+    /// A full outbox (a small tmpfs, filled but for half the reports' size): the run ingests and
+    /// moves the inbox's files, then fails with 73 naming OUTBOX/D's workbook and the reason, is
+    /// recorded as failed, and leaves nothing in the outbox; once there is room the next run
+    /// completes, its record the one an uninterrupted run makes (the failed run's files are its
+    /// inputs), the ledger and outbox equal.
+    @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root (and a container that allows it)"))
+    func aRunWhoseOutboxIsFullFailsWholeAndTheNextRunCompletes() throws {
+        let reference = try CLI()
+        try RunCommandTests.deliver(reference)
+        #expect(try RunCommandTests.run(reference).status == 0)
+        let reportBytes = try Self.listing(reference.directory.appendingPathComponent("outbox")).reduce(0) { total, path in
+            let attributes = try FileManager.default.attributesOfItem(atPath: reference.directory.appendingPathComponent("outbox/\(path)").path)
+            return total + ((attributes[.type] as? FileAttributeType) == .typeRegular ? (attributes[.size] as? Int ?? 0) : 0)
         }
-        #expect(try records(cli) == records(reference), "\(label)")
+
+        let cli = try CLI()
+        try RunCommandTests.deliver(cli)
+        let outbox = cli.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        try #require(try shell(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", outbox.path]) == 0)
+        defer { _ = try? shell(["umount", "--lazy", outbox.path]) }
+        let room = max(reportBytes / 2 / 4096, 1)
+        try #require(try shell(["dd", "if=/dev/zero", "of=\(outbox.path)/filler", "bs=4k", "count=\(512 - room)"]) == 0)
+        let failed = try RunCommandTests.run(cli)
+        #expect(failed.status == 73, "\(failed.output)\(failed.error)")
+        // Named where the person will look (OUTBOX/D as given), not the temporary folder it was
+        // built in: "error: outbox/2026-10-25/day: cannot write the report: No space left on
+        // device", or "cannot write the workbook outbox/2026-10-25/day/report.xlsx: …" when the
+        // CSV files fitted.
+        let message = failed.error.split(separator: "\n").last { $0.hasPrefix("error: ") }.map(String.init) ?? ""
+        #expect(message.contains("outbox/2026-10-25/") && message.hasSuffix("No space left on device"), "\(failed.error)")
+        #expect(!message.contains(".partial"), "\(message)")
+        // Nothing in the outbox but the filler: no folder, no temporary one, no workbook.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path) == ["filler"])
+        // The files were ingested and moved before the reports: the inbox is as a run leaves it.
+        #expect(
+            try Self.listing(cli.directory.appendingPathComponent("inbox")) == Self.listing(reference.directory.appendingPathComponent("inbox")))
+        let runs = try cli.run(["runs", "--format", "csv"]).output
+        #expect(runs.contains("\n1,2026-10-25,failed,73,"), "\(runs)")
+        #expect(runs.contains(String(message.dropFirst("error: ".count))), "\(runs)")
+
+        try FileManager.default.removeItem(at: outbox.appendingPathComponent("filler"))
+        let rerun = try RunCommandTests.run(cli)
+        #expect(rerun.status == 0, "\(rerun.output)\(rerun.error)")
+        #expect(rerun.output.contains("run 2 for 2026-10-25: 4 files landed, 0 already known, 0 rejected"), "\(rerun.output)")
+        try Self.expectSameAsReference(cli, reference, "full outbox", failedRecords: 1)
+    }
+
+    /// A read-only outbox (a read-only tmpfs: root ignores permissions): the run fails with 73
+    /// naming the outbox and the reason, nothing is written there; writable again, the next run
+    /// completes as an uninterrupted one.
+    @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root (and a container that allows it)"))
+    func aRunWhoseOutboxIsReadOnlyFailsAndTheNextRunCompletes() throws {
+        let reference = try CLI()
+        try RunCommandTests.deliver(reference)
+        #expect(try RunCommandTests.run(reference).status == 0)
+        let cli = try CLI()
+        try RunCommandTests.deliver(cli)
+        let outbox = cli.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        try #require(try shell(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", outbox.path]) == 0)
+        let failed = try RunCommandTests.run(cli)
+        #expect(failed.status == 73, "\(failed.output)\(failed.error)")
+        #expect(failed.error.contains("error: \(outbox.path): cannot create the folder: Read-only file system"), "\(failed.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).isEmpty)
+        try #require(try shell(["umount", outbox.path]) == 0)
+        let rerun = try RunCommandTests.run(cli)
+        #expect(rerun.status == 0, "\(rerun.output)\(rerun.error)")
+        try Self.expectSameAsReference(cli, reference, "read-only outbox", failedRecords: 1)
+    }
+
+    /// The ledger, the costs, the run records (without their ids and times, after the first
+    /// `failedRecords` of `cli`, which must be failed runs) and the outbox of `cli` are those of
+    /// `reference`.
+    static func expectSameAsReference(_ cli: CLI, _ reference: CLI, _ label: String, failedRecords: Int = 0) throws {
+        func records(_ cli: CLI, dropping: Int) throws -> [String] {
+            let lines = try cli.run(["runs", "--format", "csv"]).output.split(separator: "\n").map(String.init)
+            for line in lines.dropFirst().prefix(dropping) { #expect(line.contains(",failed,"), "\(label): \(line)") }
+            var kept: [String] = []
+            for line in lines.dropFirst(1 + dropping) {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                kept.append(fields.enumerated().filter { ![0, 4, 5].contains($0.offset) }.map(\.element).joined(separator: ","))
+                let shown = try cli.run(["runs", "show", String(fields[0])]).output.split(separator: "\n", omittingEmptySubsequences: false)
+                kept += shown.enumerated().filter { $0.offset != 1 && !$0.element.contains("\"phases_ms\"") }
+                    .map { $0.offset == 0 ? String($0.element.drop { $0 != " " }.dropFirst().drop { $0 != " " }) : String($0.element) }
+            }
+            return kept
+        }
+        #expect(try records(cli, dropping: failedRecords) == records(reference, dropping: 0), "\(label)")
         for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
             #expect(try cli.run(arguments, now: RunCommandTests.now).output == reference.run(arguments, now: RunCommandTests.now).output, "\(label): \(arguments)")
         }
