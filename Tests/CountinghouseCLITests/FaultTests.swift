@@ -149,6 +149,72 @@ import Glibc
         try Self.expectSameAsReference(cli, reference, "read-only outbox", failedRecords: 1)
     }
 
+    /// The PostgreSQL server stopped mid-run and not back within the retries: the run says so,
+    /// waits as [run] says, exits 69 with nothing in the outbox (the files it had ingested are moved,
+    /// as the message says); with the server back the next run completes, and its ledger, record
+    /// and outbox equal an uninterrupted run's (made on another database of the same server; the
+    /// comparison is made in the script, before the server goes).
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL's server binaries (make test)"), .timeLimit(.minutes(3)))
+    func aRunWhoseServerStaysDownExits69AndTheNextRunCompletes() throws {
+        let cli = try CLI(initialised: false)
+        for folder in ["reference", "trial"] {
+            try RunCommandTests.deliver(cli)
+            try FileManager.default.moveItem(
+                at: cli.directory.appendingPathComponent("inbox"), to: cli.directory.appendingPathComponent("\(folder)-inbox"))
+            try FileManager.default.createDirectory(at: cli.directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(
+                at: cli.directory.appendingPathComponent("\(folder)-inbox"), to: cli.directory.appendingPathComponent("\(folder)/inbox"))
+        }
+        try cli.write("run.toml", "[run]\nretries = 2\nretry_wait_seconds = 1\nretry_max_wait_seconds = 1\n")
+        let script = """
+            set -u
+            export COUNTINGHOUSE_CONFIG=$PWD/run.toml COUNTINGHOUSE_NOW=\(RunCommandTests.now)
+            run() { "$BIN" run --inbox inbox --outbox outbox --date \(RunCommandTests.date) "$@"; }
+            # What is compared: the ledger, the records without their times, the outbox's bytes, the inbox.
+            snapshot() {
+                "$BIN" files --format csv; "$BIN" stock --format csv; "$BIN" verify
+                "$BIN" runs --format csv | cut -d, -f1-4,7-; "$BIN" runs show 1 | sed -e 2d -e '/phases_ms/d'
+                find outbox inbox -type f | sort | xargs sha256sum
+            }
+            psql -q -d "$COUNTINGHOUSE_TEST_POSTGRES" -c "CREATE DATABASE reference" >/dev/null
+            (cd reference && export COUNTINGHOUSE_DATABASE="${COUNTINGHOUSE_TEST_POSTGRES/countinghouse_test/reference}" &&
+                "$BIN" init >/dev/null && run >/dev/null 2>&1 && snapshot >../reference.txt)
+            cd trial
+            export COUNTINGHOUSE_DATABASE="$COUNTINGHOUSE_TEST_POSTGRES"
+            "$BIN" init >/dev/null
+            COUNTINGHOUSE_FAULT_STOP_AT=costs "$BIN" run --inbox inbox --outbox outbox --date \(RunCommandTests.date) >../run.out 2>../run.err &
+            pid=$!
+            for i in $(seq 1 600); do [[ $(ps -o stat= -p $pid) == T* ]] && break; sleep 0.1; done
+            eval "$COUNTINGHOUSE_TEST_POSTGRES_STOP" >/dev/null
+            kill -CONT $pid
+            wait $pid
+            echo "run exit $?"
+            echo "outbox after: [$(ls -A outbox 2>/dev/null | tr '\\n' ' ')]"
+            eval "$COUNTINGHOUSE_TEST_POSTGRES_START" >/dev/null
+            run >../rerun.out 2>&1
+            echo "rerun exit $?"
+            snapshot >../trial.txt
+            """
+        let pgtest = FaultTests.repository.appendingPathComponent("scripts/pgtest.sh")
+        let result = try cli.run(executable: pgtest, ["run", "--", "bash", "-c", script], extra: ["BIN": CLI.executable.path])
+        func text(_ name: String) -> String { (try? String(contentsOf: cli.directory.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+        let errors = text("run.err")
+        #expect(result.output.contains("run exit 69\n"), "\(result.output)\(result.error)\(errors)")
+        #expect(result.output.contains("outbox after: []"), "\(result.output)")
+        #expect(errors.contains("the connection was lost mid-run (") && errors.contains("): retry 1 of 2 in 1 s\n"), "\(errors)")
+        #expect(errors.contains("cannot connect (") && errors.contains("): retry 2 of 2 in 1 s\n"), "\(errors)")
+        #expect(errors.contains("\nerror: the ledger's database postgresql://"), "\(errors)")
+        #expect(
+            errors.hasSuffix(
+                " (gave up after 2 retries; 4 inbox files were handled first: see inbox/processed/2026-10-25/ and rejected/2026-10-25/)\n"),
+            "\(errors)")
+        #expect(result.output.contains("rerun exit 0\n"), "\(result.output)\(text("rerun.out"))")
+        #expect(text("rerun.out").contains("run 1 for 2026-10-25: 4 files landed, 0 already known, 0 rejected"), "\(text("rerun.out"))")
+        let reference = text("reference.txt")
+        #expect(reference.contains("outbox/2026-10-25/period-to-date/report.xlsx") && reference.contains("\n1,2026-10-25,done,0,"), "\(reference)")
+        #expect(text("trial.txt") == reference)
+    }
+
     /// The ledger, the costs, the run records (without their ids and times, after the first
     /// `failedRecords` of `cli`, which must be failed runs) and the outbox of `cli` are those of
     /// `reference`.
