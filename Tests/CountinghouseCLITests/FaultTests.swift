@@ -20,10 +20,10 @@ import Glibc
         let cli = try CLI(initialised: false)
         let result = try cli.run(
             executable: Self.repository.appendingPathComponent("scripts/faults.sh"),
-            ["--seed", "14", "--count", "4", "--store", postgres ? "postgres" : "sqlite"],
+            ["--seed", "14", "--count", "6", "--store", postgres ? "postgres" : "sqlite"],
             extra: ["COUNTINGHOUSE_BIN": CLI.executable.path, "FAULTS_WORK": cli.directory.appendingPathComponent("work").path])
         #expect(result.status == 0, "\(result.output)\(result.error)")
-        #expect(result.output.contains("12 trials on \(postgres ? "postgres" : "sqlite")"), "\(result.output)")
+        #expect(result.output.contains("18 trials on \(postgres ? "postgres" : "sqlite")"), "\(result.output)")
         #expect(result.output.contains("every rerun equal to the uninterrupted one, no partial outbox folder in view"), "\(result.output)")
     }
 
