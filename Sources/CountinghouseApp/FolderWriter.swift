@@ -6,7 +6,9 @@
 // the old folder or the new one. Where the kernel or file system cannot exchange (ENOSYS, EINVAL),
 // the old folder is renamed aside first (the target is then briefly absent, never partial); any
 // other failure leaves the old folder as it was. The files are fsync'd before the swap, so a power
-// cut leaves the old folder or the whole new one. A folder that holds anything Countinghouse does
+// cut leaves the old folder or the whole new one. What a writer killed mid-way left beside the
+// folder (its dotted temporary folder, staged workbook) goes when the folder is next written: the
+// process id in each such name says whether its writer is gone. A folder that holds anything Countinghouse does
 // not write is refused rather than replaced: `--out ~/Documents` must not delete a person's
 // documents.
 // Errors a user can see: the folder cannot be created or written (exit status `cannotWrite`); the
@@ -41,6 +43,7 @@ public enum FolderWriter {
         } catch {
             throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
         }
+        removeLeftovers(beside: target)
         let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try manager.createDirectory(at: temporary, withIntermediateDirectories: false)
@@ -95,11 +98,32 @@ public enum FolderWriter {
         let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            removeLeftovers(beside: target)
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
         } catch {
             throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
         }
         return temporary
+    }
+
+    /// Removes what writers of `target` killed mid-way left beside it: `.NAME.partial-PID-N` and
+    /// `.NAME.old-PID-N` folders, a staged workbook `.NAME.report.xlsx-PID-N` and the workbook
+    /// writer's `..NAME.report.xlsx-PID-N.partial` and `.sheets` — only those whose process is
+    /// gone (a writer still at work keeps its files).
+    static func removeLeftovers(beside target: URL) {
+        let manager = FileManager.default
+        let parent = target.deletingLastPathComponent()
+        let name = NSRegularExpression.escapedPattern(for: target.lastPathComponent)
+        guard let pattern = try? NSRegularExpression(pattern: #"^\.\.?"# + name + #"\.(?:partial|old|report\.xlsx)-(\d+)-\d+(?:\.partial|\.sheets)?$"#)
+        else { return }
+        for entry in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where entry.hasPrefix(".") {
+            let range = NSRange(entry.startIndex..., in: entry)
+            guard let match = pattern.firstMatch(in: entry, range: range), let digits = Range(match.range(at: 1), in: entry),
+                let pid = pid_t(entry[digits]), pid != getpid()
+            else { continue }
+            // Gone: no process has the id (one that has it now but is not ours keeps the files).
+            if kill(pid, 0) != 0 && errno == ESRCH { try? manager.removeItem(at: parent.appendingPathComponent(entry)) }
+        }
     }
 
     /// fsync(2) of every file and folder under `url`, then of `url`.
@@ -190,6 +214,7 @@ public enum FolderWriter {
         } catch {
             throw AppFailure(.cannotWrite, "\(parent.path): cannot create the folder: \(reason(error))")
         }
+        removeLeftovers(beside: target)
         return parent.appendingPathComponent(".\(target.lastPathComponent).\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     }
 

@@ -11,8 +11,9 @@
 //   ingested (a file the ledger already holds is a known duplicate, moved like a landed one), the
 //   costs refresh from the ledger, the reports are written whole. So a run killed at any point
 //   and run again ends with the ledger, the costs and the outbox an uninterrupted run would have
-//   left (for the same clock); the files such a run moved but never recorded are the next run's
-//   inputs too, so its record is the one an uninterrupted run would have made.
+//   left (for the same clock); the files such a run moved but never recorded — or recorded only
+//   as a failed run's (an outbox it could not write, 73) — are the next run's inputs too, so its
+//   record is the one an uninterrupted run would have made.
 // - OUTBOX/D is built in a temporary folder beside it and swapped into place in one step: no
 //   half-written outbox folder is ever visible.
 // - A lost or refused database connection is retried with backoff (`[run] retries`,
@@ -230,11 +231,14 @@ public enum RunJob {
         var attention: [String] = []
 
         // The runs recorded so far, read once: the days without a run, and what the runs of this
-        // date recorded (a file they name is theirs, not an interrupted run's).
+        // date that completed recorded (a file they name is theirs, not an interrupted or failed
+        // run's); a failed run's record says what became of the files it handled.
         let recordedRuns = try store.runs()
-        let recordedToday = recordedRuns.filter { $0.businessDate == date }.map(\.details)
+        let completed = [ExitStatus.done.rawValue, ExitStatus.doneNeedingAttention.rawValue]
+        let recordedToday = recordedRuns.filter { $0.businessDate == date && completed.contains($0.exitStatus) }.map(\.details)
+        let failedToday = recordedRuns.filter { $0.businessDate == date && !completed.contains($0.exitStatus) }.flatMap { inputsOf($0.details) }
         // A day without a run since the last one: its files may still wait somewhere.
-        let earlier = recordedRuns.filter { $0.exitStatus == ExitStatus.done.rawValue || $0.exitStatus == ExitStatus.doneNeedingAttention.rawValue }
+        let earlier = recordedRuns.filter { completed.contains($0.exitStatus) }
         if let last = earlier.map(\.businessDate).filter({ $0 < date }).max(), last.adding(days: 1) < date {
             var missing: [CivilDate] = []
             var day = last.adding(days: 1)
@@ -265,9 +269,11 @@ public enum RunJob {
             done += file.bytes
             observer.advanced(to: done)
         }
-        // Files a run of this date killed after moving them (and before recording) are this run's
-        // inputs too: the record is then the one an uninterrupted run would have made.
-        state.inputs += try movedByAnInterruptedRun(inbox, date: date, handled: state.inputs, recorded: recordedToday, store: store)
+        // Files a run of this date killed after moving them (and before recording), or that failed
+        // after moving them, are this run's inputs too: the record is then the one an uninterrupted
+        // run would have made.
+        state.inputs += try movedByAnInterruptedRun(
+            inbox, date: date, handled: state.inputs, recorded: recordedToday, failed: failedToday, store: store)
         // In the order the inbox is taken in, whichever attempt or run handled each.
         state.inputs.sort { a, b in
             let (x, y) = (inboxRank(a.name), inboxRank(b.name))
@@ -335,7 +341,8 @@ public enum RunJob {
                 progress: { observer.advanced(to: Int64(dayRows + $0)) })
         } catch {
             try? FileManager.default.removeItem(at: prepared)
-            throw error
+            // Named where the person will look (OUTBOX/D as given), not the temporary folder.
+            throw AppFailure(error.status, error.message.replacingOccurrences(of: prepared.path, with: folder))
         }
         FaultPoint.reached("swap")
         try FolderWriter.replace(folder, withPrepared: prepared, allowing: [dayFolder, periodFolder])
@@ -497,10 +504,11 @@ public enum RunJob {
     }
 
     /// The files in processed/D and rejected/D that neither this run handled nor an earlier run
-    /// of the date recorded: moved by a run killed before its record. Their fate is the folder's
+    /// of the date that completed recorded: moved by a run killed before its record, or by a run
+    /// that failed later. Their fate is what the failed run's record says, else the folder's
     /// (a processed file is in the ledger: landed then).
     static func movedByAnInterruptedRun(
-        _ inbox: URL, date: CivilDate, handled: [RunInput], recorded: [String], store: any LedgerStore
+        _ inbox: URL, date: CivilDate, handled: [RunInput], recorded: [String], failed: [RunInput], store: any LedgerStore
     ) throws -> [RunInput] {
         var found: [RunInput] = []
         // The ledger's files, read when the first such file needs its kind.
@@ -515,6 +523,10 @@ public enum RunJob {
                 let movedTo = "\(bucket)/\(date)/\(name)"
                 let quoted = JSONWriter.string(movedTo)
                 guard !handledPaths.contains(movedTo), !recorded.contains(where: { $0.contains("\"moved_to\": \(quoted)") }) else { continue }
+                if let input = failed.last(where: { $0.movedTo == movedTo }) {
+                    found.append(input)
+                    continue
+                }
                 let url = folder.appendingPathComponent(name)
                 var status = stat()
                 guard stat(url.path, &status) == 0 else { continue }
@@ -541,6 +553,21 @@ public enum RunJob {
             }
         }
         return found
+    }
+
+    /// The inputs a run's record names (`"inputs": [{"name": …, "fate": …}, …]`).
+    static func inputsOf(_ details: String) -> [RunInput] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(details.utf8)) as? [String: Any],
+            let inputs = object["inputs"] as? [[String: Any]]
+        else { return [] }
+        return inputs.compactMap { input in
+            guard let name = input["name"] as? String, let fate = (input["fate"] as? String).flatMap(RunInput.Fate.init(rawValue:)),
+                let movedTo = input["moved_to"] as? String
+            else { return nil }
+            return RunInput(
+                name: name, sha256: input["sha256"] as? String ?? "", bytes: (input["bytes"] as? NSNumber)?.int64Value ?? 0, fate: fate,
+                kind: input["kind"] as? String ?? "", movedTo: movedTo, errors: (input["errors"] as? NSNumber)?.intValue ?? 0)
+        }
     }
 
     /// Removes what runs killed mid-way left in the outbox: dotted temporary and old folders of

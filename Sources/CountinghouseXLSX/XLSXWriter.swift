@@ -22,8 +22,9 @@
 // before anything is written: a report that silently lost its chart would look complete.
 // Invariants: deterministic — the same sheets and properties give the same bytes (the document's
 // creation time is the knowledge time passed in, never the clock); constant memory — rows stream
-// to temporary files beside the output, so a million-row sheet costs no more memory than a small
-// one; a table longer than a sheet continues on `Name (2)`, `Name (3)` … with its header repeated.
+// to temporary files beside the output (in a dotted folder), so a million-row sheet costs no more
+// memory than a small one; a table longer than a sheet continues on `Name (2)`, `Name (3)` … with
+// its header repeated.
 // Errors a user can see: `XLSXError` (the library's message, what was being written, the file);
 // the file is written under a temporary name and renamed into place, so a failure leaves no
 // partial file.
@@ -67,15 +68,24 @@ public enum XLSXWriter {
         let path = shownAs ?? writtenPath
         precondition(rowsPerSheet >= 3 && rowsPerSheet <= XLSXWriter.rowsPerSheet, "a sheet holds a header, a row and a total")
         let url = URL(fileURLWithPath: writtenPath)
-        let directory = url.deletingLastPathComponent().path
         // Beside the output, in the same folder, so the rename is atomic and a failure is cleaned
         // up; dotted so a listing of the folder does not show it.
         let temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial").path
         let plans = try plan(sheets, rowsPerSheet: rowsPerSheet, path: path)
         let charts = try placeCharts(sheets, plans: plans, path: path)
+        // The library's own temporary files (tmp.XXXXXXXXXX, one per sheet, unlinked as soon as
+        // they are open) go in a dotted folder of their own: in the output's folder their names
+        // would be in view, for an instant each, and for good after a kill in that instant.
+        // A folder that cannot be made (the output's folder missing, read-only, full) leaves them
+        // in the output's folder, where the library fails and says why in its own words.
+        let directory = url.deletingLastPathComponent().path
+        let sheetDirectory = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).sheets").path
+        let madeSheetDirectory = mkdir(sheetDirectory, 0o700) == 0
+        defer { if madeSheetDirectory { try? FileManager.default.removeItem(atPath: sheetDirectory) } }
         do {
             let workbook = try XLSXWorkbook(
-                path: temporaryPath, displayPath: path, temporaryDirectory: directory, created: properties.knowledgeTime,
+                path: temporaryPath, displayPath: path, temporaryDirectory: madeSheetDirectory ? sheetDirectory : directory,
+                created: properties.knowledgeTime,
                 title: properties.title, company: properties.company)
             var renderer = SheetRenderer(workbook: workbook, plans: plans, rowsPerSheet: rowsPerSheet)
             renderer.progress = progress

@@ -27,6 +27,36 @@ import Testing
         #expect(try listing(root.appendingPathComponent("reports")) == ["2026-10"])
     }
 
+    /// A writer killed mid-way (a `close --outbox`, a `report --out`) leaves its dotted temporary
+    /// folder and staged workbook beside the folder; the next write of that folder removes them,
+    /// but not those of a writer still at work, nor another folder's.
+    @Test func whatAKilledWriterLeftBesideTheFolderGoesWithTheNextWrite() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let reports = root.appendingPathComponent("closed")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        // A process that has ended: its id is free.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let gone = ended.processIdentifier
+        let leftovers = [
+            ".2026-10.partial-\(gone)-17", ".2026-10.old-\(gone)-18", ".2026-10.report.xlsx-\(gone)-19",
+            "..2026-10.report.xlsx-\(gone)-19.partial", "..2026-10.report.xlsx-\(gone)-19.sheets",
+        ]
+        // Process 1 is alive; 2026-11 is another folder.
+        let kept = [".2026-10.partial-1-20", ".2026-11.partial-\(gone)-21", "notes.txt"]
+        for name in leftovers + kept {
+            if name.hasSuffix(".xlsx-\(gone)-19") || name.hasSuffix(".partial") || name == "notes.txt" {
+                try Data("x".utf8).write(to: reports.appendingPathComponent(name))
+            } else {
+                try FileManager.default.createDirectory(at: reports.appendingPathComponent(name), withIntermediateDirectories: false)
+            }
+        }
+        try FolderWriter.replace(reports.appendingPathComponent("2026-10").path, with: [("journal.csv", "a\n")])
+        #expect(try listing(reports) == (kept + ["2026-10"]).sorted())
+    }
+
     @Test func aFolderHoldingOtherFilesIsRefusedAndLeftAlone() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         let folder = root.appendingPathComponent("documents")

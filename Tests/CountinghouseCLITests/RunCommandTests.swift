@@ -233,8 +233,9 @@ import Testing
     }
 
     /// The PostgreSQL server stopped while a run is under way and started again a few seconds
-    /// later: the run retries with backoff and completes (on a server of its own, started by
-    /// scripts/pgtest.sh, so the other tests' server stays up).
+    /// later: the run says the connection was lost, retries with backoff (each wait in the log)
+    /// and completes; while the server is down nothing is in the outbox (on a server of its own,
+    /// started by scripts/pgtest.sh, so the other tests' server stays up).
     @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs PostgreSQL's server binaries (make test)"), .timeLimit(.minutes(3)))
     func aRunRetriesWhileTheServerIsDownAndCompletes() throws {
         let cli = try CLI(initialised: false)
@@ -250,6 +251,7 @@ import Testing
             eval "$COUNTINGHOUSE_TEST_POSTGRES_STOP" >/dev/null
             kill -CONT $pid
             sleep 4
+            echo "outbox while down: [$(ls -A outbox 2>/dev/null | tr '\n' ' ')]"
             eval "$COUNTINGHOUSE_TEST_POSTGRES_START" >/dev/null
             wait $pid
             echo "run exit $?"
@@ -260,7 +262,12 @@ import Testing
         let result = try cli.run(executable: pgtest, ["run", "--", "bash", "-c", script], extra: ["BIN": CLI.executable.path])
         let errors = (try? String(contentsOf: cli.directory.appendingPathComponent("run.err"), encoding: .utf8)) ?? ""
         #expect(result.output.contains("run exit 0"), "\(result.output)\(result.error)\(errors)")
-        #expect(errors.contains("the ledger cannot be reached") && errors.contains("retry 1 of 20"), "\(errors)")
+        #expect(result.output.contains("outbox while down: []"), "\(result.output)")
+        // The lost connection, then each retry's wait (1 s, then 2 s: the backoff's cap).
+        #expect(errors.contains("notice countinghouse.run: [countinghouse] the ledger cannot be reached (the ledger's database "), "\(errors)")
+        #expect(errors.contains("cannot be reached: the connection was lost mid-run ("), "\(errors)")
+        #expect(errors.contains("the server rolled back the open transaction, so nothing of it was kept."), "\(errors)")
+        #expect(errors.contains("): retry 1 of 20 in 1 s\n") && errors.contains("): retry 2 of 20 in 2 s\n"), "\(errors)")
         #expect(result.output.contains("\n1,2026-10-25,done,0,"), "\(result.output)")
         #expect(result.output.contains(",4,0,0,done"), "\(result.output)")
     }
