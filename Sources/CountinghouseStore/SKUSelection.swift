@@ -8,9 +8,9 @@ enum SKUSelection {
         guard let skus else { return ("", []) }
         // An empty selection selects nothing (IN () is not SQL).
         guard !skus.isEmpty else { return (" WHERE 1 = 0", []) }
-        let sorted = skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let placeholders = (1...sorted.count).map { "$\($0)" }.joined(separator: ", ")
-        return (" WHERE sku IN (\(placeholders))", sorted.map(FieldValue.text))
+        var values = SQLValues()
+        let list = values.list(skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        return (" WHERE sku IN (\(list))", values.values)
     }
 }
 
