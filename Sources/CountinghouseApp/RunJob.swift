@@ -41,12 +41,19 @@ public struct RunRequest: Sendable {
     public var date: CivilDate?
     /// Exit status 3 when something needs a person.
     public var strict: Bool
+    /// Processes sharing the cost refresh (PostgreSQL only; 1: this one), and how to start them.
+    public var workers: Int
+    public var workerLauncher: CostWorkers.Launcher?
 
-    public init(inbox: String, outbox: String, date: CivilDate?, strict: Bool) {
+    public init(
+        inbox: String, outbox: String, date: CivilDate?, strict: Bool, workers: Int = 1, workerLauncher: CostWorkers.Launcher? = nil
+    ) {
         self.inbox = inbox
         self.outbox = outbox
         self.date = date
         self.strict = strict
+        self.workers = workers
+        self.workerLauncher = workerLauncher
     }
 }
 
@@ -102,6 +109,12 @@ public enum RunJob {
     /// Runs the nightly job as the context's clock and configuration say.
     public static func run(_ context: AppContext, _ request: RunRequest, observer: RunObserver) throws -> RunOutcome {
         let settings = context.configuration.run
+        if request.workers > 1, !isPostgresLocator(context.configuration.database.trimmingCharacters(in: .whitespaces)) {
+            throw AppFailure(
+                .usage,
+                "--workers \(request.workers): a SQLite ledger has one writer at a time, so its cost refresh is not shared; "
+                    + "use --workers 1 (or a PostgreSQL ledger)")
+        }
         let date = request.date ?? yesterday(context)
         var state = RunState(date: date, startedAt: context.now)
         // Held from the first attempt to the end, across retries: no other run starts while this
@@ -294,13 +307,16 @@ public enum RunJob {
 
         // 2. Costs.
         observer.began("costs", total: nil, unit: "SKUs")
-        let refresh = try store.refreshCostCache(
-            rebuild: false, checkpointSpacing: CostReplay.defaultSpacing, lockWait: .upToBusyTimeout,
+        let refresh = try CostWorkers.refresh(
+            session, workers: request.workers, launcher: request.workerLauncher,
             progress: { done, total in
-                // The bar appears once the number of SKUs to reprice is known.
-                if done == 0 { observer.began("costs", total: Int64(total), unit: "SKUs") } else { observer.advanced(to: Int64(done)) }
+                // The bar appears once the number of SKUs (or workers) is known.
+                let unit = request.workers > 1 ? "workers" : "SKUs"
+                if done == 0 { observer.began("costs", total: Int64(total), unit: unit) } else { observer.advanced(to: Int64(done)) }
             })
-        observer.ended("\(refresh.skusRepriced) SKUs repriced (\(refresh.eventsReplayed) events replayed)")
+        observer.ended(
+            "\(refresh.skusRepriced) SKUs repriced (\(refresh.eventsReplayed) events replayed)"
+                + (request.workers > 1 ? " by \(request.workers) workers" : ""))
         clock.mark("costs")
 
         // 3. The day's and the period-to-date reports, with their reconciliation, as known now.

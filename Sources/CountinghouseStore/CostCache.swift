@@ -27,14 +27,46 @@ public struct CostCacheRefresh: Sendable, Hashable {
     /// The last file the cache now includes.
     public var throughFileID: Int64
     public var rebuiltFromNothing: Bool
+
+    public init(skusRepriced: Int, skusFromCheckpoint: Int, eventsReplayed: Int, throughFileID: Int64, rebuiltFromNothing: Bool) {
+        self.skusRepriced = skusRepriced
+        self.skusFromCheckpoint = skusFromCheckpoint
+        self.eventsReplayed = eventsReplayed
+        self.throughFileID = throughFileID
+        self.rebuiltFromNothing = rebuiltFromNothing
+    }
 }
 
-/// The cache's contents, for verify's comparison with a rebuild.
+/// A refresh of the cost cache shared by several workers: where the cache stood when it was planned
+/// and what it is to include.
+public struct CostCacheRefreshPlan: Sendable, Hashable {
+    /// The last file the cache included when planned (nil: no cache, or another engine's).
+    public var cachedThrough: Int64?
+    /// Reprice the SKUs with rows after this file (nil: every SKU, from nothing).
+    public var since: Int64?
+    /// The last file the cache is to include.
+    public var lastFile: Int64
+
+    public init(cachedThrough: Int64?, since: Int64?, lastFile: Int64) {
+        self.cachedThrough = cachedThrough
+        self.since = since
+        self.lastFile = lastFile
+    }
+
+    /// The part a SKU belongs to: FNV-1a of its bytes, modulo the parts (the same in every process).
+    public static func part(of sku: String, parts: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in sku.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return Int(hash % UInt64(parts))
+    }
+}
+
 /// SKUs costed at a time by the cache's refresh, verify's rebuild and the workbook's stock trail
 /// (each SKU's costs depend on its own rows only): a few, so that a chain of a few hundred SKUs
 /// holds a few percent of its rows at once, and the queries per chunk stay few beside its rows.
 public let skusPerCostChunk = 32
 
+/// The cache's contents, for verify's comparison with a rebuild.
 public struct CostCacheContents: Sendable, Hashable {
     public var lines: [CogsLine]
     public var deltas: [CostDelta]
@@ -126,11 +158,73 @@ extension SQLLedgerStore {
                     rebuiltFromNothing: false)
             case .fromNothing:
                 for table in CostCacheSQL.tables { try run("DELETE FROM \(table)") }
-                return try reprice(since: nil, lastFile: lastFile, checkpointSpacing: checkpointSpacing, progress: progress)
+                return try reprice(since: nil, lastFile: lastFile, checkpointSpacing: checkpointSpacing, part: nil, progress: progress)
             case .since(let cachedThrough):
-                return try reprice(since: cachedThrough, lastFile: lastFile, checkpointSpacing: checkpointSpacing, progress: progress)
+                return try reprice(
+                    since: cachedThrough, lastFile: lastFile, checkpointSpacing: checkpointSpacing, part: nil, progress: progress)
             }
         }
+    }
+
+    // MARK: A refresh shared by several workers (`run --workers N`, PostgreSQL)
+
+    /// What a shared refresh is to do: nil when the cache includes every file. Each worker reprices
+    /// its part of it (`refreshCostCachePart`), then one finishes it (`finishCostCacheRefresh`).
+    public func costCacheRefreshPlan(rebuild: Bool) throws -> CostCacheRefreshPlan? {
+        let (scope, lastFile) = try costCacheScope(rebuild: rebuild)
+        switch scope {
+        case .upToDate: return nil
+        case .fromNothing:
+            let state = try costCacheThroughFileID()
+            return CostCacheRefreshPlan(cachedThrough: state, since: nil, lastFile: lastFile)
+        case .since(let fileID): return CostCacheRefreshPlan(cachedThrough: fileID, since: fileID, lastFile: lastFile)
+        }
+    }
+
+    /// Reprices the plan's SKUs whose `CostCacheRefreshPlan.part` is `part` of `parts`, in one
+    /// transaction of its own, beside the other parts' (a shared lock: a whole refresh waits for
+    /// them, and they for it). Leaves the cache's state as it was: until the refresh is finished the
+    /// cache says it includes what it did before, so a part repriced twice (a worker retried, or a
+    /// whole refresh meanwhile) is repriced the same. A part whose plan the cache no longer matches
+    /// (a whole refresh came between) does nothing.
+    public func refreshCostCachePart(
+        _ plan: CostCacheRefreshPlan, part: Int, of parts: Int, checkpointSpacing: Int = CostReplay.defaultSpacing
+    ) throws -> CostCacheRefresh {
+        precondition(parts > 0 && (0..<parts).contains(part))
+        return try inWriteTransaction(.costCachePart, wait: .upToBusyTimeout) {
+            guard try costCacheThroughFileID() == plan.cachedThrough else {
+                return CostCacheRefresh(
+                    skusRepriced: 0, skusFromCheckpoint: 0, eventsReplayed: 0, throughFileID: plan.lastFile, rebuiltFromNothing: false)
+            }
+            return try reprice(
+                since: plan.since, lastFile: plan.lastFile, checkpointSpacing: checkpointSpacing, part: (part, parts), progress: nil)
+        }
+    }
+
+    /// Ends a shared refresh once every part is repriced: the cache then says it includes the plan's
+    /// last file. Nothing to do when a whole refresh already brought it that far or further.
+    public func finishCostCacheRefresh(_ plan: CostCacheRefreshPlan) throws {
+        try inWriteTransaction(.costCache, wait: .upToBusyTimeout) {
+            let state = try costCacheThroughFileID()
+            if state == plan.cachedThrough {
+                try writeCostCacheState(throughFileID: plan.lastFile)
+                return
+            }
+            // A whole refresh came between the parts and the end, and brought the cache as far.
+            if let state, state >= plan.lastFile { return }
+            throw StoreError.sql(
+                statement: "finishing a shared refresh of the cost cache",
+                message: "the cache changed meanwhile (it includes file \(state.map(String.init) ?? "none"), the refresh began at "
+                    + "\(plan.cachedThrough.map(String.init) ?? "none")): refresh it again")
+        }
+    }
+
+    /// The cache includes every file up to this one, by this engine.
+    private func writeCostCacheState(throughFileID lastFile: Int64) throws {
+        try run("DELETE FROM cost_cache_state")
+        try run(
+            "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
+            [.integer(lastFile), .integer(Int64(costEngineVersion))])
     }
 
     /// What a refresh has to do, and the ledger's last file id.
@@ -148,8 +242,11 @@ extension SQLLedgerStore {
     /// Reprices every SKU (`since` nil, the cache emptied) or the SKUs with rows in the files after
     /// `since`, each from the start `CostReplayPlanning.plan` gives it; inside the refresh's
     /// transaction.
+    /// `part`: only the SKUs of this part of so many (`CostCacheRefreshPlan.part`), the cache's
+    /// state left as it was (a shared refresh; see `refreshCostCachePart`).
     private func reprice(
-        since cachedThrough: Int64?, lastFile: Int64, checkpointSpacing: Int, progress: ((_ done: Int, _ total: Int) -> Void)?
+        since cachedThrough: Int64?, lastFile: Int64, checkpointSpacing: Int, part: (index: Int, of: Int)?,
+        progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> CostCacheRefresh {
         let fromNothing = cachedThrough == nil
         // The SKUs to reprice: all of them, or those with rows in files ingested since, with the
@@ -180,7 +277,8 @@ extension SQLLedgerStore {
         {
             if case .text(let sku) = row[0] { catalogueChanged.insert(sku) }
         }
-        let skus = Set(earliest.keys).union(catalogueChanged)
+        var skus = Set(earliest.keys).union(catalogueChanged)
+        if let part { skus = skus.filter { CostCacheRefreshPlan.part(of: $0, parts: part.of) == part.index } }
         // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
         var events = 0
         var repriced = 0
@@ -195,7 +293,8 @@ extension SQLLedgerStore {
                     chunk, earliest: earliest, catalogueChanged: catalogueChanged, lastFile: lastFile)
             }
             let wholeSKUs = chunk.filter { openings[$0] == nil }
-            if !fromNothing && !wholeSKUs.isEmpty {
+            // From nothing the whole cache was emptied first; a part empties only its own SKUs'.
+            if (!fromNothing || part != nil) && !wholeSKUs.isEmpty {
                 var values = SQLValues()
                 let list = values.list(wholeSKUs)
                 for table in CostCacheSQL.tables { try run("DELETE FROM \(table) WHERE sku IN (\(list))", values.values) }
@@ -227,10 +326,7 @@ extension SQLLedgerStore {
             done += chunk.count
             progress?(done, skus.count)
         }
-        try run("DELETE FROM cost_cache_state")
-        try run(
-            "INSERT INTO cost_cache_state (id, through_file_id, engine_version) VALUES (1, $1, $2)",
-            [.integer(lastFile), .integer(Int64(costEngineVersion))])
+        if part == nil { try writeCostCacheState(throughFileID: lastFile) }
         return CostCacheRefresh(
             skusRepriced: repriced, skusFromCheckpoint: fromCheckpoint, eventsReplayed: events, throughFileID: lastFile,
             rebuiltFromNothing: fromNothing)

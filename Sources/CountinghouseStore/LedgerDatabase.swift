@@ -30,6 +30,9 @@ enum WriteLock {
     case schemaAndLedger
     /// Refreshing the cost cache.
     case costCache
+    /// Repricing one part of a shared refresh of the cost cache: beside the other parts, never
+    /// beside a whole refresh.
+    case costCachePart
     /// Appending a run's record: the next run id is decided with no other record landing.
     case runs
 }

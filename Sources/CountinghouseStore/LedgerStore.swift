@@ -340,6 +340,13 @@ public protocol LedgerStore: AnyObject {
     func refreshCostCache(
         rebuild: Bool, checkpointSpacing: Int, lockWait: LockWait, progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> CostCacheRefresh
+    /// What a refresh shared by several workers is to do (nil: the cache includes every file).
+    func costCacheRefreshPlan(rebuild: Bool) throws -> CostCacheRefreshPlan?
+    /// Reprices one part of a shared refresh (see CostCache.swift).
+    func refreshCostCachePart(_ plan: CostCacheRefreshPlan, part: Int, of parts: Int, checkpointSpacing: Int) throws
+        -> CostCacheRefresh
+    /// Ends a shared refresh once every part is repriced.
+    func finishCostCacheRefresh(_ plan: CostCacheRefreshPlan) throws
     /// The last file the cost cache includes, or nil when there is no cache.
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.

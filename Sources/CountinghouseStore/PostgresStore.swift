@@ -181,6 +181,8 @@ final class PostgresDatabase: LedgerDatabase {
                 .table("files IN SHARE ROW EXCLUSIVE MODE"),
             ]
         case .costCache: return [.table("cost_cache_state IN EXCLUSIVE MODE")]
+        // ROW SHARE: parts together, and a whole refresh's EXCLUSIVE waits for them (and they for it).
+        case .costCachePart: return [.table("cost_cache_state IN ROW SHARE MODE")]
         case .runs: return [.advisory(purpose: "runs"), .table("runs IN ROW EXCLUSIVE MODE")]
         }
     }

@@ -19,6 +19,7 @@ struct Countinghouse: ParsableCommand {
         version: countinghouseVersion,
         subcommands: [
             InitCommand.self, IngestCommand.self, FilesCommand.self, StockCommand.self, TrailCommand.self, CostCommand.self, ReportCommand.self, ReconcileCommand.self, PaymentCommand.self, CloseCommand.self, EntryCommand.self, ExplainCommand.self, VerifyCommand.self, RunCommand.self, RunsCommand.self,
+            CostWorkerCommand.self,
             SampleCommand.self,
         ])
 

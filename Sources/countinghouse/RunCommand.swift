@@ -30,8 +30,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The folder the reports go to (OUTBOX/DATE/).") var outbox: String?
     @Option(help: "The business date, YYYY-MM-DD (default: yesterday in the reporting time zone).") var date: String?
     @Flag(help: "Exit with 3 when something needs a person.") var strict = false
+    @Option(help: "Processes sharing the cost refresh, by SKU (PostgreSQL ledgers only).") var workers = 1
 
     func validate() throws {
+        if !(1...64).contains(workers) { throw ValidationError("--workers \(workers): expected 1 to 64") }
         if let date, CivilDate(text: date) == nil { throw ValidationError("--date \(date): expected a date YYYY-MM-DD") }
     }
 
@@ -44,8 +46,13 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("no outbox: give --outbox DIR or set outbox in [run] of countinghouse.toml")
         }
         let observer: RunObserver = isatty(STDERR_FILENO) == 1 ? TerminalProgress() : LogLines()
-        let outcome = try RunJob.run(
-            context, RunRequest(inbox: inbox, outbox: outbox, date: date.flatMap { CivilDate(text: $0) }, strict: strict), observer: observer)
+        // A worker is this program again (Linux: /proc/self/exe) running the hidden cost-worker
+        // command, with this configuration file and, in its environment, this ledger.
+        let request = RunRequest(
+            inbox: inbox, outbox: outbox, date: date.flatMap { CivilDate(text: $0) }, strict: strict, workers: workers,
+            workerLauncher: CostWorkers.Launcher(
+                executable: "/proc/self/exe", arguments: ["cost-worker"] + (global.config.map { ["--config", $0] } ?? [])))
+        let outcome = try RunJob.run(context, request, observer: observer)
         for line in outcome.summary { print(line) }
         if outcome.status != .done { throw ExitCode(outcome.status.rawValue) }
     }

@@ -103,6 +103,47 @@ import Testing
         }
     }
 
+    /// A refresh shared by parts (`run --workers N`): the parts, then the end, give the cache a
+    /// whole refresh gives, from nothing and incrementally; a whole refresh coming between the parts
+    /// makes the later parts and the end do nothing, and the cache is still right.
+    @Test(arguments: StoreFlavor.all)
+    func aRefreshSharedByPartsGivesTheWholeRefreshsCache(flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            let half = Self.deliveries.count / 2
+            for (index, delivery) in Self.deliveries.prefix(half).enumerated() { try Self.append(store, delivery, at: index) }
+            do {
+                let parts = 3
+                let plan = try #require(try store.costCacheRefreshPlan(rebuild: false))
+                #expect(plan.since == nil && plan.cachedThrough == nil)
+                var repriced = 0
+                for part in 0..<parts {
+                    repriced += try store.refreshCostCachePart(plan, part: part, of: parts, checkpointSpacing: Self.spacing).skusRepriced
+                }
+                // Until the end, the cache says it includes nothing new.
+                #expect(try store.costCacheThroughFileID() == nil)
+                try store.finishCostCacheRefresh(plan)
+                #expect(try store.costCacheThroughFileID() == plan.lastFile)
+                #expect(try store.costCacheRefreshPlan(rebuild: false) == nil)
+                let shared = Self.sorted(try store.cachedContents())
+                _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
+                #expect(Self.sorted(try store.cachedContents()) == shared)
+                #expect(repriced == (try store.costSKUs().count))
+            }
+            // Incrementally, from checkpoints; a whole refresh between the first part and the rest.
+            for (index, delivery) in Self.deliveries.dropFirst(half).enumerated() { try Self.append(store, delivery, at: half + index) }
+            let plan = try #require(try store.costCacheRefreshPlan(rebuild: false))
+            #expect(plan.since != nil)
+            _ = try store.refreshCostCachePart(plan, part: 0, of: 2, checkpointSpacing: Self.spacing)
+            _ = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+            #expect(try store.refreshCostCachePart(plan, part: 1, of: 2, checkpointSpacing: Self.spacing).skusRepriced == 0)
+            try store.finishCostCacheRefresh(plan)
+            let incremental = Self.sorted(try store.cachedContents())
+            _ = try store.refreshCostCache(rebuild: true, checkpointSpacing: Self.spacing)
+            #expect(Self.sorted(try store.cachedContents()) == incremental)
+            #expect(try LedgerVerifier.verify(store).passed)
+        }
+    }
+
     /// Identifiers are data, whatever they hold: SKUs and document ids with `$1`, quotes and a
     /// comment marker in them (the SQLite store turns `$1` placeholders into `?1`, and must not do it
     /// inside a literal) give the same incremental refreshes and rebuild as plain ones.
