@@ -803,7 +803,7 @@ func listed(_ words: [String]) -> String {
 func recordShapeErrors(_ record: CSVRecord, headerNames: [String], file: String) -> [RowError] {
     let row = record.number
     if let problem = record.problem {
-        let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? headerNames[$0] : nil }
+        let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? columnName(headerNames, $0) : nil }
         return [RowError(file: file, row: row, column: column, reason: problem.reason)]
     }
     if record.fieldCount != headerNames.count {
@@ -815,13 +815,19 @@ func recordShapeErrors(_ record: CSVRecord, headerNames: [String], file: String)
         let bytes = record.bytes(index)
         if bytes.contains(0) {
             // Not shown: a NUL in a message cuts it short in a terminal or a log.
-            errors.append(RowError(file: file, row: row, column: headerNames[index], reason: nulValueReason))
+            errors.append(RowError(file: file, row: row, column: columnName(headerNames, index), reason: nulValueReason))
         } else if !isValidUTF8(bytes) {
             errors.append(
-                RowError(file: file, row: row, column: headerNames[index], value: shownValue(bytes), reason: invalidUTF8Reason))
+                RowError(file: file, row: row, column: columnName(headerNames, index), value: shownValue(bytes), reason: invalidUTF8Reason))
         }
     }
     return errors
+}
+
+/// A column as an error names it: by its header name, or by its position when the header leaves it
+/// unnamed (`a,,b`), so that no error names an empty column (found by the fuzz harness).
+private func columnName(_ headerNames: [String], _ index: Int) -> String {
+    headerNames[index].isEmpty ? "\(index + 1) (unnamed in the header)" : headerNames[index]
 }
 
 /// "has N fields but the header has M", with the likely cause when there is one: NUL bytes (a file

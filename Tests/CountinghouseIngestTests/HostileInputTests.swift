@@ -86,3 +86,16 @@ private let saveAsUTF8 = "UTF-16 is not supported: save it as CSV UTF-8"
     // Far more fields than the header: no guess.
     #expect(errorMessages(linesHeader + String(repeating: "x,", count: 99) + "x\n") == ["in.csv:2: has 100 fields but the header has 14"])
 }
+
+// MARK: - Found by the fuzz harness
+
+/// A header that leaves a column unnamed (`sku,,name`): an error in that column names it by its
+/// position, never as an empty column (`column : quoted field not closed…`).
+@Test func anErrorInAColumnTheHeaderLeavesUnnamedNamesItsPosition() {
+    #expect(errorMessages("sku,,name\nA,\"open\n") == [
+        "in.csv:2: column 2 (unnamed in the header): quoted field not closed before the end of the file"
+    ])
+    #expect(errorMessages(bytes: Array("sku, ,name\nA,".utf8) + [0xFF] + Array(",b\n".utf8)) == [
+        "in.csv:2: column 2 (unnamed in the header) \"\u{FFFD}\": invalid UTF-8: the file is not saved as UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8"
+    ])
+}
