@@ -120,11 +120,12 @@ fuzz:
 	for target in $(FUZZ_TARGETS); do \
 	    mkdir -p "$$work/$$target"; cp Tests/Fuzz/$$target/* "$$work/$$target/"; \
 	    echo "== fuzz $$target: $(FUZZ_SECONDS) s"; \
-	    if COUNTINGHOUSE_FUZZ_TARGET=$$target "$$binary" -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+	    if COUNTINGHOUSE_FUZZ_TARGET=$$target SWIFT_BACKTRACE=enable=no "$$binary" -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
 	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/$$target- $(FUZZ_FLAGS) \
 	        "$$work/$$target" > $(FUZZ_OUT)/$$target.log 2>&1; then \
-	        grep -E '^#[0-9]+ +DONE' $(FUZZ_OUT)/$$target.log | tail -1; \
-	        grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_OUT)/$$target.log | tr '\n' ' '; echo; \
+	        { grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_OUT)/$$target.log || true; } | tail -1; \
+	        { grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_OUT)/$$target.log || true; } \
+	            | tr '\n' ' '; echo; \
 	    else \
 	        failed+=("$$target"); tail -40 $(FUZZ_OUT)/$$target.log; \
 	    fi; \
