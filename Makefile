@@ -9,9 +9,10 @@
 #                out/demo/, and says where the workbooks are
 #   make sample  regenerates sample-data/ from the generator's defaults (commit the result)
 #   make bench   the benchmarks (print figures, never fail on time)
-#   make fuzz    libFuzzer (with AddressSanitizer) over the CSV reader, the validator and the
-#                Stripe, Adyen and Square readers, FUZZ_SECONDS (60) each, on a copy of Tests/Fuzz/;
-#                fails on a crash, a hang or a broken property; findings and logs in out/fuzz/
+#   make fuzz    libFuzzer (with AddressSanitizer) over the CSV reader, the field parsers, the
+#                validator and the Stripe, Adyen and Square readers, FUZZ_SECONDS (60) each, on a
+#                copy of Tests/Fuzz/; fails on a crash, a hang or a broken property (findings and
+#                logs in out/fuzz/)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -31,7 +32,7 @@ DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONF
 .PHONY: help deps build test demo sample bench fuzz
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=(); \
@@ -102,7 +103,7 @@ bench: deps
 # and links only with -sanitize=fuzzer, so it has a scratch path of its own. -enable-testing: the
 # harness reaches the reader's internals with @testable import. A run's corpus is a copy (what the
 # fuzzer adds does not land in Tests/Fuzz/); a finding is written to out/fuzz/<target>-crash-…
-FUZZ_TARGETS ?= csv validate stripe adyen square
+FUZZ_TARGETS ?= csv fields validate stripe adyen square
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 4096
 FUZZ_SANITIZERS ?= fuzzer,address

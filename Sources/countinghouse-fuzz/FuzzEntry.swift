@@ -9,6 +9,9 @@
 // - `csv`: the CSV reader (CSVReader.swift and its fast scanner, FastCSVScan.swift), read with a
 //   small chunk size chosen by the input, against the slow RFC 4180 parser of the tests
 //   (SlowCSV.swift, linked here): the same records, fields, problems and ends.
+// - `fields`: the fast field parsers (FastFieldParsing.swift: money, whole and line numbers, dates,
+//   timestamps alone and through the date memo) against the tests' slow ones (SlowFields.swift,
+//   linked here).
 // - `validate`: whole files through `FileIngestor.validate` (header detection, every canonical
 //   kind's row validator with its fast field parsers and row slots, and the vendor readers), read
 //   in one chunk and in chunks of a few bytes (the outcomes must be equal), and with a small
@@ -34,9 +37,9 @@ import CountinghouseCore
 /// The entry point this process fuzzes, read once.
 let fuzzTarget: String = {
     guard let name = getenv("COUNTINGHOUSE_FUZZ_TARGET").map({ String(cString: $0) }),
-        ["csv", "validate", "stripe", "adyen", "square"].contains(name)
+        ["csv", "fields", "validate", "stripe", "adyen", "square"].contains(name)
     else {
-        writeToStandardError("set COUNTINGHOUSE_FUZZ_TARGET to csv, validate, stripe, adyen or square\n")
+        writeToStandardError("set COUNTINGHOUSE_FUZZ_TARGET to csv, fields, validate, stripe, adyen or square\n")
         exit(2)
     }
     return name
@@ -47,6 +50,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
     switch fuzzTarget {
     case "csv": fuzzCSVReader(input)
+    case "fields": fuzzFieldParsers(input)
     case "validate": fuzzValidation(input)
     case "stripe": fuzzVendorRows(input, headers: VendorHeaders.stripe)
     case "adyen": fuzzVendorRows(input, headers: VendorHeaders.adyen)

@@ -48,6 +48,33 @@ func fuzzCSVReader(_ input: [UInt8]) {
     }
 }
 
+/// `fields`: the fast field parsers against the slow ones (SlowFields.swift, linked here), on the
+/// input as text: its first byte chooses the currency's decimals, the rest up to a line feed is
+/// one field and what follows another, read after it through one date memo.
+func fuzzFieldParsers(_ input: [UInt8]) {
+    guard let first = input.first else { return }
+    let exponent = [0, 2, 3, 4][Int(first) % 4]
+    let rest = input.dropFirst()
+    let cut = rest.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
+    var memo = DatePrefixMemo()
+    for part in [Array(rest[..<cut]), Array(rest[cut...].dropFirst())] {
+        // The slow parsers read Strings; bytes that are not UTF-8 would not round-trip.
+        guard let text = String(validating: part, as: UTF8.self) else { continue }
+        text.withBytes { bytes in
+            func expect<T: Equatable>(_ fast: T, _ slow: T, _ parser: String) {
+                if fast != slow { violated("\(parser) differs from the slow version", "\(text.debugDescription): fast \(fast), slow \(slow)") }
+            }
+            expect(parseMinorUnits(bytes, exponent: exponent), SlowFields.minorUnits(text, exponent: exponent), "money (\(exponent) decimals)")
+            expect(parseWholeNumber(bytes), SlowFields.wholeNumber(text), "whole number")
+            expect(parseLineNumber(bytes), SlowFields.lineNumber(text), "line number")
+            expect(parseDate(bytes).map(\.daysSinceEpoch), SlowFields.date(text), "date")
+            let slowInstant = SlowFields.instant(text)
+            expect(parseInstant(bytes).map(\.nanosecondsSinceEpoch), slowInstant, "timestamp")
+            expect(parseInstant(bytes, memo: &memo).map(\.nanosecondsSinceEpoch), slowInstant, "timestamp through the memo")
+        }
+    }
+}
+
 /// The reasons of errors about a file as a whole (row nil).
 private let fileLevelReasons = ["the file is empty (no header row)", "stopped after ", "cannot read the file: "]
 
