@@ -544,8 +544,11 @@ struct RowValidator {
                         if let reason = signProblem(number, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(number) }
                     case .success:
                         fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
+                    case .failure(.numberOutOfRange):
+                        fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
                     case .failure(let problem):
-                        let reason = problem == .numberOutOfRange ? limitReasons.quantity : problem.reason == "not a number" ? notANumberReason(bytes) : problem.reason
+                        // "not a number" says what to do about `1E+3` or `1.234,5`.
+                        let reason = problem.reason == "not a number" ? notANumberReason(bytes) : problem.reason
                         fail(column, bytes, reason, row: row, errors: &errors)
                     }
                 case .money(let sign):
@@ -798,7 +801,8 @@ func listed(_ words: [String]) -> String {
 
 /// The errors that reject a record before any field is read, for canonical and vendor files alike:
 /// the reader's problem with it (bad quoting, a record too long), a field count other than the
-/// header's, and every field that is not valid UTF-8 or holds a NUL byte. Empty for a well-formed record.
+/// header's, and every field that is not valid UTF-8 or holds a NUL byte. Empty for a well-formed
+/// record.
 @inline(__always)
 func recordShapeErrors(_ record: CSVRecord, headerNames: [String], file: String) -> [RowError] {
     let row = record.number
