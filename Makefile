@@ -9,6 +9,10 @@
 #                out/demo/, and says where the workbooks are
 #   make sample  regenerates sample-data/ from the generator's defaults (commit the result)
 #   make bench   the benchmarks (print figures, never fail on time)
+#   make fuzz    libFuzzer (with AddressSanitizer) over the CSV reader, the field parsers, the
+#                validator and the Stripe, Adyen and Square readers, FUZZ_SECONDS (60) each, on a
+#                copy of Tests/Fuzz/; fails on a crash, a hang or a broken property (findings and
+#                logs in out/fuzz/)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,10 +29,10 @@ DEMO_NOW := 2026-12-01T12:00:00Z
 DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONFIG=jobs/countinghouse.toml \
     COUNTINGHOUSE_NOW=$(DEMO_NOW)
 
-.PHONY: help deps build test demo sample bench
+.PHONY: help deps build test demo sample bench fuzz
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=(); \
@@ -94,3 +98,38 @@ sample:
 bench: deps
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product countinghouse-bench
 	scripts/pgtest.sh run -- "$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse-bench"
+
+# The fuzz harness (Sources/countinghouse-fuzz) exists only in a manifest read with COUNTINGHOUSE_FUZZ=1
+# and links only with -sanitize=fuzzer, so it has a scratch path of its own. -enable-testing: the
+# harness reaches the reader's internals with @testable import. A run's corpus is a copy (what the
+# fuzzer adds does not land in Tests/Fuzz/); a finding is written to out/fuzz/<target>-crash-…
+FUZZ_TARGETS ?= csv fields validate stripe adyen square
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 4096
+FUZZ_SANITIZERS ?= fuzzer,address
+FUZZ_FLAGS ?=
+FUZZ_OUT := out/fuzz
+FUZZ_BUILD = COUNTINGHOUSE_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product countinghouse-fuzz \
+    -Xswiftc -sanitize=$(FUZZ_SANITIZERS) -Xswiftc -enable-testing
+
+fuzz:
+	$(FUZZ_BUILD)
+	@mkdir -p $(FUZZ_OUT); \
+	binary="$$($(FUZZ_BUILD) --show-bin-path)/countinghouse-fuzz"; \
+	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	failed=(); \
+	for target in $(FUZZ_TARGETS); do \
+	    mkdir -p "$$work/$$target"; cp Tests/Fuzz/$$target/* "$$work/$$target/"; \
+	    echo "== fuzz $$target: $(FUZZ_SECONDS) s"; \
+	    if COUNTINGHOUSE_FUZZ_TARGET=$$target SWIFT_BACKTRACE=enable=no "$$binary" -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/$$target- $(FUZZ_FLAGS) \
+	        "$$work/$$target" > $(FUZZ_OUT)/$$target.log 2>&1; then \
+	        { grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_OUT)/$$target.log || true; } | tail -1; \
+	        { grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_OUT)/$$target.log || true; } \
+	            | tr '\n' ' '; echo; \
+	    else \
+	        failed+=("$$target"); tail -40 $(FUZZ_OUT)/$$target.log; \
+	    fi; \
+	done; \
+	if [[ $${#failed[@]} -gt 0 ]]; then echo "fuzz: findings in $${failed[*]} (inputs and logs in $(FUZZ_OUT)/)" >&2; exit 1; fi; \
+	echo "fuzz: no findings ($(FUZZ_TARGETS))"

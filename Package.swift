@@ -93,3 +93,14 @@ let package = Package(
             exclude: ["Fixtures"]),
     ]
 )
+
+// The fuzz harness (`make fuzz`, Sources/countinghouse-fuzz): its `main` calls libFuzzer's driver
+// (CFuzzerDriver declares it), so it links only with `-sanitize=fuzzer`; it is in the package only
+// when the manifest is read with COUNTINGHOUSE_FUZZ=1 (make fuzz builds it so, into its own scratch
+// path `.build-fuzz`), and `swift build` and `swift test` never see it.
+if Context.environment["COUNTINGHOUSE_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
+        .executableTarget(name: "countinghouse-fuzz", dependencies: ["CountinghouseIngest", "CountinghouseCore", "CFuzzerDriver"]),
+    ]
+}

@@ -142,7 +142,8 @@ struct CSVRecord {
     let number: Int
     /// Set when the record is malformed; `fields` then holds what was read before the problem.
     let problem: CSVProblem?
-    /// Whether any byte of the record is not ASCII (so UTF-8 validity must be checked).
+    /// Whether any byte of the record is not ASCII or is NUL (so UTF-8 validity, and NUL bytes,
+    /// must be checked).
     let hasNonASCII: Bool
     /// Where the next record starts, in bytes from the start of the source.
     var end: Int64 = 0

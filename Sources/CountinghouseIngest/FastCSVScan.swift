@@ -24,7 +24,8 @@
 enum ScanOutcome {
     /// The record does not end within the bytes read so far.
     case incomplete
-    /// A whole record: its field count, where the next record starts, and any problem.
+    /// A whole record: its field count, where the next record starts, any problem, and whether a
+    /// byte is not ASCII or is NUL (the record's fields must then be checked).
     case complete(fieldCount: Int, next: Int, problem: ScanProblem, hasNonASCII: Bool)
 }
 
@@ -83,6 +84,9 @@ func scanRecord(
 ) -> ScanOutcome {
     var index = start
     var fieldCount = 0
+    // The bytes looked at one by one, OR-ed, each with itself minus one: the high bit tells of a
+    // byte of 0x80 or above (non-ASCII) or of a NUL (0 - 1 wraps to 0xFF), which the validator
+    // refuses; two operations and no branch. A NUL is below the comma, so no word skips one.
     var nonASCII: UInt8 = 0
     // The bytes the word-at-a-time loop passed over, OR-ed: their high bits tell of non-ASCII.
     var wordNonASCII: UInt64 = 0
@@ -115,7 +119,7 @@ func scanRecord(
             var contentEnd = -1
             while cursor < filled {
                 let byte = buffer[cursor]
-                nonASCII |= byte
+                nonASCII |= byte | (byte &- 1)
                 if byte == asciiQuote {
                     if cursor + 1 == filled && !atEnd { return .incomplete }
                     if cursor + 1 < filled && buffer[cursor + 1] == asciiQuote {
@@ -187,7 +191,7 @@ func scanRecord(
             if cursor == filled { break }
             let byte = buffer[cursor]
             if byte > asciiComma || (byte != asciiComma && byte != asciiQuote && byte != asciiLineFeed && byte != asciiCarriageReturn) {
-                nonASCII |= byte
+                nonASCII |= byte | (byte &- 1)
                 cursor += 1
                 continue
             }

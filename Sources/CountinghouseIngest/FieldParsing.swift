@@ -128,6 +128,54 @@ func isValidUTF8(_ bytes: Bytes) -> Bool {
     }
 }
 
+// Words for input that a spreadsheet, a regional setting or another encoding made (issue 14 §5):
+// computed only for a value already found bad, so nothing here is on the path every row takes.
+
+/// "not a number", with what to do when the text is a spreadsheet's scientific form (`1.23E+22`)
+/// or uses a decimal comma or thousands separators (`1.234,56`, `1,234.56`).
+func notANumberReason(_ bytes: Bytes) -> String {
+    if looksLikeSpreadsheetNumber(bytes, strict: false) {
+        return "not a number: a spreadsheet wrote it in scientific notation and the digits it stood for are lost; export the file again without opening it in a spreadsheet"
+    }
+    if bytes.contains(UInt8(ascii: ",")) {
+        return "not a number: write it with '.' as the decimal separator and no thousands separators (1234.56, not 1.234,56 or 1,234.56)"
+    }
+    return "not a number"
+}
+
+/// A date or timestamp's shape problem, with what to do when it is written with slashes
+/// (`31/12/2026`), which a spreadsheet reads day-first or month-first by its regional setting.
+func withSlashedDateHint(_ reason: String, _ bytes: Bytes) -> String {
+    guard bytes.contains(UInt8(ascii: "/")) else { return reason }
+    return reason + "; a date with '/' (31/12/2026) can be day-first or month-first: write it YYYY-MM-DD"
+}
+
+/// What to do about a value that is not UTF-8: almost always a file saved in a legacy encoding.
+let invalidUTF8Reason = "invalid UTF-8: the file is not saved as UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8"
+
+/// A NUL byte in a value: no text holds one (PostgreSQL refuses it in text), a damaged file does.
+let nulValueReason = "NUL byte (0x00) in the value: the file is damaged or not a CSV text file"
+
+/// Why a header with bytes no CSV header has (a UTF-16 byte-order mark, NUL bytes, invalid
+/// UTF-8) cannot be read; nil when its fields are UTF-8 text.
+func headerEncodingProblem(_ fields: [Bytes]) -> String? {
+    let bytes = fields.flatMap { $0 }
+    let utf16 = "UTF-16 is not supported: save it as CSV UTF-8"
+    if let first = fields.first, first.count >= 2, (first[0] == 0xFF && first[1] == 0xFE) || (first[0] == 0xFE && first[1] == 0xFF) {
+        return "the file is UTF-16 (it starts with a UTF-16 byte-order mark); \(utf16)"
+    }
+    let nulCount = bytes.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+    if nulCount > 0 {
+        // UTF-16 of ASCII names: every other byte is 0.
+        if nulCount * 3 >= bytes.count { return "the file looks like UTF-16 (every other byte of the header is 0); \(utf16)" }
+        return "NUL bytes (0x00) in the header: this is not a CSV text file, or it is damaged"
+    }
+    if fields.contains(where: { !isValidUTF8($0) }) {
+        return "invalid UTF-8 in the header: the file is not saved as UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8"
+    }
+    return nil
+}
+
 // String conveniences for tests and callers outside the hot path.
 extension String {
     func withBytes<T>(_ body: (Bytes) -> T) -> T {

@@ -462,15 +462,14 @@ public struct FileIngestor: Sendable {
             return .failure(
                 IngestFailure(kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: problem.reason)]))
         }
+        // A header in UTF-16, with NUL bytes or not UTF-8 is worded by what to do about the file.
+        if let reason = headerEncodingProblem((0..<record.fieldCount).map(record.bytes)) {
+            return .failure(IngestFailure(kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: reason)]))
+        }
         var names: [String] = []
         var rawNames: [String] = []
         for index in 0..<record.fieldCount {
             let bytes = record.bytes(index)
-            if record.hasNonASCII && !isValidUTF8(bytes) {
-                return .failure(
-                    IngestFailure(
-                        kind: requestedKind, errors: [RowError(file: displayName, row: row, reason: "invalid UTF-8 in the header")]))
-            }
             names.append(HeaderColumns.normalise(String(decoding: bytes, as: UTF8.self)))
             rawNames.append(String(decoding: trimmed(bytes), as: UTF8.self))
         }

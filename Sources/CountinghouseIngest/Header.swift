@@ -5,7 +5,8 @@
 // A kind is detected when it matches the most columns of the header and has all its required
 // columns; a tie, or a best match lacking required columns, is an error rather than a guess.
 // Errors a user can see (all about the file as a whole, reported on row 1): "the file is empty (no
-// header row)", "invalid UTF-8 in the header", "missing required column quantity", "column sku
+// header row)", the header's encoding (FieldParsing.swift's `headerEncodingProblem`: UTF-16, NUL
+// bytes, "invalid UTF-8 in the header: … save it as CSV UTF-8"), "missing required column quantity", "column sku
 // appears twice in the header", "the header fits both X and Y; name the kind with --kind". A
 // header no kind fits is worded with the vendor formats in mind (VendorFormat.swift: "unknown file
 // format; header begins \"…\" (closest: pos_lines, which lacks quantity, unit_price); name it with

@@ -26,7 +26,11 @@
 // locations), "looks like a number a spreadsheet rewrote; export the file again without opening it
 // in a spreadsheet" (FORMATS §3.0: any such form in an identifier, only `1.23457E+11` in a sku or
 // location), "too long: 5000 bytes (at most 200)" (identifiers and codes; free text 2,000; a value
-// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8", "has N fields but the header has M", "original_line_no needs
+// shown in an error is cut to its first 40 bytes past 200), "invalid UTF-8: the file is not saved as
+// UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8", "NUL byte (0x00) in the value: …", "has N
+// fields but the header has M" (with the likely cause: NUL bytes, or an unquoted comma), "not a
+// number: …" (with what to do for `1.23E+22` and `1.234,56`), a date or time's problem with "a date
+// with '/' (31/12/2026) can be day-first or month-first: write it YYYY-MM-DD", "original_line_no needs
 // original_order_id", "receipt_no is only for RECEIVE rows", "a
 // RECEIVE needs unit_cost or total_cost", "amount out of range (at most 10000000000.00)",
 // "quantity out of range (at most 1000000000)", "quantity × unit_cost is out of range (at most
@@ -540,8 +544,12 @@ struct RowValidator {
                         if let reason = signProblem(number, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(number) }
                     case .success:
                         fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
+                    case .failure(.numberOutOfRange):
+                        fail(column, bytes, limitReasons.quantity, row: row, errors: &errors)
                     case .failure(let problem):
-                        fail(column, bytes, problem == .numberOutOfRange ? limitReasons.quantity : problem.reason, row: row, errors: &errors)
+                        // "not a number" says what to do about `1E+3` or `1.234,5`.
+                        let reason = problem.reason == "not a number" ? notANumberReason(bytes) : problem.reason
+                        fail(column, bytes, reason, row: row, errors: &errors)
                     }
                 case .money(let sign):
                     switch parseMinorUnits(bytes, exponent: currencyExponent) {
@@ -549,6 +557,8 @@ struct RowValidator {
                         if let reason = signProblem(amount, sign) { fail(column, bytes, reason, row: row, errors: &errors) } else { slots[column] = .integer(amount) }
                     case .success, .failure(.outOfRange):
                         fail(column, bytes, limitReasons.amount(sign), row: row, errors: &errors)
+                    case .failure(.notANumber):
+                        fail(column, bytes, notANumberReason(bytes), row: row, errors: &errors)
                     case .failure(let problem):
                         let reason = problem.fieldProblem(currency: functionalCurrency, exponent: currencyExponent).reason
                         fail(column, bytes, reason, row: row, errors: &errors)
@@ -556,12 +566,12 @@ struct RowValidator {
                 case .instant:
                     switch parseInstant(bytes, memo: &instantDateMemo) {
                     case .success(let instant): slots[column] = .integer(instant.nanosecondsSinceEpoch)
-                    case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
+                    case .failure(let problem): fail(column, bytes, withSlashedDateHint(problem.reason, bytes), row: row, errors: &errors)
                     }
                 case .date:
                     switch parseDate(bytes) {
                     case .success(let date): slots[column] = .date(date.daysSinceEpoch)
-                    case .failure(let problem): fail(column, bytes, problem.reason, row: row, errors: &errors)
+                    case .failure(let problem): fail(column, bytes, withSlashedDateHint(problem.reason, bytes), row: row, errors: &errors)
                     }
                 case .currency:
                     if isFunctionalCurrency(bytes) {
@@ -791,22 +801,49 @@ func listed(_ words: [String]) -> String {
 
 /// The errors that reject a record before any field is read, for canonical and vendor files alike:
 /// the reader's problem with it (bad quoting, a record too long), a field count other than the
-/// header's, and every field that is not valid UTF-8. Empty for a well-formed record.
+/// header's, and every field that is not valid UTF-8 or holds a NUL byte. Empty for a well-formed
+/// record.
 @inline(__always)
 func recordShapeErrors(_ record: CSVRecord, headerNames: [String], file: String) -> [RowError] {
     let row = record.number
     if let problem = record.problem {
-        let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? headerNames[$0] : nil }
+        let column = problem.fieldIndex.flatMap { $0 < headerNames.count ? columnName(headerNames, $0) : nil }
         return [RowError(file: file, row: row, column: column, reason: problem.reason)]
     }
     if record.fieldCount != headerNames.count {
-        return [RowError(file: file, row: row, reason: "has \(record.fieldCount) fields but the header has \(headerNames.count)")]
+        return [RowError(file: file, row: row, reason: fieldCountReason(record, headerCount: headerNames.count))]
     }
     guard record.hasNonASCII else { return [] }
     var errors: [RowError] = []
-    for index in 0..<record.fieldCount where !isValidUTF8(record.bytes(index)) {
-        errors.append(
-            RowError(file: file, row: row, column: headerNames[index], value: shownValue(record.bytes(index)), reason: "invalid UTF-8"))
+    for index in 0..<record.fieldCount {
+        let bytes = record.bytes(index)
+        if bytes.contains(0) {
+            // Not shown: a NUL in a message cuts it short in a terminal or a log.
+            errors.append(RowError(file: file, row: row, column: columnName(headerNames, index), reason: nulValueReason))
+        } else if !isValidUTF8(bytes) {
+            errors.append(
+                RowError(file: file, row: row, column: columnName(headerNames, index), value: shownValue(bytes), reason: invalidUTF8Reason))
+        }
     }
     return errors
+}
+
+/// A column as an error names it: by its header name, or by its position when the header leaves it
+/// unnamed (`a,,b`), so that no error names an empty column (found by the fuzz harness).
+private func columnName(_ headerNames: [String], _ index: Int) -> String {
+    headerNames[index].isEmpty ? "\(index + 1) (unnamed in the header)" : headerNames[index]
+}
+
+/// "has N fields but the header has M", with the likely cause when there is one: NUL bytes (a file
+/// padded by a crash, or not text), or a few more fields than the header (a comma in an unquoted
+/// value, such as a decimal comma; error path only).
+private func fieldCountReason(_ record: CSVRecord, headerCount: Int) -> String {
+    let reason = "has \(record.fieldCount) fields but the header has \(headerCount)"
+    if (0..<record.fieldCount).contains(where: { record.bytes($0).contains(0) }) {
+        return reason + "; it holds NUL bytes (0x00): the file is damaged (cut short or padded by a crash?) or not a CSV text file"
+    }
+    if record.fieldCount > headerCount && record.fieldCount <= headerCount + 4 {
+        return reason + " (a value holding ',' must be in quotes: is a decimal comma (1.234,56) or a thousands separator not quoted?)"
+    }
+    return reason
 }

@@ -186,7 +186,7 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
 
 @Test func badNumber() {
     #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,2,1,50,,,,,,\n") == [
-        "in.csv:2: has 15 fields but the header has 14"
+        "in.csv:2: has 15 fields but the header has 14 (a value holding ',' must be in quotes: is a decimal comma (1.234,56) or a thousands separator not quoted?)"
     ])
     #expect(errorMessages(linesHeader + "T1,1,\(at),S01,A,SALE,2,abc,,,,,,\n") == [
         "in.csv:2: column unit_price \"abc\": not a number"
@@ -420,7 +420,7 @@ func eachKindIsDetectedFromItsHeader(header: String, kind: LedgerKind) {
         Issue.record("expected a failure")
         return
     }
-    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"A\u{FFFD}B\": invalid UTF-8"])
+    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"A\u{FFFD}B\": invalid UTF-8: the file is not saved as UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8"])
 }
 
 @Test func everyBadRowIsReportedAndRowsCountRecordsNotLines() {
@@ -687,7 +687,7 @@ private let spreadsheetWords =
         Issue.record("expected a failure")
         return
     }
-    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"\(String(repeating: "A", count: 40))…\": invalid UTF-8"])
+    #expect(failure.errors.map(\.description) == ["in.csv:2: column name \"\(String(repeating: "A", count: 40))…\": invalid UTF-8: the file is not saved as UTF-8 (Windows-1252 or Latin-1?); save it as CSV UTF-8"])
 }
 
 @Test func aRecordTooLongToBufferEndsTheFileWithANamedError() {

@@ -1,0 +1,1 @@
+../../Tests/CountinghouseIngestTests/SlowCSV.swift

@@ -1,0 +1,1 @@
+../../Tests/CountinghouseIngestTests/SlowFields.swift
