@@ -45,7 +45,7 @@ lines_per_day=${BENCH_LINES_PER_DAY:-2000}
 output=${BENCH_OUT:-$root/BENCHMARKS.md}
 start=2026-01-01
 for knob in days pg_days stores skus lines_per_day; do
-    [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "${knob^^} must be a positive whole number, not '${!knob}'"
+    [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${knob^^} must be a positive whole number, not '${!knob}'"
 done
 
 # --- Tools -------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 
 # --- Small helpers -----------------------------------------------------------------------------
-seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 day_after() { date -u -d "$1 + 1 day" +%F; }
 megabytes() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }   # GNU time's KiB → MB
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "—" }'; }
@@ -180,13 +180,14 @@ keyed_loader() {  # ENGINE: loads $micro_file into a table with only the natural
     header=$(head -1 "$micro_file")
     columns=$(tr ',' '\n' <<<"$header" | sed 's/.*/& TEXT/' | paste -sd, -)
     columns+=", PRIMARY KEY (order_id, line_no)"
-    began=$(date +%s.%N)
     if [[ $engine == SQLite ]]; then
         rm -f "$work/scratch/keyed.sqlite"
-        sqlite3 "$work/scratch/keyed.sqlite" "CREATE TABLE keyed ($columns)" \
-            ".import --csv --skip 1 $micro_file keyed" >/dev/null
+        sqlite3 "$work/scratch/keyed.sqlite" "CREATE TABLE keyed ($columns)"
+        began=$(date +%s.%N)
+        sqlite3 "$work/scratch/keyed.sqlite" ".import --csv --skip 1 $micro_file keyed" >/dev/null
     else
         psql -qAt -d "$pg_url" -c "SET client_min_messages TO warning; DROP TABLE IF EXISTS public.bench_keyed; CREATE TABLE public.bench_keyed ($columns)" >/dev/null
+        began=$(date +%s.%N)
         psql -qAt -d "$pg_url" -c "\\copy public.bench_keyed from '$micro_file' with (format csv, header true)" >/dev/null
     fi
     keyed_seconds=$(seconds_since "$began")
@@ -345,15 +346,18 @@ cell() { echo "${figure[$1|$2]:-—}"; }
 per_engine() {   # "SQLite a, PostgreSQL b" of value[KEY|engine]
     local key=$1 text="" engine
     for engine in "${engines[@]}"; do
-        [[ -n ${value[$key|$engine]:-} ]] && text+="${text:+; }$engine ${value[$key|$engine]}"
+        if [[ -n ${value[$key|$engine]:-} ]]; then text+="${text:+; }$engine ${value[$key|$engine]}"; fi
     done
     echo "${text:-—}"
 }
 for engine in "${engines[@]}"; do
     if [[ -n ${value[month-first-wall|$engine]:-} ]]; then
         value[month-ratio|$engine]=$(ratio "${value[month-first-wall|$engine]}" "${value[month-last-wall|$engine]}")
-        [[ -n ${value[hledger-wall|$engine]:-} ]] \
-            && value[hledger-ratio|$engine]=$(ratio "${value[hledger-wall|$engine]}" "${value[month-last-wall|$engine]}")
+        printf '%-34s %-10s %s\n' "report first / last month" "$engine" "${value[month-ratio|$engine]} (target 0.80–1.20)"
+        if [[ -n ${value[hledger-wall|$engine]:-} ]]; then
+            value[hledger-ratio|$engine]=$(ratio "${value[hledger-wall|$engine]}" "${value[month-last-wall|$engine]}")
+            printf '%-34s %-10s %s\n' "hledger / our last month's report" "$engine" "${value[hledger-ratio|$engine]} (target ≥ 10)"
+        fi
     fi
 done
 row() {   # FIGURE KEY BOUND RATIO
