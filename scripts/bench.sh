@@ -464,7 +464,9 @@ elapsed=$(( $(date +%s) - started ))
     echo "directory, default \`bench-data/year\`, git-ignored: the generated days, the SQLite ledger and a \`pg_dump\` of"
     echo "the PostgreSQL ledger are kept there and reused; delete them to build again), \`BENCH_SKIP_MICRO=1\`"
     echo "(without countinghouse-bench, whose own sizes are \`COUNTINGHOUSE_BENCH_ROWS\`, \`…_EVENTS\`, \`…_TENDERS\`)."
-    echo "Each measured command's output and \`COUNTINGHOUSE_TIMINGS\` phase lines are in \`<BENCH_WORK>/logs/\`."
+    echo "The first run with given sizes generates the days and builds both ledgers (how long that took is under"
+    echo "*Sizes*); later runs copy the SQLite ledger and restore the PostgreSQL one. Each measured command's output"
+    echo "and its \`COUNTINGHOUSE_TIMINGS\` phase lines are in \`<BENCH_WORK>/logs/\`."
     echo "The figures are never a pass or fail: a bound not met is a finding, not a broken build."
 } >"$output"
 
