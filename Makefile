@@ -8,7 +8,8 @@
 #                the next morning, October closed on the way) on a fresh SQLite ledger under
 #                out/demo/, and says where the workbooks are
 #   make sample  regenerates sample-data/ from the generator's defaults (commit the result)
-#   make bench   the benchmarks (print figures, never fail on time)
+#   make bench   the benchmarks on SQLite and PostgreSQL (a throwaway server): rewrites BENCHMARKS.md
+#                with figures and ratios, never fails on time (scripts/bench.sh: BENCH_DAYS, BENCH_WORK…)
 #   make fuzz    libFuzzer (with AddressSanitizer) over the CSV reader, the field parsers, the
 #                validator and the Stripe, Adyen and Square readers, FUZZ_SECONDS (60) each, on a
 #                copy of Tests/Fuzz/; fails on a crash, a hang or a broken property (findings and
@@ -21,7 +22,7 @@ SHELL := bash
 SWIFT ?= swift
 # Extra flags for every swift build/run/test, e.g. SWIFTPM_FLAGS="--scratch-path .build-other".
 SWIFTPM_FLAGS ?=
-DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3 hledger libreoffice-calc-nogui poppler-utils
+DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3 hledger libreoffice-calc-nogui poppler-utils time
 RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse
 DEMO_DIR := out/demo
 # The demo's clock: the morning after the last delivery, so its output does not depend on today.
@@ -32,7 +33,7 @@ DEMO_ENV = COUNTINGHOUSE_DATABASE="$(DEMO_DIR)/ledger.sqlite" COUNTINGHOUSE_CONF
 .PHONY: help deps build test demo sample bench fuzz
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=(); \
@@ -96,8 +97,8 @@ sample:
 	$(SWIFT) run $(SWIFTPM_FLAGS) countinghouse sample --out sample-data --replace
 
 bench: deps
-	$(SWIFT) build -c release $(SWIFTPM_FLAGS) --product countinghouse-bench
-	scripts/pgtest.sh run -- "$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse-bench"
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
+	BENCH_BIN_DIR="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)" scripts/pgtest.sh run -- scripts/bench.sh
 
 # The fuzz harness (Sources/countinghouse-fuzz) exists only in a manifest read with COUNTINGHOUSE_FUZZ=1
 # and links only with -sanitize=fuzzer, so it has a scratch path of its own. -enable-testing: the
