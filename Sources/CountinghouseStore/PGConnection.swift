@@ -121,6 +121,43 @@ final class PGConnection {
         return try checked(raw, sql: sql)
     }
 
+    /// Runs one statement with text parameters and hands its rows to `body` one at a time, each as
+    /// a result of one row (libpq's single-row mode): the rows never sit in memory together, as they
+    /// do in the result of `query`. When `body` throws, the rest of the rows are read and dropped
+    /// (the connection is then ready for the next statement) and the error rethrown.
+    func streamQuery(_ sql: String, _ parameters: [String?], _ body: (PGResult) throws -> Void) throws {
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdupSwift($0) } }
+        defer { for pointer in cStrings { pointer?.deallocate() } }
+        let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        let sent = pointers.withUnsafeBufferPointer { buffer in
+            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        guard sent == 1 else { throw failure(sql: sql, result: nil) }
+        if PQsetSingleRowMode(handle) != 1 {
+            drainResults()
+            throw failure(sql: sql, result: nil)
+        }
+        var error: Error?
+        while let raw = PQgetResult(handle) {
+            let status = PQresultStatus(raw)
+            if error != nil {
+                PQclear(raw)
+                continue
+            }
+            switch status {
+            case PGRES_SINGLE_TUPLE:
+                // PGResult clears it when dropped, after the body.
+                do { try body(PGResult(raw)) } catch let thrown { error = thrown }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                PQclear(raw)
+            default:
+                error = failure(sql: sql, result: raw)
+                PQclear(raw)
+            }
+        }
+        if let error { throw error }
+    }
+
     /// Runs `COPY … FROM STDIN` (text format) and feeds it what `body` writes. If `body` throws, the
     /// COPY is aborted and the error rethrown (the caller rolls back).
     func copyIn(_ sql: String, _ body: (inout PGCopyWriter) throws -> Void) throws {

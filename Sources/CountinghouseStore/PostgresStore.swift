@@ -70,13 +70,13 @@ final class PostgresDatabase: LedgerDatabase {
     }
 
     func forEachRow(_ sql: String, _ parameters: [FieldValue], integerColumns: [Bool], _ body: ([FieldValue]) throws -> Void) throws {
-        // libpq holds the result; the rows are not copied all at once besides it.
-        let result = try connection.query(sql, Self.text(parameters))
+        // Row by row from the server (single-row mode): neither libpq nor this process holds the
+        // whole result.
         var values: [FieldValue] = []
         values.reserveCapacity(integerColumns.count)
-        for row in 0..<result.rowCount {
+        try connection.streamQuery(sql, Self.text(parameters)) { result in
             values.removeAll(keepingCapacity: true)
-            for (index, integer) in integerColumns.enumerated() { values.append(try result.value(row, index, integer: integer)) }
+            for (index, integer) in integerColumns.enumerated() { values.append(try result.value(0, index, integer: integer)) }
             try body(values)
         }
     }

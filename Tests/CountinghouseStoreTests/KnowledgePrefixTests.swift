@@ -38,6 +38,22 @@ import Testing
                     #expect(streamed == known, "known at day \(dayNumber), pages of \(pageSize)")
                 }
             }
+            // A query read row by row (PostgreSQL's single-row mode) gives every row in order; a
+            // reader that stops early leaves the connection ready for the next statement.
+            let sequenceQuery = "SELECT seq FROM \(table) ORDER BY seq"
+            var streamedSequence: [Int64] = []
+            try sql.database.forEachRow(sequenceQuery, [], integerColumns: [true]) { streamedSequence.append($0[0].integerValue ?? -1) }
+            #expect(streamedSequence == sequence.compactMap { $0[0].integerValue })
+            struct Enough: Error {}
+            var seen = 0
+            #expect(throws: Enough.self) {
+                try sql.database.forEachRow(sequenceQuery, [], integerColumns: [true]) { _ in
+                    seen += 1
+                    if seen == 3 { throw Enough() }
+                }
+            }
+            #expect(seen == 3)
+            #expect(try store.rows(of: .posLines, knownAt: nil) == all)
         }
     }
 }
