@@ -12,6 +12,7 @@
 // (`usage`).
 import CountinghouseCore
 import CountinghouseIngest
+import CountinghouseStore
 import Foundation
 
 public struct AppContext: Sendable {
@@ -22,6 +23,8 @@ public struct AppContext: Sendable {
     /// How long a writer waits for another writer's lock before failing: the configuration's
     /// `busy_timeout_seconds`, or COUNTINGHOUSE_BUSY_TIMEOUT.
     public var busyTimeoutSeconds: Double { Double(configuration.busyTimeoutSeconds) }
+    /// Whether the ledger is a PostgreSQL database (else a SQLite file), as the store reads its locator.
+    public var ledgerIsPostgreSQL: Bool { isPostgresLocator(configuration.database.trimmingCharacters(in: .whitespaces)) }
 
     /// Reads the configuration file (`configPath`, else COUNTINGHOUSE_CONFIG, else
     /// ./countinghouse.toml when it exists), applies the environment and `database`, and reads the

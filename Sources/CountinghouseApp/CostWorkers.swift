@@ -41,7 +41,7 @@ public enum CostWorkers {
                 rebuild: false, checkpointSpacing: CostReplay.defaultSpacing, lockWait: .upToBusyTimeout, progress: progress)
         }
         progress?(0, workers)
-        var processes: [(part: Int, process: Process, errors: Pipe, output: Pipe)] = []
+        var processes: [(part: Int, process: Process, output: Pipe)] = []
         var environment = ProcessInfo.processInfo.environment
         environment["COUNTINGHOUSE_DATABASE"] = session.context.configuration.database
         environment["COUNTINGHOUSE_BUSY_TIMEOUT"] = String(session.context.configuration.busyTimeoutSeconds)
@@ -50,8 +50,10 @@ public enum CostWorkers {
             process.executableURL = URL(fileURLWithPath: launcher.executable)
             process.arguments = launcher.arguments + arguments(plan, part: part, of: workers)
             process.environment = environment
-            let (errors, output) = (Pipe(), Pipe())
-            process.standardError = errors
+            // One pipe for both streams, read to its end: a worker never waits on a full pipe the
+            // run is not reading.
+            let output = Pipe()
+            process.standardError = output
             process.standardOutput = output
             do {
                 try process.run()
@@ -59,7 +61,7 @@ public enum CostWorkers {
                 for started in processes { started.process.terminate() }
                 throw AppFailure(.internalError, "cannot start cost worker \(part + 1) of \(workers) (\(launcher.executable)): \(error)")
             }
-            processes.append((part, process, errors, output))
+            processes.append((part, process, output))
         }
         var failures: [String] = []
         var total = CostCacheRefresh(
@@ -67,19 +69,19 @@ public enum CostWorkers {
         var done = 0
         for worker in processes {
             let said = String(decoding: worker.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let complaint = String(decoding: worker.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             worker.process.waitUntilExit()
             done += 1
             progress?(done, workers)
             guard worker.process.terminationReason == .exit, worker.process.terminationStatus == 0 else {
                 let how = worker.process.terminationReason == .exit
                     ? "exit status \(worker.process.terminationStatus)" : "signal \(worker.process.terminationStatus)"
-                let message = complaint.trimmingCharacters(in: .whitespacesAndNewlines)
+                let message = said.trimmingCharacters(in: .whitespacesAndNewlines)
                 failures.append("cost worker \(worker.part + 1) of \(workers) failed (\(how))\(message.isEmpty ? "" : ": \(message)")")
                 continue
             }
-            // The worker's one line: SKUs repriced, from a checkpoint, events replayed.
-            let counts = said.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+            // The worker's last line: SKUs repriced, from a checkpoint, events replayed.
+            let last = said.split(separator: "\n").last ?? ""
+            let counts = last.split(separator: " ").compactMap { Int($0) }
             if counts.count == 3 {
                 total.skusRepriced += counts[0]
                 total.skusFromCheckpoint += counts[1]

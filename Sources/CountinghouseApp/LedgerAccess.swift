@@ -40,7 +40,7 @@ extension LedgerAccess {
     public static func initialise(_ context: AppContext, rolePrefix: String?) throws(AppFailure)
         -> (migration: MigrationReport, roles: LedgerRoles)
     {
-        guard isPostgresLocator(context.configuration.database.trimmingCharacters(in: .whitespaces)) else {
+        guard context.ledgerIsPostgreSQL else {
             throw AppFailure(
                 .usage,
                 "--roles: roles are a PostgreSQL feature, and this ledger is a SQLite file "

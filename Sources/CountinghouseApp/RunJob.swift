@@ -109,7 +109,7 @@ public enum RunJob {
     /// Runs the nightly job as the context's clock and configuration say.
     public static func run(_ context: AppContext, _ request: RunRequest, observer: RunObserver) throws -> RunOutcome {
         let settings = context.configuration.run
-        if request.workers > 1, !isPostgresLocator(context.configuration.database.trimmingCharacters(in: .whitespaces)) {
+        if request.workers > 1, !context.ledgerIsPostgreSQL {
             throw AppFailure(
                 .usage,
                 "--workers \(request.workers): a SQLite ledger has one writer at a time, so its cost refresh is not shared; "
