@@ -7,6 +7,31 @@ final class CLI {
     let directory: URL
     var environment: [String: String]
 
+    /// Every path under a folder (files and folders, relative to it), sorted; none for a missing folder.
+    static func listing(_ folder: URL) throws -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        return (enumerator.allObjects as? [String] ?? []).sorted()
+    }
+
+    /// `files`, `stock` and `verify`, the outbox byte for byte, and the inbox of this working
+    /// directory are those of `reference` (a run killed and run again against an uninterrupted one).
+    func expectSameLedgerOutboxAndInbox(as reference: CLI, now: String, _ label: String) throws {
+        for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
+            #expect(try run(arguments, now: now).output == reference.run(arguments, now: now).output, "\(label): \(arguments)")
+        }
+        let wantOutbox = reference.directory.appendingPathComponent("outbox")
+        let gotOutbox = directory.appendingPathComponent("outbox")
+        #expect(try Self.listing(gotOutbox) == Self.listing(wantOutbox), "\(label)")
+        for path in try Self.listing(wantOutbox) where path.contains(".") {
+            #expect(
+                try Data(contentsOf: gotOutbox.appendingPathComponent(path)) == Data(contentsOf: wantOutbox.appendingPathComponent(path)),
+                "\(label): \(path)")
+        }
+        #expect(
+            try Self.listing(directory.appendingPathComponent("inbox")) == Self.listing(reference.directory.appendingPathComponent("inbox")),
+            "\(label)")
+    }
+
     struct Result {
         var status: Int32
         var output: String

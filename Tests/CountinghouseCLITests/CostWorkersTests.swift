@@ -35,10 +35,10 @@ import Testing
         return formatter.string(from: date.addingTimeInterval(86_400))
     }
 
+    /// Every file under a folder, by path, with its bytes.
     func files(_ folder: URL) throws -> [String: Data] {
         var contents: [String: Data] = [:]
-        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [:] }
-        for case let path as String in enumerator {
+        for path in try CLI.listing(folder) {
             var isFolder: ObjCBool = false
             let url = folder.appendingPathComponent(path)
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue {

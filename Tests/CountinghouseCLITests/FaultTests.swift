@@ -88,7 +88,7 @@ import Glibc
         let reference = try CLI()
         try RunCommandTests.deliver(reference)
         #expect(try RunCommandTests.run(reference).status == 0)
-        let reportBytes = try Self.listing(reference.directory.appendingPathComponent("outbox")).reduce(0) { total, path in
+        let reportBytes = try CLI.listing(reference.directory.appendingPathComponent("outbox")).reduce(0) { total, path in
             let attributes = try FileManager.default.attributesOfItem(atPath: reference.directory.appendingPathComponent("outbox/\(path)").path)
             return total + ((attributes[.type] as? FileAttributeType) == .typeRegular ? (attributes[.size] as? Int ?? 0) : 0)
         }
@@ -114,7 +114,7 @@ import Glibc
         #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path) == ["filler"])
         // The files were ingested and moved before the reports: the inbox is as a run leaves it.
         #expect(
-            try Self.listing(cli.directory.appendingPathComponent("inbox")) == Self.listing(reference.directory.appendingPathComponent("inbox")))
+            try CLI.listing(cli.directory.appendingPathComponent("inbox")) == CLI.listing(reference.directory.appendingPathComponent("inbox")))
         let runs = try cli.run(["runs", "--format", "csv"]).output
         #expect(runs.contains("\n1,2026-10-25,failed,73,"), "\(runs)")
         #expect(runs.contains(String(message.dropFirst("error: ".count))), "\(runs)")
@@ -233,23 +233,6 @@ import Glibc
             return kept
         }
         #expect(try records(cli, dropping: failedRecords) == records(reference, dropping: 0), "\(label)")
-        for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
-            #expect(try cli.run(arguments, now: RunCommandTests.now).output == reference.run(arguments, now: RunCommandTests.now).output, "\(label): \(arguments)")
-        }
-        let wantOutbox = reference.directory.appendingPathComponent("outbox")
-        let gotOutbox = cli.directory.appendingPathComponent("outbox")
-        #expect(try listing(gotOutbox) == listing(wantOutbox), "\(label)")
-        for path in try listing(wantOutbox) where path.contains(".") {
-            #expect(
-                try Data(contentsOf: gotOutbox.appendingPathComponent(path)) == Data(contentsOf: wantOutbox.appendingPathComponent(path)),
-                "\(label): \(path)")
-        }
-        #expect(
-            try listing(cli.directory.appendingPathComponent("inbox")) == listing(reference.directory.appendingPathComponent("inbox")), "\(label)")
-    }
-
-    static func listing(_ folder: URL) throws -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
-        return (enumerator.allObjects as? [String] ?? []).sorted()
+        try cli.expectSameLedgerOutboxAndInbox(as: reference, now: RunCommandTests.now, label)
     }
 }

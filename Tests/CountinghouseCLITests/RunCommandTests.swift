@@ -35,11 +35,6 @@ import Testing
             executable: CLI.executable, ["run", "--inbox", "inbox", "--outbox", "outbox", "--date", date] + extra, now: now, extra: environment)
     }
 
-    func listing(_ folder: URL) throws -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
-        return (enumerator.allObjects as? [String] ?? []).sorted()
-    }
-
     func sha256(_ url: URL) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
@@ -68,7 +63,7 @@ import Testing
 
         // The inbox: every file moved, rejected ones beside their reasons.
         let inbox = cli.directory.appendingPathComponent("inbox")
-        #expect(try listing(inbox) == [
+        #expect(try CLI.listing(inbox) == [
             "processed", "processed/2026-10-25", "processed/2026-10-25/items.csv", "processed/2026-10-25/pos_lines.csv",
             "processed/2026-10-25/pos_tenders.csv", "processed/2026-10-25/purchases.csv", "rejected", "rejected/2026-10-25",
             "rejected/2026-10-25/late_lines.csv", "rejected/2026-10-25/late_lines.csv.error.txt", "rejected/2026-10-25/notes.txt",
@@ -84,12 +79,12 @@ import Testing
         // The outbox: the day and the period to date, each a whole report folder.
         let outbox = cli.directory.appendingPathComponent("outbox/2026-10-25")
         for folder in ["day", "period-to-date"] {
-            #expect(try listing(outbox.appendingPathComponent(folder)) == [
+            #expect(try CLI.listing(outbox.appendingPathComponent(folder)) == [
                 "cogs.csv", "journal.csv", "journal.ledger", "payments.csv", "reconciliation.csv", "report.xlsx", "rollforward.csv",
                 "run.json", "trial_balance.csv", "valuation.csv",
             ])
         }
-        #expect(try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.contains("/") } == ["2026-10-25"])
+        #expect(try CLI.listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.contains("/") } == ["2026-10-25"])
         let period = try String(contentsOf: outbox.appendingPathComponent("period-to-date/run.json"), encoding: .utf8)
         #expect(period.contains("\"first_day\": \"2026-10-01\"") && period.contains("\"last_day\": \"2026-10-25\""))
 
@@ -105,7 +100,7 @@ import Testing
         }
         #expect(shown.output.contains("\"fate\": \"rejected\"") && shown.output.contains("\"fate\": \"unknown_type\""))
         for folder in ["day", "period-to-date"] {
-            for name in try listing(outbox.appendingPathComponent(folder)) {
+            for name in try CLI.listing(outbox.appendingPathComponent(folder)) {
                 let digest = try sha256(outbox.appendingPathComponent("\(folder)/\(name)"))
                 #expect(shown.output.contains("{\"path\": \"2026-10-25/\(folder)/\(name)\", \"sha256\": \"\(digest)\"}"), "\(folder)/\(name)")
             }
@@ -117,8 +112,8 @@ import Testing
         #expect(strict.output.contains("4 files landed") == false && strict.output.contains("0 files landed, 4 already known, 2 rejected"))
         #expect(strict.output.contains("needs a person: 2 files rejected"))
         // Nothing overwritten: the second delivery of each name sits beside the first.
-        #expect(try listing(inbox.appendingPathComponent("processed/2026-10-25")).contains("pos_lines-2.csv"))
-        #expect(try listing(inbox.appendingPathComponent("rejected/2026-10-25")).contains("notes-2.txt.error.txt"))
+        #expect(try CLI.listing(inbox.appendingPathComponent("processed/2026-10-25")).contains("pos_lines-2.csv"))
+        #expect(try CLI.listing(inbox.appendingPathComponent("rejected/2026-10-25")).contains("notes-2.txt.error.txt"))
         #expect(try cli.run(["runs", "show", "9"]).status == 1)
     }
 
@@ -201,7 +196,7 @@ import Testing
         let killed = try Self.run(cli, ["--strict"], environment: fault)
         #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL || killed.status == 9, "\(point): \(killed.status) \(killed.error)")
         // Never a partial outbox folder in view: OUTBOX/D is there whole or not at all.
-        let visible = try listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.hasPrefix(".") && !$0.contains("/.") }
+        let visible = try CLI.listing(cli.directory.appendingPathComponent("outbox")).filter { !$0.hasPrefix(".") && !$0.contains("/.") }
         #expect(visible.isEmpty || visible.contains("2026-10-25/period-to-date/run.json"), "\(point): \(visible)")
         let rerun = try Self.run(cli, ["--strict"])
         #expect(rerun.status == 3, "\(point): \(rerun.output)\(rerun.error)")
@@ -213,23 +208,10 @@ import Testing
         }
         #expect(try recorded(cli) == recorded(reference), "\(point)")
 
-        // The ledger: the same files, rows and checksums; the costs and the books the same.
-        for arguments in [["files", "--format", "csv"], ["stock", "--format", "csv"], ["verify"]] {
-            let want = try reference.run(arguments, now: Self.now)
-            let got = try cli.run(arguments, now: Self.now)
-            #expect(got.output == want.output, "\(point): \(arguments)")
-        }
-        // The outbox, byte for byte, and nothing else beside it.
-        let wantOutbox = reference.directory.appendingPathComponent("outbox")
-        let gotOutbox = cli.directory.appendingPathComponent("outbox")
-        #expect(try listing(gotOutbox) == listing(wantOutbox), "\(point)")
-        for path in try listing(wantOutbox) where path.contains(".") {
-            #expect(
-                try Data(contentsOf: gotOutbox.appendingPathComponent(path)) == Data(contentsOf: wantOutbox.appendingPathComponent(path)),
-                "\(point): \(path)")
-        }
-        // The inbox: every file where an uninterrupted run puts it, none twice.
-        #expect(try listing(cli.directory.appendingPathComponent("inbox")) == listing(reference.directory.appendingPathComponent("inbox")), "\(point)")
+        // The ledger (the same files, rows and checksums; the costs and the books the same), the
+        // outbox byte for byte with nothing else beside it, and the inbox: every file where an
+        // uninterrupted run puts it, none twice.
+        try cli.expectSameLedgerOutboxAndInbox(as: reference, now: Self.now, point)
     }
 
     /// The PostgreSQL server stopped while a run is under way and started again a few seconds
