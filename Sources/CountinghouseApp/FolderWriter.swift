@@ -13,6 +13,8 @@
 // documents.
 // Errors a user can see: the folder cannot be created or written (exit status `cannotWrite`); the
 // target holds other files (`rejected`).
+import CountinghouseReport
+import CountinghouseStore
 import Foundation
 
 #if canImport(Glibc)
@@ -66,6 +68,30 @@ public enum FolderWriter {
         try swap(temporary, into: folder, replacing: exists)
     }
 
+    /// Writes each file beside `folder` (at a `stagingPath`) in pieces, so that no long file is ever
+    /// whole in memory, for `replace(_:with:moving:)` to move in; returns where each went and the
+    /// sha256 of its bytes. On an error nothing staged is left.
+    public static func stage(_ files: [ReportFile], beside folder: String) throws(AppFailure) -> [(name: String, path: String, sha256: String)] {
+        var staged: [(name: String, path: String, sha256: String)] = []
+        for file in files {
+            let path: String
+            do {
+                path = try stagingPath(for: folder, name: file.name)
+            } catch {
+                for earlier in staged { unlink(earlier.path) }
+                throw error
+            }
+            do {
+                staged.append((file.name, path, try writeFileHashing(at: path) { emit in try file.write(to: emit) }))
+            } catch {
+                unlink(path)
+                for earlier in staged { unlink(earlier.path) }
+                throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
+            }
+        }
+        return staged
+    }
+
     /// Replaces `folder` with a tree already built in `prepared` (a folder `temporaryFolder(beside:)`
     /// made), in one step; an existing folder may hold only `allowing` names. `prepared` is gone
     /// afterwards, whatever happens.
@@ -107,14 +133,14 @@ public enum FolderWriter {
     }
 
     /// Removes what writers of `target` killed mid-way left beside it: `.NAME.partial-PID-N` and
-    /// `.NAME.old-PID-N` folders, a staged workbook `.NAME.report.xlsx-PID-N` and the workbook
-    /// writer's `..NAME.report.xlsx-PID-N.partial` and `.sheets` — only those whose process is
+    /// `.NAME.old-PID-N` folders, staged files `.NAME.report.xlsx-PID-N` (`.NAME.cogs.csv-PID-N`,
+    /// …) and the workbook writer's `..NAME.report.xlsx-PID-N.partial` and `.sheets` — only those whose process is
     /// gone (a writer still at work keeps its files).
     static func removeLeftovers(beside target: URL) {
         let manager = FileManager.default
         let parent = target.deletingLastPathComponent()
         let name = NSRegularExpression.escapedPattern(for: target.lastPathComponent)
-        guard let pattern = try? NSRegularExpression(pattern: #"^\.\.?"# + name + #"\.(?:partial|old|report\.xlsx)-(\d+)-\d+(?:\.partial|\.sheets)?$"#)
+        guard let pattern = try? NSRegularExpression(pattern: #"^\.\.?"# + name + #"\.(?:partial|old|[a-z_]+\.(?:xlsx|csv|ledger))-(\d+)-\d+(?:\.partial|\.sheets)?$"#)
         else { return }
         for entry in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where entry.hasPrefix(".") {
             let range = NSRange(entry.startIndex..., in: entry)

@@ -14,9 +14,9 @@ public struct ReconciliationFiles: Sendable {
     public var tables: [ReportTable]
     /// When the span is a closed period: the instant it was closed at, which the files are as known at.
     public var closedAt: Instant?
-    /// The files' text, in `fileNames` order: rendered from `tables`, or for a closed period the
-    /// files its close posted (a closed period never changes, whatever the configuration says now).
-    public var rendered: [(name: String, content: String)]
+    /// The files, in `fileNames` order: `tables` (rendered when written), or for a closed period
+    /// the text its close posted (a closed period never changes, whatever the configuration says now).
+    public var files: [ReportFile]
 }
 
 public enum ReconcileJob {
@@ -48,7 +48,7 @@ public enum ReconcileJob {
             ReconciliationTables.payments(report, exponent: exponent),
         ]
         return ReconciliationFiles(
-            report: report, tables: tables, closedAt: nil, rendered: tables.map { (name: "\($0.name).csv", content: CSVWriter.render($0)) })
+            report: report, tables: tables, closedAt: nil, files: tables.map { ReportFile(name: "\($0.name).csv", content: .csv($0)) })
     }
 
     /// The reconciliation of `span` as known at `knownAt` (a closed period's as known at its close,
@@ -60,7 +60,7 @@ public enum ReconcileJob {
         var made = try files(reconciliation, span: span, context: session.context)
         if let closed {
             made.closedAt = closed.closedAt
-            if let posted = try posted(session, closed.period) { made.rendered = posted }
+            if let posted = try posted(session, closed.period) { made.files = posted.map { ReportFile(name: $0.name, content: .text($0.content)) } }
         }
         return made
     }
@@ -80,6 +80,9 @@ public enum ReconcileJob {
 
     /// Writes the three files into `folder` (created if missing), replacing the folder whole.
     public static func write(_ files: ReconciliationFiles, to folder: String) throws(AppFailure) {
-        try FolderWriter.replace(folder, with: files.rendered)
+        // Refused before anything is written beside it.
+        try FolderWriter.checkReplaceable(folder)
+        let staged = try FolderWriter.stage(files.files, beside: folder)
+        try FolderWriter.replace(folder, with: [], moving: staged.map { ($0.name, $0.path) })
     }
 }

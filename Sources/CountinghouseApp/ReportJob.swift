@@ -56,10 +56,8 @@ public struct Report: Sendable {
     public var span: ReportSpan
     public var knownAt: KnowledgeTime
     /// The folder's text files but run.json (which names every file's checksum, the workbook's
-    /// too, and is made when the folder is written).
+    /// too, and is made when the folder is written); a table's rows are made as it is written.
     public var files: ReportFolder
-    /// Each text file's bytes, rendered once.
-    public var rendered: [(name: String, content: String)]
     /// report.xlsx.
     public var workbook: Workbook
     /// What run.json says besides the outputs.
@@ -91,6 +89,7 @@ public enum ReportJob {
     public static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown) throws -> Report {
         let (store, context) = (session.store, session.context)
         let knownAt = books.knowledge
+        var phases = PhaseTimer()
         var files: ReportFolder
         let tables: BooksTables
         var costBooks = books
@@ -151,13 +150,18 @@ public enum ReportJob {
             tables = try booksTables(books, span: span, context: context)
             files = booksFolder(tables)
         }
+        phases.mark("report: journal, trial balance, valuation")
         let cogsLines = try cogsLines(costBooks.costs, span: span, context: context)
         let cogs = cogsTable(cogsLines, span: span, context: context)
         files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
+        phases.mark("report: cost lines (\(cogsLines.count))")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
-        for file in postedReconciliation ?? reconciliation.rendered { files.add(name: file.name, text: file.content) }
+        phases.mark("report: reconciliation (\(reconciliation.report.rows.count) items)")
+        for file in postedReconciliation.map({ $0.map { ReportFile(name: $0.name, content: .text($0.content)) } }) ?? reconciliation.files {
+            files.add(file)
+        }
         if closedVersion == countinghouseVersion, let posted = postedReconciliation,
-            posted.map(\.content) != reconciliation.rendered.map(\.content)
+            posted.map(\.content) != reconciliation.files.map(\.rendered)
         {
             postedDifferences.append("the posted reconciliation files differ from the sheets (made with another [reconciliation]?): trust the posted files")
         }
@@ -182,7 +186,6 @@ public enum ReportJob {
             WorkbookJob.Parts(
                 books: books, costBooks: costBooks, tables: tables, cogsLines: cogsLines, cogs: cogs, reconciliation: reconciliation,
                 cardMoneyTies: ties, postedDifferences: postedDifferences))
-        let rendered = files.files.map { (name: $0.name, content: $0.rendered) }
         let entryCount = tables.spanEntries.count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {
@@ -195,7 +198,7 @@ public enum ReportJob {
             note += "; no journal entry and no stock outflow is dated in \(span)"
         }
         return Report(
-            span: span, knownAt: knownAt, files: files, rendered: rendered, workbook: workbook,
+            span: span, knownAt: knownAt, files: files, workbook: workbook,
             run: RunDescription(
                 span: span, knownAt: books.knownAt, inputFiles: books.fileCount, inputsDigest: books.inputsDigest,
                 closedPeriods: books.closed.map(\.period)),
@@ -236,7 +239,8 @@ public enum ReportJob {
     }
 
     /// Writes a report's folder in one step, replacing an earlier one whole (see `FolderWriter`):
-    /// its text files, report.xlsx and run.json.
+    /// its text files, report.xlsx and run.json. Each file is written a piece at a time, beside
+    /// the folder, then all are moved in together.
     /// `progress` hears how many of the workbook's rows are written.
     public static func write(_ report: Report, to folder: String, context: AppContext, progress: ((Int) -> Void)? = nil)
         throws(AppFailure)
@@ -244,9 +248,17 @@ public enum ReportJob {
         // Refused before anything is written beside it (the workbook is written first).
         try FolderWriter.checkReplaceable(folder)
         let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder, progress: progress)
-        let outputs = report.rendered.map { (name: $0.name, sha256: sha256Hex($0.content)) } + [(WorkbookJob.fileName, workbook.sha256)]
+        let staged: [(name: String, path: String, sha256: String)]
+        do {
+            staged = try FolderWriter.stage(report.files.files, beside: folder)
+        } catch {
+            unlink(workbook.path)
+            throw error
+        }
+        let outputs = staged.map { (name: $0.name, sha256: $0.sha256) } + [(WorkbookJob.fileName, workbook.sha256)]
         let run = runJSON(report.run, outputs: outputs, context: context)
-        try FolderWriter.replace(folder, with: report.rendered + [("run.json", run)], moving: [(WorkbookJob.fileName, workbook.path)])
+        try FolderWriter.replace(
+            folder, with: [("run.json", run)], moving: staged.map { ($0.name, $0.path) } + [(WorkbookJob.fileName, workbook.path)])
     }
 }
 

@@ -6,8 +6,9 @@ import CountinghouseCore
 public enum ReconciliationTables {
     static func money(_ amount: Int64?, _ exponent: Int) -> ReportCell { amount.map { .money($0, exponent: exponent) } ?? .empty }
 
-    public static func reconciliation(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
-        var table = ReportTable(
+    public static func reconciliation(_ report: ReconciliationReport, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        let listed = report.rows
+        return ReportTable(
             name: "reconciliation",
             columns: [
                 ReportColumn("status", .text), ReportColumn("category", .text), ReportColumn("processor", .inputText),
@@ -17,9 +18,10 @@ public enum ReconciliationTables {
                 ReportColumn("payout_id", .inputText), ReportColumn("age_days", .number), ReportColumn("note", .inputText),
                 ReportColumn("tender_no", .number), ReportColumn("match_step", .text), ReportColumn("expected_fee", .money),
                 ReportColumn("written_off", .money), ReportColumn("payment_life", .text), ReportColumn("vendor_category", .inputText),
-            ])
-        for row in report.rows {
-            table.append([
+            ], count: listed.count
+        ) { index in
+            let row = listed[index]
+            return [
                 .text(row.status.rawValue), .text(row.category), .inputText(row.processor), input(row.orderID), input(row.paymentRef),
                 input(row.recordID), money(row.posAmount, exponent), money(row.settledAmount, exponent), money(row.difference, exponent),
                 money(row.fee, exponent), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
@@ -27,49 +29,50 @@ public enum ReconciliationTables {
                 .inputText(row.note), row.tenderNumber.map(ReportCell.integer) ?? .empty, .text(row.matchStep),
                 money(row.expectedFee, exponent), money(row.writtenOff, exponent), .text(row.paymentLife?.rawValue ?? ""),
                 input(row.vendorCategory),
-            ])
+            ]
         }
-        return table
     }
 
-    public static func rollforward(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
-        var table = ReportTable(
+    public static func rollforward(_ report: ReconciliationReport, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        let lines = report.rollforward
+        return ReportTable(
             name: "rollforward",
             columns: [
                 ReportColumn("account", .text), ReportColumn("processor", .inputText), ReportColumn("line", .text),
                 ReportColumn("category", .text), ReportColumn("amount", .money), ReportColumn("status", .text),
                 ReportColumn("order_id", .inputText), ReportColumn("tender_no", .number), ReportColumn("record_id", .inputText),
                 ReportColumn("payout_id", .inputText), ReportColumn("occurred_at", .dateTime), ReportColumn("age_days", .number),
-            ])
-        for line in report.rollforward {
-            table.append([
+            ], count: lines.count
+        ) { index in
+            let line = lines[index]
+            return [
                 .text(line.account.rawValue), .inputText(line.processor), .text(line.line.rawValue), .text(line.category),
                 .money(line.amount, exponent: exponent), .text(line.status?.rawValue ?? ""), input(line.orderID),
                 line.tenderNumber.map(ReportCell.integer) ?? .empty, input(line.recordID), input(line.payoutID),
                 line.occurredAt.map { .dateTime($0, offsetSeconds: offset($0)) } ?? .empty, line.ageDays.map(ReportCell.integer) ?? .empty,
-            ])
+            ]
         }
-        return table
     }
 
     public static func payments(_ report: ReconciliationReport, exponent: Int) -> ReportTable {
-        var table = ReportTable(
+        let payments = report.payments
+        return ReportTable(
             name: "payments",
             columns: [
                 ReportColumn("order_id", .inputText), ReportColumn("tender_no", .inputText), ReportColumn("processor", .inputText),
                 ReportColumn("payment_ref", .inputText), ReportColumn("pos_amount", .money), ReportColumn("settled_amount", .money),
                 ReportColumn("fee", .money), ReportColumn("settled_on", .date), ReportColumn("payout_id", .inputText),
                 ReportColumn("refunded_amount", .money), ReportColumn("chargeback_amount", .money), ReportColumn("life", .text),
-            ])
-        for payment in report.payments {
-            table.append([
+            ], count: payments.count
+        ) { index in
+            let payment = payments[index]
+            return [
                 input(payment.orderID), .inputText(payment.tenderNumbers), .inputText(payment.processor), .inputText(payment.paymentRefs),
                 money(payment.posAmount, exponent), money(payment.settledAmount, exponent), money(payment.fee, exponent),
                 payment.settledOn.map(ReportCell.date) ?? .empty, input(payment.payoutIDs), .money(payment.refundedAmount, exponent: exponent),
                 .money(payment.chargebackAmount, exponent: exponent), .text(payment.life.rawValue),
-            ])
+            ]
         }
-        return table
     }
 
     /// The amount an item stands for in a list of what is open: its residual, else what settled,
@@ -78,7 +81,12 @@ public enum ReconciliationTables {
 
     /// The workbook's Exceptions: only the items that need a person, oldest first, then largest,
     /// each with what to do about it.
-    public static func exceptions(_ report: ReconciliationReport, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
+    public static func exceptions(_ report: ReconciliationReport, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        let rows = report.rows.filter(\.status.isException).sorted { a, b in
+            if (a.ageDays ?? 0) != (b.ageDays ?? 0) { return (a.ageDays ?? 0) > (b.ageDays ?? 0) }
+            if amount(a).magnitude != amount(b).magnitude { return amount(a).magnitude > amount(b).magnitude }
+            return Reconciliation.rowPrecedesForSummary(a, b)
+        }
         var table = ReportTable(
             name: "exceptions",
             columns: [
@@ -86,19 +94,15 @@ public enum ReconciliationTables {
                 ReportColumn("order_id", .inputText), ReportColumn("tender_no", .number), ReportColumn("record_id", .inputText),
                 ReportColumn("payment_ref", .inputText), ReportColumn("amount", .money), ReportColumn("occurred_at", .dateTime),
                 ReportColumn("payout_id", .inputText), ReportColumn("note", .inputText), ReportColumn("suggested_action", .text),
-            ])
-        let rows = report.rows.filter(\.status.isException).sorted { a, b in
-            if (a.ageDays ?? 0) != (b.ageDays ?? 0) { return (a.ageDays ?? 0) > (b.ageDays ?? 0) }
-            if amount(a).magnitude != amount(b).magnitude { return amount(a).magnitude > amount(b).magnitude }
-            return Reconciliation.rowPrecedesForSummary(a, b)
-        }
-        for row in rows {
-            table.append([
+            ], count: rows.count
+        ) { index in
+            let row = rows[index]
+            return [
                 row.ageDays.map(ReportCell.integer) ?? .empty, .text(row.status.rawValue), .inputText(row.processor), input(row.orderID),
                 row.tenderNumber.map(ReportCell.integer) ?? .empty, input(row.recordID), input(row.paymentRef),
                 .money(amount(row), exponent: exponent), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
                 input(row.payoutID), .inputText(row.note), .text(WorkbookSheets.suggestedAction(row.status)),
-            ])
+            ]
         }
         table.totals = JournalTables.totals(of: table, summing: ["amount"], exponent: exponent)
         return table

@@ -81,20 +81,116 @@ public struct ReportColumn: Sendable, Hashable {
     }
 }
 
+/// A table's rows: held as cells, or made one at a time from the data the table shows.
+///
+/// A long span's big tables (cost lines, the stock trail, the reconciliation) would hold many times
+/// the memory of the data behind them as cells: they are made when a writer reaches them, so a
+/// writer holds one row at a time. Writing a made row (`rows[i][j] = …`, `append`) first turns
+/// the rows into held ones. Equal when they hold equal rows, however they are kept.
+public struct ReportRows: RandomAccessCollection, MutableCollection, Sendable, Hashable, ExpressibleByArrayLiteral {
+    private enum Storage: Sendable {
+        case held([[ReportCell]])
+        case made(count: Int, row: @Sendable (Int) -> [ReportCell])
+    }
+
+    private var storage: Storage
+
+    public init(_ rows: [[ReportCell]]) { storage = .held(rows) }
+
+    public init(arrayLiteral rows: [ReportCell]...) { storage = .held(rows) }
+
+    /// `count` rows, row `i` made by `row(i)` each time a writer reads it.
+    public init(count: Int, row: @escaping @Sendable (Int) -> [ReportCell]) {
+        precondition(count >= 0, "a table has no negative count of rows")
+        storage = .made(count: count, row: row)
+    }
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch storage {
+        case .held(let rows): return rows.count
+        case .made(let count, _): return count
+        }
+    }
+
+    public subscript(position: Int) -> [ReportCell] {
+        get {
+            switch storage {
+            case .held(let rows): return rows[position]
+            case .made(let count, let row):
+                precondition(position >= 0 && position < count, "a row index inside the table")
+                return row(position)
+            }
+        }
+        set {
+            var rows = held
+            storage = .held([])  // one reference to the array while it changes
+            rows[position] = newValue
+            storage = .held(rows)
+        }
+    }
+
+    /// Every row as cells.
+    public var held: [[ReportCell]] {
+        switch storage {
+        case .held(let rows): return rows
+        case .made: return Array(self)
+        }
+    }
+
+    public mutating func append(_ row: [ReportCell]) {
+        var rows = held
+        storage = .held([])
+        rows.append(row)
+        storage = .held(rows)
+    }
+
+    public mutating func reserveCapacity(_ capacity: Int) {
+        var rows = held
+        storage = .held([])
+        rows.reserveCapacity(capacity)
+        storage = .held(rows)
+    }
+
+    public static func == (a: ReportRows, b: ReportRows) -> Bool { a.elementsEqual(b) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for row in self { hasher.combine(row) }
+    }
+}
+
 /// A table: a header row (the columns), rows, and optionally a total row (shown by writers for
 /// people; CSV files for programs leave it out).
 public struct ReportTable: Sendable, Hashable {
     /// What the table is called (a CSV file's base name, a sheet's name).
     public var name: String
     public var columns: [ReportColumn]
-    public var rows: [[ReportCell]]
+    public var rows: ReportRows
     public var totals: [ReportCell]?
 
     public init(name: String, columns: [ReportColumn], rows: [[ReportCell]] = [], totals: [ReportCell]? = nil) {
+        self.init(name: name, columns: columns, rows: ReportRows(rows), totals: totals)
+    }
+
+    public init(name: String, columns: [ReportColumn], rows: ReportRows, totals: [ReportCell]? = nil) {
         self.name = name
         self.columns = columns
         self.rows = rows
         self.totals = totals
+    }
+
+    /// A table whose `count` rows are made by `row` when a writer reads them (see `ReportRows`).
+    public init(name: String, columns: [ReportColumn], count: Int, row: @escaping @Sendable (Int) -> [ReportCell]) {
+        let width = columns.count
+        self.init(
+            name: name, columns: columns,
+            rows: ReportRows(count: count) { index in
+                let cells = row(index)
+                precondition(cells.count == width, "a table row must have one cell per column")
+                return cells
+            })
     }
 
     public mutating func append(_ row: [ReportCell]) {
@@ -202,6 +298,14 @@ public struct ReportFile: Sendable, Hashable {
         switch content {
         case .csv(let table): return CSVWriter.render(table)
         case .text(let text): return text
+        }
+    }
+
+    /// The same bytes in pieces, in order (a long table's never whole in memory: `CSVWriter.write`).
+    public func write<Failure: Error>(to emit: (String) throws(Failure) -> Void) throws(Failure) {
+        switch content {
+        case .csv(let table): try CSVWriter.write(table, to: emit)
+        case .text(let text): try emit(text)
         }
     }
 }

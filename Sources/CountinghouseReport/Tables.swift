@@ -108,8 +108,9 @@ public enum JournalTables {
 
 public enum CostTables {
     /// cogs.csv: the outflows with `from ≤ occurred_at < to`, in FORMATS §4's order.
-    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: OffsetAtInstant) -> ReportTable {
-        var table = ReportTable(
+    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        let occurring = CogsLine.occurring(lines, from: from, to: to)
+        return ReportTable(
             name: "cogs",
             columns: [
                 ReportColumn("outflow_id", .text), ReportColumn("kind", .text), ReportColumn("occurred_at", .dateTime),
@@ -117,17 +118,17 @@ public enum CostTables {
                 ReportColumn("line_no", .number), ReportColumn("quantity", .quantity), ReportColumn("costed_quantity", .quantity),
                 ReportColumn("cost", .money), ReportColumn("pending_quantity", .quantity), ReportColumn("provisional_cost", .money),
                 ReportColumn("cancelled_quantity", .quantity), ReportColumn("flags", .text),
-            ])
-        for line in CogsLine.occurring(lines, from: from, to: to) {
-            table.append([
+            ], count: occurring.count
+        ) { index in
+            let line = occurring[index]
+            return [
                 .text(line.outflowID), .text(line.kind.rawValue), .dateTime(line.occurredAt, offsetSeconds: offset(line.occurredAt)),
                 .inputText(line.location), .inputText(line.sku), .inputText(line.documentID), line.lineNumber.map(ReportCell.integer) ?? .empty,
                 .integer(line.quantity), .integer(line.costedQuantity), .money(line.cost, exponent: exponent),
                 .integer(line.pendingQuantity), .money(line.provisionalCost, exponent: exponent),
                 .integer(line.cancelledQuantity), .text(line.flags),
-            ])
+            ]
         }
-        return table
     }
 
     /// valuation.csv, or `stock`'s listing: units, value and pending units per SKU and location.

@@ -157,7 +157,7 @@ public enum WorkbookSheets {
         guard let location = valuation.columnNames.firstIndex(of: "location") else { return valuation }
         var table = valuation
         let inTransit: (([ReportCell]) -> Bool) = { $0[location].value == .inputText(inTransitLocation) }
-        table.rows = valuation.rows.filter { !inTransit($0) } + valuation.rows.filter(inTransit)
+        table.rows = ReportRows(valuation.rows.filter { !inTransit($0) } + valuation.rows.filter(inTransit))
         return table
     }
 

@@ -146,8 +146,8 @@ public enum WorkbookTables {
     /// `stock_trail`: per SKU and location with a movement in the span, its OPENING row, then each
     /// movement in sequence order with the running units, value and pending units, as `trail` shows
     /// them. The rows come in the order given (by SKU, location, then sequence).
-    public static func stockTrail(_ rows: [StockTrailRow], exponent: Int, offset: OffsetAtInstant) -> ReportTable {
-        var table = ReportTable(
+    public static func stockTrail(_ rows: [StockTrailRow], exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        ReportTable(
             name: "stock_trail",
             columns: [
                 ReportColumn("sku", .inputText), ReportColumn("location", .inputText), ReportColumn("occurred_at", .dateTime),
@@ -155,17 +155,17 @@ public enum WorkbookTables {
                 ReportColumn("quantity_on_hand", .quantity), ReportColumn("value_on_hand", .money),
                 ReportColumn("pending_on_hand", .quantity), ReportColumn("document_id", .inputText), ReportColumn("line_no", .number),
                 ReportColumn("source", .inputText), ReportColumn("flags", .text),
-            ])
-        for row in rows {
-            table.append([
+            ], count: rows.count
+        ) { index in
+            let row = rows[index]
+            return [
                 .inputText(row.sku), .inputText(row.location), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
                 .text(row.event), row.quantity.map(ReportCell.integer) ?? .empty,
                 row.value.map { ReportCell.money($0, exponent: exponent) } ?? .empty, .integer(row.quantityOnHand),
                 .money(row.valueOnHand, exponent: exponent), .integer(row.pendingOnHand), input(row.documentID),
                 row.lineNumber.map(ReportCell.integer) ?? .empty, input(row.source), .text(row.flags.joined(separator: ";")),
-            ])
+            ]
         }
-        return table
     }
 
     /// `pending_costs`: the outflows with pending units, in the order given (oldest first), with

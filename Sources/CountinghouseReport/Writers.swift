@@ -23,9 +23,25 @@ extension ReportCell {
 /// RFC 4180 CSV: a header row, then the rows (a total row is for people, not for programs).
 public enum CSVWriter {
     public static func render(_ table: ReportTable) -> String {
-        var output = table.columns.map { field($0.name) }.joined(separator: ",") + "\n"
-        for row in table.rows { output += row.map(field).joined(separator: ",") + "\n" }
+        var output = ""
+        write(table) { output += $0 }
         return output
+    }
+
+    /// The same text in pieces of about `pieceSize` bytes (whole rows), handed to `emit` in order:
+    /// a writer holds one piece of a long table at a time, never the whole file.
+    public static func write<Failure: Error>(
+        _ table: ReportTable, pieceSize: Int = 1 << 20, to emit: (String) throws(Failure) -> Void
+    ) throws(Failure) {
+        var piece = table.columns.map { field($0.name) }.joined(separator: ",") + "\n"
+        for row in table.rows {
+            piece += row.map(field).joined(separator: ",") + "\n"
+            if piece.utf8.count >= pieceSize {
+                try emit(piece)
+                piece = ""
+            }
+        }
+        if !piece.isEmpty { try emit(piece) }
     }
 
     /// A cell as a CSV field. Text that came from an input file and begins with `=`, `+`, `-`, `@`,

@@ -50,6 +50,35 @@ public func sha256Hex(ofFileAt path: String) throws -> String {
     return HashChain.hex(Array(hasher.finalize()))
 }
 
+/// Writes a new file at `path` from the text pieces `produce` emits, in order, and returns the
+/// sha256 of its bytes in lower-case hex: a long file is never whole in memory. The file is
+/// created (emptied if it exists) and synced; on an error it may be left partly written.
+public func writeFileHashing(at path: String, _ produce: (_ emit: (String) throws -> Void) throws -> Void) throws -> String {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(descriptor) }
+    var hasher = SHA256()
+    try produce { piece in
+        var piece = piece
+        try piece.withUTF8 { bytes in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, base + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                offset += written
+            }
+        }
+    }
+    // A full disk can show only when the file is closed (delayed allocation, NFS).
+    guard fsync(descriptor) == 0 || errno == EINVAL else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    return HashChain.hex(Array(hasher.finalize()))
+}
+
 /// A file posted at a close, byte for byte.
 public struct PostedFile: Sendable, Hashable {
     public var name: String

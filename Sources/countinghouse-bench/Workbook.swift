@@ -27,17 +27,18 @@ func journalLikeTable(rows count: Int) -> ReportTable {
     // journal.csv's columns, from the one place that defines them (rows are made below, no totals).
     var table = JournalTables.journal([], exponent: 2)
     table.totals = nil
-    table.rows.reserveCapacity(count)
+    var rows: [[ReportCell]] = []
+    rows.reserveCapacity(count)
     let accounts = [("1200", "Inventory"), ("4000", "Sales"), ("5000", "Cost of goods sold"), ("1100", "Card clearing")]
     let start = CivilDate(year: 2026, month: 1, day: 1)!
     var entry = 0
-    while table.rows.count < count {
+    while rows.count < count {
         let lines = 2 + entry % 3
         let amount = Int64(100 + (entry * 7919) % 99_900)
-        for line in 0..<lines where table.rows.count < count {
+        for line in 0..<lines where rows.count < count {
             let (code, name) = accounts[(entry + line) % accounts.count]
             let debit = line % 2 == 0
-            table.rows.append([
+            rows.append([
                 .text("SALE:\(100_000 + entry)"), .date(start.adding(days: Int64(entry % 365))), .text(code), .text(name),
                 .money(debit ? amount : 0, exponent: 2), .money(debit ? 0 : amount, exponent: 2), .inputText("S\(entry % 10)"),
                 .inputText("order \(entry) line \(line)"), .text("POS_LINE"), .inputText("pos_lines-2026-\(entry % 365).csv:\(line + 2)"),
@@ -46,6 +47,7 @@ func journalLikeTable(rows count: Int) -> ReportTable {
         }
         entry += 1
     }
+    table.rows = ReportRows(rows)
     return table
 }
 

@@ -1,5 +1,7 @@
 // Output folders are replaced whole, in one step: no stale file of an earlier report survives, no
 // half-written folder is left, and a folder holding anything else is refused, not emptied.
+import CountinghouseReport
+import CountinghouseStore
 import Foundation
 import Testing
 
@@ -42,12 +44,15 @@ import Testing
         let gone = ended.processIdentifier
         let leftovers = [
             ".2026-10.partial-\(gone)-17", ".2026-10.old-\(gone)-18", ".2026-10.report.xlsx-\(gone)-19",
-            "..2026-10.report.xlsx-\(gone)-19.partial", "..2026-10.report.xlsx-\(gone)-19.sheets",
+            "..2026-10.report.xlsx-\(gone)-19.partial", "..2026-10.report.xlsx-\(gone)-19.sheets", ".2026-10.cogs.csv-\(gone)-22",
+            ".2026-10.journal.ledger-\(gone)-23",
         ]
         // Process 1 is alive; 2026-11 is another folder.
-        let kept = [".2026-10.partial-1-20", ".2026-11.partial-\(gone)-21", "notes.txt"]
+        let kept = [".2026-10.partial-1-20", ".2026-11.partial-\(gone)-21", ".2026-10.cogs.csv-1-24", "notes.txt"]
         for name in leftovers + kept {
-            if name.hasSuffix(".xlsx-\(gone)-19") || name.hasSuffix(".partial") || name == "notes.txt" {
+            if name.hasSuffix(".xlsx-\(gone)-19") || name.contains(".csv-") || name.contains(".ledger-") || name.hasSuffix(".partial")
+                || name == "notes.txt"
+            {
                 try Data("x".utf8).write(to: reports.appendingPathComponent(name))
             } else {
                 try FileManager.default.createDirectory(at: reports.appendingPathComponent(name), withIntermediateDirectories: false)
@@ -55,6 +60,28 @@ import Testing
         }
         try FolderWriter.replace(reports.appendingPathComponent("2026-10").path, with: [("journal.csv", "a\n")])
         #expect(try listing(reports) == (kept + ["2026-10"]).sorted())
+    }
+
+    /// Files staged a piece at a time beside the folder hold the bytes the tables render, with
+    /// their sha256, and move in whole; a made table is never rendered whole.
+    @Test func stagedFilesHoldTheRenderedBytesAndTheirChecksums() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("reports/2026-10")
+        let table = ReportTable(name: "cogs", columns: [ReportColumn("n", .number), ReportColumn("sku", .inputText)], count: 60_000) {
+            [.integer(Int64($0)), .inputText("SKU-\($0 % 400), \"x\"")]
+        }
+        let files = [ReportFile(name: "cogs.csv", content: .csv(table)), ReportFile(name: "journal.ledger", content: .text("; ledger\n"))]
+        let staged = try FolderWriter.stage(files, beside: folder.path)
+        #expect(staged.map(\.name) == ["cogs.csv", "journal.ledger"])
+        for (file, written) in zip(files, staged) {
+            #expect(try String(contentsOfFile: written.path, encoding: .utf8) == file.rendered)
+            #expect(written.sha256 == sha256Hex(file.rendered))
+            #expect(URL(fileURLWithPath: written.path).lastPathComponent.hasPrefix(".2026-10.\(file.name)-\(getpid())-"))
+        }
+        try FolderWriter.replace(folder.path, with: [("run.json", "{}\n")], moving: staged.map { ($0.name, $0.path) })
+        #expect(try listing(folder) == ["cogs.csv", "journal.ledger", "run.json"])
+        #expect(try listing(root.appendingPathComponent("reports")) == ["2026-10"])
+        #expect(try String(contentsOf: folder.appendingPathComponent("cogs.csv"), encoding: .utf8) == CSVWriter.render(table))
     }
 
     @Test func aFolderHoldingOtherFilesIsRefusedAndLeftAlone() throws {

@@ -113,3 +113,47 @@ import Testing
     #expect(!CSVWriter.render(table).contains("total"))
     #expect(JournalTables.columnLetter(0) == "A" && JournalTables.columnLetter(25) == "Z" && JournalTables.columnLetter(26) == "AA")
 }
+
+/// A table whose rows are made when read equals the table holding the same cells, renders the same
+/// bytes, and becomes a held one when a row is written; CSV in pieces is the whole text cut at rows.
+@Suite struct MadeRowsTests {
+    static let columns = [ReportColumn("n", .number), ReportColumn("label", .inputText), ReportColumn("amount", .money)]
+
+    static func cells(_ index: Int) -> [ReportCell] {
+        [.integer(Int64(index)), .inputText(index % 3 == 0 ? "a, \"quoted\" \(index)" : "row \(index)"), .money(Int64(index * 101 - 500), exponent: 2)]
+    }
+
+    let made = ReportTable(name: "made", columns: MadeRowsTests.columns, count: 2_500) { MadeRowsTests.cells($0) }
+    let held = ReportTable(name: "made", columns: MadeRowsTests.columns, rows: (0..<2_500).map(MadeRowsTests.cells))
+
+    @Test func aMadeTableEqualsTheHeldOneAndRendersTheSameBytes() {
+        #expect(made.rows.count == 2_500)
+        #expect(made.rows[1_234] == MadeRowsTests.cells(1_234))
+        #expect(made == held)
+        #expect(made.hashValue == held.hashValue)
+        #expect(CSVWriter.render(made) == CSVWriter.render(held))
+        #expect(JSONWriter.render(made) == JSONWriter.render(held))
+        let shorter = ReportTable(name: "made", columns: MadeRowsTests.columns, count: 2_499) { MadeRowsTests.cells($0) }
+        #expect(shorter != held)
+    }
+
+    @Test func writingARowOfAMadeTableHoldsItsRows() {
+        var table = made
+        table.rows[7][1] = .text("changed")
+        #expect(table.rows[7][1] == .text("changed"))
+        #expect(table.rows[8] == MadeRowsTests.cells(8))
+        table.append(MadeRowsTests.cells(2_500))
+        #expect(table.rows.count == 2_501)
+        // The original is untouched: rows are values.
+        #expect(made.rows[7] == MadeRowsTests.cells(7))
+    }
+
+    @Test func csvInPiecesIsTheWholeTextCutAtRows() {
+        var pieces: [String] = []
+        CSVWriter.write(made, pieceSize: 1_000) { pieces.append($0) }
+        #expect(pieces.count > 10)
+        #expect(pieces.joined() == CSVWriter.render(held))
+        // Each piece ends a row and stays near the size asked for (one row past it at most).
+        #expect(pieces.allSatisfy { $0.hasSuffix("\n") && $0.utf8.count < 1_000 + 100 })
+    }
+}
