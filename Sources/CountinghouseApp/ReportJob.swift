@@ -205,9 +205,11 @@ public enum ReportJob {
             entryCount: entryCount, note: note)
     }
 
-    /// The cost lines of the outflows that occurred in a span.
+    /// The cost lines of the outflows that occurred in a span, in cogs.csv's order (which the
+    /// table and the workbook's figures then take as they are, without a copy).
     static func cogsLines(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> [CogsLine] {
-        try costs.cogs(from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay))
+        let (from, to) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
+        return CogsLine.occurring(try costs.cogs(from: from, to: to), from: from, to: to)
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.

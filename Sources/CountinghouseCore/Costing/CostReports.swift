@@ -146,11 +146,19 @@ extension CogsLine {
     /// The outflows with `from ≤ occurred_at < to`, in cogs.csv's order: occurred_at, SKU, then
     /// §3.2 (the outflow's place in its SKU's sequence).
     public static func occurring(_ lines: [CogsLine], from: Instant, to: Instant) -> [CogsLine] {
-        lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted { a, b in
+        func precedes(_ a: CogsLine, _ b: CogsLine) -> Bool {
             if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
             if !CostRuns.sameBytes(a.sku, b.sku) { return CostRuns.precedesInByteOrder(a.sku, b.sku) }
             return a.sequence < b.sequence
         }
+        // Lines already selected and in order (a report's, once made) are returned as they are:
+        // the same array, not a copy of a year's lines.
+        if lines.allSatisfy({ $0.occurredAt >= from && $0.occurredAt < to })
+            && zip(lines, lines.dropFirst()).allSatisfy({ !precedes($1, $0) })
+        {
+            return lines
+        }
+        return lines.filter { $0.occurredAt >= from && $0.occurredAt < to }.sorted(by: precedes)
     }
 }
 
