@@ -29,6 +29,9 @@
 #   BENCH_BIN_DIR         where the release binaries are (default: swift build -c release --show-bin-path).
 #   BENCH_SKIP_MICRO=1    skip countinghouse-bench (its own knobs: COUNTINGHOUSE_BENCH_ROWS, …_EVENTS,
 #                         …_TENDERS; see Sources/countinghouse-bench/main.swift).
+#   BENCH_NIGHTLY_LINES, BENCH_NIGHTLY_HISTORY, BENCH_NIGHTLY_STORES, BENCH_NIGHTLY_SKUS
+#                         the nightly run at scale (scripts/bench-nightly.sh; BENCH_NIGHTLY_LINES=0
+#                         skips it).
 set -euo pipefail
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -340,6 +343,15 @@ else
 fi
 unset COUNTINGHOUSE_DATABASE
 
+# --- The nightly run at scale ------------------------------------------------------------------
+nightly_section=$work/nightly.md
+rm -f "$nightly_section"
+if [[ ${BENCH_NIGHTLY_LINES:-100000} != 0 ]]; then
+    echo "bench: the nightly run at scale (scripts/bench-nightly.sh)" >&2
+    scripts/bench-nightly.sh "$bin" "$work" "$pg_url" >"$nightly_section.tmp" || die "scripts/bench-nightly.sh failed"
+    mv "$nightly_section.tmp" "$nightly_section"
+fi
+
 # --- BENCHMARKS.md -----------------------------------------------------------------------------
 engines=(SQLite PostgreSQL)
 cell() { echo "${figure[$1|$2]:-—}"; }
@@ -451,6 +463,10 @@ elapsed=$(( $(date +%s) - started ))
         echo '```'
         echo
     fi
+    if [[ -f $nightly_section ]]; then
+        cat "$nightly_section"
+        echo
+    fi
     echo "## How to reproduce"
     echo
     echo '```sh'
@@ -463,7 +479,9 @@ elapsed=$(( $(date +%s) - started ))
     echo "ledger's, default \`BENCH_DAYS\`), \`BENCH_STORES\`, \`BENCH_SKUS\`, \`BENCH_LINES_PER_DAY\`, \`BENCH_WORK\` (the work"
     echo "directory, default \`bench-data/year\`, git-ignored: the generated days, the SQLite ledger and a \`pg_dump\` of"
     echo "the PostgreSQL ledger are kept there and reused; delete them to build again), \`BENCH_SKIP_MICRO=1\`"
-    echo "(without countinghouse-bench, whose own sizes are \`COUNTINGHOUSE_BENCH_ROWS\`, \`…_EVENTS\`, \`…_TENDERS\`)."
+    echo "(without countinghouse-bench, whose own sizes are \`COUNTINGHOUSE_BENCH_ROWS\`, \`…_EVENTS\`, \`…_TENDERS\`),"
+    echo "\`BENCH_NIGHTLY_LINES\`, \`BENCH_NIGHTLY_HISTORY\`, \`BENCH_NIGHTLY_STORES\`, \`BENCH_NIGHTLY_SKUS\` (the nightly run at"
+    echo "scale, \`scripts/bench-nightly.sh\`; \`BENCH_NIGHTLY_LINES=0\` leaves it out)."
     echo "The first run with given sizes generates the days and builds both ledgers (how long that took is under"
     echo "*Sizes*); later runs copy the SQLite ledger and restore the PostgreSQL one. Each measured command's output"
     echo "and its \`COUNTINGHOUSE_TIMINGS\` phase lines are in \`<BENCH_WORK>/logs/\`."
