@@ -87,6 +87,12 @@ public enum ReportJob {
     /// The report of `span` from books already read (the nightly run reads them once for the day's
     /// and the period-to-date report), which know the SKUs that moved on each day of it.
     public static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown) throws -> Report {
+        try make(session, span: span, books: books, stockTrailRowsHeld: WorkbookData.stockTrailRowsHeld)
+    }
+
+    /// The same, holding at most `stockTrailRowsHeld` rows of the stock trail (see
+    /// `WorkbookData.stockTrailTable`).
+    static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown, stockTrailRowsHeld: Int) throws -> Report {
         let (store, context) = (session.store, session.context)
         let knownAt = books.knowledge
         var phases = PhaseTimer()
@@ -185,7 +191,7 @@ public enum ReportJob {
             session, span: span,
             WorkbookJob.Parts(
                 books: books, costBooks: costBooks, tables: tables, cogsLines: cogsLines, cogs: cogs, reconciliation: reconciliation,
-                cardMoneyTies: ties, postedDifferences: postedDifferences))
+                cardMoneyTies: ties, postedDifferences: postedDifferences, stockTrailRowsHeld: stockTrailRowsHeld))
         let entryCount = tables.spanEntries.count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {

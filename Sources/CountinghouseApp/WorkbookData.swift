@@ -15,6 +15,7 @@
 import CountinghouseCore
 import CountinghouseReport
 import CountinghouseStore
+import Synchronization
 
 public enum WorkbookData {
     // MARK: Stock trail
@@ -32,6 +33,19 @@ public enum WorkbookData {
     static func stockTrail(
         costs: CostView, knownAt: Instant, moved: Set<String>, span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
+        try stockTrailChunks(moved).flatMap { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) }
+    }
+
+    /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time.
+    static func stockTrailChunks(_ moved: Set<String>) -> [[String]] {
+        let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return stride(from: 0, to: skus.count, by: skusPerCostChunk).map { Array(skus[$0..<min($0 + skusPerCostChunk, skus.count)]) }
+    }
+
+    /// The stock trail's rows of some SKUs (in byte order).
+    static func stockTrail(
+        costs: CostView, knownAt: Instant, skus: [String], span: ReportSpan, context: AppContext
+    ) throws -> [StockTrailRow] {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
         let lastInstant = Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)
@@ -39,38 +53,60 @@ public enum WorkbookData {
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
         // computed, or — when the books read costs from the cache — the engine over the SKU's rows
         // known then, read through the ledger's SKU index (the cache equals the engine: verify
-        // checks it); a few SKUs at a time, each chunk's runs dropped once its rows are made, so
-        // memory follows the chunk, not the SKUs that moved nor the length of the history.
-        let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var next = 0
-        while next < skus.count {
-            let chunk = skus[next..<min(next + skusPerCostChunk, skus.count)]
-            next += chunk.count
-            let runs = try costs.runs(skus: Set(chunk), knownAt: knownAt)
-            for run in runs {
-                let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
-                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                for location in locations {
-                    // The one running-sum rule: the item's trail through the span's end, split at its start.
-                    let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
+        // checks it); the callers ask a few SKUs at a time, each chunk's runs dropped once its rows
+        // are made, so memory follows the chunk, not the SKUs that moved nor the length of the history.
+        let runs = try costs.runs(skus: Set(skus), knownAt: knownAt)
+        for run in runs {
+            let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for location in locations {
+                // The one running-sum rule: the item's trail through the span's end, split at its start.
+                let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
+                rows.append(
+                    StockTrailRow(
+                        sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
+                        quantityOnHand: trail.opening.units, valueOnHand: trail.opening.value, pendingOnHand: trail.opening.pending,
+                        documentID: nil, lineNumber: nil, source: nil, flags: []))
+                for line in trail.lines {
+                    guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
+                    let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
                     rows.append(
                         StockTrailRow(
-                            sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
-                            quantityOnHand: trail.opening.units, valueOnHand: trail.opening.value, pendingOnHand: trail.opening.pending,
-                            documentID: nil, lineNumber: nil, source: nil, flags: []))
-                    for line in trail.lines {
-                        guard case .movement(let event) = line.kind, let occurredAt = line.occurredAt else { continue }
-                        let (units, value, pending) = (line.runningUnits ?? 0, line.runningValue ?? 0, line.runningPending ?? 0)
-                        rows.append(
-                            StockTrailRow(
-                                sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
-                                value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
-                                documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
-                    }
+                            sku: run.sku, location: location, occurredAt: occurredAt, event: event, quantity: line.quantity,
+                            value: line.value, quantityOnHand: units, valueOnHand: value, pendingOnHand: pending,
+                            documentID: line.documentID, lineNumber: line.lineNumber, source: line.source, flags: line.flags))
                 }
             }
         }
         return rows
+    }
+
+    /// At most this many stock trail rows are held for a workbook; a longer trail is made again, a
+    /// chunk of SKUs at a time, as the workbook writer reaches it (`StockTrailPages`).
+    public static let stockTrailRowsHeld = 250_000
+
+    /// The workbook's `stock_trail` table of a span. Up to `rowsHeld` rows it holds them; a longer
+    /// trail (a year's) is counted chunk by chunk, then made again chunk by chunk as the writer
+    /// reads it: twice the work, and memory that follows a chunk instead of the span. What goes
+    /// wrong while the writer makes it is in `pages.failure` (the workbook is then refused).
+    static func stockTrailTable(
+        _ books: BooksAsKnown, span: ReportSpan, context: AppContext, rowsHeld: Int = stockTrailRowsHeld
+    ) throws -> (table: ReportTable, pages: StockTrailPages?) {
+        let (costs, knownAt) = (books.costs, books.knownAt)
+        let chunks = stockTrailChunks(try books.skusMoved(in: span))
+        var held: [StockTrailRow]? = []
+        var counts: [Int] = []
+        for chunk in chunks {
+            let rows = try stockTrail(costs: costs, knownAt: knownAt, skus: chunk, span: span, context: context)
+            counts.append(rows.count)
+            if held != nil, (held?.count ?? 0) + rows.count <= rowsHeld { held?.append(contentsOf: rows) } else { held = nil }
+        }
+        let (exponent, offset) = (context.currencyExponent, context.offset)
+        if let held { return (WorkbookTables.stockTrail(held, exponent: exponent, offset: offset), nil) }
+        let pages = StockTrailPages(
+            chunks: chunks, counts: counts,
+            make: { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) })
+        return (WorkbookTables.stockTrail(count: pages.count, exponent: exponent, offset: offset) { pages.row($0) }, pages)
     }
 
     // MARK: Pending costs
@@ -272,5 +308,70 @@ public enum WorkbookData {
     /// The same for the books' reconciliation of the span (as of the end of its last day).
     public static func reconciliationAgeing(_ books: BooksAsKnown, span: ReportSpan) throws -> [AgeingBucket] {
         try reconciliationAgeing(try books.reconciliation.report(span))
+    }
+}
+
+/// A long stock trail made again a chunk of SKUs at a time as the workbook writer reads it, rows
+/// in order (`WorkbookData.stockTrailTable`): the current chunk's rows are kept, the others not.
+///
+/// `@unchecked Sendable`: it holds the cost view (a ledger connection) that a table's row maker must
+/// capture; the workbook is written by the thread that made the report, and the mutex guards the
+/// kept chunk all the same. A chunk that cannot be made again, or makes another count of rows than
+/// when it was counted (the ledger cannot change as known at one time, so this is a defect), gives
+/// empty rows and records why in `failure`: the workbook writer refuses the workbook then.
+final class StockTrailPages: @unchecked Sendable {
+    private let chunks: [[String]]
+    /// The first row of each chunk, then the row count.
+    private let starts: [Int]
+    private let make: ([String]) throws -> [StockTrailRow]
+    private let state = Mutex<(chunk: Int, rows: [StockTrailRow], failure: (any Error)?)>((-1, [], nil))
+
+    init(chunks: [[String]], counts: [Int], make: @escaping ([String]) throws -> [StockTrailRow]) {
+        self.chunks = chunks
+        var starts = [0]
+        for count in counts { starts.append((starts.last ?? 0) + count) }
+        self.starts = starts
+        self.make = make
+    }
+
+    var count: Int { starts.last ?? 0 }
+
+    /// Why a row could not be made, if one could not.
+    var failure: (any Error)? { state.withLock { $0.failure } }
+
+    func row(_ index: Int) -> StockTrailRow {
+        // The chunk holding the row: the last whose first row is at or before it.
+        var (low, high) = (0, chunks.count - 1)
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= index { low = middle } else { high = middle - 1 }
+        }
+        let chunk = low
+        return state.withLock { state in
+            if state.chunk != chunk {
+                state.chunk = chunk
+                state.rows = []
+                do {
+                    let rows = try make(chunks[chunk])
+                    if rows.count == starts[chunk + 1] - starts[chunk] {
+                        state.rows = rows
+                    } else if state.failure == nil {
+                        state.failure = AppFailure(
+                            .internalError,
+                            "the stock trail of \(chunks[chunk].first ?? "")… made \(rows.count) rows the second time, "
+                                + "\(starts[chunk + 1] - starts[chunk]) the first: please report this")
+                    }
+                } catch {
+                    if state.failure == nil { state.failure = error }
+                }
+            }
+            let position = index - starts[chunk]
+            guard position < state.rows.count else {
+                return StockTrailRow(
+                    sku: "", location: "", occurredAt: Instant(nanosecondsSinceEpoch: 0), event: "", quantity: nil, value: nil,
+                    quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: [])
+            }
+            return state.rows[position]
+        }
     }
 }

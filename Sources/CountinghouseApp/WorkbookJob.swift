@@ -34,6 +34,9 @@ struct BooksTables {
 /// A report's workbook: its sheets and what the document says about itself.
 public struct Workbook: Sendable {
     public var sheets: [ReportSheet]
+    /// Tables made again as the writer reads them, which say afterwards whether a row could not be
+    /// made (the workbook is then refused).
+    var madeAgain: [StockTrailPages] = []
     /// The table rows of every sheet (what writing it takes, for a progress bar).
     public var rowCount: Int { sheets.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.rows.count } } }
     public var properties: XLSXProperties
@@ -67,6 +70,8 @@ enum WorkbookJob {
         var cardMoneyTies: [String]?
         /// Files of the folder that differ from a recomputation (a closed period's posted files).
         var postedDifferences: [String]
+        /// A longer stock trail is made again as the workbook is written (`WorkbookData.stockTrailTable`).
+        var stockTrailRowsHeld = WorkbookData.stockTrailRowsHeld
     }
 
     static func workbook(_ session: Session, span: ReportSpan, _ parts: Parts) throws -> Workbook {
@@ -180,9 +185,9 @@ enum WorkbookJob {
             ("input files", .integer(Int64(books.fileCount))), ("inputs sha256", .text(books.inputsDigest)),
         ]
         phases.mark("workbook: figures, checks, inputs")
-        let stockTrail = WorkbookTables.stockTrail(
-            try WorkbookData.stockTrail(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset)
-        phases.mark("workbook: stock trail (\(stockTrail.rows.count) rows)")
+        let (stockTrail, stockTrailPages) = try WorkbookData.stockTrailTable(
+            parts.costBooks, span: span, context: context, rowsHeld: parts.stockTrailRowsHeld)
+        phases.mark("workbook: stock trail (\(stockTrail.rows.count) rows\(stockTrailPages == nil ? "" : ", counted; made again as written"))")
         let pendingCosts = WorkbookTables.pendingCosts(
             try WorkbookData.pendingCosts(parts.costBooks, span: span, context: context), exponent: exponent, offset: offset)
         phases.mark("workbook: pending costs")
@@ -218,7 +223,7 @@ enum WorkbookJob {
                 byStatus[status.rawValue].map { (status.rawValue, $0) }
             })
         return Workbook(
-            sheets: WorkbookSheets.sheets(content),
+            sheets: WorkbookSheets.sheets(content), madeAgain: stockTrailPages.map { [$0] } ?? [],
             properties: XLSXProperties(
                 title: "Countinghouse report \(span)", company: configuration.company.isEmpty ? nil : configuration.company,
                 knowledgeTime: knownAt),
@@ -268,6 +273,11 @@ enum WorkbookJob {
             throw AppFailure(.cannotWrite, error.description)
         } catch {
             throw AppFailure(.cannotWrite, "\(folder): cannot write \(fileName): \(error)")
+        }
+        // A table made again as it was written that could not be: the file is not the report.
+        if let failure = workbook.madeAgain.lazy.compactMap(\.failure).first {
+            unlink(path)
+            throw AppFailure.from(failure)
         }
         do {
             return (path, try sha256Hex(ofFileAt: path))

@@ -147,17 +147,16 @@ public enum WorkbookTables {
     /// movement in sequence order with the running units, value and pending units, as `trail` shows
     /// them. The rows come in the order given (by SKU, location, then sequence).
     public static func stockTrail(_ rows: [StockTrailRow], exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
-        ReportTable(
-            name: "stock_trail",
-            columns: [
-                ReportColumn("sku", .inputText), ReportColumn("location", .inputText), ReportColumn("occurred_at", .dateTime),
-                ReportColumn("event", .text), ReportColumn("quantity", .quantity), ReportColumn("value", .money),
-                ReportColumn("quantity_on_hand", .quantity), ReportColumn("value_on_hand", .money),
-                ReportColumn("pending_on_hand", .quantity), ReportColumn("document_id", .inputText), ReportColumn("line_no", .number),
-                ReportColumn("source", .inputText), ReportColumn("flags", .text),
-            ], count: rows.count
-        ) { index in
-            let row = rows[index]
+        stockTrail(count: rows.count, exponent: exponent, offset: offset) { rows[$0] }
+    }
+
+    /// The same table, its `count` rows made by `row` when a writer reads them (a long span's trail,
+    /// made again a few SKUs at a time instead of held).
+    public static func stockTrail(
+        count: Int, exponent: Int, offset: @escaping OffsetAtInstant, row: @escaping @Sendable (Int) -> StockTrailRow
+    ) -> ReportTable {
+        ReportTable(name: "stock_trail", columns: stockTrailColumns, count: count) { index in
+            let row = row(index)
             return [
                 .inputText(row.sku), .inputText(row.location), .dateTime(row.occurredAt, offsetSeconds: offset(row.occurredAt)),
                 .text(row.event), row.quantity.map(ReportCell.integer) ?? .empty,
@@ -167,6 +166,14 @@ public enum WorkbookTables {
             ]
         }
     }
+
+    static let stockTrailColumns = [
+        ReportColumn("sku", .inputText), ReportColumn("location", .inputText), ReportColumn("occurred_at", .dateTime),
+        ReportColumn("event", .text), ReportColumn("quantity", .quantity), ReportColumn("value", .money),
+        ReportColumn("quantity_on_hand", .quantity), ReportColumn("value_on_hand", .money),
+        ReportColumn("pending_on_hand", .quantity), ReportColumn("document_id", .inputText), ReportColumn("line_no", .number),
+        ReportColumn("source", .inputText), ReportColumn("flags", .text),
+    ]
 
     /// `pending_costs`: the outflows with pending units, in the order given (oldest first), with
     /// their provisional cost and how it was priced; the total row sums the provisional costs.

@@ -6,6 +6,7 @@
 import CountinghouseCore
 import CountinghouseIngest
 import CountinghouseReport
+import CountinghouseXLSX
 import Foundation
 import Testing
 
@@ -277,5 +278,45 @@ import Testing
         let table = WorkbookTables.reconciliationAgeing(buckets, exponent: 2)
         #expect(table.columnNames == ["age_bucket", "items", "amount"])
         #expect(table.totals?[2].value == .money(-148, exponent: 2))
+    }
+
+    // MARK: A stock trail made again
+
+    static func trailRow(_ sku: String, _ quantity: Int64) -> StockTrailRow {
+        StockTrailRow(
+            sku: sku, location: "S01", occurredAt: Instant(nanosecondsSinceEpoch: 0), event: "SALE", quantity: quantity, value: nil,
+            quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: [])
+    }
+
+    /// A chunk that cannot be made again, or makes another count of rows than it was counted at,
+    /// gives empty rows, says why, and the workbook writer refuses the file (nothing left beside
+    /// the folder).
+    @Test func aStockTrailThatCannotBeMadeAgainRefusesTheWorkbook() throws {
+        struct Lost: Error {}
+        let pages = StockTrailPages(chunks: [["A"], ["B"], ["C"]], counts: [2, 1, 2]) { chunk in
+            switch chunk.first {
+            case "A": return [Self.trailRow("A", 1), Self.trailRow("A", 2)]
+            case "B": throw Lost()
+            default: return [Self.trailRow("C", 1)]
+            }
+        }
+        #expect(pages.count == 5)
+        #expect(pages.row(1).quantity == 2 && pages.failure == nil)
+        #expect(pages.row(2).sku == "" && pages.failure is Lost)
+        let mismatched = StockTrailPages(chunks: [["C"]], counts: [2]) { _ in [Self.trailRow("C", 1)] }
+        #expect(mismatched.row(0).sku == "")
+        #expect((mismatched.failure as? AppFailure)?.status == .internalError)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-pages-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let table = WorkbookTables.stockTrail(count: pages.count, exponent: 2, offset: { _ in 0 }) { pages.row($0) }
+        let workbook = Workbook(
+            sheets: [ReportSheet(title: "Stock Trail", tables: [table])], madeAgain: [pages],
+            properties: XLSXProperties(knowledgeTime: Instant(nanosecondsSinceEpoch: 0)),
+            attention: WorkbookAttention(pendingOutflows: 0, exceptions: 0, exceptionsByStatus: []))
+        let out = folder.appendingPathComponent("report").path
+        let error = #expect(throws: AppFailure.self) { try WorkbookJob.writeStaged(workbook, beside: out) }
+        #expect(error?.status == .internalError)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).isEmpty)
     }
 }

@@ -7,6 +7,7 @@
 import CountinghouseCore
 import CountinghouseReport
 import CountinghouseStore
+import Foundation
 import Testing
 
 @testable import CountinghouseApp
@@ -21,6 +22,7 @@ import Testing
         let books = try BooksAsKnown(chain.session, knownAt: chain.context.knownNow)
         for span in [Self.october, Self.november, ReportSpan(firstDay: CivilDate(text: "2026-11-10")!, lastDay: CivilDate(text: "2026-11-16")!)!] {
             try stockTrailAgreesWithTrailAndValuation(chain, books, span)
+            try aLongStockTrailMadeAgainAsWrittenIsTheSame(chain, books, span)
             try sheetsAreTheSameFromTheCacheAndFromTheEngine(chain, books, span)
             try pendingCostsAreOldestFirstAndPriced(chain, books, span)
             try dailyFiguresAddUpToTheTrialBalance(chain, books, span)
@@ -35,6 +37,8 @@ import Testing
         }
         try stockTrailAgreesWithTrailAndValuation(chain, early, Self.october)
         try pendingCostsAreOldestFirstAndPriced(chain, early, Self.october, expectingSome: true)
+        try aLongStockTrailMadeAgainAsWrittenIsTheSame(chain, early, Self.october)
+        try aReportWhoseStockTrailIsMadeAgainHasTheSameBytes(chain, span: Self.november)
         try reorderRowsFollowTheRuleOnTheSampleCatalogue(chain, books, Self.november)
         try priorPeriodAdjustmentsCarryEveryLateRow(chain, books)
     }
@@ -127,6 +131,47 @@ import Testing
     // MARK: Cache and engine
 
     /// A cost view read from the cache and one the engine computes give the same rows.
+    /// A stock trail longer than the rows a workbook holds is counted, then made again a chunk of
+    /// SKUs at a time as it is read: the same rows, in order or not.
+    func aLongStockTrailMadeAgainAsWrittenIsTheSame(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let context = chain.context
+        let rows = try WorkbookData.stockTrail(books, span: span, context: context)
+        let held = WorkbookTables.stockTrail(rows, exponent: context.currencyExponent, offset: context.offset)
+        #expect(WorkbookData.stockTrailChunks(try books.skusMoved(in: span)).count > 1, "the sample chain's SKUs make several chunks")
+        let whole = try WorkbookData.stockTrailTable(books, span: span, context: context, rowsHeld: rows.count)
+        #expect(whole.pages == nil)
+        #expect(whole.table == held)
+        let made = try WorkbookData.stockTrailTable(books, span: span, context: context, rowsHeld: rows.count - 1)
+        let pages = try #require(made.pages)
+        #expect(made.table.rows.count == rows.count)
+        #expect(Array(made.table.rows) == Array(held.rows), "\(span)")
+        // Read backwards, then at random: each chunk made again as needed, the same rows.
+        var generator = SystemRandomNumberGenerator()
+        for index in Array(rows.indices.reversed()) + (0..<50).map({ _ in Int.random(in: rows.indices, using: &generator) }) {
+            #expect(made.table.rows[index] == held.rows[index])
+        }
+        #expect(pages.failure == nil)
+    }
+
+    /// The report folder is the same, byte for byte, whether its workbook holds the stock trail or
+    /// makes it again as it is written.
+    func aReportWhoseStockTrailIsMadeAgainHasTheSameBytes(_ chain: SampleChainLedger, span: ReportSpan) throws {
+        let books = try BooksAsKnown(chain.session, knownAt: chain.context.knownNow, detail: .movements(in: span))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-trail-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var written: [[String: String]] = []
+        for rowsHeld in [WorkbookData.stockTrailRowsHeld, 5] {
+            let report = try ReportJob.make(chain.session, span: span, books: books, stockTrailRowsHeld: rowsHeld)
+            #expect(report.workbook.madeAgain.count == (rowsHeld == 5 ? 1 : 0))
+            let out = folder.appendingPathComponent("\(rowsHeld)").path
+            try ReportJob.write(report, to: out, context: chain.context)
+            var sums: [String: String] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: out) { sums[name] = try sha256Hex(ofFileAt: out + "/" + name) }
+            written.append(sums)
+        }
+        #expect(written[0].count == 10 && written[0] == written[1])
+    }
+
     func sheetsAreTheSameFromTheCacheAndFromTheEngine(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
         let store = chain.session.store
         let context = chain.context
