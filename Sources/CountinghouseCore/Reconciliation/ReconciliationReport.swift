@@ -112,8 +112,11 @@ extension Reconciliation {
             }
         }
         var rows: [ReconciliationRow] = []
+        rows.reserveCapacity(listed.count)
         for item in listed { rows.append(try row(item, end)) }
-        rows.sort(by: Self.rowPrecedes)
+        // Their positions sorted, then each row moved once to its place: a row is large, and a sort
+        // moves its elements many times (rowPrecedes is a total order: the same as sorting the rows).
+        rows.arrange(inOrder: rows.indices.sorted { Self.rowPrecedes(rows[$0], rows[$1]) })
 
         let rollforward = try rollforward(start: start, end: end, first: first, last: last)
         // Each listed payment once, in the order of its number (its group's lead): `listed` is a
@@ -424,5 +427,30 @@ extension Reconciliation {
             settledOn: firstCapture.map { businessDate($0.occurredAt) }, payoutIDs: payouts.isEmpty ? nil : payouts.joined(separator: ";"),
             refundedAmount: try payment.refundedAmount.value("a payment's refunds"),
             chargebackAmount: try payment.chargebackAmount.value("a payment's chargebacks"), life: payment.life, firstOccurredAt: first)
+    }
+}
+
+extension Array {
+    /// Puts the element at `order[k]` at position `k`, for every k (`order` a permutation of the
+    /// indices), moving each element once, in place: for large elements, what sorting their
+    /// positions and then this costs instead of a sort of the elements themselves.
+    mutating func arrange(inOrder order: [Int]) {
+        precondition(order.count == count, "an order of every position")
+        var placed = [Bool](repeating: false, count: count)
+        for start in indices where !placed[start] {
+            // One cycle of the permutation: start ← order[start] ← order[order[start]] … ← start.
+            let first = self[start]
+            var position = start
+            while true {
+                placed[position] = true
+                let from = order[position]
+                if from == start {
+                    self[position] = first
+                    break
+                }
+                self[position] = self[from]
+                position = from
+            }
+        }
     }
 }
