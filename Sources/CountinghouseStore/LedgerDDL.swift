@@ -58,8 +58,9 @@ enum LedgerDDL {
         }
     }
 
-    /// Secondary indexes on a ledger table (the natural key, knowledge time, occurrence time and,
-    /// for transfers, the transfer line), identical in both stores.
+    /// Schema version 1's secondary indexes on a ledger table (the natural key, knowledge time,
+    /// occurrence time and, for transfers, the transfer line), identical in both stores. Version 9
+    /// drops the knowledge-time one (`recordedAtIndex`); these statements stay as released.
     static func indexes(_ schema: KindSchema) -> [String] {
         let table = schema.tableName
         var statements: [String] = []
@@ -68,7 +69,7 @@ enum LedgerDDL {
         } else {
             statements.append("CREATE UNIQUE INDEX \(table)_natural_key ON \(table) (natural_key)")
         }
-        statements.append("CREATE INDEX \(table)_recorded_at ON \(table) (recorded_at)")
+        statements.append("CREATE INDEX \(recordedAtIndex(schema)) ON \(table) (recorded_at)")
         if schema.occurredAt != nil {
             statements.append("CREATE INDEX \(table)_occurred_at ON \(table) (occurred_at)")
         }
@@ -77,6 +78,14 @@ enum LedgerDDL {
         }
         return statements
     }
+
+    /// The index on a ledger table's `recorded_at` that version 1 created and version 9 drops: no
+    /// read needs it. A read "as known at T" goes in seq order (or through the SKU, occurred_at or
+    /// natural-key index) and filters on `recorded_at`; the rows known at T are a prefix of seq
+    /// order (an ingest never goes back in time, one writer assigns seq). SQLite's planner scanned
+    /// by seq with or without it; PostgreSQL's took it for a T that knows few of the rows, which
+    /// now reads the table in seq order. Every ingest paid its upkeep. The same name in both stores.
+    static func recordedAtIndex(_ schema: KindSchema) -> String { "\(schema.tableName)_recorded_at" }
 }
 
 /// The values a statement binds to its placeholders (`$1`, `$2`, … in both stores), numbered as

@@ -11,7 +11,7 @@
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 8
+public let ledgerSchemaVersion = 9
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -58,6 +58,10 @@ enum LedgerMigrations {
         case 8:
             // The nightly run's records (RunRecords.swift).
             return RunRecordSQL.migration(database) + database.appendOnlyTriggers("runs")
+        case 9:
+            // The ledger tables' recorded_at indexes, which no read needs (LedgerDDL.recordedAtIndex).
+            // IF EXISTS: a ledger whose owner dropped one by hand still migrates.
+            return LedgerKind.allCases.map { "DROP INDEX IF EXISTS \(LedgerDDL.recordedAtIndex($0.schema))" }
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -124,20 +124,4 @@ struct BulkAppendTests {
             #expect(try store.verifyHashChains().isEmpty)
         }
     }
-
-    /// The index names of a table, sorted.
-    func indexNames(_ store: any LedgerStore, _ table: String) throws -> [String] {
-        if let sqlite = store as? SQLiteStore {
-            let query = try sqlite.connection.prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table)' ORDER BY name")
-            var names: [String] = []
-            while try query.step() { names.append(query.text(0)) }
-            return names
-        }
-        let postgres = try #require(store as? PostgresStore)
-        let result = try postgres.connection.execute(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '\(table)' "
-                + "ORDER BY indexname")
-        return (0..<result.rowCount).map { result.text($0, 0) }
-    }
 }

@@ -28,9 +28,22 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// Takes a ledger back to schema version 8, as an earlier program left it: with the recorded_at
+    /// indexes version 1 created on the ledger tables (its own statements) and version 9 dropped.
+    static func revertSchema9(_ store: any LedgerStore) throws {
+        for kind in LedgerKind.allCases {
+            let index = LedgerDDL.recordedAtIndex(kind.schema)
+            for statement in LedgerDDL.indexes(kind.schema) where statement.contains(" \(index) ") {
+                try execute(store, statement)
+            }
+        }
+        try execute(store, "DELETE FROM schema_migrations WHERE version = 9")
+    }
+
     /// Takes a ledger back to schema version 7, as an earlier program left it: without the runs
     /// table version 8 added (its triggers go with it).
     static func revertSchema8(_ store: any LedgerStore) throws {
+        try revertSchema9(store)
         try execute(store, "DROP TABLE runs")
         try execute(store, "DELETE FROM schema_migrations WHERE version = 8")
     }
@@ -78,7 +91,7 @@ struct LedgerIntegrityTests {
             try Self.revertSchema7(store)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [7, 8])
+            #expect(try reopened.migrate().appliedVersions == [7, 8, 9])
             #expect(try reopened.verifyHashChains().isEmpty)
             try append(reopened, fileInfo("s2.csv", .settlements, at: 3), [settlement("r2", method: "visa", row: 2)])
             try append(reopened, fileInfo("o2.csv", .overrides, at: 4), [override("O2", tender: 2, row: 2)])
@@ -322,7 +335,7 @@ struct LedgerIntegrityTests {
             try ingest.release()
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [6, 7, 8])
+            #expect(try reopened.migrate().appliedVersions == [6, 7, 8, 9])
             #expect(try Self.anchors(reopened) == recorded)
             #expect(try reopened.verifyAnchors().isEmpty)
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)

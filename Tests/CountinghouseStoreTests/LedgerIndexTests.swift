@@ -1,0 +1,83 @@
+// The ledger tables' indexes on both stores: schema version 9 drops the recorded_at index version 1
+// created on each ledger table (no read needs it: the rows known at T are a prefix of seq order,
+// KnowledgePrefixTests), so a new ledger has none, and a ledger an earlier program left at version 8
+// ends up with a new ledger's indexes, its rows, reads and `verify` unchanged.
+import CountinghouseCore
+import Testing
+
+@testable import CountinghouseStore
+
+@Suite("Ledger indexes")
+struct LedgerIndexTests {
+    /// Every ledger table's index names (the catalog's, sorted).
+    static func ledgerIndexes(_ store: any LedgerStore) throws -> [String: [String]] {
+        var names: [String: [String]] = [:]
+        for kind in LedgerKind.allCases { names[kind.schema.tableName] = try indexNames(store, kind.schema.tableName) }
+        return names
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func aNewLedgerHasNoRecordedAtIndexOnItsLedgerTables(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            try store.migrate()
+            for (table, names) in try Self.ledgerIndexes(store) {
+                #expect(names.contains("\(table)_natural_key"), "\(table): \(names)")
+                #expect(!names.contains { $0.hasSuffix("_recorded_at") }, "\(table): \(names)")
+            }
+            #expect(try indexNames(store, "ledger_pos_lines").contains("ledger_pos_lines_occurred_at"))
+            // `files` keeps its own: the latest ingest and a period's files are read through it.
+            #expect(try indexNames(store, "files").contains("files_recorded_at"))
+        }
+    }
+
+    @Test(arguments: StoreFlavor.all)
+    func aVersion8LedgerMigratesTo9WithItsRowsAndVerifyUnchanged(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try LedgerIntegrityTests.fill(store)
+            let fresh = try Self.ledgerIndexes(store)
+            func reads(_ store: any LedgerStore) throws -> [[StoredRow]] {
+                try LedgerKind.allCases.flatMap { kind in
+                    try [nil, instant(1), instant(2), instant(3)].map { try store.rows(of: kind, knownAt: $0) }
+                }
+            }
+            let rows = try reads(store)
+            let verified = try LedgerVerifier.verify(store)
+            #expect(verified.passed, "\(verified.findings)")
+
+            try LedgerIntegrityTests.revertSchema9(store)
+            let sql = try #require(store as? SQLLedgerStore)
+            #expect(try sql.schemaVersion() == 8)
+            for (table, names) in try Self.ledgerIndexes(store) {
+                #expect(names == (fresh[table]! + ["\(table)_recorded_at"]).sorted(), "\(table)")
+            }
+            #expect(try reads(store) == rows)
+
+            let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reopened.migrate().appliedVersions == [9])
+            #expect(try Self.ledgerIndexes(reopened) == fresh)
+            #expect(try reads(reopened) == rows)
+            let report = try LedgerVerifier.verify(reopened)
+            #expect(report.passed, "\(report.findings)")
+            #expect(report.findings == verified.findings)
+            #expect(report.checks.map(\.name) == verified.checks.map(\.name))
+            #expect(try openLedgerStore(locator: locator, mode: .existingOnly).migrate().appliedVersions == [])
+        }
+    }
+}
+
+/// The index names of a table, sorted (SQLite: sqlite_master; PostgreSQL: pg_indexes in the
+/// store's schema).
+func indexNames(_ store: any LedgerStore, _ table: String) throws -> [String] {
+    if let sqlite = store as? SQLiteStore {
+        let query = try sqlite.connection.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table)' ORDER BY name")
+        var names: [String] = []
+        while try query.step() { names.append(query.text(0)) }
+        return names
+    }
+    let postgres = try #require(store as? PostgresStore)
+    let result = try postgres.connection.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '\(table)' "
+            + "ORDER BY indexname")
+    return (0..<result.rowCount).map { result.text($0, 0) }
+}
