@@ -56,8 +56,12 @@ public enum Costs {
     /// Engine runs of the given SKUs over their rows recorded by `knownAt`, read through the ledger's
     /// SKU index (see above), in SKU byte order.
     public static func runs(_ store: any LedgerStore, knownAt: Instant, skus: Set<String>) throws -> [SKUCostRun] {
-        let throughFile = try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
-        return try store.costRuns(skus: skus, throughFileID: throughFile)
+        try store.costRuns(skus: skus, throughFileID: try throughFileID(store, knownAt: knownAt))
+    }
+
+    /// The last file recorded by `knownAt` (0 for none): files are recorded in id order.
+    static func throughFileID(_ store: any LedgerStore, knownAt: Instant) throws -> Int64 {
+        try store.files().filter { $0.recordedAt <= knownAt }.map(\.id).max() ?? 0
     }
 
     /// Engine runs over events already read, with the catalogue rows known at the same time.
@@ -130,6 +134,24 @@ public enum CostView {
         switch self {
         case .cached(let store): return try Costs.runs(store, knownAt: knownAt, skus: skus)
         case .computed(let runs): return runs.filter { skus.contains($0.sku) }
+        }
+    }
+
+    /// The same for what a trail shows from `from` on: from the cache, each SKU run from its
+    /// checkpoint at or before `from` where it has one (the run then begins there, with what each
+    /// location held there), so a span's trail does not replay the history before it; whole where
+    /// it has none, or when the cache holds other files than those known then.
+    public func runs(skus: Set<String>, knownAt: Instant, from: Instant) throws -> [StartedRun] {
+        switch self {
+        case .cached(let store):
+            let throughFile = try Costs.throughFileID(store, knownAt: knownAt)
+            if let runs = try store.costRunsFromCheckpoints(
+                skus: skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, notAfter: from, throughFileID: throughFile)
+            {
+                return runs
+            }
+            return try store.costRuns(skus: skus, throughFileID: throughFile).map { StartedRun(run: $0) }
+        case .computed(let runs): return runs.filter { skus.contains($0.sku) }.map { StartedRun(run: $0) }
         }
     }
 }

@@ -55,13 +55,14 @@ public enum WorkbookData {
         // known then, read through the ledger's SKU index (the cache equals the engine: verify
         // checks it); the callers ask a few SKUs at a time, each chunk's runs dropped once its rows
         // are made, so memory follows the chunk, not the SKUs that moved nor the length of the history.
-        let runs = try costs.runs(skus: Set(skus), knownAt: knownAt)
-        for run in runs {
+        for started in try costs.runs(skus: Set(skus), knownAt: knownAt, from: start) {
+            let run = started.run
             let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
                 .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for location in locations {
                 // The one running-sum rule: the item's trail through the span's end, split at its start.
-                let trail = try CostTrail.lines(run, location: location, from: start, through: lastInstant)
+                let trail = try CostTrail.lines(
+                    run, location: location, from: start, through: lastInstant, start: started.start[location] ?? StockFigures())
                 rows.append(
                     StockTrailRow(
                         sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,

@@ -333,11 +333,13 @@ extension SQLLedgerStore {
     }
 
     /// For a chunk of SKUs with new rows: the openings of those replayed from a checkpoint (their
-    /// cached rows from the checkpoint on deleted) and the events they replay. The plan is made
-    /// twice: first from the checkpoints, to know which events to load; then with the conflicts
-    /// those events show, which send a SKU back to a whole replay.
+    /// cached rows from the checkpoint on deleted, unless `deletingCachedRows` is false: a reader's
+    /// replay) and the events they replay. The plan is made twice: first from the checkpoints, to
+    /// know which events to load; then with the conflicts those events show, which send a SKU back
+    /// to a whole replay.
     private func replayOpenings(
-        _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64
+        _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64,
+        deletingCachedRows: Bool = true
     ) throws -> (openings: [String: CostOpening], events: [CostEvent]) {
         let inChunk = Set(chunk)
         let earliestInChunk = earliest.filter { inChunk.contains($0.key) }
@@ -385,8 +387,44 @@ extension SQLLedgerStore {
                     named: named[entry.sku] ?? [], priorLines: lines[entry.sku] ?? [], priorLinks: links[entry.sku] ?? []))
         }
         replayEvents.removeAll { openings[$0.sku] == nil }
-        try deleteCachedRows(after: replayable)
+        if deletingCachedRows { try deleteCachedRows(after: replayable) }
         return (openings, replayEvents)
+    }
+
+    /// Engine runs of some SKUs over the rows of files up to `throughFileID`, each from its cost
+    /// cache checkpoint at or before `notAfter` where it has one a replay may start from (else from
+    /// its first event), with what each location held where the run begins: the cache's deltas
+    /// before the checkpoint, summed (the cache is the engine's: verify checks it). Read in one
+    /// snapshot, and only while the cache holds exactly those files (nil otherwise: the caller
+    /// runs the SKUs whole). For a span's stock trail, whose SKUs need not be run over the history
+    /// before the span.
+    public func costRunsFromCheckpoints(skus: [String], notAfter: Instant, throughFileID: Int64) throws -> [StartedRun]? {
+        guard !skus.isEmpty else { return [] }
+        return try readingOneSnapshot { () throws -> [StartedRun]? in
+            guard try costCacheThroughFileID() == throughFileID else { return nil }
+            let earliest = Dictionary(uniqueKeysWithValues: skus.map { ($0, notAfter.nanosecondsSinceEpoch) })
+            let (openings, replayEvents) = try replayOpenings(
+                skus, earliest: earliest, catalogueChanged: [], lastFile: throughFileID, deletingCachedRows: false)
+            let wholeEvents = try stockEvents(skus: Set(skus.filter { openings[$0] == nil }), throughFileID: throughFileID)
+            let runs = try CostRuns.run(
+                events: wholeEvents + replayEvents, standardCosts: try standardCosts(skus: Set(skus), throughFileID: throughFileID),
+                openings: openings)
+            return try runs.map { run in
+                guard run.sequenceOffset > 0 else { return StartedRun(run: run) }
+                var start: [String: StockFigures] = [:]
+                for row in try queryRows(
+                    "SELECT location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE sku = $1 AND sequence < $2 "
+                        + "GROUP BY location",
+                    [.text(run.sku), .integer(run.sequenceOffset)], integerColumns: [false, true, true, true])
+                {
+                    guard case .text(let location) = row[0], let units = row[1].integerValue, let value = row[2].integerValue,
+                        let pending = row[3].integerValue
+                    else { throw StoreError.sql(statement: "SELECT … FROM cost_cache_deltas", message: "the deltas of \(run.sku) before its checkpoint have no sum") }
+                    start[location] = StockFigures(units: units, value: value, pending: pending)
+                }
+                return StartedRun(run: run, start: start)
+            }
+        }
     }
 
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.

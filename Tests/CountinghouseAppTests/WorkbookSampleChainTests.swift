@@ -151,6 +151,19 @@ import Testing
             #expect(made.table.rows[index] == held.rows[index])
         }
         #expect(pages.failure == nil)
+        // From the cache, SKUs are run from their checkpoints before the span (not from their first
+        // event), with what each location held there: the same trail as `trail`'s whole runs above.
+        guard case .cached(let store) = books.costs else { return }
+        let start = context.startOfDay(span.firstDay)
+        let moved = try books.skusMoved(in: span)
+        let started = try books.costs.runs(skus: moved, knownAt: books.knownAt, from: start)
+        #expect(started.map(\.run.sku) == moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        if span.firstDay > CivilDate(text: "2026-10-05")! {
+            #expect(started.contains { $0.run.sequenceOffset > 0 && !$0.start.isEmpty }, "\(span): some SKU replayed from a checkpoint")
+        }
+        // A cache holding other files than those asked for is not used.
+        let throughFile = try Costs.throughFileID(store, knownAt: books.knownAt)
+        #expect(try store.costRunsFromCheckpoints(skus: Array(moved), notAfter: start, throughFileID: throughFile - 1) == nil)
     }
 
     /// The report folder is the same, byte for byte, whether its workbook holds the stock trail or

@@ -25,6 +25,14 @@ public enum CostRuns {
         try perSKU(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries) { $0 }
     }
 
+    /// The same, a SKU with an opening replayed from its checkpoint (its events those from the
+    /// checkpoint's boundary on).
+    public static func run(
+        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening]
+    ) throws(OutOfRange) -> [SKUCostRun] {
+        try perSKU(events: events, standardCosts: standardCosts, openings: openings) { $0 }
+    }
+
     /// Each SKU's cogs lines, deltas and stock postings, in SKU byte order: what the cost cache stores. The rows
     /// are built on the thread that ran the SKU, and the run itself (events, layers, allocations)
     /// is dropped there, so the rows are all a caller holds. A caller that writes one chunk of

@@ -44,6 +44,31 @@ public struct TrailLine: Sendable, Hashable {
     public var source: String?
 }
 
+/// What a location holds: units, value and pending units.
+public struct StockFigures: Sendable, Hashable {
+    public var units: Int64
+    public var value: Int64
+    public var pending: Int64
+
+    public init(units: Int64 = 0, value: Int64 = 0, pending: Int64 = 0) {
+        self.units = units
+        self.value = value
+        self.pending = pending
+    }
+}
+
+/// A SKU's engine run that may begin at a cost cache checkpoint, with what each location held
+/// where it begins (nothing for a run from the SKU's first event).
+public struct StartedRun: Sendable {
+    public var run: SKUCostRun
+    public var start: [String: StockFigures]
+
+    public init(run: SKUCostRun, start: [String: StockFigures] = [:]) {
+        self.run = run
+        self.start = start
+    }
+}
+
 public enum CostTrail {
     /// The trail of `run`'s SKU at `location` (IN_TRANSIT for goods in transit), through `through`.
     public static func lines(_ run: SKUCostRun, location: String, through: Instant?) throws(OutOfRange) -> [TrailLine] {
@@ -53,16 +78,18 @@ public enum CostTrail {
     /// The running figures of an item at a location just before `from` (units, value, pending),
     /// and its trail lines from `from` through `through` (nil: from the first, through the last):
     /// a span's part of the trail, its running figures as the whole trail has them.
-    public static func lines(_ run: SKUCostRun, location: String, from: Instant?, through: Instant?) throws(OutOfRange)
-        -> (opening: (units: Int64, value: Int64, pending: Int64), lines: [TrailLine])
-    {
+    /// `start`: what the location held where the run begins (a run replayed from a checkpoint:
+    /// the figures there; a whole run: nothing).
+    public static func lines(
+        _ run: SKUCostRun, location: String, from: Instant?, through: Instant?, start: StockFigures = StockFigures()
+    ) throws(OutOfRange) -> (opening: (units: Int64, value: Int64, pending: Int64), lines: [TrailLine]) {
         var lines: [TrailLine] = []
-        var opening: (units: Int64, value: Int64, pending: Int64) = (0, 0, 0)
         // Checked like every other sum of positions (CostBounds already keeps a run's values far
         // below 64 bits; the running sums must not trap if that ever changes).
-        var units = Sum()
-        var value = Sum()
-        var pending = Sum()
+        var units = Sum(start.units)
+        var value = Sum(start.value)
+        var pending = Sum(start.pending)
+        var opening: (units: Int64, value: Int64, pending: Int64) = (start.units, start.value, start.pending)
         var linkOfSequence: [Int64: ReferenceLink] = [:]
         for link in run.links where link.kind == .saleOfOrder && link.lineNumber > 0 { linkOfSequence[link.sequence] = link }
         for delta in run.deltas where delta.location == location {
