@@ -66,6 +66,19 @@ public struct CostCacheRefreshPlan: Sendable, Hashable {
 /// holds a few percent of its rows at once, and the queries per chunk stay few beside its rows.
 public let skusPerCostChunk = 32
 
+/// The stock rows a chunk of a rebuild aims at: a long history (many rows per SKU) makes the
+/// chunks smaller than `skusPerCostChunk`, so that a chunk's events and rows, not the history,
+/// set the memory (on the generated year, 32 SKUs hold about this many).
+public let costEventsPerChunk: Int64 = 100_000
+
+/// SKUs per chunk when rebuilding `skuCount` SKUs of a ledger of `stockRows` stock rows:
+/// `skusPerCostChunk`, or fewer when they average more than `costEventsPerChunk /
+/// skusPerCostChunk` rows each; at least one.
+public func skusPerCostChunk(skuCount: Int, stockRows: Int64) -> Int {
+    guard skuCount > 0, stockRows > 0 else { return skusPerCostChunk }
+    return Int(max(1, min(Int64(skusPerCostChunk), costEventsPerChunk * Int64(skuCount) / stockRows)))
+}
+
 /// The cache's contents, for verify's comparison with a rebuild.
 public struct CostCacheContents: Sendable, Hashable {
     public var lines: [CogsLine]
@@ -285,7 +298,9 @@ extension SQLLedgerStore {
         var fromCheckpoint = 0
         var done = 0
         progress?(0, skus.count)
-        for chunk in skus.sorted().chunked(into: skusPerCostChunk) {
+        // Rebuilt from nothing, every SKU is run from its first row: chunks sized to the history.
+        let chunkSize = fromNothing ? skusPerCostChunk(skuCount: skus.count, stockRows: try stockRowCount()) : skusPerCostChunk
+        for chunk in skus.sorted().chunked(into: chunkSize) {
             var openings: [String: CostOpening] = [:]
             var replayEvents: [CostEvent] = []
             if !fromNothing {
@@ -482,6 +497,16 @@ extension SQLLedgerStore {
             var values = SQLValues()
             return ([files, "l.sku IN (\(values.list(chunk)))"], values)
         }
+    }
+
+    /// How many stock rows the ledger holds (each table's last seq: the row count, seq having no
+    /// gaps — verify checks it; a gap could only make the count larger, and the chunks smaller).
+    public func stockRowCount() throws -> Int64 {
+        var rows: Int64 = 0
+        for kind in stockKinds {
+            rows += try scalar("SELECT coalesce(max(seq), 0) FROM \(kind.schema.tableName)") ?? 0
+        }
+        return rows
     }
 
     /// The last file the cost cache includes, or nil when there is no cache.

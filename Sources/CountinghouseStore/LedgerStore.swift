@@ -362,6 +362,8 @@ public protocol LedgerStore: AnyObject {
     /// Every SKU with a stock row in the ledger or anything in the cost cache, in byte order (the
     /// SKUs `verify` rebuilds, a chunk at a time).
     func costSKUs() throws -> [String]
+    /// How many stock rows the ledger holds (for sizing the chunks of a rebuild).
+    func stockRowCount() throws -> Int64
     /// Every stock event's posting (what the journal books for it), by SKU and sequence.
     func cachedStockPostings() throws -> [StockPosting]
     /// The same, handed to `body` one at a time as they are read.

@@ -30,11 +30,12 @@ public enum LedgerVerifier {
     static let listedPerCheck = 20
 
     /// `exponent`: the functional currency's decimals, for amounts in the messages.
-    /// `skusPerChunk`: how many SKUs are rebuilt and compared at a time (tests make it small).
+    /// `skusPerChunk`: how many SKUs are rebuilt and compared at a time (tests make it small; by
+    /// default `skusPerCostChunk(skuCount:stockRows:)`, fewer for a long history).
     public static func verify(
-        _ store: any LedgerStore, exponent: Int = 2, skusPerChunk: Int = skusPerCostChunk
+        _ store: any LedgerStore, exponent: Int = 2, skusPerChunk chosenChunk: Int? = nil
     ) throws -> VerifyReport {
-        precondition(skusPerChunk > 0)
+        precondition((chosenChunk ?? 1) > 0)
         var report = VerifyReport()
         func record(_ check: String, _ messages: [String]) {
             report.checks.append((check, messages.count))
@@ -66,6 +67,7 @@ public enum LedgerVerifier {
         var engineUnits: [SKULocation: Int64] = [:]
         var conservation: [String] = []
         let skus = try store.costSKUs()
+        let skusPerChunk = try chosenChunk ?? skusPerCostChunk(skuCount: skus.count, stockRows: store.stockRowCount())
         var next = 0
         while next < skus.count {
             let chunk = Set(skus[next..<min(next + skusPerChunk, skus.count)])

@@ -348,3 +348,21 @@ import Testing
     }
 }
 
+/// A rebuild's chunks: 32 SKUs while they average few rows, fewer as the history grows, so that a
+/// chunk holds about `costEventsPerChunk` rows; never none.
+@Suite struct CostChunkSizeTests {
+    @Test func chunksShrinkWithTheRowsPerSKU() {
+        #expect(skusPerCostChunk(skuCount: 400, stockRows: 1_160_000) == 32)
+        #expect(skusPerCostChunk(skuCount: 400, stockRows: 3_900_000) == 10)
+        #expect(skusPerCostChunk(skuCount: 2, stockRows: 10_000_000) == 1)
+        #expect(skusPerCostChunk(skuCount: 0, stockRows: 5) == 32)
+        #expect(skusPerCostChunk(skuCount: 5, stockRows: 0) == 32)
+        for rows: Int64 in [1, 99_999, 3_200_000, 40_000_000] {
+            let chunk = skusPerCostChunk(skuCount: 400, stockRows: rows)
+            #expect(chunk >= 1 && chunk <= 32)
+            // A chunk's expected rows stay within the aim, unless a single SKU already exceeds it.
+            #expect(Int64(chunk) * rows / 400 <= costEventsPerChunk || chunk == 1)
+        }
+    }
+}
+
