@@ -6,8 +6,9 @@
 // Place in the pipeline: after `BooksAsKnown`; everything here is taken from what the books already
 // hold (their cost view, journal, the SKUs that moved in the span, catalogue and reconciliation), but
 // the stock trail's engine runs, which the cost cache does not hold: from the cache, the SKUs that
-// moved are run over their rows known then, a chunk at a time through the SKU index. A cost view
-// read from the cache and one computed by the engine give the same rows.
+// moved are run over their rows known then from their checkpoints before the span, a chunk at a
+// time through the SKU index; a trail too long to hold is made again as the workbook is written.
+// A cost view read from the cache and one computed by the engine give the same rows.
 // Invariants: the stock trail's running figures are the single-item trail's (`CostTrail`), so an
 // item's last row is its valuation at the span's end; the daily net sales and cost of goods sold
 // add up to the trial balance's movements of those accounts over the span.
@@ -52,9 +53,10 @@ public enum WorkbookData {
         var rows: [StockTrailRow] = []
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
         // computed, or — when the books read costs from the cache — the engine over the SKU's rows
-        // known then, read through the ledger's SKU index (the cache equals the engine: verify
-        // checks it); the callers ask a few SKUs at a time, each chunk's runs dropped once its rows
-        // are made, so memory follows the chunk, not the SKUs that moved nor the length of the history.
+        // known then from its cache checkpoint before the span (whole without one), read through
+        // the ledger's SKU index (the cache equals the engine: verify checks it); the callers ask a
+        // few SKUs at a time, each chunk's runs dropped once its rows are made, so memory follows
+        // the chunk, not the SKUs that moved nor the length of the history.
         for started in try costs.runs(skus: Set(skus), knownAt: knownAt, from: start) {
             let run = started.run
             let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
