@@ -74,7 +74,7 @@ public func writeFileHashing(at path: String, _ produce: (_ emit: (String) throw
             }
         }
     }
-    // A full disk can show only when the file is closed (delayed allocation, NFS).
+    // A full disk may show only when the data reaches the disk (delayed allocation, NFS).
     guard fsync(descriptor) == 0 || errno == EINVAL else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     return HashChain.hex(Array(hasher.finalize()))
 }
