@@ -137,16 +137,18 @@ public enum CostView {
         }
     }
 
-    /// The same for what a trail shows from `from` on: from the cache, each SKU run from its
-    /// checkpoint at or before `from` where it has one (the run then begins there, with what each
-    /// location held there), so a span's trail does not replay the history before it; whole where
-    /// it has none, or when the cache holds other files than those known then.
-    public func runs(skus: Set<String>, knownAt: Instant, from: Instant) throws -> [StartedRun] {
+    /// The same for what a trail shows from `from` up to `until`: from the cache, each SKU run from
+    /// its checkpoint at or before `from` where it has one (the run then begins there, with what
+    /// each location held there) to its first checkpoint at or after `until`, so a span's trail
+    /// replays neither the history before it nor the one after; whole where it has none, or when
+    /// the cache holds other files than those known then.
+    public func runs(skus: Set<String>, knownAt: Instant, from: Instant, until: Instant) throws -> [StartedRun] {
         switch self {
         case .cached(let store):
             let throughFile = try Costs.throughFileID(store, knownAt: knownAt)
             if let runs = try store.costRunsFromCheckpoints(
-                skus: skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, notAfter: from, throughFileID: throughFile)
+                skus: skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, notAfter: from, until: until,
+                throughFileID: throughFile)
             {
                 return runs
             }

@@ -53,11 +53,12 @@ public enum WorkbookData {
         var rows: [StockTrailRow] = []
         // The trail needs the engine's run of each SKU (its deltas and layers): those the books
         // computed, or — when the books read costs from the cache — the engine over the SKU's rows
-        // known then from its cache checkpoint before the span (whole without one), read through
+        // known then from its cache checkpoint before the span to its first after it (whole
+        // without them), read through
         // the ledger's SKU index (the cache equals the engine: verify checks it); the callers ask a
         // few SKUs at a time, each chunk's runs dropped once its rows are made, so memory follows
         // the chunk, not the SKUs that moved nor the length of the history.
-        for started in try costs.runs(skus: Set(skus), knownAt: knownAt, from: start) {
+        for started in try costs.runs(skus: Set(skus), knownAt: knownAt, from: start, until: end) {
             let run = started.run
             let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
                 .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

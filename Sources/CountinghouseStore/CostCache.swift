@@ -354,7 +354,7 @@ extension SQLLedgerStore {
     /// to a whole replay.
     private func replayOpenings(
         _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64,
-        deletingCachedRows: Bool = true
+        deletingCachedRows: Bool = true, occurredBefore: Int64? = nil
     ) throws -> (openings: [String: CostOpening], events: [CostEvent]) {
         let inChunk = Set(chunk)
         let earliestInChunk = earliest.filter { inChunk.contains($0.key) }
@@ -376,7 +376,7 @@ extension SQLLedgerStore {
                 "l.file_id <= \(lastFile)",
                 CostCheckpointSQL.perSKU(
                     candidates.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku", &values),
-            ], values)
+            ] + (occurredBefore.map { ["l.occurred_at < \($0)"] } ?? []), values)
         let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
         let links = try priorLinks(candidates)
         // A new sale or shipment line named by an earlier return or receipt: whole.
@@ -406,40 +406,71 @@ extension SQLLedgerStore {
         return (openings, replayEvents)
     }
 
-    /// Engine runs of some SKUs over the rows of files up to `throughFileID`, each from its cost
-    /// cache checkpoint at or before `notAfter` where it has one a replay may start from (else from
-    /// its first event), with what each location held where the run begins: the cache's deltas
-    /// before the checkpoint, summed (the cache is the engine's: verify checks it). Read in one
-    /// snapshot, and only while the cache holds exactly those files (nil otherwise: the caller
-    /// runs the SKUs whole). For a span's stock trail, whose SKUs need not be run over the history
-    /// before the span.
-    public func costRunsFromCheckpoints(skus: [String], notAfter: Instant, throughFileID: Int64) throws -> [StartedRun]? {
+    /// Engine runs of some SKUs over the rows of files up to `throughFileID` that a trail from
+    /// `notAfter` to `until` needs, with what each location held where each run begins.
+    /// - A run begins at the SKU's cost cache checkpoint at or before `notAfter` where it has one a
+    ///   replay may start from (else at its first event); what each location held there is the
+    ///   cache's deltas before it, summed (the cache is the engine's: verify checks it).
+    /// - A run stops before the SKU's first checkpoint at or after `until`, where it has one: a
+    ///   checkpoint is settled, so nothing after it changes anything before it, and the run's
+    ///   results up to there are the whole run's.
+    /// Read in one snapshot, and only while the cache holds exactly those files (nil otherwise: the
+    /// caller runs the SKUs whole). For a span's stock trail, which then reads about its span's
+    /// rows instead of the SKUs' whole history. In SKU byte order.
+    public func costRunsFromCheckpoints(skus: [String], notAfter: Instant, until: Instant, throughFileID: Int64) throws
+        -> [StartedRun]?
+    {
         guard !skus.isEmpty else { return [] }
         return try readingOneSnapshot { () throws -> [StartedRun]? in
             guard try costCacheThroughFileID() == throughFileID else { return nil }
-            let earliest = Dictionary(uniqueKeysWithValues: skus.map { ($0, notAfter.nanosecondsSinceEpoch) })
-            let (openings, replayEvents) = try replayOpenings(
-                skus, earliest: earliest, catalogueChanged: [], lastFile: throughFileID, deletingCachedRows: false)
-            let wholeEvents = try stockEvents(skus: Set(skus.filter { openings[$0] == nil }), throughFileID: throughFileID)
-            let runs = try CostRuns.run(
-                events: wholeEvents + replayEvents, standardCosts: try standardCosts(skus: Set(skus), throughFileID: throughFileID),
-                openings: openings)
-            return try runs.map { run in
-                guard run.sequenceOffset > 0 else { return StartedRun(run: run) }
-                var start: [String: StockFigures] = [:]
-                for row in try queryRows(
-                    "SELECT location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE sku = $1 AND sequence < $2 "
-                        + "GROUP BY location",
-                    [.text(run.sku), .integer(run.sequenceOffset)], integerColumns: [false, true, true, true])
-                {
-                    guard case .text(let location) = row[0], let units = row[1].integerValue, let value = row[2].integerValue,
-                        let pending = row[3].integerValue
-                    else { throw StoreError.sql(statement: "SELECT … FROM cost_cache_deltas", message: "the deltas of \(run.sku) before its checkpoint have no sum") }
-                    start[location] = StockFigures(units: units, value: value, pending: pending)
-                }
-                return StartedRun(run: run, start: start)
+            var stopAt: [String: Int64] = [:]
+            for (sku, boundaries) in try checkpointBoundaries(skus: skus) {
+                if let first = boundaries.map(\.boundary).filter({ $0 >= until.nanosecondsSinceEpoch }).min() { stopAt[sku] = first }
             }
+            let earliest = Dictionary(uniqueKeysWithValues: skus.map { ($0, notAfter.nanosecondsSinceEpoch) })
+            var started: [StartedRun] = []
+            // The SKUs that stop at a checkpoint (their rows read up to the latest of those
+            // checkpoints, then each SKU's cut at its own), then those that run to their last row.
+            for group in [skus.filter { stopAt[$0] != nil }, skus.filter { stopAt[$0] == nil }] where !group.isEmpty {
+                let bound = group.compactMap { stopAt[$0] }.max()
+                var (openings, replayEvents) = try replayOpenings(
+                    group, earliest: earliest, catalogueChanged: [], lastFile: throughFileID, deletingCachedRows: false,
+                    occurredBefore: bound)
+                var wholeEvents = try stockEvents(
+                    skus: Set(group.filter { openings[$0] == nil }), throughFileID: throughFileID, occurredBefore: bound)
+                func afterStop(_ event: CostEvent) -> Bool {
+                    stopAt[event.sku].map { event.occurredAt.nanosecondsSinceEpoch >= $0 } ?? false
+                }
+                replayEvents.removeAll(where: afterStop)
+                wholeEvents.removeAll(where: afterStop)
+                let runs = try CostRuns.run(
+                    events: wholeEvents + replayEvents, standardCosts: try standardCosts(skus: Set(group), throughFileID: throughFileID),
+                    openings: openings)
+                openings = [:]
+                for run in runs { started.append(StartedRun(run: run, start: try startFigures(of: run))) }
+            }
+            return started.sorted { $0.run.sku.utf8.lexicographicallyPrecedes($1.run.sku.utf8) }
         }
+    }
+
+    /// What each location held where a run replayed from a checkpoint begins: the cache's deltas
+    /// before it, summed (nothing for a run from the SKU's first event).
+    private func startFigures(of run: SKUCostRun) throws -> [String: StockFigures] {
+        guard run.sequenceOffset > 0 else { return [:] }
+        var start: [String: StockFigures] = [:]
+        for row in try queryRows(
+            "SELECT location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE sku = $1 AND sequence < $2 "
+                + "GROUP BY location",
+            [.text(run.sku), .integer(run.sequenceOffset)], integerColumns: [false, true, true, true])
+        {
+            guard case .text(let location) = row[0], let units = row[1].integerValue, let value = row[2].integerValue,
+                let pending = row[3].integerValue
+            else {
+                throw StoreError.sql(statement: "SELECT … FROM cost_cache_deltas", message: "the deltas of \(run.sku) before its checkpoint have no sum")
+            }
+            start[location] = StockFigures(units: units, value: value, pending: pending)
+        }
+        return start
     }
 
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
@@ -476,8 +507,10 @@ extension SQLLedgerStore {
     }
 
     /// The stock events of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
-    func stockEvents(skus: Set<String>?, throughFileID: Int64) throws -> [CostEvent] {
-        try Self.skuConditions(skus, throughFileID: throughFileID).flatMap { try costEvents(conditions: $0.conditions, $0.values) }
+    func stockEvents(skus: Set<String>?, throughFileID: Int64, occurredBefore: Int64? = nil) throws -> [CostEvent] {
+        try Self.skuConditions(skus, throughFileID: throughFileID).flatMap {
+            try costEvents(conditions: $0.conditions + (occurredBefore.map { ["l.occurred_at < \($0)"] } ?? []), $0.values)
+        }
     }
 
     /// The standard costs of the given SKUs (all SKUs when nil) as known through a file.

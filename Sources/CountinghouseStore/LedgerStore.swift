@@ -373,9 +373,10 @@ public protocol LedgerStore: AnyObject {
     /// The same, each SKU's run emitting checkpoints at the given boundaries (for `verify`).
     func costRuns(skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]) throws
         -> [SKUCostRun]
-    /// Runs of some SKUs from their cached checkpoints at or before `notAfter`, while the cache
-    /// holds exactly the files up to `throughFileID` (nil otherwise; see `SQLLedgerStore`).
-    func costRunsFromCheckpoints(skus: [String], notAfter: Instant, throughFileID: Int64) throws -> [StartedRun]?
+    /// Runs of some SKUs from their cached checkpoints at or before `notAfter`, stopping at their
+    /// first at or after `until`, while the cache holds exactly the files up to `throughFileID`
+    /// (nil otherwise; see `SQLLedgerStore`).
+    func costRunsFromCheckpoints(skus: [String], notAfter: Instant, until: Instant, throughFileID: Int64) throws -> [StartedRun]?
     /// Every cached checkpoint and reference link, by SKU.
     func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// The same of the given SKUs (all when nil).

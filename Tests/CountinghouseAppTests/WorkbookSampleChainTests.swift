@@ -152,18 +152,29 @@ import Testing
         }
         #expect(pages.failure == nil)
         // From the cache, SKUs are run from their checkpoints before the span (not from their first
-        // event), with what each location held there: the same trail as `trail`'s whole runs above.
+        // event), with what each location held there, and stop at their first checkpoint after it:
+        // the same trail as `trail`'s whole runs above.
         guard case .cached(let store) = books.costs else { return }
-        let start = context.startOfDay(span.firstDay)
+        let (start, end) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
         let moved = try books.skusMoved(in: span)
-        let started = try books.costs.runs(skus: moved, knownAt: books.knownAt, from: start)
+        let started = try books.costs.runs(skus: moved, knownAt: books.knownAt, from: start, until: end)
         #expect(started.map(\.run.sku) == moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         if span.firstDay > CivilDate(text: "2026-10-05")! {
             #expect(started.contains { $0.run.sequenceOffset > 0 && !$0.start.isEmpty }, "\(span): some SKU replayed from a checkpoint")
         }
-        // A cache holding other files than those asked for is not used.
         let throughFile = try Costs.throughFileID(store, knownAt: books.knownAt)
-        #expect(try store.costRunsFromCheckpoints(skus: Array(moved), notAfter: start, throughFileID: throughFile - 1) == nil)
+        let wholeRuns = Dictionary(uniqueKeysWithValues: try store.costRuns(skus: moved, throughFileID: throughFile).map { ($0.sku, $0) })
+        if span == Self.october {
+            // October has checkpoints after it (November's rows): some run stops before its SKU's last event.
+            #expect(started.contains { $0.run.sequenceOffset + Int64($0.run.events.count) < Int64(wholeRuns[$0.run.sku]?.events.count ?? 0) })
+        }
+        for run in started.map(\.run) {
+            // A run that stops holds the whole run's events up to there, and none after the span's end's checkpoint.
+            let events = wholeRuns[run.sku]?.events ?? []
+            #expect(Array(events.dropFirst(Int(run.sequenceOffset)).prefix(run.events.count)) == run.events, "\(run.sku)")
+        }
+        // A cache holding other files than those asked for is not used.
+        #expect(try store.costRunsFromCheckpoints(skus: Array(moved), notAfter: start, until: end, throughFileID: throughFile - 1) == nil)
     }
 
     /// The report folder is the same, byte for byte, whether its workbook holds the stock trail or
