@@ -354,12 +354,12 @@ extension SQLLedgerStore {
     /// to a whole replay.
     private func replayOpenings(
         _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64,
-        deletingCachedRows: Bool = true, occurredBefore: Int64? = nil
+        deletingCachedRows: Bool = true, occurredBefore: Int64? = nil, checkpoints known: [String: [CheckpointBoundary]]? = nil
     ) throws -> (openings: [String: CostOpening], events: [CostEvent]) {
         let inChunk = Set(chunk)
         let earliestInChunk = earliest.filter { inChunk.contains($0.key) }
         let changedInChunk = catalogueChanged.intersection(inChunk)
-        let boundaries = try checkpointBoundaries(skus: chunk.filter { !changedInChunk.contains($0) })
+        let boundaries = try known ?? checkpointBoundaries(skus: chunk.filter { !changedInChunk.contains($0) })
         func chosen(_ plan: [String: ReplayStart]) -> [(sku: String, boundary: Int64, offset: Int64)] {
             chunk.compactMap { sku in
                 guard case .checkpoint(let start) = plan[sku] else { return nil }
@@ -423,8 +423,9 @@ extension SQLLedgerStore {
         guard !skus.isEmpty else { return [] }
         return try readingOneSnapshot { () throws -> [StartedRun]? in
             guard try costCacheThroughFileID() == throughFileID else { return nil }
+            let checkpoints = try checkpointBoundaries(skus: skus)
             var stopAt: [String: Int64] = [:]
-            for (sku, boundaries) in try checkpointBoundaries(skus: skus) {
+            for (sku, boundaries) in checkpoints {
                 if let first = boundaries.map(\.boundary).filter({ $0 >= until.nanosecondsSinceEpoch }).min() { stopAt[sku] = first }
             }
             let earliest = Dictionary(uniqueKeysWithValues: skus.map { ($0, notAfter.nanosecondsSinceEpoch) })
@@ -435,7 +436,7 @@ extension SQLLedgerStore {
                 let bound = group.compactMap { stopAt[$0] }.max()
                 var (openings, replayEvents) = try replayOpenings(
                     group, earliest: earliest, catalogueChanged: [], lastFile: throughFileID, deletingCachedRows: false,
-                    occurredBefore: bound)
+                    occurredBefore: bound, checkpoints: checkpoints)
                 var wholeEvents = try stockEvents(
                     skus: Set(group.filter { openings[$0] == nil }), throughFileID: throughFileID, occurredBefore: bound)
                 func afterStop(_ event: CostEvent) -> Bool {
@@ -675,7 +676,8 @@ extension SQLLedgerStore {
 }
 
 extension Array {
-    func chunked(into size: Int) -> [[Element]] {
+    /// The elements in consecutive arrays of `size` (the last may be shorter).
+    public func chunked(into size: Int) -> [[Element]] {
         stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }
