@@ -126,22 +126,14 @@ public enum CostView {
         }
     }
 
-    /// The engine runs of the given SKUs, as known at `knownAt` (the time this view is of), in SKU
-    /// byte order: a computed view's own runs; the cache holds no runs (only what they produced),
-    /// so from the cache the engine runs those SKUs over their rows recorded by then, as `trail`
-    /// does. Either way the same runs, hence the same trails.
-    public func runs(skus: Set<String>, knownAt: Instant) throws -> [SKUCostRun] {
-        switch self {
-        case .cached(let store): return try Costs.runs(store, knownAt: knownAt, skus: skus)
-        case .computed(let runs): return runs.filter { skus.contains($0.sku) }
-        }
-    }
-
-    /// The same for what a trail shows from `from` up to `until`: from the cache, each SKU run from
-    /// its checkpoint at or before `from` where it has one (the run then begins there, with what
-    /// each location held there) to its first checkpoint at or after `until`, so a span's trail
-    /// replays neither the history before it nor the one after; whole where it has none, or when
-    /// the cache holds other files than those known then.
+    /// The engine runs of the given SKUs that a trail from `from` up to `until` needs, as known at
+    /// `knownAt` (the time this view is of), in SKU byte order: a computed view's own runs; the
+    /// cache holds no runs (only what they produced), so from the cache the engine runs those SKUs
+    /// over their rows recorded by then, as `trail` does — each from its checkpoint at or before
+    /// `from` where it has one (the run then begins there, with what each location held there) to
+    /// its first checkpoint at or after `until`, so a span's trail replays neither the history
+    /// before it nor the one after; whole where it has none, or when the cache holds other files
+    /// than those known then. Either way the same trails.
     public func runs(skus: Set<String>, knownAt: Instant, from: Instant, until: Instant) throws -> [StartedRun] {
         switch self {
         case .cached(let store):

@@ -73,21 +73,19 @@ public enum FolderWriter {
     /// sha256 of its bytes. On an error nothing staged is left.
     public static func stage(_ files: [ReportFile], beside folder: String) throws(AppFailure) -> [(name: String, path: String, sha256: String)] {
         var staged: [(name: String, path: String, sha256: String)] = []
-        for file in files {
-            let path: String
-            do {
-                path = try stagingPath(for: folder, name: file.name)
-            } catch {
-                for earlier in staged { unlink(earlier.path) }
-                throw error
+        do throws(AppFailure) {
+            for file in files {
+                let path = try stagingPath(for: folder, name: file.name)
+                do {
+                    staged.append((file.name, path, try writeFileHashing(at: path) { emit in try file.write(to: emit) }))
+                } catch {
+                    unlink(path)
+                    throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
+                }
             }
-            do {
-                staged.append((file.name, path, try writeFileHashing(at: path) { emit in try file.write(to: emit) }))
-            } catch {
-                unlink(path)
-                for earlier in staged { unlink(earlier.path) }
-                throw AppFailure(.cannotWrite, "\(folder): cannot write the report: \(reason(error))")
-            }
+        } catch {
+            for earlier in staged { unlink(earlier.path) }
+            throw error
         }
         return staged
     }

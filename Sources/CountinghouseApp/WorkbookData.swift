@@ -39,8 +39,7 @@ public enum WorkbookData {
 
     /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time.
     static func stockTrailChunks(_ moved: Set<String>) -> [[String]] {
-        let skus = moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return stride(from: 0, to: skus.count, by: skusPerCostChunk).map { Array(skus[$0..<min($0 + skusPerCostChunk, skus.count)]) }
+        moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.chunked(into: skusPerCostChunk)
     }
 
     /// The stock trail's rows of some SKUs (in byte order).

@@ -123,12 +123,7 @@ public struct ReportRows: RandomAccessCollection, MutableCollection, Sendable, H
                 return row(position)
             }
         }
-        set {
-            var rows = held
-            storage = .held([])  // one reference to the array while it changes
-            rows[position] = newValue
-            storage = .held(rows)
-        }
+        set { changingHeld { $0[position] = newValue } }
     }
 
     /// Every row as cells.
@@ -139,17 +134,16 @@ public struct ReportRows: RandomAccessCollection, MutableCollection, Sendable, H
         }
     }
 
-    public mutating func append(_ row: [ReportCell]) {
-        var rows = held
-        storage = .held([])
-        rows.append(row)
-        storage = .held(rows)
-    }
+    public mutating func append(_ row: [ReportCell]) { changingHeld { $0.append(row) } }
 
-    public mutating func reserveCapacity(_ capacity: Int) {
+    public mutating func reserveCapacity(_ capacity: Int) { changingHeld { $0.reserveCapacity(capacity) } }
+
+    /// Changes the rows as held cells (made ones are made first), in place: the storage lets go of
+    /// its array while `change` runs, so the array has one reference and is not copied.
+    private mutating func changingHeld(_ change: (inout [[ReportCell]]) -> Void) {
         var rows = held
         storage = .held([])
-        rows.reserveCapacity(capacity)
+        change(&rows)
         storage = .held(rows)
     }
 

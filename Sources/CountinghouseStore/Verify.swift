@@ -68,10 +68,8 @@ public enum LedgerVerifier {
         var conservation: [String] = []
         let skus = try store.costSKUs()
         let skusPerChunk = try chosenChunk ?? skusPerCostChunk(skuCount: skus.count, stockRows: store.stockRowCount())
-        var next = 0
-        while next < skus.count {
-            let chunk = Set(skus[next..<min(next + skusPerChunk, skus.count)])
-            next += chunk.count
+        for chunkOfSKUs in skus.chunked(into: skusPerChunk) {
+            let chunk = Set(chunkOfSKUs)
             let (cachedCheckpoints, cachedLinks) = try store.cachedCheckpoints(skus: chunk)
             var boundaries: [String: Set<Instant>] = [:]
             for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }

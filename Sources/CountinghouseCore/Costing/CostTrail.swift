@@ -82,14 +82,14 @@ public enum CostTrail {
     /// the figures there; a whole run: nothing).
     public static func lines(
         _ run: SKUCostRun, location: String, from: Instant?, through: Instant?, start: StockFigures = StockFigures()
-    ) throws(OutOfRange) -> (opening: (units: Int64, value: Int64, pending: Int64), lines: [TrailLine]) {
+    ) throws(OutOfRange) -> (opening: StockFigures, lines: [TrailLine]) {
         var lines: [TrailLine] = []
         // Checked like every other sum of positions (CostBounds already keeps a run's values far
         // below 64 bits; the running sums must not trap if that ever changes).
         var units = Sum(start.units)
         var value = Sum(start.value)
         var pending = Sum(start.pending)
-        var opening: (units: Int64, value: Int64, pending: Int64) = (start.units, start.value, start.pending)
+        var opening = start
         var linkOfSequence: [Int64: ReferenceLink] = [:]
         for link in run.links where link.kind == .saleOfOrder && link.lineNumber > 0 { linkOfSequence[link.sequence] = link }
         for delta in run.deltas where delta.location == location {
@@ -100,10 +100,10 @@ public enum CostTrail {
             value += delta.value
             pending += delta.pending
             if let from, delta.occurredAt < from {
-                opening = (
-                    try units.value("the units of \(run.sku) at \(location)"), try value.value("the value of \(run.sku) at \(location)"),
-                    try pending.value("the pending units of \(run.sku) at \(location)")
-                )
+                opening = StockFigures(
+                    units: try units.value("the units of \(run.sku) at \(location)"),
+                    value: try value.value("the value of \(run.sku) at \(location)"),
+                    pending: try pending.value("the pending units of \(run.sku) at \(location)"))
                 continue
             }
             var flags = run.inflowFlags[position] ?? []
