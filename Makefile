@@ -3,7 +3,8 @@
 #   make deps    Debian packages the build, the tests and the demo need (installs them as root,
 #                else prints the sudo command and fails)
 #   make build   release build of the `countinghouse` executable
-#   make test    swift test, with a throwaway PostgreSQL server for the store tests
+#   make test    swift test, with a throwaway PostgreSQL server for the store tests (twice: the second
+#                time every PostgreSQL ledger partitioned by month)
 #   make demo    runs the nightly job over every day of sample-data/ (two months, each day known
 #                the next morning, October closed on the way) on a fresh SQLite ledger under
 #                out/demo/, and says where the workbooks are
@@ -53,8 +54,11 @@ deps:
 build:
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
 
+# The suite twice: PostgreSQL ledgers as init creates them, then partitioned by month (every PostgreSQL
+# ledger a test creates, COUNTINGHOUSE_POSTGRES_LAYOUT=partitioned; MonthPartitions.swift).
 test: deps
 	scripts/pgtest.sh run -- $(SWIFT) test $(SWIFTPM_FLAGS)
+	COUNTINGHOUSE_POSTGRES_LAYOUT=partitioned scripts/pgtest.sh run -- $(SWIFT) test --skip-build $(SWIFTPM_FLAGS)
 
 demo: deps build
 	rm -rf $(DEMO_DIR)

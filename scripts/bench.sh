@@ -32,6 +32,8 @@
 #   BENCH_NIGHTLY_LINES, BENCH_NIGHTLY_HISTORY, BENCH_NIGHTLY_STORES, BENCH_NIGHTLY_SKUS
 #                         the nightly run at scale (scripts/bench-nightly.sh; BENCH_NIGHTLY_LINES=0
 #                         skips it).
+#   BENCH_PARTITION_DAYS  days in the plain and the partitioned PostgreSQL ledgers compared by
+#                         scripts/bench-partitions.sh (default BENCH_PG_DAYS; 0 skips it).
 set -euo pipefail
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -352,6 +354,17 @@ if [[ ${BENCH_NIGHTLY_LINES:-100000} != 0 ]]; then
     mv "$nightly_section.tmp" "$nightly_section"
 fi
 
+# --- PostgreSQL partitioned by month ------------------------------------------------------------
+partition_section=$work/partitions.md
+rm -f "$partition_section"
+partition_days=${BENCH_PARTITION_DAYS:-$pg_days}
+if [[ -n $pg_url && $partition_days != 0 ]]; then
+    echo "bench: PostgreSQL partitioned by month (scripts/bench-partitions.sh)" >&2
+    scripts/bench-partitions.sh "$bin" "$days_dir" "$config" "$pg_url" "$work" "$partition_days" >"$partition_section.tmp" \
+        || die "scripts/bench-partitions.sh failed"
+    mv "$partition_section.tmp" "$partition_section"
+fi
+
 # --- BENCHMARKS.md -----------------------------------------------------------------------------
 engines=(SQLite PostgreSQL)
 cell() { echo "${figure[$1|$2]:-—}"; }
@@ -467,6 +480,10 @@ elapsed=$(( $(date +%s) - started ))
         cat "$nightly_section"
         echo
     fi
+    if [[ -f $partition_section ]]; then
+        cat "$partition_section"
+        echo
+    fi
     echo "## How to reproduce"
     echo
     echo '```sh'
@@ -481,7 +498,8 @@ elapsed=$(( $(date +%s) - started ))
     echo "the PostgreSQL ledger are kept there and reused; delete them to build again), \`BENCH_SKIP_MICRO=1\`"
     echo "(without countinghouse-bench, whose own sizes are \`COUNTINGHOUSE_BENCH_ROWS\`, \`…_EVENTS\`, \`…_TENDERS\`),"
     echo "\`BENCH_NIGHTLY_LINES\`, \`BENCH_NIGHTLY_HISTORY\`, \`BENCH_NIGHTLY_STORES\`, \`BENCH_NIGHTLY_SKUS\` (the nightly run at"
-    echo "scale, \`scripts/bench-nightly.sh\`; \`BENCH_NIGHTLY_LINES=0\` leaves it out)."
+    echo "scale, \`scripts/bench-nightly.sh\`; \`BENCH_NIGHTLY_LINES=0\` leaves it out), \`BENCH_PARTITION_DAYS\` (the"
+    echo "plain and partitioned PostgreSQL ledgers of \`scripts/bench-partitions.sh\`, default \`BENCH_PG_DAYS\`; 0 leaves it out)."
     echo "The first run with given sizes generates the days and builds both ledgers (how long that took is under"
     echo "*Sizes*); later runs copy the SQLite ledger and restore the PostgreSQL one. Each measured command's output"
     echo "and its \`COUNTINGHOUSE_TIMINGS\` phase lines are in \`<BENCH_WORK>/logs/\`."

@@ -34,13 +34,21 @@ public enum LedgerAccess {
 }
 
 extension LedgerAccess {
-    /// `init --roles`: what `initialise` does, then the owner and writer roles of a PostgreSQL
-    /// ledger (`PostgresStore.setUpRoles`, LeastPrivilege.swift). A SQLite ledger has no roles: the
-    /// request is a usage error, checked before anything is opened or created.
-    public static func initialise(_ context: AppContext, rolePrefix: String?) throws(AppFailure)
-        -> (migration: MigrationReport, roles: LedgerRoles)
-    {
+    /// `init --partition-by-month` and `init --roles`: what `initialise` does, then the ledger
+    /// tables partitioned by month (`PostgresStore.partitionByMonth`, MonthPartitions.swift), then
+    /// the owner and writer roles (`PostgresStore.setUpRoles`, LeastPrivilege.swift), which then
+    /// cover the partitions. Both are PostgreSQL's: on a SQLite ledger the request is a usage error,
+    /// checked before anything is opened or created.
+    public static func initialise(
+        _ context: AppContext, partitionByMonth: Bool = false, roles: Bool = true, rolePrefix: String?
+    ) throws(AppFailure) -> (migration: MigrationReport, partitions: PartitionReport?, roles: LedgerRoles?) {
         guard context.ledgerIsPostgreSQL else {
+            if partitionByMonth {
+                throw AppFailure(
+                    .usage,
+                    "--partition-by-month: partitions are a PostgreSQL feature, and this ledger is a SQLite file "
+                        + "(\(context.configuration.database))")
+            }
             throw AppFailure(
                 .usage,
                 "--roles: roles are a PostgreSQL feature, and this ledger is a SQLite file "
@@ -54,7 +62,8 @@ extension LedgerAccess {
             guard let postgres = store as? PostgresStore else {
                 throw AppFailure(.internalError, "internal error: a PostgreSQL locator opened another store")
             }
-            return (migration, try postgres.setUpRoles(prefix: rolePrefix))
+            let partitions = partitionByMonth ? try postgres.partitionByMonth() : nil
+            return (migration, partitions, roles ? try postgres.setUpRoles(prefix: rolePrefix) : nil)
         } catch {
             throw AppFailure.from(error)
         }

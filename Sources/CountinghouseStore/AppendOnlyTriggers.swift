@@ -55,7 +55,7 @@ enum AppendOnlyTables {
 extension SQLLedgerStore {
     /// Every protected table whose append-only trigger is missing, altered or disabled.
     public func verifyAppendOnlyTriggers() throws -> [AppendOnlyProblem] {
-        try database.appendOnlyProblems(AppendOnlyTables.all)
+        try database.appendOnlyProblems(AppendOnlyTables.all + database.layoutTables())
     }
 
     /// For `init`: re-creates the triggers that are missing, altered or disabled, under the schema

@@ -13,6 +13,9 @@
 //    ledger, so a rewrite by the writer can mislead nothing that verify would not catch;
 //  - `schema_migrations`: SELECT (migrations are the owner's: after an upgrade the owner runs
 //    `init`);
+//  - on a ledger partitioned by month (MonthPartitions.swift), each partition and key table: SELECT
+//    and INSERT, as the table it belongs to; the partition function: EXECUTE (it makes a month's
+//    partition as the owner, and nothing else);
 //  - the schema: USAGE, never CREATE (also revoked from PUBLIC, which had it on `public` before
 //    PostgreSQL 15); the database: CONNECT and TEMPORARY (the append engine stages a file's rows in
 //    a temp table), granted only when missing.
@@ -72,10 +75,11 @@ enum LeastPrivilegeSQL {
     static let readOnlyTables = ["schema_migrations"]
     static var allTables: [String] { readOnlyTables + appendOnlyTables + cacheTables }
 
-    /// The writer's rights on a table of the ledger.
-    static func writerRights(_ table: String) -> String {
+    /// The writer's rights on a table of the ledger (`layoutTables`: the partitions and key tables
+    /// of a partitioned ledger, MonthPartitions.swift, append-only as the tables they belong to).
+    static func writerRights(_ table: String, layoutTables: [String] = []) -> String {
         if cacheTables.contains(table) { return "SELECT, INSERT, UPDATE, DELETE" }
-        if appendOnlyTables.contains(table) { return "SELECT, INSERT" }
+        if appendOnlyTables.contains(table) || layoutTables.contains(table) { return "SELECT, INSERT" }
         return "SELECT"
     }
 
@@ -122,17 +126,23 @@ extension PostgresStore {
                           [.text(schema), .text(quote(roles.owner))]) == 1 {
                 try execute("ALTER SCHEMA \(inSchema) OWNER TO \(owner)")
             }
-            for table in LeastPrivilegeSQL.allTables
+            // A partitioned ledger's partitions and key tables (MonthPartitions.swift): append-only.
+            let layoutTables = try driver.layoutTables()
+            let tables = LeastPrivilegeSQL.allTables + layoutTables
+            for table in tables
             where try scalar(
                 "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1) AND relowner <> to_regrole($2)",
                 [.text("\(inSchema).\(quote(table))"), .text(quote(roles.owner))]) == 1
             {
                 try execute("ALTER TABLE \(inSchema).\(quote(table)) OWNER TO \(owner)")
             }
-            let function = "\(inSchema).\(PostgresDatabase.refuseChange)"
-            if try scalar("SELECT count(*) FROM pg_proc WHERE oid = to_regprocedure($1) AND proowner <> to_regrole($2)",
-                          [.text(function), .text(quote(roles.owner))]) == 1 {
-                try execute("ALTER FUNCTION \(function) OWNER TO \(owner)")
+            // The partition function makes partitions as its owner, who must own the tables.
+            for name in [PostgresDatabase.refuseChange, MonthPartitionSQL.function] {
+                let function = "\(inSchema).\(name)"
+                if try scalar("SELECT count(*) FROM pg_proc WHERE oid = to_regprocedure($1) AND proowner <> to_regrole($2)",
+                              [.text(function), .text(quote(roles.owner))]) == 1 {
+                    try execute("ALTER FUNCTION \(function) OWNER TO \(owner)")
+                }
             }
 
             // The writer: into the database and the schema, never creating in it.
@@ -143,10 +153,16 @@ extension PostgresStore {
             }
             try execute("GRANT USAGE ON SCHEMA \(inSchema) TO \(writer)")
             try execute("REVOKE CREATE ON SCHEMA \(inSchema) FROM PUBLIC, \(writer)")
-            for table in LeastPrivilegeSQL.allTables {
+            for table in tables {
                 let name = "\(inSchema).\(quote(table))"
                 try execute("REVOKE ALL ON \(name) FROM PUBLIC, \(writer)")
-                try execute("GRANT \(LeastPrivilegeSQL.writerRights(table)) ON \(name) TO \(writer)")
+                try execute("GRANT \(LeastPrivilegeSQL.writerRights(table, layoutTables: layoutTables)) ON \(name) TO \(writer)")
+            }
+            // The writer makes a new month's partitions through the owner's function, and nothing else.
+            let partitionFunction = "\(inSchema).\(MonthPartitionSQL.function)"
+            if try scalar("SELECT count(*) FROM pg_proc WHERE oid = to_regprocedure($1)", [.text(partitionFunction)]) == 1 {
+                try execute("REVOKE ALL ON FUNCTION \(partitionFunction) FROM PUBLIC")
+                try execute("GRANT EXECUTE ON FUNCTION \(partitionFunction) TO \(writer)")
             }
             try execute(
                 "ALTER DEFAULT PRIVILEGES FOR ROLE \(owner) IN SCHEMA \(inSchema) GRANT SELECT, INSERT ON TABLES TO \(writer)")

@@ -112,6 +112,12 @@ protocol LedgerDatabase: AnyObject {
     func appendOnlyProblems(_ tables: [String]) throws -> [AppendOnlyProblem]
     /// The statements that re-create what these problems name (dropping what is there first).
     func restoringAppendOnly(_ problems: [AppendOnlyProblem]) -> [String]
+    /// The append-only tables beside `AppendOnlyTables.all` that this ledger's layout adds (a
+    /// partitioned PostgreSQL ledger's partitions and key tables; none on SQLite).
+    func layoutTables() throws -> [String]
+    /// After the migrations that created a new ledger, in their transaction: the layout the
+    /// driver gives a new ledger (PostgreSQL: `PostgresLayout.forNewLedgers`).
+    func shapeNewLedger() throws
 
     // MARK: Appending
 

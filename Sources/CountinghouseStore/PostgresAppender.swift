@@ -27,7 +27,16 @@ extension PostgresDatabase {
     func appendRows(_ file: IngestFileInfo, after start: AppendStart, _ produceRows: RowProducer) throws
         -> AppendedRows
     {
-        if start.tableIsEmpty { return try appendToEmptyTable(file, fileID: start.fileID, produceRows) }
+        // A partitioned ledger (MonthPartitions.swift): the file's month partition first.
+        try preparePartition(file.kind.schema.tableName, recordedAt: file.recordedAt)
+        return start.tableIsEmpty
+            ? try appendToEmptyTable(file, fileID: start.fileID, produceRows)
+            : try appendToTable(file, after: start, produceRows)
+    }
+
+    private func appendToTable(_ file: IngestFileInfo, after start: AppendStart, _ produceRows: RowProducer) throws
+        -> AppendedRows
+    {
         let schema = file.kind.schema
         let table = schema.tableName
         let fileID = start.fileID
@@ -222,7 +231,9 @@ extension PostgresDatabase {
                 + "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", [table])
         var definitions: [String] = []
         for index in 0..<indexes.rowCount {
-            definitions.append(indexes.text(index, 1))
+            // A partitioned table's index reads `ON ONLY table`, which would make it for the parent
+            // alone (invalid until each partition's is attached): made again, it is for them all.
+            definitions.append(indexes.text(index, 1).replacingFirst(" ON ONLY ", with: " ON "))
             try connection.execute("DROP INDEX \(indexes.text(index, 0))")
         }
 
@@ -307,5 +318,15 @@ extension PGCopyWriter {
         separator()
         hexField(digest)
         try endLine()
+    }
+}
+
+extension String {
+    /// The text with the first occurrence of `target` replaced (the text itself when there is none).
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = firstRange(of: target) else { return self }
+        var replaced = self
+        replaced.replaceSubrange(range, with: replacement)
+        return replaced
     }
 }

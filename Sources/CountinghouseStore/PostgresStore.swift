@@ -10,7 +10,8 @@
 // run lock is a session advisory lock on a connection of its own (RunLock.swift). The store works
 // as the writer role of `init --roles` (LeastPrivilege.swift): nothing but a migration or `init`
 // needs more than SELECT and INSERT on what was recorded. Only portable SQL: plain tables and
-// indexes, a PL/pgSQL trigger function, temp tables, COPY. Statements run only through
+// indexes, a PL/pgSQL trigger function, temp tables, COPY (and, on a ledger partitioned by month,
+// partitioned tables and their functions: MonthPartitions.swift). Statements run only through
 // `PGConnection` (the one file that touches `PGconn*`).
 // Errors a user can see: `StoreError` (server unreachable, SQL failures, recorded_at going
 // backwards, schema too new) and the `RowError`s of a rejected file.
@@ -24,11 +25,14 @@ public final class PostgresStore: SQLLedgerStore {
     /// Connects to the server named by a `postgres://…` URL or a libpq conninfo. The schema is not
     /// touched: `openLedgerStore` checks and migrates it (or call `migrate()`). A writer waits up to
     /// `busyTimeoutSeconds` for another writer's lock.
+    /// `newLedgerLayout`: the layout `migrate()` gives a ledger it creates (nil: what
+    /// COUNTINGHOUSE_POSTGRES_LAYOUT says, `PostgresLayout.forNewLedgers`).
     public init(
         conninfo: String, mode: LedgerOpenMode = .createOrMigrate,
-        busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds
+        busyTimeoutSeconds: Double = defaultBusyTimeoutSeconds, newLedgerLayout: PostgresLayout? = nil
     ) throws {
         driver = try PostgresDatabase(conninfo: conninfo, busyTimeoutSeconds: busyTimeoutSeconds)
+        driver.newLedgerLayout = newLedgerLayout
         super.init(database: driver, mode: mode)
     }
 }
@@ -40,6 +44,8 @@ final class PostgresDatabase: LedgerDatabase {
     let connection: PGConnection
     /// The locator as given (the run lock opens a connection of its own with it).
     private let conninfo: String
+    /// The layout of a ledger `migrate()` creates (nil: COUNTINGHOUSE_POSTGRES_LAYOUT's).
+    var newLedgerLayout: PostgresLayout?
 
     var ledgerName: String { connection.locator }
 
@@ -336,7 +342,13 @@ final class PostgresDatabase: LedgerDatabase {
                 problems.append(AppendOnlyProblem(table: table, trigger: name, kind: .disabled))
             }
         }
-        return problems
+        return problems + (try keyTriggerProblems())
+    }
+
+    /// A new ledger partitioned by month when COUNTINGHOUSE_POSTGRES_LAYOUT says so
+    /// (MonthPartitions.swift).
+    func shapeNewLedger() throws {
+        if try newLedgerLayout ?? PostgresLayout.forNewLedgers() == .partitioned { _ = try partitionLedgerTables() }
     }
 
     // MARK: The run lock
@@ -353,6 +365,14 @@ final class PostgresDatabase: LedgerDatabase {
         for problem in problems where problem.trigger == "\(problem.table)_append_only" {
             statements.append("DROP TRIGGER IF EXISTS \(problem.trigger) ON \(problem.table)")
             statements += appendOnlyTriggers(problem.table)
+        }
+        // A partitioned ledger's key triggers (MonthPartitions.swift).
+        if problems.contains(where: { $0.trigger == "function \(MonthPartitionSQL.keepKeys)" }) {
+            statements += MonthPartitionSQL.functionStatements(refuseChange: Self.refuseChange)
+        }
+        for problem in problems where problem.trigger == MonthPartitionSQL.keepKeysTrigger(problem.table) {
+            statements.append("DROP TRIGGER IF EXISTS \(problem.trigger) ON \(problem.table)")
+            statements.append(MonthPartitionSQL.keepKeysTriggerStatement(problem.table))
         }
         return statements
     }

@@ -150,6 +150,7 @@ public class SQLLedgerStore: LedgerStore {
                     [.integer(Int64(version)), .integer(wallClockNanoseconds())])
                 applied.append(version)
             }
+            if current == 0 { try database.shapeNewLedger() }
             return applied
         }
         appliedVersions += applied

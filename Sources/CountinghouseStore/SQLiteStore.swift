@@ -254,6 +254,11 @@ final class SQLiteDatabase: LedgerDatabase {
         }
     }
 
+    /// One table per kind: the layout adds nothing.
+    func layoutTables() throws -> [String] { [] }
+
+    func shapeNewLedger() throws {}
+
     // MARK: The run lock
 
     /// flock(2) on `<path>.run-lock` beside the file; a flag of this store for a temporary (`""`) or

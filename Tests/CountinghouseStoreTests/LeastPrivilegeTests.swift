@@ -101,11 +101,13 @@ struct LeastPrivilegeTests {
     @Test func everyTableHasTheRightsOfThePrivilegeTable() throws {
         try Self.withRoles { locator, roles in
             let admin = try #require(try openLedgerStore(locator: locator, mode: .existingOnly) as? SQLLedgerStore)
+            // A partitioned ledger's partitions and key tables too (MonthPartitions.swift).
+            let layoutTables = try #require(admin as? PostgresStore).driver.layoutTables()
             let tables = try admin.queryRows(
-                "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relkind = 'r' "
+                "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relkind IN ('r', 'p') "
                     + "AND c.relnamespace = to_regnamespace($1) ORDER BY c.relname", [.text(roles.schema)],
                 integerColumns: [false, false])
-            #expect(Set(tables.map { $0[0].description }) == Set(LeastPrivilegeSQL.allTables))
+            #expect(Set(tables.map { $0[0].description }) == Set(LeastPrivilegeSQL.allTables + layoutTables))
             #expect(tables.allSatisfy { $0[1].description == roles.owner })
             for table in tables.map({ $0[0].description }) {
                 let held = try ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"].filter { right in
@@ -113,7 +115,7 @@ struct LeastPrivilegeTests {
                         "SELECT CASE WHEN has_table_privilege($1, $2, $3) THEN 1 ELSE 0 END",
                         [.text(roles.writer), .text("\(roles.schema).\(table)"), .text(right)]) == 1
                 }
-                #expect(held.joined(separator: ", ") == LeastPrivilegeSQL.writerRights(table), "\(table)")
+                #expect(held.joined(separator: ", ") == LeastPrivilegeSQL.writerRights(table, layoutTables: layoutTables), "\(table)")
             }
             #expect(try admin.scalar(
                 "SELECT CASE WHEN has_schema_privilege($1, $2, 'CREATE') THEN 1 ELSE 0 END", [.text(roles.writer), .text(roles.schema)]) == 0)
