@@ -1,16 +1,17 @@
 // The workbook's sheets on the sample chain, each against a figure computed another way: the stock
 // trail against `trail` for every item and against valuation.csv at the span's end; the pending
 // costs, stock trail and reorder rows the same from the cost cache as from the engine; the daily
-// figures against the trial balance; the ageing against the reconciliation's rows; the
+// figures against the trial balance; the ageing against the reconciliation's rows, and those rows,
+// made as they are read, against the rows of their items made directly; the
 // prior-period adjustments' late rows against the ledger, before and after the period posting them
 // is closed. One ledger is built for all (the chain takes a while), and the close comes last.
-import CountinghouseCore
 import CountinghouseReport
 import CountinghouseStore
 import Foundation
 import Testing
 
 @testable import CountinghouseApp
+@testable import CountinghouseCore
 
 @Suite struct WorkbookSampleChainTests {
     static let october = ReportSpan.period("2026-10")!
@@ -27,6 +28,7 @@ import Testing
             try pendingCostsAreOldestFirstAndPriced(chain, books, span)
             try dailyFiguresAddUpToTheTrialBalance(chain, books, span)
             try ageingAddsUpTheOpenExceptions(books, span)
+            try reconciliationRowsMadeOnReadAreTheRowsInTheirOrder(books, span)
         }
         // As known on October 22, before the seasonal candle's late receipt at S02: costs from the
         // engine, and outflows still pending.
@@ -281,6 +283,32 @@ import Testing
         let table = WorkbookTables.daily(rows, exponent: 2)
         #expect(table.totals?[2].value == .money(netSales, exponent: 2))
         #expect(table.totals?[3].value == .money(cogs, exponent: 2))
+    }
+
+    // MARK: Reconciliation rows
+
+    /// The rows reconciliation.csv reads, made from their items as they are read: each the row its
+    /// item has at the span's end, every item once, in the file's order, the same read in any order;
+    /// and payments.csv's.
+    func reconciliationRowsMadeOnReadAreTheRowsInTheirOrder(_ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let report = try books.reconciliation.report(span)
+        let rows = Array(report.rows)
+        #expect(!rows.isEmpty)
+        #expect(Set(rows.map(\.item)).count == rows.count)
+        #expect(rows == rows.sorted(by: Reconciliation.rowPrecedesForSummary))
+        let end = books.reconciliation.state(atEndOf: span.lastDay)
+        for row in rows { #expect(try books.reconciliation.row(row.item, end) == row) }
+        #expect(report.rows.indices.reversed().map { report.rows[$0] } == rows.reversed())
+
+        // payments.csv's rows the same way: one per payment of a listed item, in processor, first
+        // occurred_at and order_id order.
+        let payments = Array(report.payments)
+        #expect(payments.count == Set(rows.compactMap { end.paymentNumber(of: $0.item) }).count)
+        for (a, b) in zip(payments, payments.dropFirst()) {
+            let (x, y) = ((a.processor, a.firstOccurredAt, a.orderID ?? ""), (b.processor, b.firstOccurredAt, b.orderID ?? ""))
+            #expect(x.0 < y.0 || (x.0 == y.0 && (x.1 < y.1 || (x.1 == y.1 && x.2 <= y.2))), "\(a) before \(b)")
+        }
+        #expect(report.payments.indices.reversed().map { report.payments[$0] } == payments.reversed())
     }
 
     // MARK: Ageing

@@ -74,15 +74,114 @@ public struct PaymentRow: Sendable, Hashable {
     public var firstOccurredAt: Instant
 }
 
+/// The rows of reconciliation.csv, in its order: held, or made from their items, as of the span's
+/// end, each time they are read. A span lists hundreds of thousands of items (a year of the
+/// generated chain: 489k), and a row holds a score of fields and strings (~0.5 KB: 270 MB held);
+/// the items and the state they are made from are held anyway.
+public struct ReconciliationRows: RandomAccessCollection, Sendable {
+    private enum Storage: Sendable {
+        case held([ReconciliationRow])
+        /// Items in reconciliation.csv's order; every one made once without error when the report
+        /// was (`Reconciliation.report`), so making it again cannot fail.
+        case made(items: [ReconciliationItem], state: ReconciliationState)
+    }
+
+    private let storage: Storage
+
+    public init(_ rows: [ReconciliationRow]) { storage = .held(rows) }
+
+    init(items: [ReconciliationItem], state: ReconciliationState) { storage = .made(items: items, state: state) }
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch storage {
+        case .held(let rows): return rows.count
+        case .made(let items, _): return items.count
+        }
+    }
+
+    public subscript(position: Int) -> ReconciliationRow {
+        switch storage {
+        case .held(let rows): return rows[position]
+        case .made(let items, let state):
+            do {
+                return try state.reconciliation.row(items[position], state)
+            } catch {
+                preconditionFailure("reconciliation row \(position) was made when the report was, and now: \(error)")
+            }
+        }
+    }
+}
+
+/// The rows of payments.csv, in its order: held, or made from their payments' numbers, as of the
+/// span's end, each time they are read (as `ReconciliationRows`; a year lists ~400k payments).
+public struct PaymentRows: RandomAccessCollection, Sendable {
+    private enum Storage: Sendable {
+        case held([PaymentRow])
+        /// Payment numbers in payments.csv's order, each made once without error when the report was.
+        case made(numbers: [Int], state: ReconciliationState)
+    }
+
+    private let storage: Storage
+
+    public init(_ rows: [PaymentRow]) { storage = .held(rows) }
+
+    init(numbers: [Int], state: ReconciliationState) { storage = .made(numbers: numbers, state: state) }
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch storage {
+        case .held(let rows): return rows.count
+        case .made(let numbers, _): return numbers.count
+        }
+    }
+
+    public subscript(position: Int) -> PaymentRow {
+        switch storage {
+        case .held(let rows): return rows[position]
+        case .made(let numbers, let state):
+            do {
+                return try state.reconciliation.paymentRow(state.paymentState(numbers[position]), state)
+            } catch {
+                preconditionFailure("payment row \(position) was made when the report was, and now: \(error)")
+            }
+        }
+    }
+}
+
 public struct ReconciliationReport: Sendable {
     public var span: ReportSpan
-    public var rows: [ReconciliationRow]
+    public var rows: ReconciliationRows
     public var rollforward: [RollforwardLine]
-    public var payments: [PaymentRow]
+    public var payments: PaymentRows
     /// Overrides that name nothing known at the span's end (`override_id`s), and MATCH overrides not
     /// applied because they name items of two processors.
     public var overridesNamingNothing: [String]
     public var matchesRefused: [String]
+
+    /// A report of rows held (tests, listings made by hand).
+    public init(
+        span: ReportSpan, rows: [ReconciliationRow], rollforward: [RollforwardLine], payments: [PaymentRow],
+        overridesNamingNothing: [String], matchesRefused: [String]
+    ) {
+        self.init(
+            span: span, rows: ReconciliationRows(rows), rollforward: rollforward, payments: PaymentRows(payments),
+            overridesNamingNothing: overridesNamingNothing, matchesRefused: matchesRefused)
+    }
+
+    init(
+        span: ReportSpan, rows: ReconciliationRows, rollforward: [RollforwardLine], payments: PaymentRows,
+        overridesNamingNothing: [String], matchesRefused: [String]
+    ) {
+        self.span = span
+        self.rows = rows
+        self.rollforward = rollforward
+        self.payments = payments
+        self.overridesNamingNothing = overridesNamingNothing
+        self.matchesRefused = matchesRefused
+    }
 }
 
 extension Reconciliation {
@@ -111,26 +210,31 @@ extension Reconciliation {
                 list(item)
             }
         }
-        var rows: [ReconciliationRow] = []
-        rows.reserveCapacity(listed.count)
-        for item in listed { rows.append(try row(item, end)) }
-        // Their positions sorted, then each row moved once to its place: a row is large, and a sort
-        // moves its elements many times (rowPrecedes is a total order: the same as sorting the rows).
-        rows.arrange(inOrder: rows.indices.sorted { Self.rowPrecedes(rows[$0], rows[$1]) })
+        // Each row made once, so that a sum past 64 bits is this report's error; then dropped, and
+        // made again when read (`ReconciliationRows`). The items sorted by their rows' keys, which
+        // they hold (rowPrecedes is a total order).
+        let unordered = Array(listed)
+        for item in unordered { _ = try row(item, end) }
+        let keys = unordered.map(rowKey)
+        let rows = ReconciliationRows(
+            items: unordered.indices.sorted { Self.keyPrecedes(keys[$0], keys[$1]) }.map { unordered[$0] }, state: end)
 
         let rollforward = try rollforward(start: start, end: end, first: first, last: last)
         // Each listed payment once, in the order of its number (its group's lead): `listed` is a
         // set, whose order changes from run to run.
+        // (Each row made once, as the reconciliation's rows are, then made again when read.)
         let paymentNumbers = Set(listed.compactMap { end.paymentNumber(of: $0) }).sorted()
-        var payments: [(number: Int, firstTender: Int64, row: PaymentRow)] = []
+        var paymentKeys: [(number: Int, firstTender: Int64, start: PaymentStart)] = []
+        paymentKeys.reserveCapacity(paymentNumbers.count)
         for number in paymentNumbers {
             let payment = end.paymentState(number)
-            payments.append((number, payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0, try paymentRow(payment, end)))
+            _ = try paymentRow(payment, end)
+            paymentKeys.append((number, payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0, paymentStart(payment)))
         }
         // FORMATS §4: processor, the payment's first occurred_at, order_id, tender_no (numerically),
         // then the payment's lead (a total order).
-        payments.sort { x, y in
-            let (a, b) = (x.row, y.row)
+        paymentKeys.sort { x, y in
+            let (a, b) = (x.start, y.start)
             if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
             if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
             if !(a.orderID ?? "").utf8.elementsEqual((b.orderID ?? "").utf8) {
@@ -140,7 +244,7 @@ extension Reconciliation {
             return x.number < y.number
         }
         return ReconciliationReport(
-            span: span, rows: rows, rollforward: rollforward, payments: payments.map(\.row),
+            span: span, rows: rows, rollforward: rollforward, payments: PaymentRows(numbers: paymentKeys.map(\.number), state: end),
             overridesNamingNothing: end.overridesNamingNothing.map { overrides[$0].override.overrideID },
             matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
     }
@@ -148,9 +252,50 @@ extension Reconciliation {
     /// reconciliation.csv's order, for listings that sort by something else first.
     public static func rowPrecedesForSummary(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool { rowPrecedes(a, b) }
 
+    /// What reconciliation.csv sorts a row by.
+    struct RowKey {
+        var processor: String
+        var occurredAt: Instant
+        var orderID: String?
+        var tenderNumber: Int64?
+        var recordID: String?
+
+        init(processor: String, occurredAt: Instant, orderID: String?, tenderNumber: Int64?, recordID: String?) {
+            self.processor = processor
+            self.occurredAt = occurredAt
+            self.orderID = orderID
+            self.tenderNumber = tenderNumber
+            self.recordID = recordID
+        }
+
+        init(_ row: ReconciliationRow) {
+            self.init(
+                processor: row.processor, occurredAt: row.occurredAt, orderID: row.orderID, tenderNumber: row.tenderNumber,
+                recordID: row.recordID)
+        }
+    }
+
+    /// An item's row's key, from the item itself (what `row` puts in those fields).
+    func rowKey(_ item: ReconciliationItem) -> RowKey {
+        switch item {
+        case .tender(let index):
+            let tender = items.tenders[index]
+            return RowKey(
+                processor: items.processor(ofTender: index), occurredAt: tender.occurredAt, orderID: tender.orderID,
+                tenderNumber: tender.tenderNumber, recordID: nil)
+        case .record(let index):
+            let record = items.records[index]
+            return RowKey(
+                processor: record.processor, occurredAt: record.occurredAt, orderID: record.orderID, tenderNumber: nil,
+                recordID: record.recordID)
+        }
+    }
+
     /// FORMATS §4: processor, occurred_at, tender rows before record rows at one instant, then
     /// order_id and tender_no (tender rows) or record_id (record rows).
-    static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool {
+    static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool { keyPrecedes(RowKey(a), RowKey(b)) }
+
+    static func keyPrecedes(_ a: RowKey, _ b: RowKey) -> Bool {
         if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
         return itemKeyPrecedes((a.orderID, a.tenderNumber, a.recordID), (b.orderID, b.tenderNumber, b.recordID))
@@ -403,6 +548,22 @@ extension Reconciliation {
 
     // MARK: Payments (SEMANTICS §6.8)
 
+    /// What payments.csv sorts a payment by, beside its first tender's number and its own: its
+    /// processor, its first occurred_at (of its first tender and first capture) and its order_id
+    /// (its first tender's, else its first capture's).
+    struct PaymentStart {
+        var processor: String
+        var firstOccurredAt: Instant
+        var orderID: String?
+    }
+
+    func paymentStart(_ payment: PaymentState) -> PaymentStart {
+        let firstTender = payment.paymentTenders.first.map { items.tenders[$0] }
+        let firstCapture = payment.captures.first.map { items.records[$0] }
+        let first = [firstTender?.occurredAt, firstCapture?.occurredAt].compactMap { $0 }.min() ?? Instant(nanosecondsSinceEpoch: 0)
+        return PaymentStart(processor: payment.processor, firstOccurredAt: first, orderID: firstTender?.orderID ?? firstCapture?.orderID)
+    }
+
     func paymentRow(_ payment: PaymentState, _ state: ReconciliationState) throws(OutOfRange) -> PaymentRow {
         let tenders = payment.paymentTenders.map { items.tenders[$0] }
         var pos = Sum()
@@ -415,42 +576,17 @@ extension Reconciliation {
         }
         let payouts = Set(payment.captures.compactMap { state.isPaidOut(record: $0) ? items.records[$0].payoutID : nil })
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let firstTender = tenders.first
+        let start = paymentStart(payment)
         let firstCapture = payment.captures.first.map { items.records[$0] }
-        let first = [firstTender?.occurredAt, firstCapture?.occurredAt].compactMap { $0 }.min() ?? Instant(nanosecondsSinceEpoch: 0)
         return PaymentRow(
-            orderID: firstTender?.orderID ?? firstCapture?.orderID,
+            orderID: start.orderID,
             tenderNumbers: tenders.map { String($0.tenderNumber) }.joined(separator: ";"), processor: payment.processor,
             paymentRefs: payment.paymentRefs.joined(separator: ";"), posAmount: tenders.isEmpty ? nil : try pos.value("a payment's POS amount"),
             settledAmount: payment.captures.isEmpty ? nil : try settled.value("a payment's gross"),
             fee: payment.captures.isEmpty ? nil : try fee.value("a payment's fee"),
             settledOn: firstCapture.map { businessDate($0.occurredAt) }, payoutIDs: payouts.isEmpty ? nil : payouts.joined(separator: ";"),
             refundedAmount: try payment.refundedAmount.value("a payment's refunds"),
-            chargebackAmount: try payment.chargebackAmount.value("a payment's chargebacks"), life: payment.life, firstOccurredAt: first)
-    }
-}
-
-extension Array {
-    /// Puts the element at `order[k]` at position `k`, for every k (`order` a permutation of the
-    /// indices), moving each element once, in place: for large elements, what sorting their
-    /// positions and then this costs instead of a sort of the elements themselves.
-    mutating func arrange(inOrder order: [Int]) {
-        precondition(order.count == count, "an order of every position")
-        var placed = [Bool](repeating: false, count: count)
-        for start in indices where !placed[start] {
-            // One cycle of the permutation: start ← order[start] ← order[order[start]] … ← start.
-            let first = self[start]
-            var position = start
-            while true {
-                placed[position] = true
-                let from = order[position]
-                if from == start {
-                    self[position] = first
-                    break
-                }
-                self[position] = self[from]
-                position = from
-            }
-        }
+            chargebackAmount: try payment.chargebackAmount.value("a payment's chargebacks"), life: payment.life,
+            firstOccurredAt: start.firstOccurredAt)
     }
 }

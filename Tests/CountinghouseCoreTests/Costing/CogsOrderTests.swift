@@ -37,20 +37,3 @@ import Testing
         #expect(CogsLine.occurring(ordered + [Self.line("a", 5_000, at: 25)], from: from, to: to) == ordered)
     }
 }
-
-/// Arranging an array by sorted positions is sorting it: every permutation of a few elements, and
-/// large random ones.
-@Suite struct ArrangeInOrderTests {
-    @Test func arrangingBySortedPositionsIsSorting() {
-        var generator = SystemRandomNumberGenerator()
-        var cases: [[Int]] = [[], [7], [2, 1], [3, 1, 2], [1, 1, 0, 1]]
-        for count in [5, 64, 1_000] { cases.append((0..<count).map { _ in Int.random(in: 0..<50, using: &generator) }) }
-        for values in cases {
-            var arranged = values.map { "v\($0)" }
-            let order = arranged.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
-            arranged.arrange(inOrder: order)
-            #expect(arranged == order.map { "v\(values[$0])" })
-            #expect(arranged == values.sorted().map { "v\($0)" })
-        }
-    }
-}
