@@ -84,7 +84,7 @@ for layout in plain partitioned; do
     read_early=$(psql -X -q -tA -d "$url" -c "EXPLAIN (ANALYZE, FORMAT TEXT) SELECT count(*) FROM ledger_pos_lines WHERE recorded_at <= $(date -u -d "$early" +%s)000000000" \
         | sed -n 's/^Execution Time: \(.*\) ms$/\1/p')
     scanned=$(psql -X -q -tA -d "$url" -c "EXPLAIN SELECT count(*) FROM ledger_pos_lines WHERE recorded_at <= $(date -u -d "$early" +%s)000000000" \
-        | grep -c 'Scan on' || true)
+        | grep -cE 'Scan (on|using)' || true)
     figure[read-early|$layout]="$read_early ms ($scanned $([[ $scanned == 1 ]] && echo table || echo tables) scanned)"
     size=$(sql "$url" "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relnamespace = '$schema'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'ledger\_%'")
     figure[size|$layout]="$((size / 1024 / 1024)) MB"

@@ -101,11 +101,6 @@ enum MonthPartitionSQL {
     /// The side table that holds a ledger table's unique natural keys.
     static func keysTable(_ table: String) -> String { "\(table)_keys" }
 
-    /// The partition of a table for a month, as the function names it.
-    static func partitionName(_ table: String, year: Int64, month: Int64) -> String {
-        "\(table)_\(year)\(month < 10 ? "0" : "")\(month)"
-    }
-
     /// Creates (or replaces) the function, pins its search path to the ledger's schema (a
     /// SECURITY DEFINER function must not resolve names through the caller's), and takes EXECUTE
     /// from PUBLIC.
@@ -178,10 +173,11 @@ extension PostgresDatabase {
     }
 
     /// Before a file's rows go into a ledger table: when it is partitioned, the partition of the
-    /// file's month (made when missing, in the ingest's transaction).
-    func preparePartition(_ table: String, recordedAt: Instant) throws {
-        guard try isPartitioned(table) else { return }
+    /// file's month (made when missing, in the ingest's transaction). Whether it is partitioned.
+    func preparePartition(_ table: String, recordedAt: Instant) throws -> Bool {
+        guard try isPartitioned(table) else { return false }
         try makeMonthPartition(table, month: recordedAt.civilDate())
+        return true
     }
 
     private func makeMonthPartition(_ table: String, month: CivilDate) throws {
