@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # PostgreSQL ledgers partitioned by month of recorded_at against plain ones (issue 14 §3), called by
 # scripts/bench.sh or on its own: the same generated days ingested into a plain and a partitioned
-# ledger (one `ingest` per day, each known the evening of its day), then on each: one more day's
-# ingest (and which tables it wrote), a month's report as known at the end of the first month and
-# as known now, `verify`, the rows known at an early time read by SQL, and the ledger's size. Writes
+# ledger (one `ingest` per day, each known the evening of its day, then VACUUM ANALYZE), then on
+# each: one more day's ingest (and which tables it wrote), a month's report as known at the end of
+# the first month and as known now, `verify`, the rows known at an early time read by SQL, and the ledger's size. Writes
 # a markdown section (to standard output); progress on stderr. Figures, never a pass or fail.
 #
 #   scripts/bench-partitions.sh BIN DAYS_DIR CONFIG PG_URL WORK [DAYS]
@@ -58,6 +58,10 @@ for layout in plain partitioned; do
     done
     "$bin" stock --database "$url" >/dev/null
     figure[build|$layout]="$(seconds_since "$began") s"
+    # As after any bulk load: vacuumed and analysed, so that autovacuum catching up with the new
+    # tables does not run beside the measurements (it ran on the partitions and key tables).
+    echo "SELECT format('VACUUM (ANALYZE) %I.%I', '$schema', c.relname) FROM pg_class c
+        WHERE c.relnamespace = '$schema'::regnamespace AND c.relkind IN ('r', 'p') \gexec" | psql -X -q -d "$pg_url" >/dev/null
 
     run() {   # key, then the command: wall seconds and peak RSS
         local key=$1
@@ -99,7 +103,7 @@ echo "## PostgreSQL partitioned by month of recorded_at"
 echo
 echo "The same $days generated days (from $first_day; ${figure[rows|plain]} POS lines after the measured day) in a plain"
 echo "ledger and in one created with \`COUNTINGHOUSE_POSTGRES_LAYOUT=partitioned\` (\`scripts/bench-partitions.sh\`). One"
-echo "\`ingest\` per day, each known the evening of its day, then on each ledger: the next day's ingest ($measured_day),"
+echo "\`ingest\` per day, each known the evening of its day, and \`VACUUM ANALYZE\`; then on each ledger: the next day's ingest ($measured_day),"
 echo "the first month's report as known at $early, the last month's ($last_month) as known now, \`verify\`, and the"
 echo "rows known at $early read by SQL (\`EXPLAIN ANALYZE SELECT count(*) … WHERE recorded_at <= …\`)."
 echo

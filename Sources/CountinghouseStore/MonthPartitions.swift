@@ -172,6 +172,24 @@ extension PostgresDatabase {
         return tables
     }
 
+    /// The UTC months in which files were recorded, oldest first, as ranges of recorded_at
+    /// (nanoseconds, the bounds of their partitions): every ledger row is in one of them.
+    func monthsRecorded() throws -> [Range<Int64>] {
+        let recorded = try connection.execute("SELECT DISTINCT recorded_at FROM files ORDER BY recorded_at")
+        var months: [Range<Int64>] = []
+        for row in 0..<recorded.rowCount {
+            let day = Instant(nanosecondsSinceEpoch: try recorded.int64(row, 0)).civilDate()
+            guard let first = CivilDate(year: day.year, month: day.month, day: 1),
+                months.last.map({ $0.upperBound <= first.daysSinceEpoch * Self.nanosecondsPerDay }) ?? true
+            else { continue }
+            let next = first.adding(days: CivilDate.daysIn(month: first.month, year: first.year))
+            months.append(first.daysSinceEpoch * Self.nanosecondsPerDay..<next.daysSinceEpoch * Self.nanosecondsPerDay)
+        }
+        return months
+    }
+
+    private static let nanosecondsPerDay: Int64 = 86_400 * Instant.nanosecondsPerSecond
+
     /// Before a file's rows go into a ledger table: when it is partitioned, the partition of the
     /// file's month (made when missing, in the ingest's transaction). Whether it is partitioned.
     func preparePartition(_ table: String, recordedAt: Instant) throws -> Bool {

@@ -73,6 +73,18 @@ struct PartitionedLedgerTests {
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
             #expect(try Self.reads(reopened) == rows)
+            // Streamed, a month's partition at a time in pages of any size: the rows in seq order.
+            for kind in [LedgerKind.posLines, .items] {
+                for knownAt in [nil, Self.at(1, 31), Self.at(2, 3), Self.at(4, 30)] {
+                    for pageSize in [1, 2, 1_000] {
+                        var streamed: [StoredRow] = []
+                        try #require(reopened as? SQLLedgerStore).forEachRow(of: kind, knownAt: knownAt, pageSize: pageSize) {
+                            streamed.append($0)
+                        }
+                        #expect(try streamed == reopened.rows(of: kind, knownAt: knownAt), "\(kind) \(String(describing: knownAt)) \(pageSize)")
+                    }
+                }
+            }
             let verified = try LedgerVerifier.verify(reopened)
             #expect(verified.passed, "\(verified.findings)")
             #expect(try reopened.refreshCostCache(rebuild: true).skusRepriced == stock.skusRepriced)
