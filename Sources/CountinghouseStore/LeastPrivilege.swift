@@ -136,8 +136,9 @@ extension PostgresStore {
             {
                 try execute("ALTER TABLE \(inSchema).\(quote(table)) OWNER TO \(owner)")
             }
-            // The partition function makes partitions as its owner, who must own the tables.
-            for name in [PostgresDatabase.refuseChange, MonthPartitionSQL.function] {
+            // The trigger functions; the partition function makes partitions as its owner, who must
+            // own the tables.
+            for name in [PostgresDatabase.refuseChange, MonthPartitionSQL.keepKeys, MonthPartitionSQL.function] {
                 let function = "\(inSchema).\(name)"
                 if try scalar("SELECT count(*) FROM pg_proc WHERE oid = to_regprocedure($1) AND proowner <> to_regrole($2)",
                               [.text(function), .text(quote(roles.owner))]) == 1 {

@@ -109,6 +109,11 @@ struct LeastPrivilegeTests {
                 integerColumns: [false, false])
             #expect(Set(tables.map { $0[0].description }) == Set(LeastPrivilegeSQL.allTables + layoutTables))
             #expect(tables.allSatisfy { $0[1].description == roles.owner })
+            // And every function the program made (the trigger functions, the partition function).
+            let functionOwners = try admin.queryRows(
+                "SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc WHERE pronamespace = to_regnamespace($1)",
+                [.text(roles.schema)], integerColumns: [false])
+            #expect(functionOwners.map(\.[0].description) == [roles.owner])
             for table in tables.map({ $0[0].description }) {
                 let held = try ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"].filter { right in
                     try admin.scalar(
