@@ -10,7 +10,8 @@
 // tables (`layoutTables`, `keyTriggerProblems`).
 // Invariants:
 //  - Reads do not change: every statement names the parent table. A read "as known at T"
-//    (`recorded_at <= T`, a constant in the statement) is pruned to the partitions up to T's month.
+//    (`recorded_at <= T`, a constant in the statement) is pruned to the partitions up to T's month;
+//    the store's paged read goes a month at a time (`monthsRecorded`, PostgresStore.swift).
 //  - `seq` stays the program's dense counter, so the primary key is (seq, recorded_at) and the
 //    hash chains run in seq order across partitions, as `verify` reads them.
 //  - A row's natural key is unique across all months: PostgreSQL's unique indexes on a
@@ -20,7 +21,8 @@
 //    (`<table>_keep_keys`) inserts the statement's new rows' keys from its transition table, so a
 //    COPY or INSERT that repeats a key fails as a unique index would fail it; `verify` checks the
 //    trigger with the append-only ones. The append engine's duplicate and conflict checks stay as
-//    they are, through the (now non-unique) natural-key index of each partition.
+//    they are, through the (now non-unique) natural-key index of each partition, once the key
+//    table has said that some staged key is known.
 //  - A partition is made only by `countinghouse_month_partition(table, year, month)`, a SECURITY
 //    DEFINER function of the tables' owner: the writer role of `init --roles` may call it, and it
 //    can make nothing but the month partition of a ledger table. It makes a table LIKE the parent
