@@ -1,6 +1,6 @@
 // The workbook's sheets on the sample chain, each against a figure computed another way: the stock
 // trail against `trail` for every item and against valuation.csv at the span's end; the pending
-// costs, stock trail and reorder rows the same from the cost cache as from the engine; the daily
+// costs, stock trail, reorder rows and cost lines the same from the cost cache as from the engine; the daily
 // figures against the trial balance; the ageing against the reconciliation's rows, and those rows,
 // made as they are read, against the rows of their items made directly; the
 // prior-period adjustments' late rows against the ledger, before and after the period posting them
@@ -220,6 +220,13 @@ import Testing
         #expect(
             try WorkbookData.reorder(costs: cached, items: items, span: span, context: context)
                 == WorkbookData.reorder(costs: computed, items: items, span: span, context: context))
+        // The span's cost lines: the cache's come in cogs.csv's order already (a report takes them
+        // as they are, without a sorted copy), and are the engine's, ordered.
+        let (from, to) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
+        let fromCache = try cached.cogs(from: from, to: to)
+        #expect(!fromCache.isEmpty)
+        #expect(CogsLine.occurring(fromCache, from: from, to: to) == fromCache)
+        #expect(try fromCache == CogsLine.occurring(computed.cogs(from: from, to: to), from: from, to: to))
     }
 
     // MARK: Pending costs
