@@ -104,6 +104,13 @@ struct PartitionedLedgerTests {
             #expect(try store.driver.partitions(of: "ledger_pos_lines") == [
                 "ledger_pos_lines_202601", "ledger_pos_lines_202602", "ledger_pos_lines_202604",
             ])
+            // The first file of a table drops and rebuilds its indexes: rebuilt for every partition
+            // (as the catalog words a partitioned table's index, `ON ONLY`, it would be invalid).
+            #expect(try store.scalar(
+                "SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                    + "WHERE i.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT x.indisvalid") == 0)
+            #expect(try store.scalar(
+                "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'ledger_pos_lines_202604'") == 4)
 
             // In May: a January row re-sent as it was is a duplicate; with another price, a conflict
             // naming January's file; a new row lands in May's partition.
