@@ -40,7 +40,7 @@ extension LedgerAccess {
     /// cover the partitions. Both are PostgreSQL's: on a SQLite ledger the request is a usage error,
     /// checked before anything is opened or created.
     public static func initialise(
-        _ context: AppContext, partitionByMonth: Bool = false, roles: Bool = true, rolePrefix: String?
+        _ context: AppContext, partitionByMonth: Bool, roles: Bool, rolePrefix: String?
     ) throws(AppFailure) -> (migration: MigrationReport, partitions: PartitionReport?, roles: LedgerRoles?) {
         guard context.ledgerIsPostgreSQL else {
             if partitionByMonth {

@@ -9,17 +9,19 @@ import Testing
 /// row or ledger sequence) on both stores. Quotes, semicolons and `'); DROP TABLE …` in every text
 /// column of a file, and in its name, land and come back exactly.
 @Suite struct LeastPrivilegeCLITests {
-    static func psql(_ url: String, _ sql: String) throws -> (status: Int32, error: String) {
+    /// Runs SQL through psql: its status, what it printed (unaligned, without headers) and its errors.
+    static func psql(_ url: String, _ sql: String) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]
-        let error = Pipe()
+        process.arguments = ["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]
+        let (output, error) = (Pipe(), Pipe())
+        process.standardOutput = output
         process.standardError = error
-        process.standardOutput = Pipe()
         try process.run()
-        let data = error.fileHandleForReading.readDataToEndOfFile()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        let errors = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self), String(decoding: errors, as: UTF8.self))
     }
 
     @Test func rolesOnSQLiteAreAUsageErrorAndCreateNothing() throws {

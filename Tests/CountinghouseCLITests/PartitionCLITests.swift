@@ -20,19 +20,6 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
-    /// What psql prints for a query, unaligned and without headers.
-    static func query(_ url: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// Ingests a day of sample-data/ as known that evening.
     static func ingest(_ cli: CLI, _ day: String) throws -> CLI.Result {
         let folder = GoldenTests.sampleData.appendingPathComponent(day)
@@ -88,9 +75,10 @@ import Testing
 
         // November's first file: November's partition, and the books still verify.
         #expect(try Self.ingest(cli, "2026-11-01").status == 0)
-        let partitions = try Self.query(
+        let partitions = try LeastPrivilegeCLITests.psql(
             database, "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i "
-                + "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ledger_pos_lines'::regclass")
+                + "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ledger_pos_lines'::regclass"
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(partitions == "ledger_pos_lines_202610,ledger_pos_lines_202611")
         let verify = try cli.run(["verify"], now: now)
         #expect(verify.status == 0, "\(verify.output)")

@@ -74,82 +74,50 @@ public struct PaymentRow: Sendable, Hashable {
     public var firstOccurredAt: Instant
 }
 
-/// The rows of reconciliation.csv, in its order: held, or made from their items, as of the span's
-/// end, each time they are read. A span lists hundreds of thousands of items (a year of the
-/// generated chain: 489k), and a row holds a score of fields and strings (~0.5 KB: 270 MB held);
-/// the items and the state they are made from are held anyway.
-public struct ReconciliationRows: RandomAccessCollection, Sendable {
+/// Rows of a reconciliation table in the table's order: held, or made one at a time, as of the
+/// span's end, each time they are read. A span lists hundreds of thousands of items (a year of the
+/// generated chain: 489k reconciliation rows, ~400k payments), and a row holds a score of fields
+/// and strings (~0.5 KB: 270 MB held); the items and the state they are made from are held anyway.
+public struct RowsMadeWhenRead<Row: Sendable>: RandomAccessCollection, Sendable {
     private enum Storage: Sendable {
-        case held([ReconciliationRow])
-        /// Items in reconciliation.csv's order; every one made once without error when the report
-        /// was (`Reconciliation.report`), so making it again cannot fail.
-        case made(items: [ReconciliationItem], state: ReconciliationState)
+        case held([Row])
+        /// Every row made once without error when the report was (`Reconciliation.report`), so
+        /// making it again cannot fail.
+        case made(count: Int, row: @Sendable (Int) throws(OutOfRange) -> Row)
     }
 
     private let storage: Storage
 
-    public init(_ rows: [ReconciliationRow]) { storage = .held(rows) }
+    public init(_ rows: [Row]) { storage = .held(rows) }
 
-    init(items: [ReconciliationItem], state: ReconciliationState) { storage = .made(items: items, state: state) }
+    init(count: Int, row: @escaping @Sendable (Int) throws(OutOfRange) -> Row) { storage = .made(count: count, row: row) }
 
     public var startIndex: Int { 0 }
 
     public var endIndex: Int {
         switch storage {
         case .held(let rows): return rows.count
-        case .made(let items, _): return items.count
+        case .made(let count, _): return count
         }
     }
 
-    public subscript(position: Int) -> ReconciliationRow {
+    public subscript(position: Int) -> Row {
         switch storage {
         case .held(let rows): return rows[position]
-        case .made(let items, let state):
+        case .made(_, let row):
             do {
-                return try state.reconciliation.row(items[position], state)
+                return try row(position)
             } catch {
-                preconditionFailure("reconciliation row \(position) was made when the report was, and now: \(error)")
+                preconditionFailure("row \(position) was made when the report was, and now: \(error)")
             }
         }
     }
 }
 
-/// The rows of payments.csv, in its order: held, or made from their payments' numbers, as of the
-/// span's end, each time they are read (as `ReconciliationRows`; a year lists ~400k payments).
-public struct PaymentRows: RandomAccessCollection, Sendable {
-    private enum Storage: Sendable {
-        case held([PaymentRow])
-        /// Payment numbers in payments.csv's order, each made once without error when the report was.
-        case made(numbers: [Int], state: ReconciliationState)
-    }
-
-    private let storage: Storage
-
-    public init(_ rows: [PaymentRow]) { storage = .held(rows) }
-
-    init(numbers: [Int], state: ReconciliationState) { storage = .made(numbers: numbers, state: state) }
-
-    public var startIndex: Int { 0 }
-
-    public var endIndex: Int {
-        switch storage {
-        case .held(let rows): return rows.count
-        case .made(let numbers, _): return numbers.count
-        }
-    }
-
-    public subscript(position: Int) -> PaymentRow {
-        switch storage {
-        case .held(let rows): return rows[position]
-        case .made(let numbers, let state):
-            do {
-                return try state.reconciliation.paymentRow(state.paymentState(numbers[position]), state)
-            } catch {
-                preconditionFailure("payment row \(position) was made when the report was, and now: \(error)")
-            }
-        }
-    }
-}
+/// reconciliation.csv's rows, made from their items (in the file's order).
+public typealias ReconciliationRows = RowsMadeWhenRead<ReconciliationRow>
+/// payments.csv's rows, made from their payments' numbers (in the file's order).
+public typealias PaymentRows = RowsMadeWhenRead<PaymentRow>
 
 public struct ReconciliationReport: Sendable {
     public var span: ReportSpan
@@ -216,8 +184,10 @@ extension Reconciliation {
         let unordered = Array(listed)
         for item in unordered { _ = try row(item, end) }
         let keys = unordered.map(rowKey)
-        let rows = ReconciliationRows(
-            items: unordered.indices.sorted { Self.keyPrecedes(keys[$0], keys[$1]) }.map { unordered[$0] }, state: end)
+        let ordered = unordered.indices.sorted { Self.keyPrecedes(keys[$0], keys[$1]) }.map { unordered[$0] }
+        let rows = ReconciliationRows(count: ordered.count) { (index) throws(OutOfRange) in
+            try end.reconciliation.row(ordered[index], end)
+        }
 
         let rollforward = try rollforward(start: start, end: end, first: first, last: last)
         // Each listed payment once, in the order of its number (its group's lead): `listed` is a
@@ -243,8 +213,12 @@ extension Reconciliation {
             if x.firstTender != y.firstTender { return x.firstTender < y.firstTender }
             return x.number < y.number
         }
+        let numbers = paymentKeys.map(\.number)
         return ReconciliationReport(
-            span: span, rows: rows, rollforward: rollforward, payments: PaymentRows(numbers: paymentKeys.map(\.number), state: end),
+            span: span, rows: rows, rollforward: rollforward,
+            payments: PaymentRows(count: numbers.count) { (index) throws(OutOfRange) in
+                try end.reconciliation.paymentRow(end.paymentState(numbers[index]), end)
+            },
             overridesNamingNothing: end.overridesNamingNothing.map { overrides[$0].override.overrideID },
             matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
     }
