@@ -106,7 +106,8 @@ public struct BooksAsKnown {
         case .nothing: notesMovements = { _ in false }
         }
         var skusMovedOn: [CivilDate: Set<String>] = [:]
-        var posLineSums = POSLineSums(offset: offset)
+        var posSums = POSSums(offset: offset)
+        var settlementSums = SettlementSums(offset: offset)
         var tenders: [POSTender] = []
         var records: [SettlementRecord] = []
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
@@ -130,9 +131,17 @@ public struct BooksAsKnown {
                     events.append(event)
                 }
                 switch kind {
-                case .posLines: posLineSums.add(stored.row)
-                case .posTenders: tenders.append(POSTender(stored.row))
-                case .settlements: records.append(SettlementRecord(stored.row))
+                case .posLines: posSums.add(stored.row)
+                case .posTenders:
+                    let tender = POSTender(stored.row)
+                    posSums.add(tender)
+                    // The reconciliation reads the card tenders only; the drill-down of `entry`
+                    // finds a tender's row by its place among all of them.
+                    if keepsAll || tender.tender == .card { tenders.append(tender) }
+                case .settlements:
+                    let record = SettlementRecord(stored.row)
+                    settlementSums.add(record)
+                    records.append(record)
                 default: break
                 }
                 if keepsAll { kept.append(stored) }
@@ -187,16 +196,18 @@ public struct BooksAsKnown {
         self.postings = postings
         self.skusMovedOn = skusMovedOn
         phases.mark(useCache ? "cost cache" : "stock postings")
+        // The tenders and records are handed over (the reconciliation keeps them as they are when
+        // they come in its order, so they are held once).
         reconciliation = Reconciliation(
             ReconciliationInput(
-                tenders: tenders, records: records,
+                tenders: consume tenders, records: consume records,
                 overrides: overrides.map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
                 settings: context.configuration.reconciliation, offset: offset))
         writeOffs = try reconciliation.writeOffClearings(throughDay: reconciliation.lastWriteOffDay ?? CivilDate(daysSinceEpoch: 0))
         phases.mark("reconciliation")
         computed = try JournalRules.entries(
             JournalInput(
-                posLineSums: posLineSums, posTenders: tenders, settlements: records, stockSums: stockSums,
+                posSums: posSums, settlementSums: settlementSums, stockSums: stockSums,
                 chart: context.configuration.chart, offset: offset, writeOffs: writeOffs))
         phases.mark("journal")
         entries = try Books.assemble(closed: closed, computed: computed, lateRows: lateRows)

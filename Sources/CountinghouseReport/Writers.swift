@@ -121,7 +121,7 @@ public enum JSONWriter {
 /// right-aligned, a rule under the header, the total row (if any) under a second rule.
 public enum TextTableWriter {
     public static func render(_ table: ReportTable) -> String {
-        var bodies = table.rows.map { $0.map(\.text) }
+        let bodies = table.rows.map { $0.map(\.text) }
         let totals = table.totals?.map(\.text)
         var widths = table.columns.map(\.name.count)
         for row in bodies + (totals.map { [$0] } ?? []) {

@@ -83,10 +83,11 @@ extension SKUCostRun {
 
 /// Everything the journal is made from, as known at one time.
 public struct JournalInput: Sendable {
-    /// The POS lines, summed per business date × location (all the sales entries need of them).
-    public var posLineSums: POSLineSums
-    public var posTenders: [POSTender]
-    public var settlements: [SettlementRecord]
+    /// The POS lines and tenders, summed per business date × location (all the sales entries need
+    /// of them).
+    public var posSums: POSSums
+    /// The settlement records, summed per business date × processor and per payout.
+    public var settlementSums: SettlementSums
     /// The stock postings, summed per business date × location and per document.
     public var stockSums: StockPostingSums
     public var chart: ChartOfAccounts
@@ -100,37 +101,36 @@ public struct JournalInput: Sendable {
         posLines: [LedgerRow], posTenders: [LedgerRow], settlements: [LedgerRow], stock: [StockPosting],
         chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
     ) {
-        var sums = POSLineSums(offset: offset)
+        var sums = POSSums(offset: offset)
         for row in posLines { sums.add(row) }
+        for row in posTenders { sums.add(POSTender(row)) }
+        var settlementSums = SettlementSums(offset: offset)
+        for row in settlements { settlementSums.add(SettlementRecord(row)) }
         var stockSums = StockPostingSums(offset: offset)
         for posting in stock { stockSums.add(posting) }
-        self.init(
-            posLineSums: sums, posTenders: posTenders.map(POSTender.init), settlements: settlements.map(SettlementRecord.init),
-            stockSums: stockSums, chart: chart, offset: offset, writeOffs: writeOffs)
+        self.init(posSums: sums, settlementSums: settlementSums, stockSums: stockSums, chart: chart, offset: offset, writeOffs: writeOffs)
     }
 
-    /// From POS lines and stock postings summed as they were read (the reader need not hold them),
-    /// and the tenders and settlement records the reconciliation reads too.
+    /// From the POS lines and tenders, settlement records and stock postings summed as they were
+    /// read (the reader need not hold them).
     public init(
-        posLineSums: POSLineSums, posTenders: [POSTender], settlements: [SettlementRecord], stockSums: StockPostingSums,
-        chart: ChartOfAccounts, offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
+        posSums: POSSums, settlementSums: SettlementSums, stockSums: StockPostingSums, chart: ChartOfAccounts,
+        offset: @escaping OffsetAtInstant, writeOffs: [WriteOffClearing] = []
     ) {
         self.writeOffs = writeOffs
-        self.posLineSums = posLineSums
-        self.posTenders = posTenders
-        self.settlements = settlements
+        self.posSums = posSums
+        self.settlementSums = settlementSums
         self.stockSums = stockSums
         self.chart = chart
         self.offset = offset
     }
-
-    func businessDate(_ instant: Instant) -> CivilDate { instant.civilDate(offsetSeconds: offset(instant)) }
 }
 
-/// POS lines summed per business date × location as they are read: what the sales entries take
-/// from them (gross, discounts, tax, returns, and each ticket's lines for the over/short check),
-/// so that the books need not hold a year of lines to post them.
-public struct POSLineSums: Sendable {
+/// POS lines and tenders summed per business date × location as they are read: what the sales
+/// entries take from them (gross, discounts, tax, returns, tenders by kind, and each ticket's lines
+/// against its tenders for the over/short check), so that the books need not hold a year of lines
+/// and tenders to post them. The order they are added in does not matter.
+public struct POSSums: Sendable {
     fileprivate var days: [JournalRules.DateLocation: JournalRules.SalesDay] = [:]
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     let offset: OffsetAtInstant
@@ -152,6 +152,41 @@ public struct POSLineSums: Sendable {
             days[key, default: JournalRules.SalesDay()].tax += line.tax
             days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
         }
+    }
+
+    /// Adds one tender: to its kind's sum (a card's per processor), and against its ticket's lines.
+    public mutating func add(_ tender: POSTender) {
+        let key = JournalRules.DateLocation(
+            date: tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)), location: tender.location)
+        let signed = tender.signedAmount
+        switch tender.tender {
+        case .cash: days[key, default: JournalRules.SalesDay()].cash += signed
+        case .card: days[key, default: JournalRules.SalesDay()].cardByProcessor[tender.processor ?? "", default: Sum()] += signed
+        case .giftCard: days[key, default: JournalRules.SalesDay()].giftCards += signed
+        case .other: days[key, default: JournalRules.SalesDay()].otherTenders += signed
+        }
+        days[key, default: JournalRules.SalesDay()].ticketGaps[tender.orderID, default: Sum()] -= signed
+    }
+}
+
+/// Settlement records summed as they are read, per business date × processor × record type (a
+/// payout's per payout): what the processor entries take from them. The order they are added in
+/// does not matter.
+public struct SettlementSums: Sendable {
+    fileprivate var groups: [JournalRules.ProcessorDay: [SettlementType: JournalRules.SettlementTypeSums]] = [:]
+    /// The reporting time zone: business dates are occurred_at's date at this offset.
+    let offset: OffsetAtInstant
+
+    public init(offset: @escaping OffsetAtInstant) { self.offset = offset }
+
+    /// Adds one settlement record.
+    public mutating func add(_ record: SettlementRecord) {
+        let key = JournalRules.ProcessorDay(
+            date: record.occurredAt.civilDate(offsetSeconds: offset(record.occurredAt)), processor: record.processor,
+            payout: record.type.isPayout ? (record.payout ?? record.recordID) : "")
+        groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].net += record.net
+        groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].fee += record.fee
+        groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].gross += record.gross
     }
 }
 
@@ -233,18 +268,7 @@ public enum JournalRules {
     /// tenders do not cover (or cover twice) goes to POS over/short. Lines come in one fixed order.
     static func salesEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
-        var days = input.posLineSums.days
-        for tender in input.posTenders {
-            let key = DateLocation(date: input.businessDate(tender.occurredAt), location: tender.location)
-            let signed = tender.signedAmount
-            switch tender.tender {
-            case .cash: days[key, default: SalesDay()].cash += signed
-            case .card: days[key, default: SalesDay()].cardByProcessor[tender.processor ?? "", default: Sum()] += signed
-            case .giftCard: days[key, default: SalesDay()].giftCards += signed
-            case .other: days[key, default: SalesDay()].otherTenders += signed
-            }
-            days[key, default: SalesDay()].ticketGaps[tender.orderID, default: Sum()] -= signed
-        }
+        let days = input.posSums.days
         return try days.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = days[key]!
             let location = key.location
@@ -393,33 +417,29 @@ public enum JournalRules {
         }
     }
 
+    /// A processor's activity on a business date, or one of its payouts.
+    fileprivate struct ProcessorDay: Hashable, Comparable {
+        var date: CivilDate
+        var processor: String
+        /// Empty for the day's activity; the payout id for a payout.
+        var payout: String
+        static func < (a: ProcessorDay, b: ProcessorDay) -> Bool {
+            if a.date != b.date { return a.date < b.date }
+            if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+            return a.payout.utf8.lexicographicallyPrecedes(b.payout.utf8)
+        }
+    }
+
+    /// One record type's sums within a `ProcessorDay`.
+    fileprivate struct SettlementTypeSums {
+        var net = Sum()
+        var fee = Sum()
+        var gross = Sum()
+    }
+
     static func processorEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
-        struct ProcessorDay: Hashable, Comparable {
-            var date: CivilDate
-            var processor: String
-            /// Empty for the day's activity; the payout id for a payout.
-            var payout: String
-            static func < (a: ProcessorDay, b: ProcessorDay) -> Bool {
-                if a.date != b.date { return a.date < b.date }
-                if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
-                return a.payout.utf8.lexicographicallyPrecedes(b.payout.utf8)
-            }
-        }
-        struct Sums {
-            var net = Sum()
-            var fee = Sum()
-            var gross = Sum()
-        }
-        var groups: [ProcessorDay: [SettlementType: Sums]] = [:]
-        for record in input.settlements {
-            let key = ProcessorDay(
-                date: input.businessDate(record.occurredAt), processor: record.processor,
-                payout: record.type.isPayout ? (record.payout ?? record.recordID) : "")
-            groups[key, default: [:]][record.type, default: Sums()].net += record.net
-            groups[key, default: [:]][record.type, default: Sums()].fee += record.fee
-            groups[key, default: [:]][record.type, default: Sums()].gross += record.gross
-        }
+        let groups = input.settlementSums.groups
         return try groups.keys.sorted().compactMap { key throws -> JournalEntry? in
             let byType = groups[key] ?? [:]
             var builder = EntryBuilder()

@@ -67,7 +67,9 @@ final class ReconciliationItems: Sendable {
             return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
         }
         tenderInputIndex = sortedTenders
-        let tenders = sortedTenders.map { input[$0] }
+        // Card tenders in order already (the books pass only those) are kept as they came: the
+        // same storage, not a second copy of a year of rows.
+        let tenders = sortedTenders.elementsEqual(input.indices) ? input : sortedTenders.map { input[$0] }
         self.tenders = tenders
         let inputRecordTimes = inputRecords.map(\.occurredAt.nanosecondsSinceEpoch)
         let sortedRecords = inOrder(Array(inputRecords.indices)) { a, b in
@@ -76,7 +78,7 @@ final class ReconciliationItems: Sendable {
             return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
         }
         recordInputIndex = sortedRecords
-        let records = sortedRecords.map { inputRecords[$0] }
+        let records = sortedRecords.elementsEqual(inputRecords.indices) ? inputRecords : sortedRecords.map { inputRecords[$0] }
         self.records = records
         // A chain has a handful of processors: a scan of their (short, inline) names beats hashing.
         var names: [String] = []

@@ -156,6 +156,42 @@ import Testing
         #expect(Self.lines(entries[1]) == ["1110/stripe -2000 payout", "1010/stripe 2000 payout"])
     }
 
+    // The books sum lines, tenders and settlement records as they stream past, whatever order the
+    // ledger gives them in: tenders before the lines of their tickets, records out of time order.
+    @Test func theSumsDoNotDependOnTheOrderRowsArriveIn() throws {
+        let lines = [
+            Self.line("T1", 1, "SALE", quantity: 2, price: 1000, discount: 100, tax: 152),
+            Self.line("T2", 1, "RETURN", quantity: 1, price: 1000, discount: 50, tax: 76),
+            Self.line("T3", 1, "SALE", quantity: 1, price: 300),
+        ]
+        let tenders = [
+            Self.tender("T1", 1, "CARD", "PAYMENT", 1500, processor: "stripe"), Self.tender("T1", 2, "CASH", "PAYMENT", 552),
+            Self.tender("T1", 3, "CARD", "PAYMENT", 100, processor: "adyen"),
+            Self.tender("T2", 1, "CASH", "REFUND", 1026), Self.tender("T3", 1, "GIFT_CARD", "PAYMENT", 295),
+        ]
+        let records = [
+            Self.settlement("ch_1", "CAPTURE", day: 16, gross: 1_500, fee: 74), Self.settlement("re_1", "REFUND", day: 16, gross: -500, fee: 0),
+            Self.settlement("po_1", "PAYOUT", day: 18, gross: -1_000, fee: 0, payout: "po_1"),
+            Self.settlement("po_2", "PAYOUT", day: 18, gross: -426, fee: 0, payout: "po_2"),
+        ]
+        let inOrder = try JournalRules.entries(Self.input(posLines: lines, posTenders: tenders, settlements: records))
+        var tendersFirst = POSSums(offset: { _ in 0 })
+        for tender in tenders.reversed() { tendersFirst.add(POSTender(tender)) }
+        for line in lines.reversed() { tendersFirst.add(line) }
+        var recordsReversed = SettlementSums(offset: { _ in 0 })
+        for record in records.reversed() { recordsReversed.add(SettlementRecord(record)) }
+        let shuffled = try JournalRules.entries(
+            JournalInput(
+                posSums: tendersFirst, settlementSums: recordsReversed, stockSums: StockPostingSums(offset: { _ in 0 }),
+                chart: Self.chart, offset: { _ in 0 }))
+        #expect(inOrder.map(\.id) == [
+            "SALES:2026-10-15:S01", "PROCESSOR:2026-10-16:stripe", "PAYOUT:2026-10-18:stripe:po_1", "PAYOUT:2026-10-18:stripe:po_2",
+        ])
+        #expect(inOrder == shuffled)
+        #expect(inOrder[0].memo == "POS sales at S01 on 2026-10-15; tickets whose tenders differ from their lines: T1, T3")
+        #expect(Self.lines(inOrder[0]).contains("1100@S01/adyen 100 card (adyen)"))
+    }
+
     @Test func aDayOfOnlyComplimentaryItemsMakesNoSalesEntry() throws {
         #expect(try JournalRules.entries(Self.input(posLines: [Self.line("T5", 1, "COMP", quantity: 1, price: 0)])).isEmpty)
     }
