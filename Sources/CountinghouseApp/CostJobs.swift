@@ -89,8 +89,7 @@ public enum CostJobs {
         let costs = try Costs.asKnown(store, at: knownAt.instant)
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
-        let cogs = CostTables.cogs(
-            try costs.cogs(from: start, to: end), from: start, to: end, exponent: context.currencyExponent, offset: context.offset)
+        let cogs = CostTables.cogs(try costs.cogs(from: start, to: end), exponent: context.currencyExponent, offset: context.offset)
         let valuation = CostTables.valuation(
             try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)),
             exponent: context.currencyExponent)

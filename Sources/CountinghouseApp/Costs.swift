@@ -84,11 +84,12 @@ public enum CostView {
     case cached(any LedgerStore)
     case computed([SKUCostRun])
 
-    /// Outflows with `from ≤ occurred_at < to`.
-    public func cogs(from: Instant, to: Instant) throws -> [CogsLine] {
+    /// Outflows with `from ≤ occurred_at < to`, in cogs.csv's order (`CogsLine.occurring`'s),
+    /// packed: a long span's lines are held in a third of the memory.
+    public func cogs(from: Instant, to: Instant) throws -> PackedCogsLines {
         switch self {
         case .cached(let store): return try store.cachedCogs(from: from, to: to)
-        case .computed(let runs): return runs.flatMap(\.cogsLines)
+        case .computed(let runs): return PackedCogsLines(CogsLine.occurring(runs.flatMap(\.cogsLines), from: from, to: to))
         }
     }
 

@@ -213,16 +213,13 @@ public enum ReportJob {
 
     /// The cost lines of the outflows that occurred in a span, in cogs.csv's order (which the
     /// table and the workbook's figures then take as they are, without a copy).
-    static func cogsLines(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> [CogsLine] {
-        let (from, to) = (context.startOfDay(span.firstDay), context.startOfDay(span.endDay))
-        return CogsLine.occurring(try costs.cogs(from: from, to: to), from: from, to: to)
+    static func cogsLines(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> PackedCogsLines {
+        try costs.cogs(from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay))
     }
 
     /// cogs.csv of a span: the outflows that occurred in it.
-    static func cogsTable(_ lines: [CogsLine], span: ReportSpan, context: AppContext) -> ReportTable {
-        CostTables.cogs(
-            lines, from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay), exponent: context.currencyExponent,
-            offset: context.offset)
+    static func cogsTable(_ lines: PackedCogsLines, span: ReportSpan, context: AppContext) -> ReportTable {
+        CostTables.cogs(lines, exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the

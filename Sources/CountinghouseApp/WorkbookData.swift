@@ -86,7 +86,7 @@ public enum WorkbookData {
 
     /// At most this many stock trail rows are held for a workbook; a longer trail is made again, a
     /// chunk of SKUs at a time, as the workbook writer reaches it (`StockTrailPages`).
-    public static let stockTrailRowsHeld = 250_000
+    public static let stockTrailRowsHeld = 100_000
 
     /// The workbook's `stock_trail` table of a span. Up to `rowsHeld` rows it holds them; a longer
     /// trail (a year's) is counted chunk by chunk, then made again chunk by chunk as the writer

@@ -63,7 +63,7 @@ enum WorkbookJob {
         /// closed period).
         var costBooks: BooksAsKnown
         var tables: BooksTables
-        var cogsLines: [CogsLine]
+        var cogsLines: PackedCogsLines
         var cogs: ReportTable
         var reconciliation: ReconciliationFiles
         /// The journal's card money against the open items (nil: not comparable for this span).
@@ -81,8 +81,6 @@ enum WorkbookJob {
         let exponent = context.currencyExponent
         let chart = context.configuration.chart
         let offset = context.offset
-        let spanStart = context.startOfDay(span.firstDay)
-        let spanEnd = context.startOfDay(span.endDay)
         func money(_ amount: Sum) -> ReportCell {
             Int64(exactly: amount.total).map { .money($0, exponent: exponent) } ?? .text(formatMinorUnits(sum: amount.total, exponent: exponent))
         }
@@ -104,7 +102,7 @@ enum WorkbookJob {
         var provisionalCost = Sum()
         // The sales' cost lines (the journal's cost of sales less what customers returned): the
         // part priced from real layers and the part priced provisionally for pending units.
-        for line in CogsLine.occurring(parts.cogsLines, from: spanStart, to: spanEnd) where line.kind == .sale {
+        for line in parts.cogsLines where line.kind == .sale {
             finalCost += line.cost
             provisionalCost += line.provisionalCost
         }

@@ -552,9 +552,9 @@ extension SQLLedgerStore {
     /// so that a report takes them as they are; counted first, so that the array is made once at
     /// its size. (A month's 3.1 M lines of the nightly at scale were ~0.5 GB: read unordered into a
     /// growing array, then filtered and sorted into new ones, they peaked at three times that.)
-    public func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine] {
+    public func cachedCogs(from: Instant, to: Instant) throws -> PackedCogsLines {
         let span: [FieldValue] = [.integer(from.nanosecondsSinceEpoch), .integer(to.nanosecondsSinceEpoch)]
-        var lines: [CogsLine] = []
+        var lines = PackedCogsLines()
         lines.reserveCapacity(
             Int(try scalar("SELECT count(*) FROM cost_cache_outflows WHERE occurred_at >= $1 AND occurred_at < $2", span) ?? 0))
         try database.forEachRow(

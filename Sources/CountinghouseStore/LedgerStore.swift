@@ -350,7 +350,7 @@ public protocol LedgerStore: AnyObject {
     /// The last file the cost cache includes, or nil when there is no cache.
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
-    func cachedCogs(from: Instant, to: Instant) throws -> [CogsLine]
+    func cachedCogs(from: Instant, to: Instant) throws -> PackedCogsLines
     /// Cached outflows with units still pending and `occurred_at < before` (read without the rest).
     func cachedPendingCogs(before: Instant) throws -> [CogsLine]
     /// Cached positions through an instant (inclusive), optionally of one SKU.
