@@ -58,10 +58,12 @@ let package = Package(
             dependencies: [
                 "CountinghouseCore", "CountinghouseIngest", "CountinghouseStore", "CountinghouseReport", "CountinghouseXLSX",
             ]),
+        // glibc's mallopt (malloc.h, which the Glibc module leaves out): the CLI gives freed memory back.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .executableTarget(
             name: "countinghouse",
             dependencies: [
-                "CountinghouseCore", "CountinghouseApp", "CountinghouseReport", "CountinghouseSample",
+                "CountinghouseCore", "CountinghouseApp", "CountinghouseReport", "CountinghouseSample", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(

@@ -24,6 +24,7 @@ struct Countinghouse: ParsableCommand {
         ])
 
     static func main() {
+        FreedMemory.giveBack()
         do {
             var command = try parseAsRoot()
             try command.run()
