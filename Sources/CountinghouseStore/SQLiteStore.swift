@@ -202,6 +202,7 @@ final class SQLiteDatabase: LedgerDatabase {
 
     /// BINARY, SQLite's default collation, compares bytes.
     let byteOrder = ""
+    let groupsBySortingEveryRow = true
 
     let appendOnlySetup: [String] = []
 

@@ -249,6 +249,35 @@ import Testing
         }
     }
 
+    // Every position at once (summed as the deltas stream past on SQLite, grouped by the server on
+    // PostgreSQL) equals each SKU's own GROUP BY, at every time, in byte order ("E-1" before "É-1").
+    @Test(arguments: StoreFlavor.all)
+    func allPositionsAtOnceEqualEachSKUsOwn(flavor: StoreFlavor) throws {
+        let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
+        let csv = "document_id,line_no,occurred_at,location,sku,type,quantity,unit_cost\n"
+            + "GR1,1,2026-10-01T08:00:00Z,S01,\u{C9}-1,RECEIVE,2,1.00\nGR1,2,2026-10-01T08:00:00Z,S01,E-1,RECEIVE,3,2.00\n"
+            + "GR2,1,2026-10-02T08:00:00Z,S02,\u{C9}-1,RECEIVE,5,1.50\nGR2,2,2026-10-03T08:00:00Z,S01,\u{C9}-1,RETURN,1,1.00\n"
+        guard case .success(let (valid, rows)) = ingestor.validate(bytes: Array(csv.utf8), displayName: "purchases.csv", kind: nil) else {
+            Issue.record("purchases.csv does not validate")
+            return
+        }
+        try withStore(flavor) { store, _ in
+            try Self.append(store, ("purchases.csv", valid.kind, rows), at: 0)
+            for delivery in Self.deliveries.prefix(8) { try Self.append(store, delivery, at: 1) }
+            _ = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
+            let skus = Set(try store.cachedContents().deltas.map(\.sku)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for day in [1, 2, 3, 10, 40] {
+                let through = Instant(date: CivilDate(year: 2026, month: 10, day: 1)!.adding(days: Int64(day - 1)))
+                let all = try store.cachedPositions(through: through, sku: nil)
+                let each = try skus.flatMap { try store.cachedPositions(through: through, sku: $0) }
+                #expect(all == each, "through day \(day)")
+            }
+            let positions = try store.cachedPositions(through: Instant(nanosecondsSinceEpoch: .max), sku: nil)
+            let accented = positions.filter { $0.sku.hasSuffix("-1") }.map { "\(Array($0.sku.utf8))@\($0.location) \($0.quantityOnHand)" }
+            #expect(accented == ["[69, 45, 49]@S01 3", "[195, 137, 45, 49]@S01 1", "[195, 137, 45, 49]@S02 5"])
+        }
+    }
+
     @Test(arguments: StoreFlavor.all)
     func shuffledIngestOrderGivesIdenticalCosts(flavor: StoreFlavor) throws {
         // Items stay first: a later catalogue row supersedes an earlier one by knowledge time, so the

@@ -243,8 +243,21 @@ public struct SKULocation: Hashable, Sendable, Comparable {
         self.location = location
     }
 
+    /// Equal when their bytes are: "E\u{301}" and "É" are two SKUs (String's `==`, canonical
+    /// equivalence, would make them one position), as SQL's GROUP BY and the cost runs keep them.
+    public static func == (a: SKULocation, b: SKULocation) -> Bool {
+        a.sku.utf8.elementsEqual(b.sku.utf8) && a.location.utf8.elementsEqual(b.location.utf8)
+    }
+
+    /// Hashed as text: byte-equal strings are equal strings, so equal keys hash alike.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sku)
+        hasher.combine(location)
+    }
+
+    /// By the SKU's bytes, then the location's.
     public static func < (a: SKULocation, b: SKULocation) -> Bool {
-        if a.sku != b.sku { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
+        if !a.sku.utf8.elementsEqual(b.sku.utf8) { return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8) }
         return a.location.utf8.lexicographicallyPrecedes(b.location.utf8)
     }
 }

@@ -48,7 +48,7 @@ final class ReconciliationItems: Sendable {
     let recordRefHash: [UInt64]
     let recordOrderHash: [UInt64]
 
-    init(tenders input: [POSTender], records inputRecords: [SettlementRecord], offset: OffsetAtInstant) {
+    init(tenders input: consuming [POSTender], records inputRecords: consuming [SettlementRecord], offset: OffsetAtInstant) {
         let card = input.indices.filter { input[$0].tender == .card }
         // Rows usually arrive nearly in time order: sorted only when they are not. Instants are
         // compared first: comparing whole rows would copy each (and retain its strings).
@@ -67,9 +67,17 @@ final class ReconciliationItems: Sendable {
             return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
         }
         tenderInputIndex = sortedTenders
-        // Card tenders in order already (the books pass only those) are kept as they came: the
-        // same storage, not a second copy of a year of rows.
-        let tenders = sortedTenders.elementsEqual(input.indices) ? input : sortedTenders.map { input[$0] }
+        // Only card tenders (the books pass only those): put in order where they lie, not copied.
+        let tenders: [POSTender]
+        if sortedTenders.count == input.count {
+            var inPlace = input
+            input = []
+            inPlace.arrange(inOrder: sortedTenders)
+            tenders = inPlace
+        } else {
+            tenders = sortedTenders.map { input[$0] }
+            input = []
+        }
         self.tenders = tenders
         let inputRecordTimes = inputRecords.map(\.occurredAt.nanosecondsSinceEpoch)
         let sortedRecords = inOrder(Array(inputRecords.indices)) { a, b in
@@ -78,7 +86,9 @@ final class ReconciliationItems: Sendable {
             return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
         }
         recordInputIndex = sortedRecords
-        let records = sortedRecords.elementsEqual(inputRecords.indices) ? inputRecords : sortedRecords.map { inputRecords[$0] }
+        var records = inputRecords
+        inputRecords = []
+        records.arrange(inOrder: sortedRecords)
         self.records = records
         // A chain has a handful of processors: a scan of their (short, inline) names beats hashing.
         var names: [String] = []
@@ -658,6 +668,37 @@ enum MatchGrouping {
         }
         for record in records.indices where recordCandidateCount[record] > 0 && !paired[record] {
             grouping.ambiguousRecords[record] = true
+        }
+    }
+}
+
+extension Array {
+    /// Puts the elements in the order `order` gives (`self[k]` becomes the old `self[order[k]]`;
+    /// `order` is a permutation of the indices) where they lie, a cycle of the permutation at a
+    /// time: no second array of the elements when this one is not shared. The obvious version,
+    /// `order.map { self[$0] }`, is what the tests compare it with.
+    mutating func arrange(inOrder order: [Int]) {
+        precondition(order.count == count, "an order of every element")
+        var placed = [Bool](repeating: false, count: count)
+        for start in indices where !placed[start] {
+            if order[start] == start {
+                placed[start] = true
+                continue
+            }
+            // Along the cycle through `start`: each place takes the element from the place its
+            // order names; the cycle's last place takes the element `start` held.
+            let first = self[start]
+            var place = start
+            while true {
+                placed[place] = true
+                let from = order[place]
+                if from == start {
+                    self[place] = first
+                    break
+                }
+                self[place] = self[from]
+                place = from
+            }
         }
     }
 }
