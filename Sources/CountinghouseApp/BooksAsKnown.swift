@@ -108,8 +108,9 @@ public struct BooksAsKnown {
         var skusMovedOn: [CivilDate: Set<String>] = [:]
         var posSums = POSSums(offset: offset)
         var settlementSums = SettlementSums(offset: offset)
-        var tenders: [POSTender] = []
-        var records: [SettlementRecord] = []
+        // The card tenders and settlement records the reconciliation reads, packed as they come.
+        var tenders = PackedRows<POSTender>()
+        var records = PackedRows<SettlementRecord>()
         for kind in [LedgerKind.purchases, .transfers, .posLines, .counts, .posTenders, .settlements] {
             var kept: [StoredRow] = []
             try store.forEachRow(of: kind, knownAt: knownAt) { stored in
@@ -196,11 +197,9 @@ public struct BooksAsKnown {
         self.postings = postings
         self.skusMovedOn = skusMovedOn
         phases.mark(useCache ? "cost cache" : "stock postings")
-        // The tenders and records are handed over (the reconciliation keeps them as they are when
-        // they come in its order, so they are held once).
         reconciliation = Reconciliation(
             ReconciliationInput(
-                tenders: consume tenders, records: consume records,
+                tenders: tenders, records: records,
                 overrides: overrides.map { RecordedOverride(Override($0.row), recordedAt: $0.recordedAt) },
                 settings: context.configuration.reconciliation, offset: offset))
         writeOffs = try reconciliation.writeOffClearings(throughDay: reconciliation.lastWriteOffDay ?? CivilDate(daysSinceEpoch: 0))

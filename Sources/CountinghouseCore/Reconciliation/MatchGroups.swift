@@ -16,11 +16,11 @@
 /// it, and a struct of twenty arrays copied into a local retained each of them every time.
 final class ReconciliationItems: Sendable {
     /// CARD tenders in tender order (occurred_at, order_id bytes, tender_no).
-    let tenders: [POSTender]
+    let tenders: RowsInOrder<POSTender>
     /// Each tender's index in the input.
     let tenderInputIndex: [Int]
     /// Settlement records in record order (occurred_at, processor bytes, record_id bytes).
-    let records: [SettlementRecord]
+    let records: RowsInOrder<SettlementRecord>
     let recordInputIndex: [Int]
     /// Business dates (days since the epoch) of each tender's and record's occurred_at.
     let tenderDays: [Int64]
@@ -48,49 +48,75 @@ final class ReconciliationItems: Sendable {
     let recordRefHash: [UInt64]
     let recordOrderHash: [UInt64]
 
-    init(tenders input: consuming [POSTender], records inputRecords: consuming [SettlementRecord], offset: OffsetAtInstant) {
-        let card = input.indices.filter { input[$0].tender == .card }
-        // Rows usually arrive nearly in time order: sorted only when they are not. Instants are
-        // compared first: comparing whole rows would copy each (and retain its strings).
-        func inOrder(_ indices: [Int], _ precedes: (Int, Int) -> Bool) -> [Int] {
-            var sorted = true
-            for position in indices.indices.dropFirst() where precedes(indices[position], indices[position - 1]) {
-                sorted = false
-                break
+    /// The tenders (of any kind: the CARD ones are the items) and records, packed in the books'
+    /// order, are kept as they are and seen in item order: each row is read once here, for the
+    /// fields the matching reads of every item.
+    init(tenders input: PackedRows<POSTender>, records inputRecords: PackedRows<SettlementRecord>, offset: OffsetAtInstant) {
+        /// What one pass over the rows takes of each, in the input's order; the processors by name
+        /// and the identifiers by the hash of their bytes (0: none), numbered and keyed in item
+        /// order below.
+        struct Read {
+            var time: [Int64] = []
+            var day: [Int64] = []
+            var processor: [String] = []
+            var refHash: [UInt64] = []
+            var orderHash: [UInt64] = []
+            var isRefund: [Bool] = []
+
+            mutating func add(_ instant: Instant, _ offset: OffsetAtInstant, processor name: String, ref: String?, order: String?, isRefund refund: Bool) {
+                time.append(instant.nanosecondsSinceEpoch)
+                day.append(instant.civilDate(offsetSeconds: offset(instant)).daysSinceEpoch)
+                processor.append(name)
+                refHash.append(ReconciliationItems.identifierHash(ref))
+                orderHash.append(ReconciliationItems.identifierHash(order))
+                isRefund.append(refund)
             }
-            return sorted ? indices : indices.sorted(by: precedes)
         }
-        let inputTenderTimes = input.map(\.occurredAt.nanosecondsSinceEpoch)
-        let sortedTenders = inOrder(card) { a, b in
-            let first = inputTenderTimes[a]
-            let second = inputTenderTimes[b]
-            return first != second ? first < second : Self.tenderPrecedes(input[a], input[b])
+        var card: [Int] = []
+        var readTenders = Read()
+        var amounts: [Int64] = []
+        for index in input.indices {
+            let tender = input[index]
+            guard tender.tender == .card else { continue }
+            card.append(index)
+            amounts.append(tender.signedAmount)
+            readTenders.add(
+                tender.occurredAt, offset, processor: tender.processor ?? "", ref: tender.paymentRef, order: tender.orderID,
+                isRefund: tender.type == .refund)
         }
-        tenderInputIndex = sortedTenders
-        // Only card tenders (the books pass only those): put in order where they lie, not copied.
-        let tenders: [POSTender]
-        if sortedTenders.count == input.count {
-            var inPlace = input
-            input = []
-            inPlace.arrange(inOrder: sortedTenders)
-            tenders = inPlace
-        } else {
-            tenders = sortedTenders.map { input[$0] }
-            input = []
+        var readRecords = Read()
+        var types: [SettlementType] = []
+        var grosses: [Int64] = []
+        var nets: [Int64] = []
+        for record in inputRecords {
+            types.append(record.type)
+            grosses.append(record.gross)
+            nets.append(record.net)
+            readRecords.add(
+                record.occurredAt, offset, processor: record.processor, ref: record.paymentRef, order: record.orderID,
+                isRefund: record.type == .refund)
         }
-        self.tenders = tenders
-        let inputRecordTimes = inputRecords.map(\.occurredAt.nanosecondsSinceEpoch)
-        let sortedRecords = inOrder(Array(inputRecords.indices)) { a, b in
-            let first = inputRecordTimes[a]
-            let second = inputRecordTimes[b]
-            return first != second ? first < second : Self.recordPrecedes(inputRecords[a], inputRecords[b])
+        // Rows usually arrive nearly in time order: sorted only when they are not. Instants are
+        // compared first; rows (read again) only when two are equal.
+        func inOrder(_ count: Int, _ precedes: (Int, Int) -> Bool) -> [Int] {
+            let indices = Array(0..<count)
+            for position in indices.dropFirst() where precedes(position, position - 1) {
+                return indices.sorted(by: precedes)
+            }
+            return indices
         }
-        recordInputIndex = sortedRecords
-        var records = inputRecords
-        inputRecords = []
-        records.arrange(inOrder: sortedRecords)
-        self.records = records
-        // A chain has a handful of processors: a scan of their (short, inline) names beats hashing.
+        let (tenderTimes, recordTimes) = (readTenders.time, readRecords.time)
+        let tenderPlaces = inOrder(card.count) { a, b in
+            tenderTimes[a] != tenderTimes[b] ? tenderTimes[a] < tenderTimes[b] : Self.tenderPrecedes(input[card[a]], input[card[b]])
+        }
+        let recordPlaces = inOrder(inputRecords.count) { a, b in
+            recordTimes[a] != recordTimes[b] ? recordTimes[a] < recordTimes[b] : Self.recordPrecedes(inputRecords[a], inputRecords[b])
+        }
+        tenderInputIndex = tenderPlaces.map { card[$0] }
+        recordInputIndex = recordPlaces
+        tenders = RowsInOrder(input, order: tenderInputIndex)
+        records = RowsInOrder(inputRecords, order: recordInputIndex)
+        // Processors numbered as they come in item order, tenders first.
         var names: [String] = []
         var numbers: [String: Int32] = [:]
         func number(_ name: String) -> Int32 {
@@ -104,85 +130,48 @@ final class ReconciliationItems: Sendable {
             numbers[name] = new
             return new
         }
-        let keyHash = Self.keyHash
-        // One pass over each side's rows fills every per-item array (a row read once, not once per
-        // array: a million rows of strings do not stay in the cache between passes).
-        var tenderAmount: [Int64] = []
-        var tenderTime: [Int64] = []
-        var tenderIsRefund: [Bool] = []
-        var tenderDays: [Int64] = []
-        var tenderProcessor: [Int32] = []
-        var tenderRefHash: [UInt64] = []
-        var tenderOrderHash: [UInt64] = []
-        tenderAmount.reserveCapacity(tenders.count)
-        tenderTime.reserveCapacity(tenders.count)
-        tenderIsRefund.reserveCapacity(tenders.count)
-        tenderDays.reserveCapacity(tenders.count)
-        tenderProcessor.reserveCapacity(tenders.count)
-        tenderRefHash.reserveCapacity(tenders.count)
-        tenderOrderHash.reserveCapacity(tenders.count)
-        for tender in tenders {
-            let processor = number(tender.processor ?? "")
-            let direction: UInt64 = tender.type == .refund ? 1 : 0
-            tenderAmount.append(tender.signedAmount)
-            tenderTime.append(tender.occurredAt.nanosecondsSinceEpoch)
-            tenderIsRefund.append(tender.type == .refund)
-            tenderDays.append(tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)).daysSinceEpoch)
-            tenderProcessor.append(processor)
-            tenderRefHash.append(keyHash(tender.paymentRef, processor, direction))
-            tenderOrderHash.append(keyHash(tender.orderID, processor, direction))
+        let tenderProcessor = tenderPlaces.map { number(readTenders.processor[$0]) }
+        let recordProcessor = recordPlaces.map { number(readRecords.processor[$0]) }
+        func keyed(_ hashes: [UInt64], _ places: [Int], _ processors: [Int32], _ isRefund: [Bool]) -> [UInt64] {
+            places.indices.map { item in
+                Self.keyHash(identifierHash: hashes[places[item]], processors[item], isRefund[places[item]] ? 1 : 0)
+            }
         }
-        var recordType: [SettlementType] = []
-        var recordGross: [Int64] = []
-        var recordNet: [Int64] = []
-        var recordTime: [Int64] = []
-        var recordDays: [Int64] = []
-        var recordProcessor: [Int32] = []
-        var recordRefHash: [UInt64] = []
-        var recordOrderHash: [UInt64] = []
-        recordType.reserveCapacity(records.count)
-        recordGross.reserveCapacity(records.count)
-        recordNet.reserveCapacity(records.count)
-        recordTime.reserveCapacity(records.count)
-        recordDays.reserveCapacity(records.count)
-        recordProcessor.reserveCapacity(records.count)
-        recordRefHash.reserveCapacity(records.count)
-        recordOrderHash.reserveCapacity(records.count)
-        for record in records {
-            let processor = number(record.processor)
-            let direction: UInt64 = record.type == .refund ? 1 : 0
-            recordType.append(record.type)
-            recordGross.append(record.gross)
-            recordNet.append(record.net)
-            recordTime.append(record.occurredAt.nanosecondsSinceEpoch)
-            recordDays.append(record.occurredAt.civilDate(offsetSeconds: offset(record.occurredAt)).daysSinceEpoch)
-            recordProcessor.append(processor)
-            recordRefHash.append(keyHash(record.paymentRef, processor, direction))
-            recordOrderHash.append(keyHash(record.orderID, processor, direction))
-        }
-        self.tenderAmount = tenderAmount
-        self.tenderTime = tenderTime
-        self.tenderIsRefund = tenderIsRefund
-        self.tenderDays = tenderDays
+        tenderAmount = tenderPlaces.map { amounts[$0] }
+        tenderTime = tenderPlaces.map { tenderTimes[$0] }
+        tenderIsRefund = tenderPlaces.map { readTenders.isRefund[$0] }
+        tenderDays = tenderPlaces.map { readTenders.day[$0] }
         self.tenderProcessor = tenderProcessor
-        self.tenderRefHash = tenderRefHash
-        self.tenderOrderHash = tenderOrderHash
-        self.recordType = recordType
-        self.recordGross = recordGross
-        self.recordNet = recordNet
-        self.recordTime = recordTime
-        self.recordDays = recordDays
+        tenderRefHash = keyed(readTenders.refHash, tenderPlaces, tenderProcessor, readTenders.isRefund)
+        tenderOrderHash = keyed(readTenders.orderHash, tenderPlaces, tenderProcessor, readTenders.isRefund)
+        recordType = recordPlaces.map { types[$0] }
+        recordGross = recordPlaces.map { grosses[$0] }
+        recordNet = recordPlaces.map { nets[$0] }
+        recordTime = recordPlaces.map { recordTimes[$0] }
+        recordDays = recordPlaces.map { readRecords.day[$0] }
         self.recordProcessor = recordProcessor
-        self.recordRefHash = recordRefHash
-        self.recordOrderHash = recordOrderHash
+        recordRefHash = keyed(readRecords.refHash, recordPlaces, recordProcessor, readRecords.isRefund)
+        recordOrderHash = keyed(readRecords.orderHash, recordPlaces, recordProcessor, readRecords.isRefund)
         processorNames = names
     }
 
     /// The hash of an identifier with its processor and direction (0 for a PAYMENT tender and any
     /// record but a REFUND; 1 for REFUNDs): 0 when the identifier is empty, never 0 otherwise.
     static func keyHash(_ value: String?, _ processor: Int32, _ direction: UInt64) -> UInt64 {
+        keyHash(identifierHash: identifierHash(value), processor, direction)
+    }
+
+    /// The hash of an identifier's bytes, 0 when it is absent or empty (never 0 otherwise).
+    static func identifierHash(_ value: String?) -> UInt64 {
         guard let value, !value.isEmpty else { return 0 }
-        let hash = FastKeyHash.combine(FastKeyHash.hash(value), UInt64(processor), direction)
+        let hash = FastKeyHash.hash(value)
+        return hash == 0 ? 1 : hash
+    }
+
+    /// `keyHash` of an identifier already hashed (`identifierHash`).
+    static func keyHash(identifierHash: UInt64, _ processor: Int32, _ direction: UInt64) -> UInt64 {
+        guard identifierHash != 0 else { return 0 }
+        let hash = FastKeyHash.combine(identifierHash, UInt64(processor), direction)
         return hash == 0 ? 1 : hash
     }
 
@@ -210,8 +199,31 @@ final class ReconciliationItems: Sendable {
         return a.recordID.utf8.lexicographicallyPrecedes(b.recordID.utf8)
     }
 
+    // The identifiers the matching compares, as their packed bytes (no row or string is made).
+    func tenderRef(_ index: Int) -> ArraySlice<UInt8>? { tenders.textBytes(index, field: POSTender.paymentRefField) }
+    func tenderOrder(_ index: Int) -> ArraySlice<UInt8>? { tenders.textBytes(index, field: POSTender.orderIDField) }
+    func recordRef(_ index: Int) -> ArraySlice<UInt8>? { records.textBytes(index, field: SettlementRecord.paymentRefField) }
+    func recordOrder(_ index: Int) -> ArraySlice<UInt8>? { records.textBytes(index, field: SettlementRecord.orderIDField) }
+    func recordPayoutID(_ index: Int) -> ArraySlice<UInt8>? { records.textBytes(index, field: SettlementRecord.payoutIDField) }
+
+    /// Identifiers' bytes are equal; two absent ones are equal.
+    static func sameIdentifier(_ a: ArraySlice<UInt8>?, _ b: ArraySlice<UInt8>?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let a?, let b?): return a.elementsEqual(b)
+        default: return false
+        }
+    }
+
+    /// `identifierHash` of an identifier's bytes.
+    static func identifierHash(_ bytes: ArraySlice<UInt8>?) -> UInt64 {
+        guard let bytes, !bytes.isEmpty else { return 0 }
+        let hash = bytes.withUnsafeBufferPointer { FastKeyHash.hash($0.baseAddress, count: $0.count) }
+        return hash == 0 ? 1 : hash
+    }
+
     /// A tender's processor as identifiers are compared (empty when the tender has none).
-    func processor(ofTender index: Int) -> String { tenders[index].processor ?? "" }
+    func processor(ofTender index: Int) -> String { processorNames[Int(tenderProcessor[index])] }
 
     /// Whether a tender and a record may pair in a matching step: same processor, and a PAYMENT
     /// with a CAPTURE or a REFUND with a REFUND.
@@ -459,10 +471,10 @@ enum MatchGrouping {
         }
         keyedStep(
             1, tenderHashes: items.tenderRefHash, recordHashes: items.recordRefHash,
-            sameKey: { ReconciliationItems.sameIdentifier(tenders[$0].paymentRef, records[$1].paymentRef) }, withinTolerance: false)
+            sameKey: { ReconciliationItems.sameIdentifier(items.tenderRef($0), items.recordRef($1)) }, withinTolerance: false)
         keyedStep(
             2, tenderHashes: items.tenderOrderHash, recordHashes: items.recordOrderHash,
-            sameKey: { ReconciliationItems.sameIdentifier(tenders[$0].orderID, records[$1].orderID) }, withinTolerance: true)
+            sameKey: { ReconciliationItems.sameIdentifier(items.tenderOrder($0), items.recordOrder($1)) }, withinTolerance: true)
         stepThree(items, settings, &grouping, &tenderTaken, &recordTaken, &matchedByStep)
 
         // 4. Second captures: a CAPTURE left over (not ambiguous) with the payment_ref of a PAYMENT
@@ -481,12 +493,12 @@ enum MatchGrouping {
             for index in leftCaptures {
                 var joined: Int?
                 byRef.forEach(hash: items.recordRefHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(tenders[tender].paymentRef, records[index].paymentRef)
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(items.tenderRef(tender), items.recordRef(index))
                     else { return }
                     joined = min(joined ?? tender, tender)
                 }
                 byOrder.forEach(hash: items.recordOrderHash[index]) { tender in
-                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(tenders[tender].orderID, records[index].orderID)
+                    guard items.tenderProcessor[tender] == items.recordProcessor[index], ReconciliationItems.sameIdentifier(items.tenderOrder(tender), items.recordOrder(index))
                     else { return }
                     let (difference, overflow) = items.tenderAmount[tender].subtractingReportingOverflow(items.recordGross[index])
                     guard !overflow, difference.magnitude <= tolerance else { return }
@@ -645,7 +657,7 @@ enum MatchGrouping {
                 let (gap, overflow) = items.recordTime[index].subtractingReportingOverflow(time)
                 if overflow || gap > window { break }
                 guard items.pairable(tender: tender, record: index), items.recordGross[index] == amount else { continue }
-                if let mine = tenders[tender].paymentRef, !mine.isEmpty, let theirs = records[index].paymentRef, !theirs.isEmpty, !CostRuns.sameBytes(mine, theirs) {
+                if let mine = items.tenderRef(tender), !mine.isEmpty, let theirs = items.recordRef(index), !theirs.isEmpty, !mine.elementsEqual(theirs) {
                     continue
                 }
                 found.append(index)
@@ -668,37 +680,6 @@ enum MatchGrouping {
         }
         for record in records.indices where recordCandidateCount[record] > 0 && !paired[record] {
             grouping.ambiguousRecords[record] = true
-        }
-    }
-}
-
-extension Array {
-    /// Puts the elements in the order `order` gives (`self[k]` becomes the old `self[order[k]]`;
-    /// `order` is a permutation of the indices) where they lie, a cycle of the permutation at a
-    /// time: no second array of the elements when this one is not shared. The obvious version,
-    /// `order.map { self[$0] }`, is what the tests compare it with.
-    mutating func arrange(inOrder order: [Int]) {
-        precondition(order.count == count, "an order of every element")
-        var placed = [Bool](repeating: false, count: count)
-        for start in indices where !placed[start] {
-            if order[start] == start {
-                placed[start] = true
-                continue
-            }
-            // Along the cycle through `start`: each place takes the element from the place its
-            // order names; the cycle's last place takes the element `start` held.
-            let first = self[start]
-            var place = start
-            while true {
-                placed[place] = true
-                let from = order[place]
-                if from == start {
-                    self[place] = first
-                    break
-                }
-                self[place] = self[from]
-                place = from
-            }
         }
     }
 }

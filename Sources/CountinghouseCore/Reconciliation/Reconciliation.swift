@@ -28,23 +28,31 @@ public struct RecordedOverride: Sendable, Hashable {
 
 /// Everything a reconciliation is made from, as known at one time.
 public struct ReconciliationInput: Sendable {
-    /// POS tenders of any kind (only CARD tenders are reconciled).
-    public var tenders: [POSTender]
-    public var records: [SettlementRecord]
+    /// POS tenders of any kind (only CARD tenders are reconciled), packed in the books' order.
+    public var tenders: PackedRows<POSTender>
+    public var records: PackedRows<SettlementRecord>
     public var overrides: [RecordedOverride]
     public var settings: ReconciliationSettings
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     public var offset: OffsetAtInstant
 
     public init(
-        tenders: [POSTender], records: [SettlementRecord], overrides: [RecordedOverride], settings: ReconciliationSettings,
-        offset: @escaping OffsetAtInstant
+        tenders: PackedRows<POSTender>, records: PackedRows<SettlementRecord>, overrides: [RecordedOverride],
+        settings: ReconciliationSettings, offset: @escaping OffsetAtInstant
     ) {
         self.tenders = tenders
         self.records = records
         self.overrides = overrides
         self.settings = settings
         self.offset = offset
+    }
+
+    public init(
+        tenders: [POSTender], records: [SettlementRecord], overrides: [RecordedOverride], settings: ReconciliationSettings,
+        offset: @escaping OffsetAtInstant
+    ) {
+        self.init(
+            tenders: PackedRows(tenders), records: PackedRows(records), overrides: overrides, settings: settings, offset: offset)
     }
 }
 
@@ -157,13 +165,9 @@ public struct Reconciliation: Sendable {
     /// the clearings before them.
     private(set) var allClearings: [(override: Int, day: Int64, processor: String, lead: ReconciliationItem, amount: Sum)] = []
 
-    /// The tenders and records are taken over from `input`: when nothing else holds them, they are
-    /// put in order where they lie instead of copied (a year's card tenders and settlement
-    /// records are ~150 MB).
-    public init(_ input: consuming ReconciliationInput) {
-        let (tenders, records) = (input.tenders, input.records)
-        (input.tenders, input.records) = ([], [])
-        items = ReconciliationItems(tenders: consume tenders, records: consume records, offset: input.offset)
+    /// The tenders and records stay packed as they came, seen in item order.
+    public init(_ input: ReconciliationInput) {
+        items = ReconciliationItems(tenders: input.tenders, records: input.records, offset: input.offset)
         settings = input.settings
         offset = input.offset
         overrides = input.overrides.sorted { $0.override.overrideID.utf8.lexicographicallyPrecedes($1.override.overrideID.utf8) }
@@ -218,8 +222,8 @@ public struct Reconciliation: Sendable {
         allClearings = computeClearings()
     }
 
-    public var tenders: [POSTender] { items.tenders }
-    public var records: [SettlementRecord] { items.records }
+    public var tenders: RowsInOrder<POSTender> { items.tenders }
+    public var records: RowsInOrder<SettlementRecord> { items.records }
     /// The input index of a tender or record (for its source file and row).
     public func inputIndex(ofTender index: Int) -> Int { items.tenderInputIndex[index] }
     public func inputIndex(ofRecord index: Int) -> Int { items.recordInputIndex[index] }
@@ -431,8 +435,21 @@ public struct ReconciliationState: Sendable {
             payoutOfPayoutRecord[index] = Int32(payoutIndex[key] ?? -1)
         }
         if !payoutIndex.isEmpty {
+            // A record's payout_id found by the hash of its bytes (no record or string made), then
+            // compared byte for byte.
+            var payoutsByHash: [UInt64: [(key: PayoutKey, payout: Int)]] = [:]
+            for (key, payout) in payoutIndex {
+                let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(key.id), key.processor, 0)
+                payoutsByHash[hash, default: []].append((key, payout))
+            }
+            func payout(paying index: Int) -> Int? {
+                guard let id = items.recordPayoutID(index) else { return nil }
+                let processor = items.recordProcessor[index]
+                let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(id), processor, 0)
+                return payoutsByHash[hash]?.first { $0.key.processor == processor && $0.key.id.utf8.elementsEqual(id) }?.payout
+            }
             for index in records.indices where grouping.knownRecords[index] && items.recordType[index] != .payout {
-                if let id = records[index].payoutID, let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: id)] {
+                if let payout = payout(paying: index) {
                     payouts[payout].items.append(index)
                     payouts[payout].residual += items.recordNet[index]
                     payouts[payout].itemsNet += items.recordNet[index]
@@ -712,20 +729,18 @@ public struct ReconciliationState: Sendable {
             case .record(let index): return items.recordRefHash[index]
             }
         }
-        func carries(_ item: ReconciliationItem, _ ref: String, _ processor: Int32) -> Bool {
+        func carries(_ item: ReconciliationItem, _ ref: ArraySlice<UInt8>, _ processor: Int32) -> Bool {
             switch item {
-            case .tender(let index):
-                return items.tenderProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.tenders[index].paymentRef, ref)
-            case .record(let index):
-                return items.recordProcessor[index] == processor && ReconciliationItems.sameIdentifier(records[index].paymentRef, ref)
+            case .tender(let index): return items.tenderProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.tenderRef(index), ref)
+            case .record(let index): return items.recordProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.recordRef(index), ref)
             }
         }
         var chains = HashChains(itemCount: refsOfPayment.count, expected: refsOfPayment.count)
         for (position, entry) in refsOfPayment.enumerated().reversed() { chains.insert(position, hash: refHash(entry.item)) }
-        func payment(carrying ref: String?, processor: Int32) -> Int32? {
+        func payment(carrying ref: ArraySlice<UInt8>?, processor: Int32) -> Int32? {
             guard let ref, !ref.isEmpty else { return nil }
             var found: Int32?
-            chains.forEach(hash: ReconciliationItems.keyHash(ref, processor, 0)) { position in
+            chains.forEach(hash: ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(ref), processor, 0)) { position in
                 let entry = refsOfPayment[position]
                 if found == nil, carries(entry.item, ref, processor) { found = entry.payment }
             }
@@ -733,7 +748,7 @@ public struct ReconciliationState: Sendable {
         }
         var attached: [(payment: Int32, item: ReconciliationItem)] = []
         for index in items.tenders.indices where grouping.knownTenders[index] && items.tenderIsRefund[index] && paymentOfTender[index] < 0 {
-            guard let payment = payment(carrying: items.tenders[index].paymentRef, processor: items.tenderProcessor[index]) else { continue }
+            guard let payment = payment(carrying: items.tenderRef(index), processor: items.tenderProcessor[index]) else { continue }
             attached.append((payment, .tender(index)))
             paymentOfTender[index] = payment
         }
@@ -742,7 +757,7 @@ public struct ReconciliationState: Sendable {
             case .refund, .refundFailure, .chargeback, .chargebackReversal: break
             default: continue
             }
-            guard let payment = payment(carrying: records[index].paymentRef, processor: items.recordProcessor[index]) else { continue }
+            guard let payment = payment(carrying: items.recordRef(index), processor: items.recordProcessor[index]) else { continue }
             attached.append((payment, .record(index)))
             // A REFUND matched with a POS refund: that refund tender belongs to the payment too.
             if items.recordType[index] == .refund, grouping.recordGroup[index] >= 0 {

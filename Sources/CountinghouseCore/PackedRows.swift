@@ -1,0 +1,300 @@
+// Rows held packed: each row's fields as bytes (integers as zigzag varints, text as its UTF-8 with
+// a length, a code as its text), the row made again when it is read. A span's cost lines and the
+// books' card tenders and settlement records are held so: a `CogsLine` is ~230 bytes of strings and
+// integers and ~100 packed; a settlement record with its three long identifiers ~390 and ~150.
+//
+// The slow, obvious version is an array of the rows: the tests pack rows and compare them read back.
+
+/// A row that can be packed: its fields written in one order and read back in the same.
+public protocol PackableRow: Sendable {
+    /// How each field is written, in the order `pack` writes them (a code is text).
+    static var packedFields: [PackedField] { get }
+    func pack(into packer: inout RowPacker)
+    init(unpacking reader: inout RowUnpacker)
+}
+
+/// How a packed field is written.
+public enum PackedField: Sendable {
+    case integer, text, optionalInteger, optionalText
+}
+
+/// Rows in the order they were appended, packed (see the file's note).
+public struct PackedRows<Row: PackableRow>: RandomAccessCollection, Sendable, Hashable {
+    private var packer = RowPacker()
+    /// Where each row starts in the packer's bytes.
+    private var starts: [Int] = []
+
+    public init() {}
+
+    public init(_ rows: some Sequence<Row>) {
+        for row in rows { append(row) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { starts.count }
+
+    /// Room for `count` rows (their starts: the bytes grow as they come).
+    public mutating func reserveCapacity(_ count: Int) { starts.reserveCapacity(count) }
+
+    public mutating func append(_ row: Row) {
+        starts.append(packer.bytes.count)
+        row.pack(into: &packer)
+    }
+
+    public subscript(position: Int) -> Row {
+        var reader = RowUnpacker(bytes: packer.bytes, at: starts[position])
+        return Row(unpacking: &reader)
+    }
+
+    /// The bytes of one text field of a row (`field`: its place in `Row.packedFields`), without
+    /// making the row or the string: nil when an optional text is absent.
+    public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? {
+        var reader = RowUnpacker(bytes: packer.bytes, at: starts[position])
+        let fields = Row.packedFields
+        for shape in fields[..<field] { reader.skip(shape) }
+        switch fields[field] {
+        case .text: return reader.textBytes()
+        case .optionalText: return reader.byte() == 1 ? reader.textBytes() : nil
+        case .integer, .optionalInteger: preconditionFailure("field \(field) of \(Row.self) is not text")
+        }
+    }
+}
+
+/// A span's cost lines, packed.
+public typealias PackedCogsLines = PackedRows<CogsLine>
+
+/// Packed rows seen in another order (`order[i]` is the place of the i-th row among `rows`),
+/// without moving them.
+public struct RowsInOrder<Row: PackableRow>: RandomAccessCollection, Sendable {
+    public let rows: PackedRows<Row>
+    public let order: [Int]
+
+    public init(_ rows: PackedRows<Row>, order: [Int]) {
+        self.rows = rows
+        self.order = order
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { order.count }
+    public subscript(position: Int) -> Row { rows[order[position]] }
+
+    /// `PackedRows.textBytes` of the row at `position` in this order.
+    public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? { rows.textBytes(order[position], field: field) }
+}
+
+/// Writes a row's fields.
+public struct RowPacker: Sendable, Hashable {
+    fileprivate(set) var bytes: [UInt8] = []
+
+    /// Zigzag (small magnitudes of either sign take few bytes), then 7 bits a byte, low first.
+    public mutating func integer(_ value: Int64) {
+        var rest = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: rest))
+    }
+
+    public mutating func text(_ text: String) {
+        let utf8 = text.utf8
+        integer(Int64(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func optionalInteger(_ value: Int64?) {
+        if let value {
+            bytes.append(1)
+            integer(value)
+        } else {
+            bytes.append(0)
+        }
+    }
+
+    public mutating func optionalText(_ value: String?) {
+        if let value {
+            bytes.append(1)
+            text(value)
+        } else {
+            bytes.append(0)
+        }
+    }
+
+    public mutating func code<Code: RawRepresentable>(_ code: Code) where Code.RawValue == String { text(code.rawValue) }
+}
+
+/// Reads a row's fields in the order they were written.
+public struct RowUnpacker {
+    let bytes: [UInt8]
+    var at: Int
+
+    mutating func byte() -> UInt8 {
+        defer { at += 1 }
+        return bytes[at]
+    }
+
+    public mutating func integer() -> Int64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = byte()
+            value |= UInt64(next & 0x7F) << shift
+            if next < 0x80 { break }
+            shift += 7
+        }
+        return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+    }
+
+    public mutating func text() -> String { String(decoding: textBytes(), as: UTF8.self) }
+
+    mutating func textBytes() -> ArraySlice<UInt8> {
+        let count = Int(integer())
+        defer { at += count }
+        return bytes[at..<at + count]
+    }
+
+    /// Steps over one field.
+    mutating func skip(_ shape: PackedField) {
+        switch shape {
+        case .integer: _ = integer()
+        case .text: at += Int(integer())
+        case .optionalInteger: if byte() == 1 { _ = integer() }
+        case .optionalText: if byte() == 1 { at += Int(integer()) }
+        }
+    }
+
+    public mutating func optionalInteger() -> Int64? { byte() == 1 ? integer() : nil }
+
+    public mutating func optionalText() -> String? { byte() == 1 ? text() : nil }
+
+    /// A code written by `RowPacker.code` (the packer wrote one of the type's raw values).
+    public mutating func code<Code: RawRepresentable>(_: Code.Type) -> Code where Code.RawValue == String {
+        let raw = text()
+        guard let code = Code(rawValue: raw) else { preconditionFailure("packed rows hold \(raw), not a \(Code.self)") }
+        return code
+    }
+}
+
+extension CogsLine: PackableRow {
+    public static let packedFields: [PackedField] = [
+        .text, .integer, .text, .text, .integer, .text, .text, .optionalInteger, .integer, .integer, .integer, .integer, .integer,
+        .integer, .text,
+    ]
+
+    public func pack(into packer: inout RowPacker) {
+        packer.text(sku)
+        packer.integer(sequence)
+        packer.text(outflowID)
+        packer.code(kind)
+        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.text(location)
+        packer.text(documentID)
+        packer.optionalInteger(lineNumber)
+        packer.integer(quantity)
+        packer.integer(costedQuantity)
+        packer.integer(cost)
+        packer.integer(pendingQuantity)
+        packer.integer(provisionalCost)
+        packer.integer(cancelledQuantity)
+        packer.text(flags)
+    }
+
+    public init(unpacking reader: inout RowUnpacker) {
+        let sku = reader.text()
+        let sequence = reader.integer()
+        let outflowID = reader.text()
+        let kind = reader.code(OutflowKind.self)
+        let occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        let location = reader.text()
+        let documentID = reader.text()
+        let lineNumber = reader.optionalInteger()
+        self.init(
+            sku: sku, sequence: sequence, outflowID: outflowID, kind: kind, occurredAt: occurredAt, location: location,
+            documentID: documentID, lineNumber: lineNumber, quantity: reader.integer(), costedQuantity: reader.integer(),
+            cost: reader.integer(), pendingQuantity: reader.integer(), provisionalCost: reader.integer(),
+            cancelledQuantity: reader.integer(), flags: reader.text())
+    }
+}
+
+extension POSTender: PackableRow {
+    // The identifiers the matching compares come first: `textBytes` reaches them without stepping
+    // over other fields.
+    public static let packedFields: [PackedField] = [
+        .optionalText, .text, .integer, .integer, .text, .text, .text, .integer, .text, .optionalText,
+    ]
+    /// Places of text fields in `packedFields` (for `PackedRows.textBytes`).
+    public static let paymentRefField = 0
+    public static let orderIDField = 1
+
+    public func pack(into packer: inout RowPacker) {
+        packer.optionalText(paymentRef)
+        packer.text(orderID)
+        packer.integer(tenderNumber)
+        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.text(location)
+        packer.code(tender)
+        packer.code(type)
+        packer.integer(amount)
+        packer.text(currency)
+        packer.optionalText(processor)
+    }
+
+    public init(unpacking reader: inout RowUnpacker) {
+        paymentRef = reader.optionalText()
+        orderID = reader.text()
+        tenderNumber = reader.integer()
+        occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        location = reader.text()
+        tender = reader.code(TenderKind.self)
+        type = reader.code(TenderType.self)
+        amount = reader.integer()
+        currency = reader.text()
+        processor = reader.optionalText()
+    }
+}
+
+extension SettlementRecord: PackableRow {
+    // The identifiers the matching and the payouts compare come first (see POSTender's).
+    public static let packedFields: [PackedField] = [
+        .optionalText, .optionalText, .optionalText, .text, .text, .text, .integer, .text, .integer, .integer, .integer,
+        .optionalInteger, .optionalText, .optionalText,
+    ]
+    /// Places of text fields in `packedFields` (for `PackedRows.textBytes`).
+    public static let paymentRefField = 0
+    public static let orderIDField = 1
+    public static let payoutIDField = 2
+
+    public func pack(into packer: inout RowPacker) {
+        packer.optionalText(paymentRef)
+        packer.optionalText(orderID)
+        packer.optionalText(payoutID)
+        packer.text(processor)
+        packer.text(recordID)
+        packer.code(type)
+        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.text(currency)
+        packer.integer(gross)
+        packer.integer(fee)
+        packer.integer(net)
+        packer.optionalInteger(availableOn?.daysSinceEpoch)
+        packer.optionalText(vendorCategory)
+        packer.optionalText(paymentMethod)
+    }
+
+    public init(unpacking reader: inout RowUnpacker) {
+        paymentRef = reader.optionalText()
+        orderID = reader.optionalText()
+        payoutID = reader.optionalText()
+        processor = reader.text()
+        recordID = reader.text()
+        type = reader.code(SettlementType.self)
+        occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        currency = reader.text()
+        gross = reader.integer()
+        fee = reader.integer()
+        net = reader.integer()
+        availableOn = reader.optionalInteger().map(CivilDate.init(daysSinceEpoch:))
+        vendorCategory = reader.optionalText()
+        paymentMethod = reader.optionalText()
+    }
+}
