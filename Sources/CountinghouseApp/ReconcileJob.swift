@@ -68,10 +68,14 @@ public enum ReconcileJob {
     /// The reconciliation of everything recorded by `knownAt`.
     public static func reconciliation(_ session: Session, knownAt: Instant) throws -> Reconciliation {
         let store = session.store
+        // Packed as they stream past, as the books pack them.
+        var tenders = PackedRows<POSTender>()
+        try store.forEachRow(of: .posTenders, knownAt: knownAt) { tenders.append(POSTender($0.row)) }
+        var records = PackedRows<SettlementRecord>()
+        try store.forEachRow(of: .settlements, knownAt: knownAt) { records.append(SettlementRecord($0.row)) }
         return Reconciliation(
             ReconciliationInput(
-                tenders: try store.rows(of: .posTenders, knownAt: knownAt).map { POSTender($0.row) },
-                records: try store.rows(of: .settlements, knownAt: knownAt).map { SettlementRecord($0.row) },
+                tenders: tenders, records: records,
                 overrides: try store.rows(of: .overrides, knownAt: knownAt).map {
                     RecordedOverride(Override($0.row), recordedAt: $0.recordedAt)
                 },

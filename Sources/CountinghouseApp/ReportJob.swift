@@ -177,7 +177,8 @@ public enum ReportJob {
         if tiesAreComparable, reconciliationBooks.reconciliation.itemDays != nil {
             let problems = BooksChecks.cardMoneyTies(
                 reconciliationBooks.entries, reconciliation: reconciliationBooks.reconciliation, periodEnds: [span.lastDay],
-                chart: context.configuration.chart, exponent: context.currencyExponent)
+                chart: context.configuration.chart, exponent: context.currencyExponent,
+                statesMade: reconciliation.report.endState.map { [$0] } ?? [])
             ties = problems
             note += problems.isEmpty
                 ? "; card clearing and processor balance = open reconciliation items"

@@ -112,7 +112,8 @@ public enum BooksChecks {
     /// the sum of the match groups' residuals, and its processor balance = the nets not paid out +
     /// the payouts' residuals (SEMANTICS §6.7). `entries`: the journal as computed (no closes).
     public static func cardMoneyTies(
-        _ entries: [JournalEntry], reconciliation: Reconciliation, periodEnds: [CivilDate], chart: ChartOfAccounts, exponent: Int
+        _ entries: [JournalEntry], reconciliation: Reconciliation, periodEnds: [CivilDate], chart: ChartOfAccounts, exponent: Int,
+        statesMade: [ReconciliationState] = []
     ) -> [String] {
         let clearingCode = chart[.cardClearing].code
         let balanceCode = chart[.processorBalance].code
@@ -130,13 +131,17 @@ public enum BooksChecks {
                 }
                 position += 1
             }
-            let state = reconciliation.balances(atEndOf: end)
+            // A state already made at that day (a report's end) has the same balances.
+            let state =
+                statesMade.first { $0.lastDay == end && $0.reconciliation.items === reconciliation.items }
+                ?? reconciliation.balances(atEndOf: end)
             var residuals: [String: Sum] = [:]
             for (lead, residual) in state.openGroups { residuals[reconciliation.processor(of: lead), default: Sum()] += residual }
             var itemised: [String: Sum] = [:]
-            for (index, record) in reconciliation.records.enumerated()
-            where state.isKnown(.record(index)) && record.type != .payout && !state.isPaidOut(record: index) {
-                itemised[record.processor, default: Sum()] += record.net
+            let items = reconciliation.items
+            for index in items.records.indices
+            where state.isKnown(.record(index)) && items.recordType[index] != .payout && !state.isPaidOut(record: index) {
+                itemised[items.processorNames[Int(items.recordProcessor[index])], default: Sum()] += items.recordNet[index]
             }
             for payout in state.payouts { itemised[payout.processor, default: Sum()] += payout.residual }
             let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -128,6 +128,9 @@ public struct ReconciliationReport: Sendable {
     /// applied because they name items of two processors.
     public var overridesNamingNothing: [String]
     public var matchesRefused: [String]
+    /// The state at the span's end the report was made from (nil for a report of rows held): the
+    /// card money's ties at that day read it instead of making another.
+    public var endState: ReconciliationState?
 
     /// A report of rows held (tests, listings made by hand).
     public init(
@@ -141,8 +144,9 @@ public struct ReconciliationReport: Sendable {
 
     init(
         span: ReportSpan, rows: ReconciliationRows, rollforward: [RollforwardLine], payments: PaymentRows,
-        overridesNamingNothing: [String], matchesRefused: [String]
+        overridesNamingNothing: [String], matchesRefused: [String], endState: ReconciliationState? = nil
     ) {
+        self.endState = endState
         self.span = span
         self.rows = rows
         self.rollforward = rollforward
@@ -155,8 +159,11 @@ public struct ReconciliationReport: Sendable {
 extension Reconciliation {
     /// The reconciliation of a span: as of the end of its last day (SEMANTICS §6.9).
     public func report(_ span: ReportSpan) throws(OutOfRange) -> ReconciliationReport {
+        // What the report needs of the state at the span's start: which items were open then (the
+        // state itself is let go before the end's is made: two states of a long history at once
+        // were the report's peak).
+        let (openAtStart, recordOpenAtStart) = openItems(atEndOf: span.firstDay.adding(days: -1))
         let end = state(atEndOf: span.lastDay)
-        let start = state(atEndOf: span.firstDay.adding(days: -1))
         let first = span.firstDay.daysSinceEpoch
         let last = span.lastDay.daysSinceEpoch
 
@@ -168,13 +175,13 @@ extension Reconciliation {
         }
         for index in items.tenders.indices where end.isKnown(.tender(index)) {
             let item = ReconciliationItem.tender(index)
-            if (first...last).contains(items.tenderDays[index]) || end.isOpen(item) || (start.isKnown(item) && start.isOpen(item)) {
+            if (first...last).contains(items.tenderDays[index]) || end.isOpen(item) || openAtStart[index] {
                 list(item)
             }
         }
         for index in items.records.indices where end.isKnown(.record(index)) {
             let item = ReconciliationItem.record(index)
-            if (first...last).contains(items.recordDays[index]) || end.isOpen(item) || (start.isKnown(item) && start.isOpen(item)) {
+            if (first...last).contains(items.recordDays[index]) || end.isOpen(item) || recordOpenAtStart[index] {
                 list(item)
             }
         }
@@ -189,7 +196,7 @@ extension Reconciliation {
             try end.reconciliation.row(ordered[index], end)
         }
 
-        let rollforward = try rollforward(start: start, end: end, first: first, last: last)
+        let rollforward = try rollforward(end: end, first: first, last: last)
         // Each listed payment once, in the order of its number (its group's lead): `listed` is a
         // set, whose order changes from run to run.
         // (Each row made once, as the reconciliation's rows are, then made again when read.)
@@ -220,7 +227,17 @@ extension Reconciliation {
                 try end.reconciliation.paymentRow(end.paymentState(numbers[index]), end)
             },
             overridesNamingNothing: end.overridesNamingNothing.map { overrides[$0].override.overrideID },
-            matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID })
+            matchesRefused: end.refusedMatches.map { overrides[$0].override.overrideID }, endState: end)
+    }
+
+    /// Which tenders and records are known and open at the end of `lastDay` (the state made for it
+    /// is let go on return).
+    func openItems(atEndOf lastDay: CivilDate) -> (tenders: [Bool], records: [Bool]) {
+        let state = state(atEndOf: lastDay)
+        return (
+            items.tenders.indices.map { state.isKnown(.tender($0)) && state.isOpen(.tender($0)) },
+            items.records.indices.map { state.isKnown(.record($0)) && state.isOpen(.record($0)) }
+        )
     }
 
     /// reconciliation.csv's order, for listings that sort by something else first.
@@ -390,7 +407,7 @@ extension Reconciliation {
         "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "ADJUSTMENT", "PAYOUT", "PAYOUT_FAILURE",
     ]
 
-    func rollforward(start: ReconciliationState, end: ReconciliationState, first: Int64, last: Int64) throws(OutOfRange)
+    func rollforward(end: ReconciliationState, first: Int64, last: Int64) throws(OutOfRange)
         -> [RollforwardLine]
     {
         // Card clearing, per processor: opening (before the span), activity by category, closing.
@@ -398,31 +415,34 @@ extension Reconciliation {
         var balanceProcessors = Set<String>()
         var opening: [String: Sum] = [:]
         var activity: [String: [String: Sum]] = [:]
-        for (index, tender) in items.tenders.enumerated() where items.tenderDays[index] <= last {
+        // From the items' columns (no row is made).
+        for index in items.tenders.indices where items.tenderDays[index] <= last {
             let processor = items.processor(ofTender: index)
             clearingProcessors.insert(processor)
             if items.tenderDays[index] < first {
-                opening[processor, default: Sum()] += tender.signedAmount
+                opening[processor, default: Sum()] += items.tenderAmount[index]
             } else {
-                activity[processor, default: [:]][tender.type == .payment ? "POS_PAYMENT" : "POS_REFUND", default: Sum()] +=
-                    tender.signedAmount
+                activity[processor, default: [:]][items.tenderIsRefund[index] ? "POS_REFUND" : "POS_PAYMENT", default: Sum()] +=
+                    items.tenderAmount[index]
             }
         }
         var balanceOpening: [String: Sum] = [:]
         var balanceActivity: [String: [String: Sum]] = [:]
-        for (index, record) in items.records.enumerated() where items.recordDays[index] <= last {
-            balanceProcessors.insert(record.processor)
+        for index in items.records.indices where items.recordDays[index] <= last {
+            let (processor, type) = (items.processorNames[Int(items.recordProcessor[index])], items.recordType[index])
+            let (net, gross) = (items.recordNet[index], items.recordGross[index])
+            balanceProcessors.insert(processor)
             if items.recordDays[index] < first {
-                balanceOpening[record.processor, default: Sum()] += record.net
+                balanceOpening[processor, default: Sum()] += net
             } else {
-                balanceActivity[record.processor, default: [:]][record.type.rawValue, default: Sum()] += record.net
+                balanceActivity[processor, default: [:]][type.rawValue, default: Sum()] += net
             }
-            guard record.type.isCardClearing else { continue }
-            clearingProcessors.insert(record.processor)
+            guard type.isCardClearing else { continue }
+            clearingProcessors.insert(processor)
             if items.recordDays[index] < first {
-                opening[record.processor, default: Sum()] -= record.gross
+                opening[processor, default: Sum()] -= gross
             } else {
-                activity[record.processor, default: [:]][record.type.rawValue, default: Sum()] -= record.gross
+                activity[processor, default: [:]][type.rawValue, default: Sum()] -= gross
             }
         }
         for clearing in clearings(throughDay: last) {
@@ -471,11 +491,12 @@ extension Reconciliation {
             }
             lines.append(try line(.processorBalance, processor, .closing, "", closing))
             var items: [RollforwardLine] = []
-            for (index, record) in self.items.records.enumerated()
-            where record.processor == processor && end.isKnown(.record(index)) && record.type != .payout && !end.isPaidOut(record: index)
-                && record.net != 0
+            let columns = self.items
+            for index in columns.records.indices
+            where columns.processorNames[Int(columns.recordProcessor[index])] == processor && end.isKnown(.record(index))
+                && columns.recordType[index] != .payout && !end.isPaidOut(record: index) && columns.recordNet[index] != 0
             {
-                var item = try line(.processorBalance, processor, .item, record.type.rawValue, Sum(record.net))
+                var item = try line(.processorBalance, processor, .item, columns.recordType[index].rawValue, Sum(columns.recordNet[index]))
                 describe(&item, .record(index), end)
                 items.append(item)
             }

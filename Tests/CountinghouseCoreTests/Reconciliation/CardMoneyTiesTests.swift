@@ -58,5 +58,17 @@ import Testing
                     "2026-10-31, stripe: card clearing (1100) is 25.75 in the journal, the open match groups add up to 25.00",
                     "2026-11-30, stripe: card clearing (1100) is 0.75 in the journal, the open match groups add up to 0.00",
                 ])
+        // A report's end state (whole, not balances only) ties the same at its day; a state of
+        // another reconciliation or day is not taken for it.
+        let november = try reconciliation.report(try #require(ReportSpan(firstDay: R.date(1, month: 11), lastDay: R.date(30, month: 11))))
+        let state = try #require(november.endState)
+        let other = R.reconcile(tenders, records).state(atEndOf: R.date(30, month: 11))
+        for made in [[state], [other], [reconciliation.state(atEndOf: R.date(31))]] {
+            #expect(
+                BooksChecks.cardMoneyTies(
+                    withoutWriteOff, reconciliation: reconciliation, periodEnds: ends, chart: ChartOfAccounts(), exponent: 2, statesMade: made)
+                    == BooksChecks.cardMoneyTies(
+                        withoutWriteOff, reconciliation: reconciliation, periodEnds: ends, chart: ChartOfAccounts(), exponent: 2))
+        }
     }
 }
