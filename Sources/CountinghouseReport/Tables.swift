@@ -107,11 +107,6 @@ public enum JournalTables {
 }
 
 public enum CostTables {
-    /// cogs.csv: the outflows with `from ≤ occurred_at < to`, in FORMATS §4's order.
-    public static func cogs(_ lines: [CogsLine], from: Instant, to: Instant, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
-        cogs(PackedCogsLines(CogsLine.occurring(lines, from: from, to: to)), exponent: exponent, offset: offset)
-    }
-
     /// cogs.csv of a span's outflows, already in FORMATS §4's order (`CostView.cogs`'s).
     public static func cogs(_ occurring: PackedCogsLines, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
         return ReportTable(

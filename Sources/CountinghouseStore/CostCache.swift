@@ -595,25 +595,16 @@ extension SQLLedgerStore {
     /// table's order (memory: one sum per SKU and location), for a database that would sort them
     /// all to group them (`groupsBySortingEveryRow`). The same figures as the GROUP BY.
     private func positionsSummedAsRead(through: Instant) throws -> [StockPosition] {
-        var sums: [SKULocation: (units: Sum, value: Sum, pending: Sum)] = [:]
+        var sums = StockPositionSums()
         try database.forEachRow(
             "SELECT sku, location, units, value, pending FROM cost_cache_deltas WHERE occurred_at <= $1",
             [.integer(through.nanosecondsSinceEpoch)], integerColumns: [false, false, true, true, true]
         ) { row in
-            let key = SKULocation(sku: row[0].description, location: row[1].description)
-            var sum = sums[key] ?? (Sum(), Sum(), Sum())
-            sum.units += row[2].integerValue ?? 0
-            sum.value += row[3].integerValue ?? 0
-            sum.pending += row[4].integerValue ?? 0
-            sums[key] = sum
+            sums.add(
+                sku: row[0].description, location: row[1].description, units: row[2].integerValue ?? 0,
+                value: row[3].integerValue ?? 0, pending: row[4].integerValue ?? 0)
         }
-        return try sums.keys.sorted().map { key in
-            let sum = sums[key] ?? (Sum(), Sum(), Sum())
-            let what = "the stock of \(key.sku) at \(key.location)"
-            return StockPosition(
-                sku: key.sku, location: key.location, quantityOnHand: try sum.units.value(what), value: try sum.value.value(what),
-                pendingQuantity: try sum.pending.value(what))
-        }
+        return try sums.positions()
     }
 
     public func cachedContents() throws -> CostCacheContents { try cachedContents(skus: nil) }

@@ -210,15 +210,31 @@ public struct CostDelta: Sendable, Hashable {
     /// Sums deltas per SKU and location, sorted by SKU then location (byte order).
     /// Sums without overflow; a position beyond 64 bits is an error naming the SKU and location.
     public static func positions(_ deltas: [CostDelta]) throws(OutOfRange) -> [StockPosition] {
-        var sums: [SKULocation: (units: Sum, value: Sum, pending: Sum)] = [:]
-        for delta in deltas {
-            let key = SKULocation(sku: delta.sku, location: delta.location)
-            var sum = sums[key] ?? (Sum(), Sum(), Sum())
-            sum.units += delta.units
-            sum.value += delta.value
-            sum.pending += delta.pending
-            sums[key] = sum
-        }
+        var sums = StockPositionSums()
+        for delta in deltas { sums.add(sku: delta.sku, location: delta.location, units: delta.units, value: delta.value, pending: delta.pending) }
+        return try sums.positions()
+    }
+}
+
+/// Stock deltas summed per SKU and location as they come (the engine's deltas, or the cost cache's
+/// as they stream past): memory follows the positions, not the deltas.
+public struct StockPositionSums {
+    private var sums: [SKULocation: (units: Sum, value: Sum, pending: Sum)] = [:]
+
+    public init() {}
+
+    public mutating func add(sku: String, location: String, units: Int64, value: Int64, pending: Int64) {
+        let key = SKULocation(sku: sku, location: location)
+        var sum = sums[key] ?? (Sum(), Sum(), Sum())
+        sum.units += units
+        sum.value += value
+        sum.pending += pending
+        sums[key] = sum
+    }
+
+    /// The positions, sorted by SKU then location (byte order). Summed without overflow; a
+    /// position beyond 64 bits is an error naming the SKU and location.
+    public func positions() throws(OutOfRange) -> [StockPosition] {
         var positions: [StockPosition] = []
         positions.reserveCapacity(sums.count)
         for key in sums.keys.sorted() {

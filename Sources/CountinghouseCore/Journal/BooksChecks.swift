@@ -141,7 +141,7 @@ public enum BooksChecks {
             let items = reconciliation.items
             for index in items.records.indices
             where state.isKnown(.record(index)) && items.recordType[index] != .payout && !state.isPaidOut(record: index) {
-                itemised[items.processorNames[Int(items.recordProcessor[index])], default: Sum()] += items.recordNet[index]
+                itemised[items.processor(ofRecord: index), default: Sum()] += items.recordNet[index]
             }
             for payout in state.payouts { itemised[payout.processor, default: Sum()] += payout.residual }
             let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }

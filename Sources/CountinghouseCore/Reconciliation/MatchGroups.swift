@@ -155,12 +155,6 @@ final class ReconciliationItems: Sendable {
         processorNames = names
     }
 
-    /// The hash of an identifier with its processor and direction (0 for a PAYMENT tender and any
-    /// record but a REFUND; 1 for REFUNDs): 0 when the identifier is empty, never 0 otherwise.
-    static func keyHash(_ value: String?, _ processor: Int32, _ direction: UInt64) -> UInt64 {
-        keyHash(identifierHash: identifierHash(value), processor, direction)
-    }
-
     /// The hash of an identifier's bytes, 0 when it is absent or empty (never 0 otherwise).
     static func identifierHash(_ value: String?) -> UInt64 {
         guard let value, !value.isEmpty else { return 0 }
@@ -168,7 +162,9 @@ final class ReconciliationItems: Sendable {
         return hash == 0 ? 1 : hash
     }
 
-    /// `keyHash` of an identifier already hashed (`identifierHash`).
+    /// The hash of an identifier (already hashed by `identifierHash`) with its processor and
+    /// direction (0 for a PAYMENT tender and any record but a REFUND; 1 for REFUNDs): 0 when the
+    /// identifier is empty, never 0 otherwise.
     static func keyHash(identifierHash: UInt64, _ processor: Int32, _ direction: UInt64) -> UInt64 {
         guard identifierHash != 0 else { return 0 }
         let hash = FastKeyHash.combine(identifierHash, UInt64(processor), direction)
@@ -224,6 +220,8 @@ final class ReconciliationItems: Sendable {
 
     /// A tender's processor as identifiers are compared (empty when the tender has none).
     func processor(ofTender index: Int) -> String { processorNames[Int(tenderProcessor[index])] }
+    /// A record's processor (from its number: no record is made).
+    func processor(ofRecord index: Int) -> String { processorNames[Int(recordProcessor[index])] }
 
     /// Whether a tender and a record may pair in a matching step: same processor, and a PAYMENT
     /// with a CAPTURE or a REFUND with a REFUND.

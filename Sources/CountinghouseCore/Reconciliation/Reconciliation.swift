@@ -195,7 +195,7 @@ public struct Reconciliation: Sendable {
             func tenderFits(_ index: Int) -> Bool {
                 decision.processor.map { items.processor(ofTender: index) == $0 } ?? true
             }
-            func recordFits(_ index: Int) -> Bool { decision.processor.map { items.records[index].processor == $0 } ?? true }
+            func recordFits(_ index: Int) -> Bool { decision.processor.map { items.processor(ofRecord: index) == $0 } ?? true }
             var tenders = Set<Int>()
             var records = Set<Int>()
             if let order = decision.orderID {
@@ -313,7 +313,7 @@ public struct Reconciliation: Sendable {
     func processor(of item: ReconciliationItem) -> String {
         switch item {
         case .tender(let index): return items.processor(ofTender: index)
-        case .record(let index): return items.records[index].processor
+        case .record(let index): return items.processor(ofRecord: index)
         }
     }
 
@@ -581,7 +581,7 @@ public struct ReconciliationState: Sendable {
         let items = reconciliation.items
         guard items.recordType[index] == .capture, !reconciliation.settings.fees.isEmpty,
             let entry = reconciliation.settings.feeEntry(
-                processor: items.records[index].processor, paymentMethod: items.records[index].paymentMethod)
+                processor: items.processor(ofRecord: index), paymentMethod: items.records[index].paymentMethod)
         else { return nil }
         return entry.expectedFee(gross: items.recordGross[index])
     }

@@ -429,7 +429,7 @@ extension Reconciliation {
         var balanceOpening: [String: Sum] = [:]
         var balanceActivity: [String: [String: Sum]] = [:]
         for index in items.records.indices where items.recordDays[index] <= last {
-            let (processor, type) = (items.processorNames[Int(items.recordProcessor[index])], items.recordType[index])
+            let (processor, type) = (items.processor(ofRecord: index), items.recordType[index])
             let (net, gross) = (items.recordNet[index], items.recordGross[index])
             balanceProcessors.insert(processor)
             if items.recordDays[index] < first {
@@ -493,7 +493,7 @@ extension Reconciliation {
             var items: [RollforwardLine] = []
             let columns = self.items
             for index in columns.records.indices
-            where columns.processorNames[Int(columns.recordProcessor[index])] == processor && end.isKnown(.record(index))
+            where columns.processor(ofRecord: index) == processor && end.isKnown(.record(index))
                 && columns.recordType[index] != .payout && !end.isPaidOut(record: index) && columns.recordNet[index] != 0
             {
                 var item = try line(.processorBalance, processor, .item, columns.recordType[index].rawValue, Sum(columns.recordNet[index]))
