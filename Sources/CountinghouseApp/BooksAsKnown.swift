@@ -19,8 +19,12 @@ public enum RowDetail: Sendable, Equatable {
     /// No rows: per business day of the span, the SKUs with a stock movement (a report's stock
     /// trail runs those).
     case movements(in: ReportSpan)
-    /// Nothing (the checks of `close` and `verify` need only the books' figures).
+    /// Nothing (the checks of `verify` need only the books' figures).
     case nothing
+
+    // The journal's sales entries name the tickets that do not balance only for the business
+    // days the detail covers (every day, the span's, none): the entries a reader sees or a close
+    // posts. Those of other days feed balances only, and name none (`POSSums`).
 
     /// Whether the SKUs that moved on every day of `span` are known.
     public func knowsMovements(in span: ReportSpan) -> Bool {
@@ -60,7 +64,7 @@ public struct BooksAsKnown {
     /// What the books keep of the dated rows.
     public let detail: RowDetail
     /// Per business day, the SKUs with a stock movement that day (the days `detail` names).
-    let skusMovedOn: [CivilDate: Set<String>]
+    let skusMovedOn: [CivilDate: Set<OpaqueID>]
     /// The card money as known at `knownAt` (SEMANTICS §6), from the same rows.
     public let reconciliation: Reconciliation
     /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
@@ -99,14 +103,14 @@ public struct BooksAsKnown {
         // (the sums of the POS lines, the tenders and settlement records, the cost events when the
         // cache does not serve), and the row itself is kept only when its reader drills into it.
         let keepsAll = detail == .all
-        let notesMovements: (CivilDate) -> Bool
+        let notesMovements: @Sendable (CivilDate) -> Bool
         switch detail {
         case .all: notesMovements = { _ in true }
         case .movements(let span): notesMovements = { span.firstDay <= $0 && $0 <= span.lastDay }
         case .nothing: notesMovements = { _ in false }
         }
-        var skusMovedOn: [CivilDate: Set<String>] = [:]
-        var posSums = POSSums(offset: offset)
+        var skusMovedOn: [CivilDate: Set<OpaqueID>] = [:]
+        var posSums = POSSums(offset: offset, listingTicketsOn: notesMovements)
         var settlementSums = SettlementSums(offset: offset)
         // The card tenders and settlement records the reconciliation reads, packed as they come.
         var tenders = PackedRows<POSTender>()
@@ -121,7 +125,7 @@ public struct BooksAsKnown {
                         lateRows[Period(containing: date), default: []].append("\(stored.fileName):\(stored.sourceRow)")
                     }
                     if stockKinds.contains(kind), notesMovements(date), let sku = stored.row["sku"].textValue {
-                        skusMovedOn[date, default: []].insert(sku)
+                        skusMovedOn[date, default: []].insert(OpaqueID(sku))
                     }
                 }
                 // The engine's events come from the rows read here anyway (not read twice).
@@ -217,9 +221,9 @@ public struct BooksAsKnown {
     }
 
     /// The SKUs with a stock movement dated in `span` (which `detail` must cover).
-    public func skusMoved(in span: ReportSpan) -> Set<String> {
+    public func skusMoved(in span: ReportSpan) -> Set<OpaqueID> {
         precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
-        var skus = Set<String>()
+        var skus = Set<OpaqueID>()
         var day = span.firstDay
         while day <= span.lastDay {
             skus.formUnion(skusMovedOn[day] ?? [])

@@ -54,7 +54,8 @@ public enum CloseJob {
                         : "\(next) is open: close it before \(period) (periods close in order)")
             }
         }
-        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .nothing)
+        // The period's days in detail: its sales entries, as posted, name the tickets that do not balance.
+        let books = try BooksAsKnown(session, knownAt: context.knownNow, detail: .movements(in: span))
         if closed.isEmpty, let first = books.firstBusinessDate, first < span.firstDay {
             throw AppFailure.rejected(
                 "\(Period(containing: first)) is open (the ledger's first rows are dated \(first)): close it before \(period) (periods close in order)")

@@ -59,7 +59,7 @@ public enum CostJobs {
         case .shrinkage(let count, let location, let sku):
             let counted = try store.rows(of: .counts, knownAt: knownAt).contains { stored in
                 let row = StockCount(stored.row)
-                return row.countID == count && row.location == location && row.sku == sku
+                return CostRuns.sameBytes(row.countID, count) && CostRuns.sameBytes(row.location, location) && CostRuns.sameBytes(row.sku, sku)
             }
             return counted ? sku : nil
         case .line(let kind, let document, let line):
@@ -67,13 +67,13 @@ public enum CostJobs {
             case .sale, .complimentary:
                 let wanted: POSLineType = kind == .sale ? .sale : .complimentary
                 return try store.rows(of: .posLines, knownAt: knownAt).lazy.map { POSLine($0.row) }
-                    .first { $0.orderID == document && $0.lineNumber == line && $0.type == wanted }?.sku
+                    .first { CostRuns.sameBytes($0.orderID, document) && $0.lineNumber == line && $0.type == wanted }?.sku
             case .purchaseReturn:
                 return try store.rows(of: .purchases, knownAt: knownAt).lazy.map { PurchaseLine($0.row) }
-                    .first { $0.documentID == document && $0.lineNumber == line && $0.type == .supplierReturn }?.sku
+                    .first { CostRuns.sameBytes($0.documentID, document) && $0.lineNumber == line && $0.type == .supplierReturn }?.sku
             case .transferShip:
                 return try store.rows(of: .transfers, knownAt: knownAt).lazy.map { TransferLine($0.row) }
-                    .first { $0.transferID == document && $0.lineNumber == line && $0.type == .ship }?.sku
+                    .first { CostRuns.sameBytes($0.transferID, document) && $0.lineNumber == line && $0.type == .ship }?.sku
             case .shrinkage:
                 return nil
             }

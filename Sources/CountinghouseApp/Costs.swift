@@ -42,7 +42,7 @@ public enum Costs {
     /// ingest never goes back in time), so the rows known at T are those of the files up to the
     /// last one recorded by T.
     public static func runs(_ store: any LedgerStore, knownAt: Instant, sku: String?) throws -> [SKUCostRun] {
-        if let sku { return try runs(store, knownAt: knownAt, skus: [sku]) }
+        if let sku { return try runs(store, knownAt: knownAt, skus: [OpaqueID(sku)]) }
         var events: [CostEvent] = []
         for kind in stockKinds {
             for stored in try store.rows(of: kind, knownAt: knownAt) {
@@ -55,7 +55,7 @@ public enum Costs {
 
     /// Engine runs of the given SKUs over their rows recorded by `knownAt`, read through the ledger's
     /// SKU index (see above), in SKU byte order.
-    public static func runs(_ store: any LedgerStore, knownAt: Instant, skus: Set<String>) throws -> [SKUCostRun] {
+    public static func runs(_ store: any LedgerStore, knownAt: Instant, skus: Set<OpaqueID>) throws -> [SKUCostRun] {
         try store.costRuns(skus: skus, throughFileID: try throughFileID(store, knownAt: knownAt))
     }
 
@@ -135,18 +135,18 @@ public enum CostView {
     /// its first checkpoint at or after `until`, so a span's trail replays neither the history
     /// before it nor the one after; whole where it has none, or when the cache holds other files
     /// than those known then. Either way the same trails.
-    public func runs(skus: Set<String>, knownAt: Instant, from: Instant, until: Instant) throws -> [StartedRun] {
+    public func runs(skus: Set<OpaqueID>, knownAt: Instant, from: Instant, until: Instant) throws -> [StartedRun] {
         switch self {
         case .cached(let store):
             let throughFile = try Costs.throughFileID(store, knownAt: knownAt)
             if let runs = try store.costRunsFromCheckpoints(
-                skus: skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, notAfter: from, until: until,
+                skus: skus.sorted().map(\.text), notAfter: from, until: until,
                 throughFileID: throughFile)
             {
                 return runs
             }
             return try store.costRuns(skus: skus, throughFileID: throughFile).map { StartedRun(run: $0) }
-        case .computed(let runs): return runs.filter { skus.contains($0.sku) }.map { StartedRun(run: $0) }
+        case .computed(let runs): return runs.filter { skus.contains(OpaqueID($0.sku)) }.map { StartedRun(run: $0) }
         }
     }
 }

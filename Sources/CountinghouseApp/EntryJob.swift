@@ -20,7 +20,7 @@ public enum EntryJob {
     public static func drillDown(_ session: Session, id: String, knownAt: KnowledgeTime) throws -> EntryDrillDown {
         let context = session.context
         let books = try BooksAsKnown(session, knownAt: knownAt)
-        guard let entry = books.entries.first(where: { $0.id == id }) else {
+        guard let entry = books.entries.first(where: { CostRuns.sameBytes($0.id, id) }) else {
             throw AppFailure.rejected("no journal entry \(id) as known at \(context.describe(knownAt)) (entry ids are journal.csv's entry_id)")
         }
         let exponent = context.currencyExponent
@@ -61,7 +61,7 @@ public enum EntryJob {
         case .sales(let day, let location):
             for stored in rows(.posLines) {
                 let line = POSLine(stored.row)
-                guard date(line.occurredAt) == day, line.location == location else { continue }
+                guard date(line.occurredAt) == day, CostRuns.sameBytes(line.location, location) else { continue }
                 table.append([
                     source(stored), .text(LedgerKind.posLines.rawValue), .inputText(line.orderID), .text(String(line.lineNumber)),
                     .text(line.type.rawValue), .inputText(line.sku), .integer(line.quantity),
@@ -70,7 +70,7 @@ public enum EntryJob {
             }
             for stored in rows(.posTenders) {
                 let tender = POSTender(stored.row)
-                guard date(tender.occurredAt) == day, tender.location == location else { continue }
+                guard date(tender.occurredAt) == day, CostRuns.sameBytes(tender.location, location) else { continue }
                 table.append([
                     source(stored), .text(LedgerKind.posTenders.rawValue), .inputText(tender.orderID), .text(String(tender.tenderNumber)),
                     .text("\(tender.tender.rawValue) \(tender.type.rawValue)"), .text(""), .empty,
@@ -84,7 +84,7 @@ public enum EntryJob {
         case .payout(let day, let processor, let payout):
             appendSettlements(to: &table, books: books, exponent: exponent) { record in
                 record.type.isPayout && date(record.occurredAt) == day && record.processor == processor
-                    && (record.payout ?? record.recordID) == payout
+                    && CostRuns.sameBytes(record.payout ?? record.recordID, payout)
             }
         case .adjustment(_, let about):
             // The late rows, dated in the period adjusted: for an adjustment posted with closed
@@ -173,12 +173,12 @@ extension EntryKey {
         switch (self, posting.kind) {
         case (.costOfSales(_, let location), .sale), (.costOfSales(_, let location), .complimentary),
             (.costOfSales(_, let location), .customerReturn):
-            return posting.location == location
+            return CostRuns.sameBytes(posting.location, location)
         case (.goods(_, let document), .purchaseReceipt), (.goods(_, let document), .purchaseReturn),
             (.count(_, let document), .count):
-            return posting.documentID == document
+            return CostRuns.sameBytes(posting.documentID, document)
         case (.transfer(_, let transfer, .ship), .transferShip), (.transfer(_, let transfer, .receive), .transferReceive):
-            return posting.documentID == transfer
+            return CostRuns.sameBytes(posting.documentID, transfer)
         default:
             return false
         }

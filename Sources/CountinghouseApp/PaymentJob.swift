@@ -87,12 +87,12 @@ public enum PaymentJob {
             }
         }
         // The ticket's tenders, in tender_no order: card tenders with their records.
-        let ticket = tenderRows.filter { $0.row["order_id"] == .text(orderID) }
+        let ticket = tenderRows.filter { CostRuns.sameBytes(POSTender($0.row).orderID, orderID) }
             .sorted { POSTender($0.row).tenderNumber < POSTender($1.row).tenderNumber }
         for stored in ticket {
             let tender = POSTender(stored.row)
             if tender.tender == .card, let index = reconciliation.tenders.indices.first(where: {
-                reconciliation.tenders[$0].orderID == orderID && reconciliation.tenders[$0].tenderNumber == tender.tenderNumber
+                CostRuns.sameBytes(reconciliation.tenders[$0].orderID, orderID) && reconciliation.tenders[$0].tenderNumber == tender.tenderNumber
             }) {
                 cardTender(index, indent: "")
             } else {
@@ -104,7 +104,7 @@ public enum PaymentJob {
             }
         }
         // Settlement records that carry the order id but matched none of its tenders.
-        for (index, record) in reconciliation.records.enumerated() where record.orderID == orderID && state.isKnown(.record(index)) {
+        for (index, record) in reconciliation.records.enumerated() where record.orderID.map { CostRuns.sameBytes($0, orderID) } ?? false && state.isKnown(.record(index)) {
             recordRow(index, indent: "", how: howMatched(.record(index)))
             if let payment = state.payment(of: .record(index)), !payments.contains(where: { $0.group == payment.group }) {
                 payments.append(payment)

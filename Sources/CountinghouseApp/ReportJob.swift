@@ -17,6 +17,8 @@ import Foundation
 /// from when not `books` (a span ending inside a closed period takes it as known at that period's
 /// close, as its posted journal was).
 func booksTables(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, costsAt: BooksAsKnown? = nil) throws -> BooksTables {
+    // The span's sales entries name their unbalanced tickets only when the books listed them.
+    precondition(books.detail.knowsMovements(in: span), "the books do not list the tickets of \(span)")
     let exponent = context.currencyExponent
     let chart = context.configuration.chart
     let spanEntries = JournalOutputs.entries(books.entries, in: span)

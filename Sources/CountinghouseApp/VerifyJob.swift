@@ -69,7 +69,8 @@ public enum VerifyJob {
         results.append(("value conservation", valueConservation))
         var closedMessages: [String] = []
         for closed in books.closed {
-            let atClose = try BooksAsKnown(session, knownAt: .at(closed.closedAt), closesBefore: closed.span, detail: .nothing)
+            let atClose = try BooksAsKnown(
+                session, knownAt: .at(closed.closedAt), closesBefore: closed.span, detail: .movements(in: closed.span))
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
             closedMessages += BooksChecks.postedEqualsRecomputed(period: closed.period, posted: closed.entries, recomputed: recomputed)
             // §7.2 at the period's end, as posted: the books up to then against the valuation

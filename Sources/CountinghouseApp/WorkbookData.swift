@@ -32,19 +32,19 @@ public enum WorkbookData {
     /// The same from a cost view as known at `knownAt` and the SKUs with a stock movement in the
     /// span then.
     static func stockTrail(
-        costs: CostView, knownAt: Instant, moved: Set<String>, span: ReportSpan, context: AppContext
+        costs: CostView, knownAt: Instant, moved: Set<OpaqueID>, span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
         try stockTrailChunks(moved).flatMap { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) }
     }
 
     /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time.
-    static func stockTrailChunks(_ moved: Set<String>) -> [[String]] {
-        moved.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.chunked(into: skusPerCostChunk)
+    static func stockTrailChunks(_ moved: Set<OpaqueID>) -> [[OpaqueID]] {
+        moved.sorted().chunked(into: skusPerCostChunk)
     }
 
     /// The stock trail's rows of some SKUs (in byte order).
     static func stockTrail(
-        costs: CostView, knownAt: Instant, skus: [String], span: ReportSpan, context: AppContext
+        costs: CostView, knownAt: Instant, skus: [OpaqueID], span: ReportSpan, context: AppContext
     ) throws -> [StockTrailRow] {
         let start = context.startOfDay(span.firstDay)
         let end = context.startOfDay(span.endDay)
@@ -59,12 +59,12 @@ public enum WorkbookData {
         // the chunk, not the SKUs that moved nor the length of the history.
         for started in try costs.runs(skus: Set(skus), knownAt: knownAt, from: start, until: end) {
             let run = started.run
-            let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map(\.location))
-                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let locations = Set(run.deltas.lazy.filter { $0.occurredAt >= start && $0.occurredAt < end }.map { OpaqueID($0.location) })
+                .sorted().map(\.text)
             for location in locations {
                 // The one running-sum rule: the item's trail through the span's end, split at its start.
                 let trail = try CostTrail.lines(
-                    run, location: location, from: start, through: lastInstant, start: started.start[location] ?? StockFigures())
+                    run, location: location, from: start, through: lastInstant, start: started.start[OpaqueID(location)] ?? StockFigures())
                 rows.append(
                     StockTrailRow(
                         sku: run.sku, location: location, occurredAt: start, event: StockTrailRow.openingEvent, quantity: nil, value: nil,
@@ -197,17 +197,17 @@ public enum WorkbookData {
     }
 
     static func reorder(costs: CostView, items: [LedgerRow], span: ReportSpan, context: AppContext) throws -> [ReorderRow] {
-        var catalogue: [String: CatalogueItem] = [:]
+        var catalogue: [OpaqueID: CatalogueItem] = [:]
         // Ledger order: a later row for a SKU supersedes the earlier one whole.
         for row in items {
             let item = CatalogueItem(row)
-            catalogue[item.sku] = item
+            catalogue[OpaqueID(item.sku)] = item
         }
         let end = context.startOfDay(span.endDay)
         var rows: [ReorderRow] = []
         for position in try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
         where position.location != inTransitLocation {
-            guard let item = catalogue[position.sku], let reorderPoint = item.reorderPoint,
+            guard let item = catalogue[OpaqueID(position.sku)], let reorderPoint = item.reorderPoint,
                 let suggested = try suggestedQuantity(
                     quantityOnHand: position.quantityOnHand, pendingQuantity: position.pendingQuantity, reorderPoint: reorderPoint,
                     reorderQuantity: item.reorderQuantity, what: "\(position.sku) at \(position.location)")
@@ -219,7 +219,7 @@ public enum WorkbookData {
                     suggestedQuantity: suggested))
         }
         return rows.sorted { a, b in
-            if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
+            if !CostRuns.sameBytes(a.location, b.location) { return CostRuns.precedesInByteOrder(a.location, b.location) }
             return a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8)
         }
     }
@@ -243,31 +243,33 @@ public enum WorkbookData {
         let cogsCode = chart[.costOfGoodsSold].code
         struct DayLocation: Hashable {
             var date: CivilDate
-            var location: String
+            var location: OpaqueID
         }
         var netSales: [DayLocation: Sum] = [:]
         var cogs: [DayLocation: Sum] = [:]
-        var locations = Set<String>()
+        var locations = Set<OpaqueID>()
         for entry in JournalOutputs.entries(allEntries, in: span) {
             for line in entry.lines {
-                let key = DayLocation(date: entry.date, location: line.location)
+                let location = OpaqueID(line.location)
+                let key = DayLocation(date: entry.date, location: location)
                 if salesCodes.contains(line.account.code) {
                     netSales[key, default: Sum()] -= line.amount
-                    locations.insert(line.location)
+                    locations.insert(location)
                 } else if line.account.code == cogsCode {
                     cogs[key, default: Sum()] += line.amount
-                    locations.insert(line.location)
+                    locations.insert(location)
                 } else if !line.location.isEmpty {
-                    locations.insert(line.location)
+                    locations.insert(location)
                 }
             }
         }
-        let sortedLocations = locations.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let sortedLocations = locations.sorted()
         var rows: [DailyRow] = []
         for day in span.firstDay.daysSinceEpoch...span.lastDay.daysSinceEpoch {
             let date = CivilDate(daysSinceEpoch: day)
-            for location in sortedLocations {
-                let key = DayLocation(date: date, location: location)
+            for locationID in sortedLocations {
+                let location = locationID.text
+                let key = DayLocation(date: date, location: locationID)
                 let (sales, cost) = (netSales[key] ?? Sum(), cogs[key] ?? Sum())
                 let what = "the daily figures of \(location) on \(date)"
                 rows.append(
@@ -323,13 +325,13 @@ public enum WorkbookData {
 /// when it was counted (the ledger cannot change as known at one time, so this is a defect), gives
 /// empty rows and records why in `failure`: the workbook writer refuses the workbook then.
 final class StockTrailPages: @unchecked Sendable {
-    private let chunks: [[String]]
+    private let chunks: [[OpaqueID]]
     /// The first row of each chunk, then the row count.
     private let starts: [Int]
-    private let make: ([String]) throws -> [StockTrailRow]
+    private let make: ([OpaqueID]) throws -> [StockTrailRow]
     private let state = Mutex<(chunk: Int, rows: [StockTrailRow], failure: (any Error)?)>((-1, [], nil))
 
-    init(chunks: [[String]], counts: [Int], make: @escaping ([String]) throws -> [StockTrailRow]) {
+    init(chunks: [[OpaqueID]], counts: [Int], make: @escaping ([OpaqueID]) throws -> [StockTrailRow]) {
         self.chunks = chunks
         var starts = [0]
         for count in counts { starts.append((starts.last ?? 0) + count) }
@@ -361,7 +363,7 @@ final class StockTrailPages: @unchecked Sendable {
                     } else if state.failure == nil {
                         state.failure = AppFailure(
                             .internalError,
-                            "the stock trail of \(chunks[chunk].first ?? "")… made \(rows.count) rows the second time, "
+                            "the stock trail of \(chunks[chunk].first?.text ?? "")… made \(rows.count) rows the second time, "
                                 + "\(starts[chunk + 1] - starts[chunk]) the first: please report this")
                     }
                 } catch {

@@ -163,3 +163,40 @@ public enum OutflowID: Hashable, Sendable, CustomStringConvertible {
         return [.line(kind, document: String(rest[..<last]), line: line)]
     }
 }
+
+/// An identifier as FORMATS §1 compares it (a SKU, a location, an order or document id): opaque
+/// text, equal when its bytes are and ordered by them. String's `==` and hashing follow canonical
+/// equivalence, so "É" and "E\u{301}" would be one key to a `Dictionary` or a `Set` of `String`s:
+/// two SKUs (or locations, or orders) the ledger and SQL keep apart would be merged. Every
+/// dictionary or set keyed by an identifier is keyed by this.
+public struct OpaqueID: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    public init(stringLiteral text: String) { self.text = text }
+
+    public static func == (a: OpaqueID, b: OpaqueID) -> Bool { CostRuns.sameBytes(a.text, b.text) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytesOf: text) }
+
+    public static func < (a: OpaqueID, b: OpaqueID) -> Bool { CostRuns.precedesInByteOrder(a.text, b.text) }
+
+    public var description: String { text }
+}
+
+extension Hasher {
+    /// Feeds a text's UTF-8 bytes and their count (so "ab" + "c" and "a" + "bc" differ): the
+    /// hashing that goes with byte equality, where `combine(text)` goes with canonical equivalence.
+    public mutating func combine(bytesOf text: String) {
+        let count = text.utf8.count
+        let fed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in combine(bytes: UnsafeRawBufferPointer(bytes)) }
+        if fed == nil { for byte in text.utf8 { combine(byte) } }
+        combine(count)
+    }
+}
+
+extension Sequence where Element == String {
+    /// The texts as identifiers.
+    public var opaqueIDs: Set<OpaqueID> { Set(map { OpaqueID($0) }) }
+}

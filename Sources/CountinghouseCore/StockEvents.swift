@@ -56,7 +56,7 @@ public struct SequenceKey: Comparable, Sendable, Hashable {
         let kindRankA = sourceKindRank(a.sourceKind)
         let kindRankB = sourceKindRank(b.sourceKind)
         if kindRankA != kindRankB { return kindRankA < kindRankB }
-        if a.documentID != b.documentID { return a.documentID.utf8.lexicographicallyPrecedes(b.documentID.utf8) }
+        if !CostRuns.sameBytes(a.documentID, b.documentID) { return CostRuns.precedesInByteOrder(a.documentID, b.documentID) }
         if a.lineNumber != b.lineNumber { return (a.lineNumber ?? 0) < (b.lineNumber ?? 0) }
         if a.receiptNumber != b.receiptNumber { return (a.receiptNumber ?? 0) < (b.receiptNumber ?? 0) }
         return a.location.utf8.lexicographicallyPrecedes(b.location.utf8)

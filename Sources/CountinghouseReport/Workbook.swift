@@ -194,14 +194,14 @@ public enum WorkbookSheets {
     public static func dailyByLocation(_ rows: [DailyRow], span: ReportSpan, exponent: Int) -> ReportTable {
         // The locations that sold or took cost of sales in the span (not those only card money or
         // transfers name).
-        let locations = Set(rows.filter { $0.netSales != 0 || $0.cogs != 0 }.map(\.location))
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Locations by their bytes (FORMATS §1).
+        let locations = rows.filter { $0.netSales != 0 || $0.cogs != 0 }.map(\.location).opaqueIDs.sorted()
         var columns = [ReportColumn("date", .date)]
-        columns += locations.map { ReportColumn("\($0) net sales", .money) }
-        columns += locations.map { ReportColumn("\($0) gross margin", .money) }
+        columns += locations.map { ReportColumn("\($0.text) net sales", .money) }
+        columns += locations.map { ReportColumn("\($0.text) gross margin", .money) }
         var table = ReportTable(name: "daily", columns: columns)
-        var figures: [CivilDate: [String: DailyRow]] = [:]
-        for row in rows { figures[row.date, default: [:]][row.location] = row }
+        var figures: [CivilDate: [OpaqueID: DailyRow]] = [:]
+        for row in rows { figures[row.date, default: [:]][OpaqueID(row.location)] = row }
         var day = span.firstDay
         while day <= span.lastDay {
             let ofDay = figures[day] ?? [:]

@@ -273,14 +273,15 @@ extension SQLLedgerStore {
                 "SELECT seq FROM \(kind.schema.tableName) WHERE file_id <= \(cachedThrough) ORDER BY seq DESC LIMIT 1") ?? 0
             return "l.seq > \(last) AND l.file_id <= \(lastFile)"
         }
-        var earliest: [String: Int64] = [:]
-        var catalogueChanged: Set<String> = []
+        var earliest: [OpaqueID: Int64] = [:]
+        var catalogueChanged: Set<OpaqueID> = []
         for kind in stockKinds {
             let rows = try queryRows(
                 "SELECT l.sku, min(l.occurred_at) FROM \(kind.schema.tableName) l WHERE \(try newRows(kind)) GROUP BY l.sku",
                 integerColumns: [false, true])
             for row in rows {
-                guard case .text(let sku) = row[0], let occurredAt = row[1].integerValue else { continue }
+                guard case .text(let text) = row[0], let occurredAt = row[1].integerValue else { continue }
+                let sku = OpaqueID(text)
                 earliest[sku] = min(earliest[sku] ?? occurredAt, occurredAt)
             }
         }
@@ -288,10 +289,10 @@ extension SQLLedgerStore {
             "SELECT DISTINCT l.sku FROM \(LedgerKind.items.schema.tableName) l WHERE \(try newRows(.items))",
             integerColumns: [false])
         {
-            if case .text(let sku) = row[0] { catalogueChanged.insert(sku) }
+            if case .text(let sku) = row[0] { catalogueChanged.insert(OpaqueID(sku)) }
         }
         var skus = Set(earliest.keys).union(catalogueChanged)
-        if let part { skus = skus.filter { CostCacheRefreshPlan.part(of: $0, parts: part.of) == part.index } }
+        if let part { skus = skus.filter { CostCacheRefreshPlan.part(of: $0.text, parts: part.of) == part.index } }
         // A chunk of SKUs at a time, so memory follows the chunk, not the ledger.
         var events = 0
         var repriced = 0
@@ -301,7 +302,7 @@ extension SQLLedgerStore {
         // Rebuilt from nothing, every SKU is run from its first row: chunks sized to the history.
         let chunkSize = fromNothing ? skusPerCostChunk(skuCount: skus.count, stockRows: try stockRowCount()) : skusPerCostChunk
         for chunk in skus.sorted().chunked(into: chunkSize) {
-            var openings: [String: CostOpening] = [:]
+            var openings: [OpaqueID: CostOpening] = [:]
             var replayEvents: [CostEvent] = []
             if !fromNothing {
                 (openings, replayEvents) = try replayOpenings(
@@ -311,7 +312,7 @@ extension SQLLedgerStore {
             // From nothing the whole cache was emptied first; a part empties only its own SKUs'.
             if (!fromNothing || part != nil) && !wholeSKUs.isEmpty {
                 var values = SQLValues()
-                let list = values.list(wholeSKUs)
+                let list = values.list(wholeSKUs.map(\.text))
                 for table in CostCacheSQL.tables { try run("DELETE FROM \(table) WHERE sku IN (\(list))", values.values) }
             }
             let wholeEvents = try stockEvents(skus: Set(wholeSKUs), throughFileID: lastFile)
@@ -353,17 +354,17 @@ extension SQLLedgerStore {
     /// know which events to load; then with the conflicts those events show, which send a SKU back
     /// to a whole replay.
     private func replayOpenings(
-        _ chunk: [String], earliest: [String: Int64], catalogueChanged: Set<String>, lastFile: Int64,
-        deletingCachedRows: Bool = true, occurredBefore: Int64? = nil, checkpoints known: [String: [CheckpointBoundary]]? = nil
-    ) throws -> (openings: [String: CostOpening], events: [CostEvent]) {
+        _ chunk: [OpaqueID], earliest: [OpaqueID: Int64], catalogueChanged: Set<OpaqueID>, lastFile: Int64,
+        deletingCachedRows: Bool = true, occurredBefore: Int64? = nil, checkpoints known: [OpaqueID: [CheckpointBoundary]]? = nil
+    ) throws -> (openings: [OpaqueID: CostOpening], events: [CostEvent]) {
         let inChunk = Set(chunk)
         let earliestInChunk = earliest.filter { inChunk.contains($0.key) }
         let changedInChunk = catalogueChanged.intersection(inChunk)
         let boundaries = try known ?? checkpointBoundaries(skus: chunk.filter { !changedInChunk.contains($0) })
-        func chosen(_ plan: [String: ReplayStart]) -> [(sku: String, boundary: Int64, offset: Int64)] {
+        func chosen(_ plan: [OpaqueID: ReplayStart]) -> [(sku: String, boundary: Int64, offset: Int64)] {
             chunk.compactMap { sku in
                 guard case .checkpoint(let start) = plan[sku] else { return nil }
-                return (sku, start.boundary, start.offset)
+                return (sku.text, start.boundary, start.offset)
             }
         }
         let candidates = chosen(
@@ -377,31 +378,31 @@ extension SQLLedgerStore {
                 CostCheckpointSQL.perSKU(
                     candidates.map { ($0.sku, $0.boundary) }, column: "l.occurred_at", ">=", skuColumn: "l.sku", &values),
             ] + (occurredBefore.map { ["l.occurred_at < \($0)"] } ?? []), values)
-        let eventsBySKU = Dictionary(grouping: replayEvents, by: \.sku)
+        let eventsBySKU = Dictionary(grouping: replayEvents, by: { OpaqueID($0.sku) })
         let links = try priorLinks(candidates)
         // A new sale or shipment line named by an earlier return or receipt: whole.
         let conflicts = Set(
-            candidates.filter { CostReplay.conflicts(events: eventsBySKU[$0.sku] ?? [], priorLinks: links[$0.sku] ?? []) }
-                .map(\.sku))
+            candidates.map { OpaqueID($0.sku) }.filter { CostReplay.conflicts(events: eventsBySKU[$0] ?? [], priorLinks: links[$0] ?? []) })
         let replayable = chosen(
             CostReplayPlanning.plan(
                 earliestNewRow: earliestInChunk, catalogueChanged: changedInChunk, checkpoints: boundaries,
                 conflicts: conflicts)
         ).filter { checkpoints[CheckpointKey(sku: $0.sku, boundary: $0.boundary)] != nil }
-        var named: [String: Set<ReferencedLine>] = [:]
-        for entry in replayable { named[entry.sku] = CostReplay.namedLines(eventsBySKU[entry.sku] ?? []) }
+        var named: [OpaqueID: Set<ReferencedLine>] = [:]
+        for entry in replayable { named[OpaqueID(entry.sku)] = CostReplay.namedLines(eventsBySKU[OpaqueID(entry.sku)] ?? []) }
         let lines = try priorLines(replayable.map { entry in
-            (entry.sku, entry.offset, Set(named[entry.sku, default: []].map(\.documentID)).sorted())
+            (entry.sku, entry.offset, named[OpaqueID(entry.sku), default: []].map(\.documentID).opaqueIDs.sorted().map(\.text))
         })
-        var openings: [String: CostOpening] = [:]
+        var openings: [OpaqueID: CostOpening] = [:]
         for entry in replayable {
             guard let checkpoint = checkpoints[CheckpointKey(sku: entry.sku, boundary: entry.boundary)] else { continue }
-            openings[entry.sku] = CostOpening(
+            let sku = OpaqueID(entry.sku)
+            openings[sku] = CostOpening(
                 checkpoint: checkpoint,
                 priorSources: CostReplay.priorSources(
-                    named: named[entry.sku] ?? [], priorLines: lines[entry.sku] ?? [], priorLinks: links[entry.sku] ?? []))
+                    named: named[sku] ?? [], priorLines: lines[sku] ?? [], priorLinks: links[sku] ?? []))
         }
-        replayEvents.removeAll { openings[$0.sku] == nil }
+        replayEvents.removeAll { openings[OpaqueID($0.sku)] == nil }
         if deletingCachedRows { try deleteCachedRows(after: replayable) }
         return (openings, replayEvents)
     }
@@ -417,14 +418,15 @@ extension SQLLedgerStore {
     /// Read in one snapshot, and only while the cache holds exactly those files (nil otherwise: the
     /// caller runs the SKUs whole). For a span's stock trail, which then reads about its span's
     /// rows instead of the SKUs' whole history. In SKU byte order.
-    public func costRunsFromCheckpoints(skus: [String], notAfter: Instant, until: Instant, throughFileID: Int64) throws
+    public func costRunsFromCheckpoints(skus texts: [String], notAfter: Instant, until: Instant, throughFileID: Int64) throws
         -> [StartedRun]?
     {
-        guard !skus.isEmpty else { return [] }
+        guard !texts.isEmpty else { return [] }
+        let skus = texts.opaqueIDs.sorted()
         return try readingOneSnapshot { () throws -> [StartedRun]? in
             guard try costCacheThroughFileID() == throughFileID else { return nil }
             let checkpoints = try checkpointBoundaries(skus: skus)
-            var stopAt: [String: Int64] = [:]
+            var stopAt: [OpaqueID: Int64] = [:]
             for (sku, boundaries) in checkpoints {
                 if let first = boundaries.map(\.boundary).filter({ $0 >= until.nanosecondsSinceEpoch }).min() { stopAt[sku] = first }
             }
@@ -440,7 +442,7 @@ extension SQLLedgerStore {
                 var wholeEvents = try stockEvents(
                     skus: Set(group.filter { openings[$0] == nil }), throughFileID: throughFileID, occurredBefore: bound)
                 func afterStop(_ event: CostEvent) -> Bool {
-                    stopAt[event.sku].map { event.occurredAt.nanosecondsSinceEpoch >= $0 } ?? false
+                    stopAt[OpaqueID(event.sku)].map { event.occurredAt.nanosecondsSinceEpoch >= $0 } ?? false
                 }
                 replayEvents.removeAll(where: afterStop)
                 wholeEvents.removeAll(where: afterStop)
@@ -456,32 +458,32 @@ extension SQLLedgerStore {
 
     /// What each location held where a run replayed from a checkpoint begins: the cache's deltas
     /// before it, summed (nothing for a run from the SKU's first event).
-    private func startFigures(of run: SKUCostRun) throws -> [String: StockFigures] {
+    private func startFigures(of run: SKUCostRun) throws -> [OpaqueID: StockFigures] {
         guard run.sequenceOffset > 0 else { return [:] }
-        var start: [String: StockFigures] = [:]
+        var start: [OpaqueID: StockFigures] = [:]
         for row in try queryRows(
             "SELECT location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE sku = $1 AND sequence < $2 "
                 + "GROUP BY location",
             [.text(run.sku), .integer(run.sequenceOffset)], integerColumns: [false, true, true, true])
         {
-            guard case .text(let location) = row[0], let units = row[1].integerValue, let value = row[2].integerValue,
+            guard case .text(let text) = row[0], let units = row[1].integerValue, let value = row[2].integerValue,
                 let pending = row[3].integerValue
             else {
                 throw StoreError.sql(statement: "SELECT … FROM cost_cache_deltas", message: "the deltas of \(run.sku) before its checkpoint have no sum")
             }
-            start[location] = StockFigures(units: units, value: value, pending: pending)
+            start[OpaqueID(text)] = StockFigures(units: units, value: value, pending: pending)
         }
         return start
     }
 
     /// Engine runs over every row of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
-    public func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun] {
+    public func costRuns(skus: Set<OpaqueID>?, throughFileID: Int64) throws -> [SKUCostRun] {
         try costRuns(skus: skus, throughFileID: throughFileID, checkpointBoundaries: [:])
     }
 
     /// The same, each SKU's run emitting checkpoints at the given boundaries.
     public func costRuns(
-        skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]
+        skus: Set<OpaqueID>?, throughFileID: Int64, checkpointBoundaries: [OpaqueID: Set<Instant>]
     ) throws -> [SKUCostRun] {
         if let skus, skus.isEmpty { return [] }
         let (events, standardCosts) = try costEvents(skus: skus, throughFileID: throughFileID)
@@ -503,19 +505,19 @@ extension SQLLedgerStore {
 
     /// The stock events and the standard costs of the given SKUs (all SKUs when nil), from the
     /// rows in files up to `throughFileID`.
-    func costEvents(skus: Set<String>?, throughFileID: Int64) throws -> ([CostEvent], [String: Int64?]) {
+    func costEvents(skus: Set<OpaqueID>?, throughFileID: Int64) throws -> ([CostEvent], [OpaqueID: Int64?]) {
         (try stockEvents(skus: skus, throughFileID: throughFileID), try standardCosts(skus: skus, throughFileID: throughFileID))
     }
 
     /// The stock events of the given SKUs (all SKUs when nil) in files up to `throughFileID`.
-    func stockEvents(skus: Set<String>?, throughFileID: Int64, occurredBefore: Int64? = nil) throws -> [CostEvent] {
+    func stockEvents(skus: Set<OpaqueID>?, throughFileID: Int64, occurredBefore: Int64? = nil) throws -> [CostEvent] {
         try Self.skuConditions(skus, throughFileID: throughFileID).flatMap {
             try costEvents(conditions: $0.conditions + (occurredBefore.map { ["l.occurred_at < \($0)"] } ?? []), $0.values)
         }
     }
 
     /// The standard costs of the given SKUs (all SKUs when nil) as known through a file.
-    func standardCosts(skus: Set<String>?, throughFileID: Int64) throws -> [String: Int64?] {
+    func standardCosts(skus: Set<OpaqueID>?, throughFileID: Int64) throws -> [OpaqueID: Int64?] {
         let items = try Self.skuConditions(skus, throughFileID: throughFileID).flatMap {
             try storedRows(of: .items, where: $0.conditions, $0.values).map(\.row)
         }
@@ -524,12 +526,12 @@ extension SQLLedgerStore {
 
     /// Conditions on the ledger alias `l` selecting the given SKUs (all when nil) in files up to
     /// `throughFileID`, a few hundred SKUs per list (bound values); none for an empty set.
-    static func skuConditions(_ skus: Set<String>?, throughFileID: Int64) -> [(conditions: [String], values: SQLValues)] {
+    static func skuConditions(_ skus: Set<OpaqueID>?, throughFileID: Int64) -> [(conditions: [String], values: SQLValues)] {
         let files = "l.file_id <= \(throughFileID)"
         guard let skus else { return [([files], SQLValues())] }
         return skus.sorted().chunked(into: 500).map { chunk in
             var values = SQLValues()
-            return ([files, "l.sku IN (\(values.list(chunk)))"], values)
+            return ([files, "l.sku IN (\(values.list(chunk.map(\.text))))"], values)
         }
     }
 
@@ -610,7 +612,7 @@ extension SQLLedgerStore {
     public func cachedContents() throws -> CostCacheContents { try cachedContents(skus: nil) }
 
     /// What the cache holds of the given SKUs (all when nil).
-    public func cachedContents(skus: Set<String>?) throws -> CostCacheContents {
+    public func cachedContents(skus: Set<OpaqueID>?) throws -> CostCacheContents {
         let (condition, values) = SKUSelection.condition(skus)
         let lines = try queryRows(
             "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows\(condition)", values,
@@ -643,7 +645,7 @@ extension SQLLedgerStore {
     }
 
     /// The postings of the given SKUs (all when nil), one at a time, by SKU and sequence.
-    func forEachCachedStockPosting(skus: Set<String>?, _ body: (StockPosting) throws -> Void) throws {
+    func forEachCachedStockPosting(skus: Set<OpaqueID>?, _ body: (StockPosting) throws -> Void) throws {
         let (condition, values) = SKUSelection.condition(skus)
         // Row by row: a year of postings, not a year of rows and a year of postings at once.
         try database.forEachRow(

@@ -106,8 +106,14 @@ enum CostCheckpointSQL {
 
 /// A checkpoint's key in the cache.
 struct CheckpointKey: Hashable {
-    var sku: String
+    /// By its bytes (FORMATS §1).
+    var sku: OpaqueID
     var boundary: Int64
+
+    init(sku: String, boundary: Int64) {
+        self.sku = OpaqueID(sku)
+        self.boundary = boundary
+    }
 }
 
 extension CheckpointKey {
@@ -118,15 +124,15 @@ extension CheckpointKey {
 
 extension SQLLedgerStore {
     /// The checkpoints of the given SKUs: per SKU, (boundary, sequence offset) in boundary order.
-    func checkpointBoundaries(skus: [String]) throws -> [String: [CheckpointBoundary]] {
+    func checkpointBoundaries(skus: [OpaqueID]) throws -> [OpaqueID: [CheckpointBoundary]] {
         guard !skus.isEmpty else { return [:] }
-        var result: [String: [CheckpointBoundary]] = [:]
+        var result: [OpaqueID: [CheckpointBoundary]] = [:]
         var values = SQLValues()
         for row in try queryRows(
-            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints WHERE sku IN (\(values.list(skus))) "
+            "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints WHERE sku IN (\(values.list(skus.map(\.text)))) "
                 + "ORDER BY sku, boundary", values.values, integerColumns: [false, true, true])
         {
-            result[row[0].description, default: []].append(
+            result[OpaqueID(row[0].description), default: []].append(
                 CheckpointBoundary(boundary: row[1].integerValue ?? 0, offset: row[2].integerValue ?? 0))
         }
         return result
@@ -170,16 +176,16 @@ extension SQLLedgerStore {
     }
 
     /// The links before each SKU's checkpoint.
-    func priorLinks(_ chosen: [(sku: String, boundary: Int64, offset: Int64)]) throws -> [String: [ReferenceLink]] {
+    func priorLinks(_ chosen: [(sku: String, boundary: Int64, offset: Int64)]) throws -> [OpaqueID: [ReferenceLink]] {
         guard !chosen.isEmpty else { return [:] }
-        var result: [String: [ReferenceLink]] = [:]
+        var result: [OpaqueID: [ReferenceLink]] = [:]
         var values = SQLValues()
         for row in try queryRows(
             "SELECT \(CostCheckpointSQL.linkColumns.joined(separator: ", ")) FROM cost_cache_links WHERE "
                 + CostCheckpointSQL.perSKU(chosen.map { ($0.sku, $0.offset) }, column: "sequence", "<", &values)
                 + " ORDER BY sku, sequence", values.values, integerColumns: CostCheckpointSQL.linkIntegerColumns)
         {
-            if let link = CostCheckpointSQL.link(row) { result[link.sku, default: []].append(link) }
+            if let link = CostCheckpointSQL.link(row) { result[OpaqueID(link.sku), default: []].append(link) }
         }
         return result
     }
@@ -187,8 +193,8 @@ extension SQLLedgerStore {
     /// The cached sale and shipment lines before each SKU's checkpoint whose documents are named.
     /// A statement binds at most `parametersPerStatement` values (SQLite allows 32766, PostgreSQL
     /// 65535): a SKU naming more documents than that is asked about in pieces.
-    func priorLines(_ named: [(sku: String, offset: Int64, documents: [String])]) throws -> [String: [CogsLine]] {
-        var result: [String: [CogsLine]] = [:]
+    func priorLines(_ named: [(sku: String, offset: Int64, documents: [String])]) throws -> [OpaqueID: [CogsLine]] {
+        var result: [OpaqueID: [CogsLine]] = [:]
         let pieces = named.flatMap { entry in
             entry.documents.chunked(into: Self.parametersPerStatement / 2).map { (entry.sku, entry.offset, $0) }
         }
@@ -208,7 +214,7 @@ extension SQLLedgerStore {
                 "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows WHERE kind IN ('SALE', 'TRANSFER_SHIP') AND ("
                     + terms.joined(separator: " OR ") + ")", values.values, integerColumns: CostCacheSQL.outflowIntegerColumns)
             {
-                if let line = Self.cogsLine(row) { result[line.sku, default: []].append(line) }
+                if let line = Self.cogsLine(row) { result[OpaqueID(line.sku), default: []].append(line) }
             }
         }
         return result
@@ -252,7 +258,7 @@ extension SQLLedgerStore {
     }
 
     /// The cached checkpoints and reference links of the given SKUs (all when nil), by SKU.
-    public func cachedCheckpoints(skus: Set<String>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
+    public func cachedCheckpoints(skus: Set<OpaqueID>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink]) {
         let (condition, values) = SKUSelection.condition(skus)
         let headers = try queryRows(
             "SELECT sku, boundary, sequence_offset FROM cost_cache_checkpoints\(condition) ORDER BY sku, boundary", values,

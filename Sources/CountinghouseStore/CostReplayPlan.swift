@@ -63,10 +63,10 @@ enum CostReplayPlanning {
     ///   - conflicts: the SKUs whose replay from their checkpoint would meet a new line that an
     ///     earlier return or receipt names (found after a first plan, from the events it loads).
     static func plan(
-        earliestNewRow: [String: Int64], catalogueChanged: Set<String>, checkpoints: [String: [CheckpointBoundary]],
-        conflicts: Set<String> = []
-    ) -> [String: ReplayStart] {
-        var plan: [String: ReplayStart] = [:]
+        earliestNewRow: [OpaqueID: Int64], catalogueChanged: Set<OpaqueID>, checkpoints: [OpaqueID: [CheckpointBoundary]],
+        conflicts: Set<OpaqueID> = []
+    ) -> [OpaqueID: ReplayStart] {
+        var plan: [OpaqueID: ReplayStart] = [:]
         for sku in catalogueChanged { plan[sku] = .whole(.catalogueChanged) }
         for (sku, earliest) in earliestNewRow where plan[sku] == nil {
             let before = checkpoints[sku, default: []].filter { $0.boundary <= earliest }

@@ -358,7 +358,7 @@ public protocol LedgerStore: AnyObject {
     /// Everything the cache holds.
     func cachedContents() throws -> CostCacheContents
     /// What the cache holds of the given SKUs (all when nil).
-    func cachedContents(skus: Set<String>?) throws -> CostCacheContents
+    func cachedContents(skus: Set<OpaqueID>?) throws -> CostCacheContents
     /// Every SKU with a stock row in the ledger or anything in the cost cache, in byte order (the
     /// SKUs `verify` rebuilds, a chunk at a time).
     func costSKUs() throws -> [String]
@@ -369,9 +369,9 @@ public protocol LedgerStore: AnyObject {
     /// The same, handed to `body` one at a time as they are read.
     func forEachCachedStockPosting(_ body: (StockPosting) throws -> Void) throws
     /// Engine runs over every row in files up to `throughFileID`, computed now, apart from the cache.
-    func costRuns(skus: Set<String>?, throughFileID: Int64) throws -> [SKUCostRun]
+    func costRuns(skus: Set<OpaqueID>?, throughFileID: Int64) throws -> [SKUCostRun]
     /// The same, each SKU's run emitting checkpoints at the given boundaries (for `verify`).
-    func costRuns(skus: Set<String>?, throughFileID: Int64, checkpointBoundaries: [String: Set<Instant>]) throws
+    func costRuns(skus: Set<OpaqueID>?, throughFileID: Int64, checkpointBoundaries: [OpaqueID: Set<Instant>]) throws
         -> [SKUCostRun]
     /// Runs of some SKUs from their cached checkpoints at or before `notAfter`, stopping at their
     /// first at or after `until`, while the cache holds exactly the files up to `throughFileID`
@@ -380,7 +380,7 @@ public protocol LedgerStore: AnyObject {
     /// Every cached checkpoint and reference link, by SKU.
     func cachedCheckpoints() throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// The same of the given SKUs (all when nil).
-    func cachedCheckpoints(skus: Set<String>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
+    func cachedCheckpoints(skus: Set<OpaqueID>?) throws -> (checkpoints: [CostCheckpoint], links: [ReferenceLink])
     /// On-hand units as plain signed sums in SQL (counts as observations).
     func plainOnHand(throughFileID: Int64) throws -> [SKULocation: Int64]
 

@@ -4,26 +4,26 @@ import CountinghouseCore
 
 enum SKUSelection {
     /// The condition (empty for every SKU) and its values.
-    static func condition(_ skus: Set<String>?) -> (sql: String, values: [FieldValue]) {
+    static func condition(_ skus: Set<OpaqueID>?) -> (sql: String, values: [FieldValue]) {
         guard let skus else { return ("", []) }
         // An empty selection selects nothing (IN () is not SQL).
         guard !skus.isEmpty else { return (" WHERE 1 = 0", []) }
         var values = SQLValues()
-        let list = values.list(skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        let list = values.list(skus.sorted().map(\.text))
         return (" WHERE sku IN (\(list))", values.values)
     }
 }
 
 extension SQLLedgerStore {
     public func costSKUs() throws -> [String] {
-        var skus = Set<String>()
+        var skus = Set<OpaqueID>()
         let tables = stockKinds.map(\.schema.tableName) + ["cost_cache_outflows", "cost_cache_deltas", "cost_cache_postings", "cost_cache_checkpoints", "cost_cache_links",
         ]
         for table in tables {
             for row in try queryRows("SELECT DISTINCT sku FROM \(table)", [], integerColumns: [false]) {
-                if case .text(let sku) = row[0] { skus.insert(sku) }
+                if case .text(let sku) = row[0] { skus.insert(OpaqueID(sku)) }
             }
         }
-        return skus.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return skus.sorted().map(\.text)
     }
 }

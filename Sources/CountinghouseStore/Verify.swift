@@ -69,10 +69,10 @@ public enum LedgerVerifier {
         let skus = try store.costSKUs()
         let skusPerChunk = try chosenChunk ?? skusPerCostChunk(skuCount: skus.count, stockRows: store.stockRowCount())
         for chunkOfSKUs in skus.chunked(into: skusPerChunk) {
-            let chunk = Set(chunkOfSKUs)
+            let chunk = chunkOfSKUs.opaqueIDs
             let (cachedCheckpoints, cachedLinks) = try store.cachedCheckpoints(skus: chunk)
-            var boundaries: [String: Set<Instant>] = [:]
-            for checkpoint in cachedCheckpoints { boundaries[checkpoint.sku, default: []].insert(checkpoint.boundary) }
+            var boundaries: [OpaqueID: Set<Instant>] = [:]
+            for checkpoint in cachedCheckpoints { boundaries[OpaqueID(checkpoint.sku), default: []].insert(checkpoint.boundary) }
             let rebuilt = try store.costRuns(skus: chunk, throughFileID: through, checkpointBoundaries: boundaries)
             cacheMessages.merge(compare(cached: try store.cachedContents(skus: chunk), rebuilt: rebuilt, exponent: exponent))
             checkpointMessages.merge(compare(checkpoints: cachedCheckpoints, links: cachedLinks, rebuilt: rebuilt, exponent: exponent))

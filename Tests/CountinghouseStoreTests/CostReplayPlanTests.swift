@@ -32,7 +32,7 @@ struct CostReplayPlanTests {
                 == .fromNothing)
     }
 
-    static let checkpoints: [String: [CheckpointBoundary]] = [
+    static let checkpoints: [OpaqueID: [CheckpointBoundary]] = [
         // Out of order on purpose: the plan must not rely on the order it is given.
         "A": [CheckpointBoundary(boundary: 300, offset: 30), CheckpointBoundary(boundary: 100, offset: 10),
               CheckpointBoundary(boundary: 200, offset: 20)],

@@ -35,7 +35,7 @@ public struct CostExplanation: Sendable {
     public static func explain(
         _ run: SKUCostRun, outflowID: String, exponent: Int, offset: OffsetAtInstant
     ) -> CostExplanation? {
-        guard let index = run.outflows.indices.first(where: { run.outflowID(run.outflows[$0]) == outflowID }) else { return nil }
+        guard let index = run.outflows.indices.first(where: { CostRuns.sameBytes(run.outflowID(run.outflows[$0]), outflowID) }) else { return nil }
         let outflow = run.outflows[index]
         let cost = run.outflowCost(index)
         func money(_ amount: Int64) -> String { formatMinorUnits(amount, exponent: exponent) }

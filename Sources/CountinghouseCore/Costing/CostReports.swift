@@ -8,11 +8,11 @@
 public enum CostRuns {
     /// The catalogue's standard cost per SKU as known: the latest items row of each SKU wins
     /// whole (an empty standard_cost clears it). `items` must be in ledger order.
-    public static func standardCosts(items: [LedgerRow]) -> [String: Int64?] {
-        var costs: [String: Int64?] = [:]
+    public static func standardCosts(items: [LedgerRow]) -> [OpaqueID: Int64?] {
+        var costs: [OpaqueID: Int64?] = [:]
         for row in items {
             let item = CatalogueItem(row)
-            costs[item.sku] = .some(item.standardCost)
+            costs[OpaqueID(item.sku)] = .some(item.standardCost)
         }
         return costs
     }
@@ -20,7 +20,7 @@ public enum CostRuns {
     /// Groups events by SKU and runs the engine for each, in SKU byte order.
     /// With `checkpointBoundaries`, each SKU's run emits checkpoints at its listed boundaries.
     public static func run(
-        events: [CostEvent], standardCosts: [String: Int64?], checkpointBoundaries: [String: Set<Instant>] = [:]
+        events: [CostEvent], standardCosts: [OpaqueID: Int64?], checkpointBoundaries: [OpaqueID: Set<Instant>] = [:]
     ) throws(OutOfRange) -> [SKUCostRun] {
         try perSKU(events: events, standardCosts: standardCosts, checkpointBoundaries: checkpointBoundaries) { $0 }
     }
@@ -28,7 +28,7 @@ public enum CostRuns {
     /// The same, a SKU with an opening replayed from its checkpoint (its events those from the
     /// checkpoint's boundary on).
     public static func run(
-        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening]
+        events: [CostEvent], standardCosts: [OpaqueID: Int64?], openings: [OpaqueID: CostOpening]
     ) throws(OutOfRange) -> [SKUCostRun] {
         try perSKU(events: events, standardCosts: standardCosts, openings: openings) { $0 }
     }
@@ -40,14 +40,14 @@ public enum CostRuns {
     /// With `openings`, a SKU that has one is replayed from its checkpoint (its events are those
     /// from the checkpoint's boundary on); with a `checkpointSpacing`, the runs emit checkpoints.
     public static func rows(
-        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
+        events: [CostEvent], standardCosts: [OpaqueID: Int64?], openings: [OpaqueID: CostOpening] = [:],
         checkpointSpacing: Int? = nil
     ) throws(OutOfRange) -> [SKUCostRows] {
         try perSKU(events: events, standardCosts: standardCosts, openings: openings, checkpointSpacing: checkpointSpacing) { run in
             SKUCostRows(
                 sku: run.sku, eventCount: run.events.count, cogsLines: run.cogsLines, deltas: run.deltas,
                 postings: run.stockPostings, checkpoints: run.checkpoints, links: run.links,
-                replayedFrom: openings[run.sku]?.checkpoint.boundary)
+                replayedFrom: openings[OpaqueID(run.sku)]?.checkpoint.boundary)
         }
     }
 
@@ -55,8 +55,8 @@ public enum CostRuns {
     /// that ran it), returning what `body` made in SKU byte order. A SKU whose values could leave
     /// 64 bits (`CostBounds`) is not run, and the first such SKU is thrown.
     static func perSKU<Result: Sendable>(
-        events: [CostEvent], standardCosts: [String: Int64?], openings: [String: CostOpening] = [:],
-        checkpointSpacing: Int? = nil, checkpointBoundaries: [String: Set<Instant>] = [:],
+        events: [CostEvent], standardCosts: [OpaqueID: Int64?], openings: [OpaqueID: CostOpening] = [:],
+        checkpointSpacing: Int? = nil, checkpointBoundaries: [OpaqueID: Set<Instant>] = [:],
         _ body: @escaping @Sendable (SKUCostRun) -> Result
     ) throws(OutOfRange) -> [Result] {
         // Number the SKUs and count their events, then copy each event once into its SKU's
@@ -97,16 +97,17 @@ public enum CostRuns {
         let parallel = orderedSKUs.count > 1 && events.count >= parallelThreshold
         let outcomes = takingEach(of: &orderedEvents, leaving: [], parallel: parallel) { index, skuEvents -> RunOutcome<Result> in
             let sku = orderedSKUs[index]
-            let standardCost = standardCosts[sku] ?? nil
+            let key = OpaqueID(sku)
+            let standardCost = standardCosts[key] ?? nil
             do throws(OutOfRange) {
-                try CostBounds.check(sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[sku])
+                try CostBounds.check(sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[key])
             } catch {
                 return .refused(error)
             }
             return .ran(body(FIFOEngine.run(
-                sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[sku],
+                sku: sku, events: skuEvents, standardCost: standardCost, opening: openings[key],
                 checkpointSpacing: checkpointSpacing,
-                checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[sku] ?? [])))
+                checkpointBoundaries: checkpointBoundaries.isEmpty ? nil : checkpointBoundaries[key] ?? [])))
         }
         var results: [Result] = []
         results.reserveCapacity(outcomes.count)

@@ -61,9 +61,9 @@ public struct StockFigures: Sendable, Hashable {
 /// where it begins (nothing for a run from the SKU's first event).
 public struct StartedRun: Sendable {
     public var run: SKUCostRun
-    public var start: [String: StockFigures]
+    public var start: [OpaqueID: StockFigures]
 
-    public init(run: SKUCostRun, start: [String: StockFigures] = [:]) {
+    public init(run: SKUCostRun, start: [OpaqueID: StockFigures] = [:]) {
         self.run = run
         self.start = start
     }
@@ -92,7 +92,7 @@ public enum CostTrail {
         var opening = start
         var linkOfSequence: [Int64: ReferenceLink] = [:]
         for link in run.links where link.kind == .saleOfOrder && link.lineNumber > 0 { linkOfSequence[link.sequence] = link }
-        for delta in run.deltas where delta.location == location {
+        for delta in run.deltas where CostRuns.sameBytes(delta.location, location) {
             if let through, delta.occurredAt > through { break }
             let position = Int(delta.sequence - run.sequenceOffset)
             let event = run.events[position]

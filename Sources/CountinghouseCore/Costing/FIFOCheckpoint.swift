@@ -189,11 +189,11 @@ public enum CostReplay {
     public static func conflicts(events: [CostEvent], priorLinks: [ReferenceLink]) -> Bool {
         guard !priorLinks.isEmpty else { return false }
         var named = Set<ReferencedLine>()
-        var highestLineOfOrder: [String: Int64] = [:]
+        var highestLineOfOrder: [OpaqueID: Int64] = [:]
         for link in priorLinks {
             if link.kind == .saleOfOrder {
                 let highest = link.lineNumber == 0 ? Int64.max : link.lineNumber
-                highestLineOfOrder[link.documentID] = max(highestLineOfOrder[link.documentID] ?? 0, highest)
+                highestLineOfOrder[OpaqueID(link.documentID)] = max(highestLineOfOrder[OpaqueID(link.documentID)] ?? 0, highest)
             } else {
                 named.insert(ReferencedLine(kind: link.kind, documentID: link.documentID, lineNumber: link.lineNumber))
             }
@@ -209,7 +209,7 @@ public enum CostReplay {
             if named.contains(ReferencedLine(kind: kind, documentID: event.source.documentID, lineNumber: line)) {
                 return true
             }
-            if kind == .sale, let highest = highestLineOfOrder[event.source.documentID], line <= highest { return true }
+            if kind == .sale, let highest = highestLineOfOrder[OpaqueID(event.source.documentID)], line <= highest { return true }
         }
         return false
     }
@@ -264,9 +264,20 @@ public struct ReferencedLine: Sendable, Hashable, Comparable {
         self.lineNumber = lineNumber
     }
 
+    /// The document's bytes (FORMATS §1), not canonical equivalence.
+    public static func == (a: ReferencedLine, b: ReferencedLine) -> Bool {
+        a.kind == b.kind && a.lineNumber == b.lineNumber && CostRuns.sameBytes(a.documentID, b.documentID)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(bytesOf: documentID)
+        hasher.combine(lineNumber)
+    }
+
     public static func < (a: ReferencedLine, b: ReferencedLine) -> Bool {
         if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
-        if a.documentID != b.documentID { return a.documentID.utf8.lexicographicallyPrecedes(b.documentID.utf8) }
+        if !CostRuns.sameBytes(a.documentID, b.documentID) { return CostRuns.precedesInByteOrder(a.documentID, b.documentID) }
         return a.lineNumber < b.lineNumber
     }
 }
@@ -358,7 +369,7 @@ extension SKUCostRun {
                 location: events[event].location, latestAnywhere: place == nil, value: value, quantity: events[event].quantity)
         }
         if let place {
-            return openingReceipts.first { !$0.latestAnywhere && $0.location == locations[place] }
+            return openingReceipts.first { !$0.latestAnywhere && CostRuns.sameBytes($0.location, locations[place]) }
         }
         return openingReceipts.first { $0.latestAnywhere }
     }

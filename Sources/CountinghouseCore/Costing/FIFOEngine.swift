@@ -198,7 +198,7 @@ public struct SKUCostRun: Sendable {
     /// Positions of purchase receipts (with units), in sequence order: all, and per location.
     var receiptPositions: [Int] = []
     var receiptPositionsByLocation: [[Int]] = []
-    var locationIndex: [String: Int] = [:]
+    var locationIndex: [OpaqueID: Int] = [:]
 
     init(sku: String, events: [CostEvent], standardCost: Int64?, opening: CostOpening? = nil) {
         self.sku = sku
@@ -239,12 +239,12 @@ public struct SKUCostRun: Sendable {
     mutating func location(_ code: String) -> Int {
         // An SKU sits at a handful of locations: comparing codes beats hashing them.
         if locations.count <= 8 {
-            for index in locations.indices where locations[index] == code { return index }
-        } else if let index = locationIndex[code] {
+            for index in locations.indices where CostRuns.sameBytes(locations[index], code) { return index }
+        } else if let index = locationIndex[OpaqueID(code)] {
             return index
         }
         locations.append(code)
-        locationIndex[code] = locations.count - 1
+        locationIndex[OpaqueID(code)] = locations.count - 1
         return locations.count - 1
     }
 
@@ -263,10 +263,11 @@ public struct SKUCostRun: Sendable {
 
     /// A sale or shipment line of this SKU, by document and line number.
     struct LineKey: Hashable {
-        var document: String
+        /// By its bytes (FORMATS §1).
+        var document: OpaqueID
         var line: Int64
         init(_ document: String, _ line: Int64?) {
-            self.document = document
+            self.document = OpaqueID(document)
             self.line = line ?? 0
         }
     }
@@ -305,11 +306,11 @@ public struct SKUCostRun: Sendable {
         // sale line of an order that a return names without a line.
         var saleByLine: [LineKey: Int] = [:]
         var shipByLine: [LineKey: Int] = [:]
-        var saleLinesOfOrder: [String: [Int64]] = [:]
+        var saleLinesOfOrder: [OpaqueID: [Int64]] = [:]
         if needsLines {
             var namedSales = Set<LineKey>()
             var namedShipments = Set<LineKey>()
-            var namedOrders = Set<String>()
+            var namedOrders = Set<OpaqueID>()
             // Most sales are never returned: a bit per fingerprint of the named sale lines lets
             // them skip hashing their key into `namedSales` (and of the named orders, taken as
             // line 0, which no line has, into `namedOrders`).
@@ -322,7 +323,7 @@ public struct SKUCostRun: Sendable {
                     let bit = Self.fingerprint(order, line)
                     namedSaleBits[bit >> 6] |= 1 << UInt64(bit & 63)
                 case .customerReturn(let order?, nil):
-                    namedOrders.insert(order)
+                    namedOrders.insert(OpaqueID(order))
                     let bit = Self.fingerprint(order, 0)
                     namedOrderBits[bit >> 6] |= 1 << UInt64(bit & 63)
                 case .transferReceive:
@@ -344,9 +345,9 @@ public struct SKUCostRun: Sendable {
                     }
                     if !namedOrders.isEmpty {
                         let bit = Self.fingerprint(document, 0)
-                        if namedOrderBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 && namedOrders.contains(document) {
+                        if namedOrderBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 && namedOrders.contains(OpaqueID(document)) {
                             saleByLine[LineKey(document, line)] = index
-                            saleLinesOfOrder[document, default: []].append(line)
+                            saleLinesOfOrder[OpaqueID(document), default: []].append(line)
                         }
                     }
                 case .transferShip where !namedShipments.isEmpty:
@@ -367,7 +368,7 @@ public struct SKUCostRun: Sendable {
             let source = priorSources[index]
             priorByLine[ReferencedLine(kind: source.kind, documentID: source.documentID, lineNumber: source.lineNumber)] = index
             // A sale line before the checkpoint is a candidate for the returns that name only its order.
-            if source.kind == .sale { saleLinesOfOrder[source.documentID, default: []].append(source.lineNumber) }
+            if source.kind == .sale { saleLinesOfOrder[OpaqueID(source.documentID), default: []].append(source.lineNumber) }
         }
         // Each order's candidate lines in the order a return naming only the order tries them:
         // lowest number first, each once (a line both in this run and before the checkpoint is
@@ -423,7 +424,7 @@ public struct SKUCostRun: Sendable {
                 // skip to a line q fits.
                 var originalLine = namedLine
                 if let originalOrder, namedLine == nil {
-                    for line in saleLinesOfOrder[originalOrder] ?? [] {
+                    for line in saleLinesOfOrder[OpaqueID(originalOrder)] ?? [] {
                         let left: Int64
                         if let sale = saleByLine[LineKey(originalOrder, line)] {
                             left = events[sale].quantity - returnedUnits[sale, default: 0]
@@ -597,10 +598,10 @@ public struct SKUCostRun: Sendable {
     /// Whether a layer is a purchase receipt's of `document`.
     func isPurchaseLayer(_ layer: Int, of document: String) -> Bool {
         if case .opening(let index) = layers[layer].origin {
-            return openingLayers[index].isPurchase && openingLayers[index].source.documentID == document
+            return openingLayers[index].isPurchase && CostRuns.sameBytes(openingLayers[index].source.documentID, document)
         }
         let event = layers[layer].event
-        if case .purchaseReceipt = events[event].kind { return events[event].source.documentID == document }
+        if case .purchaseReceipt = events[event].kind { return CostRuns.sameBytes(events[event].source.documentID, document) }
         return false
     }
 

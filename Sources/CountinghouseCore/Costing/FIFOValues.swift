@@ -35,7 +35,9 @@ extension SKUCostRun {
         if let latestHere { return (unitCost(latestHere), .purchaseHere) }
         // A replay's events all come after its checkpoint's receipts.
         let code = location >= 0 && location < locations.count ? locations[location] : nil
-        if let receipt = openingReceipts.first(where: { !$0.latestAnywhere && $0.location == code }) {
+        if let receipt = openingReceipts.first(where: { receipt in
+            !receipt.latestAnywhere && code.map { CostRuns.sameBytes(receipt.location, $0) } ?? false
+        }) {
             return (UnitCost(value: receipt.value, quantity: receipt.quantity), .purchaseHere)
         }
         if let latestAnywhere { return (unitCost(latestAnywhere), .purchaseElsewhere) }

@@ -154,7 +154,7 @@ extension CostRuns {
 
     /// Whether `a` precedes `b` in byte order (how every output sorts SKUs), comparing their
     /// contiguous UTF-8 storage where there is some: iterating `utf8` costs several times more.
-    static func precedesInByteOrder(_ a: String, _ b: String) -> Bool {
+    public static func precedesInByteOrder(_ a: String, _ b: String) -> Bool {
         let fast = a.utf8.withContiguousStorageIfAvailable { aBytes in
             b.utf8.withContiguousStorageIfAvailable { bBytes -> Bool in
                 for index in 0..<min(aBytes.count, bBytes.count) where aBytes[index] != bBytes[index] {
@@ -170,7 +170,7 @@ extension CostRuns {
     /// Whether `a` and `b` have the same bytes (FORMATS §1: "é" and "e\u{301}" are two codes,
     /// where `==` calls them equal), on their contiguous UTF-8 storage where there is some.
     @inline(__always)
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
+    public static func sameBytes(_ a: String, _ b: String) -> Bool {
         let fast = a.utf8.withContiguousStorageIfAvailable { aBytes in
             b.utf8.withContiguousStorageIfAvailable { bBytes -> Bool in
                 aBytes.count == bBytes.count && aBytes.elementsEqual(bBytes)

@@ -25,21 +25,22 @@ public enum BooksChecks {
     public static func inventoryEqualsValuation(
         _ entries: [JournalEntry], positions: [StockPosition], chart: ChartOfAccounts, exponent: Int
     ) -> [String] {
-        var books: [String: Sum] = [:]
-        var valuation: [String: Sum] = [:]
+        var books: [OpaqueID: Sum] = [:]
+        var valuation: [OpaqueID: Sum] = [:]
         let inventory = chart[.inventory].code
         let transit = chart[.inventoryInTransit].code
         for entry in entries {
             for line in entry.lines {
-                if line.account.code == inventory { books[line.location, default: Sum()] += line.amount }
-                if line.account.code == transit { books[inTransitLocation, default: Sum()] += line.amount }
+                if line.account.code == inventory { books[OpaqueID(line.location), default: Sum()] += line.amount }
+                if line.account.code == transit { books[OpaqueID(inTransitLocation), default: Sum()] += line.amount }
             }
         }
-        for position in positions { valuation[position.location, default: Sum()] += position.value }
+        for position in positions { valuation[OpaqueID(position.location), default: Sum()] += position.value }
         var messages: [String] = []
-        for location in Set(books.keys).union(valuation.keys).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let account = books[location] ?? Sum()
-            let value = valuation[location] ?? Sum()
+        for key in Set(books.keys).union(valuation.keys).sorted() {
+            let location = key.text
+            let account = books[key] ?? Sum()
+            let value = valuation[key] ?? Sum()
             if account != value {
                 let name = location == inTransitLocation ? "inventory in transit (\(transit))" : "inventory (\(inventory)) at \(location)"
                 messages.append(

@@ -71,7 +71,7 @@ public struct Account: Sendable, Hashable, Comparable {
 
     /// By code, in byte order (how the trial balance sorts).
     public static func < (a: Account, b: Account) -> Bool {
-        if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
+        if !CostRuns.sameBytes(a.code, b.code) { return CostRuns.precedesInByteOrder(a.code, b.code) }
         return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
     }
 

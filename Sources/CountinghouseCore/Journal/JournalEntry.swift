@@ -87,6 +87,19 @@ public struct EntryBuilder {
         var location: String
         var processor: String
         var memo: String
+
+        /// The location's and processor's bytes (FORMATS §1), not canonical equivalence.
+        static func == (a: LineKey, b: LineKey) -> Bool {
+            a.account == b.account && CostRuns.sameBytes(a.location, b.location) && CostRuns.sameBytes(a.processor, b.processor)
+                && CostRuns.sameBytes(a.memo, b.memo)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(account)
+            hasher.combine(bytesOf: location)
+            hasher.combine(bytesOf: processor)
+            hasher.combine(bytesOf: memo)
+        }
     }
 
     public init() {}
@@ -138,9 +151,20 @@ struct AccountLineKey: Hashable, Comparable {
 
     init(_ line: JournalLine) { self.init(code: line.account.code, location: line.location, processor: line.processor) }
 
+    /// By bytes (FORMATS §1), not canonical equivalence.
+    static func == (a: AccountLineKey, b: AccountLineKey) -> Bool {
+        CostRuns.sameBytes(a.code, b.code) && CostRuns.sameBytes(a.location, b.location) && CostRuns.sameBytes(a.processor, b.processor)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytesOf: code)
+        hasher.combine(bytesOf: location)
+        hasher.combine(bytesOf: processor)
+    }
+
     static func < (a: AccountLineKey, b: AccountLineKey) -> Bool {
-        if a.code != b.code { return a.code.utf8.lexicographicallyPrecedes(b.code.utf8) }
-        if a.location != b.location { return a.location.utf8.lexicographicallyPrecedes(b.location.utf8) }
-        return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8)
+        if !CostRuns.sameBytes(a.code, b.code) { return CostRuns.precedesInByteOrder(a.code, b.code) }
+        if !CostRuns.sameBytes(a.location, b.location) { return CostRuns.precedesInByteOrder(a.location, b.location) }
+        return CostRuns.precedesInByteOrder(a.processor, b.processor)
     }
 }

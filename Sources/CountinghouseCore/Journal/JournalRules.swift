@@ -130,42 +130,57 @@ public struct JournalInput: Sendable {
 /// entries take from them (gross, discounts, tax, returns, tenders by kind, and each ticket's lines
 /// against its tenders for the over/short check), so that the books need not hold a year of lines
 /// and tenders to post them. The order they are added in does not matter.
+///
+/// Each ticket's lines against its tenders are kept only for the business dates `listsTickets`
+/// names: they name the tickets that do not balance in their sales entry's memo, and are the sums'
+/// largest part (a ticket each: 1.2 M on three years of a ten-store chain). The entries of other
+/// dates name none; their amounts are the same (over/short comes from the day's totals).
 public struct POSSums: Sendable {
     fileprivate var days: [JournalRules.DateLocation: JournalRules.SalesDay] = [:]
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     let offset: OffsetAtInstant
+    let listsTickets: @Sendable (CivilDate) -> Bool
 
-    public init(offset: @escaping OffsetAtInstant) { self.offset = offset }
+    public init(offset: @escaping OffsetAtInstant, listingTicketsOn listsTickets: @escaping @Sendable (CivilDate) -> Bool = { _ in true }) {
+        self.offset = offset
+        self.listsTickets = listsTickets
+    }
 
     /// Adds one POS line (a row of kind pos_lines).
     public mutating func add(_ row: LedgerRow) {
         let line = POSLine(row)
-        let key = JournalRules.DateLocation(date: line.occurredAt.civilDate(offsetSeconds: offset(line.occurredAt)), location: line.location)
+        let key = JournalRules.DateLocation(date: line.occurredAt.civilDate(offsetSeconds: offset(line.occurredAt)), location: OpaqueID(line.location))
         switch line.type {
         case .customerReturn:
             days[key, default: JournalRules.SalesDay()].returnsNet += line.net
             days[key, default: JournalRules.SalesDay()].returnsTax += line.tax
-            days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] -= line.collected
+            if listsTickets(key.date) {
+                days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(line.orderID), default: Sum()] -= line.collected
+            }
         case .sale, .complimentary:
             days[key, default: JournalRules.SalesDay()].gross += line.gross
             days[key, default: JournalRules.SalesDay()].discounts += line.discount
             days[key, default: JournalRules.SalesDay()].tax += line.tax
-            days[key, default: JournalRules.SalesDay()].ticketGaps[line.orderID, default: Sum()] += line.collected
+            if listsTickets(key.date) {
+                days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(line.orderID), default: Sum()] += line.collected
+            }
         }
     }
 
     /// Adds one tender: to its kind's sum (a card's per processor), and against its ticket's lines.
     public mutating func add(_ tender: POSTender) {
         let key = JournalRules.DateLocation(
-            date: tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)), location: tender.location)
+            date: tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)), location: OpaqueID(tender.location))
         let signed = tender.signedAmount
         switch tender.tender {
         case .cash: days[key, default: JournalRules.SalesDay()].cash += signed
-        case .card: days[key, default: JournalRules.SalesDay()].cardByProcessor[tender.processor ?? "", default: Sum()] += signed
+        case .card: days[key, default: JournalRules.SalesDay()].cardByProcessor[OpaqueID(tender.processor ?? ""), default: Sum()] += signed
         case .giftCard: days[key, default: JournalRules.SalesDay()].giftCards += signed
         case .other: days[key, default: JournalRules.SalesDay()].otherTenders += signed
         }
-        days[key, default: JournalRules.SalesDay()].ticketGaps[tender.orderID, default: Sum()] -= signed
+        if listsTickets(key.date) {
+            days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(tender.orderID), default: Sum()] -= signed
+        }
     }
 }
 
@@ -182,8 +197,8 @@ public struct SettlementSums: Sendable {
     /// Adds one settlement record.
     public mutating func add(_ record: SettlementRecord) {
         let key = JournalRules.ProcessorDay(
-            date: record.occurredAt.civilDate(offsetSeconds: offset(record.occurredAt)), processor: record.processor,
-            payout: record.type.isPayout ? (record.payout ?? record.recordID) : "")
+            date: record.occurredAt.civilDate(offsetSeconds: offset(record.occurredAt)), processor: OpaqueID(record.processor),
+            payout: OpaqueID(record.type.isPayout ? (record.payout ?? record.recordID) : ""))
         groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].net += record.net
         groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].fee += record.fee
         groups[key, default: [:]][record.type, default: JournalRules.SettlementTypeSums()].gross += record.gross
@@ -206,7 +221,7 @@ public struct StockPostingSums: Sendable {
         let date = posting.occurredAt.civilDate(offsetSeconds: offset(posting.occurredAt))
         switch posting.kind {
         case .sale, .complimentary, .customerReturn:
-            let key = JournalRules.DateLocation(date: date, location: posting.location)
+            let key = JournalRules.DateLocation(date: date, location: OpaqueID(posting.location))
             switch posting.kind {
             case .sale:
                 costOfSales[key, default: JournalRules.CostOfSalesDay()].saleCost -= posting.value
@@ -217,16 +232,18 @@ public struct StockPostingSums: Sendable {
         case .purchaseReceipt, .purchaseReturn, .count:
             // first: receipts (or count gains); second: returns to the supplier (or shrinkage).
             let group: JournalRules.DocumentGroup = posting.kind == .count ? .count : .goods
-            let key = JournalRules.DocumentKey(group: group, date: date, document: posting.documentID)
+            let key = JournalRules.DocumentKey(group: group, date: date, document: OpaqueID(posting.documentID))
             let first = posting.kind == .purchaseReceipt || (posting.kind == .count && posting.value > 0)
-            let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
-            documents[key, default: [:]][posting.location] =
+            let location = OpaqueID(posting.location)
+            let current = documents[key, default: [:]][location] ?? (Sum(), Sum())
+            documents[key, default: [:]][location] =
                 first ? (current.first + Sum(posting.value), current.second) : (current.first, current.second + Sum(posting.value))
         case .transferShip, .transferReceive:
             let group: JournalRules.DocumentGroup = posting.kind == .transferShip ? .transferShip : .transferReceive
-            let key = JournalRules.DocumentKey(group: group, date: date, document: posting.documentID)
-            let current = documents[key, default: [:]][posting.location] ?? (Sum(), Sum())
-            documents[key, default: [:]][posting.location] = (current.first + Sum(posting.value), Sum())
+            let key = JournalRules.DocumentKey(group: group, date: date, document: OpaqueID(posting.documentID))
+            let location = OpaqueID(posting.location)
+            let current = documents[key, default: [:]][location] ?? (Sum(), Sum())
+            documents[key, default: [:]][location] = (current.first + Sum(posting.value), Sum())
         }
     }
 }
@@ -239,12 +256,12 @@ public enum JournalRules {
         return entries
     }
 
+    /// Identifiers are `OpaqueID`s here and in the keys below (FORMATS §1): two locations,
+    /// documents or orders whose bytes differ are two, whatever `String`'s `==` says.
     fileprivate struct DateLocation: Hashable, Comparable {
         var date: CivilDate
-        var location: String
-        static func < (a: DateLocation, b: DateLocation) -> Bool {
-            a.date != b.date ? a.date < b.date : a.location.utf8.lexicographicallyPrecedes(b.location.utf8)
-        }
+        var location: OpaqueID
+        static func < (a: DateLocation, b: DateLocation) -> Bool { (a.date, a.location) < (b.date, b.location) }
     }
 
     // MARK: Sales (per business date × location)
@@ -257,11 +274,11 @@ public enum JournalRules {
         var returnsNet = Sum()
         var returnsTax = Sum()
         var cash = Sum()
-        var cardByProcessor: [String: Sum] = [:]
+        var cardByProcessor: [OpaqueID: Sum] = [:]
         var giftCards = Sum()
         var otherTenders = Sum()
         /// Per ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
-        var ticketGaps: [String: Sum] = [:]
+        var ticketGaps: [OpaqueID: Sum] = [:]
     }
 
     /// Tenders to their accounts, lines to sales, discounts, tax and returns; what a ticket's
@@ -271,7 +288,7 @@ public enum JournalRules {
         let days = input.posSums.days
         return try days.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = days[key]!
-            let location = key.location
+            let location = key.location.text
             var builder = EntryBuilder()
             builder.post(chart[.sales], -day.gross, location: location, memo: "gross sales")
             builder.post(chart[.salesDiscounts], day.discounts, location: location, memo: "sales discounts")
@@ -279,9 +296,10 @@ public enum JournalRules {
             builder.post(chart[.salesReturns], day.returnsNet, location: location, memo: "sales returns (net of discount)")
             builder.post(chart[.salesTaxPayable], day.returnsTax, location: location, memo: "sales tax on returns")
             builder.post(chart[.cashOnHand], day.cash, location: location, memo: "cash")
-            for processor in day.cardByProcessor.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            for key in day.cardByProcessor.keys.sorted() {
+                let processor = key.text
                 builder.post(
-                    chart[.cardClearing], day.cardByProcessor[processor] ?? Sum(), location: location, processor: processor,
+                    chart[.cardClearing], day.cardByProcessor[key] ?? Sum(), location: location, processor: processor,
                     memo: processor.isEmpty ? "card" : "card (\(processor))")
             }
             builder.post(chart[.giftCardLiability], day.giftCards, location: location, memo: "gift cards redeemed")
@@ -291,7 +309,7 @@ public enum JournalRules {
             builder.post(chart[.overShort], -gap, location: location, memo: "POS over/short")
             // A day of nothing but zero-priced lines (complimentary items) makes no entry.
             guard !builder.isEmpty else { return nil }
-            let unbalanced = day.ticketGaps.filter { !$0.value.isZero }.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let unbalanced = day.ticketGaps.filter { !$0.value.isZero }.keys.sorted().map(\.text)
             var memo = "POS sales at \(location) on \(key.date)"
             if !unbalanced.isEmpty {
                 let listed = unbalanced.prefix(5).joined(separator: ", ")
@@ -315,12 +333,8 @@ public enum JournalRules {
     fileprivate struct DocumentKey: Hashable, Comparable {
         var group: DocumentGroup
         var date: CivilDate
-        var document: String
-        static func < (a: DocumentKey, b: DocumentKey) -> Bool {
-            if a.group != b.group { return a.group < b.group }
-            if a.date != b.date { return a.date < b.date }
-            return a.document.utf8.lexicographicallyPrecedes(b.document.utf8)
-        }
+        var document: OpaqueID
+        static func < (a: DocumentKey, b: DocumentKey) -> Bool { (a.group, a.date, a.document) < (b.group, b.date, b.document) }
     }
 
     /// One business date × location of cost of sales, summed.
@@ -333,7 +347,7 @@ public enum JournalRules {
 
     /// One document's value changes per location: `first` receipts (or count gains, or the
     /// transfer side's value), `second` returns to the supplier (or shrinkage).
-    fileprivate typealias DocumentSums = [String: (first: Sum, second: Sum)]
+    fileprivate typealias DocumentSums = [OpaqueID: (first: Sum, second: Sum)]
 
     static func stockEntries(_ input: JournalInput) throws -> [JournalEntry] {
         let chart = input.chart
@@ -341,7 +355,7 @@ public enum JournalRules {
         let (costOfSales, documents) = (input.stockSums.costOfSales, input.stockSums.documents)
         var entries = try costOfSales.keys.sorted().compactMap { key throws -> JournalEntry? in
             let day = costOfSales[key]!
-            let location = key.location
+            let location = key.location.text
             var builder = EntryBuilder()
             builder.post(chart[.costOfGoodsSold], day.saleCost - day.saleProvisional, location: location, memo: "cost of sales")
             builder.post(
@@ -359,8 +373,9 @@ public enum JournalRules {
         for key in documents.keys.sorted() {
             var builder = EntryBuilder()
             let sums = documents[key]!
-            for location in sums.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                guard let (first, second) = sums[location] else { continue }
+            for locationID in sums.keys.sorted() {
+                guard let (first, second) = sums[locationID] else { continue }
+                let location = locationID.text
                 switch key.group {
                 case .goods:
                     builder.post(inventory, first, location: location, memo: "goods received")
@@ -381,19 +396,19 @@ public enum JournalRules {
             guard !builder.isEmpty else { continue }
             let (entryKey, memo, sourceType): (EntryKey, String, String)
             switch key.group {
-            case .goods: (entryKey, memo, sourceType) = (.goods(key.date, document: key.document), "goods document \(key.document)", "purchases")
+            case .goods: (entryKey, memo, sourceType) = (.goods(key.date, document: key.document.text), "goods document \(key.document)", "purchases")
             case .transferShip:
                 (entryKey, memo, sourceType) = (
-                    .transfer(key.date, transfer: key.document, side: .ship), "transfer \(key.document) shipped", "transfers"
+                    .transfer(key.date, transfer: key.document.text, side: .ship), "transfer \(key.document) shipped", "transfers"
                 )
             case .transferReceive:
                 (entryKey, memo, sourceType) = (
-                    .transfer(key.date, transfer: key.document, side: .receive), "transfer \(key.document) received", "transfers"
+                    .transfer(key.date, transfer: key.document.text, side: .receive), "transfer \(key.document) received", "transfers"
                 )
-            case .count: (entryKey, memo, sourceType) = (.count(key.date, count: key.document), "stock count \(key.document)", "counts")
+            case .count: (entryKey, memo, sourceType) = (.count(key.date, count: key.document.text), "stock count \(key.document)", "counts")
             }
             entries.append(
-                try builder.entry(key: entryKey, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document))
+                try builder.entry(key: entryKey, date: key.date, memo: memo, sourceType: sourceType, sourceReference: key.document.text))
         }
         return entries
     }
@@ -420,14 +435,10 @@ public enum JournalRules {
     /// A processor's activity on a business date, or one of its payouts.
     fileprivate struct ProcessorDay: Hashable, Comparable {
         var date: CivilDate
-        var processor: String
+        var processor: OpaqueID
         /// Empty for the day's activity; the payout id for a payout.
-        var payout: String
-        static func < (a: ProcessorDay, b: ProcessorDay) -> Bool {
-            if a.date != b.date { return a.date < b.date }
-            if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
-            return a.payout.utf8.lexicographicallyPrecedes(b.payout.utf8)
-        }
+        var payout: OpaqueID
+        static func < (a: ProcessorDay, b: ProcessorDay) -> Bool { (a.date, a.processor, a.payout) < (b.date, b.processor, b.payout) }
     }
 
     /// One record type's sums within a `ProcessorDay`.
@@ -447,19 +458,19 @@ public enum JournalRules {
             for type in SettlementType.allCases {
                 guard let sums = byType[type] else { continue }
                 let memo = type.rawValue.lowercased().replacingUnderscores()
-                builder.post(chart[.processorBalance], sums.net, processor: key.processor, memo: memo)
-                builder.post(chart[.processingFees], sums.fee, processor: key.processor, memo: "fees (\(memo))")
-                builder.post(chart[grossAccount(of: type)], -sums.gross, processor: key.processor, memo: memo)
+                builder.post(chart[.processorBalance], sums.net, processor: key.processor.text, memo: memo)
+                builder.post(chart[.processingFees], sums.fee, processor: key.processor.text, memo: "fees (\(memo))")
+                builder.post(chart[grossAccount(of: type)], -sums.gross, processor: key.processor.text, memo: memo)
             }
             guard !builder.isEmpty else { return nil }
-            if key.payout.isEmpty {
+            if key.payout.text.isEmpty {
                 return try builder.entry(
-                    key: .processor(key.date, processor: key.processor), date: key.date,
+                    key: .processor(key.date, processor: key.processor.text), date: key.date,
                     memo: "\(key.processor) activity on \(key.date)", sourceType: "settlements",
                     sourceReference: "\(key.processor) \(key.date)")
             }
             return try builder.entry(
-                key: .payout(key.date, processor: key.processor, payout: key.payout), date: key.date,
+                key: .payout(key.date, processor: key.processor.text, payout: key.payout.text), date: key.date,
                 memo: "\(key.processor) payout \(key.payout)", sourceType: "settlements",
                 sourceReference: "\(key.processor) \(key.payout)")
         }
@@ -472,12 +483,12 @@ extension JournalRules {
     static func writeOffEntries(_ input: JournalInput) throws(OutOfRange) -> [JournalEntry] {
         struct Key: Hashable {
             var day: CivilDate
-            var override: String
+            var override: OpaqueID
         }
         var order: [Key] = []
         var byKey: [Key: [WriteOffClearing]] = [:]
         for clearing in input.writeOffs {
-            let key = Key(day: clearing.day, override: clearing.overrideID)
+            let key = Key(day: clearing.day, override: OpaqueID(clearing.overrideID))
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(clearing)
         }
@@ -491,8 +502,8 @@ extension JournalRules {
             guard !builder.isEmpty else { continue }
             entries.append(
                 try builder.entry(
-                    key: .writeOff(key.day, override: key.override), date: key.day, memo: "write-off \(key.override)",
-                    sourceType: "overrides", sourceReference: key.override))
+                    key: .writeOff(key.day, override: key.override.text), date: key.day, memo: "write-off \(key.override)",
+                    sourceType: "overrides", sourceReference: key.override.text))
         }
         return entries
     }

@@ -118,16 +118,16 @@ final class ReconciliationItems: Sendable {
         records = RowsInOrder(inputRecords, order: recordInputIndex)
         // Processors numbered as they come in item order, tenders first.
         var names: [String] = []
-        var numbers: [String: Int32] = [:]
+        var numbers: [OpaqueID: Int32] = [:]
         func number(_ name: String) -> Int32 {
             if names.count <= 8 {
-                for (index, known) in names.enumerated() where known == name { return Int32(index) }
-            } else if let known = numbers[name] {
+                for (index, known) in names.enumerated() where CostRuns.sameBytes(known, name) { return Int32(index) }
+            } else if let known = numbers[OpaqueID(name)] {
                 return known
             }
             let new = Int32(names.count)
             names.append(name)
-            numbers[name] = new
+            numbers[OpaqueID(name)] = new
             return new
         }
         let tenderProcessor = tenderPlaces.map { number(readTenders.processor[$0]) }
@@ -184,14 +184,14 @@ final class ReconciliationItems: Sendable {
     /// Tender order: occurred_at, order_id (byte order), tender_no (numerically).
     static func tenderPrecedes(_ a: POSTender, _ b: POSTender) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        if a.orderID != b.orderID { return a.orderID.utf8.lexicographicallyPrecedes(b.orderID.utf8) }
+        if !CostRuns.sameBytes(a.orderID, b.orderID) { return CostRuns.precedesInByteOrder(a.orderID, b.orderID) }
         return a.tenderNumber < b.tenderNumber
     }
 
     /// Record order: occurred_at, processor, record_id (byte order).
     static func recordPrecedes(_ a: SettlementRecord, _ b: SettlementRecord) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+        if !CostRuns.sameBytes(a.processor, b.processor) { return CostRuns.precedesInByteOrder(a.processor, b.processor) }
         return a.recordID.utf8.lexicographicallyPrecedes(b.recordID.utf8)
     }
 
@@ -239,8 +239,9 @@ final class ReconciliationItems: Sendable {
 public enum MatchFormation: Sendable, Hashable {
     case matchOverride
     case failedRefund
-    /// A matching step, 1 to 3.
-    case step(Int)
+    /// A matching step, 1 to 3 (a byte: a group each, 1.5 M on three years, 2 bytes where an Int
+    /// payload took 16).
+    case step(UInt8)
     case alone
 
     /// `1`, `2`, `3`, `MATCH`, or empty.
@@ -464,7 +465,7 @@ enum MatchGrouping {
             pairs.sort { $0.tender < $1.tender }
             for pair in pairs {
                 matchedByStep[pair.tender] = true
-                grouping.add(tender: pair.tender, record: pair.record, formation: .step(step))
+                grouping.add(tender: pair.tender, record: pair.record, formation: .step(UInt8(step)))
             }
         }
         keyedStep(

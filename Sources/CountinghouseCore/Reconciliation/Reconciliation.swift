@@ -172,19 +172,26 @@ public struct Reconciliation: Sendable {
         offset = input.offset
         overrides = input.overrides.sorted { $0.override.overrideID.utf8.lexicographicallyPrecedes($1.override.overrideID.utf8) }
         // What overrides name: only the identifiers overrides mention are collected, in one pass.
-        let named = Set(overrides.flatMap { [$0.override.orderID, $0.override.paymentRef, $0.override.recordID].compactMap { $0 } })
-        var tendersByOrder: [String: [Int]] = [:]
-        var tendersByRef: [String: [Int]] = [:]
-        var recordsByRef: [String: [Int]] = [:]
-        var recordsByID: [String: [Int]] = [:]
+        // Identifiers by their bytes (FORMATS §1).
+        let named = overrides.flatMap { [$0.override.orderID, $0.override.paymentRef, $0.override.recordID].compactMap { $0 } }.opaqueIDs
+        var tendersByOrder: [OpaqueID: [Int]] = [:]
+        var tendersByRef: [OpaqueID: [Int]] = [:]
+        var recordsByRef: [OpaqueID: [Int]] = [:]
+        var recordsByID: [OpaqueID: [Int]] = [:]
         if !named.isEmpty {
             for (index, tender) in items.tenders.enumerated() {
-                if named.contains(tender.orderID) { tendersByOrder[tender.orderID, default: []].append(index) }
-                if let ref = tender.paymentRef, !ref.isEmpty, named.contains(ref) { tendersByRef[ref, default: []].append(index) }
+                let order = OpaqueID(tender.orderID)
+                if named.contains(order) { tendersByOrder[order, default: []].append(index) }
+                if let ref = tender.paymentRef.map(OpaqueID.init(_:)), !ref.text.isEmpty, named.contains(ref) {
+                    tendersByRef[ref, default: []].append(index)
+                }
             }
             for (index, record) in items.records.enumerated() {
-                if named.contains(record.recordID) { recordsByID[record.recordID, default: []].append(index) }
-                if let ref = record.paymentRef, !ref.isEmpty, record.type == .capture || record.type == .refund, named.contains(ref) {
+                let id = OpaqueID(record.recordID)
+                if named.contains(id) { recordsByID[id, default: []].append(index) }
+                if let ref = record.paymentRef.map(OpaqueID.init(_:)), !ref.text.isEmpty, record.type == .capture || record.type == .refund,
+                    named.contains(ref)
+                {
                     recordsByRef[ref, default: []].append(index)
                 }
             }
@@ -199,17 +206,17 @@ public struct Reconciliation: Sendable {
             var tenders = Set<Int>()
             var records = Set<Int>()
             if let order = decision.orderID {
-                for index in tendersByOrder[order] ?? []
+                for index in tendersByOrder[OpaqueID(order)] ?? []
                 where tenderFits(index) && (decision.tenderNumber.map { items.tenders[index].tenderNumber == $0 } ?? true) {
                     tenders.insert(index)
                 }
             }
             if let ref = decision.paymentRef {
-                for index in tendersByRef[ref] ?? [] where tenderFits(index) { tenders.insert(index) }
-                for index in recordsByRef[ref] ?? [] where recordFits(index) { records.insert(index) }
+                for index in tendersByRef[OpaqueID(ref)] ?? [] where tenderFits(index) { tenders.insert(index) }
+                for index in recordsByRef[OpaqueID(ref)] ?? [] where recordFits(index) { records.insert(index) }
             }
             if let id = decision.recordID {
-                for index in recordsByID[id] ?? [] where recordFits(index) { records.insert(index) }
+                for index in recordsByID[OpaqueID(id)] ?? [] where recordFits(index) { records.insert(index) }
             }
             return OverrideTargets(tenders: tenders.sorted(), records: records.sorted())
         }
@@ -340,8 +347,9 @@ public struct ReconciliationState: Sendable {
     public let lastDay: CivilDate
     let reconciliation: Reconciliation
     let grouping: Grouping
-    /// Per group: Σ cleared by write-offs whose lead it holds, and the residual after them.
-    var writtenOff: [Sum]
+    /// Σ cleared by write-offs whose lead a group holds (only the groups some write-off cleared:
+    /// few, where an array held 16 bytes for every group), and per group the residual after them.
+    var writtenOff: [Int: Sum]
     var residuals: [Sum]
     /// The write-offs (override indices) whose clearings a group holds.
     var writeOffsOfGroup: [Int: [Int]] = [:]
@@ -380,7 +388,7 @@ public struct ReconciliationState: Sendable {
         let records = items.records
 
         // Write-offs cleared up to L, each subtracted from the group now holding the cleared lead.
-        var writtenOff = Array(repeating: Sum(), count: grouping.count)
+        var writtenOff: [Int: Sum] = [:]
         var writeOffsOfGroup: [Int: [Int]] = [:]
         for clearing in reconciliation.clearings(throughDay: lastDay) {
             let group: Int32
@@ -389,10 +397,10 @@ public struct ReconciliationState: Sendable {
             case .record(let index): group = grouping.recordGroup[index]
             }
             guard group >= 0 else { continue }
-            writtenOff[Int(group)] += clearing.amount
+            writtenOff[Int(group), default: Sum()] += clearing.amount
             writeOffsOfGroup[Int(group), default: []].append(clearing.override)
         }
-        residuals = (0..<grouping.count).map { reconciliation.baseResidual(grouping, $0) - writtenOff[$0] }
+        residuals = (0..<grouping.count).map { reconciliation.baseResidual(grouping, $0) - (writtenOff[$0] ?? Sum()) }
         self.writtenOff = writtenOff
         self.writeOffsOfGroup = writeOffsOfGroup
 
@@ -416,12 +424,13 @@ public struct ReconciliationState: Sendable {
         payoutOfPayoutRecord = Array(repeating: -1, count: records.count)
         struct PayoutKey: Hashable {
             var processor: Int32
-            var id: String
+            /// By its bytes (FORMATS §1).
+            var id: OpaqueID
         }
         var payoutIndex: [PayoutKey: Int] = [:]
         for index in records.indices where grouping.knownRecords[index] && items.recordType[index] == .payout {
             let record = records[index]
-            let key = PayoutKey(processor: items.recordProcessor[index], id: record.payout ?? record.recordID)
+            let key = PayoutKey(processor: items.recordProcessor[index], id: OpaqueID(record.payout ?? record.recordID))
             if let existing = payoutIndex[key] {
                 payouts[existing].payoutRecords.append(index)
                 payouts[existing].residual += record.net
@@ -429,7 +438,7 @@ public struct ReconciliationState: Sendable {
                 payoutIndex[key] = payouts.count
                 payouts.append(
                     PayoutState(
-                        processor: record.processor, payoutID: key.id, payoutRecords: [index], items: [], residual: Sum(record.net),
+                        processor: record.processor, payoutID: key.id.text, payoutRecords: [index], items: [], residual: Sum(record.net),
                         itemsNet: Sum(), failed: false))
             }
             payoutOfPayoutRecord[index] = Int32(payoutIndex[key] ?? -1)
@@ -439,14 +448,14 @@ public struct ReconciliationState: Sendable {
             // compared byte for byte.
             var payoutsByHash: [UInt64: [(key: PayoutKey, payout: Int)]] = [:]
             for (key, payout) in payoutIndex {
-                let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(key.id), key.processor, 0)
+                let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(key.id.text), key.processor, 0)
                 payoutsByHash[hash, default: []].append((key, payout))
             }
             func payout(paying index: Int) -> Int? {
                 guard let id = items.recordPayoutID(index) else { return nil }
                 let processor = items.recordProcessor[index]
                 let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(id), processor, 0)
-                return payoutsByHash[hash]?.first { $0.key.processor == processor && $0.key.id.utf8.elementsEqual(id) }?.payout
+                return payoutsByHash[hash]?.first { $0.key.processor == processor && $0.key.id.text.utf8.elementsEqual(id) }?.payout
             }
             for index in records.indices where grouping.knownRecords[index] && items.recordType[index] != .payout {
                 if let payout = payout(paying: index) {
@@ -456,7 +465,7 @@ public struct ReconciliationState: Sendable {
                     payoutOfRecord[index] = Int32(payout)
                 }
                 if items.recordType[index] == .payoutFailure, let failed = records[index].paymentRef,
-                    let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: failed)]
+                    let payout = payoutIndex[PayoutKey(processor: items.recordProcessor[index], id: OpaqueID(failed))]
                 {
                     payouts[payout].failed = true
                 }
@@ -472,7 +481,8 @@ public struct ReconciliationState: Sendable {
         // Chargebacks (SEMANTICS §6.4): per processor and payment_ref, in record order.
         struct DisputeKey: Hashable {
             var processor: Int32
-            var ref: String
+            /// By its bytes (FORMATS §1).
+            var ref: OpaqueID
         }
         var openChargebacks: [DisputeKey: [Int]] = [:]
         var reversedPayments = Set<DisputeKey>()
@@ -480,7 +490,7 @@ public struct ReconciliationState: Sendable {
         where grouping.knownRecords[index] && (items.recordType[index] == .chargeback || items.recordType[index] == .chargebackReversal) {
             let record = records[index]
             guard let ref = record.paymentRef, !ref.isEmpty else { continue }
-            let key = DisputeKey(processor: items.recordProcessor[index], ref: ref)
+            let key = DisputeKey(processor: items.recordProcessor[index], ref: OpaqueID(ref))
             if record.type == .chargeback {
                 if reversedPayments.contains(key) { secondChargebacks.insert(index) }
                 openChargebacks[key, default: []].append(index)
@@ -531,7 +541,7 @@ public struct ReconciliationState: Sendable {
         }
         if records.contains(where: { grouping.secondCaptures[Int($0)] }) { return .duplicateSettlement }
         // Before write-offs: |Σ POS amounts − Σ gross|.
-        if (residuals[group] + writtenOff[group]).total.magnitude > UInt128(tolerance) { return .amountMismatch }
+        if (residuals[group] + (writtenOff[group] ?? Sum())).total.magnitude > UInt128(tolerance) { return .amountMismatch }
         return .matched
     }
 
@@ -629,7 +639,7 @@ public struct ReconciliationState: Sendable {
     public func residual(ofGroupOf item: ReconciliationItem) -> Sum? { group(of: item).map { residuals[$0] } }
     public func writtenOff(ofGroupOf item: ReconciliationItem) -> Sum? {
         guard let group = group(of: item), writeOffsOfGroup[group] != nil else { return nil }
-        return writtenOff[group]
+        return writtenOff[group] ?? Sum()
     }
     public func formation(ofGroupOf item: ReconciliationItem) -> MatchFormation? {
         group(of: item).map { grouping.formations[$0] }
@@ -687,21 +697,26 @@ public struct ReconciliationState: Sendable {
         let records = items.records
         // The groups in the order of their leads, without sorting: tender-led groups as their lead
         // tenders come (a group's lead is its first tender), then the groups of records alone.
-        var order: [Int] = []
+        var order: [Int32] = []
         order.reserveCapacity(grouping.count)
         for (tender, group) in grouping.tenderGroup.enumerated() where group >= 0 && grouping.tenders(of: Int(group)).first == Int32(tender) {
-            order.append(Int(group))
+            order.append(group)
         }
         for (record, group) in grouping.recordGroup.enumerated()
         where group >= 0 && grouping.tenders(of: Int(group)).isEmpty && grouping.records(of: Int(group)).first == Int32(record) {
-            order.append(Int(group))
+            order.append(group)
         }
         // The PAYMENT tenders and CAPTUREs carrying a ref, with their payment: their ref hashes
-        // (processor, direction 0) were made with the items.
-        var refsOfPayment: [(payment: Int32, item: ReconciliationItem)] = []
-        refsOfPayment.reserveCapacity(items.tenders.count + items.records.count)
+        // (processor, direction 0) were made with the items. Two Int32 columns, the item as a
+        // tender's index or -1 − a record's (a tuple with a ReconciliationItem took 24 bytes: 35 MB
+        // on three years, at the report's peak).
+        var refPayment: [Int32] = []
+        var refItem: [Int32] = []
+        refPayment.reserveCapacity(items.tenders.count + items.records.count)
+        refItem.reserveCapacity(items.tenders.count + items.records.count)
+        func item(_ code: Int32) -> ReconciliationItem { code >= 0 ? .tender(Int(code)) : .record(Int(-1 - code)) }
         paymentGroups.reserveCapacity(grouping.count)
-        for group in order {
+        for group in order.lazy.map(Int.init) {
             var isPayment = false
             for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] { isPayment = true }
             for record in grouping.records(of: group) where items.recordType[Int(record)] == .capture { isPayment = true }
@@ -711,13 +726,15 @@ public struct ReconciliationState: Sendable {
             for tender in grouping.tenders(of: group) {
                 paymentOfTender[Int(tender)] = payment
                 if !items.tenderIsRefund[Int(tender)] && items.tenderRefHash[Int(tender)] != 0 {
-                    refsOfPayment.append((payment, .tender(Int(tender))))
+                    refPayment.append(payment)
+                    refItem.append(tender)
                 }
             }
             for record in grouping.records(of: group) {
                 paymentOfRecord[Int(record)] = payment
                 if items.recordType[Int(record)] == .capture && items.recordRefHash[Int(record)] != 0 {
-                    refsOfPayment.append((payment, .record(Int(record))))
+                    refPayment.append(payment)
+                    refItem.append(-1 - record)
                 }
             }
             paymentGroups.append(Int32(group))
@@ -735,14 +752,14 @@ public struct ReconciliationState: Sendable {
             case .record(let index): return items.recordProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.recordRef(index), ref)
             }
         }
-        var chains = HashChains(itemCount: refsOfPayment.count, expected: refsOfPayment.count)
-        for (position, entry) in refsOfPayment.enumerated().reversed() { chains.insert(position, hash: refHash(entry.item)) }
+        order = []
+        var chains = HashChains(itemCount: refItem.count, expected: refItem.count)
+        for position in refItem.indices.reversed() { chains.insert(position, hash: refHash(item(refItem[position]))) }
         func payment(carrying ref: ArraySlice<UInt8>?, processor: Int32) -> Int32? {
             guard let ref, !ref.isEmpty else { return nil }
             var found: Int32?
             chains.forEach(hash: ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(ref), processor, 0)) { position in
-                let entry = refsOfPayment[position]
-                if found == nil, carries(entry.item, ref, processor) { found = entry.payment }
+                if found == nil, carries(item(refItem[position]), ref, processor) { found = refPayment[position] }
             }
             return found
         }

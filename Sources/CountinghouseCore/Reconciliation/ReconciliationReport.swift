@@ -212,7 +212,7 @@ extension Reconciliation {
         // then the payment's lead (a total order).
         paymentKeys.sort { x, y in
             let (a, b) = (x.start, y.start)
-            if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+            if !CostRuns.sameBytes(a.processor, b.processor) { return CostRuns.precedesInByteOrder(a.processor, b.processor) }
             if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
             if !(a.orderID ?? "").utf8.elementsEqual((b.orderID ?? "").utf8) {
                 return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8)
@@ -287,7 +287,7 @@ extension Reconciliation {
     static func rowPrecedes(_ a: ReconciliationRow, _ b: ReconciliationRow) -> Bool { keyPrecedes(RowKey(a), RowKey(b)) }
 
     static func keyPrecedes(_ a: RowKey, _ b: RowKey) -> Bool {
-        if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+        if !CostRuns.sameBytes(a.processor, b.processor) { return CostRuns.precedesInByteOrder(a.processor, b.processor) }
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
         return itemKeyPrecedes((a.orderID, a.tenderNumber, a.recordID), (b.orderID, b.tenderNumber, b.recordID))
     }
@@ -302,7 +302,9 @@ extension Reconciliation {
         case (true, false): return true
         case (false, true): return false
         case (true, true):
-            if a.orderID != b.orderID { return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8) }
+            if !CostRuns.sameBytes(a.orderID ?? "", b.orderID ?? "") || (a.orderID == nil) != (b.orderID == nil) {
+                return CostRuns.precedesInByteOrder(a.orderID ?? "", b.orderID ?? "")
+            }
             return (a.tenderNumber ?? 0) < (b.tenderNumber ?? 0)
         case (false, false):
             return (a.recordID ?? "").utf8.lexicographicallyPrecedes((b.recordID ?? "").utf8)

@@ -43,13 +43,13 @@ import Testing
 
     @Test func aLargeRunOnSeveralCoresEqualsEachSKURunAlone() throws {
         let events = Self.events(count: CostRuns.parallelThreshold + 5_000)
-        let standardCosts: [String: Int64?] = ["SKU-3": 250, "SKU-7": nil]
+        let standardCosts: [OpaqueID: Int64?] = ["SKU-3": 250, "SKU-7": nil]
         let together = try CostRuns.run(events: events, standardCosts: standardCosts)
         let skus = Set(events.map(\.sku)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         #expect(together.map(\.sku) == skus)
         for run in together {
             let alone = FIFOEngine.run(
-                sku: run.sku, events: events.filter { $0.sku == run.sku }, standardCost: standardCosts[run.sku] ?? nil)
+                sku: run.sku, events: events.filter { $0.sku == run.sku }, standardCost: standardCosts[OpaqueID(run.sku)] ?? nil)
             #expect(run.cogsLines == alone.cogsLines, "\(run.sku)")
             #expect(run.deltas == alone.deltas, "\(run.sku)")
         }
@@ -59,7 +59,7 @@ import Testing
     /// cogs lines and deltas as the runs, SKU by SKU.
     @Test func rowsEqualTheRunsRows() throws {
         let events = Self.events(count: CostRuns.parallelThreshold + 5_000)
-        let standardCosts: [String: Int64?] = ["SKU-3": 250]
+        let standardCosts: [OpaqueID: Int64?] = ["SKU-3": 250]
         let runs = try CostRuns.run(events: events, standardCosts: standardCosts)
         let rows = try CostRuns.rows(events: events, standardCosts: standardCosts)
         #expect(rows.map(\.sku) == runs.map(\.sku))

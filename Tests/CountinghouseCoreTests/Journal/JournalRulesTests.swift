@@ -192,6 +192,30 @@ import Testing
         #expect(Self.lines(inOrder[0]).contains("1100@S01/adyen 100 card (adyen)"))
     }
 
+    /// The tickets that do not balance are named only on the days the sums list them; the entries'
+    /// amounts are the same either way.
+    @Test func ticketsAreListedOnlyOnTheDaysAsked() throws {
+        let lines = [Self.line("T1", 1, "SALE", quantity: 2, price: 1000), Self.line("T2", 1, "SALE", quantity: 1, price: 300)]
+        let tenders = [Self.tender("T1", 1, "CASH", "PAYMENT", 1900), Self.tender("T2", 1, "CASH", "PAYMENT", 300)]
+        func entries(listing: @escaping @Sendable (CivilDate) -> Bool) throws -> [JournalEntry] {
+            var sums = POSSums(offset: { _ in 0 }, listingTicketsOn: listing)
+            for line in lines { sums.add(line) }
+            for tender in tenders { sums.add(POSTender(tender)) }
+            return try JournalRules.entries(
+                JournalInput(
+                    posSums: sums, settlementSums: SettlementSums(offset: { _ in 0 }), stockSums: StockPostingSums(offset: { _ in 0 }),
+                    chart: Self.chart, offset: { _ in 0 }))
+        }
+        let day = CivilDate(year: 2026, month: 10, day: 15)!
+        let listed = try entries { $0 == day }
+        let notListed = try entries { $0 != day }
+        #expect(try entries { _ in true } == listed)
+        #expect(listed.map(\.memo) == ["POS sales at S01 on 2026-10-15; tickets whose tenders differ from their lines: T1"])
+        #expect(notListed.map(\.memo) == ["POS sales at S01 on 2026-10-15"])
+        #expect(listed.map(\.lines) == notListed.map(\.lines))
+        #expect(Self.lines(listed[0]).contains("6900@S01 100 POS over/short"))
+    }
+
     @Test func aDayOfOnlyComplimentaryItemsMakesNoSalesEntry() throws {
         #expect(try JournalRules.entries(Self.input(posLines: [Self.line("T5", 1, "COMP", quantity: 1, price: 0)])).isEmpty)
     }

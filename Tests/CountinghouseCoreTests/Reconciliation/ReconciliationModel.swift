@@ -329,7 +329,7 @@ struct ReconciliationModel {
             for pair in ordered where freeTender(pair.tender) && freeRecord(pair.record) {
                 tenderTaken[pair.tender] = true
                 recordTaken[pair.record] = true
-                result.groups.append(ModelGroup(tenders: [pair.tender], records: [pair.record], formation: .step(step)))
+                result.groups.append(ModelGroup(tenders: [pair.tender], records: [pair.record], formation: .step(UInt8(step))))
             }
         }
         // Step 1: payment_ref equal and not empty, any amount.

@@ -295,5 +295,23 @@ import Testing
         #expect(state.status(order: "A1") == .unsettled)
         #expect(state.status(record: "t1") == .unmatchedSettlement)
     }
+
+    /// Payout ids too: two PAYOUT records whose ids differ only in their normalisation are two
+    /// payouts, each paying out the capture that names it.
+    @Test func payoutsAreTheirIdsBytes() {
+        let (nfc, nfd) = ("po_\u{E9}", "po_e\u{301}")
+        let state = R.reconcile(
+            [R.card("A1", at: R.at(5), 1000, ref: "ch_1"), R.card("A2", at: R.at(5), 2000, ref: "ch_2")],
+            [
+                R.record("ch_1", .capture, at: R.at(5), gross: 1000, ref: "ch_1", payout: nfc),
+                R.record("ch_2", .capture, at: R.at(5), gross: 2000, ref: "ch_2", payout: nfd),
+                R.record(nfc, .payout, at: R.at(7), gross: -1000, payout: nfc),
+                R.record(nfd, .payout, at: R.at(7), gross: -2000, payout: nfd),
+            ]
+        ).state(atEndOf: R.date(31))
+        #expect(state.payouts.map { Array($0.payoutID.utf8) }.sorted { $0.lexicographicallyPrecedes($1) } == [Array(nfd.utf8), Array(nfc.utf8)])
+        #expect(state.payouts.allSatisfy { $0.residual.isZero && $0.items.count == 1 })
+        #expect(state.status(record: "ch_1") == .matched && state.status(record: "ch_2") == .matched)
+    }
 }
 
