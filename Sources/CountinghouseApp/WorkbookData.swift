@@ -197,16 +197,21 @@ public enum WorkbookData {
     }
 
     static func reorder(costs: CostView, items: [LedgerRow], span: ReportSpan, context: AppContext) throws -> [ReorderRow] {
+        let end = context.startOfDay(span.endDay)
+        return try reorder(positions: costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1)), items: items)
+    }
+
+    /// The same, of the positions at the span's end as already summed (a report's valuation
+    /// has them).
+    static func reorder(positions: [StockPosition], items: [LedgerRow]) throws -> [ReorderRow] {
         var catalogue: [OpaqueID: CatalogueItem] = [:]
         // Ledger order: a later row for a SKU supersedes the earlier one whole.
         for row in items {
             let item = CatalogueItem(row)
             catalogue[OpaqueID(item.sku)] = item
         }
-        let end = context.startOfDay(span.endDay)
         var rows: [ReorderRow] = []
-        for position in try costs.positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
-        where position.location != inTransitLocation {
+        for position in positions where position.location != inTransitLocation {
             guard let item = catalogue[OpaqueID(position.sku)], let reorderPoint = item.reorderPoint,
                 let suggested = try suggestedQuantity(
                     quantityOnHand: position.quantityOnHand, pendingQuantity: position.pendingQuantity, reorderPoint: reorderPoint,

@@ -192,7 +192,8 @@ enum WorkbookJob {
         let priorPeriodAdjustments = WorkbookTables.priorPeriodAdjustments(
             try WorkbookData.priorPeriodAdjustments(session, books: books, span: span), exponent: exponent)
         phases.mark("workbook: prior-period adjustments")
-        let reorder = WorkbookTables.reorder(try WorkbookData.reorder(parts.costBooks, span: span, context: context))
+        // The valuation's positions are the cost books' at the span's end (booksTables).
+        let reorder = WorkbookTables.reorder(try WorkbookData.reorder(positions: parts.tables.positions, items: parts.costBooks.items.map(\.row)))
         phases.mark("workbook: reorder")
         let daily = WorkbookSheets.dailyByLocation(try WorkbookData.daily(books, span: span, context: context), span: span, exponent: exponent)
         let ageing = WorkbookTables.reconciliationAgeing(try WorkbookData.reconciliationAgeing(report), exponent: exponent)

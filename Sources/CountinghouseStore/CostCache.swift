@@ -143,6 +143,32 @@ enum CostCacheSQL {
         return statements
     }()
 
+    /// Schema version 10: the deltas in groups of SKU and location, every column a position sums
+    /// at hand, so the positions at an instant are one pass without a sort (`cachedPositions`).
+    static let positionsIndex =
+        "CREATE INDEX cost_cache_deltas_positions ON cost_cache_deltas (sku, location, occurred_at, units, value, pending)"
+    /// Schema version 10: the outflows still pending, by occurred_at (a partial index: a few
+    /// hundred entries where the table holds every outflow), so the pending costs up to an instant
+    /// are read without visiting every outflow before it (`cachedPendingCogs`).
+    static let pendingIndex =
+        "CREATE INDEX cost_cache_outflows_pending ON cost_cache_outflows (occurred_at) WHERE pending_quantity > 0"
+
+    /// The outflows still pending before $1, through `cost_cache_outflows_pending` (whose
+    /// condition the query repeats word for word, as SQLite needs to use it).
+    static let pendingQuery =
+        "SELECT \(outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows WHERE pending_quantity > 0 AND occurred_at < $1"
+
+    /// The positions at $1 (inclusive), of every SKU or of the SKU $2. `+occurred_at` keeps the
+    /// occurred_at index out of it (in both dialects a plain unary plus): the covering index
+    /// `cost_cache_deltas_positions` streams the deltas already in groups, so neither database
+    /// sorts or hashes them (SQLite's sorter held every delta in memory: 2.9M on three years), and
+    /// the read is one pass over a narrow index instead of a row lookup per index entry (December
+    /// of the generated year: 1.5 s → 0.3 s, no delta made into Swift values).
+    static func positionsQuery(oneSKU: Bool) -> String {
+        "SELECT sku, location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE +occurred_at <= $1"
+            + (oneSKU ? " AND sku = $2" : "") + " GROUP BY sku, location"
+    }
+
     /// Every table of the cache (cleared by a rebuild).
     static let tables = [
         "cost_cache_outflows", "cost_cache_deltas", "cost_cache_postings", "cost_cache_checkpoints",
@@ -570,43 +596,23 @@ extension SQLLedgerStore {
     }
 
     public func cachedPendingCogs(before: Instant) throws -> [CogsLine] {
-        try queryRows(
-            "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
-                + "WHERE pending_quantity > 0 AND occurred_at < $1",
-            [.integer(before.nanosecondsSinceEpoch)], integerColumns: CostCacheSQL.outflowIntegerColumns
-        ).compactMap(Self.cogsLine)
+        try queryRows(CostCacheSQL.pendingQuery, [.integer(before.nanosecondsSinceEpoch)], integerColumns: CostCacheSQL.outflowIntegerColumns)
+            .compactMap(Self.cogsLine)
     }
 
     public func cachedPositions(through: Instant, sku: String?) throws -> [StockPosition] {
-        if sku == nil && database.groupsBySortingEveryRow { return try positionsSummedAsRead(through: through) }
-        var sql = "SELECT sku, location, sum(units), sum(value), sum(pending) FROM cost_cache_deltas WHERE occurred_at <= $1"
         var parameters: [FieldValue] = [.integer(through.nanosecondsSinceEpoch)]
-        if let sku {
-            sql += " AND sku = $2"
-            parameters.append(.text(sku))
-        }
-        let rows = try queryRows(sql + " GROUP BY sku, location", parameters, integerColumns: [false, false, true, true, true])
-        return rows.map { row in
-            StockPosition(
-                sku: row[0].description, location: row[1].description, quantityOnHand: row[2].integerValue ?? 0,
-                value: row[3].integerValue ?? 0, pendingQuantity: row[4].integerValue ?? 0)
+        if let sku { parameters.append(.text(sku)) }
+        let rows = try queryRows(CostCacheSQL.positionsQuery(oneSKU: sku != nil), parameters, integerColumns: [false, false, true, true, true])
+        // A sum beyond 64 bits fails the query (SQLite's sum) or its reading (PostgreSQL's numeric).
+        return try rows.map { row in
+            guard let units = row[2].integerValue, let value = row[3].integerValue, let pending = row[4].integerValue else {
+                throw StoreError.sql(
+                    statement: "SELECT … FROM cost_cache_deltas", message: "the position of \(row[0]) at \(row[1]) has no sum")
+            }
+            return StockPosition(
+                sku: row[0].description, location: row[1].description, quantityOnHand: units, value: value, pendingQuantity: pending)
         }.sorted { SKULocation(sku: $0.sku, location: $0.location) < SKULocation(sku: $1.sku, location: $1.location) }
-    }
-
-    /// Every position at `through`, the deltas summed in this process as they stream past in the
-    /// table's order (memory: one sum per SKU and location), for a database that would sort them
-    /// all to group them (`groupsBySortingEveryRow`). The same figures as the GROUP BY.
-    private func positionsSummedAsRead(through: Instant) throws -> [StockPosition] {
-        var sums = StockPositionSums()
-        try database.forEachRow(
-            "SELECT sku, location, units, value, pending FROM cost_cache_deltas WHERE occurred_at <= $1",
-            [.integer(through.nanosecondsSinceEpoch)], integerColumns: [false, false, true, true, true]
-        ) { row in
-            sums.add(
-                sku: row[0].description, location: row[1].description, units: row[2].integerValue ?? 0,
-                value: row[3].integerValue ?? 0, pending: row[4].integerValue ?? 0)
-        }
-        return try sums.positions()
     }
 
     public func cachedContents() throws -> CostCacheContents { try cachedContents(skus: nil) }

@@ -102,11 +102,6 @@ protocol LedgerDatabase: AnyObject {
     /// What follows a text expression in ORDER BY to order it by its bytes, as SEMANTICS §3.2 orders
     /// document ids (SQLite's default; PostgreSQL's default follows the database's locale).
     var byteOrder: String { get }
-    /// Whether a GROUP BY the rows do not come in the order of sorts every row it reads in memory
-    /// first (SQLite, whose temp store is memory: the stock positions of three years sorted 2.9M
-    /// cost deltas, +134 MB), rather than hashing the groups (PostgreSQL): such sums are then
-    /// made as the rows stream past.
-    var groupsBySortingEveryRow: Bool { get }
     /// Statements run once before the first append-only trigger is created.
     var appendOnlySetup: [String] { get }
     /// The statements that make a table append-only (refuse UPDATE, DELETE and, where the database

@@ -11,7 +11,7 @@
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 9
+public let ledgerSchemaVersion = 10
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -62,6 +62,9 @@ enum LedgerMigrations {
             // The ledger tables' recorded_at indexes, which no read needs (LedgerDDL.recordedAtIndex).
             // IF EXISTS: a ledger whose owner dropped one by hand still migrates.
             return LedgerKind.allCases.map { "DROP INDEX IF EXISTS \(LedgerDDL.recordedAtIndex($0.schema))" }
+        case 10:
+            // The cost cache's indexes for the positions and the pending outflows at an instant.
+            return [CostCacheSQL.positionsIndex, CostCacheSQL.pendingIndex]
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -278,8 +278,6 @@ final class PostgresDatabase: LedgerDatabase {
     let integerPrimaryKey = "BIGINT PRIMARY KEY"
 
     let byteOrder = " COLLATE \"C\""
-    let groupsBySortingEveryRow = false
-
     /// The body of the trigger function every append-only table's trigger runs (as `prosrc` holds it).
     static let refuseChangeBody = """
 

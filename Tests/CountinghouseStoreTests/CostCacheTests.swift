@@ -33,6 +33,13 @@ import Testing
         }
     }
 
+    /// Cost lines by SKU (byte order), then sequence.
+    static func byOutflow(_ lines: [CogsLine]) -> [CogsLine] {
+        lines.sorted { a, b in
+            a.sku.utf8.elementsEqual(b.sku.utf8) ? a.sequence < b.sequence : a.sku.utf8.lexicographicallyPrecedes(b.sku.utf8)
+        }
+    }
+
     static func sorted(_ contents: CostCacheContents) -> CostCacheContents {
         CostCacheContents(
             lines: contents.lines.sorted { ($0.sku, $0.sequence) < ($1.sku, $1.sequence) },
@@ -249,8 +256,9 @@ import Testing
         }
     }
 
-    // Every position at once (summed as the deltas stream past on SQLite, grouped by the server on
-    // PostgreSQL) equals each SKU's own GROUP BY, at every time, in byte order ("E-1" before "É-1").
+    // Every position at once and each SKU's own (grouped by the database through the positions
+    // index) equal the cached deltas summed here, at every time, in byte order ("E-1" before
+    // "É-1"); the pending outflows before each time equal the cached lines' filtered here.
     @Test(arguments: StoreFlavor.all)
     func allPositionsAtOnceEqualEachSKUsOwn(flavor: StoreFlavor) throws {
         let ingestor = FileIngestor(settings: IngestSettings(functionalCurrency: "USD"))
@@ -261,20 +269,35 @@ import Testing
             Issue.record("purchases.csv does not validate")
             return
         }
+        // A sale with no stock at its location yet: pending until a receipt there (none comes).
+        let sale = "order_id,line_no,occurred_at,location,sku,type,quantity,unit_price,discount,tax,currency,original_order_id,original_line_no\n"
+            + "P1,1,2026-10-02T09:00:00Z,S09,\u{C9}-1,SALE,2,5.00,0.00,0.00,USD,,\n"
+        guard case .success(let (saleFile, saleRows)) = ingestor.validate(bytes: Array(sale.utf8), displayName: "pos_lines.csv", kind: nil)
+        else {
+            Issue.record("pos_lines.csv does not validate")
+            return
+        }
         try withStore(flavor) { store, _ in
             try Self.append(store, ("purchases.csv", valid.kind, rows), at: 0)
+            try Self.append(store, ("pending-pos_lines.csv", saleFile.kind, saleRows), at: 0)
             for delivery in Self.deliveries.prefix(8) { try Self.append(store, delivery, at: 1) }
             _ = try store.refreshCostCache(rebuild: false, checkpointSpacing: Self.spacing)
-            let skus = Set(try store.cachedContents().deltas.map(\.sku)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let contents = try store.cachedContents()
+            let skus = Set(contents.deltas.map(\.sku)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for day in [1, 2, 3, 10, 40] {
                 let through = Instant(date: CivilDate(year: 2026, month: 10, day: 1)!.adding(days: Int64(day - 1)))
                 let all = try store.cachedPositions(through: through, sku: nil)
                 let each = try skus.flatMap { try store.cachedPositions(through: through, sku: $0) }
-                #expect(all == each, "through day \(day)")
+                let summed = try CostDelta.positions(contents.deltas.filter { $0.occurredAt <= through })
+                #expect(all == summed, "through day \(day)")
+                #expect(each == summed, "through day \(day)")
+                let pending = contents.lines.filter { $0.pendingQuantity > 0 && $0.occurredAt < through }
+                #expect(Self.byOutflow(try store.cachedPendingCogs(before: through)) == Self.byOutflow(pending), "before day \(day)")
             }
+            #expect(contents.lines.contains { $0.pendingQuantity > 0 })
             let positions = try store.cachedPositions(through: Instant(nanosecondsSinceEpoch: .max), sku: nil)
             let accented = positions.filter { $0.sku.hasSuffix("-1") }.map { "\(Array($0.sku.utf8))@\($0.location) \($0.quantityOnHand)" }
-            #expect(accented == ["[69, 45, 49]@S01 3", "[195, 137, 45, 49]@S01 1", "[195, 137, 45, 49]@S02 5"])
+            #expect(accented == ["[69, 45, 49]@S01 3", "[195, 137, 45, 49]@S01 1", "[195, 137, 45, 49]@S02 5", "[195, 137, 45, 49]@S09 -2"])
         }
     }
 

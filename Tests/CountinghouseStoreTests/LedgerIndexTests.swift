@@ -1,7 +1,8 @@
 // The ledger tables' indexes on both stores: schema version 9 drops the recorded_at index version 1
 // created on each ledger table (no read needs it: the rows known at T are a prefix of seq order,
 // KnowledgePrefixTests), so a new ledger has none, and a ledger an earlier program left at version 8
-// ends up with a new ledger's indexes, its rows, reads and `verify` unchanged.
+// ends up with a new ledger's indexes, its rows, reads and `verify` unchanged. Version 10 adds the
+// cost cache's positions and pending indexes, which its reads' plans use.
 import CountinghouseCore
 import Testing
 
@@ -53,7 +54,7 @@ struct LedgerIndexTests {
             #expect(try reads(store) == rows)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [9])
+            #expect(try reopened.migrate().appliedVersions == [9, 10])
             #expect(try Self.ledgerIndexes(reopened) == fresh)
             #expect(try reads(reopened) == rows)
             let report = try LedgerVerifier.verify(reopened)
@@ -61,6 +62,61 @@ struct LedgerIndexTests {
             #expect(report.findings == verified.findings)
             #expect(report.checks.map(\.name) == verified.checks.map(\.name))
             #expect(try openLedgerStore(locator: locator, mode: .existingOnly).migrate().appliedVersions == [])
+        }
+    }
+
+    /// Schema version 10: the cost cache's positions and pending indexes, on a new ledger and on a
+    /// ledger an earlier program left at version 9, whose positions and pending outflows read the
+    /// same with and without them.
+    @Test(arguments: StoreFlavor.all)
+    func aVersion9LedgerGetsTheCostCacheIndexesWithItsFiguresUnchanged(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try LedgerIntegrityTests.fill(store)
+            _ = try store.refreshCostCache(rebuild: false)
+            let end = Instant(nanosecondsSinceEpoch: .max)
+            func figures(_ store: any LedgerStore) throws -> ([StockPosition], [CogsLine]) {
+                (try store.cachedPositions(through: end, sku: nil), try store.cachedPendingCogs(before: end))
+            }
+            let (positions, pending) = try figures(store)
+            #expect(!positions.isEmpty && !pending.isEmpty)
+            #expect(try indexNames(store, "cost_cache_deltas").contains("cost_cache_deltas_positions"))
+            #expect(try indexNames(store, "cost_cache_outflows").contains("cost_cache_outflows_pending"))
+
+            try LedgerIntegrityTests.revertSchema10(store)
+            let sql = try #require(store as? SQLLedgerStore)
+            #expect(try sql.schemaVersion() == 9)
+            #expect(try !indexNames(store, "cost_cache_deltas").contains("cost_cache_deltas_positions"))
+            let (before, pendingBefore) = try figures(store)
+            #expect(before == positions && pendingBefore == pending)
+
+            let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reopened.migrate().appliedVersions == [10])
+            #expect(try indexNames(reopened, "cost_cache_deltas").contains("cost_cache_deltas_positions"))
+            #expect(try indexNames(reopened, "cost_cache_outflows").contains("cost_cache_outflows_pending"))
+            let (after, pendingAfter) = try figures(reopened)
+            #expect(after == positions && pendingAfter == pending)
+        }
+    }
+
+    /// SQLite reads the positions at an instant through the covering index, in its groups, without
+    /// a temp B-tree (its sorter held every delta in memory), and the pending outflows through the
+    /// partial index: what each query's plan says.
+    @Test func sqliteReadsPositionsAndPendingThroughTheirIndexes() throws {
+        try withStore(.sqlite) { store, _ in
+            let sqlite = try #require(store as? SQLiteStore)
+            func plan(_ sql: String) throws -> [String] {
+                let query = try sqlite.connection.prepare("EXPLAIN QUERY PLAN " + sql)
+                var details: [String] = []
+                while try query.step() { details.append(query.text(3)) }
+                return details
+            }
+            for oneSKU in [false, true] {
+                let details = try plan(CostCacheSQL.positionsQuery(oneSKU: oneSKU))
+                #expect(details.contains { $0.contains("USING COVERING INDEX cost_cache_deltas_positions") }, "\(details)")
+                #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(details)")
+            }
+            let pending = try plan(CostCacheSQL.pendingQuery)
+            #expect(pending.contains { $0.contains("USING INDEX cost_cache_outflows_pending") }, "\(pending)")
         }
     }
 }

@@ -28,9 +28,18 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// Takes a ledger back to schema version 9, as an earlier program left it: without the cost
+    /// cache's positions and pending indexes.
+    static func revertSchema10(_ store: any LedgerStore) throws {
+        try execute(store, "DROP INDEX cost_cache_deltas_positions")
+        try execute(store, "DROP INDEX cost_cache_outflows_pending")
+        try execute(store, "DELETE FROM schema_migrations WHERE version = 10")
+    }
+
     /// Takes a ledger back to schema version 8, as an earlier program left it: with the recorded_at
     /// indexes version 1 created on the ledger tables (its own statements) and version 9 dropped.
     static func revertSchema9(_ store: any LedgerStore) throws {
+        try revertSchema10(store)
         for kind in LedgerKind.allCases {
             let index = LedgerDDL.recordedAtIndex(kind.schema)
             for statement in LedgerDDL.indexes(kind.schema) where statement.contains(" \(index) ") {
@@ -91,7 +100,7 @@ struct LedgerIntegrityTests {
             try Self.revertSchema7(store)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [7, 8, 9])
+            #expect(try reopened.migrate().appliedVersions == [7, 8, 9, 10])
             #expect(try reopened.verifyHashChains().isEmpty)
             try append(reopened, fileInfo("s2.csv", .settlements, at: 3), [settlement("r2", method: "visa", row: 2)])
             try append(reopened, fileInfo("o2.csv", .overrides, at: 4), [override("O2", tender: 2, row: 2)])
@@ -335,7 +344,7 @@ struct LedgerIntegrityTests {
             try ingest.release()
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [6, 7, 8, 9])
+            #expect(try reopened.migrate().appliedVersions == [6, 7, 8, 9, 10])
             #expect(try Self.anchors(reopened) == recorded)
             #expect(try reopened.verifyAnchors().isEmpty)
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)
