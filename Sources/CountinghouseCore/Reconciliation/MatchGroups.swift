@@ -220,6 +220,15 @@ final class ReconciliationItems: Sendable {
 
     /// A tender's processor as identifiers are compared (empty when the tender has none).
     func processor(ofTender index: Int) -> String { processorNames[Int(tenderProcessor[index])] }
+
+    /// Each processor number's place among the processors in byte order (what the outputs sort
+    /// processors by).
+    var processorRanks: [Int32] {
+        var ranks = [Int32](repeating: 0, count: processorNames.count)
+        let byBytes = processorNames.indices.sorted { CostRuns.precedesInByteOrder(processorNames[$0], processorNames[$1]) }
+        for (rank, number) in byBytes.enumerated() { ranks[number] = Int32(rank) }
+        return ranks
+    }
     /// A record's processor (from its number: no record is made).
     func processor(ofRecord index: Int) -> String { processorNames[Int(recordProcessor[index])] }
 

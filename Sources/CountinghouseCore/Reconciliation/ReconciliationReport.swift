@@ -168,39 +168,62 @@ extension Reconciliation {
         let last = span.lastDay.daysSinceEpoch
 
         // Which items: those dated in the span, those open at its start or end, and the other
-        // members of their groups (at the end).
-        var listed = Set<ReconciliationItem>()
+        // members of their groups (at the end). Marked per tender and record (a set of 1.5M items
+        // of three years' span, and each one's row key with its strings, were that report's peak).
+        var listedTenders = [Bool](repeating: false, count: items.tenders.count)
+        var listedRecords = [Bool](repeating: false, count: items.records.count)
         func list(_ item: ReconciliationItem) {
-            for member in end.groupMembers(of: item) { listed.insert(member) }
+            for member in end.groupMembers(of: item) {
+                switch member {
+                case .tender(let index): listedTenders[index] = true
+                case .record(let index): listedRecords[index] = true
+                }
+            }
         }
         for index in items.tenders.indices where end.isKnown(.tender(index)) {
-            let item = ReconciliationItem.tender(index)
-            if (first...last).contains(items.tenderDays[index]) || end.isOpen(item) || openAtStart[index] {
-                list(item)
+            if (first...last).contains(items.tenderDays[index]) || end.isOpen(.tender(index)) || openAtStart[index] {
+                list(.tender(index))
             }
         }
         for index in items.records.indices where end.isKnown(.record(index)) {
-            let item = ReconciliationItem.record(index)
-            if (first...last).contains(items.recordDays[index]) || end.isOpen(item) || recordOpenAtStart[index] {
-                list(item)
+            if (first...last).contains(items.recordDays[index]) || end.isOpen(.record(index)) || recordOpenAtStart[index] {
+                list(.record(index))
             }
         }
+        var listed: [ReconciliationItem] = []
+        listed.reserveCapacity(listedTenders.lazy.filter { $0 }.count + listedRecords.lazy.filter { $0 }.count)
+        for (index, marked) in listedTenders.enumerated() where marked { listed.append(.tender(index)) }
+        for (index, marked) in listedRecords.enumerated() where marked { listed.append(.record(index)) }
+        listedTenders = []
+        listedRecords = []
         // Each row made once, so that a sum past 64 bits is this report's error; then dropped, and
-        // made again when read (`ReconciliationRows`). The items sorted by their rows' keys, which
-        // they hold (rowPrecedes is a total order).
-        let unordered = Array(listed)
-        for item in unordered { _ = try row(item, end) }
-        let keys = unordered.map(rowKey)
-        let ordered = unordered.indices.sorted { Self.keyPrecedes(keys[$0], keys[$1]) }.map { unordered[$0] }
+        // made again when read (`ReconciliationRows`).
+        for item in listed { _ = try row(item, end) }
+        // Sorted by their rows' keys (rowPrecedes, a total order): first by the processor's place
+        // in byte order and the instant, from the items' columns; the whole key, made from the
+        // item, only between items that tie on those.
+        let processorRank = items.processorRanks
+        func primary(_ item: ReconciliationItem) -> (Int32, Int64) {
+            switch item {
+            case .tender(let index): return (processorRank[Int(items.tenderProcessor[index])], items.tenderTime[index])
+            case .record(let index): return (processorRank[Int(items.recordProcessor[index])], items.recordTime[index])
+            }
+        }
+        listed.sort { a, b in
+            let (x, y) = (primary(a), primary(b))
+            if x != y { return x < y }
+            return Self.keyPrecedes(rowKey(a), rowKey(b))
+        }
+        let ordered = listed
+        listed = []
         let rows = ReconciliationRows(count: ordered.count) { (index) throws(OutOfRange) in
             try end.reconciliation.row(ordered[index], end)
         }
 
         let rollforward = try rollforward(end: end, first: first, last: last)
-        // Each listed payment once, in the order of its number (its group's lead): `listed` is a
-        // set, whose order changes from run to run.
+        // Each listed payment once, in the order of its number (its group's lead).
         // (Each row made once, as the reconciliation's rows are, then made again when read.)
-        let paymentNumbers = Set(listed.compactMap { end.paymentNumber(of: $0) }).sorted()
+        let paymentNumbers = Set(ordered.compactMap { end.paymentNumber(of: $0) }).sorted()
         var paymentKeys: [(number: Int, firstTender: Int64, start: PaymentStart)] = []
         paymentKeys.reserveCapacity(paymentNumbers.count)
         for number in paymentNumbers {
