@@ -278,6 +278,7 @@ final class PostgresDatabase: LedgerDatabase {
     let integerPrimaryKey = "BIGINT PRIMARY KEY"
 
     let byteOrder = " COLLATE \"C\""
+
     /// The body of the trigger function every append-only table's trigger runs (as `prosrc` holds it).
     static let refuseChangeBody = """
 

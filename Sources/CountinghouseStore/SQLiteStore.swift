@@ -211,6 +211,7 @@ final class SQLiteDatabase: LedgerDatabase {
 
     /// BINARY, SQLite's default collation, compares bytes.
     let byteOrder = ""
+
     let appendOnlySetup: [String] = []
 
     /// One trigger per refused operation (SQLite's triggers fire per row; DELETE covers TRUNCATE).

@@ -216,8 +216,9 @@ public struct CostDelta: Sendable, Hashable {
     }
 }
 
-/// Stock deltas summed per SKU and location as they come (the engine's deltas, or the cost cache's
-/// as they stream past): memory follows the positions, not the deltas.
+/// Stock deltas summed per SKU and location as they come (the engine's deltas; the cost cache's are
+/// summed by the database, `CostCacheSQL.positionsQuery`): memory follows the positions, not the
+/// deltas.
 public struct StockPositionSums {
     private var sums: [SKULocation: (units: Sum, value: Sum, pending: Sum)] = [:]
 
