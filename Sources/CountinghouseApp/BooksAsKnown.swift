@@ -232,6 +232,18 @@ public struct BooksAsKnown {
         return skus
     }
 
+    /// How many days of the span each SKU had a stock movement on, summed over the SKUs.
+    public func skuDaysMoved(in span: ReportSpan) -> Int {
+        precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
+        var count = 0
+        var day = span.firstDay
+        while day <= span.lastDay {
+            count += skusMovedOn[day]?.count ?? 0
+            day = day.adding(days: 1)
+        }
+        return count
+    }
+
     /// Stock positions at an instant as known at `knownAt`.
     public func positions(through instant: Instant) throws -> [StockPosition] { try costs.positions(through: instant) }
 

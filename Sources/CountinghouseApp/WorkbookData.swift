@@ -37,9 +37,19 @@ public enum WorkbookData {
         try stockTrailChunks(moved).flatMap { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) }
     }
 
-    /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time.
-    static func stockTrailChunks(_ moved: Set<OpaqueID>) -> [[OpaqueID]] {
-        moved.sorted().chunked(into: skusPerCostChunk)
+    /// What a stock trail chunk may hold, in SKU-days (days on which one of its SKUs moved): 32
+    /// SKUs over a quarter.
+    static let stockTrailSKUDaysPerChunk = skusPerCostChunk * 92
+
+    /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time. At
+    /// most `skusPerCostChunk` a chunk, and fewer over a long span, where each SKU's run and trail
+    /// are longer: as many as move on about `stockTrailSKUDaysPerChunk` days (`skuDays`: the days
+    /// each moved SKU moved, summed; 0 when not known), so that a chunk's memory follows a
+    /// quarter's movements, not the span's (three years' trail took ~200 MiB a chunk of 32).
+    static func stockTrailChunks(_ moved: Set<OpaqueID>, skuDays: Int = 0) -> [[OpaqueID]] {
+        let perChunk = skuDays > 0
+            ? max(1, min(skusPerCostChunk, stockTrailSKUDaysPerChunk * moved.count / skuDays)) : skusPerCostChunk
+        return moved.sorted().chunked(into: perChunk)
     }
 
     /// The stock trail's rows of some SKUs (in byte order).
@@ -96,7 +106,7 @@ public enum WorkbookData {
         _ books: BooksAsKnown, span: ReportSpan, context: AppContext, rowsHeld: Int = stockTrailRowsHeld
     ) throws -> (table: ReportTable, pages: StockTrailPages?) {
         let (costs, knownAt) = (books.costs, books.knownAt)
-        let chunks = stockTrailChunks(try books.skusMoved(in: span))
+        let chunks = stockTrailChunks(books.skusMoved(in: span), skuDays: books.skuDaysMoved(in: span))
         var held: [StockTrailRow]? = []
         var counts: [Int] = []
         for chunk in chunks {

@@ -322,3 +322,18 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).isEmpty)
     }
 }
+
+/// The stock trail's chunks: every moved SKU once, in byte order, at most 32 a chunk, and fewer as
+/// the span's SKU-days grow (a month of daily movers: 32; a year: 8; three years: 2).
+@Suite struct StockTrailChunkTests {
+    @Test func chunksFollowTheSpansMovementsNotItsLength() {
+        let skus = Set((0..<400).map { OpaqueID("SKU-\(String($0, radix: 7))") })
+        let inOrder = skus.sorted()
+        for (days, expected) in [(0, 32), (31, 32), (92, 32), (365, 8), (1095, 2), (100_000, 1)] {
+            let chunks = WorkbookData.stockTrailChunks(skus, skuDays: skus.count * days)
+            #expect(Array(chunks.joined()) == inOrder, "\(days) days")
+            #expect(chunks.dropLast().allSatisfy { $0.count == expected } && chunks.last.map { $0.count <= expected } == true, "\(days) days")
+        }
+        #expect(WorkbookData.stockTrailChunks([], skuDays: 0).isEmpty)
+    }
+}
