@@ -221,27 +221,21 @@ public struct BooksAsKnown {
     }
 
     /// The SKUs with a stock movement dated in `span` (which `detail` must cover).
-    public func skusMoved(in span: ReportSpan) -> Set<OpaqueID> {
+    public func skusMoved(in span: ReportSpan) -> Set<OpaqueID> { movements(in: span).skus }
+
+    /// The same, with how many days of the span each of them moved on, summed over the SKUs.
+    public func movements(in span: ReportSpan) -> (skus: Set<OpaqueID>, skuDays: Int) {
         precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
         var skus = Set<OpaqueID>()
+        var skuDays = 0
         var day = span.firstDay
         while day <= span.lastDay {
-            skus.formUnion(skusMovedOn[day] ?? [])
+            let moved = skusMovedOn[day] ?? []
+            skus.formUnion(moved)
+            skuDays += moved.count
             day = day.adding(days: 1)
         }
-        return skus
-    }
-
-    /// How many days of the span each SKU had a stock movement on, summed over the SKUs.
-    public func skuDaysMoved(in span: ReportSpan) -> Int {
-        precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
-        var count = 0
-        var day = span.firstDay
-        while day <= span.lastDay {
-            count += skusMovedOn[day]?.count ?? 0
-            day = day.adding(days: 1)
-        }
-        return count
+        return (skus, skuDays)
     }
 
     /// Stock positions at an instant as known at `knownAt`.

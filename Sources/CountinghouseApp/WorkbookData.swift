@@ -106,7 +106,8 @@ public enum WorkbookData {
         _ books: BooksAsKnown, span: ReportSpan, context: AppContext, rowsHeld: Int = stockTrailRowsHeld
     ) throws -> (table: ReportTable, pages: StockTrailPages?) {
         let (costs, knownAt) = (books.costs, books.knownAt)
-        let chunks = stockTrailChunks(books.skusMoved(in: span), skuDays: books.skuDaysMoved(in: span))
+        let moved = books.movements(in: span)
+        let chunks = stockTrailChunks(moved.skus, skuDays: moved.skuDays)
         var held: [StockTrailRow]? = []
         var counts: [Int] = []
         for chunk in chunks {

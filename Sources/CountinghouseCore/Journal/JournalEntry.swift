@@ -82,24 +82,12 @@ public struct EntryBuilder {
     private var order: [LineKey] = []
     private var amounts: [LineKey: Sum] = [:]
 
+    /// The location, processor and memo by their bytes (FORMATS §1), not canonical equivalence.
     private struct LineKey: Hashable {
         var account: Account
-        var location: String
-        var processor: String
-        var memo: String
-
-        /// The location's and processor's bytes (FORMATS §1), not canonical equivalence.
-        static func == (a: LineKey, b: LineKey) -> Bool {
-            a.account == b.account && CostRuns.sameBytes(a.location, b.location) && CostRuns.sameBytes(a.processor, b.processor)
-                && CostRuns.sameBytes(a.memo, b.memo)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(account)
-            hasher.combine(bytesOf: location)
-            hasher.combine(bytesOf: processor)
-            hasher.combine(bytesOf: memo)
-        }
+        var location: OpaqueID
+        var processor: OpaqueID
+        var memo: OpaqueID
     }
 
     public init() {}
@@ -109,7 +97,7 @@ public struct EntryBuilder {
     }
 
     public mutating func post(_ account: Account, _ amount: Sum, location: String = "", processor: String = "", memo: String) {
-        let key = LineKey(account: account, location: location, processor: processor, memo: memo)
+        let key = LineKey(account: account, location: OpaqueID(location), processor: OpaqueID(processor), memo: OpaqueID(memo))
         if amounts[key] == nil { order.append(key) }
         amounts[key, default: Sum()] += amount
     }
@@ -125,9 +113,10 @@ public struct EntryBuilder {
         var lines: [JournalLine] = []
         for line in order {
             guard let sum = amounts[line], !sum.isZero else { continue }
-            let amount = try sum.value("journal entry \(key), account \(line.account.code)\(line.location.isEmpty ? "" : " at \(line.location)")")
+            let location = line.location.text
+            let amount = try sum.value("journal entry \(key), account \(line.account.code)\(location.isEmpty ? "" : " at \(location)")")
             lines.append(
-                JournalLine(account: line.account, amount: amount, location: line.location, processor: line.processor, memo: line.memo))
+                JournalLine(account: line.account, amount: amount, location: location, processor: line.processor.text, memo: line.memo.text))
         }
         let entry = JournalEntry(
             key: key, date: date, memo: memo, sourceType: sourceType, sourceReference: sourceReference, lines: lines)

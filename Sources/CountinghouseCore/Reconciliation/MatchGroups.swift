@@ -221,6 +221,9 @@ final class ReconciliationItems: Sendable {
     /// A tender's processor as identifiers are compared (empty when the tender has none).
     func processor(ofTender index: Int) -> String { processorNames[Int(tenderProcessor[index])] }
 
+    /// A record's processor (from its number: no record is made).
+    func processor(ofRecord index: Int) -> String { processorNames[Int(recordProcessor[index])] }
+
     /// Each processor number's place among the processors in byte order (what the outputs sort
     /// processors by).
     var processorRanks: [Int32] {
@@ -229,8 +232,6 @@ final class ReconciliationItems: Sendable {
         for (rank, number) in byBytes.enumerated() { ranks[number] = Int32(rank) }
         return ranks
     }
-    /// A record's processor (from its number: no record is made).
-    func processor(ofRecord index: Int) -> String { processorNames[Int(recordProcessor[index])] }
 
     /// Whether a tender and a record may pair in a matching step: same processor, and a PAYMENT
     /// with a CAPTURE or a REFUND with a REFUND.
