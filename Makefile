@@ -23,7 +23,7 @@ SHELL := bash
 SWIFT ?= swift
 # Extra flags for every swift build/run/test, e.g. SWIFTPM_FLAGS="--scratch-path .build-other".
 SWIFTPM_FLAGS ?=
-DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3 hledger libreoffice-calc-nogui poppler-utils time
+DEB_PACKAGES := libsqlite3-dev libpq-dev libxlsxwriter-dev postgresql sqlite3 hledger libreoffice-calc-nogui poppler-utils time unzip
 RELEASE_BIN = $(shell $(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)/countinghouse
 DEMO_DIR := out/demo
 # The demo's clock: the morning after the last delivery, so its output does not depend on today.

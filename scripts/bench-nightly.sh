@@ -153,10 +153,18 @@ for history in $histories; do
         unset COUNTINGHOUSE_DATABASE
         bulk_load "$engine" "$run_day"
         ratio=$(awk -v a="$wall" -v b="$bulk_seconds" 'BEGIN { printf "%.1f", a / b }')
+        # The least the run's two workbooks (the day's and the period-to-date) cost to write:
+        # their parts deflated, nothing else (scripts/deflate-floor.sh).
+        floor="—"
+        workbooks=("$nightly/outbox/$run_day/day/report.xlsx" "$nightly/outbox/$run_day/period-to-date/report.xlsx")
+        if [[ -f ${workbooks[0]} && -f ${workbooks[1]} ]]; then
+            read -r floor_seconds floor_mb < <("$(dirname "${BASH_SOURCE[0]}")/deflate-floor.sh" "${workbooks[@]}")
+            floor="$floor_seconds s for $floor_mb MB of XML: $(awk -v a="$floor_seconds" -v b="$bulk_seconds" 'BEGIN { printf "%.1f", a / b }') × the loader"
+        fi
         mb=$(awk -v k="$rss" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }')
         note=""
         [[ $status -ne 0 ]] && note=" (exit $status: see $log.err)"
-        rows+=("| $history | $engine | $size (built in $build_seconds s) | $wall s (CPU $(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.1f", u + s }') s), $mb MB$note | $phases | $bulk_seconds s | $ratio |")
+        rows+=("| $history | $engine | $size (built in $build_seconds s) | $wall s (CPU $(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.1f", u + s }') s), $mb MB$note | $phases | $bulk_seconds s | $ratio | $floor |")
         echo "bench-nightly: $engine, $history days: run $wall s, $mb MB; bulk loader $bulk_seconds s; ratio $ratio" >&2
     done
 done
@@ -170,9 +178,11 @@ echo "Each ledger holds the days before it (one \`ingest\` per day, then \`stock
 echo "day (ingest, costs, reconciliation, the day's and the period-to-date workbook) is measured, and the"
 echo "database's own loader (\`sqlite3 .import\`, \`psql \\copy\`) loads the same files into fresh tables with their"
 echo "unique keys (FORMATS.md; the processors' exports without one). Bound: the run ≤ 3 × the loader; peak RSS ≤ 500 MB."
+echo "The last column is a floor under any run that writes the same two workbooks with libxlsxwriter: their parts"
+echo "deflated at zlib's default level and nothing else (\`scripts/deflate-floor.sh\`, gzip's CPU seconds)."
 echo
-echo "| days in the ledger | store | ledger size | the nightly \`run\` | its phases (\`runs show 1\`) | bulk loader | run / loader |"
-echo "|---|---|---|---|---|---|---|"
+echo "| days in the ledger | store | ledger size | the nightly \`run\` | its phases (\`runs show 1\`) | bulk loader | run / loader | the two workbooks deflated alone |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "Reproduce: \`BENCH_NIGHTLY_LINES=$lines BENCH_NIGHTLY_HISTORY=\"$histories\" BENCH_NIGHTLY_STORES=$stores BENCH_NIGHTLY_SKUS=$skus make bench\`"

@@ -13,7 +13,8 @@
 #     reconciliation): its lines verbatim, and its ingest rate against the same loader into a table
 #     holding only the natural key (measured here);
 #   - on a ledger holding BENCH_DAYS generated days: a month's `report --period` (the first month
-#     and the last), `hledger bal` over the whole span's exported journal, the whole span's report,
+#     and the last; the last month's workbook deflated alone, the floor under any report writing it),
+#     `hledger bal` over the whole span's exported journal, the whole span's report,
 #     `verify`, the cost cache rebuilt from nothing, one more day's `ingest` then `stock`, and one
 #     day's nightly `run` with its phases (wall seconds and peak RSS from GNU time).
 #
@@ -56,7 +57,7 @@ done
 # --- Tools -------------------------------------------------------------------------------------
 [[ -x /usr/bin/time ]] && /usr/bin/time -f %e true >/dev/null 2>&1 \
     || die "GNU time (/usr/bin/time) is needed for wall time and peak RSS: install the 'time' package (make deps)"
-for tool in sqlite3 hledger git awk; do
+for tool in sqlite3 hledger git awk unzip gzip; do
     command -v "$tool" >/dev/null || die "$tool is not installed (make deps)"
 done
 bin_dir=${BENCH_BIN_DIR:-$(swift build -c release --show-bin-path)}
@@ -286,6 +287,14 @@ bench_ledger() {
     export COUNTINGHOUSE_NOW=$read_now
     measure month-first "$engine" "$bin" report --period "$first_month" --out "$out/month-first"
     measure month-last "$engine" "$bin" report --period "$last_month" --out "$out/month-last"
+    # What writing that month's workbook costs at the least: its parts deflated, nothing else.
+    if [[ -f $out/month-last/report.xlsx ]]; then
+        local floor_seconds floor_mb
+        read -r floor_seconds floor_mb < <(scripts/deflate-floor.sh "$out/month-last/report.xlsx")
+        value[deflate-wall|$engine]=$floor_seconds
+        figure[deflate|$engine]="$floor_seconds s (CPU) for $floor_mb MB of XML"
+        printf '%-34s %-10s %s\n' "deflate floor, last month" "$engine" "${figure[deflate|$engine]}"
+    fi
     measure year-report "$engine" "$bin" report --from "$start" --to "$last_day" --out "$out/year"
     if [[ -f $out/year/journal.ledger ]]; then
         measure hledger "$engine" hledger -f "$out/year/journal.ledger" bal -p "$last_month"
@@ -382,6 +391,9 @@ for engine in "${engines[@]}"; do
         if [[ -n ${value[hledger-wall|$engine]:-} ]]; then
             value[hledger-ratio|$engine]=$(ratio "${value[hledger-wall|$engine]}" "${value[month-last-wall|$engine]}")
             printf '%-34s %-10s %s\n' "hledger / our last month's report" "$engine" "${value[hledger-ratio|$engine]} (target ≥ 10)"
+            if [[ -n ${value[deflate-wall|$engine]:-} ]]; then
+                value[deflate-ratio|$engine]=$(ratio "${value[hledger-wall|$engine]}" "${value[deflate-wall|$engine]}")
+            fi
         fi
     fi
 done
@@ -452,6 +464,7 @@ elapsed=$(( $(date +%s) - started ))
     row "\`report --period\`, the first month" month-first "peak RSS ≤ 500 MB" "—"
     row "\`report --period\`, the last month" month-last "first / last within 20 % (0.80–1.20); peak RSS ≤ 500 MB" "first / last: $(per_engine month-ratio)"
     row "\`hledger bal -p <last month>\` over the whole span's \`journal.ledger\`" hledger "hledger / our last month's report ≥ 10" "$(per_engine hledger-ratio)"
+    row "the last month's \`report.xlsx\` deflated and nothing else (\`scripts/deflate-floor.sh\`: its parts through \`gzip -6\`, zlib's default level, which libxlsxwriter writes them at)" deflate "a floor under any report that writes this workbook with libxlsxwriter" "hledger / this floor (the most any such report could reach against ≥ 10): $(per_engine deflate-ratio)"
     row "\`report --from $start --to <last day>\` (the whole span)" year-report "peak RSS ≤ 500 MB" "—"
     row "\`verify\`" verify "peak RSS ≤ 500 MB" "—"
     row "the cost cache rebuilt from nothing (\`cost_cache_state\` cleared, then \`stock\`)" cache-rebuild "—" "—"

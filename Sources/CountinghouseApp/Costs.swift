@@ -93,6 +93,29 @@ public enum CostView {
         }
     }
 
+    /// The last file the cache holds (nil for a computed view, whose outflows are held by its runs):
+    /// what outflows read again later must still be read from (`cogs(from:to:unchangedSince:)`).
+    public func cacheThroughFileID() throws -> Int64? {
+        switch self {
+        case .cached(let store): return try store.costCacheThroughFileID() ?? 0
+        case .computed: return nil
+        }
+    }
+
+    /// `cogs(from:to:)` read again later, from a cache that still holds the files it held when
+    /// `through` was taken (`cacheThroughFileID`), in one snapshot: another process that ingested
+    /// and refreshed the cache meanwhile makes it an error (75: run it again), never other lines.
+    public func cogs(from: Instant, to: Instant, unchangedSince through: Int64?) throws -> PackedCogsLines {
+        guard case .cached(let store) = self else { return try cogs(from: from, to: to) }
+        return try store.readingOneSnapshot {
+            guard try (store.costCacheThroughFileID() ?? 0) == through else {
+                throw AppFailure(
+                    .ledgerBusy, "the cost cache changed while the report was written (another process ingested files): run it again")
+            }
+            return try store.cachedCogs(from: from, to: to)
+        }
+    }
+
     /// Outflows with units still pending that occurred before `before` (of every kind).
     public func pendingCogs(before: Instant) throws -> [CogsLine] {
         switch self {

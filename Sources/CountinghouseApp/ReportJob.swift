@@ -89,12 +89,19 @@ public enum ReportJob {
     /// The report of `span` from books already read (the nightly run reads them once for the day's
     /// and the period-to-date report), which know the SKUs that moved on each day of it.
     public static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown) throws -> Report {
-        try make(session, span: span, books: books, stockTrailRowsHeld: WorkbookData.stockTrailRowsHeld)
+        try make(session, span: span, books: books, rowsHeld: RowsHeld())
     }
 
-    /// The same, holding at most `stockTrailRowsHeld` rows of the stock trail (see
-    /// `WorkbookData.stockTrailTable`).
-    static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown, stockTrailRowsHeld: Int) throws -> Report {
+    /// How many rows of its longest tables a report holds; beyond, a table is made again as it is
+    /// written (`WorkbookData.stockTrailTable`, `SpanCostLines`).
+    struct RowsHeld {
+        var stockTrail = WorkbookData.stockTrailRowsHeld
+        var costLines = SpanCostLines.linesHeld
+        var costLinesPerChunk = SpanCostLines.linesPerChunk
+    }
+
+    /// The same, holding at most `rowsHeld` rows of the stock trail and of the cost lines.
+    static func make(_ session: Session, span: ReportSpan, books: BooksAsKnown, rowsHeld: RowsHeld) throws -> Report {
         let (store, context) = (session.store, session.context)
         let knownAt = books.knowledge
         var phases = PhaseTimer()
@@ -159,10 +166,10 @@ public enum ReportJob {
             files = booksFolder(tables)
         }
         phases.mark("report: journal, trial balance, valuation")
-        let cogsLines = try cogsLines(costBooks.costs, span: span, context: context)
-        let cogs = cogsTable(cogsLines, span: span, context: context)
-        files.insert(ReportFile(name: "cogs.csv", content: .csv(cogs)), after: "journal.ledger")
-        phases.mark("report: cost lines (\(cogsLines.count))")
+        let costLines = try SpanCostLines(
+            costBooks.costs, span: span, context: context, linesHeld: rowsHeld.costLines, linesPerChunk: rowsHeld.costLinesPerChunk)
+        files.insert(ReportFile(name: "cogs.csv", content: .csv(costLines.table)), after: "journal.ledger")
+        phases.mark("report: cost lines (\(costLines.count)\(costLines.pages == nil ? "" : ", counted; made again as written"))")
         let reconciliation = try ReconcileJob.files(reconciliationBooks, span: span, context: context)
         phases.mark("report: reconciliation (\(reconciliation.report.rows.count) items)")
         for file in postedReconciliation.map({ $0.map { ReportFile(name: $0.name, content: .text($0.content)) } }) ?? reconciliation.files {
@@ -193,8 +200,8 @@ public enum ReportJob {
         let workbook = try WorkbookJob.workbook(
             session, span: span,
             WorkbookJob.Parts(
-                books: books, costBooks: costBooks, tables: tables, cogsLines: cogsLines, cogs: cogs, reconciliation: reconciliation,
-                cardMoneyTies: ties, postedDifferences: postedDifferences, stockTrailRowsHeld: stockTrailRowsHeld))
+                books: books, costBooks: costBooks, tables: tables, costLines: costLines, reconciliation: reconciliation,
+                cardMoneyTies: ties, postedDifferences: postedDifferences, stockTrailRowsHeld: rowsHeld.stockTrail))
         let entryCount = tables.spanEntries.count
         // A folder of empty tables says nothing by itself: the summary says why it is empty.
         if books.fileCount == 0 {
@@ -203,7 +210,7 @@ public enum ReportJob {
             } else {
                 note += "; the ledger holds no files yet (countinghouse ingest FILE…)"
             }
-        } else if entryCount == 0 && cogs.rows.isEmpty {
+        } else if entryCount == 0 && costLines.count == 0 {
             note += "; no journal entry and no stock outflow is dated in \(span)"
         }
         return Report(
@@ -212,17 +219,6 @@ public enum ReportJob {
                 span: span, knownAt: books.knownAt, inputFiles: books.fileCount, inputsDigest: books.inputsDigest,
                 closedPeriods: books.closed.map(\.period)),
             entryCount: entryCount, note: note)
-    }
-
-    /// The cost lines of the outflows that occurred in a span, in cogs.csv's order (which the
-    /// table and the workbook's figures then take as they are, without a copy).
-    static func cogsLines(_ costs: CostView, span: ReportSpan, context: AppContext) throws -> PackedCogsLines {
-        try costs.cogs(from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay))
-    }
-
-    /// cogs.csv of a span: the outflows that occurred in it.
-    static func cogsTable(_ lines: PackedCogsLines, span: ReportSpan, context: AppContext) -> ReportTable {
-        CostTables.cogs(lines, exponent: context.currencyExponent, offset: context.offset)
     }
 
     /// What produced the folder: no wall-clock time in it, so the same knowledge time gives the
@@ -256,11 +252,14 @@ public enum ReportJob {
         // Refused before anything is written beside it (the workbook is written first).
         try FolderWriter.checkReplaceable(folder)
         let workbook = try WorkbookJob.writeStaged(report.workbook, beside: folder, progress: progress)
-        let staged: [(name: String, path: String, sha256: String)]
-        do {
+        var staged: [(name: String, path: String, sha256: String)] = []
+        do throws(AppFailure) {
             staged = try FolderWriter.stage(report.files.files, beside: folder)
+            // A table made again as its file was written that could not be: the file is not the report.
+            if let failure = report.workbook.madeAgain.lazy.compactMap(\.failure).first { throw AppFailure.from(failure) }
         } catch {
             unlink(workbook.path)
+            for file in staged { unlink(file.path) }
             throw error
         }
         let outputs = staged.map { (name: $0.name, sha256: $0.sha256) } + [(WorkbookJob.fileName, workbook.sha256)]

@@ -99,8 +99,8 @@ public enum WorkbookData {
     public static let stockTrailRowsHeld = 100_000
 
     /// The workbook's `stock_trail` table of a span. Up to `rowsHeld` rows it holds them; a longer
-    /// trail (a year's) is counted chunk by chunk, then made again chunk by chunk as the writer
-    /// reads it: twice the work, and memory that follows a chunk instead of the span. What goes
+    /// trail (a year's) is counted and totalled chunk by chunk, then made again chunk by chunk as
+    /// the writer reads it: twice the work, and memory that follows a chunk instead of the span. What goes
     /// wrong while the writer makes it is in `pages.failure` (the workbook is then refused).
     static func stockTrailTable(
         _ books: BooksAsKnown, span: ReportSpan, context: AppContext, rowsHeld: Int = stockTrailRowsHeld
@@ -110,9 +110,13 @@ public enum WorkbookData {
         let chunks = stockTrailChunks(moved.skus, skuDays: moved.skuDays)
         var held: [StockTrailRow]? = []
         var counts: [Int] = []
+        // The movements' values, which the Stock Trail sheet totals (taken as the rows are counted:
+        // a trail made again is not made once more to sum it).
+        var value = Sum()
         for chunk in chunks {
             let rows = try stockTrail(costs: costs, knownAt: knownAt, skus: chunk, span: span, context: context)
             counts.append(rows.count)
+            for row in rows { if let moved = row.value { value += moved } }
             if held != nil, (held?.count ?? 0) + rows.count <= rowsHeld { held?.append(contentsOf: rows) } else { held = nil }
         }
         let (exponent, offset) = (context.currencyExponent, context.offset)
@@ -120,7 +124,11 @@ public enum WorkbookData {
         let pages = StockTrailPages(
             chunks: chunks, counts: counts,
             make: { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) })
-        return (WorkbookTables.stockTrail(count: pages.count, exponent: exponent, offset: offset) { pages.row($0) }, pages)
+        var table = WorkbookTables.stockTrail(count: pages.count, exponent: exponent, offset: offset) { pages.row($0) }
+        let sums = ["value": value].filter { WorkbookSheets.stockTrailTotalled.contains($0.key) }
+        precondition(sums.count == WorkbookSheets.stockTrailTotalled.count, "the trail sums every column the Stock Trail sheet totals")
+        if pages.count > 0 { table.totals = JournalTables.totals(columns: table.columns, sums: sums, rowCount: pages.count, exponent: exponent) }
+        return (table, pages)
     }
 
     // MARK: Pending costs
@@ -332,26 +340,36 @@ public enum WorkbookData {
     }
 }
 
-/// A long stock trail made again a chunk of SKUs at a time as the workbook writer reads it, rows
-/// in order (`WorkbookData.stockTrailTable`): the current chunk's rows are kept, the others not.
+/// A long table's rows made again a chunk at a time as a writer reads them, rows in order: the
+/// stock trail (a chunk of SKUs, `WorkbookData.stockTrailTable`) and the cost lines (a few days,
+/// `SpanCostLines`). The current chunk's rows are kept, the others not.
 ///
 /// `@unchecked Sendable`: it holds the cost view (a ledger connection) that a table's row maker must
-/// capture; the workbook is written by the thread that made the report, and the mutex guards the
-/// kept chunk all the same. A chunk that cannot be made again, or makes another count of rows than
-/// when it was counted (the ledger cannot change as known at one time, so this is a defect), gives
-/// empty rows and records why in `failure`: the workbook writer refuses the workbook then.
-final class StockTrailPages: @unchecked Sendable {
-    private let chunks: [[OpaqueID]]
+/// capture; the report is written by the thread that made it, and the mutex guards the kept chunk
+/// all the same. A chunk that cannot be made again, or makes another count of rows than when it was
+/// counted (the ledger cannot change as known at one time, so this is a defect), gives `placeholder`
+/// rows and records why in `failure`: the report is refused then (`ReportJob.write`).
+final class RowPages<Chunk, Rows: RandomAccessCollection>: RowsMadeAgain, @unchecked Sendable
+where Rows.Index == Int, Rows.Element: Sendable {
+    private let chunks: [Chunk]
     /// The first row of each chunk, then the row count.
     private let starts: [Int]
-    private let make: ([OpaqueID]) throws -> [StockTrailRow]
-    private let state = Mutex<(chunk: Int, rows: [StockTrailRow], failure: (any Error)?)>((-1, [], nil))
+    private let make: (Chunk) throws -> Rows
+    /// What a chunk holds, for the defect's message ("the stock trail of SKU-1…").
+    private let naming: (Chunk) -> String
+    private let placeholder: Rows.Element
+    private let state = Mutex<(chunk: Int, rows: Rows?, failure: (any Error)?)>((-1, nil, nil))
 
-    init(chunks: [[OpaqueID]], counts: [Int], make: @escaping ([OpaqueID]) throws -> [StockTrailRow]) {
+    init(
+        chunks: [Chunk], counts: [Int], placeholder: Rows.Element, naming: @escaping (Chunk) -> String,
+        make: @escaping (Chunk) throws -> Rows
+    ) {
         self.chunks = chunks
         var starts = [0]
         for count in counts { starts.append((starts.last ?? 0) + count) }
         self.starts = starts
+        self.placeholder = placeholder
+        self.naming = naming
         self.make = make
     }
 
@@ -360,7 +378,7 @@ final class StockTrailPages: @unchecked Sendable {
     /// Why a row could not be made, if one could not.
     var failure: (any Error)? { state.withLock { $0.failure } }
 
-    func row(_ index: Int) -> StockTrailRow {
+    func row(_ index: Int) -> Rows.Element {
         // The chunk holding the row: the last whose first row is at or before it.
         var (low, high) = (0, chunks.count - 1)
         while low < high {
@@ -371,7 +389,7 @@ final class StockTrailPages: @unchecked Sendable {
         return state.withLock { state in
             if state.chunk != chunk {
                 state.chunk = chunk
-                state.rows = []
+                state.rows = nil
                 do {
                     let rows = try make(chunks[chunk])
                     if rows.count == starts[chunk + 1] - starts[chunk] {
@@ -379,7 +397,7 @@ final class StockTrailPages: @unchecked Sendable {
                     } else if state.failure == nil {
                         state.failure = AppFailure(
                             .internalError,
-                            "the stock trail of \(chunks[chunk].first?.text ?? "")… made \(rows.count) rows the second time, "
+                            "\(naming(chunks[chunk])) made \(rows.count) rows the second time, "
                                 + "\(starts[chunk + 1] - starts[chunk]) the first: please report this")
                     }
                 } catch {
@@ -387,12 +405,27 @@ final class StockTrailPages: @unchecked Sendable {
                 }
             }
             let position = index - starts[chunk]
-            guard position < state.rows.count else {
-                return StockTrailRow(
-                    sku: "", location: "", occurredAt: Instant(nanosecondsSinceEpoch: 0), event: "", quantity: nil, value: nil,
-                    quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: [])
-            }
-            return state.rows[position]
+            guard let rows = state.rows, position < rows.count else { return placeholder }
+            return rows[rows.startIndex + position]
         }
+    }
+}
+
+/// A table made again as it is written, which says afterwards whether a row could not be made.
+protocol RowsMadeAgain: AnyObject, Sendable {
+    var failure: (any Error)? { get }
+}
+
+/// The stock trail's pages: a chunk of SKUs each.
+typealias StockTrailPages = RowPages<[OpaqueID], [StockTrailRow]>
+
+extension StockTrailPages {
+    convenience init(chunks: [[OpaqueID]], counts: [Int], make: @escaping ([OpaqueID]) throws -> [StockTrailRow]) {
+        self.init(
+            chunks: chunks, counts: counts,
+            placeholder: StockTrailRow(
+                sku: "", location: "", occurredAt: Instant(nanosecondsSinceEpoch: 0), event: "", quantity: nil, value: nil,
+                quantityOnHand: 0, valueOnHand: 0, pendingOnHand: 0, documentID: nil, lineNumber: nil, source: nil, flags: []),
+            naming: { "the stock trail of \($0.first?.text ?? "")…" }, make: make)
     }
 }

@@ -36,7 +36,7 @@ public struct Workbook: Sendable {
     public var sheets: [ReportSheet]
     /// Tables made again as the writer reads them, which say afterwards whether a row could not be
     /// made (the workbook is then refused).
-    var madeAgain: [StockTrailPages] = []
+    var madeAgain: [any RowsMadeAgain] = []
     /// The table rows of every sheet (what writing it takes, for a progress bar).
     public var rowCount: Int { sheets.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.rows.count } } }
     public var properties: XLSXProperties
@@ -63,8 +63,8 @@ enum WorkbookJob {
         /// closed period).
         var costBooks: BooksAsKnown
         var tables: BooksTables
-        var cogsLines: PackedCogsLines
-        var cogs: ReportTable
+        /// cogs.csv's table and the sales' costs.
+        var costLines: SpanCostLines
         var reconciliation: ReconciliationFiles
         /// The journal's card money against the open items (nil: not comparable for this span).
         var cardMoneyTies: [String]?
@@ -98,14 +98,9 @@ enum WorkbookJob {
         let netSales = Sum() - moved(.sales) - moved(.salesReturns) - moved(.salesDiscounts)
         let costOfSales = moved(.costOfGoodsSold)
         let margin = netSales - costOfSales
-        var finalCost = Sum()
-        var provisionalCost = Sum()
         // The sales' cost lines (the journal's cost of sales less what customers returned): the
         // part priced from real layers and the part priced provisionally for pending units.
-        for line in parts.cogsLines where line.kind == .sale {
-            finalCost += line.cost
-            provisionalCost += line.provisionalCost
-        }
+        let (finalCost, provisionalCost) = (parts.costLines.saleCost, parts.costLines.saleProvisionalCost)
         var pendingUnits = Sum()
         for position in parts.tables.positions { pendingUnits += position.pendingQuantity }
         let adjustments = parts.tables.spanEntries.filter { $0.aboutPeriod != nil }
@@ -209,7 +204,7 @@ enum WorkbookJob {
             at: figures.firstIndex { $0.sheet == Title.reconciliation } ?? figures.count)
         let content = WorkbookContent(
             about: about, figures: figures, openItems: ReconciliationTables.openItems(report, exponent: exponent), checks: checks,
-            journal: parts.tables.journal, trialBalance: parts.tables.trialBalance, cogs: parts.cogs, valuation: parts.tables.valuation,
+            journal: parts.tables.journal, trialBalance: parts.tables.trialBalance, cogs: parts.costLines.table, valuation: parts.tables.valuation,
             stockTrail: stockTrail, pendingCosts: pendingCosts, adjustments: priorPeriodAdjustments, reorder: reorder,
             reconciliation: parts.reconciliation.tables[0], exceptions: exceptions,
             payouts: ReconciliationTables.payouts(report, exponent: exponent), run: run,
@@ -222,7 +217,8 @@ enum WorkbookJob {
                 byStatus[status.rawValue].map { (status.rawValue, $0) }
             })
         return Workbook(
-            sheets: WorkbookSheets.sheets(content), madeAgain: stockTrailPages.map { [$0] } ?? [],
+            sheets: WorkbookSheets.sheets(content),
+            madeAgain: [stockTrailPages, parts.costLines.pages].compactMap { (pages: (any RowsMadeAgain)?) in pages },
             properties: XLSXProperties(
                 title: "Countinghouse report \(span)", company: configuration.company.isEmpty ? nil : configuration.company,
                 knowledgeTime: knownAt),

@@ -43,15 +43,26 @@ public enum JournalTables {
 
     /// A total row: "total" in the first column, the sum of each named money column (as a SUM
     /// formula over the column, with its value), empty elsewhere.
-    static func totals(of table: ReportTable, summing names: Set<String>, exponent: Int) -> [ReportCell] {
-        table.columns.enumerated().map { index, column -> ReportCell in
-            if index == 0 { return .text("total") }
-            guard names.contains(column.name) else { return .empty }
+    public static func totals(of table: ReportTable, summing names: Set<String>, exponent: Int) -> [ReportCell] {
+        var sums: [String: Sum] = [:]
+        for (index, column) in table.columns.enumerated() where index > 0 && names.contains(column.name) {
             var sum = Sum()
             for row in table.rows { if case .money(let amount, _) = row[index] { sum += amount } }
+            sums[column.name] = sum
+        }
+        return totals(columns: table.columns, sums: sums, rowCount: table.rows.count, exponent: exponent)
+    }
+
+    /// The same from the columns' sums already taken (a table made again as it is written is not
+    /// read once more to sum it): the first cell says "total", a summed column's cell is its
+    /// `SUM` over the table's rows with the sum as its value, the others are empty.
+    public static func totals(columns: [ReportColumn], sums: [String: Sum], rowCount: Int, exponent: Int) -> [ReportCell] {
+        columns.enumerated().map { index, column -> ReportCell in
+            if index == 0 { return .text("total") }
+            guard let sum = sums[column.name] else { return .empty }
             let value: ReportCell = sum.total <= Int128(Int64.max) && sum.total >= Int128(Int64.min)
                 ? .money(Int64(sum.total), exponent: exponent) : .text(formatMinorUnits(sum: sum.total, exponent: exponent))
-            return .formula("SUM(\(columnLetter(index))2:\(columnLetter(index))\(table.rows.count + 1))", value: value)
+            return .formula("SUM(\(columnLetter(index))2:\(columnLetter(index))\(rowCount + 1))", value: value)
         }
     }
 
@@ -109,6 +120,13 @@ public enum JournalTables {
 public enum CostTables {
     /// cogs.csv of a span's outflows, already in FORMATS §4's order (`CostView.cogs`'s).
     public static func cogs(_ occurring: PackedCogsLines, exponent: Int, offset: @escaping OffsetAtInstant) -> ReportTable {
+        cogs(count: occurring.count, exponent: exponent, offset: offset) { occurring[$0] }
+    }
+
+    /// The same of `count` lines, line `i` made by `line(i)` when a writer reads it.
+    public static func cogs(
+        count: Int, exponent: Int, offset: @escaping OffsetAtInstant, line: @escaping @Sendable (Int) -> CogsLine
+    ) -> ReportTable {
         return ReportTable(
             name: "cogs",
             columns: [
@@ -117,9 +135,9 @@ public enum CostTables {
                 ReportColumn("line_no", .number), ReportColumn("quantity", .quantity), ReportColumn("costed_quantity", .quantity),
                 ReportColumn("cost", .money), ReportColumn("pending_quantity", .quantity), ReportColumn("provisional_cost", .money),
                 ReportColumn("cancelled_quantity", .quantity), ReportColumn("flags", .text),
-            ], count: occurring.count
+            ], count: count
         ) { index in
-            let line = occurring[index]
+            let line = line(index)
             return [
                 .text(line.outflowID), .text(line.kind.rawValue), .dateTime(line.occurredAt, offsetSeconds: offset(line.occurredAt)),
                 .inputText(line.location), .inputText(line.sku), .inputText(line.documentID), line.lineNumber.map(ReportCell.integer) ?? .empty,

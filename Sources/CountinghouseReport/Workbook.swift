@@ -122,9 +122,9 @@ public enum WorkbookSheets {
             summary(content, charts: charts(daily: content.daily, ageing: content.ageing)),
             ReportSheet(title: Title.journal, tables: [linkingEntries(content.journal)]),
             ReportSheet(title: Title.trialBalance, tables: [content.trialBalance, trialBalanceCheck(content.trialBalance)]),
-            ReportSheet(title: Title.cogs, tables: [totalled(content.cogs, ["cost", "provisional_cost"])]),
+            ReportSheet(title: Title.cogs, tables: [totalled(content.cogs, cogsTotalled)]),
             ReportSheet(title: Title.valuation, tables: [totalled(inTransitLast(content.valuation), ["value"])]),
-            ReportSheet(title: Title.stockTrail, tables: [totalled(content.stockTrail, ["value"])]),
+            ReportSheet(title: Title.stockTrail, tables: [totalled(content.stockTrail, stockTrailTotalled)]),
             ReportSheet(title: Title.pendingCosts, tables: [content.pendingCosts]),
             ReportSheet(title: Title.adjustments, tables: [content.adjustments]),
             ReportSheet(title: Title.reorder, tables: [content.reorder]),
@@ -136,6 +136,12 @@ public enum WorkbookSheets {
             ReportSheet(title: Title.daily, tables: [content.daily, content.ageing]),
         ]
     }
+
+    /// The Cost of Goods sheet's totalled columns (a table made again as written brings its totals,
+    /// taken with these).
+    public static let cogsTotalled: Set<String> = ["cost", "provisional_cost"]
+    /// The Stock Trail sheet's (the same).
+    public static let stockTrailTotalled: Set<String> = ["value"]
 
     /// A table with a total row under the named money columns (the CSV file it also renders
     /// leaves totals out: they are for people). A table that has its totals keeps them.

@@ -24,6 +24,7 @@ import Testing
         for span in [Self.october, Self.november, ReportSpan(firstDay: CivilDate(text: "2026-11-10")!, lastDay: CivilDate(text: "2026-11-16")!)!] {
             try stockTrailAgreesWithTrailAndValuation(chain, books, span)
             try aLongStockTrailMadeAgainAsWrittenIsTheSame(chain, books, span)
+            try costLinesMadeAgainAreTheHeldOnes(chain, books, span)
             try sheetsAreTheSameFromTheCacheAndFromTheEngine(chain, books, span)
             try pendingCostsAreOldestFirstAndPriced(chain, books, span)
             try dailyFiguresAddUpToTheTrialBalance(chain, books, span)
@@ -40,9 +41,14 @@ import Testing
         try stockTrailAgreesWithTrailAndValuation(chain, early, Self.october)
         try pendingCostsAreOldestFirstAndPriced(chain, early, Self.october, expectingSome: true)
         try aLongStockTrailMadeAgainAsWrittenIsTheSame(chain, early, Self.october)
-        try aReportWhoseStockTrailIsMadeAgainHasTheSameBytes(chain, span: Self.november)
+        try costLinesMadeAgainAreTheHeldOnes(chain, early, Self.october)
+        try aReportWhoseLongTablesAreMadeAgainHasTheSameBytes(chain, span: Self.november)
+        try aReportWhoseLongTablesAreMadeAgainHasTheSameBytes(
+            chain, span: try #require(ReportSpan(firstDay: Self.october.firstDay, lastDay: Self.november.lastDay)))
         try reorderRowsFollowTheRuleOnTheSampleCatalogue(chain, books, Self.november)
         try priorPeriodAdjustmentsCarryEveryLateRow(chain, books)
+        // Last: it ingests a file.
+        try aReportWhoseCostCacheChangesBeforeItIsWrittenIsRefused(chain)
     }
 
     // MARK: Stock trail
@@ -147,6 +153,10 @@ import Testing
         let pages = try #require(made.pages)
         #expect(made.table.rows.count == rows.count)
         #expect(Array(made.table.rows) == Array(held.rows), "\(span)")
+        // Its total, taken as it was counted, is the one the Stock Trail sheet would sum.
+        #expect(
+            made.table.totals != nil
+                && made.table.totals == JournalTables.totals(of: held, summing: WorkbookSheets.stockTrailTotalled, exponent: context.currencyExponent))
         // Read backwards, then at random: each chunk made again as needed, the same rows.
         var generator = SystemRandomNumberGenerator()
         for index in Array(rows.indices.reversed()) + (0..<50).map({ _ in Int.random(in: rows.indices, using: &generator) }) {
@@ -179,23 +189,90 @@ import Testing
         #expect(try store.costRunsFromCheckpoints(skus: moved.map(\.text), notAfter: start, until: end, throughFileID: throughFile - 1) == nil)
     }
 
-    /// The report folder is the same, byte for byte, whether its workbook holds the stock trail or
-    /// makes it again as it is written.
-    func aReportWhoseStockTrailIsMadeAgainHasTheSameBytes(_ chain: SampleChainLedger, span: ReportSpan) throws {
+    /// The report folder is the same, byte for byte, whether it holds its stock trail and cost lines
+    /// or makes them again as they are written (cogs.csv and the Cost of Goods sheet a few days at
+    /// a time: here several chunks of a few lines).
+    func aReportWhoseLongTablesAreMadeAgainHasTheSameBytes(_ chain: SampleChainLedger, span: ReportSpan) throws {
         let books = try BooksAsKnown(chain.session, knownAt: chain.context.knownNow, detail: .movements(in: span))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-trail-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var written: [[String: String]] = []
-        for rowsHeld in [WorkbookData.stockTrailRowsHeld, 5] {
-            let report = try ReportJob.make(chain.session, span: span, books: books, stockTrailRowsHeld: rowsHeld)
-            #expect(report.workbook.madeAgain.count == (rowsHeld == 5 ? 1 : 0))
-            let out = folder.appendingPathComponent("\(rowsHeld)").path
+        let held = ReportJob.RowsHeld()
+        let trailMadeAgain = ReportJob.RowsHeld(stockTrail: 5)
+        let linesMadeAgain = ReportJob.RowsHeld(costLines: 5, costLinesPerChunk: 7)
+        for (index, rowsHeld) in [held, trailMadeAgain, linesMadeAgain].enumerated() {
+            let report = try ReportJob.make(chain.session, span: span, books: books, rowsHeld: rowsHeld)
+            #expect(report.workbook.madeAgain.count == (index == 0 ? 0 : 1), "\(span) \(index)")
+            let out = folder.appendingPathComponent("\(index)").path
             try ReportJob.write(report, to: out, context: chain.context)
             var sums: [String: String] = [:]
             for name in try FileManager.default.contentsOfDirectory(atPath: out) { sums[name] = try sha256Hex(ofFileAt: out + "/" + name) }
             written.append(sums)
         }
-        #expect(written[0].count == 10 && written[0] == written[1])
+        #expect(written[0].count == 10 && written[0] == written[1] && written[0] == written[2], "\(span)")
+    }
+
+    /// Cost lines made again are read from the cache that was counted: when another process ingests
+    /// a file (a late November receipt) and refreshes the cache between the report's making and its
+    /// writing, the report is refused (75: run it again) and nothing of it is written, not even
+    /// beside its folder.
+    func aReportWhoseCostCacheChangesBeforeItIsWrittenIsRefused(_ chain: SampleChainLedger) throws {
+        let span = Self.november
+        let books = try BooksAsKnown(chain.session, knownAt: chain.context.knownNow, detail: .movements(in: span))
+        guard case .cached = books.costs else {
+            Issue.record("the books as known now should read their costs from the cache")
+            return
+        }
+        let report = try ReportJob.make(chain.session, span: span, books: books, rowsHeld: ReportJob.RowsHeld(costLines: 5))
+        #expect(report.workbook.madeAgain.count == 1)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("countinghouse-changed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let receipt = folder.appendingPathComponent("purchases.csv")
+        try """
+            document_id,line_no,occurred_at,location,sku,type,quantity,unit_cost,total_cost,currency,supplier,original_document_id
+            GR-LATE-1,1,2026-11-02T08:30:00-05:00,S01,SNK-1021,RECEIVE,40,2.10,,USD,Crunch & Co.,
+
+            """.write(to: receipt, atomically: true, encoding: .utf8)
+        let december = CivilDate(text: "2026-12-01")!
+        let later = try chain.session(now: Instant(date: december, secondOfDay: 13 * 3600))
+        let outcomes = try IngestJob.ingest(later, paths: [receipt.path], kind: nil, recordedAt: Instant(date: december, secondOfDay: 12 * 3600 + 1800)) { _ in }
+        #expect(outcomes.count == 1 && !outcomes.contains(where: \.isRejected))
+        try Costs.refreshCostCache(later.store)
+        let out = folder.appendingPathComponent("report").path
+        let error = #expect(throws: AppFailure.self) { try ReportJob.write(report, to: out, context: chain.context) }
+        #expect(error?.status == .ledgerBusy)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["purchases.csv"])
+    }
+
+    /// Cost lines made again a few days at a time are the held ones, read in order, backwards or at
+    /// random; their totals and the sales' costs are the held lines' sums.
+    func costLinesMadeAgainAreTheHeldOnes(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
+        let context = chain.context
+        let held = try SpanCostLines(books.costs, span: span, context: context)
+        #expect(held.pages == nil && held.table.totals == nil && held.count == held.table.rows.count)
+        let lines = try books.costs.cogs(from: context.startOfDay(span.firstDay), to: context.startOfDay(span.endDay))
+        #expect(held.table == CostTables.cogs(lines, exponent: context.currencyExponent, offset: context.offset))
+        #expect(held.count > 20, "\(span) has cost lines to page")
+        let made = try SpanCostLines(books.costs, span: span, context: context, linesHeld: 0, linesPerChunk: 10)
+        let pages = try #require(made.pages)
+        #expect(made.count == held.count && made.table.rows.count == held.count)
+        #expect(Array(made.table.rows) == Array(held.table.rows), "\(span)")
+        var generator = SystemRandomNumberGenerator()
+        for index in Array(held.table.rows.indices.reversed()) + (0..<50).map({ _ in Int.random(in: 0..<held.count, using: &generator) }) {
+            #expect(made.table.rows[index] == held.table.rows[index])
+        }
+        #expect(pages.failure == nil)
+        var (saleCost, saleProvisional) = (Sum(), Sum())
+        for line in lines where line.kind == .sale {
+            saleCost += line.cost
+            saleProvisional += line.provisionalCost
+        }
+        #expect(made.saleCost == saleCost && made.saleProvisionalCost == saleProvisional)
+        #expect(held.saleCost == saleCost && held.saleProvisionalCost == saleProvisional)
+        // The totals the Cost of Goods sheet shows, taken as the lines were counted.
+        let totals = JournalTables.totals(of: held.table, summing: WorkbookSheets.cogsTotalled, exponent: context.currencyExponent)
+        #expect(made.table.totals == totals)
     }
 
     func sheetsAreTheSameFromTheCacheAndFromTheEngine(_ chain: SampleChainLedger, _ books: BooksAsKnown, _ span: ReportSpan) throws {
