@@ -104,7 +104,8 @@ public enum PaymentJob {
             }
         }
         // Settlement records that carry the order id but matched none of its tenders.
-        for (index, record) in reconciliation.records.enumerated() where record.orderID.map { CostRuns.sameBytes($0, orderID) } ?? false && state.isKnown(.record(index)) {
+        for (index, record) in reconciliation.records.enumerated()
+        where record.orderID.map({ CostRuns.sameBytes($0, orderID) }) ?? false && state.isKnown(.record(index)) {
             recordRow(index, indent: "", how: howMatched(.record(index)))
             if let payment = state.payment(of: .record(index)), !payments.contains(where: { $0.group == payment.group }) {
                 payments.append(payment)
