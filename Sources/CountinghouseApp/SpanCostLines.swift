@@ -3,8 +3,8 @@
 //
 // A month's lines are held (packed, ~100 bytes a line). A long span's are not: the nightly run's
 // period-to-date report of a month of 100,000 POS lines a day held 3.1 M lines (~230 MiB), the
-// whole of three years 2.3 M. Read from the cost cache, they are read a day at a time to count and
-// sum them, then read again a few days at a time as cogs.csv and the workbook are written
+// whole of three years 2.3 M. When the cache counts more than 250,000, they are read a day at a time
+// to count and sum them, then read again a few days at a time as cogs.csv and the workbook are written
 // (`RowPages`): three reads instead of one, and memory that follows a chunk instead of the span.
 // Invariants: the rows are cogs.csv's, in its order (occurred_at, the SKU's bytes, its sequence),
 // whether held or made again, so the files are the same bytes either way; the days' windows
@@ -38,12 +38,13 @@ struct SpanCostLines {
         _ costs: CostView, span: ReportSpan, context: AppContext, linesHeld: Int = linesHeld, linesPerChunk: Int = linesPerChunk
     ) throws {
         let (exponent, offset) = (context.currencyExponent, context.offset)
-        // The windows: each business day of the span (the engine's runs hold their lines anyway:
-        // the span's are taken at once).
+        // The windows they are read in: the whole span when it has at most `linesHeld` lines (every
+        // month's), or when the engine's runs hold them anyway; else each business day of it.
         let through = try costs.cacheThroughFileID()
-        let starts = through != nil
-            ? (span.firstDay.daysSinceEpoch...span.endDay.daysSinceEpoch).map { context.startOfDay(CivilDate(daysSinceEpoch: $0)) }
-            : [context.startOfDay(span.firstDay), context.startOfDay(span.endDay)]
+        var starts = [context.startOfDay(span.firstDay), context.startOfDay(span.endDay)]
+        if case .cached(let store) = costs, try store.cachedCogsCount(from: starts[0], to: starts[1]) > linesHeld {
+            starts = (span.firstDay.daysSinceEpoch...span.endDay.daysSinceEpoch).map { context.startOfDay(CivilDate(daysSinceEpoch: $0)) }
+        }
         var held: PackedCogsLines? = PackedCogsLines()
         var windows: [(from: Instant, to: Instant)] = []
         var counts: [Int] = []

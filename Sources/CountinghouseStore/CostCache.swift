@@ -583,8 +583,7 @@ extension SQLLedgerStore {
     public func cachedCogs(from: Instant, to: Instant) throws -> PackedCogsLines {
         let span: [FieldValue] = [.integer(from.nanosecondsSinceEpoch), .integer(to.nanosecondsSinceEpoch)]
         var lines = PackedCogsLines()
-        lines.reserveCapacity(
-            Int(try scalar("SELECT count(*) FROM cost_cache_outflows WHERE occurred_at >= $1 AND occurred_at < $2", span) ?? 0))
+        lines.reserveCapacity(try cachedCogsCount(from: from, to: to))
         try database.forEachRow(
             "SELECT \(CostCacheSQL.outflowColumns.joined(separator: ", ")) FROM cost_cache_outflows "
                 + "WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, sku\(database.byteOrder), sequence",
@@ -593,6 +592,11 @@ extension SQLLedgerStore {
             if let line = Self.cogsLine(row) { lines.append(line) }
         }
         return lines
+    }
+
+    public func cachedCogsCount(from: Instant, to: Instant) throws -> Int {
+        let span: [FieldValue] = [.integer(from.nanosecondsSinceEpoch), .integer(to.nanosecondsSinceEpoch)]
+        return Int(try scalar("SELECT count(*) FROM cost_cache_outflows WHERE occurred_at >= $1 AND occurred_at < $2", span) ?? 0)
     }
 
     public func cachedPendingCogs(before: Instant) throws -> [CogsLine] {

@@ -351,6 +351,8 @@ public protocol LedgerStore: AnyObject {
     func costCacheThroughFileID() throws -> Int64?
     /// Cached outflows with `from ≤ occurred_at < to`.
     func cachedCogs(from: Instant, to: Instant) throws -> PackedCogsLines
+    /// How many there are (counted through the occurred_at index, none read).
+    func cachedCogsCount(from: Instant, to: Instant) throws -> Int
     /// Cached outflows with units still pending and `occurred_at < before` (read without the rest).
     func cachedPendingCogs(before: Instant) throws -> [CogsLine]
     /// Cached positions through an instant (inclusive), optionally of one SKU.
