@@ -132,11 +132,14 @@ enum SlowFields {
         var rest = string(19..<bytes.count)
         var nanosecond: Int64 = 0
         if rest.hasPrefix(".") || rest.hasPrefix(",") {
-            let digits = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
-            if digits.isEmpty { return .failure(shape) }
-            if digits.count > 9 { return .failure(FieldProblem("more than 9 decimals of a second")) }
-            nanosecond = value(ofDigits: digits + String(repeating: "0", count: 9 - digits.count))!
-            rest = String(rest.dropFirst(1 + digits.count))
+            // Digits are bytes (FORMATS §1), not Characters: a combining mark after a digit makes
+            // one Character of them, yet the digit is still there.
+            let digitBytes = Array(rest.utf8.dropFirst().prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            if digitBytes.isEmpty { return .failure(shape) }
+            if digitBytes.count > 9 { return .failure(FieldProblem("more than 9 decimals of a second")) }
+            let digits = String(decoding: digitBytes, as: UTF8.self)
+            nanosecond = value(ofDigits: digits + String(repeating: "0", count: 9 - digits.utf8.count))!
+            rest = String(decoding: Array(rest.utf8.dropFirst(1 + digitBytes.count)), as: UTF8.self)
         }
         if rest.isEmpty { return .failure(FieldProblem("timestamp without offset")) }
         var offsetSeconds: Int64 = 0
