@@ -85,11 +85,10 @@ struct SpanCostLines {
             naming: { "the cost lines from \(context.display($0.from)) to \(context.display($0.to))" },
             make: { try costs.cogs(from: $0.from, to: $0.to, unchangedSince: through) })
         self.pages = pages
-        table = CostTables.cogs(count: count, exponent: exponent, offset: offset) { pages.row($0) }
         // What the Cost of Goods sheet totals, taken now: the rows are not read again for it.
-        let sums = ["cost": cost, "provisional_cost": provisionalCost].filter { WorkbookSheets.cogsTotalled.contains($0.key) }
-        precondition(sums.count == WorkbookSheets.cogsTotalled.count, "the cost lines sum every column the Cost of Goods sheet totals")
-        if count > 0 { table.totals = JournalTables.totals(columns: table.columns, sums: sums, rowCount: count, exponent: exponent) }
+        table = WorkbookSheets.totalled(
+            CostTables.cogs(count: count, exponent: exponent, offset: offset) { pages.row($0) }, WorkbookSheets.cogsTotalled,
+            sums: ["cost": cost, "provisional_cost": provisionalCost], exponent: exponent)
     }
 
     /// The line a page gives for a row it could not make (the report is refused then).

@@ -124,10 +124,9 @@ public enum WorkbookData {
         let pages = StockTrailPages(
             chunks: chunks, counts: counts,
             make: { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) })
-        var table = WorkbookTables.stockTrail(count: pages.count, exponent: exponent, offset: offset) { pages.row($0) }
-        let sums = ["value": value].filter { WorkbookSheets.stockTrailTotalled.contains($0.key) }
-        precondition(sums.count == WorkbookSheets.stockTrailTotalled.count, "the trail sums every column the Stock Trail sheet totals")
-        if pages.count > 0 { table.totals = JournalTables.totals(columns: table.columns, sums: sums, rowCount: pages.count, exponent: exponent) }
+        let table = WorkbookSheets.totalled(
+            WorkbookTables.stockTrail(count: pages.count, exponent: exponent, offset: offset) { pages.row($0) },
+            WorkbookSheets.stockTrailTotalled, sums: ["value": value], exponent: exponent)
         return (table, pages)
     }
 

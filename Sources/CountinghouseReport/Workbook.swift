@@ -152,6 +152,18 @@ public enum WorkbookSheets {
         return totalled
     }
 
+    /// The same total row from the columns' sums already taken (`sums` names each of `columns`),
+    /// for a table made again as it is written: it is not read once more to sum it. An empty table
+    /// gets none, as above.
+    public static func totalled(_ table: ReportTable, _ columns: Set<String>, sums: [String: Sum], exponent: Int) -> ReportTable {
+        precondition(columns.isSubset(of: sums.keys), "the sums of every totalled column")
+        guard table.totals == nil, !table.rows.isEmpty else { return table }
+        var totalled = table
+        totalled.totals = JournalTables.totals(
+            columns: table.columns, sums: sums.filter { columns.contains($0.key) }, rowCount: table.rows.count, exponent: exponent)
+        return totalled
+    }
+
     private static func moneyExponent(_ row: [ReportCell]) -> Int? {
         for cell in row { if case .money(_, let exponent) = cell { return exponent } }
         return nil

@@ -138,7 +138,7 @@ enum SlowFields {
             if digitBytes.isEmpty { return .failure(shape) }
             if digitBytes.count > 9 { return .failure(FieldProblem("more than 9 decimals of a second")) }
             let digits = String(decoding: digitBytes, as: UTF8.self)
-            nanosecond = value(ofDigits: digits + String(repeating: "0", count: 9 - digits.utf8.count))!
+            nanosecond = value(ofDigits: digits + String(repeating: "0", count: 9 - digitBytes.count))!
             rest = String(decoding: Array(rest.utf8.dropFirst(1 + digitBytes.count)), as: UTF8.self)
         }
         if rest.isEmpty { return .failure(FieldProblem("timestamp without offset")) }
