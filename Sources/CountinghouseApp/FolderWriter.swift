@@ -262,7 +262,7 @@ public enum FolderWriter {
 
     /// renameat2(2) with RENAME_EXCHANGE, looked up at run time (the C library's headers do not
     /// declare it to Swift): nil where the C library lacks it.
-    nonisolated(unsafe) private static let renameAt2: RenameAt2? = {
+    private static let renameAt2: RenameAt2? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: RenameAt2.self)
     }()

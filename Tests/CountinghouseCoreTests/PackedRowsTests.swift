@@ -125,4 +125,36 @@ import Testing
             #expect(lines.indices.allSatisfy { packedLines.textBytes($0, field: field).map(Array.init) == bytes(text(lines[$0])) }, "cost line field \(field)")
         }
     }
+
+    /// A word is held once however many rows name it: 1,000 copies of a tender take 1,000 times
+    /// its fields' bytes and its words' bytes once.
+    @Test func wordsAreHeldOnce() {
+        let tender = Rec.card("S01-1", 1, at: Instant(nanosecondsSinceEpoch: 1_790_000_000_000_000_000), 1_299, ref: "ch_1")
+        let words = [tender.location, "CARD", "PAYMENT", tender.currency, "stripe"]
+        #expect(Set(words).count == words.count)
+        let wordBytes = words.reduce(0) { $0 + $1.utf8.count }
+        let one = PackedRows([tender]).byteCount
+        let many = PackedRows(Array(repeating: tender, count: 1_000))
+        #expect(many.byteCount == 1_000 * (one - wordBytes) + wordBytes)
+        #expect(many.allSatisfy { $0 == tender })
+    }
+
+    /// Words are told apart by their bytes: two canonically equivalent locations, payouts and
+    /// SKUs are two words, each read back as it went in.
+    @Test func wordsAreTheirBytes() {
+        let (precomposed, combining) = ("caf\u{E9}", "cafe\u{301}")
+        var tenders = [Rec.card("A", at: Instant(nanosecondsSinceEpoch: 0), 1), Rec.card("B", at: Instant(nanosecondsSinceEpoch: 0), 1)]
+        tenders[0].location = precomposed
+        tenders[1].location = combining
+        let records = [precomposed, combining, precomposed].map {
+            Rec.record("r", .payout, at: Instant(nanosecondsSinceEpoch: 0), gross: 1, processor: $0, payout: $0)
+        }
+        let packedTenders = PackedRows(tenders)
+        let packedRecords = PackedRows(records)
+        #expect(packedTenders.map { Array($0.location.utf8) } == tenders.map { Array($0.location.utf8) })
+        #expect(packedRecords.map { Array($0.processor.utf8) } == records.map { Array($0.processor.utf8) })
+        #expect(records.indices.allSatisfy {
+            packedRecords.textBytes($0, field: SettlementRecord.payoutIDField).map(Array.init) == records[$0].payoutID.map { Array($0.utf8) }
+        })
+    }
 }

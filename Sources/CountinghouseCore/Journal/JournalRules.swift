@@ -155,14 +155,14 @@ public struct POSSums: Sendable {
             days[key, default: JournalRules.SalesDay()].returnsNet += line.net
             days[key, default: JournalRules.SalesDay()].returnsTax += line.tax
             if listsTickets(key.date) {
-                days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(line.orderID), default: Sum()] -= line.collected
+                days[key, default: JournalRules.SalesDay()].ticketGaps.subtract(line.collected, from: line.orderID)
             }
         case .sale, .complimentary:
             days[key, default: JournalRules.SalesDay()].gross += line.gross
             days[key, default: JournalRules.SalesDay()].discounts += line.discount
             days[key, default: JournalRules.SalesDay()].tax += line.tax
             if listsTickets(key.date) {
-                days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(line.orderID), default: Sum()] += line.collected
+                days[key, default: JournalRules.SalesDay()].ticketGaps.add(line.collected, to: line.orderID)
             }
         }
     }
@@ -179,7 +179,7 @@ public struct POSSums: Sendable {
         case .other: days[key, default: JournalRules.SalesDay()].otherTenders += signed
         }
         if listsTickets(key.date) {
-            days[key, default: JournalRules.SalesDay()].ticketGaps[OpaqueID(tender.orderID), default: Sum()] -= signed
+            days[key, default: JournalRules.SalesDay()].ticketGaps.subtract(signed, from: tender.orderID)
         }
     }
 }
@@ -278,7 +278,7 @@ public enum JournalRules {
         var giftCards = Sum()
         var otherTenders = Sum()
         /// Per ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
-        var ticketGaps: [OpaqueID: Sum] = [:]
+        var ticketGaps = TicketGaps()
     }
 
     /// Tenders to their accounts, lines to sales, discounts, tax and returns; what a ticket's
@@ -309,7 +309,7 @@ public enum JournalRules {
             builder.post(chart[.overShort], -gap, location: location, memo: "POS over/short")
             // A day of nothing but zero-priced lines (complimentary items) makes no entry.
             guard !builder.isEmpty else { return nil }
-            let unbalanced = day.ticketGaps.filter { !$0.value.isZero }.keys.sorted().map(\.text)
+            let unbalanced = day.ticketGaps.unbalanced
             var memo = "POS sales at \(location) on \(key.date)"
             if !unbalanced.isEmpty {
                 let listed = unbalanced.prefix(5).joined(separator: ", ")

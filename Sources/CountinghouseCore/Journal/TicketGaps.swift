@@ -1,0 +1,113 @@
+// The tickets of one business date × location and, per ticket, what its lines collected less what
+// its tenders took: the day's sales entry names those whose gap is not zero (SEMANTICS §5, POS
+// over/short). The gaps are held for every ticket of a report's days while the POS rows stream past
+// (all the lines come before the tenders), so a month of a large chain holds millions of them, and
+// they are held compactly: a ticket's identifier once, as its bytes in one array; its gap as an
+// Int64 (an Int128 beside it for a ticket whose gap leaves Int64's range); the tickets found through
+// an open-addressed table of their numbers. A `[OpaqueID: Sum]` took ~60 bytes a ticket (a 16-byte
+// string and a 16-byte sum per bucket, buckets at most three quarters full), this ~30.
+//
+// Identifiers are compared by their bytes (FORMATS §1), as `OpaqueID` compares them. The table is
+// hashed with the standard library's seeded hasher: a file of identifiers made to collide cannot
+// turn the lookups quadratic. Where the entries sit in it varies from process to process; nothing
+// read from it depends on that (`unbalanced` sorts).
+//
+// The slow, obvious version is a `[OpaqueID: Sum]`: TicketGapsTests compares them on generated
+// tickets, with gaps at and beyond Int64's ends.
+
+public struct TicketGaps: Sendable {
+    /// Every ticket's identifier bytes, one after another: ticket i's end at `ends[i]`, start at
+    /// the end of ticket i - 1.
+    private var identifiers: [UInt8] = []
+    private var ends: [UInt32] = []
+    /// Per ticket, its gap, unless `wide` holds it.
+    private var gaps: [Int64] = []
+    /// The gaps that left Int64's range, by ticket (exact from then on; almost always empty).
+    private var wide: [Int: Int128] = [:]
+    /// 0: empty; otherwise the ticket's number + 1. Its count is a power of two (or 0), and at most
+    /// three quarters of it is taken.
+    private var slots: [UInt32] = []
+
+    public init() {}
+
+    /// How many tickets have been seen.
+    public var count: Int { gaps.count }
+
+    /// `amount` collected by a line of `ticket`.
+    public mutating func add(_ amount: Int64, to ticket: String) {
+        let index = place(ticket)
+        if !wide.isEmpty, let gap = wide[index] {
+            wide[index] = gap + Int128(amount)
+            return
+        }
+        let (sum, overflow) = gaps[index].addingReportingOverflow(amount)
+        if overflow { wide[index] = Int128(gaps[index]) + Int128(amount) } else { gaps[index] = sum }
+    }
+
+    /// `amount` taken by a tender of `ticket` (or given back by a return line).
+    public mutating func subtract(_ amount: Int64, from ticket: String) {
+        let index = place(ticket)
+        if !wide.isEmpty, let gap = wide[index] {
+            wide[index] = gap - Int128(amount)
+            return
+        }
+        let (difference, overflow) = gaps[index].subtractingReportingOverflow(amount)
+        if overflow { wide[index] = Int128(gaps[index]) - Int128(amount) } else { gaps[index] = difference }
+    }
+
+    /// The tickets whose gap is not zero, in byte order.
+    public var unbalanced: [String] {
+        var found: [OpaqueID] = []
+        for index in gaps.indices where (wide.isEmpty ? gaps[index] != 0 : (wide[index] ?? Int128(gaps[index])) != 0) {
+            found.append(OpaqueID(identifier(index)))
+        }
+        return found.sorted().map(\.text)
+    }
+
+    /// Ticket `index`'s identifier, made again from its bytes.
+    private func identifier(_ index: Int) -> String {
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        return String(decoding: identifiers[start..<Int(ends[index])], as: UTF8.self)
+    }
+
+    /// The number of `ticket`, which is added (with a gap of 0) when it is new.
+    private mutating func place(_ ticket: String) -> Int {
+        var ticket = ticket
+        return ticket.withUTF8 { bytes in
+            if (gaps.count + 1) * 4 > slots.count * 3 { grow() }
+            var hasher = Hasher()
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            let mask = slots.count - 1
+            var slot = hasher.finalize() & mask
+            while slots[slot] != 0 {
+                let index = Int(slots[slot] - 1)
+                let start = index == 0 ? 0 : Int(ends[index - 1])
+                if identifiers[start..<Int(ends[index])].elementsEqual(bytes) { return index }
+                slot = (slot + 1) & mask
+            }
+            let index = gaps.count
+            precondition(index < Int(UInt32.max), "more than 4 billion tickets on one business day at one location")
+            identifiers.append(contentsOf: bytes)
+            precondition(identifiers.count <= Int(UInt32.max), "more than 4 GiB of ticket identifiers on one business day at one location")
+            ends.append(UInt32(identifiers.count))
+            gaps.append(0)
+            slots[slot] = UInt32(index + 1)
+            return index
+        }
+    }
+
+    /// Twice the slots (16 at first), every ticket placed again.
+    private mutating func grow() {
+        let capacity = max(16, slots.count * 2)
+        slots = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for index in gaps.indices {
+            let start = index == 0 ? 0 : Int(ends[index - 1])
+            var hasher = Hasher()
+            identifiers[start..<Int(ends[index])].withUnsafeBytes { hasher.combine(bytes: $0) }
+            var slot = hasher.finalize() & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = UInt32(index + 1)
+        }
+    }
+}
