@@ -263,19 +263,32 @@ public enum WorkbookSheets {
     }
 
     /// The journal with each line's entry id linking to its entry's first line (the first line
-    /// itself keeps its id as text).
+    /// itself keeps its id as text). Rows made as they are written stay so: which sheet row each
+    /// line links to is found in one pass over the ids, and the rows are made again with it.
     static func linkingEntries(_ journal: ReportTable) -> ReportTable {
-        var table = journal
+        let rows = journal.rows
+        // Per row: the sheet row its entry's first line is on, or 0 for a first line (row 0 of the
+        // sheet is the header: data row `index` is sheet row `index + 1`).
+        var heads = [Int32](repeating: 0, count: rows.count)
         var first: (id: String, row: Int)?
-        for index in table.rows.indices {
-            guard case .text(let id) = table.rows[index][0] else { continue }
+        for index in rows.indices {
+            guard case .text(let id) = rows[index][0] else { continue }
             if let head = first, head.id == id {
-                table.rows[index][0] = .link(sheet: Title.journal, row: head.row, column: 0, label: .text(id))
+                precondition(head.row <= Int(Int32.max), "a journal sheet of more than 2^31 rows")
+                heads[index] = Int32(head.row)
             } else {
-                // Row 0 of the sheet is the header: data row `index` is sheet row `index + 1`.
                 first = (id, index + 1)
             }
         }
+        let linked = heads
+        var table = ReportTable(name: journal.name, columns: journal.columns, count: rows.count) { index in
+            var row = rows[index]
+            if linked[index] != 0, case .text(let id) = row[0] {
+                row[0] = .link(sheet: Title.journal, row: Int(linked[index]), column: 0, label: .text(id))
+            }
+            return row
+        }
+        table.totals = journal.totals
         return table
     }
 

@@ -30,6 +30,34 @@ import Testing
                 rows: [[.text("0–7 days"), .integer(1), .money(5, exponent: 2)]]))
     }
 
+    /// journal.csv's rows, made from the entries as they are read, against the obvious version
+    /// (every line as cells, in order): entries without lines between and at the ends, a line
+    /// memo joined to its entry's, the totals of the debits and credits.
+    @Test func theJournalsRowsAreEveryLineInOrder() {
+        var memoed = entry("E3", lines: [("1200", 0, 7), ("5000", 7, 0)])
+        memoed.lines[1].memo = "shrinkage"
+        let entries = [
+            entry("E0", lines: []), entry("E1", lines: [("1000", 500, 0), ("4000", 0, 500)]), entry("E2", lines: []), memoed,
+            entry("E4", lines: [("1100", 1, 0), ("4000", 0, 1)]), entry("E5", lines: []),
+        ]
+        let obvious: [[ReportCell]] = entries.flatMap { entry in
+            entry.lines.map { line -> [ReportCell] in
+                [
+                    .text(entry.id), .date(entry.date), .text(line.account.code), .text(line.account.name), .money(line.debit, exponent: 2),
+                    .money(line.credit, exponent: 2), .inputText(line.location), .inputText(line.memo.isEmpty ? entry.memo : "\(entry.memo): \(line.memo)"),
+                    .text(entry.sourceType), .inputText(entry.sourceReference), .inputText(line.processor), .text(""),
+                ]
+            }
+        }
+        let journal = JournalTables.journal(entries, exponent: 2)
+        #expect(journal.rows.count == 6)
+        #expect(Array(journal.rows) == obvious)
+        #expect(journal.rows[3][7] == .inputText("E3: shrinkage"))
+        #expect(journal.totals?[4] == .formula("SUM(E2:E7)", value: .money(508, exponent: 2)))
+        #expect(journal.totals?[5] == .formula("SUM(F2:F7)", value: .money(508, exponent: 2)))
+        #expect(JournalTables.journal([], exponent: 2).rows.isEmpty)
+    }
+
     @Test func theSheetsInTheirOrderWithLinksChecksAndCharts() throws {
         let entries = [entry("SALES:2026-11-02:S01", lines: [("1000", 500, 0), ("4000", 0, 450), ("2100", 0, 50)]), entry("COGS:2026-11-02:S01", lines: [("5000", 200, 0), ("1200", 0, 200)])]
         let journal = JournalTables.journal(entries, exponent: 2)
