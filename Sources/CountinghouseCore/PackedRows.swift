@@ -25,13 +25,19 @@ public enum PackedField: Sendable {
     case integer, text, optionalInteger, optionalText
     /// A text of few distinct values: its number among the rows' words (a code is one).
     case word, optionalWord
+    /// An instant: its whole seconds, and its nanoseconds past them only when there are any (5
+    /// bytes for a time of this century to the second, where its nanoseconds took 9).
+    case instant
 }
 
 /// Rows in the order they were appended, packed (see the file's note).
 public struct PackedRows<Row: PackableRow>: RandomAccessCollection, Sendable, Hashable {
     private var packer = RowPacker()
-    /// Where each row starts in the packer's bytes.
-    private var starts: [Int] = []
+    /// Where each row starts in the packer's bytes: its block's start (a block is 65,536 rows)
+    /// plus its own offset from there, in four bytes (millions of rows are held so).
+    private var blockStarts: [Int] = []
+    private var starts: [UInt32] = []
+    private static var rowsPerBlock: Int { 1 << 16 }
 
     public init() {}
 
@@ -46,12 +52,18 @@ public struct PackedRows<Row: PackableRow>: RandomAccessCollection, Sendable, Ha
     public mutating func reserveCapacity(_ count: Int) { starts.reserveCapacity(count) }
 
     public mutating func append(_ row: Row) {
-        starts.append(packer.bytes.count)
+        if starts.count % Self.rowsPerBlock == 0 { blockStarts.append(packer.bytes.count) }
+        let offset = packer.bytes.count - blockStarts[blockStarts.count - 1]
+        precondition(offset <= Int(UInt32.max), "more than 4 GiB of packed rows in 65,536 rows")
+        starts.append(UInt32(offset))
         row.pack(into: &packer)
     }
 
+    /// Where the row at `position` starts in the packer's bytes.
+    private func start(_ position: Int) -> Int { blockStarts[position / Self.rowsPerBlock] + Int(starts[position]) }
+
     public subscript(position: Int) -> Row {
-        var reader = RowUnpacker(bytes: packer.bytes, words: packer.words, at: starts[position])
+        var reader = RowUnpacker(bytes: packer.bytes, words: packer.words, at: start(position))
         return Row(unpacking: &reader)
     }
 
@@ -61,7 +73,7 @@ public struct PackedRows<Row: PackableRow>: RandomAccessCollection, Sendable, Ha
     /// The bytes of one text field of a row (`field`: its place in `Row.packedFields`), without
     /// making the row or the string: nil when an optional text is absent.
     public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? {
-        var reader = RowUnpacker(bytes: packer.bytes, words: packer.words, at: starts[position])
+        var reader = RowUnpacker(bytes: packer.bytes, words: packer.words, at: start(position))
         let fields = Row.packedFields
         for shape in fields[..<field] { reader.skip(shape) }
         switch fields[field] {
@@ -69,7 +81,7 @@ public struct PackedRows<Row: PackableRow>: RandomAccessCollection, Sendable, Ha
         case .optionalText: return reader.byte() == 1 ? reader.textBytes() : nil
         case .word: return reader.wordBytes()
         case .optionalWord: return reader.byte() == 1 ? reader.wordBytes() : nil
-        case .integer, .optionalInteger: preconditionFailure("field \(field) of \(Row.self) is not text")
+        case .integer, .optionalInteger, .instant: preconditionFailure("field \(field) of \(Row.self) is not text")
         }
     }
 }
@@ -81,19 +93,20 @@ public typealias PackedCogsLines = PackedRows<CogsLine>
 /// without moving them.
 public struct RowsInOrder<Row: PackableRow>: RandomAccessCollection, Sendable {
     public let rows: PackedRows<Row>
-    public let order: [Int]
+    /// Places among `rows`, four bytes each (millions of tenders and records are seen so).
+    public let order: [Int32]
 
-    public init(_ rows: PackedRows<Row>, order: [Int]) {
+    public init(_ rows: PackedRows<Row>, order: [Int32]) {
         self.rows = rows
         self.order = order
     }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { order.count }
-    public subscript(position: Int) -> Row { rows[order[position]] }
+    public subscript(position: Int) -> Row { rows[Int(order[position])] }
 
     /// `PackedRows.textBytes` of the row at `position` in this order.
-    public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? { rows.textBytes(order[position], field: field) }
+    public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? { rows.textBytes(Int(order[position]), field: field) }
 }
 
 /// The words of packed rows, in the order first seen: word i's bytes end at `ends[i]` and start
@@ -146,6 +159,18 @@ public struct RowPacker: Sendable, Hashable {
             write(&self, value)
         } else {
             bytes.append(0)
+        }
+    }
+
+    /// Seconds (floored) doubled, odd when the nanoseconds past them follow.
+    public mutating func instant(_ instant: Instant) {
+        let nanoseconds = instant.nanosecondsSinceEpoch
+        let (seconds, fraction) = floorDivide(nanoseconds, Instant.nanosecondsPerSecond)
+        if fraction == 0 {
+            integer(seconds << 1)
+        } else {
+            integer(seconds << 1 | 1)
+            integer(fraction)
         }
     }
 
@@ -202,6 +227,15 @@ public struct RowUnpacker {
 
     mutating func wordBytes() -> ArraySlice<UInt8> { words.bytes(of: Int(integer())) }
 
+    /// An instant written by `RowPacker.instant`.
+    public mutating func instant() -> Instant {
+        let seconds = integer()
+        let fraction = seconds & 1 == 1 ? integer() : 0
+        // In 128 bits: the floored seconds of an instant near Int64's lower end, as nanoseconds,
+        // are below it until the fraction is added.
+        return Instant(nanosecondsSinceEpoch: Int64(Int128(seconds >> 1) * Int128(Instant.nanosecondsPerSecond) + Int128(fraction)))
+    }
+
     public mutating func word() -> String { String(decoding: wordBytes(), as: UTF8.self) }
 
     public mutating func optionalWord() -> String? { byte() == 1 ? word() : nil }
@@ -214,6 +248,7 @@ public struct RowUnpacker {
         case .optionalInteger: if byte() == 1 { _ = integer() }
         case .optionalText: if byte() == 1 { at += Int(integer()) }
         case .optionalWord: if byte() == 1 { _ = integer() }
+        case .instant: if integer() & 1 == 1 { _ = integer() }
         }
     }
 
@@ -231,7 +266,7 @@ public struct RowUnpacker {
 
 extension CogsLine: PackableRow {
     public static let packedFields: [PackedField] = [
-        .word, .integer, .text, .word, .integer, .word, .text, .optionalInteger, .integer, .integer, .integer, .integer, .integer,
+        .word, .integer, .text, .word, .instant, .word, .text, .optionalInteger, .integer, .integer, .integer, .integer, .integer,
         .integer, .word,
     ]
 
@@ -240,7 +275,7 @@ extension CogsLine: PackableRow {
         packer.integer(sequence)
         packer.text(outflowID)
         packer.code(kind)
-        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.instant(occurredAt)
         packer.word(location)
         packer.text(documentID)
         packer.optionalInteger(lineNumber)
@@ -258,7 +293,7 @@ extension CogsLine: PackableRow {
         let sequence = reader.integer()
         let outflowID = reader.text()
         let kind = reader.code(OutflowKind.self)
-        let occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        let occurredAt = reader.instant()
         let location = reader.word()
         let documentID = reader.text()
         let lineNumber = reader.optionalInteger()
@@ -274,7 +309,7 @@ extension POSTender: PackableRow {
     // The identifiers the matching compares come first: `textBytes` reaches them without stepping
     // over other fields.
     public static let packedFields: [PackedField] = [
-        .optionalText, .text, .integer, .integer, .word, .word, .word, .integer, .word, .optionalWord,
+        .optionalText, .text, .integer, .instant, .word, .word, .word, .integer, .word, .optionalWord,
     ]
     /// Places of text fields in `packedFields` (for `PackedRows.textBytes`).
     public static let paymentRefField = 0
@@ -284,7 +319,7 @@ extension POSTender: PackableRow {
         packer.optionalText(paymentRef)
         packer.text(orderID)
         packer.integer(tenderNumber)
-        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.instant(occurredAt)
         packer.word(location)
         packer.code(tender)
         packer.code(type)
@@ -297,7 +332,7 @@ extension POSTender: PackableRow {
         paymentRef = reader.optionalText()
         orderID = reader.text()
         tenderNumber = reader.integer()
-        occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        occurredAt = reader.instant()
         location = reader.word()
         tender = reader.code(TenderKind.self)
         type = reader.code(TenderType.self)
@@ -310,7 +345,7 @@ extension POSTender: PackableRow {
 extension SettlementRecord: PackableRow {
     // The identifiers the matching and the payouts compare come first (see POSTender's).
     public static let packedFields: [PackedField] = [
-        .optionalText, .optionalText, .optionalWord, .word, .text, .word, .integer, .word, .integer, .integer, .integer,
+        .optionalText, .optionalText, .optionalWord, .word, .text, .word, .instant, .word, .integer, .integer, .integer,
         .optionalInteger, .optionalWord, .optionalWord,
     ]
     /// Places of text fields in `packedFields` (for `PackedRows.textBytes`).
@@ -325,7 +360,7 @@ extension SettlementRecord: PackableRow {
         packer.word(processor)
         packer.text(recordID)
         packer.code(type)
-        packer.integer(occurredAt.nanosecondsSinceEpoch)
+        packer.instant(occurredAt)
         packer.word(currency)
         packer.integer(gross)
         packer.integer(fee)
@@ -342,7 +377,7 @@ extension SettlementRecord: PackableRow {
         processor = reader.word()
         recordID = reader.text()
         type = reader.code(SettlementType.self)
-        occurredAt = Instant(nanosecondsSinceEpoch: reader.integer())
+        occurredAt = reader.instant()
         currency = reader.word()
         gross = reader.integer()
         fee = reader.integer()

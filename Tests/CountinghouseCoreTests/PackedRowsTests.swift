@@ -90,7 +90,7 @@ import Testing
         #expect(packedRecords.map { [$0.recordID, $0.paymentRef, $0.payoutID].map { $0.map { Array($0.utf8) } } }
             == records.map { [$0.recordID, $0.paymentRef, $0.payoutID].map { $0.map { Array($0.utf8) } } })
         let order = random.shuffled(Array(records.indices))
-        #expect(Array(RowsInOrder(packedRecords, order: order)) == order.map { records[$0] })
+        #expect(Array(RowsInOrder(packedRecords, order: order.map(Int32.init))) == order.map { records[$0] })
     }
 
     /// Every text field's bytes, reached by its place in `packedFields`, are the row's: the places
@@ -156,5 +156,29 @@ import Testing
         #expect(records.indices.allSatisfy {
             packedRecords.textBytes($0, field: SettlementRecord.payoutIDField).map(Array.init) == records[$0].payoutID.map { Array($0.utf8) }
         })
+    }
+
+    /// Instants to the second and to the nanosecond, before and after 1970, at Int64's ends; and
+    /// rows past a block of 65,536, each where it was put.
+    @Test func instantsAndBlocksReadBackAsTheyWentIn() {
+        let nanoseconds: [Int64] = [
+            0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_000, -999_999_999, 1_790_000_000_000_000_000, 1_790_000_000_000_000_001,
+            -1_790_000_000_123_456_789, .max, .min, .max - 999_999_999, .min + 1,
+        ]
+        var random = HistoryRandomness(seed: 75)
+        let tenders = (0..<140_000).map { index -> POSTender in
+            let at = index < nanoseconds.count ? nanoseconds[index] : PackedRowsTests.integer(&random)
+            return Rec.card("S\(index)", Int64(index), at: Instant(nanosecondsSinceEpoch: at), Int64(index))
+        }
+        let packed = PackedRows(tenders)
+        #expect(packed.count == tenders.count)
+        for index in Array(0..<nanoseconds.count) + [65_535, 65_536, 65_537, 131_071, 131_072, 139_999] {
+            #expect(packed[index] == tenders[index], "row \(index)")
+        }
+        #expect(Array(packed) == tenders)
+        // Whole seconds take fewer bytes than the same instants with nanoseconds.
+        let whole = PackedRows(tenders.prefix(1_000).map { var tender = $0; tender.occurredAt = Instant(nanosecondsSinceEpoch: 1_790_000_000_000_000_000); return tender })
+        let fractional = PackedRows(tenders.prefix(1_000).map { var tender = $0; tender.occurredAt = Instant(nanosecondsSinceEpoch: 1_790_000_000_000_000_001); return tender })
+        #expect(whole.byteCount < fractional.byteCount)
     }
 }

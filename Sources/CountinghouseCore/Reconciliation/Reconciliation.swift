@@ -114,6 +114,18 @@ public struct WriteOffClearing: Sendable, Hashable {
 public enum ReconciliationItem: Sendable, Hashable, Comparable {
     case tender(Int)
     case record(Int)
+
+    /// The item from its `code`.
+    init(code: Int32) { self = code >= 0 ? .tender(Int(code)) : .record(Int(-1 - code)) }
+
+    /// The item in four bytes, for long lists of items (an array of them takes 16 bytes an item):
+    /// a tender's index, or -1 − a record's.
+    var code: Int32 {
+        switch self {
+        case .tender(let index): return Int32(index)
+        case .record(let index): return Int32(-1 - index)
+        }
+    }
 }
 
 /// A payout: its PAYOUT record, its items and its residual at the end of a day.
@@ -232,8 +244,8 @@ public struct Reconciliation: Sendable {
     public var tenders: RowsInOrder<POSTender> { items.tenders }
     public var records: RowsInOrder<SettlementRecord> { items.records }
     /// The input index of a tender or record (for its source file and row).
-    public func inputIndex(ofTender index: Int) -> Int { items.tenderInputIndex[index] }
-    public func inputIndex(ofRecord index: Int) -> Int { items.recordInputIndex[index] }
+    public func inputIndex(ofTender index: Int) -> Int { items.tenderInputIndex(index) }
+    public func inputIndex(ofRecord index: Int) -> Int { items.recordInputIndex(index) }
     public var overrideList: [RecordedOverride] { overrides }
 
     /// The grouping at the end of a day, with the MATCH overrides known.
@@ -317,12 +329,7 @@ public struct Reconciliation: Sendable {
 
     // MARK: Helpers shared with the state
 
-    func processor(of item: ReconciliationItem) -> String {
-        switch item {
-        case .tender(let index): return items.processor(ofTender: index)
-        case .record(let index): return items.processor(ofRecord: index)
-        }
-    }
+    func processor(of item: ReconciliationItem) -> String { items.processorNames[Int(items.processorNumber(of: item))] }
 
     func contains(_ grouping: Grouping, _ group: Int, _ item: ReconciliationItem) -> Bool {
         switch item {
@@ -714,7 +721,6 @@ public struct ReconciliationState: Sendable {
         var refItem: [Int32] = []
         refPayment.reserveCapacity(items.tenders.count + items.records.count)
         refItem.reserveCapacity(items.tenders.count + items.records.count)
-        func item(_ code: Int32) -> ReconciliationItem { code >= 0 ? .tender(Int(code)) : .record(Int(-1 - code)) }
         paymentGroups.reserveCapacity(grouping.count)
         for group in order.lazy.map(Int.init) {
             var isPayment = false
@@ -734,7 +740,7 @@ public struct ReconciliationState: Sendable {
                 paymentOfRecord[Int(record)] = payment
                 if items.recordType[Int(record)] == .capture && items.recordRefHash[Int(record)] != 0 {
                     refPayment.append(payment)
-                    refItem.append(-1 - record)
+                    refItem.append(ReconciliationItem.record(Int(record)).code)
                 }
             }
             paymentGroups.append(Int32(group))
@@ -754,12 +760,12 @@ public struct ReconciliationState: Sendable {
         }
         order = []
         var chains = HashChains(itemCount: refItem.count, expected: refItem.count)
-        for position in refItem.indices.reversed() { chains.insert(position, hash: refHash(item(refItem[position]))) }
+        for position in refItem.indices.reversed() { chains.insert(position, hash: refHash(ReconciliationItem(code: refItem[position]))) }
         func payment(carrying ref: ArraySlice<UInt8>?, processor: Int32) -> Int32? {
             guard let ref, !ref.isEmpty else { return nil }
             var found: Int32?
             chains.forEach(hash: ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(ref), processor, 0)) { position in
-                if found == nil, carries(item(refItem[position]), ref, processor) { found = refPayment[position] }
+                if found == nil, carries(ReconciliationItem(code: refItem[position]), ref, processor) { found = refPayment[position] }
             }
             return found
         }

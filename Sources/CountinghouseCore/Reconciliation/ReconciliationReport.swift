@@ -190,15 +190,16 @@ extension Reconciliation {
                 list(.record(index))
             }
         }
-        var listed: [ReconciliationItem] = []
+        // The listed items as their codes (four bytes an item).
+        var listed: [Int32] = []
         listed.reserveCapacity(listedTenders.lazy.filter { $0 }.count + listedRecords.lazy.filter { $0 }.count)
-        for (index, marked) in listedTenders.enumerated() where marked { listed.append(.tender(index)) }
-        for (index, marked) in listedRecords.enumerated() where marked { listed.append(.record(index)) }
+        for (index, marked) in listedTenders.enumerated() where marked { listed.append(ReconciliationItem.tender(index).code) }
+        for (index, marked) in listedRecords.enumerated() where marked { listed.append(ReconciliationItem.record(index).code) }
         listedTenders = []
         listedRecords = []
         // Each row made once, so that a sum past 64 bits is this report's error; then dropped, and
         // made again when read (`ReconciliationRows`).
-        for item in listed { _ = try row(item, end) }
+        for code in listed { _ = try row(ReconciliationItem(code: code), end) }
         // Sorted by their rows' keys (rowPrecedes, a total order): first by the processor's place
         // in byte order and the instant, from the items' columns; the whole key, made from the
         // item, only between items that tie on those.
@@ -210,40 +211,57 @@ extension Reconciliation {
             }
         }
         listed.sort { a, b in
-            let (x, y) = (primary(a), primary(b))
+            let (itemA, itemB) = (ReconciliationItem(code: a), ReconciliationItem(code: b))
+            let (x, y) = (primary(itemA), primary(itemB))
             if x != y { return x < y }
-            return Self.keyPrecedes(rowKey(a), rowKey(b))
+            return Self.keyPrecedes(rowKey(itemA), rowKey(itemB))
         }
         let ordered = listed
         listed = []
         let rows = ReconciliationRows(count: ordered.count) { (index) throws(OutOfRange) in
-            try end.reconciliation.row(ordered[index], end)
+            try end.reconciliation.row(ReconciliationItem(code: ordered[index]), end)
         }
 
         let rollforward = try rollforward(end: end, first: first, last: last)
         // Each listed payment once, in the order of its number (its group's lead).
         // (Each row made once, as the reconciliation's rows are, then made again when read.)
-        let paymentNumbers = Set(ordered.compactMap { end.paymentNumber(of: $0) }).sorted()
-        var paymentKeys: [(number: Int, firstTender: Int64, start: PaymentStart)] = []
-        paymentKeys.reserveCapacity(paymentNumbers.count)
-        for number in paymentNumbers {
+        var paymentListed = [Bool](repeating: false, count: end.paymentGroups.count)
+        for code in ordered {
+            if let number = end.paymentNumber(of: ReconciliationItem(code: code)) { paymentListed[number] = true }
+        }
+        // Each one's key from the items' columns (24 bytes a payment, where a key with its strings
+        // took ~60); its order_id is read only between payments that tie on processor and instant.
+        struct PaymentKey {
+            var processorRank: Int32
+            var number: Int32
+            var firstOccurredAt: Int64
+            var firstTender: Int64
+        }
+        var paymentKeys: [PaymentKey] = []
+        paymentKeys.reserveCapacity(paymentListed.lazy.filter { $0 }.count)
+        for (number, listed) in paymentListed.enumerated() where listed {
             let payment = end.paymentState(number)
             _ = try paymentRow(payment, end)
-            paymentKeys.append((number, payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0, paymentStart(payment)))
+            // The payment's processor is its group's lead's (`paymentState`).
+            let processor = items.processorNumber(of: end.grouping.lead(of: payment.group))
+            paymentKeys.append(
+                PaymentKey(
+                    processorRank: processorRank[Int(processor)], number: Int32(number), firstOccurredAt: paymentStart(payment).firstOccurredAt.nanosecondsSinceEpoch,
+                    firstTender: payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0))
         }
+        paymentListed = []
+        func orderID(_ key: PaymentKey) -> String { paymentStart(end.paymentState(Int(key.number))).orderID ?? "" }
         // FORMATS §4: processor, the payment's first occurred_at, order_id, tender_no (numerically),
         // then the payment's lead (a total order).
         paymentKeys.sort { x, y in
-            let (a, b) = (x.start, y.start)
-            if !CostRuns.sameBytes(a.processor, b.processor) { return CostRuns.precedesInByteOrder(a.processor, b.processor) }
-            if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
-            if !(a.orderID ?? "").utf8.elementsEqual((b.orderID ?? "").utf8) {
-                return (a.orderID ?? "").utf8.lexicographicallyPrecedes((b.orderID ?? "").utf8)
-            }
+            if x.processorRank != y.processorRank { return x.processorRank < y.processorRank }
+            if x.firstOccurredAt != y.firstOccurredAt { return x.firstOccurredAt < y.firstOccurredAt }
+            let (a, b) = (orderID(x), orderID(y))
+            if !a.utf8.elementsEqual(b.utf8) { return a.utf8.lexicographicallyPrecedes(b.utf8) }
             if x.firstTender != y.firstTender { return x.firstTender < y.firstTender }
             return x.number < y.number
         }
-        let numbers = paymentKeys.map(\.number)
+        let numbers = paymentKeys.map { Int($0.number) }
         return ReconciliationReport(
             span: span, rows: rows, rollforward: rollforward,
             payments: PaymentRows(count: numbers.count) { (index) throws(OutOfRange) in
