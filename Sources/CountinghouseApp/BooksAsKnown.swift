@@ -63,8 +63,10 @@ public struct BooksAsKnown {
     public let rowsOfKind: [LedgerKind: [StoredRow]]
     /// What the books keep of the dated rows.
     public let detail: RowDetail
-    /// Per business day, the SKUs with a stock movement that day (the days `detail` names).
+    /// Per business day, the SKUs with a stock movement that day, and how many stock rows moved
+    /// (the days `detail` names).
     let skusMovedOn: [CivilDate: Set<OpaqueID>]
+    let movementsOn: [CivilDate: Int]
     /// The card money as known at `knownAt` (SEMANTICS §6), from the same rows.
     public let reconciliation: Reconciliation
     /// What the WRITE_OFF overrides cleared, every day (the journal's write-off entries).
@@ -110,6 +112,7 @@ public struct BooksAsKnown {
         case .nothing: notesMovements = { _ in false }
         }
         var skusMovedOn: [CivilDate: Set<OpaqueID>] = [:]
+        var movementsOn: [CivilDate: Int] = [:]
         var posSums = POSSums(offset: offset, listingTicketsOn: notesMovements)
         var settlementSums = SettlementSums(offset: offset)
         // The card tenders and settlement records the reconciliation reads, packed as they come.
@@ -126,6 +129,7 @@ public struct BooksAsKnown {
                     }
                     if stockKinds.contains(kind), notesMovements(date), let sku = stored.row["sku"].textValue {
                         skusMovedOn[date, default: []].insert(OpaqueID(sku))
+                        movementsOn[date, default: 0] += 1
                     }
                 }
                 // The engine's events come from the rows read here anyway (not read twice).
@@ -153,6 +157,7 @@ public struct BooksAsKnown {
             }
             rowsOfKind[kind] = kept
         }
+        posSums.settleTickets()
         let overrides = try store.rows(of: .overrides, knownAt: knownAt)
         rowsOfKind[.overrides] = overrides
         // An override learnt after the latest close changes a closed period's journal through its
@@ -200,6 +205,7 @@ public struct BooksAsKnown {
         }
         self.postings = postings
         self.skusMovedOn = skusMovedOn
+        self.movementsOn = movementsOn
         phases.mark(useCache ? "cost cache" : "stock postings")
         reconciliation = Reconciliation(
             ReconciliationInput(
@@ -223,19 +229,18 @@ public struct BooksAsKnown {
     /// The SKUs with a stock movement dated in `span` (which `detail` must cover).
     public func skusMoved(in span: ReportSpan) -> Set<OpaqueID> { movements(in: span).skus }
 
-    /// The same, with how many days of the span each of them moved on, summed over the SKUs.
-    public func movements(in span: ReportSpan) -> (skus: Set<OpaqueID>, skuDays: Int) {
+    /// The same, with how many stock rows of the span moved them.
+    public func movements(in span: ReportSpan) -> (skus: Set<OpaqueID>, movements: Int) {
         precondition(detail.knowsMovements(in: span), "the books do not know the movements of \(span)")
         var skus = Set<OpaqueID>()
-        var skuDays = 0
+        var movements = 0
         var day = span.firstDay
         while day <= span.lastDay {
-            let moved = skusMovedOn[day] ?? []
-            skus.formUnion(moved)
-            skuDays += moved.count
+            skus.formUnion(skusMovedOn[day] ?? [])
+            movements += movementsOn[day] ?? 0
             day = day.adding(days: 1)
         }
-        return (skus, skuDays)
+        return (skus, movements)
     }
 
     /// Stock positions at an instant as known at `knownAt`.

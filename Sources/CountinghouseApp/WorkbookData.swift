@@ -37,18 +37,20 @@ public enum WorkbookData {
         try stockTrailChunks(moved).flatMap { try stockTrail(costs: costs, knownAt: knownAt, skus: $0, span: span, context: context) }
     }
 
-    /// What a stock trail chunk may hold, in SKU-days (days on which one of its SKUs moved): 32
-    /// SKUs over a quarter.
-    static let stockTrailSKUDaysPerChunk = skusPerCostChunk * 92
+    /// What a stock trail chunk may hold, in movements (the stock rows of its SKUs dated in the
+    /// span, about one trail row each): 32 SKUs over a quarter of the generated chain (~6 movements
+    /// a SKU a day).
+    static let stockTrailMovementsPerChunk = 18_000
 
     /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time. At
-    /// most `skusPerCostChunk` a chunk, and fewer over a long span, where each SKU's run and trail
-    /// are longer: as many as move on about `stockTrailSKUDaysPerChunk` days (`skuDays`: the days
-    /// each moved SKU moved, summed; 0 when not known), so that a chunk's memory follows a
-    /// quarter's movements, not the span's (three years' trail took ~200 MiB a chunk of 32).
-    static func stockTrailChunks(_ moved: Set<OpaqueID>, skuDays: Int = 0) -> [[OpaqueID]] {
-        let perChunk = skuDays > 0
-            ? max(1, min(skusPerCostChunk, stockTrailSKUDaysPerChunk * moved.count / skuDays)) : skusPerCostChunk
+    /// most `skusPerCostChunk` a chunk, and fewer where each SKU's trail is longer (a long span, a
+    /// busy chain): as many as make about `stockTrailMovementsPerChunk` movements (`movements`: the
+    /// span's, of every moved SKU; 0 when not known), so that a chunk's memory follows a quarter of
+    /// the generated chain's movements, not the span's nor the chain's size (three years' trail took
+    /// ~200 MiB a chunk of 32; a month of 2,000 SKUs moving 57 times a day, 65 MiB).
+    static func stockTrailChunks(_ moved: Set<OpaqueID>, movements: Int = 0) -> [[OpaqueID]] {
+        let perChunk = movements > 0
+            ? max(1, min(skusPerCostChunk, stockTrailMovementsPerChunk * moved.count / movements)) : skusPerCostChunk
         return moved.sorted().chunked(into: perChunk)
     }
 
@@ -107,7 +109,7 @@ public enum WorkbookData {
     ) throws -> (table: ReportTable, pages: StockTrailPages?) {
         let (costs, knownAt) = (books.costs, books.knownAt)
         let moved = books.movements(in: span)
-        let chunks = stockTrailChunks(moved.skus, skuDays: moved.skuDays)
+        let chunks = stockTrailChunks(moved.skus, movements: moved.movements)
         var held: [StockTrailRow]? = []
         var counts: [Int] = []
         // The movements' values, which the Stock Trail sheet totals (taken as the rows are counted:

@@ -324,16 +324,17 @@ import Testing
 }
 
 /// The stock trail's chunks: every moved SKU once, in byte order, at most 32 a chunk, and fewer as
-/// the span's SKU-days grow (a month of daily movers: 32; a year: 8; three years: 2).
+/// the span's movements grow (six a SKU a day: a month, 32; a year, 8; three years, 2; the same
+/// month moving 57 times a day, 10).
 @Suite struct StockTrailChunkTests {
     @Test func chunksFollowTheSpansMovementsNotItsLength() {
         let skus = Set((0..<400).map { OpaqueID("SKU-\(String($0, radix: 7))") })
         let inOrder = skus.sorted()
-        for (days, expected) in [(0, 32), (31, 32), (92, 32), (365, 8), (1095, 2), (100_000, 1)] {
-            let chunks = WorkbookData.stockTrailChunks(skus, skuDays: skus.count * days)
-            #expect(Array(chunks.joined()) == inOrder, "\(days) days")
-            #expect(chunks.dropLast().allSatisfy { $0.count == expected } && chunks.last.map { $0.count <= expected } == true, "\(days) days")
+        for (perSKU, expected) in [(0, 32), (6 * 31, 32), (6 * 92, 32), (6 * 365, 8), (6 * 1095, 2), (57 * 31, 10), (10_000_000, 1)] {
+            let chunks = WorkbookData.stockTrailChunks(skus, movements: skus.count * perSKU)
+            #expect(Array(chunks.joined()) == inOrder, "\(perSKU) movements a SKU")
+            #expect(chunks.dropLast().allSatisfy { $0.count == expected } && chunks.last.map { $0.count <= expected } == true, "\(perSKU) movements a SKU")
         }
-        #expect(WorkbookData.stockTrailChunks([], skuDays: 0).isEmpty)
+        #expect(WorkbookData.stockTrailChunks([], movements: 0).isEmpty)
     }
 }

@@ -140,6 +140,8 @@ public struct POSSums: Sendable {
     /// The reporting time zone: business dates are occurred_at's date at this offset.
     let offset: OffsetAtInstant
     let listsTickets: @Sendable (CivilDate) -> Bool
+    /// Whether the tickets' gaps are settled (`settleTickets`).
+    private var settled = false
 
     public init(offset: @escaping OffsetAtInstant, listingTicketsOn listsTickets: @escaping @Sendable (CivilDate) -> Bool = { _ in true }) {
         self.offset = offset
@@ -148,6 +150,7 @@ public struct POSSums: Sendable {
 
     /// Adds one POS line (a row of kind pos_lines).
     public mutating func add(_ row: LedgerRow) {
+        precondition(!settled, "a POS line added after the tickets were settled")
         let line = POSLine(row)
         let key = JournalRules.DateLocation(date: line.occurredAt.civilDate(offsetSeconds: offset(line.occurredAt)), location: OpaqueID(line.location))
         switch line.type {
@@ -169,6 +172,7 @@ public struct POSSums: Sendable {
 
     /// Adds one tender: to its kind's sum (a card's per processor), and against its ticket's lines.
     public mutating func add(_ tender: POSTender) {
+        precondition(!settled, "a tender added after the tickets were settled")
         let key = JournalRules.DateLocation(
             date: tender.occurredAt.civilDate(offsetSeconds: offset(tender.occurredAt)), location: OpaqueID(tender.location))
         let signed = tender.signedAmount
@@ -180,6 +184,16 @@ public struct POSSums: Sendable {
         }
         if listsTickets(key.date) {
             days[key, default: JournalRules.SalesDay()].ticketGaps.subtract(signed, from: tender.orderID)
+        }
+    }
+
+    /// Once every POS row is added: each day keeps only the tickets that do not balance, and lets
+    /// go of the others' gaps (every ticket of a month of a large chain, held until the journal was
+    /// made, while the reconciliation was made too). Nothing is added after.
+    public mutating func settleTickets() {
+        settled = true
+        for key in Array(days.keys) {
+            days[key]?.settleTickets()
         }
     }
 }
@@ -279,6 +293,16 @@ public enum JournalRules {
         var otherTenders = Sum()
         /// Per ticket: lines collected − tenders taken (non-zero: the ticket does not balance).
         var ticketGaps = TicketGaps()
+        /// The tickets that do not balance, in byte order, once the gaps are settled.
+        var unbalancedTickets: [String]?
+
+        var unbalanced: [String] { unbalancedTickets ?? ticketGaps.unbalanced }
+
+        mutating func settleTickets() {
+            guard unbalancedTickets == nil else { return }
+            unbalancedTickets = ticketGaps.unbalanced
+            ticketGaps = TicketGaps()
+        }
     }
 
     /// Tenders to their accounts, lines to sales, discounts, tax and returns; what a ticket's
@@ -309,7 +333,7 @@ public enum JournalRules {
             builder.post(chart[.overShort], -gap, location: location, memo: "POS over/short")
             // A day of nothing but zero-priced lines (complimentary items) makes no entry.
             guard !builder.isEmpty else { return nil }
-            let unbalanced = day.ticketGaps.unbalanced
+            let unbalanced = day.unbalanced
             var memo = "POS sales at \(location) on \(key.date)"
             if !unbalanced.isEmpty {
                 let listed = unbalanced.prefix(5).joined(separator: ", ")

@@ -188,6 +188,13 @@ import Testing
             "SALES:2026-10-15:S01", "PROCESSOR:2026-10-16:stripe", "PAYOUT:2026-10-18:stripe:po_1", "PAYOUT:2026-10-18:stripe:po_2",
         ])
         #expect(inOrder == shuffled)
+        // Settled once every row is added (the books let the balanced tickets go): the same entries.
+        tendersFirst.settleTickets()
+        let settled = try JournalRules.entries(
+            JournalInput(
+                posSums: tendersFirst, settlementSums: recordsReversed, stockSums: StockPostingSums(offset: { _ in 0 }),
+                chart: Self.chart, offset: { _ in 0 }))
+        #expect(settled == inOrder)
         #expect(inOrder[0].memo == "POS sales at S01 on 2026-10-15; tickets whose tenders differ from their lines: T1, T3")
         #expect(Self.lines(inOrder[0]).contains("1100@S01/adyen 100 card (adyen)"))
     }
