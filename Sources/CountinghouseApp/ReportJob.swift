@@ -25,7 +25,7 @@ func booksTables(_ books: BooksAsKnown, span: ReportSpan, context: AppContext, c
     let trialBalanceRows = try JournalOutputs.trialBalance(books.entries, span: span, chart: chart)
     let end = context.startOfDay(span.endDay)
     let positions = try (costsAt ?? books).positions(through: Instant(nanosecondsSinceEpoch: end.nanosecondsSinceEpoch - 1))
-    let ledger = LedgerWriter.render(
+    let ledger = LedgerWriter.pieces(
         try JournalOutputs.spanJournal(books.entries, span: span, chart: chart), currency: context.configuration.currency,
         exponent: exponent,
         header: [
@@ -45,7 +45,7 @@ func booksFolder(_ tables: BooksTables) -> ReportFolder {
     folder.add(csv: tables.journal)
     folder.add(csv: tables.trialBalance)
     folder.add(csv: tables.valuation)
-    folder.add(name: "journal.ledger", text: tables.ledger)
+    folder.add(ReportFile(name: "journal.ledger", content: .pieces(tables.ledger)))
     return folder
 }
 

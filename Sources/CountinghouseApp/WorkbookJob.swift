@@ -27,8 +27,8 @@ struct BooksTables {
     /// Positions at the span's end (from the cost view that prices the report).
     var positions: [StockPosition]
     var valuation: ReportTable
-    /// journal.ledger's text.
-    var ledger: String
+    /// journal.ledger's text, made as it is written.
+    var ledger: TextPieces
 }
 
 /// A report's workbook: its sheets and what the document says about itself.

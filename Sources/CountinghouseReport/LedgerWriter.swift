@@ -12,16 +12,23 @@ public enum LedgerWriter {
     /// journal.ledger: `header` lines as comments, then the declarations, the opening transaction
     /// and the entries.
     public static func render(_ journal: SpanJournal, currency: String, exponent: Int, header: [String]) -> String {
-        func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
-        func tags(location: String, processor: String) -> String {
+        pieces(journal, currency: currency, exponent: exponent, header: header).joined
+    }
+
+    /// The same text in pieces, made as they are read: the header, declarations and opening
+    /// transaction, then each entry.
+    public static func pieces(_ journal: SpanJournal, currency: String, exponent: Int, header: [String]) -> TextPieces {
+        @Sendable func amount(_ minor: Int64) -> String { formatMinorUnits(minor, exponent: exponent) + " " + currency }
+        @Sendable func tags(location: String, processor: String) -> String {
             var tags: [String] = []
             if !location.isEmpty { tags.append("location:\(tagValue(location))") }
             if !processor.isEmpty { tags.append("processor:\(tagValue(processor))") }
             return tags.isEmpty ? "" : "  ; " + tags.joined(separator: ", ")
         }
-        var ledgerNames: [String: String] = [:]
-        for account in journal.accounts { ledgerNames[account.code] = account.ledgerName }
-        func ledgerName(_ code: String) -> String { ledgerNames[code] ?? Account(code: code, name: "").ledgerName }
+        var names: [String: String] = [:]
+        for account in journal.accounts { names[account.code] = account.ledgerName }
+        let ledgerNames = names
+        @Sendable func ledgerName(_ code: String) -> String { ledgerNames[code] ?? Account(code: code, name: "").ledgerName }
 
         var text = header.map { "; \($0)\n" }.joined()
         // The commodity directive fixes how hledger shows amounts: no thousands separators, the
@@ -41,16 +48,19 @@ public enum LedgerWriter {
                     + "\(tags(location: balance.location, processor: balance.processor))\n"
             }
         }
-        for entry in journal.entries {
-            text += "\n\(entry.date) * (\(descriptionText(entry.id))) \(payee(of: entry)) | \(descriptionText(entry.memo))\n"
+        let (preamble, entries) = (text, journal.entries)
+        return TextPieces(count: entries.count + 1) { index in
+            guard index > 0 else { return preamble }
+            let entry = entries[index - 1]
+            var text = "\n\(entry.date) * (\(descriptionText(entry.id))) \(payee(of: entry)) | \(descriptionText(entry.memo))\n"
             text += "    ; source:\(tagValue(entry.sourceType + " " + entry.sourceReference))"
             if let about = entry.aboutPeriod { text += ", about:\(about)" }
             text += "\n"
             for line in entry.lines {
                 text += "    \(ledgerName(line.account.code))  \(amount(line.amount))\(tags(location: line.location, processor: line.processor))\n"
             }
+            return text
         }
-        return text
     }
 
     static let openingPayee = "opening"

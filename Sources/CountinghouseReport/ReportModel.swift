@@ -271,12 +271,39 @@ public struct ReportSheet: Sendable, Hashable {
     }
 }
 
+/// A text made in pieces, in order, each time a writer reads it (a long span's hledger journal is
+/// tens of MB as one string; its entries are held anyway). Equal when their texts are.
+public struct TextPieces: Sendable, Hashable {
+    public let count: Int
+    private let piece: @Sendable (Int) -> String
+
+    public init(count: Int, piece: @escaping @Sendable (Int) -> String) {
+        precondition(count >= 0, "a text has no negative count of pieces")
+        self.count = count
+        self.piece = piece
+    }
+
+    public subscript(index: Int) -> String {
+        precondition(index >= 0 && index < count, "a piece inside the text")
+        return piece(index)
+    }
+
+    /// The whole text.
+    public var joined: String { (0..<count).map { piece($0) }.joined() }
+
+    public static func == (a: TextPieces, b: TextPieces) -> Bool { a.joined == b.joined }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(joined) }
+}
+
 /// One file of a report folder: a table rendered as CSV, or text rendered by its own writer (the
 /// hledger journal, run.json), or bytes kept as they were posted (a closed period's files).
 public struct ReportFile: Sendable, Hashable {
     public enum Content: Sendable, Hashable {
         case csv(ReportTable)
         case text(String)
+        /// Text made in pieces as it is written.
+        case pieces(TextPieces)
     }
 
     public var name: String
@@ -292,6 +319,7 @@ public struct ReportFile: Sendable, Hashable {
         switch content {
         case .csv(let table): return CSVWriter.render(table)
         case .text(let text): return text
+        case .pieces(let pieces): return pieces.joined
         }
     }
 
@@ -300,6 +328,7 @@ public struct ReportFile: Sendable, Hashable {
         switch content {
         case .csv(let table): try CSVWriter.write(table, to: emit)
         case .text(let text): try emit(text)
+        case .pieces(let pieces): for index in 0..<pieces.count { try emit(pieces[index]) }
         }
     }
 }

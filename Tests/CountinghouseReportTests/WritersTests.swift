@@ -156,4 +156,17 @@ import Testing
         // Each piece ends a row and stays near the size asked for (one row past it at most).
         #expect(pieces.allSatisfy { $0.hasSuffix("\n") && $0.utf8.count < 1_000 + 100 })
     }
+
+    /// A file made in pieces writes them in order, and is the file of the same text held whole.
+    @Test func aTextMadeInPiecesIsWrittenInOrder() {
+        let words = ["; header\n", "\n2026-11-02 * one\n", "", "\n2026-11-03 * two é\n"]
+        let pieces = ReportFile(name: "journal.ledger", content: .pieces(TextPieces(count: words.count) { words[$0] }))
+        var written: [String] = []
+        pieces.write { written.append($0) }
+        #expect(written == words)
+        #expect(pieces.rendered == words.joined())
+        #expect(pieces.content == .pieces(TextPieces(count: 1) { _ in words.joined() }))
+        #expect(pieces.content != .pieces(TextPieces(count: 2) { words[$0] }))
+        #expect(TextPieces(count: 0) { _ in "never read" }.joined.isEmpty)
+    }
 }
