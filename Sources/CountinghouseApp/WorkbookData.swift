@@ -38,16 +38,17 @@ public enum WorkbookData {
     }
 
     /// What a stock trail chunk may hold, in movements (the stock rows of its SKUs dated in the
-    /// span, about one trail row each): 32 SKUs over a quarter of the generated chain (~6 movements
-    /// a SKU a day).
-    static let stockTrailMovementsPerChunk = 18_000
+    /// span, about one trail row each): 32 SKUs over a month and a half of the generated chain (~6
+    /// movements a SKU a day), ~10 MiB of rows and runs.
+    static let stockTrailMovementsPerChunk = 9_000
 
     /// The SKUs that moved, in byte order, a few at a time: the trail is made a chunk at a time. At
     /// most `skusPerCostChunk` a chunk, and fewer where each SKU's trail is longer (a long span, a
     /// busy chain): as many as make about `stockTrailMovementsPerChunk` movements (`movements`: the
-    /// span's, of every moved SKU; 0 when not known), so that a chunk's memory follows a quarter of
-    /// the generated chain's movements, not the span's nor the chain's size (three years' trail took
-    /// ~200 MiB a chunk of 32; a month of 2,000 SKUs moving 57 times a day, 65 MiB).
+    /// span's, of every moved SKU; 0 when not known), so that a chunk's memory follows a month and a
+    /// half of the generated chain's movements, not the span's nor the chain's size (three years' trail took
+    /// ~200 MiB a chunk of 32; a month of 2,000 SKUs moving 57 times a day, 65 MiB; a chunk of 18,000
+    /// movements was ~20 MiB of that month's peak).
     static func stockTrailChunks(_ moved: Set<OpaqueID>, movements: Int = 0) -> [[OpaqueID]] {
         let perChunk = movements > 0
             ? max(1, min(skusPerCostChunk, stockTrailMovementsPerChunk * moved.count / movements)) : skusPerCostChunk

@@ -20,8 +20,8 @@ final class ReconciliationItems: Sendable {
     /// Settlement records in record order (occurred_at, processor bytes, record_id bytes).
     let records: RowsInOrder<SettlementRecord>
     /// Business dates (days since the epoch) of each tender's and record's occurred_at.
-    let tenderDays: [Int64]
-    let recordDays: [Int64]
+    let tenderDays: DayColumn
+    let recordDays: DayColumn
     /// Processors numbered (lower-case codes as ingest stores them; "" for a tender without one).
     let processorNames: [String]
     let tenderProcessor: [Int32]
@@ -71,7 +71,7 @@ final class ReconciliationItems: Sendable {
         /// hash of their bytes (0: none).
         struct Read {
             var time: [Int64] = []
-            var day: [Int64] = []
+            var day: [Int32] = []
             var processor: [Int32] = []
             var refHash: [UInt64] = []
             var orderHash: [UInt64] = []
@@ -79,7 +79,7 @@ final class ReconciliationItems: Sendable {
 
             mutating func add(_ instant: Instant, _ offset: OffsetAtInstant, processor number: Int32, ref: String?, order: String?, isRefund refund: Bool) {
                 time.append(instant.nanosecondsSinceEpoch)
-                day.append(instant.civilDate(offsetSeconds: offset(instant)).daysSinceEpoch)
+                day.append(DayColumn.day(instant.civilDate(offsetSeconds: offset(instant))))
                 processor.append(number)
                 refHash.append(ReconciliationItems.identifierHash(ref))
                 orderHash.append(ReconciliationItems.identifierHash(order))
@@ -134,7 +134,7 @@ final class ReconciliationItems: Sendable {
         records = RowsInOrder(inputRecords, order: recordPlaces ?? (0..<inputRecords.count).map(Int32.init))
         tenderAmount = arranged(&amounts, tenderPlaces)
         tenderTime = arranged(&readTenders.time, tenderPlaces)
-        tenderDays = arranged(&readTenders.day, tenderPlaces)
+        tenderDays = DayColumn(arranged(&readTenders.day, tenderPlaces))
         let tenderIsRefund = arranged(&readTenders.isRefund, tenderPlaces)
         self.tenderIsRefund = tenderIsRefund
         var tenderProcessor = arranged(&readTenders.processor, tenderPlaces)
@@ -142,41 +142,35 @@ final class ReconciliationItems: Sendable {
         recordGross = arranged(&grosses, recordPlaces)
         recordNet = arranged(&nets, recordPlaces)
         recordTime = arranged(&readRecords.time, recordPlaces)
-        recordDays = arranged(&readRecords.day, recordPlaces)
+        recordDays = DayColumn(arranged(&readRecords.day, recordPlaces))
         let recordIsRefund = arranged(&readRecords.isRefund, recordPlaces)
         var recordProcessor = arranged(&readRecords.processor, recordPlaces)
         // Processors numbered as they come in item order, tenders first.
         var names: [String] = []
         var renumbered = [Int32](repeating: -1, count: readNames.count)
-        for column in [0, 1] {
-            for index in (column == 0 ? tenderProcessor : recordProcessor).indices {
-                let read = Int(column == 0 ? tenderProcessor[index] : recordProcessor[index])
-                if renumbered[read] < 0 {
-                    renumbered[read] = Int32(names.count)
-                    names.append(readNames[read])
-                }
+        func numberInItemOrder(_ numbers: [Int32]) {
+            for read in numbers.lazy.map(Int.init) where renumbered[read] < 0 {
+                renumbered[read] = Int32(names.count)
+                names.append(readNames[read])
             }
         }
+        numberInItemOrder(tenderProcessor)
+        numberInItemOrder(recordProcessor)
         for index in tenderProcessor.indices { tenderProcessor[index] = renumbered[Int(tenderProcessor[index])] }
         for index in recordProcessor.indices { recordProcessor[index] = renumbered[Int(recordProcessor[index])] }
         self.tenderProcessor = tenderProcessor
         self.recordProcessor = recordProcessor
         processorNames = names
-        // The identifiers' hashes with their processor and direction, in place.
-        func keyed(_ hashes: inout [UInt64], _ processors: [Int32], _ isRefund: [Bool]) -> [UInt64] {
-            var keyed = hashes
-            hashes = []
-            for item in keyed.indices {
-                keyed[item] = Self.keyHash(identifierHash: keyed[item], processors[item], isRefund[item] ? 1 : 0)
-            }
-            return keyed
+        // The identifiers' hashes with their processor and direction (in place: each array is the
+        // only one of its bytes).
+        func keyed(_ hashes: consuming [UInt64], _ processors: [Int32], _ isRefund: [Bool]) -> [UInt64] {
+            for item in hashes.indices { hashes[item] = Self.keyHash(identifierHash: hashes[item], processors[item], isRefund[item] ? 1 : 0) }
+            return hashes
         }
-        var (tenderRefs, tenderOrders) = (arranged(&readTenders.refHash, tenderPlaces), arranged(&readTenders.orderHash, tenderPlaces))
-        tenderRefHash = keyed(&tenderRefs, tenderProcessor, tenderIsRefund)
-        tenderOrderHash = keyed(&tenderOrders, tenderProcessor, tenderIsRefund)
-        var (recordRefs, recordOrders) = (arranged(&readRecords.refHash, recordPlaces), arranged(&readRecords.orderHash, recordPlaces))
-        recordRefHash = keyed(&recordRefs, recordProcessor, recordIsRefund)
-        recordOrderHash = keyed(&recordOrders, recordProcessor, recordIsRefund)
+        tenderRefHash = keyed(arranged(&readTenders.refHash, tenderPlaces), tenderProcessor, tenderIsRefund)
+        tenderOrderHash = keyed(arranged(&readTenders.orderHash, tenderPlaces), tenderProcessor, tenderIsRefund)
+        recordRefHash = keyed(arranged(&readRecords.refHash, recordPlaces), recordProcessor, recordIsRefund)
+        recordOrderHash = keyed(arranged(&readRecords.orderHash, recordPlaces), recordProcessor, recordIsRefund)
     }
 
     /// Each tender's index in the input.
@@ -279,6 +273,22 @@ final class ReconciliationItems: Sendable {
         default: return false
         }
     }
+}
+
+/// Business dates as days since the epoch, four bytes each (an instant's date is within ±106,752
+/// days of 1970), read as the Int64 the reconciliation compares: two such columns of a month of 2M
+/// items took 16 MB, now 8.
+struct DayColumn: RandomAccessCollection, Sendable {
+    private let days: [Int32]
+
+    init(_ days: [Int32]) { self.days = days }
+
+    /// A date as the column holds it.
+    static func day(_ date: CivilDate) -> Int32 { Int32(date.daysSinceEpoch) }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { days.count }
+    subscript(position: Int) -> Int64 { Int64(days[position]) }
 }
 
 /// How a match group was formed (FORMATS §4 `match_step`).

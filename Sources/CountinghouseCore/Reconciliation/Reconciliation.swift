@@ -305,7 +305,7 @@ public struct Reconciliation: Sendable {
 
     /// The business dates of the earliest and latest tender or record (nil when there is none).
     public var itemDays: ClosedRange<CivilDate>? {
-        let days = items.tenderDays + items.recordDays
+        let days = [items.tenderDays.min(), items.tenderDays.max(), items.recordDays.min(), items.recordDays.max()].compactMap { $0 }
         guard let first = days.min(), let last = days.max() else { return nil }
         return CivilDate(daysSinceEpoch: first)...CivilDate(daysSinceEpoch: last)
     }

@@ -239,14 +239,15 @@ extension Reconciliation {
         }
         var paymentKeys: [PaymentKey] = []
         paymentKeys.reserveCapacity(paymentListed.lazy.filter { $0 }.count)
-        for (number, listed) in paymentListed.enumerated() where listed {
+        for (number, isListed) in paymentListed.enumerated() where isListed {
             let payment = end.paymentState(number)
             _ = try paymentRow(payment, end)
             // The payment's processor is its group's lead's (`paymentState`).
             let processor = items.processorNumber(of: end.grouping.lead(of: payment.group))
             paymentKeys.append(
                 PaymentKey(
-                    processorRank: processorRank[Int(processor)], number: Int32(number), firstOccurredAt: paymentStart(payment).firstOccurredAt.nanosecondsSinceEpoch,
+                    processorRank: processorRank[Int(processor)], number: Int32(number),
+                    firstOccurredAt: paymentStart(payment).firstOccurredAt.nanosecondsSinceEpoch,
                     firstTender: payment.paymentTenders.first.map { items.tenders[$0].tenderNumber } ?? 0))
         }
         paymentListed = []
