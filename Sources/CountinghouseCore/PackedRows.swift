@@ -109,26 +109,11 @@ public struct RowsInOrder<Row: PackableRow>: RandomAccessCollection, Sendable {
     public func textBytes(_ position: Int, field: Int) -> ArraySlice<UInt8>? { rows.textBytes(Int(order[position]), field: field) }
 }
 
-/// The words of packed rows, in the order first seen: word i's bytes end at `ends[i]` and start
-/// where word i - 1's end.
-struct PackedWords: Sendable, Hashable {
-    private(set) var bytes: [UInt8] = []
-    private var ends: [Int] = []
-
-    var count: Int { ends.count }
-
-    mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
-        ends.append(bytes.count)
-    }
-
-    func bytes(of number: Int) -> ArraySlice<UInt8> { bytes[(number == 0 ? 0 : ends[number - 1])..<ends[number]] }
-}
-
 /// Writes a row's fields.
 public struct RowPacker: Sendable, Hashable {
     fileprivate(set) var bytes: [UInt8] = []
-    fileprivate(set) var words = PackedWords()
+    /// The words, numbered in the order first seen.
+    fileprivate(set) var words = ByteStrings()
     /// Each word's number in `words`.
     private var wordNumbers: [OpaqueID: Int] = [:]
 
@@ -182,7 +167,7 @@ public struct RowPacker: Sendable, Hashable {
             number = known
         } else {
             number = words.count
-            words.append(text)
+            words.append(contentsOf: text.utf8)
             wordNumbers[key] = number
         }
         integer(Int64(number))
@@ -197,7 +182,7 @@ public struct RowPacker: Sendable, Hashable {
 /// Reads a row's fields in the order they were written.
 public struct RowUnpacker {
     let bytes: [UInt8]
-    let words: PackedWords
+    let words: ByteStrings
     var at: Int
 
     mutating func byte() -> UInt8 {
@@ -225,7 +210,7 @@ public struct RowUnpacker {
         return bytes[at..<at + count]
     }
 
-    mutating func wordBytes() -> ArraySlice<UInt8> { words.bytes(of: Int(integer())) }
+    mutating func wordBytes() -> ArraySlice<UInt8> { words[Int(integer())] }
 
     /// An instant written by `RowPacker.instant`.
     public mutating func instant() -> Instant {

@@ -16,10 +16,8 @@
 // tickets, with gaps at and beyond Int64's ends.
 
 public struct TicketGaps: Sendable {
-    /// Every ticket's identifier bytes, one after another: ticket i's end at `ends[i]`, start at
-    /// the end of ticket i - 1.
-    private var identifiers: [UInt8] = []
-    private var ends: [UInt32] = []
+    /// Every ticket's identifier, numbered as first seen.
+    private var identifiers = ByteStrings()
     /// Per ticket, its gap, unless `wide` holds it.
     private var gaps: [Int64] = []
     /// The gaps that left Int64's range, by ticket (exact from then on; almost always empty).
@@ -34,25 +32,21 @@ public struct TicketGaps: Sendable {
     public var count: Int { gaps.count }
 
     /// `amount` collected by a line of `ticket`.
-    public mutating func add(_ amount: Int64, to ticket: String) {
-        let index = place(ticket)
-        if !wide.isEmpty, let gap = wide[index] {
-            wide[index] = gap + Int128(amount)
-            return
-        }
-        let (sum, overflow) = gaps[index].addingReportingOverflow(amount)
-        if overflow { wide[index] = Int128(gaps[index]) + Int128(amount) } else { gaps[index] = sum }
-    }
+    public mutating func add(_ amount: Int64, to ticket: String) { change(ticket, by: amount, subtracting: false) }
 
     /// `amount` taken by a tender of `ticket` (or given back by a return line).
-    public mutating func subtract(_ amount: Int64, from ticket: String) {
+    public mutating func subtract(_ amount: Int64, from ticket: String) { change(ticket, by: amount, subtracting: true) }
+
+    /// The ticket's gap plus or minus `amount`, exact (in `wide` once it leaves Int64's range).
+    private mutating func change(_ ticket: String, by amount: Int64, subtracting: Bool) {
         let index = place(ticket)
+        let change = subtracting ? -Int128(amount) : Int128(amount)
         if !wide.isEmpty, let gap = wide[index] {
-            wide[index] = gap - Int128(amount)
+            wide[index] = gap + change
             return
         }
-        let (difference, overflow) = gaps[index].subtractingReportingOverflow(amount)
-        if overflow { wide[index] = Int128(gaps[index]) - Int128(amount) } else { gaps[index] = difference }
+        let (result, overflow) = subtracting ? gaps[index].subtractingReportingOverflow(amount) : gaps[index].addingReportingOverflow(amount)
+        if overflow { wide[index] = Int128(gaps[index]) + change } else { gaps[index] = result }
     }
 
     /// The tickets whose gap is not zero, in byte order.
@@ -65,10 +59,7 @@ public struct TicketGaps: Sendable {
     }
 
     /// Ticket `index`'s identifier, made again from its bytes.
-    private func identifier(_ index: Int) -> String {
-        let start = index == 0 ? 0 : Int(ends[index - 1])
-        return String(decoding: identifiers[start..<Int(ends[index])], as: UTF8.self)
-    }
+    private func identifier(_ index: Int) -> String { String(decoding: identifiers[index], as: UTF8.self) }
 
     /// The number of `ticket`, which is added (with a gap of 0) when it is new.
     private mutating func place(_ ticket: String) -> Int {
@@ -81,15 +72,12 @@ public struct TicketGaps: Sendable {
             var slot = hasher.finalize() & mask
             while slots[slot] != 0 {
                 let index = Int(slots[slot] - 1)
-                let start = index == 0 ? 0 : Int(ends[index - 1])
-                if identifiers[start..<Int(ends[index])].elementsEqual(bytes) { return index }
+                if identifiers[index].elementsEqual(bytes) { return index }
                 slot = (slot + 1) & mask
             }
             let index = gaps.count
             precondition(index < Int(UInt32.max), "more than 4 billion tickets on one business day at one location")
             identifiers.append(contentsOf: bytes)
-            precondition(identifiers.count <= Int(UInt32.max), "more than 4 GiB of ticket identifiers on one business day at one location")
-            ends.append(UInt32(identifiers.count))
             gaps.append(0)
             slots[slot] = UInt32(index + 1)
             return index
@@ -102,9 +90,8 @@ public struct TicketGaps: Sendable {
         slots = [UInt32](repeating: 0, count: capacity)
         let mask = capacity - 1
         for index in gaps.indices {
-            let start = index == 0 ? 0 : Int(ends[index - 1])
             var hasher = Hasher()
-            identifiers[start..<Int(ends[index])].withUnsafeBytes { hasher.combine(bytes: $0) }
+            identifiers[index].withUnsafeBytes { hasher.combine(bytes: $0) }
             var slot = hasher.finalize() & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = UInt32(index + 1)
