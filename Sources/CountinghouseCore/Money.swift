@@ -74,6 +74,8 @@ public struct Sum: Sendable, Hashable {
 
     public init(_ amount: Int64) { total = Int128(amount) }
 
+    public init(exactly total: Int128) { self.total = total }
+
     public static func += (sum: inout Sum, amount: Int64) { sum.total += Int128(amount) }
 
     public static func -= (sum: inout Sum, amount: Int64) { sum.total -= Int128(amount) }
@@ -100,6 +102,56 @@ public struct Sum: Sendable, Hashable {
     public func value(_ what: @autoclosure () -> String) throws(OutOfRange) -> Int64 {
         guard let value = Int64(exactly: total) else { throw OutOfRange(what: what(), total: total) }
         return value
+    }
+}
+
+/// Exact sums, one per place, in 8 bytes each where a `[Sum]` takes 16: each is an `Int64`, and one
+/// that leaves Int64's range is kept exactly beside them from then on (almost never: ingest bounds
+/// every amount). Held for every match group and every ticket of a large span.
+public struct SumColumn: Sendable {
+    private var narrow: [Int64]
+    /// The sums that left Int64's range, by place.
+    private var wide: [Int: Int128] = [:]
+
+    /// `count` sums of zero.
+    public init(count: Int) { narrow = [Int64](repeating: 0, count: count) }
+
+    public var count: Int { narrow.count }
+
+    /// A new sum of zero at the end.
+    public mutating func append() { narrow.append(0) }
+
+    public subscript(place: Int) -> Sum {
+        if !wide.isEmpty, let total = wide[place] { return Sum(exactly: total) }
+        return Sum(narrow[place])
+    }
+
+    public func isZero(_ place: Int) -> Bool { wide.isEmpty ? narrow[place] == 0 : self[place].isZero }
+
+    /// The sum at `place` plus `amount`, or minus it when `subtracting`.
+    public mutating func change(_ place: Int, by amount: Int64, subtracting: Bool = false) {
+        if !wide.isEmpty, let total = wide[place] {
+            wide[place] = subtracting ? total - Int128(amount) : total + Int128(amount)
+            return
+        }
+        let (result, overflow) =
+            subtracting ? narrow[place].subtractingReportingOverflow(amount) : narrow[place].addingReportingOverflow(amount)
+        if !overflow {
+            narrow[place] = result
+        } else {
+            wide[place] = subtracting ? Int128(narrow[place]) - Int128(amount) : Int128(narrow[place]) + Int128(amount)
+        }
+    }
+
+    /// The sum at `place` plus `sum`.
+    public mutating func add(_ sum: Sum, at place: Int) {
+        let total = self[place].total + sum.total
+        if let value = Int64(exactly: total) {
+            narrow[place] = value
+            wide[place] = nil
+        } else {
+            wide[place] = total
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 // its tenders took: the day's sales entry names those whose gap is not zero (SEMANTICS §5, POS
 // over/short). The gaps are held for every ticket of a report's days while the POS rows stream past
 // (all the lines come before the tenders), so a month of a large chain holds millions of them, and
-// they are held compactly: a ticket's identifier once, as its bytes in one array; its gap as an
-// Int64 (an Int128 beside it for a ticket whose gap leaves Int64's range); the tickets found through
+// they are held compactly: a ticket's identifier once, as its bytes in one array; its gap in a
+// `SumColumn` (an Int64, exact beside it once it leaves Int64's range); the tickets found through
 // an open-addressed table of their numbers. A `[OpaqueID: Sum]` took ~60 bytes a ticket (a 16-byte
 // string and a 16-byte sum per bucket, buckets at most three quarters full), this ~30.
 //
@@ -18,10 +18,8 @@
 public struct TicketGaps: Sendable {
     /// Every ticket's identifier, numbered as first seen.
     private var identifiers = ByteStrings()
-    /// Per ticket, its gap, unless `wide` holds it.
-    private var gaps: [Int64] = []
-    /// The gaps that left Int64's range, by ticket (exact from then on; almost always empty).
-    private var wide: [Int: Int128] = [:]
+    /// Per ticket, its gap.
+    private var gaps = SumColumn(count: 0)
     /// 0: empty; otherwise the ticket's number + 1. Its count is a power of two (or 0), and at most
     /// three quarters of it is taken.
     private var slots: [UInt32] = []
@@ -37,22 +35,15 @@ public struct TicketGaps: Sendable {
     /// `amount` taken by a tender of `ticket` (or given back by a return line).
     public mutating func subtract(_ amount: Int64, from ticket: String) { change(ticket, by: amount, subtracting: true) }
 
-    /// The ticket's gap plus or minus `amount`, exact (in `wide` once it leaves Int64's range).
+    /// The ticket's gap plus or minus `amount`, exact.
     private mutating func change(_ ticket: String, by amount: Int64, subtracting: Bool) {
-        let index = place(ticket)
-        let change = subtracting ? -Int128(amount) : Int128(amount)
-        if !wide.isEmpty, let gap = wide[index] {
-            wide[index] = gap + change
-            return
-        }
-        let (result, overflow) = subtracting ? gaps[index].subtractingReportingOverflow(amount) : gaps[index].addingReportingOverflow(amount)
-        if overflow { wide[index] = Int128(gaps[index]) + change } else { gaps[index] = result }
+        gaps.change(place(ticket), by: amount, subtracting: subtracting)
     }
 
     /// The tickets whose gap is not zero, in byte order.
     public var unbalanced: [String] {
         var found: [OpaqueID] = []
-        for index in gaps.indices where (wide.isEmpty ? gaps[index] != 0 : (wide[index] ?? Int128(gaps[index])) != 0) {
+        for index in 0..<gaps.count where !gaps.isZero(index) {
             found.append(OpaqueID(identifier(index)))
         }
         return found.sorted().map(\.text)
@@ -78,7 +69,7 @@ public struct TicketGaps: Sendable {
             let index = gaps.count
             precondition(index < Int(UInt32.max), "more than 4 billion tickets on one business day at one location")
             identifiers.append(contentsOf: bytes)
-            gaps.append(0)
+            gaps.append()
             slots[slot] = UInt32(index + 1)
             return index
         }
@@ -89,7 +80,7 @@ public struct TicketGaps: Sendable {
         let capacity = max(16, slots.count * 2)
         slots = [UInt32](repeating: 0, count: capacity)
         let mask = capacity - 1
-        for index in gaps.indices {
+        for index in 0..<gaps.count {
             var hasher = Hasher()
             identifiers[index].withUnsafeBytes { hasher.combine(bytes: $0) }
             var slot = hasher.finalize() & mask

@@ -1,4 +1,4 @@
-// Items chained by a 64-bit hash of their key: the reconciliation's joins (same payment_ref, same
+// Items chained by a 32-bit hash of their key: the reconciliation's joins (same payment_ref, same
 // order id, same amount) without a dictionary of arrays per key.
 //
 // Why: matching a million card tenders against a million captures spent most of its time creating
@@ -16,8 +16,8 @@ struct HashChains {
     /// Per item: the item inserted in the same slot before it, -1 for none.
     private var next: [Int32]
     /// Per item: its hash (0 when it was not inserted).
-    private var hashes: [UInt64]
-    private let mask: UInt64
+    private var hashes: [UInt32]
+    private let mask: UInt32
 
     /// A table for items 0..<itemCount, of which about `expected` are inserted.
     init(itemCount: Int, expected: Int) {
@@ -26,10 +26,10 @@ struct HashChains {
         heads = Array(repeating: -1, count: slots)
         next = Array(repeating: -1, count: itemCount)
         hashes = Array(repeating: 0, count: itemCount)
-        mask = UInt64(slots - 1)
+        mask = UInt32(slots - 1)
     }
 
-    mutating func insert(_ item: Int, hash: UInt64) {
+    mutating func insert(_ item: Int, hash: UInt32) {
         let slot = Int(hash & mask)
         next[item] = heads[slot]
         hashes[item] = hash
@@ -37,7 +37,7 @@ struct HashChains {
     }
 
     /// Calls `body` with each item inserted with `hash`, the latest inserted first.
-    func forEach(hash: UInt64, _ body: (Int) -> Void) {
+    func forEach(hash: UInt32, _ body: (Int) -> Void) {
         var item = heads[Int(hash & mask)]
         while item >= 0 {
             if hashes[Int(item)] == hash { body(Int(item)) }

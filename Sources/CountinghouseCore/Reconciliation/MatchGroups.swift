@@ -32,7 +32,7 @@ final class ReconciliationItems: Sendable {
     /// instant.
     let tenderAmount: [Int64]
     let tenderTime: [Int64]
-    let tenderIsRefund: [Bool]
+    let tenderIsRefund: Bits
     let recordType: [SettlementType]
     let recordGross: [Int64]
     let recordNet: [Int64]
@@ -40,10 +40,10 @@ final class ReconciliationItems: Sendable {
     /// Hashes of (processor, direction, payment_ref) and (processor, direction, order id); 0 when
     /// the identifier is empty. Direction: a PAYMENT tender and a CAPTURE are 0, a REFUND of either
     /// side 1 (only those pair, §6.2 step 3).
-    let tenderRefHash: [UInt64]
-    let tenderOrderHash: [UInt64]
-    let recordRefHash: [UInt64]
-    let recordOrderHash: [UInt64]
+    let tenderRefHash: [UInt32]
+    let tenderOrderHash: [UInt32]
+    let recordRefHash: [UInt32]
+    let recordOrderHash: [UInt32]
 
     /// The tenders (of any kind: the CARD ones are the items) and records, packed in the books'
     /// order, are kept as they are and seen in item order: each row is read once here, for the
@@ -136,7 +136,7 @@ final class ReconciliationItems: Sendable {
         tenderTime = arranged(&readTenders.time, tenderPlaces)
         tenderDays = DayColumn(arranged(&readTenders.day, tenderPlaces))
         let tenderIsRefund = arranged(&readTenders.isRefund, tenderPlaces)
-        self.tenderIsRefund = tenderIsRefund
+        self.tenderIsRefund = Bits(count: tenderIsRefund.count) { tenderIsRefund[$0] }
         var tenderProcessor = arranged(&readTenders.processor, tenderPlaces)
         recordType = arranged(&types, recordPlaces)
         recordGross = arranged(&grosses, recordPlaces)
@@ -161,11 +161,9 @@ final class ReconciliationItems: Sendable {
         self.tenderProcessor = tenderProcessor
         self.recordProcessor = recordProcessor
         processorNames = names
-        // The identifiers' hashes with their processor and direction (in place: each array is the
-        // only one of its bytes).
-        func keyed(_ hashes: consuming [UInt64], _ processors: [Int32], _ isRefund: [Bool]) -> [UInt64] {
-            for item in hashes.indices { hashes[item] = Self.keyHash(identifierHash: hashes[item], processors[item], isRefund[item] ? 1 : 0) }
-            return hashes
+        // The identifiers' hashes with their processor and direction.
+        func keyed(_ hashes: [UInt64], _ processors: [Int32], _ isRefund: [Bool]) -> [UInt32] {
+            hashes.indices.map { Self.keyHash(identifierHash: hashes[$0], processors[$0], isRefund[$0] ? 1 : 0) }
         }
         tenderRefHash = keyed(arranged(&readTenders.refHash, tenderPlaces), tenderProcessor, tenderIsRefund)
         tenderOrderHash = keyed(arranged(&readTenders.orderHash, tenderPlaces), tenderProcessor, tenderIsRefund)
@@ -186,11 +184,13 @@ final class ReconciliationItems: Sendable {
 
     /// The hash of an identifier (already hashed by `identifierHash`) with its processor and
     /// direction (0 for a PAYMENT tender and any record but a REFUND; 1 for REFUNDs): 0 when the
-    /// identifier is empty, never 0 otherwise.
-    static func keyHash(identifierHash: UInt64, _ processor: Int32, _ direction: UInt64) -> UInt64 {
+    /// identifier is empty, never 0 otherwise. Folded into 32 bits (four columns of them are held
+    /// for every item); the keys are compared wherever hashes are equal.
+    static func keyHash(identifierHash: UInt64, _ processor: Int32, _ direction: UInt64) -> UInt32 {
         guard identifierHash != 0 else { return 0 }
         let hash = FastKeyHash.combine(identifierHash, UInt64(processor), direction)
-        return hash == 0 ? 1 : hash
+        let folded = UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+        return folded == 0 ? 1 : folded
     }
 
     /// Identifiers are equal when their bytes are (FORMATS §1; `==` would call "é" and "e\u{301}"
@@ -317,8 +317,8 @@ struct Grouping: Sendable {
     /// The last business day the grouping includes (days since the epoch).
     let lastDay: Int64
     /// The items whose business date is at most lastDay.
-    let knownTenders: [Bool]
-    let knownRecords: [Bool]
+    let knownTenders: Bits
+    let knownRecords: Bits
     /// Each item's group, -1 when it has none (unknown yet, or a record that is not card clearing).
     var tenderGroup: [Int32]
     var recordGroup: [Int32]
@@ -326,13 +326,13 @@ struct Grouping: Sendable {
     /// The MATCH overrides that formed a group (indices into the reconciliation's overrides).
     var matchOverridesOfGroup: [Int: [Int]] = [:]
     /// Items step 3 found candidates for but paired with none.
-    var ambiguousTenders: [Bool]
-    var ambiguousRecords: [Bool]
+    var ambiguousTenders: Bits
+    var ambiguousRecords: Bits
     /// CAPTUREs that joined a matched tender's group as a second capture with a positive gross.
-    var secondCaptures: [Bool]
+    var secondCaptures: Bits
     /// REFUND records cancelled by a REFUND_FAILURE (stage 2), and the failures that cancelled one.
-    var cancelledRefunds: [Bool]
-    var cancellingFailures: [Bool]
+    var cancelledRefunds: Bits
+    var cancellingFailures: Bits
     /// The MATCH overrides applied (naming items of one processor) and those naming two processors.
     var appliedMatches: Set<Int> = []
     var refusedMatches: Set<Int> = []
@@ -345,16 +345,15 @@ struct Grouping: Sendable {
 
     init(lastDay: Int64, items: ReconciliationItems) {
         self.lastDay = lastDay
-        knownTenders = items.tenderDays.map { $0 <= lastDay }
-        knownRecords = items.recordDays.map { $0 <= lastDay }
+        knownTenders = Bits(count: items.tenders.count) { [days = items.tenderDays] in days[$0] <= lastDay }
+        knownRecords = Bits(count: items.records.count) { [days = items.recordDays] in days[$0] <= lastDay }
         tenderGroup = Array(repeating: -1, count: items.tenders.count)
         recordGroup = Array(repeating: -1, count: items.records.count)
-        formations.reserveCapacity(items.tenders.count + items.records.count)
-        ambiguousTenders = Array(repeating: false, count: items.tenders.count)
-        ambiguousRecords = Array(repeating: false, count: items.records.count)
-        secondCaptures = Array(repeating: false, count: items.records.count)
-        cancelledRefunds = Array(repeating: false, count: items.records.count)
-        cancellingFailures = Array(repeating: false, count: items.records.count)
+        ambiguousTenders = Bits(count: items.tenders.count)
+        ambiguousRecords = Bits(count: items.records.count)
+        secondCaptures = Bits(count: items.records.count)
+        cancelledRefunds = Bits(count: items.records.count)
+        cancellingFailures = Bits(count: items.records.count)
     }
 
     var count: Int { formations.count }
@@ -428,7 +427,7 @@ enum MatchGrouping {
         var grouping = Grouping(lastDay: lastDay, items: items)
         let tenders = items.tenders
         let records = items.records
-        var tenderTaken = grouping.knownTenders.map { !$0 }
+        var tenderTaken = tenders.indices.map { !grouping.knownTenders[$0] }
         var recordTaken = records.indices.map { !grouping.knownRecords[$0] || !items.recordType[$0].isCardClearing }
         let tolerance = UInt64(settings.tolerance)
 
@@ -468,7 +467,7 @@ enum MatchGrouping {
         func isStepRecord(_ index: Int) -> Bool { !recordTaken[index] && (items.recordType[index] == .capture || items.recordType[index] == .refund) }
         /// Steps 1 and 2: candidates share a key; pairs smallest |difference| first, then tender
         /// order, then record order.
-        func keyedStep(_ step: Int, tenderHashes: [UInt64], recordHashes: [UInt64], sameKey: (Int, Int) -> Bool, withinTolerance: Bool) {
+        func keyedStep(_ step: Int, tenderHashes: [UInt32], recordHashes: [UInt32], sameKey: (Int, Int) -> Bool, withinTolerance: Bool) {
             var chains = HashChains(itemCount: records.count, expected: records.count)
             for index in records.indices.reversed() where recordHashes[index] != 0 && isStepRecord(index) {
                 chains.insert(index, hash: recordHashes[index])
@@ -487,15 +486,16 @@ enum MatchGrouping {
                     body(record, difference)
                 }
             }
-            let stepTenders = tenders.indices.filter { !tenderTaken[$0] && tenderHashes[$0] != 0 }
+            // (Tenders and records as Int32: these lists hold a month's card tenders.)
+            let stepTenders = [Int32](tenders.indices.lazy.filter { !tenderTaken[$0] && tenderHashes[$0] != 0 }.map(Int32.init))
             var candidateCount = [Int32](repeating: 0, count: records.count)
-            for tender in stepTenders { candidates(tender) { record, _ in candidateCount[record] += 1 } }
+            for tender in stepTenders.lazy.map(Int.init) { candidates(tender) { record, _ in candidateCount[record] += 1 } }
             // A tender with one candidate that has no other candidate pairs at once (the greedy
             // order cannot change it); the rest go through the greedy order together.
-            var contested: [(difference: UInt64, tender: Int, record: Int)] = []
-            var pairs: [(tender: Int, record: Int)] = []
+            var contested: [(difference: UInt64, tender: Int32, record: Int32)] = []
+            var pairs: [(tender: Int32, record: Int32)] = []
             pairs.reserveCapacity(stepTenders.count)
-            for tender in stepTenders {
+            for tender in stepTenders.lazy.map(Int.init) {
                 var count = 0
                 var only = 0
                 candidates(tender) { record, _ in
@@ -503,25 +503,25 @@ enum MatchGrouping {
                     only = record
                 }
                 if count == 1 && candidateCount[only] == 1 {
-                    pairs.append((tender, only))
+                    pairs.append((Int32(tender), Int32(only)))
                 } else if count > 0 {
-                    candidates(tender) { record, difference in contested.append((difference, tender, record)) }
+                    candidates(tender) { record, difference in contested.append((difference, Int32(tender), Int32(record))) }
                 }
             }
             for (tender, record) in pairs {
-                tenderTaken[tender] = true
-                recordTaken[record] = true
+                tenderTaken[Int(tender)] = true
+                recordTaken[Int(record)] = true
             }
             contested.sort { ($0.difference, $0.tender, $0.record) < ($1.difference, $1.tender, $1.record) }
-            for candidate in contested where !tenderTaken[candidate.tender] && !recordTaken[candidate.record] {
-                tenderTaken[candidate.tender] = true
-                recordTaken[candidate.record] = true
+            for candidate in contested where !tenderTaken[Int(candidate.tender)] && !recordTaken[Int(candidate.record)] {
+                tenderTaken[Int(candidate.tender)] = true
+                recordTaken[Int(candidate.record)] = true
                 pairs.append((candidate.tender, candidate.record))
             }
             pairs.sort { $0.tender < $1.tender }
             for pair in pairs {
-                matchedByStep[pair.tender] = true
-                grouping.add(tender: pair.tender, record: pair.record, formation: .step(UInt8(step)))
+                matchedByStep[Int(pair.tender)] = true
+                grouping.add(tender: Int(pair.tender), record: Int(pair.record), formation: .step(UInt8(step)))
             }
         }
         keyedStep(
@@ -578,10 +578,9 @@ enum MatchGrouping {
     }
 
     /// The hash a REFUND_FAILURE's refunds carry: its payment_ref, its processor, direction 1.
-    private static func refundHash(of failure: Int, _ items: ReconciliationItems) -> UInt64 {
-        guard let ref = items.records[failure].paymentRef, !ref.isEmpty else { return 0 }
-        let hash = FastKeyHash.combine(FastKeyHash.hash(ref), UInt64(items.recordProcessor[failure]), 1)
-        return hash == 0 ? 1 : hash
+    private static func refundHash(of failure: Int, _ items: ReconciliationItems) -> UInt32 {
+        ReconciliationItems.keyHash(
+            identifierHash: ReconciliationItems.identifierHash(items.records[failure].paymentRef), items.recordProcessor[failure], 1)
     }
 
     /// Stage 1: the items named together by MATCH overrides (by one, or linked through several)

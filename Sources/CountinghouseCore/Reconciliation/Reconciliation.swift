@@ -357,7 +357,7 @@ public struct ReconciliationState: Sendable {
     /// Σ cleared by write-offs whose lead a group holds (only the groups some write-off cleared:
     /// few, where an array held 16 bytes for every group), and per group the residual after them.
     var writtenOff: [Int: Sum]
-    var residuals: [Sum]
+    var residuals: SumColumn
     /// The write-offs (override indices) whose clearings a group holds.
     var writeOffsOfGroup: [Int: [Int]] = [:]
     var tenderStatus: [ReconciliationStatus?]
@@ -367,19 +367,19 @@ public struct ReconciliationState: Sendable {
     var overridesOfRecord: [Int: [Int]] = [:]
     /// Payouts by (processor, payout id).
     public private(set) var payouts: [PayoutState] = []
-    /// Per record: the payout it is paid out in (-1: not paid out), and a PAYOUT record's own.
+    /// Per record: the payout it is paid out in, or a PAYOUT record's own (-1: none).
     var payoutOfRecord: [Int32]
-    var payoutOfPayoutRecord: [Int32]
     /// Chargebacks reversed, reversals that reversed one, and second chargebacks.
     var reversedChargebacks: Set<Int> = []
     var reversingReversals: Set<Int> = []
     var secondChargebacks: Set<Int> = []
     /// The payments: each one's group, life, and the items attached by ref (refund tenders,
-    /// refunds, refund failures, chargebacks, reversals), listed per payment in item order.
+    /// refunds, refund failures, chargebacks, reversals), listed per payment in item order (as
+    /// their codes).
     var paymentGroups: [Int32] = []
     var paymentLives: [PaymentLife] = []
     var attachedStart: [Int32] = [0]
-    var attachedItems: [ReconciliationItem] = []
+    var attachedItems: [Int32] = []
     /// The payment of each tender or record that belongs to one (-1: none).
     var paymentOfTender: [Int32]
     var paymentOfRecord: [Int32]
@@ -407,7 +407,11 @@ public struct ReconciliationState: Sendable {
             writtenOff[Int(group), default: Sum()] += clearing.amount
             writeOffsOfGroup[Int(group), default: []].append(clearing.override)
         }
-        residuals = (0..<grouping.count).map { reconciliation.baseResidual(grouping, $0) - (writtenOff[$0] ?? Sum()) }
+        var residuals = SumColumn(count: grouping.count)
+        for group in 0..<grouping.count {
+            residuals.add(reconciliation.baseResidual(grouping, group) - (writtenOff[group] ?? Sum()), at: group)
+        }
+        self.residuals = residuals
         self.writtenOff = writtenOff
         self.writeOffsOfGroup = writeOffsOfGroup
 
@@ -428,7 +432,6 @@ public struct ReconciliationState: Sendable {
 
         // Payouts (SEMANTICS §6.4): a PAYOUT record's id, its items, its residual.
         payoutOfRecord = Array(repeating: -1, count: records.count)
-        payoutOfPayoutRecord = Array(repeating: -1, count: records.count)
         struct PayoutKey: Hashable {
             var processor: Int32
             /// By its bytes (FORMATS §1).
@@ -448,12 +451,12 @@ public struct ReconciliationState: Sendable {
                         processor: record.processor, payoutID: key.id.text, payoutRecords: [index], items: [], residual: Sum(record.net),
                         itemsNet: Sum(), failed: false))
             }
-            payoutOfPayoutRecord[index] = Int32(payoutIndex[key] ?? -1)
+            payoutOfRecord[index] = Int32(payoutIndex[key] ?? -1)
         }
         if !payoutIndex.isEmpty {
             // A record's payout_id found by the hash of its bytes (no record or string made), then
             // compared byte for byte.
-            var payoutsByHash: [UInt64: [(key: PayoutKey, payout: Int)]] = [:]
+            var payoutsByHash: [UInt32: [(key: PayoutKey, payout: Int)]] = [:]
             for (key, payout) in payoutIndex {
                 let hash = ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(key.id.text), key.processor, 0)
                 payoutsByHash[hash, default: []].append((key, payout))
@@ -559,7 +562,7 @@ public struct ReconciliationState: Sendable {
         let type = items.recordType[index]
         switch type {
         case .payout:
-            let payout = Int(payoutOfPayoutRecord[index])
+            let payout = Int(payoutOfRecord[index])
             guard payout >= 0 else { return .payoutMismatch }
             if payouts[payout].failed { return .payoutFailed }
             return payouts[payout].residual.isZero ? .payoutOK : .payoutMismatch
@@ -608,10 +611,10 @@ public struct ReconciliationState: Sendable {
     /// Whether an item is open at the end of L: its group's residual is not 0, or (a record) it is
     /// not paid out and its net is not 0, or (a PAYOUT record) its payout's residual is not 0.
     public func isOpen(_ item: ReconciliationItem) -> Bool {
-        if let group = group(of: item), !residuals[group].isZero { return true }
+        if let group = group(of: item), !residuals.isZero(group) { return true }
         guard case .record(let index) = item else { return false }
         if reconciliation.items.recordType[index] == .payout {
-            let payout = Int(payoutOfPayoutRecord[index])
+            let payout = Int(payoutOfRecord[index])
             return payout >= 0 && !payouts[payout].residual.isZero
         }
         return payoutOfRecord[index] < 0 && reconciliation.items.recordNet[index] != 0
@@ -653,10 +656,10 @@ public struct ReconciliationState: Sendable {
     }
     /// The payout a record is paid out in (for a PAYOUT record: its own).
     public func payout(of record: Int) -> PayoutState? {
-        let payout = payoutOfPayoutRecord[record] >= 0 ? payoutOfPayoutRecord[record] : payoutOfRecord[record]
+        let payout = payoutOfRecord[record]
         return payout >= 0 ? payouts[Int(payout)] : nil
     }
-    public func isPaidOut(record: Int) -> Bool { payoutOfRecord[record] >= 0 }
+    public func isPaidOut(record: Int) -> Bool { payoutOfRecord[record] >= 0 && reconciliation.items.recordType[record] != .payout }
 
     /// The overrides that apply to an item (by their index in `Reconciliation.overrideList`), and
     /// the write-offs that cleared its group.
@@ -690,7 +693,7 @@ public struct ReconciliationState: Sendable {
 
     /// The groups of L with a residual (open card-clearing items), by their lead.
     public var openGroups: [(lead: ReconciliationItem, residual: Sum)] {
-        (0..<grouping.count).filter { !residuals[$0].isZero }.map { (grouping.lead(of: $0), residuals[$0]) }
+        (0..<grouping.count).filter { !residuals.isZero($0) }.map { (grouping.lead(of: $0), residuals[$0]) }
     }
 
     // MARK: Payments (SEMANTICS §6.8)
@@ -713,15 +716,7 @@ public struct ReconciliationState: Sendable {
         where group >= 0 && grouping.tenders(of: Int(group)).isEmpty && grouping.records(of: Int(group)).first == Int32(record) {
             order.append(group)
         }
-        // The PAYMENT tenders and CAPTUREs carrying a ref, with their payment: their ref hashes
-        // (processor, direction 0) were made with the items. Two Int32 columns, the item as a
-        // tender's index or -1 − a record's (a tuple with a ReconciliationItem took 24 bytes: 35 MB
-        // on three years, at the report's peak).
-        var refPayment: [Int32] = []
-        var refItem: [Int32] = []
-        refPayment.reserveCapacity(items.tenders.count + items.records.count)
-        refItem.reserveCapacity(items.tenders.count + items.records.count)
-        paymentGroups.reserveCapacity(grouping.count)
+        paymentGroups.reserveCapacity(order.count)
         for group in order.lazy.map(Int.init) {
             var isPayment = false
             for tender in grouping.tenders(of: group) where !items.tenderIsRefund[Int(tender)] { isPayment = true }
@@ -729,49 +724,74 @@ public struct ReconciliationState: Sendable {
             guard isPayment else { continue }
             let payment = Int32(paymentGroups.count)
             // A group's items are all of one processor (§6.2): each one's own is the payment's.
-            for tender in grouping.tenders(of: group) {
-                paymentOfTender[Int(tender)] = payment
-                if !items.tenderIsRefund[Int(tender)] && items.tenderRefHash[Int(tender)] != 0 {
-                    refPayment.append(payment)
-                    refItem.append(tender)
-                }
-            }
-            for record in grouping.records(of: group) {
-                paymentOfRecord[Int(record)] = payment
-                if items.recordType[Int(record)] == .capture && items.recordRefHash[Int(record)] != 0 {
-                    refPayment.append(payment)
-                    refItem.append(ReconciliationItem.record(Int(record)).code)
-                }
-            }
+            for tender in grouping.tenders(of: group) { paymentOfTender[Int(tender)] = payment }
+            for record in grouping.records(of: group) { paymentOfRecord[Int(record)] = payment }
             paymentGroups.append(Int32(group))
         }
-        // Each ref's first payment, found through the hash of (processor, ref).
-        func refHash(_ item: ReconciliationItem) -> UInt64 {
-            switch item {
-            case .tender(let index): return items.tenderRefHash[index]
-            case .record(let index): return items.recordRefHash[index]
-            }
-        }
-        func carries(_ item: ReconciliationItem, _ ref: ArraySlice<UInt8>, _ processor: Int32) -> Bool {
-            switch item {
-            case .tender(let index): return items.tenderProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.tenderRef(index), ref)
-            case .record(let index): return items.recordProcessor[index] == processor && ReconciliationItems.sameIdentifier(items.recordRef(index), ref)
-            }
-        }
         order = []
-        var chains = HashChains(itemCount: refItem.count, expected: refItem.count)
-        for position in refItem.indices.reversed() { chains.insert(position, hash: refHash(ReconciliationItem(code: refItem[position]))) }
-        func payment(carrying ref: ArraySlice<UInt8>?, processor: Int32) -> Int32? {
-            guard let ref, !ref.isEmpty else { return nil }
-            var found: Int32?
-            chains.forEach(hash: ReconciliationItems.keyHash(identifierHash: ReconciliationItems.identifierHash(ref), processor, 0)) { position in
-                if found == nil, carries(ReconciliationItem(code: refItem[position]), ref, processor) { found = refPayment[position] }
-            }
-            return found
+
+        // The items looking for a payment by their ref: refund tenders in none, and the refunds,
+        // refund failures, chargebacks and reversals. Few, where the PAYMENT tenders and CAPTUREs
+        // carrying a ref are as many as the payments: so the few are chained by the hash of
+        // (processor, ref), and the carriers walked once, in the payments' order, each finding the
+        // askers of its ref that have no payment yet (so each asker gets its ref's first payment).
+        var askers: [ReconciliationItem] = []
+        var askerRefs: [ArraySlice<UInt8>] = []
+        var askerProcessors: [Int32] = []
+        func ask(_ item: ReconciliationItem, _ ref: ArraySlice<UInt8>?, _ processor: Int32) {
+            guard let ref, !ref.isEmpty else { return }
+            askers.append(item)
+            askerRefs.append(ref)
+            askerProcessors.append(processor)
         }
+        for index in items.tenders.indices where grouping.knownTenders[index] && items.tenderIsRefund[index] && paymentOfTender[index] < 0 {
+            ask(.tender(index), items.tenderRef(index), items.tenderProcessor[index])
+        }
+        for index in records.indices where grouping.knownRecords[index] {
+            switch items.recordType[index] {
+            case .refund, .refundFailure, .chargeback, .chargebackReversal: ask(.record(index), items.recordRef(index), items.recordProcessor[index])
+            default: continue
+            }
+        }
+        var askerPayment = [Int32](repeating: -1, count: askers.count)
+        if !askers.isEmpty {
+            var chains = HashChains(itemCount: askers.count, expected: askers.count)
+            for asker in askers.indices.reversed() {
+                chains.insert(
+                    asker,
+                    hash: ReconciliationItems.keyHash(
+                        identifierHash: ReconciliationItems.identifierHash(askerRefs[asker]), askerProcessors[asker], 0))
+            }
+            func answer(_ payment: Int32, hash: UInt32, ref: ArraySlice<UInt8>?, processor: Int32) {
+                chains.forEach(hash: hash) { asker in
+                    guard askerPayment[asker] < 0, askerProcessors[asker] == processor,
+                        ReconciliationItems.sameIdentifier(askerRefs[asker], ref)
+                    else { return }
+                    askerPayment[asker] = payment
+                }
+            }
+            // The carriers: each payment's PAYMENT tenders, then its CAPTUREs, with a ref (their
+            // hashes, processor and direction 0, were made with the items).
+            for (payment, group) in paymentGroups.enumerated() {
+                for tender in grouping.tenders(of: Int(group)).lazy.map(Int.init)
+                where !items.tenderIsRefund[tender] && items.tenderRefHash[tender] != 0 {
+                    answer(Int32(payment), hash: items.tenderRefHash[tender], ref: items.tenderRef(tender), processor: items.tenderProcessor[tender])
+                }
+                for record in grouping.records(of: Int(group)).lazy.map(Int.init)
+                where items.recordType[record] == .capture && items.recordRefHash[record] != 0 {
+                    answer(Int32(payment), hash: items.recordRefHash[record], ref: items.recordRef(record), processor: items.recordProcessor[record])
+                }
+            }
+        }
+        askerRefs = []
+        var answers: [ReconciliationItem: Int32] = [:]
+        for (asker, payment) in askerPayment.enumerated() where payment >= 0 { answers[askers[asker]] = payment }
+        askers = []
+        askerPayment = []
+        func payment(carrying item: ReconciliationItem) -> Int32? { answers[item] }
         var attached: [(payment: Int32, item: ReconciliationItem)] = []
         for index in items.tenders.indices where grouping.knownTenders[index] && items.tenderIsRefund[index] && paymentOfTender[index] < 0 {
-            guard let payment = payment(carrying: items.tenderRef(index), processor: items.tenderProcessor[index]) else { continue }
+            guard let payment = payment(carrying: .tender(index)) else { continue }
             attached.append((payment, .tender(index)))
             paymentOfTender[index] = payment
         }
@@ -780,7 +800,7 @@ public struct ReconciliationState: Sendable {
             case .refund, .refundFailure, .chargeback, .chargebackReversal: break
             default: continue
             }
-            guard let payment = payment(carrying: items.recordRef(index), processor: items.recordProcessor[index]) else { continue }
+            guard let payment = payment(carrying: .record(index)) else { continue }
             attached.append((payment, .record(index)))
             // A REFUND matched with a POS refund: that refund tender belongs to the payment too.
             if items.recordType[index] == .refund, grouping.recordGroup[index] >= 0 {
@@ -796,7 +816,7 @@ public struct ReconciliationState: Sendable {
         attachedStart = Array(repeating: 0, count: paymentGroups.count + 1)
         for entry in attached { attachedStart[Int(entry.payment) + 1] += 1 }
         for index in 0..<paymentGroups.count { attachedStart[index + 1] += attachedStart[index] }
-        attachedItems = attached.map(\.item)
+        attachedItems = attached.map(\.item.code)
         paymentLives = (0..<paymentGroups.count).map { life(of: $0) }
     }
 
@@ -814,7 +834,7 @@ public struct ReconciliationState: Sendable {
             group: group, processor: reconciliation.processor(of: grouping.lead(of: group)), paymentTenders: paymentTenders,
             captures: captures, refundTenders: [], refunds: [], refundFailures: [], chargebacks: [], chargebackReversals: [],
             paymentRefs: refs, life: paymentLives[index], refundedAmount: Sum(), chargebackAmount: Sum())
-        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])] {
+        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])].lazy.map(ReconciliationItem.init(code:)) {
             switch item {
             case .tender(let tender): state.refundTenders.append(tender)
             case .record(let record):
@@ -840,7 +860,7 @@ public struct ReconciliationState: Sendable {
         var hasChargebacks = false
         var unreversed = false
         var lost = false
-        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])] {
+        for item in attachedItems[Int(attachedStart[index])..<Int(attachedStart[index + 1])].lazy.map(ReconciliationItem.init(code:)) {
             guard case .record(let record) = item else { continue }
             switch items.recordType[record] {
             case .refund where !grouping.cancelledRefunds[record]:

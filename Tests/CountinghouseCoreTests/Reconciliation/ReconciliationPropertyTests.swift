@@ -667,9 +667,11 @@ struct PropertyCase: Sendable {
 /// made the slow, obvious way on the same random cases: every item known at the span's end that
 /// is dated in the span, open at its end or open at its start, with the other members of its group,
 /// each once, its row made at the end and the rows sorted by reconciliation.csv's whole key.
+/// Likewise payments.csv: the payments of the listed items, sorted by the file's whole key.
 @Suite struct ReconciliationReportListingTests {
     @Test func theReportListsTheRuleItemsOnceInTheFilesOrder() throws {
         var checked = 0
+        var checkedPayments = 0
         for number in 0..<200 {
             let random = PropertyCase(seed: ReconciliationPropertyTests.seed &+ UInt64(number))
             let engine = Rec.reconcile(
@@ -696,8 +698,83 @@ struct PropertyCase: Sendable {
                 let report = try engine.report(span)
                 #expect(Array(report.rows) == expected, "case \(random.seed), Oct \(first)–\(last)")
                 checked += expected.count
+                // payments.csv: each payment of a listed item once, sorted by FORMATS §4's key
+                // (processor and order_id by their bytes, the first occurred_at, the first tender's
+                // number), then by the payment's lead (its number).
+                let numbers = Set(listed.compactMap { end.paymentNumber(of: $0) }).sorted()
+                let payments = try numbers.map { try engine.paymentRow(end.paymentState($0), end) }
+                func firstTender(_ row: PaymentRow) -> Int64 { row.tenderNumbers.split(separator: ";").first.flatMap { Int64($0) } ?? 0 }
+                let expectedPayments = payments.indices.sorted { i, j in
+                    let (a, b) = (payments[i], payments[j])
+                    if a.processor != b.processor { return a.processor.utf8.lexicographicallyPrecedes(b.processor.utf8) }
+                    if a.firstOccurredAt != b.firstOccurredAt { return a.firstOccurredAt < b.firstOccurredAt }
+                    let (x, y) = (a.orderID ?? "", b.orderID ?? "")
+                    if !x.utf8.elementsEqual(y.utf8) { return x.utf8.lexicographicallyPrecedes(y.utf8) }
+                    if firstTender(a) != firstTender(b) { return firstTender(a) < firstTender(b) }
+                    return i < j
+                }.map { payments[$0] }
+                #expect(Array(report.payments) == expectedPayments, "payments of case \(random.seed), Oct \(first)–\(last)")
+                checkedPayments += expectedPayments.count
             }
         }
         #expect(checked > 1000)
+        #expect(checkedPayments > 500)
+    }
+}
+
+/// What a payment gathers by ref (SEMANTICS §6.8), the slow, obvious way on the random cases: each
+/// refund, refund failure, chargeback and reversal known at the day's end goes to the first payment
+/// (in the payments' order) one of whose PAYMENT tenders or CAPTUREs has its processor and its
+/// payment_ref (by its bytes), and to none when none has.
+@Suite struct PaymentRefTests {
+    @Test func eachRecordGoesToTheFirstPaymentCarryingItsRef() throws {
+        var attachedChecked = 0
+        for number in 0..<ReconciliationPropertyTests.caseCount {
+            let random = PropertyCase(seed: ReconciliationPropertyTests.seed &+ UInt64(number))
+            let engine = Rec.reconcile(
+                random.tenders.map(\.tender), random.records.map(\.record), overrides: random.overrides.map(\.override),
+                settings: random.settings)
+            let items = engine.items
+            for last in [3, 10] as [Int64] {
+                let end = engine.state(atEndOf: Rec.date(last))
+                struct Key: Hashable {
+                    var processor: Int32
+                    var ref: [UInt8]
+                }
+                var firstCarrier: [Key: Int] = [:]
+                var attachedTo: [Int: Int] = [:]
+                for payment in 0..<end.paymentGroups.count {
+                    let state = end.paymentState(payment)
+                    for tender in state.paymentTenders {
+                        if let ref = items.tenders[tender].paymentRef, !ref.isEmpty {
+                            let key = Key(processor: items.tenderProcessor[tender], ref: Array(ref.utf8))
+                            if firstCarrier[key] == nil { firstCarrier[key] = payment }
+                        }
+                    }
+                    for capture in state.captures {
+                        if let ref = items.records[capture].paymentRef, !ref.isEmpty {
+                            let key = Key(processor: items.recordProcessor[capture], ref: Array(ref.utf8))
+                            if firstCarrier[key] == nil { firstCarrier[key] = payment }
+                        }
+                    }
+                    for record in state.refunds + state.refundFailures + state.chargebacks + state.chargebackReversals {
+                        #expect(attachedTo[record] == nil, "record \(record) in two payments")
+                        attachedTo[record] = payment
+                    }
+                }
+                for record in items.records.indices where end.isKnown(.record(record)) {
+                    switch items.recordType[record] {
+                    case .refund, .refundFailure, .chargeback, .chargebackReversal: break
+                    default: continue
+                    }
+                    let expected = items.records[record].paymentRef.flatMap { ref in
+                        ref.isEmpty ? nil : firstCarrier[Key(processor: items.recordProcessor[record], ref: Array(ref.utf8))]
+                    }
+                    #expect(attachedTo[record] == expected, "case \(random.seed), record \(record), Oct \(last)")
+                    if expected != nil { attachedChecked += 1 }
+                }
+            }
+        }
+        #expect(attachedChecked > 100)
     }
 }
