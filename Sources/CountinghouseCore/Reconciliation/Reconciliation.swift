@@ -696,6 +696,9 @@ public struct ReconciliationState: Sendable {
         (0..<grouping.count).filter { !residuals.isZero($0) }.map { (grouping.lead(of: $0), residuals[$0]) }
     }
 
+    /// The leads of the groups of L with a residual, as their codes, in the groups' order.
+    var openGroupLeads: [Int32] { (0..<grouping.count).filter { !residuals.isZero($0) }.map { grouping.lead(of: $0).code } }
+
     // MARK: Payments (SEMANTICS §6.8)
 
     /// Finds the payments: the groups with a PAYMENT tender or a CAPTURE, in the order of their

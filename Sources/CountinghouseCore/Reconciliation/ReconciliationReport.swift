@@ -56,6 +56,16 @@ public struct RollforwardLine: Sendable, Hashable {
     public var ageDays: Int64?
 }
 
+/// A line of rollforward.csv as the report keeps it: held (an opening, activity or closing line),
+/// or the ITEM line of an open group (its lead's code), of a record not paid out, or of a payout
+/// with a residual (its number in the state's payouts).
+enum RollforwardPart: Sendable {
+    case held(Int32)
+    case openGroup(Int32)
+    case unpaidRecord(Int32)
+    case openPayout(Int32)
+}
+
 /// One row of payments.csv.
 public struct PaymentRow: Sendable, Hashable {
     public var orderID: String?
@@ -118,11 +128,15 @@ public struct RowsMadeWhenRead<Row: Sendable>: RandomAccessCollection, Sendable 
 public typealias ReconciliationRows = RowsMadeWhenRead<ReconciliationRow>
 /// payments.csv's rows, made from their payments' numbers (in the file's order).
 public typealias PaymentRows = RowsMadeWhenRead<PaymentRow>
+/// rollforward.csv's lines: the opening, activity and closing lines held, the ITEM lines made from
+/// their items (an open month lists as many as it has open items: 250k lines of ~200 bytes held
+/// were the busy month's report's peak).
+public typealias RollforwardLines = RowsMadeWhenRead<RollforwardLine>
 
 public struct ReconciliationReport: Sendable {
     public var span: ReportSpan
     public var rows: ReconciliationRows
-    public var rollforward: [RollforwardLine]
+    public var rollforward: RollforwardLines
     public var payments: PaymentRows
     /// Overrides that name nothing known at the span's end (`override_id`s), and MATCH overrides not
     /// applied because they name items of two processors.
@@ -138,12 +152,12 @@ public struct ReconciliationReport: Sendable {
         overridesNamingNothing: [String], matchesRefused: [String]
     ) {
         self.init(
-            span: span, rows: ReconciliationRows(rows), rollforward: rollforward, payments: PaymentRows(payments),
+            span: span, rows: ReconciliationRows(rows), rollforward: RollforwardLines(rollforward), payments: PaymentRows(payments),
             overridesNamingNothing: overridesNamingNothing, matchesRefused: matchesRefused)
     }
 
     init(
-        span: ReportSpan, rows: ReconciliationRows, rollforward: [RollforwardLine], payments: PaymentRows,
+        span: ReportSpan, rows: ReconciliationRows, rollforward: RollforwardLines, payments: PaymentRows,
         overridesNamingNothing: [String], matchesRefused: [String], endState: ReconciliationState? = nil
     ) {
         self.endState = endState
@@ -458,9 +472,7 @@ extension Reconciliation {
         "CAPTURE", "REFUND", "REFUND_FAILURE", "CHARGEBACK", "CHARGEBACK_REVERSAL", "FEE", "ADJUSTMENT", "PAYOUT", "PAYOUT_FAILURE",
     ]
 
-    func rollforward(end: ReconciliationState, first: Int64, last: Int64) throws(OutOfRange)
-        -> [RollforwardLine]
-    {
+    func rollforward(end: ReconciliationState, first: Int64, last: Int64) throws(OutOfRange) -> RollforwardLines {
         // Card clearing, per processor: opening (before the span), activity by category, closing.
         var clearingProcessors = Set<String>()
         var balanceProcessors = Set<String>()
@@ -505,61 +517,123 @@ extension Reconciliation {
             }
         }
 
-        var lines: [RollforwardLine] = []
+        // The lines in the file's order: opening, activity and closing lines held (a few per
+        // processor), ITEM lines as the item they describe (8 bytes a line).
+        var held: [RollforwardLine] = []
+        var parts: [RollforwardPart] = []
         func line(_ account: RollforwardLine.Account, _ processor: String, _ kind: RollforwardLine.Kind, _ category: String, _ amount: Sum)
             throws(OutOfRange) -> RollforwardLine
         {
             RollforwardLine(
                 account: account, processor: processor, line: kind, category: category, amount: try amount.value("a roll-forward line"))
         }
+        func hold(_ line: RollforwardLine) {
+            parts.append(.held(Int32(held.count)))
+            held.append(line)
+        }
+        /// ITEM lines, each made once (so that a sum past 64 bits is this report's error), then in
+        /// `itemPrecedes` order: by the described item's instant, from the columns; the whole
+        /// lines only between items at one instant.
+        func appendItems(_ items: [RollforwardPart]) throws(OutOfRange) {
+            for part in items { _ = try rollforwardLine(part, held: held, end) }
+            func time(_ part: RollforwardPart) -> Int64 {
+                switch rollforwardItem(part, end) {
+                case .tender(let index): return self.items.tenderTime[index]
+                case .record(let index): return self.items.recordTime[index]
+                }
+            }
+            func made(_ part: RollforwardPart) -> RollforwardLine {
+                do {
+                    return try rollforwardLine(part, held: held, end)
+                } catch {
+                    preconditionFailure("a roll-forward line was made when the report was, and now: \(error)")
+                }
+            }
+            parts += items.sorted { a, b in
+                let (x, y) = (time(a), time(b))
+                if x != y { return x < y }
+                return Self.itemPrecedes(made(a), made(b))
+            }
+        }
         let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for processor in clearingProcessors.sorted(by: byteOrder) {
             let open = opening[processor] ?? Sum()
-            lines.append(try line(.cardClearing, processor, .opening, "", open))
+            hold(try line(.cardClearing, processor, .opening, "", open))
             var closing = open
             for category in Self.cardClearingCategories {
                 let amount = activity[processor]?[category] ?? Sum()
                 closing += amount
-                lines.append(try line(.cardClearing, processor, .activity, category, amount))
+                hold(try line(.cardClearing, processor, .activity, category, amount))
             }
-            lines.append(try line(.cardClearing, processor, .closing, "", closing))
-            var items: [RollforwardLine] = []
-            for (lead, residual) in end.openGroups where self.processor(of: lead) == processor {
-                var item = try line(.cardClearing, processor, .item, category(of: lead), residual)
-                describe(&item, lead, end)
-                items.append(item)
-            }
-            lines += items.sorted(by: Self.itemPrecedes)
+            hold(try line(.cardClearing, processor, .closing, "", closing))
+            try appendItems(end.openGroupLeads.filter { self.processor(of: ReconciliationItem(code: $0)) == processor }.map(RollforwardPart.openGroup))
         }
         for processor in balanceProcessors.sorted(by: byteOrder) {
             let open = balanceOpening[processor] ?? Sum()
-            lines.append(try line(.processorBalance, processor, .opening, "", open))
+            hold(try line(.processorBalance, processor, .opening, "", open))
             var closing = open
             for category in Self.processorBalanceCategories {
                 let amount = balanceActivity[processor]?[category] ?? Sum()
                 closing += amount
-                lines.append(try line(.processorBalance, processor, .activity, category, amount))
+                hold(try line(.processorBalance, processor, .activity, category, amount))
             }
-            lines.append(try line(.processorBalance, processor, .closing, "", closing))
-            var items: [RollforwardLine] = []
+            hold(try line(.processorBalance, processor, .closing, "", closing))
+            var items: [RollforwardPart] = []
             let columns = self.items
             for index in columns.records.indices
             where columns.processor(ofRecord: index) == processor && end.isKnown(.record(index))
                 && columns.recordType[index] != .payout && !end.isPaidOut(record: index) && columns.recordNet[index] != 0
             {
-                var item = try line(.processorBalance, processor, .item, columns.recordType[index].rawValue, Sum(columns.recordNet[index]))
-                describe(&item, .record(index), end)
-                items.append(item)
+                items.append(.unpaidRecord(Int32(index)))
             }
-            for payout in end.payouts where payout.processor == processor && !payout.residual.isZero {
-                guard let first = payout.payoutRecords.first else { continue }
-                var item = try line(.processorBalance, processor, .item, "PAYOUT", payout.residual)
-                describe(&item, .record(first), end)
-                items.append(item)
+            for (number, payout) in end.payouts.enumerated() where payout.processor == processor && !payout.residual.isZero {
+                guard !payout.payoutRecords.isEmpty else { continue }
+                items.append(.openPayout(Int32(number)))
             }
-            lines += items.sorted(by: Self.itemPrecedes)
+            try appendItems(items)
         }
-        return lines
+        let lines = held
+        let order = parts
+        return RollforwardLines(count: order.count) { (index) throws(OutOfRange) in
+            try end.reconciliation.rollforwardLine(order[index], held: lines, end)
+        }
+    }
+
+    /// The item an ITEM line describes: a group's lead, a record, a payout's first record.
+    func rollforwardItem(_ part: RollforwardPart, _ end: ReconciliationState) -> ReconciliationItem {
+        switch part {
+        case .held: preconditionFailure("a held line describes no item")
+        case .openGroup(let code): return ReconciliationItem(code: code)
+        case .unpaidRecord(let index): return .record(Int(index))
+        case .openPayout(let number): return .record(end.payouts[Int(number)].payoutRecords.first ?? 0)
+        }
+    }
+
+    /// A line of rollforward.csv, made from its part.
+    func rollforwardLine(_ part: RollforwardPart, held: [RollforwardLine], _ end: ReconciliationState) throws(OutOfRange)
+        -> RollforwardLine
+    {
+        func itemLine(_ account: RollforwardLine.Account, _ processor: String, _ category: String, _ amount: Sum) throws(OutOfRange)
+            -> RollforwardLine
+        {
+            RollforwardLine(
+                account: account, processor: processor, line: .item, category: category, amount: try amount.value("a roll-forward line"))
+        }
+        var line: RollforwardLine
+        switch part {
+        case .held(let index): return held[Int(index)]
+        case .openGroup(let code):
+            let lead = ReconciliationItem(code: code)
+            line = try itemLine(.cardClearing, processor(of: lead), category(of: lead), end.residual(ofGroupOf: lead) ?? Sum())
+        case .unpaidRecord(let index):
+            line = try itemLine(
+                .processorBalance, items.processor(ofRecord: Int(index)), items.recordType[Int(index)].rawValue, Sum(items.recordNet[Int(index)]))
+        case .openPayout(let number):
+            let payout = end.payouts[Int(number)]
+            line = try itemLine(.processorBalance, payout.processor, "PAYOUT", payout.residual)
+        }
+        describe(&line, rollforwardItem(part, end), end)
+        return line
     }
 
     func category(of item: ReconciliationItem) -> String {

@@ -667,11 +667,13 @@ struct PropertyCase: Sendable {
 /// made the slow, obvious way on the same random cases: every item known at the span's end that
 /// is dated in the span, open at its end or open at its start, with the other members of its group,
 /// each once, its row made at the end and the rows sorted by reconciliation.csv's whole key.
-/// Likewise payments.csv: the payments of the listed items, sorted by the file's whole key.
+/// Likewise payments.csv (the payments of the listed items, sorted by the file's whole key) and
+/// rollforward.csv's ITEM lines.
 @Suite struct ReconciliationReportListingTests {
     @Test func theReportListsTheRuleItemsOnceInTheFilesOrder() throws {
         var checked = 0
         var checkedPayments = 0
+        var checkedItemLines = 0
         for number in 0..<200 {
             let random = PropertyCase(seed: ReconciliationPropertyTests.seed &+ UInt64(number))
             let engine = Rec.reconcile(
@@ -715,10 +717,52 @@ struct PropertyCase: Sendable {
                 }.map { payments[$0] }
                 #expect(Array(report.payments) == expectedPayments, "payments of case \(random.seed), Oct \(first)–\(last)")
                 checkedPayments += expectedPayments.count
+                // rollforward.csv's ITEM lines, per account and processor: the open groups' leads
+                // (card clearing), the records not paid out and the payouts with a residual
+                // (processor balance), each described, in `itemPrecedes` order (a stable sort).
+                let lines = Array(report.rollforward)
+                var blocks: [(account: RollforwardLine.Account, processor: String)] = []
+                for line in lines where !blocks.contains(where: { $0.account == line.account && $0.processor == line.processor }) {
+                    blocks.append((line.account, line.processor))
+                }
+                for (account, processor) in blocks {
+                    var expectedItems: [RollforwardLine] = []
+                    func item(_ category: String, _ amount: Sum, _ described: ReconciliationItem) throws {
+                        var line = RollforwardLine(
+                            account: account, processor: processor, line: .item, category: category, amount: try amount.value("test"))
+                        engine.describe(&line, described, end)
+                        expectedItems.append(line)
+                    }
+                    if account == .cardClearing {
+                        for (lead, residual) in end.openGroups where engine.processor(of: lead) == processor {
+                            try item(engine.category(of: lead), residual, lead)
+                        }
+                    } else {
+                        let items = engine.items
+                        for index in items.records.indices
+                        where items.processor(ofRecord: index) == processor && end.isKnown(.record(index)) && items.recordType[index] != .payout
+                            && !end.isPaidOut(record: index) && items.recordNet[index] != 0
+                        {
+                            try item(items.recordType[index].rawValue, Sum(items.recordNet[index]), .record(index))
+                        }
+                        for payout in end.payouts where payout.processor == processor && !payout.residual.isZero {
+                            try item("PAYOUT", payout.residual, .record(payout.payoutRecords[0]))
+                        }
+                    }
+                    let sortedItems = expectedItems.indices.sorted { i, j in
+                        if Reconciliation.itemPrecedes(expectedItems[i], expectedItems[j]) { return true }
+                        if Reconciliation.itemPrecedes(expectedItems[j], expectedItems[i]) { return false }
+                        return i < j
+                    }.map { expectedItems[$0] }
+                    let got = lines.filter { $0.account == account && $0.processor == processor && $0.line == .item }
+                    #expect(got == sortedItems, "roll-forward of case \(random.seed), Oct \(first)–\(last), \(account) \(processor)")
+                    checkedItemLines += got.count
+                }
             }
         }
         #expect(checked > 1000)
         #expect(checkedPayments > 500)
+        #expect(checkedItemLines > 500)
     }
 }
 
