@@ -521,12 +521,6 @@ extension Reconciliation {
         // processor), ITEM lines as the item they describe (8 bytes a line).
         var held: [RollforwardLine] = []
         var parts: [RollforwardPart] = []
-        func line(_ account: RollforwardLine.Account, _ processor: String, _ kind: RollforwardLine.Kind, _ category: String, _ amount: Sum)
-            throws(OutOfRange) -> RollforwardLine
-        {
-            RollforwardLine(
-                account: account, processor: processor, line: kind, category: category, amount: try amount.value("a roll-forward line"))
-        }
         func hold(_ line: RollforwardLine) {
             parts.append(.held(Int32(held.count)))
             held.append(line)
@@ -558,26 +552,26 @@ extension Reconciliation {
         let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for processor in clearingProcessors.sorted(by: byteOrder) {
             let open = opening[processor] ?? Sum()
-            hold(try line(.cardClearing, processor, .opening, "", open))
+            hold(try Self.rollforwardLine(.cardClearing, processor, .opening, "", open))
             var closing = open
             for category in Self.cardClearingCategories {
                 let amount = activity[processor]?[category] ?? Sum()
                 closing += amount
-                hold(try line(.cardClearing, processor, .activity, category, amount))
+                hold(try Self.rollforwardLine(.cardClearing, processor, .activity, category, amount))
             }
-            hold(try line(.cardClearing, processor, .closing, "", closing))
+            hold(try Self.rollforwardLine(.cardClearing, processor, .closing, "", closing))
             try appendItems(end.openGroupLeads.filter { self.processor(of: ReconciliationItem(code: $0)) == processor }.map(RollforwardPart.openGroup))
         }
         for processor in balanceProcessors.sorted(by: byteOrder) {
             let open = balanceOpening[processor] ?? Sum()
-            hold(try line(.processorBalance, processor, .opening, "", open))
+            hold(try Self.rollforwardLine(.processorBalance, processor, .opening, "", open))
             var closing = open
             for category in Self.processorBalanceCategories {
                 let amount = balanceActivity[processor]?[category] ?? Sum()
                 closing += amount
-                hold(try line(.processorBalance, processor, .activity, category, amount))
+                hold(try Self.rollforwardLine(.processorBalance, processor, .activity, category, amount))
             }
-            hold(try line(.processorBalance, processor, .closing, "", closing))
+            hold(try Self.rollforwardLine(.processorBalance, processor, .closing, "", closing))
             var items: [RollforwardPart] = []
             let columns = self.items
             for index in columns.records.indices
@@ -599,6 +593,13 @@ extension Reconciliation {
         }
     }
 
+    /// A roll-forward line of an amount, which must fit in 64 bits.
+    static func rollforwardLine(
+        _ account: RollforwardLine.Account, _ processor: String, _ kind: RollforwardLine.Kind, _ category: String, _ amount: Sum
+    ) throws(OutOfRange) -> RollforwardLine {
+        RollforwardLine(account: account, processor: processor, line: kind, category: category, amount: try amount.value("a roll-forward line"))
+    }
+
     /// The item an ITEM line describes: a group's lead, a record, a payout's first record.
     func rollforwardItem(_ part: RollforwardPart, _ end: ReconciliationState) -> ReconciliationItem {
         switch part {
@@ -613,24 +614,21 @@ extension Reconciliation {
     func rollforwardLine(_ part: RollforwardPart, held: [RollforwardLine], _ end: ReconciliationState) throws(OutOfRange)
         -> RollforwardLine
     {
-        func itemLine(_ account: RollforwardLine.Account, _ processor: String, _ category: String, _ amount: Sum) throws(OutOfRange)
-            -> RollforwardLine
-        {
-            RollforwardLine(
-                account: account, processor: processor, line: .item, category: category, amount: try amount.value("a roll-forward line"))
-        }
         var line: RollforwardLine
         switch part {
         case .held(let index): return held[Int(index)]
         case .openGroup(let code):
             let lead = ReconciliationItem(code: code)
-            line = try itemLine(.cardClearing, processor(of: lead), category(of: lead), end.residual(ofGroupOf: lead) ?? Sum())
+            line = try Self.rollforwardLine(
+                .cardClearing, processor(of: lead), .item, category(of: lead), end.residual(ofGroupOf: lead) ?? Sum())
         case .unpaidRecord(let index):
-            line = try itemLine(
-                .processorBalance, items.processor(ofRecord: Int(index)), items.recordType[Int(index)].rawValue, Sum(items.recordNet[Int(index)]))
+            line = try Self.rollforwardLine(
+                .processorBalance, items.processor(ofRecord: Int(index)), .item, items.recordType[Int(index)].rawValue,
+                Sum(items.recordNet[Int(index)]))
         case .openPayout(let number):
             let payout = end.payouts[Int(number)]
-            line = try itemLine(.processorBalance, payout.processor, "PAYOUT", payout.residual)
+            line = try Self.rollforwardLine(
+                .processorBalance, payout.processor, .item, "PAYOUT", payout.residual)
         }
         describe(&line, rollforwardItem(part, end), end)
         return line
