@@ -38,8 +38,18 @@ struct LedgerRowEncoder {
 
     /// Encodes a row's key and content into `key` and `canonical`.
     mutating func encode(_ row: LedgerRow) {
+        encodeKey(row)
+        encodeContent(row)
+    }
+
+    /// Encodes a row's key into `key` (`canonical` is left as it was).
+    mutating func encodeKey(_ row: LedgerRow) {
         key.removeAll(keepingCapacity: true)
         for index in keyColumns { Self.appendCanonical(row.values[index], to: &key) }
+    }
+
+    /// Encodes a row's content into `canonical`, for `digest` (`key` is left as it was).
+    mutating func encodeContent(_ row: LedgerRow) {
         canonical.removeAll(keepingCapacity: true)
         canonical.append(contentsOf: contentPrefix)
         for value in row.values[..<schema.canonicalValueCount(row.values)] { Self.appendCanonical(value, to: &canonical) }

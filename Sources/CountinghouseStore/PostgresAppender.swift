@@ -63,7 +63,7 @@ extension PostgresDatabase {
         try connection.copyIn(
             "COPY ch_staging (seq, \(columns), natural_key, source_row, row_hash) FROM STDIN"
         ) { writer in
-            try produceRows { row in
+            try RowPipeline.forEachRow(produceRows) { row in
                 guard stream.admit(row, errors: &errors) else { return }
                 canonicalArena.append(contentsOf: stream.encoder.canonical)
                 canonicalEnds.append(canonicalArena.count)
@@ -261,7 +261,7 @@ extension PostgresDatabase {
             "COPY \(table) (seq, \(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, source_row, "
                 + "row_hash) FROM STDIN"
         ) { writer in
-            try produceRows { row in
+            try RowPipeline.forEachRow(produceRows) { row in
                 guard stream.admit(row, errors: &errors) else { return }
                 // Once the file is doomed, only keep finding repeats: nothing more is sent.
                 guard errors.isEmpty else { return }
