@@ -5,13 +5,14 @@
 // transaction, after deciding the file id and the chain head; it inserts the file's record after.
 // How: while rows are new, 64 of them go per multi-row INSERT (one statement run per row opened and
 // closed a cursor on the table and each of its indexes for every row; sqlite3_step's instructions
-// fell by a fifth on a 30k-row pos_lines ingest and re-ingest); a batch that meets a taken key is
-// undone by SQLite and its rows go again one by one, each key taken looked up to tell a duplicate,
-// a conflict and a key repeated in the file apart (`AppendRules.decide`). The file is read on a
-// thread of its own (`RowPipeline`), which also works out each row's chained hash as if every row
-// went in: on a million-row file, parsing, validating and hashing were a third of the ingest's time
-// on the one thread that also runs SQLite. A row takes that hash only when the rows before it did
-// go in (the chain it was worked out after is the ledger's); otherwise its hash is worked out again.
+// fell by a fifth on a 30k-row pos_lines ingest and re-ingest); a batch that meets a taken key
+// stops there (`OR FAIL`), and its rows from that one on go again one by one, each key taken looked
+// up to tell a duplicate, a conflict and a key repeated in the file apart (`AppendRules.decide`).
+// The file is read on a thread of its own (`RowPipeline`), which also works out each row's chained
+// hash as if every row went in: on a million-row file, parsing, validating and hashing were a third
+// of the ingest's time on the one thread that also runs SQLite. A row takes that hash only when the
+// rows before it did go in (the chain it was worked out after is the ledger's); otherwise its hash
+// is worked out again.
 // Errors a user can see: the `RowError`s of a rejected file; `StoreError` for SQL failures.
 import CountinghouseCore
 
@@ -63,14 +64,18 @@ extension SQLiteDatabase {
         var batchInsert: SQLiteStatement?
         var batchRows = 1
         if !schema.versioned {
-            // No ON CONFLICT: a key already taken aborts the statement, SQLite undoes its rows, and the
-            // batch goes again row by row through `insert`.
+            // OR FAIL: a key already taken stops the statement at its row, keeping the rows before it,
+            // and the rest of the batch goes row by row through `insert`. Why not the default (ABORT,
+            // which undoes the statement): to undo it, SQLite copies every page the statement changes
+            // that was there before it into a statement journal (1 KiB pieces in memory); on a
+            // million-row ingest, every 64 rows, the right edges of the table and its indexes and a
+            // leaf of the SKU index per row. A statement that cannot abort keeps no such journal.
             batchRows = max(1, min(SQLiteAppendStatements.rowsPerInsert, connection.variableLimit / (count + 5)))
             let tuples = (0..<batchRows).map { row in
                 "(" + (1...(count + 5)).map { "?\(row * (count + 5) + $0)" }.joined(separator: ", ") + ")"
             }
             batchInsert = try connection.prepare(
-                "INSERT INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, "
+                "INSERT OR FAIL INTO \(table) (\(LedgerDDL.columnList(schema)), natural_key, recorded_at, file_id, "
                     + "source_row, row_hash) VALUES " + tuples.joined(separator: ", "))
         }
         let prepared = SQLiteAppendStatements(
@@ -234,32 +239,43 @@ extension SQLiteDatabase {
 
             // While rows are inserted first, they gather into one multi-row INSERT (`batchInsert`),
             // bound as they arrive with the hashes they chain to if all of them are new. When the
-            // statement runs, either every row went in (the chain stands) or a taken key aborted it and
-            // SQLite undid its rows; then the same rows go again one by one, in order, each checked as
-            // above, and the chain is taken up from before the batch.
+            // statement runs, the rows before the first whose key is taken go in (all of them, when
+            // none is), each with the hash it was bound with: the chain stands up to there. The rows
+            // from the first refused one on go again one by one, in order, each checked as above, and
+            // the chain is taken up from the last row that went in.
             var batch: [SpeculatedRow] = []
             batch.reserveCapacity(prepared.batchRows)
+            var batchDigests: [[UInt8]] = []
+            batchDigests.reserveCapacity(prepared.batchRows)
             var batchChain = previous
 
             func flushBatch() throws {
                 guard !batch.isEmpty else { return }
+                var wentIn = 0
                 if let batchInsert = prepared.batchInsert, batch.count == prepared.batchRows {
-                    if try batchInsert.runUnlessConstraintFails() {
-                        previous = batchChain
-                        accepted += batch.count
+                    let before = connection.totalChanges
+                    wentIn = try batchInsert.runUnlessConstraintFails() ? batch.count : connection.totalChanges - before
+                    guard (0...batch.count).contains(wentIn) else {
+                        throw StoreError.sql(
+                            statement: batchInsert.sql,
+                            message: "\(file.name): SQLite counted \(wentIn) rows inserted by a \(batch.count)-row "
+                                + "insert (0 to \(batch.count) expected); nothing of the file was kept")
+                    }
+                    if wentIn > 0 {
+                        previous = batchDigests[wentIn - 1]
+                        accepted += wentIn
                         if prepared.transferLine != nil {
-                            for item in batch {
+                            for item in batch[..<wentIn] {
                                 encoder.encodeKey(item.row)
                                 try checkTransferLine(item.row, key: encoder.keyString)
                             }
                         }
-                        batch.removeAll(keepingCapacity: true)
-                        return
                     }
                 }
-                let items = batch
+                let rest = batch[wentIn...]
                 batch.removeAll(keepingCapacity: true)
-                for item in items {
+                batchDigests.removeAll(keepingCapacity: true)
+                for item in rest {
                     encoder.encodeKey(item.row)
                     try appendSingly(item)
                 }
@@ -286,6 +302,7 @@ extension SQLiteDatabase {
                 try bindRow(row, digest: digest, into: batchInsert, slot: batch.count)
                 batchChain = digest
                 batch.append(item)
+                batchDigests.append(digest)
                 if batch.count == prepared.batchRows { try flushBatch() }
             }
 

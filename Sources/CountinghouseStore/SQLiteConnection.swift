@@ -213,8 +213,9 @@ final class SQLiteStatement {
         sqlite3_reset(handle)
     }
 
-    /// Runs a statement that returns no rows; false (and nothing of it kept: SQLite undoes a failed
-    /// statement's changes) when a constraint refused it, such as a unique index finding a key taken.
+    /// Runs a statement that returns no rows; false when a constraint refused it, such as a unique
+    /// index finding a key taken. Of a refused statement, SQLite undoes every change (ABORT, the
+    /// default) or keeps those made before the refusal (`OR FAIL`).
     func runUnlessConstraintFails() throws -> Bool {
         let status = sqlite3_step(handle)
         if status == SQLITE_DONE || status == SQLITE_ROW {

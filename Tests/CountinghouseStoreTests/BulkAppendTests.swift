@@ -4,6 +4,7 @@
 // transaction). Files here are longer than one SQLite batch so that batches, their fallback and the
 // chain across them are exercised; both stores pass the same expectations.
 import CountinghouseCore
+import CountinghouseSample
 import Testing
 
 @testable import CountinghouseStore
@@ -122,6 +123,46 @@ struct BulkAppendTests {
             }
             #expect(try store.rows(of: .posLines, knownAt: nil).count == 100)
             #expect(try store.verifyHashChains().isEmpty)
+        }
+    }
+
+    /// Files of new rows with rows already in the ledger (duplicates) at random places, so that a
+    /// SQLite batch stops at every slot (its first and its last among them) and goes on row by row:
+    /// each file lands with its counts, the ledger holds the new rows in the files' order, and the
+    /// chains and anchors verify. Fixed seed.
+    @Test(arguments: StoreFlavor.all)
+    func duplicatesAnywhereInABatchLeaveTheRowsBeforeThemAndTheChain(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, _ in
+            var generator = SplitMix64(seed: 64)
+            var stored = Self.lines("A", 200)
+            try append(store, fileInfo("a.csv", at: 1), stored)
+            // The slots a duplicate takes in the first files (0, 63 and 64 are a batch's edges), then
+            // random ones.
+            let edges: [[Int]] = [[0], [63], [64, 127], [1, 62, 65]]
+            for file in 0..<12 {
+                let fresh = Self.lines("F\(file)", 130 + Int(generator.next() % 100))
+                var rows = fresh
+                var duplicates = 0
+                let places = file < edges.count
+                    ? edges[file] : (0..<Int(generator.next() % 6)).map { _ in Int(generator.next() % UInt64(rows.count)) }
+                var taken: Set<Int> = []  // (a row twice in one file would be a repeated key)
+                for place in places.sorted() where place <= rows.count {
+                    var earlier = Int(generator.next() % UInt64(stored.count))
+                    while taken.contains(earlier) { earlier = (earlier + 1) % stored.count }
+                    taken.insert(earlier)
+                    rows.insert(stored[earlier], at: place)
+                    duplicates += 1
+                }
+                let numbered = Self.numbered(rows)
+                let landed = try #require(
+                    appended(try append(store, fileInfo("f\(file).csv", at: Int64(file) + 2), numbered)), "file \(file)")
+                #expect(landed.rowsAccepted == fresh.count && landed.rowsDuplicate == duplicates, "file \(file)")
+                // The new rows as this file numbers them.
+                stored += numbered.filter { $0["order_id"] == .text("F\(file)") }
+            }
+            #expect(try store.rows(of: .posLines, knownAt: nil).map(\.row) == stored)
+            #expect(try store.verifyHashChains().isEmpty)
+            #expect(try store.verifyAnchors().isEmpty)
         }
     }
 }
