@@ -22,9 +22,12 @@ enum RowPipeline {
 
     /// Calls `body` with each row of `produceRows` in order, on this thread, while the reading runs
     /// on a thread of its own: `produceRows { row in try body(row) }`, on two cores.
-    static func forEachRow(_ produceRows: RowProducer, _ body: (LedgerRow) throws -> Void) throws {
+    static func forEachRow(
+        _ produceRows: RowProducer, chunkRows: Int = chunkRows, chunksWaiting: Int = chunksWaiting,
+        _ body: (LedgerRow) throws -> Void
+    ) throws {
         try run(
-            produceRows,
+            produceRows, chunkRows: chunkRows, chunksWaiting: chunksWaiting,
             newChunk: { [LedgerRow]() },
             add: { chunk, row in
                 chunk.append(row)

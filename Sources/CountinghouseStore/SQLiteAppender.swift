@@ -245,9 +245,9 @@ extension SQLiteDatabase {
             // the chain is taken up from the last row that went in.
             var batch: [SpeculatedRow] = []
             batch.reserveCapacity(prepared.batchRows)
+            // The hash each row of the batch was bound with; the batch's chain is the last of them.
             var batchDigests: [[UInt8]] = []
             batchDigests.reserveCapacity(prepared.batchRows)
-            var batchChain = previous
 
             func flushBatch() throws {
                 guard !batch.isEmpty else { return }
@@ -294,13 +294,9 @@ extension SQLiteDatabase {
                     refuse(row, AppendRules.decide(versioned: false, AppendFacts(earlierRowInFile: first)))
                     return
                 }
-                if batch.isEmpty {
-                    batchChain = previous
-                    batchInsert.rewind()
-                }
-                let digest = chainedDigest(item, after: batchChain)
+                if batch.isEmpty { batchInsert.rewind() }
+                let digest = chainedDigest(item, after: batchDigests.last ?? previous)
                 try bindRow(row, digest: digest, into: batchInsert, slot: batch.count)
-                batchChain = digest
                 batch.append(item)
                 batchDigests.append(digest)
                 if batch.count == prepared.batchRows { try flushBatch() }

@@ -61,16 +61,7 @@ struct RowPipelineTests {
             case .inPlace:
                 try produce { try take($0) }
             case .pipelined(let chunkRows, let chunksWaiting):
-                try RowPipeline.run(
-                    produce, chunkRows: chunkRows, chunksWaiting: chunksWaiting,
-                    newChunk: { [LedgerRow]() },
-                    add: { chunk, row in
-                        chunk.append(row)
-                        return chunk.count
-                    }
-                ) { chunk in
-                    for row in chunk { try take(row) }
-                }
+                try RowPipeline.forEachRow(produce, chunkRows: chunkRows, chunksWaiting: chunksWaiting) { try take($0) }
             }
         } catch let failure as ReaderFailure {
             seen.readerFailure = failure
