@@ -11,7 +11,7 @@
 import CountinghouseCore
 
 /// The schema version this program writes and understands.
-public let ledgerSchemaVersion = 10
+public let ledgerSchemaVersion = 11
 
 enum LedgerMigrations {
     /// The statements of one schema version, in the driver's dialect.
@@ -65,6 +65,12 @@ enum LedgerMigrations {
         case 10:
             // The cost cache's indexes for the positions and the pending outflows at an instant.
             return [CostCacheSQL.positionsIndex, CostCacheSQL.pendingIndex]
+        case 11:
+            // The ledger tables' occurred_at indexes, which no read goes through (LedgerDDL.occurredAtIndex).
+            // IF EXISTS, as version 9's.
+            return LedgerKind.allCases.filter { $0.schema.occurredAt != nil }.map {
+                "DROP INDEX IF EXISTS \(LedgerDDL.occurredAtIndex($0.schema))"
+            }
         default:
             preconditionFailure("no migration \(version)")
         }

@@ -53,7 +53,7 @@ import Testing
             role \(prefix)_owner (created): owns schema public and its tables; runs init after an upgrade
             role \(prefix)_writer (created): may read, and only append to what was recorded (the nightly job runs as it)
             the new roles may log in but have no password: set one with \\password in psql, or use peer or certificate authentication
-            ledger ready: \(owner) (schema version 10)
+            ledger ready: \(owner) (schema version 11)
 
             """)
         let again = try cli.run(["init", "--roles", "--role-prefix", prefix])

@@ -20,7 +20,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("r").path))
         let created = try cli.run(["init"])
         #expect(created.status == 0)
-        #expect(created.output == "ledger ready: \(typo) (schema version 10)\n")
+        #expect(created.output == "ledger ready: \(typo) (schema version 11)\n")
         #expect(try cli.run(["files"]).status == 0)
     }
 

@@ -60,7 +60,7 @@ import Testing
             ledger_purchases: partitioned by month, 1 partition
             ledger_settlements: partitioned by month, 1 partition
             ledger_transfers: partitioned by month, 1 partition
-            ledger ready: \(database) (schema version 10)
+            ledger ready: \(database) (schema version 11)
 
             """)
         #expect(try cli.run(["init", "--partition-by-month"], now: now).output.hasPrefix(

@@ -161,7 +161,7 @@ struct LeastPrivilegeTests {
                     && "\(error)".contains("(run `countinghouse init` as the owner role); nothing was written")
             }
             #expect(try openLedgerStore(locator: Self.locator(locator, as: roles.owner), mode: .createOrMigrate).migrate()
-                .appliedVersions == [8, 9, 10])
+                .appliedVersions == [8, 9, 10, 11])
             let writer = try openLedgerStore(locator: writerLocator, mode: .existingOnly)
             #expect(try writer.appendRun(RunRecord(
                 startedAt: instant(1), endedAt: instant(1), status: "done", exitStatus: 0,

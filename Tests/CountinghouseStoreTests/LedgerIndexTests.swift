@@ -2,7 +2,9 @@
 // created on each ledger table (no read needs it: the rows known at T are a prefix of seq order,
 // KnowledgePrefixTests), so a new ledger has none, and a ledger an earlier program left at version 8
 // ends up with a new ledger's indexes, its rows, reads and `verify` unchanged. Version 10 adds the
-// cost cache's positions and pending indexes, which its reads' plans use.
+// cost cache's positions and pending indexes, which its reads' plans use. Version 11 drops the
+// occurred_at index version 1 created on each ledger table (no read goes through it: reads go in
+// seq order or through (sku, occurred_at)), with the same guarantees as version 9.
 import CountinghouseCore
 import Testing
 
@@ -18,14 +20,16 @@ struct LedgerIndexTests {
     }
 
     @Test(arguments: StoreFlavor.all)
-    func aNewLedgerHasNoRecordedAtIndexOnItsLedgerTables(_ flavor: StoreFlavor) throws {
+    func aNewLedgerHasNoRecordedAtOrOccurredAtIndexOnItsLedgerTables(_ flavor: StoreFlavor) throws {
         try withStore(flavor) { store, _ in
             try store.migrate()
             for (table, names) in try Self.ledgerIndexes(store) {
                 #expect(names.contains("\(table)_natural_key"), "\(table): \(names)")
                 #expect(!names.contains { $0.hasSuffix("_recorded_at") }, "\(table): \(names)")
+                #expect(!names.contains("\(table)_occurred_at"), "\(table): \(names)")
             }
-            #expect(try indexNames(store, "ledger_pos_lines").contains("ledger_pos_lines_occurred_at"))
+            // The cost refresh's and trail's index stays.
+            #expect(try indexNames(store, "ledger_pos_lines").contains("ledger_pos_lines_sku_occurred_at"))
             // `files` keeps its own: the latest ingest and a period's files are read through it.
             #expect(try indexNames(store, "files").contains("files_recorded_at"))
         }
@@ -48,13 +52,15 @@ struct LedgerIndexTests {
             try LedgerIntegrityTests.revertSchema9(store)
             let sql = try #require(store as? SQLLedgerStore)
             #expect(try sql.schemaVersion() == 8)
-            for (table, names) in try Self.ledgerIndexes(store) {
-                #expect(names == (fresh[table]! + ["\(table)_recorded_at"]).sorted(), "\(table)")
+            for kind in LedgerKind.allCases {
+                let table = kind.schema.tableName
+                let dropped = ["\(table)_recorded_at"] + (kind.schema.occurredAt == nil ? [] : ["\(table)_occurred_at"])
+                #expect(try indexNames(store, table) == (fresh[table]! + dropped).sorted(), "\(table)")
             }
             #expect(try reads(store) == rows)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [9, 10])
+            #expect(try reopened.migrate().appliedVersions == [9, 10, 11])
             #expect(try Self.ledgerIndexes(reopened) == fresh)
             #expect(try reads(reopened) == rows)
             let report = try LedgerVerifier.verify(reopened)
@@ -62,6 +68,48 @@ struct LedgerIndexTests {
             #expect(report.findings == verified.findings)
             #expect(report.checks.map(\.name) == verified.checks.map(\.name))
             #expect(try openLedgerStore(locator: locator, mode: .existingOnly).migrate().appliedVersions == [])
+        }
+    }
+
+    /// Schema version 11: a ledger an earlier program left at version 10, with the occurred_at
+    /// indexes, loses them; its rows, its reads (as known at each instant, and the cost cache's
+    /// positions and pending outflows, which the refresh computes through the ledger) and `verify`
+    /// are unchanged.
+    @Test(arguments: StoreFlavor.all)
+    func aVersion10LedgerMigratesTo11WithoutItsOccurredAtIndexesAndItsFiguresUnchanged(_ flavor: StoreFlavor) throws {
+        try withStore(flavor) { store, locator in
+            try LedgerIntegrityTests.fill(store)
+            let fresh = try Self.ledgerIndexes(store)
+            try LedgerIntegrityTests.revertSchema11(store)
+            let sql = try #require(store as? SQLLedgerStore)
+            #expect(try sql.schemaVersion() == 10)
+            var withIndexes = 0
+            for kind in LedgerKind.allCases where kind.schema.occurredAt != nil {
+                #expect(try indexNames(store, kind.schema.tableName).contains("\(kind.schema.tableName)_occurred_at"))
+                withIndexes += 1
+            }
+            #expect(withIndexes >= 5)
+            let end = Instant(nanosecondsSinceEpoch: .max)
+            func figures(_ store: any LedgerStore) throws -> ([[StoredRow]], [StockPosition], [CogsLine]) {
+                _ = try store.refreshCostCache(rebuild: true)
+                let rows = try LedgerKind.allCases.flatMap { kind in
+                    try [nil, instant(1), instant(2), instant(3)].map { try store.rows(of: kind, knownAt: $0) }
+                }
+                return (rows, try store.cachedPositions(through: end, sku: nil), try store.cachedPendingCogs(before: end))
+            }
+            let (rows, positions, pending) = try figures(store)
+            #expect(!positions.isEmpty && !pending.isEmpty)
+            let verified = try LedgerVerifier.verify(store)
+            #expect(verified.passed, "\(verified.findings)")
+
+            let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
+            #expect(try reopened.migrate().appliedVersions == [11])
+            #expect(try Self.ledgerIndexes(reopened) == fresh)
+            let (rowsAfter, positionsAfter, pendingAfter) = try figures(reopened)
+            #expect(rowsAfter == rows && positionsAfter == positions && pendingAfter == pending)
+            let report = try LedgerVerifier.verify(reopened)
+            #expect(report.passed, "\(report.findings)")
+            #expect(report.findings == verified.findings)
         }
     }
 
@@ -90,7 +138,7 @@ struct LedgerIndexTests {
             #expect(before == positions && pendingBefore == pending)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [10])
+            #expect(try reopened.migrate().appliedVersions == [10, 11])
             #expect(try indexNames(reopened, "cost_cache_deltas").contains("cost_cache_deltas_positions"))
             #expect(try indexNames(reopened, "cost_cache_outflows").contains("cost_cache_outflows_pending"))
             let (after, pendingAfter) = try figures(reopened)

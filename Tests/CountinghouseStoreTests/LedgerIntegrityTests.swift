@@ -28,9 +28,29 @@ struct LedgerIntegrityTests {
         }
     }
 
+    /// Creates again, on every ledger table, the index of that name version 1 created (its own
+    /// statement; a table version 1 gave no such index is left alone).
+    static func recreateVersion1Indexes(_ store: any LedgerStore, named name: (KindSchema) -> String) throws {
+        for kind in LedgerKind.allCases {
+            let index = name(kind.schema)
+            for statement in LedgerDDL.indexes(kind.schema) where statement.contains(" \(index) ") {
+                try execute(store, statement)
+            }
+        }
+    }
+
+    /// Takes a ledger back to schema version 10, as an earlier program left it: with the
+    /// occurred_at indexes version 1 created on the ledger tables (its own statements) and version
+    /// 11 dropped.
+    static func revertSchema11(_ store: any LedgerStore) throws {
+        try recreateVersion1Indexes(store, named: LedgerDDL.occurredAtIndex)
+        try execute(store, "DELETE FROM schema_migrations WHERE version = 11")
+    }
+
     /// Takes a ledger back to schema version 9, as an earlier program left it: without the cost
     /// cache's positions and pending indexes.
     static func revertSchema10(_ store: any LedgerStore) throws {
+        try revertSchema11(store)
         try execute(store, "DROP INDEX cost_cache_deltas_positions")
         try execute(store, "DROP INDEX cost_cache_outflows_pending")
         try execute(store, "DELETE FROM schema_migrations WHERE version = 10")
@@ -40,12 +60,7 @@ struct LedgerIntegrityTests {
     /// indexes version 1 created on the ledger tables (its own statements) and version 9 dropped.
     static func revertSchema9(_ store: any LedgerStore) throws {
         try revertSchema10(store)
-        for kind in LedgerKind.allCases {
-            let index = LedgerDDL.recordedAtIndex(kind.schema)
-            for statement in LedgerDDL.indexes(kind.schema) where statement.contains(" \(index) ") {
-                try execute(store, statement)
-            }
-        }
+        try recreateVersion1Indexes(store, named: LedgerDDL.recordedAtIndex)
         try execute(store, "DELETE FROM schema_migrations WHERE version = 9")
     }
 
@@ -100,7 +115,7 @@ struct LedgerIntegrityTests {
             try Self.revertSchema7(store)
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [7, 8, 9, 10])
+            #expect(try reopened.migrate().appliedVersions == [7, 8, 9, 10, 11])
             #expect(try reopened.verifyHashChains().isEmpty)
             try append(reopened, fileInfo("s2.csv", .settlements, at: 3), [settlement("r2", method: "visa", row: 2)])
             try append(reopened, fileInfo("o2.csv", .overrides, at: 4), [override("O2", tender: 2, row: 2)])
@@ -344,7 +359,7 @@ struct LedgerIntegrityTests {
             try ingest.release()
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [6, 7, 8, 9, 10])
+            #expect(try reopened.migrate().appliedVersions == [6, 7, 8, 9, 10, 11])
             #expect(try Self.anchors(reopened) == recorded)
             #expect(try reopened.verifyAnchors().isEmpty)
             #expect(try reopened.verifyAppendOnlyTriggers().isEmpty)

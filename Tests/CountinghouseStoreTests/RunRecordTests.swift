@@ -116,7 +116,7 @@ import Testing
             #expect(try sql.schemaVersion() == 7 && !sql.tableExists("runs"))
 
             let reopened = try openLedgerStore(locator: locator, mode: .existingOnly)
-            #expect(try reopened.migrate().appliedVersions == [8, 9, 10])
+            #expect(try reopened.migrate().appliedVersions == [8, 9, 10, 11])
             #expect(try LedgerVerifier.verify(reopened).passed)
             #expect(try reopened.runs().isEmpty)
             #expect(try reopened.appendRun(Self.record(1)) == 1)
