@@ -72,7 +72,16 @@ public enum VerifyJob {
             let atClose = try BooksAsKnown(
                 session, knownAt: .at(closed.closedAt), closesBefore: closed.span, detail: .movements(in: closed.span))
             let recomputed = JournalOutputs.entries(atClose.entries, in: closed.span)
-            closedMessages += BooksChecks.postedEqualsRecomputed(period: closed.period, posted: closed.entries, recomputed: recomputed)
+            let differences = BooksChecks.postedEqualsRecomputed(period: closed.period, posted: closed.entries, recomputed: recomputed)
+            if !differences.isEmpty {
+                // First, as a list shows only its first lines: the cause the person on call should
+                // rule out before tampering, a configuration other than the close's.
+                closedMessages.append(
+                    "\(closed.period): \(differences.count) posted \(differences.count == 1 ? "entry differs" : "entries differ")"
+                        + " from a recomputation as known at the close (a change of the chart of accounts, time zone,"
+                        + " currency or [reconciliation] since then also shows here: verify with the configuration the close ran with)")
+                closedMessages += differences
+            }
             // §7.2 at the period's end, as posted: the books up to then against the valuation
             // as known at the close.
             let end = context.startOfDay(closed.span.endDay)

@@ -367,6 +367,11 @@ import Testing
         #expect(planted.output.contains("FAILED journal entries balance (2)"))
         #expect(planted.output.contains("entry PLANTED of 2026-10-31 does not balance: debits − credits = 1.00"))
         #expect(planted.output.contains("2026-10: entry 2026-10-31 PLANTED was posted but is not in a recomputation as known at the close"))
+        // Before the entries, what else than tampering makes them differ.
+        #expect(planted.output.contains(
+            "2026-10: 1 posted entry differs from a recomputation as known at the close (a change of the chart of accounts, time zone,"
+                + " currency or [reconciliation] since then also shows here: verify with the configuration the close ran with)\n"
+                + "  closed periods = recomputed at their close: 2026-10: entry 2026-10-31 PLANTED was posted"))
         // A posted file altered behind the program's back (its owner dropped the trigger).
         try Self.sqlite(
             database,
