@@ -51,6 +51,10 @@ public enum VerifyJob {
         return VerifyOutcome(cacheRebuilt: rebuildCache, checks: checks)
     }
 
+    /// What else than tampering makes a closed period's recomputation differ from what was posted.
+    static let configurationSinceTheClose =
+        "a change of the chart of accounts, time zone, currency or [reconciliation] since then also shows here"
+
     /// The checks of the books (§7.1–7.2, 7.6), as known now, and value conservation (§7.3) of
     /// the rebuild `LedgerVerifier` already made.
     static func booksChecks(_ session: Session, valueConservation: [String]) throws -> [(String, [String])] {
@@ -78,8 +82,8 @@ public enum VerifyJob {
                 // rule out before tampering, a configuration other than the close's.
                 closedMessages.append(
                     "\(closed.period): \(differences.count) posted \(differences.count == 1 ? "entry differs" : "entries differ")"
-                        + " from a recomputation as known at the close (a change of the chart of accounts, time zone,"
-                        + " currency or [reconciliation] since then also shows here: verify with the configuration the close ran with)")
+                        + " from a recomputation as known at the close (\(configurationSinceTheClose): verify with the configuration"
+                        + " the close ran with)")
                 closedMessages += differences
             }
             // §7.2 at the period's end, as posted: the books up to then against the valuation
@@ -105,7 +109,7 @@ public enum VerifyJob {
                         posted == nil
                             ? "\(closed.period): the posted \(file.name) is missing"
                             : "\(closed.period): the posted \(file.name) differs from a recomputation as known at the close"
-                                + " (a change of the chart of accounts, time zone, currency or [reconciliation] since then also shows here)")
+                                + " (\(configurationSinceTheClose))")
                 }
             }
         }
