@@ -37,19 +37,11 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 
 /// Runs a command; a command that fails ends the bench (a figure timed over a failed command would
 /// measure nothing).
-func shell(_ arguments: [String], input: String? = nil) throws {
+func shell(_ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    if let input {
-        let pipe = Pipe()
-        process.standardInput = pipe
-        try process.run()
-        pipe.fileHandleForWriting.write(Data(input.utf8))
-        try pipe.fileHandleForWriting.close()
-    } else {
-        try process.run()
-    }
+    try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
         print("bench: `\(arguments.joined(separator: " "))` exited with status \(process.terminationStatus)")
